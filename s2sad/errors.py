@@ -1,0 +1,70 @@
+"""The exceptions s2sad raises, each pointing at the user's source."""
+from __future__ import annotations
+
+import linecache
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in the user's source: file, 1-based line and 0-based column."""
+
+    filename: str
+    lineno: int
+    col: int = 0
+
+    def excerpt(self) -> str:
+        """The source line with a caret under the column, or '' if unknown."""
+        line = linecache.getline(self.filename, self.lineno).rstrip("\n")
+        if not line:
+            return ""
+        stripped = line.lstrip()
+        indent = len(line) - len(stripped)
+        caret = " " * max(self.col - indent, 0) + "^"
+        return f"    {stripped}\n    {caret}"
+
+
+class S2SADError(Exception):
+    """Base class of every error s2sad raises on purpose."""
+
+    def __init__(self, message: str, location: Location | None = None, hint: str = ""):
+        self.message = message
+        self.location = location
+        self.hint = hint
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        parts = [self.message]
+        if self.location is not None:
+            loc = self.location
+            parts.append(f'  File "{loc.filename}", line {loc.lineno}')
+            excerpt = loc.excerpt()
+            if excerpt:
+                parts.append(excerpt)
+        if self.hint:
+            parts.append(f"Hint: {self.hint}")
+        return "\n".join(parts)
+
+
+class UnsupportedSyntaxError(S2SADError):
+    """A Python construct outside the subset s2sad differentiates."""
+
+
+class NonDifferentiableError(S2SADError):
+    """A call or operation with no known derivative."""
+
+
+class SourceUnavailableError(S2SADError):
+    """The source code of a function cannot be retrieved."""
+
+
+class WrtError(S2SADError):
+    """A `wrt` argument that names no parameter of the function."""
+
+
+class ShapeError(S2SADError):
+    """An output or seed whose shape does not fit the request."""
+
+
+class GradientCheckError(S2SADError, AssertionError):
+    """Gradients disagree with finite differences (raised by check_grads)."""

@@ -1,0 +1,56 @@
+"""Stage 2: a parsed function rewritten so each statement does one thing."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gast
+
+from .. import syntax
+from ..errors import UnsupportedSyntaxError
+from ..names import Names
+from ..parsing import ParsedFunction
+from .anf import ANF
+from .jumps import lower_jumps
+
+
+@dataclass
+class NormalFunction:
+    """A function in normal form, the names it returns and the names in use."""
+
+    parsed: ParsedFunction
+    node: gast.FunctionDef
+    params: list
+    result: str
+    names: Names
+
+
+def normalize(parsed: ParsedFunction) -> NormalFunction:
+    """Lower jumps, then flatten every expression to one operation a statement."""
+    node = syntax.clone(parsed.node)
+    params = _positional_params(parsed)
+    names = Names(syntax.all_names(node))
+    lower_jumps(node, names)
+    node.body = ANF(parsed, names).block(node.body)
+    last = node.body[-1] if node.body else None
+    if not isinstance(last, gast.Return):
+        raise UnsupportedSyntaxError(
+            f"function '{parsed.name}' does not end with a return statement",
+            parsed.location(last or parsed.node),
+            hint="return the value to differentiate.")
+    return NormalFunction(parsed, node, params, last.value.id, names)
+
+
+def _positional_params(parsed: ParsedFunction) -> list:
+    args = parsed.node.args
+    for extra, what in ((args.vararg, "*args"), (args.kwarg, "**kwargs")):
+        if extra is not None:
+            raise UnsupportedSyntaxError(
+                f"function '{parsed.name}' takes {what}, which s2sad cannot differentiate",
+                parsed.location(extra), hint="list the parameters explicitly.")
+    if args.kwonlyargs:
+        raise UnsupportedSyntaxError(
+            f"function '{parsed.name}' has keyword-only parameters "
+            f"({', '.join(a.id for a in args.kwonlyargs)})",
+            parsed.location(args.kwonlyargs[0]),
+            hint="make them ordinary parameters (remove the `*` marker).")
+    return [a.id for a in args.posonlyargs + args.args]

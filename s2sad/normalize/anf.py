@@ -1,0 +1,432 @@
+"""One operation per statement (administrative normal form).
+
+Every operand in the output is an atom: a name or a literal. Augmented
+assignment, tuple unpacking, chained targets, `and`/`or` and conditional
+expressions are spelled out with plain assignments and `if` statements.
+The test of an `if` or `while` is a name that its body does not assign, so the
+adjoint can read the branch taken after the branch has run.
+"""
+from __future__ import annotations
+
+import linecache
+import textwrap
+
+import gast
+
+from .. import syntax
+from ..errors import UnsupportedSyntaxError
+from ..names import Names
+from ..parsing import ParsedFunction
+
+_UNSUPPORTED_EXPRESSIONS = {
+    gast.Lambda: "a lambda inside the function",
+    gast.ListComp: "a list comprehension",
+    gast.SetComp: "a set comprehension",
+    gast.DictComp: "a dict comprehension",
+    gast.GeneratorExp: "a generator expression",
+    gast.NamedExpr: "an assignment expression (:=)",
+    gast.Await: "await",
+    gast.Yield: "yield",
+    gast.YieldFrom: "yield from",
+    gast.Starred: "a starred expression",
+    gast.JoinedStr: "an f-string",
+    gast.Set: "a set literal",
+}
+
+_UNSUPPORTED_STATEMENTS = {
+    gast.Global: ("a global statement", "pass values in as arguments and return results."),
+    gast.Nonlocal: ("a nonlocal statement", "pass values in as arguments and return results."),
+    gast.Delete: ("del", "let the variable go out of scope instead."),
+    gast.Try: ("try/except", "move error handling outside the differentiated function."),
+    gast.With: ("a with block", "move the with block outside the differentiated function."),
+    gast.AsyncWith: ("async with", "differentiate synchronous code."),
+    gast.AsyncFor: ("async for", "differentiate synchronous code."),
+    gast.ClassDef: ("a class definition", "define classes at module level."),
+    gast.FunctionDef: ("a nested function definition",
+                       "define the helper at module level; s2sad differentiates calls to it."),
+    gast.AsyncFunctionDef: ("a nested async function", "define helpers at module level."),
+    gast.Import: ("an import inside the function", "import at module level."),
+    gast.ImportFrom: ("an import inside the function", "import at module level."),
+    gast.Raise: ("raise", "check inputs before calling the differentiated function."),
+}
+
+
+class ANF:
+    """Flattens one parsed function into administrative normal form."""
+
+    def __init__(self, parsed: ParsedFunction, names: Names):
+        self.parsed = parsed
+        self.names = names
+        self.locals = syntax.names_stored(parsed.node)
+
+    # ------------------------------------------------------------ statements
+
+    def block(self, stmts: list) -> list:
+        out = []
+        for stmt in stmts:
+            produced = self.stmt(stmt)
+            _mark_origin(produced, stmt, self.parsed.filename)
+            out.extend(produced)
+        return out
+
+    def stmt(self, node: gast.stmt) -> list:
+        for kind, (what, hint) in _UNSUPPORTED_STATEMENTS.items():
+            if isinstance(node, kind):
+                raise self.unsupported(node, what, hint)
+        handler = getattr(self, "visit_" + type(node).__name__, None)
+        if handler is None:
+            raise self.unsupported(node, f"the statement {type(node).__name__}",
+                                   "rewrite it with assignments, if, for and while.")
+        return handler(node)
+
+    def visit_Pass(self, node):
+        return []
+
+    def visit_Expr(self, node):
+        if isinstance(node.value, gast.Constant):  # docstring or stray literal
+            return []
+        out = []
+        value = self.operation(node.value, out)
+        if isinstance(value, gast.Call):
+            out.append(gast.copy_location(syntax.expr_stmt(value), node))
+        return out
+
+    def visit_Assign(self, node):
+        out = []
+        first, *others = node.targets
+        if not others and isinstance(first, gast.Name):
+            self.assign_name(first.id, node.value, out)
+            return out
+        if not others and isinstance(first, (gast.Tuple, gast.List)) \
+                and isinstance(node.value, (gast.Tuple, gast.List)) \
+                and len(first.elts) == len(node.value.elts):
+            self.assign_parallel(first.elts, node.value.elts, out)
+            return out
+        value = self.atom(node.value, out)
+        for target in node.targets:
+            self.assign_from(target, value, out)
+        return out
+
+    def visit_AnnAssign(self, node):
+        if node.value is None:
+            return []
+        return self.visit_Assign(gast.copy_location(syntax.assign(node.target, node.value), node))
+
+    def visit_AugAssign(self, node):
+        out = []
+        target = node.target
+        if isinstance(target, gast.Name):
+            value = gast.BinOp(left=syntax.name(target.id), op=node.op, right=node.value)
+            self.assign_name(target.id, value, out)
+            return out
+        if isinstance(target, gast.Subscript):
+            base, index = self.subscript_parts(target, out)
+            old = self.temp(gast.Subscript(value=base, slice=index, ctx=gast.Load()), out)
+            new = self.temp(gast.BinOp(left=old, op=node.op, right=self.atom(node.value, out)),
+                            out)
+            out.append(syntax.assign(gast.Subscript(value=base, slice=syntax.clone(index),
+                                                    ctx=gast.Store()), new))
+            return out
+        raise self.unsupported(target, "augmented assignment to an attribute",
+                               "assign to a local variable instead.")
+
+    def visit_Return(self, node):
+        out = []
+        value = self.operation(node.value if node.value is not None else syntax.constant(None),
+                               out)
+        if not isinstance(value, gast.Name):
+            value = self.temp(value, out, stem="result")
+        out.append(syntax.return_(value))
+        return out
+
+    def visit_If(self, node):
+        out = []
+        body, orelse = self.block(node.body), self.block(node.orelse)
+        test = self.branch_test(node.test, body + orelse, out)
+        out.append(_annotated(syntax.if_(test, body, orelse), node))
+        return out
+
+    def visit_For(self, node):
+        self.reject_else(node)
+        out = []
+        iterable = self.loop_iterable(node.iter, out)
+        body = self.block(node.body)
+        target = node.target
+        if not isinstance(target, gast.Name):
+            item = self.names.fresh("item")
+            unpack = []
+            self.assign_from(target, syntax.name(item), unpack)
+            _mark_origin(unpack, node, self.parsed.filename)
+            body = unpack + body
+            target = syntax.name(item, "store")
+        out.append(_annotated(syntax.for_(target, iterable, body), node))
+        return out
+
+    def visit_While(self, node):
+        self.reject_else(node)
+        out = []
+        body = self.block(node.body)
+        test_stmts = []
+        test = self.branch_test(node.test, body, test_stmts)
+        _mark_origin(test_stmts, node, self.parsed.filename)
+        recompute = syntax.clone(test_stmts)
+        if body and syntax.anno(body[-1], "loop_exit"):
+            body[-1:-1] = recompute
+        else:
+            body.extend(recompute)
+        out.extend(test_stmts)
+        out.append(_annotated(syntax.while_(test, body), node))
+        return out
+
+    def visit_Break(self, node):
+        return [node]
+
+    def visit_Assert(self, node):
+        out = []
+        test = self.atom(node.test, out)
+        out.append(gast.copy_location(gast.Assert(test=test, msg=None), node))
+        return out
+
+    def visit_Continue(self, node):
+        raise self.unsupported(node, "continue", "internal: jumps should be lowered first.")
+
+    # ------------------------------------------------------------ assignment helpers
+
+    def assign_name(self, target: str, value: gast.expr, out: list) -> None:
+        """`target = value`, with value flattened to one operation."""
+        rhs = self.operation(value, out)
+        if target in syntax.names_loaded(rhs) and not isinstance(rhs, gast.Name):
+            rhs = self.temp(rhs, out)
+        out.append(gast.copy_location(syntax.assign(target, rhs), value))
+
+    def assign_parallel(self, targets: list, values: list, out: list) -> None:
+        """`a, b = x, y`: evaluate every value before binding any target."""
+        stored = syntax.names_stored(targets)
+        atoms = []
+        for value in values:
+            atom = self.atom(value, out)
+            if isinstance(atom, gast.Name) and atom.id in stored:
+                atom = self.temp(atom, out)
+            atoms.append(atom)
+        for target, atom in zip(targets, atoms):
+            self.assign_from(target, atom, out)
+
+    def assign_from(self, target: gast.expr, value: gast.expr, out: list) -> None:
+        """Bind `target` (name, subscript or nested tuple) to the atom `value`."""
+        if isinstance(target, gast.Name):
+            out.append(syntax.assign(target.id, syntax.clone(value)))
+        elif isinstance(target, (gast.Tuple, gast.List)):
+            if any(isinstance(e, gast.Starred) for e in target.elts):
+                raise self.unsupported(target, "starred unpacking",
+                                       "unpack a fixed number of items.")
+            for i, elt in enumerate(target.elts):
+                item = gast.Subscript(value=syntax.clone(value), slice=syntax.constant(i),
+                                      ctx=gast.Load())
+                if isinstance(elt, gast.Name):
+                    out.append(syntax.assign(elt.id, item))
+                else:
+                    self.assign_from(elt, self.temp(item, out), out)
+        elif isinstance(target, gast.Subscript):
+            base, index = self.subscript_parts(target, out)
+            out.append(syntax.assign(gast.Subscript(value=base, slice=index, ctx=gast.Store()),
+                                     syntax.clone(value)))
+        else:
+            raise self.unsupported(target, "assignment to an attribute",
+                                   "assign to a local variable; s2sad does not write into "
+                                   "objects.")
+
+    def subscript_parts(self, node: gast.Subscript, out: list):
+        base = node.value
+        if not isinstance(base, gast.Name) or base.id not in self.locals:
+            raise self.unsupported(node, "assignment into a non-local container",
+                                   "copy the array into a local variable first.")
+        return syntax.name(base.id), self.index(node.slice, out)
+
+    # ------------------------------------------------------------ expressions
+
+    def temp(self, value: gast.expr, out: list, stem: str = "t") -> gast.Name:
+        identifier = self.names.fresh(stem)
+        out.append(gast.copy_location(syntax.assign(identifier, value), value))
+        return syntax.name(identifier)
+
+    def atom(self, node: gast.expr, out: list) -> gast.expr:
+        """A name or literal holding the value of `node`."""
+        if syntax.is_atom(node):
+            return syntax.clone(node)
+        value = self.operation(node, out)
+        if syntax.is_atom(value):
+            return value
+        return self.temp(value, out)
+
+    def operation(self, node: gast.expr, out: list) -> gast.expr:
+        """An expression with one operation whose operands are atoms."""
+        for kind, what in _UNSUPPORTED_EXPRESSIONS.items():
+            if isinstance(node, kind):
+                raise self.unsupported(node, what, _expression_hint(kind))
+        if syntax.is_atom(node):
+            return syntax.clone(node)
+        handler = getattr(self, "expr_" + type(node).__name__, None)
+        if handler is None:
+            raise self.unsupported(node, f"the expression {type(node).__name__}",
+                                   "rewrite it with simpler operations.")
+        return gast.copy_location(handler(node, out), node)
+
+    def expr_BinOp(self, node, out):
+        return gast.BinOp(left=self.atom(node.left, out), op=node.op,
+                          right=self.atom(node.right, out))
+
+    def expr_UnaryOp(self, node, out):
+        if isinstance(node.op, gast.UAdd):
+            return self.atom(node.operand, out)
+        return gast.UnaryOp(op=node.op, operand=self.atom(node.operand, out))
+
+    def expr_Compare(self, node, out):
+        operands = [self.atom(e, out) for e in [node.left] + node.comparators]
+        pairs = [gast.Compare(left=a, ops=[op], comparators=[b])
+                 for a, op, b in zip(operands, node.ops, operands[1:])]
+        if len(pairs) == 1:
+            return pairs[0]
+        return self.expr_BoolOp(gast.BoolOp(op=gast.And(), values=pairs), out)
+
+    def expr_BoolOp(self, node, out):
+        """`a and b` as: left = a; if left: result = b else: result = left."""
+        result = self.names.fresh("t")
+        self._short_circuit(node.op, node.values, result, out)
+        return syntax.name(result)
+
+    def _short_circuit(self, op, values: list, result: str, out: list) -> None:
+        first, rest = values[0], values[1:]
+        if not rest:
+            self.assign_name(result, first, out)
+            return
+        left = self.atom(first, out)
+        if isinstance(left, gast.Name) and left.id == result:
+            left = self.temp(left, out)
+        evaluate_rest = []
+        self._short_circuit(op, rest, result, evaluate_rest)
+        keep_left = [syntax.assign(result, syntax.clone(left))]
+        if isinstance(op, gast.And):
+            out.append(syntax.if_(left, evaluate_rest, keep_left))
+        else:
+            out.append(syntax.if_(left, keep_left, evaluate_rest))
+
+    def expr_IfExp(self, node, out):
+        result = self.names.fresh("t")
+        body, orelse = [], []
+        self.assign_name(result, node.body, body)
+        self.assign_name(result, node.orelse, orelse)
+        test = self.branch_test(node.test, body + orelse, out)
+        out.append(syntax.if_(test, body, orelse))
+        return syntax.name(result)
+
+    def expr_Call(self, node, out):
+        if any(k.arg is None for k in node.keywords):
+            raise self.unsupported(node, "**kwargs in a call", "pass keywords explicitly.")
+        func = node.func
+        if not self.is_global_reference(func):
+            func = self.atom(func, out) if not isinstance(func, gast.Attribute) else \
+                gast.Attribute(value=self.atom(func.value, out), attr=func.attr, ctx=gast.Load())
+        args = [self.atom(a, out) for a in node.args]
+        keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value, out))
+                    for k in node.keywords]
+        return gast.Call(func=syntax.clone(func), args=args, keywords=keywords)
+
+    def expr_Attribute(self, node, out):
+        if self.is_global_reference(node):
+            return syntax.clone(node)
+        return gast.Attribute(value=self.atom(node.value, out), attr=node.attr, ctx=gast.Load())
+
+    def expr_Subscript(self, node, out):
+        return gast.Subscript(value=self.atom(node.value, out), slice=self.index(node.slice, out),
+                              ctx=gast.Load())
+
+    def expr_Tuple(self, node, out):
+        return syntax.tuple_(self.atom(e, out) for e in node.elts)
+
+    def expr_List(self, node, out):
+        return gast.List(elts=[self.atom(e, out) for e in node.elts], ctx=gast.Load())
+
+    def expr_Dict(self, node, out):
+        if any(k is None for k in node.keys):
+            raise self.unsupported(node, "** unpacking in a dict", "list the keys explicitly.")
+        return gast.Dict(keys=[self.atom(k, out) for k in node.keys],
+                         values=[self.atom(v, out) for v in node.values])
+
+    def index(self, node: gast.expr, out: list) -> gast.expr:
+        """A subscript's index with every part an atom (slices kept as slices)."""
+        if isinstance(node, gast.Slice):
+            parts = [None if p is None else self.atom(p, out)
+                     for p in (node.lower, node.upper, node.step)]
+            return gast.Slice(lower=parts[0], upper=parts[1], step=parts[2])
+        if isinstance(node, gast.Tuple):
+            return syntax.tuple_(self.index(e, out) for e in node.elts)
+        return self.atom(node, out)
+
+    # ------------------------------------------------------------ control-flow helpers
+
+    def branch_test(self, test: gast.expr, body: list, out: list) -> gast.Name:
+        """A name for the test that the branches do not reassign."""
+        value = self.operation(test, out)
+        if isinstance(value, gast.Name) and value.id not in syntax.names_stored(body):
+            return value
+        return self.temp(value, out, stem="cond")
+
+    def loop_iterable(self, node: gast.expr, out: list) -> gast.expr:
+        if isinstance(node, gast.Call) and self.parsed.namespace.resolve(node.func) is range \
+                and not node.keywords:
+            return gast.Call(func=syntax.clone(node.func),
+                             args=[self.atom(a, out) for a in node.args], keywords=[])
+        return self.atom(node, out)
+
+    def is_global_reference(self, node: gast.expr) -> bool:
+        """`np.sin`, `math.pi`, `helper`: a dotted name not rooted in a local."""
+        dotted = syntax.dotted_name(node)
+        return dotted is not None and dotted.split(".")[0] not in self.locals
+
+    def reject_else(self, node):
+        if node.orelse:
+            raise self.unsupported(node, f"an else clause on a {type(node).__name__.lower()} loop",
+                                   "use a flag variable set before break instead.")
+
+    def unsupported(self, node, what: str, hint: str) -> UnsupportedSyntaxError:
+        return UnsupportedSyntaxError(
+            f"s2sad cannot differentiate {what} (in function '{self.parsed.name}')",
+            self.parsed.location(node), hint=hint)
+
+
+def _expression_hint(kind) -> str:
+    if kind in (gast.ListComp, gast.GeneratorExp, gast.SetComp, gast.DictComp):
+        return "write the comprehension as a for loop."
+    if kind is gast.Lambda:
+        return "define the function at module level and call it."
+    return "rewrite the expression with plain assignments."
+
+
+def _annotated(new: gast.stmt, original: gast.stmt) -> gast.stmt:
+    syntax.copy_annos(original, new)
+    return gast.copy_location(new, original)
+
+
+def _mark_origin(produced: list, original: gast.stmt, filename: str) -> None:
+    """Record on each produced statement the user statement it came from."""
+    text = _source_text(original, filename)
+    for stmt in produced:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.stmt) and not hasattr(node, syntax.ANNO_PREFIX + "origin"):
+                syntax.set_anno(node, "origin", text)
+                if getattr(node, "lineno", None) is None and getattr(original, "lineno", None):
+                    gast.copy_location(node, original)
+
+
+def _source_text(node: gast.stmt, filename: str) -> str | None:
+    """The user's own text of a simple statement, or its first line for a compound one."""
+    lineno = getattr(node, "lineno", None)
+    if lineno is None:
+        return None
+    last = getattr(node, "end_lineno", lineno) or lineno
+    if isinstance(node, (gast.If, gast.For, gast.While)):
+        last = lineno
+    lines = [linecache.getline(filename, i) for i in range(lineno, last + 1)]
+    text = textwrap.dedent("".join(lines)).strip()
+    return " ".join(line.strip() for line in text.splitlines()) or None
+

@@ -1,0 +1,41 @@
+"""Stage 5: make the generated function short, clean and fast.
+
+Each pass rewrites the tree in place and reports whether it changed
+anything; they run in turn until none does.
+"""
+from __future__ import annotations
+
+import gast
+
+from .. import syntax
+from .dce import eliminate_dead_code
+from .inline import inline_temporaries
+from .simplify import simplify
+from .tape import drop_redundant_saves
+
+
+def optimize(node: gast.FunctionDef, protected: set, tape: str) -> gast.FunctionDef:
+    """Run every pass to a fixed point; `protected` names are never inlined away."""
+    for _ in range(20):
+        changed = simplify(node)
+        changed |= eliminate_dead_code(node)
+        changed |= drop_redundant_saves(node, tape)
+        changed |= inline_temporaries(node, protected)
+        if not changed:
+            break
+    drop_orphan_comments(node.body)
+    return node
+
+
+def drop_orphan_comments(stmts: list) -> None:
+    """A comment must be followed, in its block, by code it describes."""
+    for stmt in stmts:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if inner:
+                drop_orphan_comments(inner)
+        if getattr(stmt, "body", None) == []:
+            stmt.body.append(gast.Pass())
+    stmts[:] = [s for i, s in enumerate(stmts)
+                if not syntax.is_comment(s) or
+                (i + 1 < len(stmts) and not syntax.is_comment(stmts[i + 1]))]

@@ -1,0 +1,76 @@
+"""Dead-code elimination by liveness over structured code."""
+from __future__ import annotations
+
+import gast
+
+from .. import syntax
+from .effects import is_pure
+
+
+def eliminate_dead_code(node: gast.FunctionDef) -> bool:
+    """Drop assignments nobody reads; True if anything changed."""
+    pass_ = _DeadCode(syntax.all_names(node))
+    node.body, _ = pass_.block(node.body, set())
+    return pass_.changed
+
+
+class _DeadCode:
+    def __init__(self, local_names: set):
+        self.locals = local_names
+        self.changed = False
+
+    def block(self, stmts: list, live: set) -> tuple:
+        """(kept statements, names live before them) given `live` after them."""
+        kept = []
+        for stmt in reversed(stmts):
+            new, live = self.stmt(stmt, live)
+            kept[:0] = new
+        return kept, live
+
+    def stmt(self, stmt, live: set) -> tuple:
+        if isinstance(stmt, gast.If):
+            return self.if_(stmt, live)
+        if isinstance(stmt, (gast.For, gast.While)):
+            return self.loop(stmt, live)
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            target = stmt.targets[0].id
+            if target not in live:
+                self.changed = True
+                if is_pure(stmt.value, self.locals):
+                    return [], live
+                stmt = gast.copy_location(syntax.expr_stmt(stmt.value), stmt)
+            else:
+                live = live - {target}
+        return [stmt], live | syntax.names_loaded(stmt)
+
+    def if_(self, stmt: gast.If, live: set) -> tuple:
+        body, live_body = self.block(stmt.body, live)
+        orelse, live_else = self.block(stmt.orelse, live)
+        if not _has_code(body) and not _has_code(orelse):
+            self.changed = True
+            return [], live
+        stmt.body, stmt.orelse = body or [gast.Pass()], orelse
+        return [stmt], live_body | live_else | syntax.names_loaded(stmt.test)
+
+    def loop(self, stmt, live: set) -> tuple:
+        header = stmt.iter if isinstance(stmt, gast.For) else stmt.test
+        target = {stmt.target.id} if isinstance(stmt, gast.For) else set()
+        live_out = set(live)
+        while True:  # the body's end flows back to its start
+            probe = _DeadCode(self.locals)
+            _, live_in = probe.block(syntax.clone(stmt.body), live_out)
+            entry = (live_in - target) | syntax.names_loaded(header)
+            if entry <= live_out:
+                break
+            live_out |= entry
+        stmt.body, _ = self.block(stmt.body, live_out)
+        if not _has_code(stmt.body) and isinstance(stmt, gast.For) and \
+                is_pure(header, self.locals):
+            self.changed = True
+            return [], live
+        stmt.body = stmt.body or [gast.Pass()]
+        return [stmt], live | live_out | syntax.names_loaded(header)
+
+
+def _has_code(stmts: list) -> bool:
+    return any(not syntax.is_comment(s) and not isinstance(s, gast.Pass) for s in stmts)

@@ -1,0 +1,81 @@
+"""Inline compiler temporaries that are assigned once and read once."""
+from __future__ import annotations
+
+from collections import Counter
+
+import gast
+
+from .. import syntax
+from .effects import is_pure
+
+
+def inline_temporaries(node: gast.FunctionDef, protected: set) -> bool:
+    """Substitute single-use temporaries into their use; True if anything changed."""
+    loads = Counter(n.id for n in gast.walk(node)
+                    if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load))
+    stores = Counter(n.id for n in gast.walk(node)
+                     if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store))
+    candidates = {name for name, count in loads.items()
+                  if count == 1 and stores[name] == 1 and name not in protected}
+    pass_ = _Inliner(candidates, syntax.all_names(node))
+    pass_.block(node.body)
+    return pass_.changed
+
+
+class _Inliner:
+    def __init__(self, candidates: set, local_names: set):
+        self.candidates = candidates
+        self.locals = local_names
+        self.changed = False
+
+    def block(self, stmts: list) -> None:
+        for stmt in stmts:
+            for field in ("body", "orelse"):
+                self.block(getattr(stmt, field, None) or [])
+        i = 0
+        while i < len(stmts):
+            if self.try_inline(stmts, i):
+                del stmts[i]
+                self.changed = True
+            else:
+                i += 1
+
+    def try_inline(self, stmts: list, i: int) -> bool:
+        stmt = stmts[i]
+        if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
+            return False
+        name = stmt.targets[0].id
+        if name not in self.candidates or not is_pure(stmt.value, self.locals):
+            return False
+        reads = syntax.names_loaded(stmt.value)
+        for k in range(i + 1, len(stmts)):
+            later = stmts[k]
+            if name in syntax.names_loaded(later):
+                replaced = _substitute(later, name, stmt.value)
+                if replaced is None:
+                    return False
+                stmts[k] = replaced
+                return True
+            if reads & syntax.names_stored(later):
+                return False
+        return False
+
+
+def _substitute(stmt, name: str, value: gast.expr):
+    """`stmt` with `value` in place of its one read of `name`; None if that read
+    sits where the value would be computed more than once, or not at all."""
+    if isinstance(stmt, gast.For):
+        if name not in syntax.names_loaded(stmt.iter):
+            return None
+        stmt.iter = syntax.substitute(stmt.iter, {name: value})
+        return stmt
+    if isinstance(stmt, gast.If):
+        if name not in syntax.names_loaded(stmt.test):
+            return None
+        stmt.test = syntax.substitute(stmt.test, {name: value})
+        return stmt
+    if isinstance(stmt, gast.While):
+        return None
+    if isinstance(stmt, gast.Assign) and name in syntax.names_loaded(stmt.targets[0]):
+        return None
+    return syntax.copy_annos(stmt, syntax.substitute(stmt, {name: value}))

@@ -1,0 +1,83 @@
+"""Constant folding and algebraic identities that cannot change a shape.
+
+`x * 1`, `x + 0`, `x ** 1` have x's shape whatever x is, so they fold to `x`;
+`0 * x` does not (it keeps x's shape), so it stays.
+"""
+from __future__ import annotations
+
+import operator
+
+import gast
+
+from .. import syntax
+
+_FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+         gast.Div: operator.truediv, gast.Pow: operator.pow}
+
+
+def simplify(node: gast.FunctionDef) -> bool:
+    """Fold constants and drop neutral elements in place; True if anything changed."""
+    pass_ = _Simplify()
+    pass_.visit(node)
+    return pass_.changed
+
+
+def _number(node):
+    if syntax.is_literal(node):
+        value = syntax.constant_value(node)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return value
+    return None
+
+
+def _literal(value) -> gast.expr:
+    if value < 0:
+        return gast.UnaryOp(op=gast.USub(), operand=syntax.constant(-value))
+    return syntax.constant(value)
+
+
+class _Simplify(gast.NodeTransformer):
+    changed = False
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        left, right = _number(node.left), _number(node.right)
+        op = type(node.op)
+        if left is not None and right is not None and op in _FOLD and \
+                not (op is gast.Div and right == 0) and not (op is gast.Pow and abs(right) > 8):
+            return self.done(_literal(_FOLD[op](left, right)))
+        if op is gast.Mult and right == 1 or op is gast.Div and right == 1 \
+                or op is gast.Pow and right == 1:
+            return self.done(node.left)
+        if op is gast.Mult and left == 1:
+            return self.done(node.right)
+        if op in (gast.Add, gast.Sub) and right == 0:
+            return self.done(node.left)
+        if op is gast.Add and left == 0:
+            return self.done(node.right)
+        if op is gast.Sub and left == 0:
+            return self.done(gast.UnaryOp(op=gast.USub(), operand=node.right))
+        if op is gast.Mult and right == -1:
+            return self.done(gast.UnaryOp(op=gast.USub(), operand=node.left))
+        if op in (gast.Add, gast.Sub) and _is_negation(node.right):
+            flipped = gast.Sub() if op is gast.Add else gast.Add()
+            return self.done(gast.BinOp(left=node.left, op=flipped, right=node.right.operand))
+        if op in (gast.Mult, gast.Div) and _is_negation(node.left) \
+                and not syntax.is_literal(node.left):
+            inner = gast.BinOp(left=node.left.operand, op=node.op, right=node.right)
+            return self.done(gast.UnaryOp(op=gast.USub(), operand=inner))
+        return node
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, gast.USub) and _is_negation(node.operand):
+            return self.done(node.operand.operand)
+        return node
+
+    def done(self, node):
+        self.changed = True
+        return node
+
+
+def _is_negation(node) -> bool:
+    return isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub)

@@ -1,0 +1,76 @@
+"""Remove a push and its matching pop when the value did not change between."""
+from __future__ import annotations
+
+import gast
+
+from .. import syntax
+
+
+def drop_redundant_saves(node: gast.FunctionDef, tape: str) -> bool:
+    """`tape.append(x) ... x = tape.pop()` with x untouched between: both go."""
+    changed = False
+    for block in _blocks(node.body):
+        changed |= _drop_pairs(block, tape)
+    return changed
+
+
+def _blocks(stmts: list):
+    yield stmts
+    for stmt in stmts:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if inner:
+                yield from _blocks(inner)
+
+
+def _tape_call(node, tape: str, method: str) -> bool:
+    return isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+        and node.func.attr == method and isinstance(node.func.value, gast.Name) \
+        and node.func.value.id == tape
+
+
+def _pushed_name(stmt, tape: str):
+    if isinstance(stmt, gast.Expr) and _tape_call(stmt.value, tape, "append") \
+            and isinstance(stmt.value.args[0], gast.Name):
+        return stmt.value.args[0].id
+    return None
+
+
+def _popped(stmt, tape: str):
+    """(is a pop, name popped into or None for a discarded pop)."""
+    if isinstance(stmt, gast.Expr) and _tape_call(stmt.value, tape, "pop"):
+        return True, None
+    if isinstance(stmt, gast.Assign) and _tape_call(stmt.value, tape, "pop"):
+        return True, stmt.targets[0].id
+    return False, None
+
+
+def _uses_tape(stmt, tape: str) -> bool:
+    return tape in syntax.names_loaded(stmt)
+
+
+def _drop_pairs(block: list, tape: str) -> bool:
+    changed = False
+    i = 0
+    while i < len(block):
+        name = _pushed_name(block[i], tape)
+        j = _matching_pop(block, i, name, tape) if name else None
+        if j is not None:
+            del block[j]
+            del block[i]
+            changed = True
+        else:
+            i += 1
+    return changed
+
+
+def _matching_pop(block: list, i: int, name: str, tape: str):
+    for j in range(i + 1, len(block)):
+        is_pop, target = _popped(block[j], tape)
+        if is_pop:
+            return j if target in (None, name) else None
+        if _uses_tape(block[j], tape):
+            return None
+        if name in syntax.names_stored(block[j]):
+            return None
+    return None

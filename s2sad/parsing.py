@@ -1,0 +1,160 @@
+"""Stage 1: from a live Python function to a gast tree and its namespace."""
+from __future__ import annotations
+
+import builtins
+import inspect
+import linecache
+import textwrap
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import gast
+
+from . import syntax
+from .errors import Location, SourceUnavailableError, UnsupportedSyntaxError
+
+_MISSING = object()
+
+
+@dataclass
+class Namespace:
+    """The names a function body can see: its closure, its globals, builtins."""
+
+    globals: dict
+    closure: dict = field(default_factory=dict)
+
+    def lookup(self, identifier: str, default=_MISSING):
+        if identifier in self.closure:
+            return self.closure[identifier]
+        if identifier in self.globals:
+            return self.globals[identifier]
+        if hasattr(builtins, identifier):
+            return getattr(builtins, identifier)
+        if default is _MISSING:
+            raise KeyError(identifier)
+        return default
+
+    def resolve(self, node: gast.expr, default=None):
+        """The object a dotted expression such as `np.linalg.norm` denotes."""
+        dotted = syntax.dotted_name(node)
+        if dotted is None:
+            return default
+        head, *rest = dotted.split(".")
+        value = self.lookup(head, _MISSING)
+        if value is _MISSING:
+            return default
+        for attr in rest:
+            value = getattr(value, attr, _MISSING)
+            if value is _MISSING:
+                return default
+        return value
+
+
+@dataclass
+class ParsedFunction:
+    """A user function's tree, where it came from, and what its names mean."""
+
+    func: Callable
+    node: gast.FunctionDef
+    filename: str
+    namespace: Namespace
+
+    @property
+    def name(self) -> str:
+        return self.node.name
+
+    def location(self, node: gast.AST | None = None) -> Location:
+        lineno = getattr(node, "lineno", None) or self.node.lineno
+        col = getattr(node, "col_offset", 0) or 0
+        return Location(self.filename, lineno, col)
+
+
+def parse_function(func: Callable) -> ParsedFunction:
+    """Read `func`'s source and return its tree with line numbers of the file."""
+    func = inspect.unwrap(func)
+    if not inspect.isfunction(func):
+        raise SourceUnavailableError(
+            f"cannot differentiate {func!r}: it is not a Python function with source code",
+            hint="pass a plain `def` function; for a built-in or C function, register "
+                 "its derivative with @s2sad.adjoint.")
+    filename, first_line, lines = _source_lines(func)
+    source = textwrap.dedent("".join(lines))
+    indent = _indent_of(lines)
+    tree = gast.parse(source)
+    _shift_positions(tree, first_line - 1, indent)
+    node = _find_definition(tree, func, filename)
+    node.decorator_list = []
+    closure = {}
+    if func.__closure__:
+        for var, cell in zip(func.__code__.co_freevars, func.__closure__):
+            try:
+                closure[var] = cell.cell_contents
+            except ValueError:  # a cell not filled yet (e.g. recursion)
+                pass
+    return ParsedFunction(func, node, filename, Namespace(func.__globals__, closure))
+
+
+def _source_lines(func: Callable) -> tuple[str, int, list[str]]:
+    filename = func.__code__.co_filename
+    try:
+        lines, first_line = inspect.getsourcelines(func)
+    except (OSError, TypeError) as exc:
+        raise SourceUnavailableError(
+            f"cannot read the source of function '{func.__name__}' "
+            f"(defined in {filename!r}): {exc}",
+            hint="s2sad reads source code: define the function in a file, a notebook "
+                 "cell or IPython, not in a plain REPL or with exec(); or register a "
+                 "derivative for it with @s2sad.adjoint.") from None
+    linecache.checkcache(filename)
+    return filename, max(first_line, 1), lines
+
+
+def _indent_of(lines: list[str]) -> int:
+    first = next((line for line in lines if line.strip()), "")
+    return len(first) - len(first.lstrip())
+
+
+def _shift_positions(tree: gast.AST, line_offset: int, col_offset: int) -> None:
+    for node in gast.walk(tree):
+        if hasattr(node, "lineno") and node.lineno is not None:
+            node.lineno += line_offset
+            if getattr(node, "end_lineno", None) is not None:
+                node.end_lineno += line_offset
+        if getattr(node, "col_offset", None) is not None:
+            node.col_offset += col_offset
+
+
+def _find_definition(tree: gast.Module, func: Callable, filename: str) -> gast.FunctionDef:
+    for stmt in tree.body:
+        if isinstance(stmt, (gast.FunctionDef, gast.AsyncFunctionDef)):
+            if isinstance(stmt, gast.AsyncFunctionDef):
+                raise UnsupportedSyntaxError(
+                    f"cannot differentiate async function '{func.__name__}'",
+                    Location(filename, stmt.lineno, stmt.col_offset),
+                    hint="differentiate a plain synchronous function.")
+            return stmt
+    lambdas = [n for n in gast.walk(tree) if isinstance(n, gast.Lambda)]
+    if len(lambdas) == 1:
+        return _lambda_as_def(lambdas[0], func)
+    raise SourceUnavailableError(
+        f"cannot isolate the definition of '{func.__name__}' in its source line",
+        Location(filename, func.__code__.co_firstlineno),
+        hint="define each lambda on a line of its own, or use a `def`.")
+
+
+def _lambda_as_def(node: gast.Lambda, func: Callable) -> gast.FunctionDef:
+    fname = func.__name__ if func.__name__.isidentifier() else "lambda_"
+    ret = syntax.return_(node.body)
+    gast.copy_location(ret, node)
+    definition = gast.FunctionDef(name=fname, args=node.args, body=[ret], decorator_list=[],
+                                  returns=None, type_comment=None, type_params=[])
+    return gast.copy_location(definition, node)
+
+
+def describe(value: Any) -> str:
+    """A short human name for a called object, for error messages."""
+    module = getattr(value, "__module__", None)
+    qualname = getattr(value, "__qualname__", None) or getattr(value, "__name__", None)
+    if qualname is None:
+        return repr(value)
+    return f"{module}.{qualname}" if module and module != "builtins" else qualname

@@ -1,0 +1,106 @@
+"""Where derivative templates and non-differentiable functions are registered.
+
+A template is a small Python function written in the `d[x]` notation:
+
+    @adjoint(np.sin)
+    def sin(y, x):
+        d[x] = d[y] * np.cos(x)
+
+Its first parameter stands for the primitive's result, the others for the
+primitive's arguments, with the primitive's own names and defaults. `d[v]` is
+the adjoint (reverse mode) or tangent (forward mode) of `v`. In an adjoint
+template `d[x] = e` adds `e` to the adjoint of `x`.
+"""
+from __future__ import annotations
+
+import inspect
+import textwrap
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import gast
+
+ADJOINTS: dict = {}
+TANGENTS: dict = {}
+NONDIFFERENTIABLE: set = set()
+
+
+class _AdjointMarker:
+    """The `d` of templates; never evaluated, only read as source."""
+
+    def __getitem__(self, item):
+        raise RuntimeError("templates are source code: d[...] is never evaluated")
+
+
+d = _AdjointMarker()
+
+
+@dataclass
+class Template:
+    """A parsed derivative template and the module namespace its names live in."""
+
+    func: Callable
+    signature: inspect.Signature = field(init=False)
+    body: list = field(init=False)
+
+    def __post_init__(self):
+        self.signature = inspect.signature(self.func)
+        source = textwrap.dedent(inspect.getsource(self.func))
+        self.body = gast.parse(source).body[0].body
+
+    @property
+    def namespace(self) -> dict:
+        return self.func.__globals__
+
+    @property
+    def result_param(self) -> str:
+        return next(iter(self.signature.parameters))
+
+
+def _key(primitive: Any):
+    return primitive
+
+
+def adjoint(*primitives: Any) -> Callable:
+    """Register the decorated template as the reverse-mode rule of `primitives`."""
+    return _register(ADJOINTS, primitives)
+
+
+def tangent(*primitives: Any) -> Callable:
+    """Register the decorated template as the forward-mode rule of `primitives`."""
+    return _register(TANGENTS, primitives)
+
+
+def _register(table: dict, primitives) -> Callable:
+    def decorate(func: Callable) -> Callable:
+        template = Template(func)
+        for primitive in primitives:
+            table[_key(primitive)] = template
+        return func
+    return decorate
+
+
+def nondifferentiable(*functions: Any) -> None:
+    """Declare functions whose results carry no derivative (shapes, integers)."""
+    NONDIFFERENTIABLE.update(functions)
+
+
+def is_nondifferentiable(function: Any) -> bool:
+    try:
+        return function in NONDIFFERENTIABLE
+    except TypeError:  # unhashable callables
+        return False
+
+
+def adjoint_of(function: Any) -> Template | None:
+    try:
+        return ADJOINTS.get(_key(function))
+    except TypeError:
+        return None
+
+
+def tangent_of(function: Any) -> Template | None:
+    try:
+        return TANGENTS.get(_key(function))
+    except TypeError:
+        return None

@@ -1,0 +1,425 @@
+"""Stage 4: reverse mode. A primal sweep that records, then adjoints in reverse.
+
+The invariant every rule keeps: when the adjoint of a statement starts, every
+variable holds the value it had just after that statement ran in the primal
+sweep; when it ends, the value it had just before.
+
+- An assignment that overwrites a value pushes the old value on the tape; its
+  adjoint pops it back after propagating the derivative.
+- A loop pushes, at the start of each iteration, the variables its body
+  changes (a checkpoint). Its adjoint walks the iterations backwards: restore
+  the checkpoint, rerun the body with recording, run the body's adjoint.
+  The tape thus holds one checkpoint per iteration, not every intermediate.
+- An `if` needs nothing on the tape: its test is a name the branches do not
+  assign, so the adjoint reads the branch taken from it.
+"""
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass, field
+
+import gast
+
+from . import analysis, registry, runtime, syntax
+from .errors import NonDifferentiableError, UnsupportedSyntaxError
+from .normalize import NormalFunction
+from .parsing import describe
+from .templates import ACCUMULATE, BindingError, instantiate
+
+BINARY_OPERATORS = {
+    gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+    gast.Div: operator.truediv, gast.Pow: operator.pow, gast.Mod: operator.mod,
+    gast.MatMult: operator.matmul, gast.FloorDiv: operator.floordiv,
+}
+UNARY_OPERATORS = {gast.USub: operator.neg, gast.UAdd: operator.pos}
+
+TAPE = "tape"
+
+
+@dataclass
+class ReverseFunction:
+    """The generated gradient function's tree and the globals it reads."""
+
+    node: gast.FunctionDef
+    free: dict = field(default_factory=dict)
+    tape: str = TAPE
+    protected: set = field(default_factory=set)   # names the optimizer keeps
+
+
+@dataclass
+class GradientSpec:
+    """What to build: which parameters, which extras."""
+
+    wrt: tuple
+    seed_default: float | None = 1.0   # None: the seed is a required argument
+    preserve_result: bool = False
+    check_scalar: bool = True
+
+
+def reverse(fn: NormalFunction, spec: GradientSpec) -> ReverseFunction:
+    """Build the vector-Jacobian-product function of `fn`."""
+    return _Reverse(fn, spec).build()
+
+
+class _AdjointState:
+    """Which adjoint variables hold a (possibly nonzero) value at this point."""
+
+    def __init__(self, defined=()):
+        self.defined = set(defined)
+
+    def copy(self):
+        return _AdjointState(self.defined)
+
+
+class _Reverse:
+    def __init__(self, fn: NormalFunction, spec: GradientSpec):
+        self.fn = fn
+        self.spec = spec
+        self.names = fn.names
+        self.namespace = fn.parsed.namespace
+        self.free = {}
+        self.adjoint_names = {}
+        self.primal_of = {}       # adjoint variable -> primal variable
+        self.pushed = set()       # ids of assignments that save the old value
+        self.plans = {}           # id(loop) -> _LoopPlan
+        self.user_locals = syntax.names_stored(fn.parsed.node)
+        self.tape = self.names.fresh(TAPE)
+        self.uses_tape = False
+        body = fn.node.body[:-1]  # the final `return result`
+        wrt_names = [fn.params[i] for i in spec.wrt]
+        self.active = analysis.active_names(body, wrt_names, fn.result,
+                                            self.is_nondifferentiable_call)
+        self.body = body
+
+    # ------------------------------------------------------------ entry point
+
+    def build(self) -> ReverseFunction:
+        fn, spec = self.fn, self.spec
+        seed = self.adjoint(fn.result)
+        primal = self.primal_block(self.body, set(fn.params), record=True)
+        if spec.check_scalar:
+            primal.append(syntax.expr_stmt(syntax.call(
+                self.helper("assert_scalar"), syntax.name(fn.result),
+                syntax.constant(fn.parsed.name))))
+        state = _AdjointState({seed} if fn.result in self.active or
+                              fn.result in fn.params else ())
+        adjoint = self.adjoint_block(self.body, state)
+        outputs = [self.gradient_of(fn.params[i], state) for i in spec.wrt]
+        if spec.preserve_result:
+            outputs.append(syntax.name(fn.result))
+        returned = outputs[0] if len(outputs) == 1 else syntax.tuple_(outputs)
+        prelude = [syntax.assign(self.tape, gast.List(elts=[], ctx=gast.Load()))] \
+            if self.uses_tape else []
+        body = prelude + primal + adjoint + [syntax.return_(returned)]
+        defaults = [] if spec.seed_default is None else [syntax.constant(spec.seed_default)]
+        node = syntax.function_def("d" + fn.parsed.name, fn.params + [seed], body, defaults)
+        user_names = syntax.all_names(fn.parsed.node)
+        protected = {b for v, b in self.adjoint_names.items() if v in user_names}
+        return ReverseFunction(node, self.free, self.tape, protected | {seed, self.tape})
+
+    def gradient_of(self, param: str, state: _AdjointState) -> gast.expr:
+        var = self.adjoint_names.get(param)
+        if var is not None and var in state.defined:
+            return syntax.name(var)
+        return syntax.call(self.helper("zeros_like"), syntax.name(param))
+
+    # ------------------------------------------------------------ naming
+
+    def adjoint(self, var: str) -> str:
+        if var not in self.adjoint_names:
+            self.adjoint_names[var] = self.names.fresh("b" + var)
+            self.primal_of[self.adjoint_names[var]] = var
+        return self.adjoint_names[var]
+
+    def derivative(self, atom: gast.expr) -> str | None:
+        if isinstance(atom, gast.Name) and atom.id in self.active:
+            return self.adjoint(atom.id)
+        return None
+
+    def helper(self, identifier: str) -> gast.Name:
+        """A name for the runtime helper `identifier` in generated code."""
+        value = getattr(runtime, identifier)
+        local = self.clashes({identifier: value}).get(identifier, identifier)
+        self.free[local] = value
+        return syntax.name(local)
+
+    def clashes(self, free: dict) -> dict:
+        """New names for globals of ours that the user's code means otherwise."""
+        renamed = {}
+        for identifier, value in free.items():
+            mine = self.namespace.lookup(identifier, None)
+            if identifier in self.user_locals or (mine is not None and mine is not value):
+                renamed[identifier] = self.names.fresh(identifier + "_")
+        return renamed
+
+    def push(self, value: gast.expr) -> gast.stmt:
+        self.uses_tape = True
+        return syntax.expr_stmt(syntax.call(
+            gast.Attribute(value=syntax.name(self.tape), attr="append", ctx=gast.Load()),
+            value))
+
+    def pop(self, target: str) -> gast.stmt:
+        self.uses_tape = True
+        return syntax.assign(target, syntax.call(
+            gast.Attribute(value=syntax.name(self.tape), attr="pop", ctx=gast.Load())))
+
+    # ------------------------------------------------------------ primal sweep
+
+    def primal_block(self, stmts: list, defined: set, record: bool, rerun: bool = False) -> list:
+        """The statements of a forward sweep; `defined` is updated in place.
+
+        With `record`, overwritten values are pushed for the adjoint to pop;
+        without, the block runs as the user wrote it (loop checkpoints aside).
+        A `rerun` (inside a loop's adjoint) leaves out side effects such as print.
+        """
+        out = []
+        for stmt in stmts:
+            out.extend(self.primal_stmt(stmt, defined, record, rerun))
+        return out
+
+    def primal_stmt(self, stmt, defined: set, record: bool, rerun: bool) -> list:
+        if isinstance(stmt, gast.If):
+            body_defined, else_defined = set(defined), set(defined)
+            body = self.primal_block(stmt.body, body_defined, record, rerun)
+            orelse = self.primal_block(stmt.orelse, else_defined, record, rerun)
+            defined |= body_defined | else_defined
+            new = syntax.if_(stmt.test, body or [gast.Pass()], orelse)
+            return [syntax.copy_annos(stmt, gast.copy_location(new, stmt))]
+        if isinstance(stmt, (gast.For, gast.While)):
+            return self.primal_loop(stmt, defined, rerun)
+        if isinstance(stmt, gast.Assign):
+            return self.primal_assign(stmt, defined, record)
+        if isinstance(stmt, gast.Expr) and rerun:
+            return []
+        return [stmt]
+
+    def primal_assign(self, stmt: gast.Assign, defined: set, record: bool) -> list:
+        target = stmt.targets[0]
+        if isinstance(target, gast.Subscript):
+            raise UnsupportedSyntaxError(
+                f"s2sad cannot yet differentiate assignment into an array element "
+                f"(in function '{self.fn.parsed.name}')",
+                self.fn.parsed.location(stmt),
+                hint="build a new array (e.g. with np.concatenate or np.where) instead.")
+        out = []
+        if record and target.id in defined:
+            self.pushed.add(id(stmt))
+            out.append(self.push(syntax.name(target.id)))
+        out.append(stmt)
+        defined.add(target.id)
+        return out
+
+    def primal_loop(self, loop, defined: set, rerun: bool) -> list:
+        """A loop's forward sweep: plain body, a checkpoint per iteration."""
+        plan = self.loop_plan(loop, defined)
+        body = [self.push(syntax.name(v)) for v in plan.checkpoint]
+        body += self.primal_block(loop.body, set(defined), record=False, rerun=rerun)
+        defined |= analysis.assigned(loop.body) | plan.target
+        out = []
+        if plan.counter:
+            increment = gast.BinOp(left=syntax.name(plan.counter), op=gast.Add(),
+                                   right=syntax.constant(1))
+            body.insert(len(body) - plan.exit_len, syntax.assign(plan.counter, increment))
+            out.append(syntax.assign(plan.counter, syntax.constant(0)))
+        new = syntax.clone(loop)
+        new.body = body
+        out.append(new)
+        if plan.counter:
+            out.append(self.push(syntax.name(plan.counter)))
+        return out
+
+    # ------------------------------------------------------------ loops
+
+    def loop_plan(self, loop, defined: set) -> "_LoopPlan":
+        """What a loop saves per iteration; fixed the first time it is asked."""
+        if id(loop) in self.plans:
+            return self.plans[id(loop)]
+        body = loop.body
+        has_exit = bool(body) and bool(syntax.anno(body[-1], "loop_exit"))
+        target = {loop.target.id} if isinstance(loop, gast.For) else set()
+        reversed_range = isinstance(loop, gast.For) and not has_exit and \
+            self.is_range(loop.iter) and not (target & defined) and \
+            not (syntax.names_loaded(loop.iter) & analysis.assigned(body))
+        changed = analysis.assigned(body)
+        needed = defined | analysis.upward_exposed(body)
+        checkpoint = (changed & needed) | (set() if reversed_range else target)
+        counter = None if reversed_range else self.names.fresh("n")
+        plan = _LoopPlan(sorted(checkpoint), counter, 1 if has_exit else 0, target,
+                         reversed_range, set(defined))
+        self.plans[id(loop)] = plan
+        return plan
+
+    def is_range(self, node: gast.expr) -> bool:
+        return isinstance(node, gast.Call) and self.namespace.resolve(node.func) is range
+
+    def adjoint_loop(self, loop, state: _AdjointState) -> list:
+        """Iterations backwards: restore checkpoint, rerun with recording, adjoint."""
+        plan = self.plans[id(loop)]
+        body = loop.body[:-1] if plan.exit_len else loop.body
+        restore = [self.pop(v) for v in reversed(plan.checkpoint)]
+        entry = state.copy()
+        while True:  # adjoints accumulated across iterations must exist on entry
+            exit_state = entry.copy()
+            rerun = self.primal_block(body, set(plan.defined), record=True, rerun=True)
+            adjoint = self.adjoint_block(body, exit_state)
+            missing = exit_state.defined - entry.defined
+            if not missing:
+                break
+            entry.defined |= missing
+        out = [self.zero(v) for v in sorted(entry.defined - state.defined)]
+        # live on entry but consumed by the body: zero again for the next turn
+        reset = [self.zero(v) for v in sorted(entry.defined - exit_state.defined)]
+        new_body = restore + rerun + adjoint + reset
+        if plan.reversed_range:
+            self.free["reversed"] = reversed
+            iterable = syntax.call("reversed", syntax.clone(loop.iter))
+            out.append(syntax.for_(syntax.clone(loop.target), iterable, new_body))
+        else:
+            self.free["range"] = range
+            out.append(self.pop(plan.counter))
+            out.append(syntax.for_(self.names.fresh("_"),
+                                   syntax.call("range", syntax.name(plan.counter)), new_body))
+        state.defined = set(entry.defined)
+        return out
+
+    def zero(self, var: str) -> gast.stmt:
+        """`bx = zeros_like(x)`."""
+        return syntax.assign(var, syntax.call(self.helper("zeros_like"),
+                                              syntax.name(self.primal_of[var])))
+
+    # ------------------------------------------------------------ adjoint sweep
+
+    def adjoint_block(self, stmts: list, state: _AdjointState) -> list:
+        out = []
+        origin = None
+        for stmt in reversed(stmts):
+            produced = self.adjoint_stmt(stmt, state)
+            text = syntax.anno(stmt, "origin")
+            if produced and text and text != origin and _has_code(produced):
+                out.append(syntax.comment(f"Grad of: {text}"))
+                origin = text
+            out.extend(produced)
+        return out
+
+    def adjoint_stmt(self, stmt, state: _AdjointState) -> list:
+        if isinstance(stmt, gast.If):
+            return self.adjoint_if(stmt, state)
+        if isinstance(stmt, (gast.For, gast.While)):
+            return self.adjoint_loop(stmt, state)
+        if isinstance(stmt, gast.Assign):
+            return self.adjoint_assign(stmt, state)
+        return []
+
+    def adjoint_if(self, stmt: gast.If, state: _AdjointState) -> list:
+        then_state, else_state = state.copy(), state.copy()
+        body = self.adjoint_block(stmt.body, then_state)
+        orelse = self.adjoint_block(stmt.orelse, else_state)
+        joined = then_state.defined | else_state.defined
+        for branch, branch_state in ((body, then_state), (orelse, else_state)):
+            branch.extend(self.zero(v) for v in sorted(joined - branch_state.defined))
+        state.defined = joined
+        if not _has_code(body) and not _has_code(orelse):
+            return []
+        return [syntax.if_(syntax.clone(stmt.test), body or [gast.Pass()], orelse)]
+
+    def adjoint_assign(self, stmt: gast.Assign, state: _AdjointState) -> list:
+        target = stmt.targets[0].id
+        out = []
+        var = self.adjoint_names.get(target)
+        if target in self.active and var in state.defined and \
+                syntax.names_loaded(stmt.value) & self.active:
+            out.extend(self.contributions(stmt, state))
+            state.defined.discard(var)
+        if id(stmt) in self.pushed:
+            out.append(self.pop(target))
+        return out
+
+    def contributions(self, stmt: gast.Assign, state: _AdjointState) -> list:
+        instance = self.bind_free_names(self.instantiate_rule(stmt))
+        out = []
+        for new in instance.stmts:
+            if syntax.anno(new, ACCUMULATE):
+                new = self.accumulate(new, state)
+            out.append(new)
+        self.free.update(instance.free)
+        return out
+
+    def bind_free_names(self, instance):
+        """Rename a template's global (np, unbroadcast) where the user's code means
+        something else by that name."""
+        clashes = self.clashes(instance.free)
+        if not clashes:
+            return instance
+        instance.stmts = [syntax.copy_annos(s, syntax.substitute(s, clashes))
+                          for s in instance.stmts]
+        instance.free = {clashes.get(k, k): v for k, v in instance.free.items()}
+        return instance
+
+    def accumulate(self, stmt: gast.Assign, state: _AdjointState) -> gast.Assign:
+        var = stmt.targets[0].id
+        if var in state.defined:
+            value = gast.BinOp(left=syntax.name(var), op=gast.Add(), right=stmt.value)
+            stmt = syntax.assign(var, value)
+        state.defined.add(var)
+        return stmt
+
+    # ------------------------------------------------------------ rules
+
+    def instantiate_rule(self, stmt: gast.Assign):
+        result, value = stmt.targets[0], stmt.value
+        template, args, keywords, what = self.rule_for(value, stmt)
+        try:
+            return instantiate(template, syntax.name(result.id), args, keywords,
+                               self.derivative, self.names)
+        except BindingError as exc:
+            raise NonDifferentiableError(
+                f"the derivative rule of {what} does not accept these arguments: {exc}",
+                self.fn.parsed.location(stmt),
+                hint="call it with the positional arguments its rule names.") from None
+
+    def rule_for(self, value: gast.expr, stmt):
+        if isinstance(value, gast.Name):
+            return registry.adjoint_of("copy"), [value], {}, "assignment"
+        if isinstance(value, gast.BinOp):
+            op = BINARY_OPERATORS[type(value.op)]
+            return self.lookup(op, stmt, f"operator {op.__name__}") + \
+                ([value.left, value.right], {}, op.__name__)
+        if isinstance(value, gast.UnaryOp):
+            op = UNARY_OPERATORS[type(value.op)]
+            return self.lookup(op, stmt, op.__name__) + ([value.operand], {}, op.__name__)
+        if isinstance(value, gast.Call):
+            func = self.namespace.resolve(value.func)
+            what = describe(func) if func is not None else syntax.dotted_name(value.func)
+            keywords = {k.arg: k.value for k in value.keywords}
+            return self.lookup(func, stmt, what) + (list(value.args), keywords, what)
+        raise NonDifferentiableError(
+            f"s2sad has no derivative for the expression {type(value).__name__} "
+            f"(in function '{self.fn.parsed.name}')", self.fn.parsed.location(stmt),
+            hint="rewrite it with supported operations.")
+
+    def lookup(self, func, stmt, what: str) -> tuple:
+        template = registry.adjoint_of(func)
+        if template is None:
+            raise NonDifferentiableError(
+                f"no derivative is registered for {what} (called in function "
+                f"'{self.fn.parsed.name}')", self.fn.parsed.location(stmt),
+                hint=f"register one with @s2sad.adjoint({what}) (see docs/custom_derivatives.md), "
+                     "or wrap the value in s2sad.stop_gradient if it needs none.")
+        return (template,)
+
+    def is_nondifferentiable_call(self, call: gast.Call) -> bool:
+        return registry.is_nondifferentiable(self.namespace.resolve(call.func))
+
+
+@dataclass
+class _LoopPlan:
+    checkpoint: list
+    counter: str | None
+    exit_len: int
+    target: set
+    reversed_range: bool
+    defined: set          # names that may hold a value before the loop
+
+
+def _has_code(stmts: list) -> bool:
+    return any(not syntax.is_comment(s) for s in stmts)

@@ -1,0 +1,6 @@
+"""Derivative rules: one template per primitive, grouped by family.
+
+Importing this package registers every rule. Adding a primitive means adding
+one template to the module of its family (or a new module imported here).
+"""
+from . import operators, elementwise, scalar_math, reductions, linalg, nondifferentiable  # noqa: F401

@@ -1,0 +1,44 @@
+"""Everything generated code calls at run time."""
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import ShapeError
+
+_SCALARS = (float, int, np.float64, np.float32, np.int64)
+
+
+def unbroadcast(g, x):
+    """`g` summed over the axes along which `x` was broadcast: x's shape."""
+    if type(g) in _SCALARS:
+        return g
+    gshape, xshape = np.shape(g), np.shape(x)
+    if gshape == xshape:
+        return g
+    extra = len(gshape) - len(xshape)
+    if extra > 0:
+        g = np.sum(g, axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(xshape) if n == 1 and np.shape(g)[i] != 1)
+    if axes:
+        g = np.sum(g, axis=axes, keepdims=True)
+    if np.shape(g) != xshape:
+        g = np.broadcast_to(g, xshape)
+    return g
+
+
+def zeros_like(x):
+    """A zero gradient for `x`: 0.0 for a scalar, a float array otherwise."""
+    if type(x) in _SCALARS or np.ndim(x) == 0:
+        return 0.0
+    return np.zeros(np.shape(x))
+
+
+def assert_scalar(value, function_name: str = "the function"):
+    """Reject a non-scalar output of a function passed to `grad`."""
+    if np.ndim(value) != 0:
+        raise ShapeError(
+            f"grad needs {function_name} to return a scalar, but it returned a value "
+            f"of shape {np.shape(value)}",
+            hint="reduce the output (e.g. np.sum), or use s2sad.autodiff with an "
+                 "explicit seed for a vector-Jacobian product.")
+    return value

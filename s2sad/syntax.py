@@ -1,0 +1,226 @@
+"""Small vocabulary for building and inspecting gast trees.
+
+Every pass builds nodes through these helpers rather than through gast's
+positional constructors, so a change in gast's node fields touches one file.
+"""
+from __future__ import annotations
+
+import copy
+import textwrap
+from typing import Iterable, Iterator
+
+import gast
+
+# Annotation keys stored on nodes (as attributes with a private prefix).
+ANNO_PREFIX = "_s2sad_"
+
+
+def anno(node: gast.AST, key: str, default=None):
+    """Return the annotation `key` of `node`."""
+    return getattr(node, ANNO_PREFIX + key, default)
+
+
+def set_anno(node: gast.AST, key: str, value) -> None:
+    """Attach an annotation to `node`; it survives copies made with `clone`."""
+    setattr(node, ANNO_PREFIX + key, value)
+
+
+def copy_annos(src: gast.AST, dst: gast.AST) -> gast.AST:
+    """Copy every annotation of `src` onto `dst` and return `dst`."""
+    for key, value in vars(src).items():
+        if key.startswith(ANNO_PREFIX):
+            setattr(dst, key, value)
+    return dst
+
+
+def clone(node):
+    """Deep copy of a node (or list of nodes), annotations included."""
+    return copy.deepcopy(node)
+
+
+# ---------------------------------------------------------------- builders
+
+def name(identifier: str, ctx: str = "load") -> gast.Name:
+    contexts = {"load": gast.Load, "store": gast.Store, "param": gast.Param, "del": gast.Del}
+    return gast.Name(id=identifier, ctx=contexts[ctx](), annotation=None, type_comment=None)
+
+
+def constant(value) -> gast.Constant:
+    return gast.Constant(value=value, kind=None)
+
+
+def assign(target, value: gast.expr) -> gast.Assign:
+    """`target = value`; `target` may be a string or a node."""
+    if isinstance(target, str):
+        target = name(target, "store")
+    else:
+        target = as_store(target)
+    return gast.Assign(targets=[target], value=value, type_comment=None)
+
+
+def call(func, *args: gast.expr, **keywords: gast.expr) -> gast.Call:
+    if isinstance(func, str):
+        func = parse_expr(func)
+    kws = [gast.keyword(arg=k, value=v) for k, v in keywords.items()]
+    return gast.Call(func=func, args=list(args), keywords=kws)
+
+
+def expr_stmt(value: gast.expr) -> gast.Expr:
+    return gast.Expr(value=value)
+
+
+def if_(test: gast.expr, body: list, orelse: list | None = None) -> gast.If:
+    return gast.If(test=test, body=body, orelse=orelse or [])
+
+
+def for_(target, iterable: gast.expr, body: list) -> gast.For:
+    if isinstance(target, str):
+        target = name(target, "store")
+    return gast.For(target=as_store(target), iter=iterable, body=body, orelse=[],
+                    type_comment=None)
+
+
+def while_(test: gast.expr, body: list) -> gast.While:
+    return gast.While(test=test, body=body, orelse=[])
+
+
+def tuple_(elts: Iterable[gast.expr], ctx: str = "load") -> gast.Tuple:
+    return gast.Tuple(elts=list(elts), ctx=gast.Store() if ctx == "store" else gast.Load())
+
+
+def return_(value: gast.expr | None) -> gast.Return:
+    return gast.Return(value=value)
+
+
+def comment(text: str) -> gast.Expr:
+    """A statement that code generation prints as `# text`."""
+    node = expr_stmt(constant(text))
+    set_anno(node, "comment", True)
+    return node
+
+
+def is_comment(node: gast.AST) -> bool:
+    return bool(anno(node, "comment"))
+
+
+def function_def(fname: str, params: list[str], body: list,
+                 defaults: list[gast.expr] | None = None) -> gast.FunctionDef:
+    args = gast.arguments(args=[name(p, "param") for p in params], posonlyargs=[],
+                          vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
+                          defaults=defaults or [])
+    return gast.FunctionDef(name=fname, args=args, body=body, decorator_list=[],
+                            returns=None, type_comment=None, type_params=[])
+
+
+# ---------------------------------------------------------------- quoting
+
+def parse_stmts(source: str) -> list:
+    """Parse a snippet of statements."""
+    return gast.parse(textwrap.dedent(source)).body
+
+
+def parse_expr(source: str) -> gast.expr:
+    """Parse a single expression."""
+    return gast.parse(source.strip(), mode="eval").body
+
+
+def as_store(node: gast.expr) -> gast.expr:
+    """Copy of an assignable expression with Store context."""
+    node = clone(node)
+    if isinstance(node, (gast.Name, gast.Subscript, gast.Attribute)):
+        node.ctx = gast.Store()
+    elif isinstance(node, (gast.Tuple, gast.List)):
+        node.ctx = gast.Store()
+        node.elts = [as_store(e) for e in node.elts]
+    return node
+
+
+def as_load(node: gast.expr) -> gast.expr:
+    node = clone(node)
+    for sub in gast.walk(node):
+        if hasattr(sub, "ctx") and not isinstance(sub.ctx, gast.Param):
+            sub.ctx = gast.Load()
+    return node
+
+
+# ---------------------------------------------------------------- queries
+
+def is_atom(node: gast.expr) -> bool:
+    """A name or a literal: what normalized code allows as an operand."""
+    if isinstance(node, (gast.Name, gast.Constant)):
+        return True
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        return isinstance(node.operand, gast.Constant)
+    return False
+
+
+def constant_value(node: gast.expr):
+    """The Python value of a literal atom (handles a negated literal)."""
+    if isinstance(node, gast.Constant):
+        return node.value
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        return -node.operand.value
+    raise TypeError("not a literal")
+
+
+def is_literal(node: gast.expr) -> bool:
+    return is_atom(node) and not isinstance(node, gast.Name)
+
+
+def names_loaded(node) -> set[str]:
+    """Identifiers read anywhere inside `node` (a node or list of nodes)."""
+    return {n.id for n in _walk_all(node)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+
+def names_stored(node) -> set[str]:
+    """Identifiers bound anywhere inside `node` (assignment or loop targets)."""
+    return {n.id for n in _walk_all(node)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))}
+
+
+def all_names(node) -> set[str]:
+    return {n.id for n in _walk_all(node) if isinstance(n, gast.Name)}
+
+
+def _walk_all(node) -> Iterator[gast.AST]:
+    nodes = node if isinstance(node, list) else [node]
+    for item in nodes:
+        yield from gast.walk(item)
+
+
+def dotted_name(node: gast.expr) -> str | None:
+    """'np.linalg.norm' for the expression np.linalg.norm, else None."""
+    parts = []
+    while isinstance(node, gast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, gast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+class Renamer(gast.NodeTransformer):
+    """Replace names by expressions: {'x': <node>}; each use gets a fresh copy."""
+
+    def __init__(self, mapping: dict):
+        self.mapping = mapping
+
+    def visit_Name(self, node):
+        if node.id in self.mapping:
+            replacement = self.mapping[node.id]
+            if isinstance(replacement, str):
+                return gast.Name(id=replacement, ctx=node.ctx, annotation=None,
+                                 type_comment=None)
+            if isinstance(node.ctx, gast.Load):
+                return clone(replacement)
+        return node
+
+
+def substitute(node, mapping: dict):
+    """Copy of `node` (or list) with names replaced according to `mapping`."""
+    result = Renamer(mapping)
+    if isinstance(node, list):
+        return [result.visit(n) for n in clone(node)]
+    return result.visit(clone(node))

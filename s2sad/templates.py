@@ -1,0 +1,112 @@
+"""Turn a registered template into statements about a concrete call.
+
+Instantiating `def sin(y, x): d[x] = d[y] * np.cos(x)` for `t2 = np.sin(t1)`
+gives `bt1 = bt2 * np.cos(t1)`, marked as a contribution to `bt1`.
+"""
+from __future__ import annotations
+
+import builtins
+from dataclasses import dataclass, field
+from typing import Callable
+
+import gast
+
+from . import syntax
+from .names import Names
+from .registry import Template
+
+ACCUMULATE = "accumulate"  # annotation on `b<x> = <contribution>` statements
+
+
+class BindingError(Exception):
+    """The call's arguments do not fit the template's parameters."""
+
+
+@dataclass
+class Instance:
+    """Statements of one instantiated template and the globals they read."""
+
+    stmts: list
+    free: dict = field(default_factory=dict)
+
+
+def instantiate(template: Template, result: gast.expr, args: list, keywords: dict,
+                derivative: Callable[[gast.expr], str | None], names: Names) -> Instance:
+    """Template statements for `result = primitive(*args, **keywords)`.
+
+    `derivative(atom)` names the adjoint (or tangent) variable of an operand, or
+    returns None when the operand carries no derivative.
+    """
+    bound = _bind(template, result, args, keywords)
+    local_names = {n for n in syntax.names_stored(template.body)} - set(bound)
+    rename = {n: names.fresh(n) for n in sorted(local_names)}
+    rewriter = _Rewriter(template, bound, rename, derivative)
+    stmts = []
+    for stmt in template.body:
+        target = _derivative_target(stmt)
+        if target is not None:
+            var = derivative(bound[target]) if target in bound else None
+            if var is None:
+                continue
+            value = rewriter.visit(syntax.clone(stmt.value))
+            new = syntax.assign(var, value)
+            syntax.set_anno(new, ACCUMULATE, True)
+            stmts.append(new)
+        elif isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant):
+            continue  # docstring
+        else:
+            stmts.append(rewriter.visit(syntax.clone(stmt)))
+    return Instance(stmts, rewriter.free)
+
+
+def _bind(template: Template, result, args, keywords) -> dict:
+    try:
+        bound = template.signature.bind(result, *args, **keywords)
+    except TypeError as exc:
+        raise BindingError(str(exc)) from None
+    bound.apply_defaults()
+    return {k: v if isinstance(v, gast.AST) else syntax.constant(v)
+            for k, v in bound.arguments.items()}
+
+
+def _derivative_target(stmt: gast.stmt) -> str | None:
+    """'x' for a statement `d[x] = ...`."""
+    if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1:
+        return _derivative_of(stmt.targets[0])
+    return None
+
+
+def _derivative_of(node: gast.expr) -> str | None:
+    if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) \
+            and node.value.id == "d" and isinstance(node.slice, gast.Name):
+        return node.slice.id
+    return None
+
+
+class _Rewriter(gast.NodeTransformer):
+    def __init__(self, template, bound, rename, derivative):
+        self.template = template
+        self.bound = bound
+        self.rename = rename
+        self.derivative = derivative
+        self.free = {}
+
+    def visit_Subscript(self, node):
+        param = _derivative_of(node)
+        if param is None:
+            return self.generic_visit(node)
+        var = self.derivative(self.bound[param]) if param in self.bound else None
+        return syntax.name(var) if var is not None else syntax.constant(0.0)
+
+    def visit_Name(self, node):
+        if node.id in self.bound:
+            return syntax.clone(self.bound[node.id])
+        if node.id in self.rename:
+            return gast.Name(id=self.rename[node.id], ctx=node.ctx, annotation=None,
+                             type_comment=None)
+        namespace = self.template.namespace
+        if node.id in namespace:
+            self.free[node.id] = namespace[node.id]
+        elif hasattr(builtins, node.id):
+            self.free[node.id] = getattr(builtins, node.id)
+        return node
