@@ -6,6 +6,7 @@ correctness.
 """
 from __future__ import annotations
 
+import operator
 from typing import Callable, Iterable
 
 import gast
@@ -18,42 +19,31 @@ def assigned(stmts) -> set:
     return syntax.names_stored(stmts)
 
 
-def is_inactive_operation(value: gast.expr, is_nondifferentiable: Callable) -> bool:
-    """Operations whose result never carries a derivative."""
-    if isinstance(value, (gast.Compare, gast.BoolOp)):
-        return True
-    if isinstance(value, gast.UnaryOp) and isinstance(value.op, gast.Not):
-        return True
-    if isinstance(value, gast.BinOp) and isinstance(value.op, gast.FloorDiv):
-        return True
-    if isinstance(value, gast.Call):
-        return is_nondifferentiable(value)
-    return False
+def _flows(stmts: list, classify: Callable) -> list:
+    """(source names, target name) pairs along which derivatives can flow.
 
-
-def _flows(stmts: list, is_nondifferentiable: Callable) -> list:
-    """(source names, target name) pairs along which derivatives can flow."""
+    `classify(value)` returns the Primitive a right-hand side applies, or None
+    for a constant.
+    """
     pairs = []
     for node in _simple_statements(stmts):
         if isinstance(node, gast.Assign):
             target = node.targets[0]
             base = target.value if isinstance(target, gast.Subscript) else target
-            if is_inactive_operation(node.value, is_nondifferentiable):
-                continue
-            sources = syntax.names_loaded(_differentiable_part(node.value))
+            sources = differentiable_operands(classify(node.value))
             if isinstance(target, gast.Subscript):
-                sources.add(base.id)  # untouched elements flow through
+                sources.add(base.id)  # the elements not overwritten flow through
             pairs.append((sources, base.id))
         elif isinstance(node, gast.For):
             pairs.append((syntax.names_loaded(node.iter), node.target.id))
     return pairs
 
 
-def _differentiable_part(value: gast.expr) -> gast.expr:
-    """The operands of `value` through which a derivative can flow."""
-    if isinstance(value, gast.Subscript):
-        return value.value  # an index never carries a derivative
-    return value
+def differentiable_operands(primitive) -> set:
+    if primitive is None or primitive.nondifferentiable:
+        return set()
+    args = primitive.args[:1] if primitive.key is operator.getitem else primitive.args
+    return syntax.names_loaded(list(args) + list(primitive.keywords.values()))
 
 
 def _simple_statements(stmts: list):
@@ -63,10 +53,9 @@ def _simple_statements(stmts: list):
             yield from _simple_statements(getattr(stmt, field, []) or [])
 
 
-def active_names(stmts: list, inputs: Iterable[str], output: str,
-                 is_nondifferentiable: Callable) -> set:
+def active_names(stmts: list, inputs: Iterable[str], output: str, classify: Callable) -> set:
     """Names that depend on `inputs` and influence `output`."""
-    pairs = _flows(stmts, is_nondifferentiable)
+    pairs = _flows(stmts, classify)
     varied = _closure(set(inputs), [(s, {t}) for s, t in pairs])
     useful = _closure({output}, [({t}, s) for s, t in pairs])
     return varied & useful

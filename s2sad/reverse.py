@@ -15,7 +15,6 @@ sweep; when it ends, the value it had just before.
 """
 from __future__ import annotations
 
-import operator
 from dataclasses import dataclass, field
 
 import gast
@@ -23,15 +22,8 @@ import gast
 from . import analysis, registry, runtime, syntax
 from .errors import NonDifferentiableError, UnsupportedSyntaxError
 from .normalize import NormalFunction
-from .parsing import describe
+from .primitives import primitive_of
 from .templates import ACCUMULATE, BindingError, instantiate
-
-BINARY_OPERATORS = {
-    gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
-    gast.Div: operator.truediv, gast.Pow: operator.pow, gast.Mod: operator.mod,
-    gast.MatMult: operator.matmul, gast.FloorDiv: operator.floordiv,
-}
-UNARY_OPERATORS = {gast.USub: operator.neg, gast.UAdd: operator.pos}
 
 TAPE = "tape"
 
@@ -87,8 +79,8 @@ class _Reverse:
         self.uses_tape = False
         body = fn.node.body[:-1]  # the final `return result`
         wrt_names = [fn.params[i] for i in spec.wrt]
-        self.active = analysis.active_names(body, wrt_names, fn.result,
-                                            self.is_nondifferentiable_call)
+        self.local_names = set(fn.params) | syntax.names_stored(fn.node)
+        self.active = analysis.active_names(body, wrt_names, fn.result, self.classify)
         self.body = body
 
     # ------------------------------------------------------------ entry point
@@ -327,9 +319,9 @@ class _Reverse:
         out = []
         var = self.adjoint_names.get(target)
         if target in self.active and var in state.defined and \
-                syntax.names_loaded(stmt.value) & self.active:
+                analysis.differentiable_operands(self.classify(stmt.value)) & self.active:
             out.extend(self.contributions(stmt, state))
-            state.defined.discard(var)
+        state.defined.discard(var)  # the value before this assignment starts at zero
         if id(stmt) in self.pushed:
             out.append(self.pop(target))
         return out
@@ -366,49 +358,30 @@ class _Reverse:
     # ------------------------------------------------------------ rules
 
     def instantiate_rule(self, stmt: gast.Assign):
-        result, value = stmt.targets[0], stmt.value
-        template, args, keywords, what = self.rule_for(value, stmt)
+        primitive = self.classify(stmt.value)
+        template = registry.adjoint_of(primitive.key)
+        if template is None:
+            raise self.no_derivative(primitive, stmt)
         try:
-            return instantiate(template, syntax.name(result.id), args, keywords,
-                               self.derivative, self.names)
+            return instantiate(template, syntax.name(stmt.targets[0].id), primitive.args,
+                               primitive.keywords, self.derivative, self.names)
         except BindingError as exc:
             raise NonDifferentiableError(
-                f"the derivative rule of {what} does not accept these arguments: {exc}",
-                self.fn.parsed.location(stmt),
-                hint="call it with the positional arguments its rule names.") from None
+                f"the derivative rule of {primitive.description} does not accept these "
+                f"arguments: {exc}", self.fn.parsed.location(stmt),
+                hint="call it with the arguments its rule names "
+                     "(see docs/primitives.md).") from None
 
-    def rule_for(self, value: gast.expr, stmt):
-        if isinstance(value, gast.Name):
-            return registry.adjoint_of("copy"), [value], {}, "assignment"
-        if isinstance(value, gast.BinOp):
-            op = BINARY_OPERATORS[type(value.op)]
-            return self.lookup(op, stmt, f"operator {op.__name__}") + \
-                ([value.left, value.right], {}, op.__name__)
-        if isinstance(value, gast.UnaryOp):
-            op = UNARY_OPERATORS[type(value.op)]
-            return self.lookup(op, stmt, op.__name__) + ([value.operand], {}, op.__name__)
-        if isinstance(value, gast.Call):
-            func = self.namespace.resolve(value.func)
-            what = describe(func) if func is not None else syntax.dotted_name(value.func)
-            keywords = {k.arg: k.value for k in value.keywords}
-            return self.lookup(func, stmt, what) + (list(value.args), keywords, what)
-        raise NonDifferentiableError(
-            f"s2sad has no derivative for the expression {type(value).__name__} "
-            f"(in function '{self.fn.parsed.name}')", self.fn.parsed.location(stmt),
-            hint="rewrite it with supported operations.")
+    def no_derivative(self, primitive, stmt) -> NonDifferentiableError:
+        what = primitive.description
+        return NonDifferentiableError(
+            f"no derivative is registered for {what} (in function "
+            f"'{self.fn.parsed.name}')", self.fn.parsed.location(stmt),
+            hint=f"register one with @s2sad.adjoint({what}) (see docs/custom_derivatives.md), "
+                 "or wrap the value in s2sad.stop_gradient if it needs none.")
 
-    def lookup(self, func, stmt, what: str) -> tuple:
-        template = registry.adjoint_of(func)
-        if template is None:
-            raise NonDifferentiableError(
-                f"no derivative is registered for {what} (called in function "
-                f"'{self.fn.parsed.name}')", self.fn.parsed.location(stmt),
-                hint=f"register one with @s2sad.adjoint({what}) (see docs/custom_derivatives.md), "
-                     "or wrap the value in s2sad.stop_gradient if it needs none.")
-        return (template,)
-
-    def is_nondifferentiable_call(self, call: gast.Call) -> bool:
-        return registry.is_nondifferentiable(self.namespace.resolve(call.func))
+    def classify(self, value: gast.expr):
+        return primitive_of(value, self.namespace, self.local_names)
 
 
 @dataclass

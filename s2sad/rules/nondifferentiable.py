@@ -7,6 +7,11 @@ import numpy as np
 from ..registry import nondifferentiable
 
 nondifferentiable(
+    operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
+    operator.not_, operator.is_, operator.is_not, operator.contains, operator.invert,
+    operator.and_, operator.or_, operator.xor, operator.lshift, operator.rshift,
+    np.ndarray.shape, np.ndarray.ndim, np.ndarray.size, np.ndarray.dtype,
+    np.ndarray.argmax, np.ndarray.argmin, np.ndarray.argsort,
     len, range, int, round, bool, isinstance, print, enumerate, zip,
     operator.floordiv, np.floor_divide,
     np.shape, np.ndim, np.size,

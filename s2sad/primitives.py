@@ -1,0 +1,108 @@
+"""What operation a normalized right-hand side performs, as a registry key.
+
+Both modes ask the same question of each statement `y = <operation>`: which
+registered primitive is this, applied to which operands? Operators map to the
+`operator` module, `x.sum()` to `np.ndarray.sum` with `x` as first operand,
+`x.T` to `np.ndarray.T`, `x[i]` to `operator.getitem`.
+"""
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass, field
+
+import gast
+import numpy as np
+
+from . import registry, syntax
+from .parsing import Namespace, describe
+
+BINARY = {
+    gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+    gast.Div: operator.truediv, gast.Pow: operator.pow, gast.Mod: operator.mod,
+    gast.MatMult: operator.matmul, gast.FloorDiv: operator.floordiv,
+    gast.BitAnd: operator.and_, gast.BitOr: operator.or_, gast.BitXor: operator.xor,
+    gast.LShift: operator.lshift, gast.RShift: operator.rshift,
+}
+UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
+         gast.Invert: operator.invert}
+COMPARE = {
+    gast.Lt: operator.lt, gast.LtE: operator.le, gast.Gt: operator.gt, gast.GtE: operator.ge,
+    gast.Eq: operator.eq, gast.NotEq: operator.ne, gast.Is: operator.is_,
+    gast.IsNot: operator.is_not, gast.In: operator.contains, gast.NotIn: operator.contains,
+}
+
+COPY = "copy"
+
+
+@dataclass
+class Primitive:
+    """A registry key and the operands it is applied to."""
+
+    key: object
+    args: list
+    keywords: dict = field(default_factory=dict)
+    description: str = ""
+
+    @property
+    def nondifferentiable(self) -> bool:
+        return registry.is_nondifferentiable(self.key)
+
+
+def primitive_of(value: gast.expr, namespace: Namespace, local_names: set) -> Primitive | None:
+    """The primitive `value` applies, or None for a constant (literal, global)."""
+    if isinstance(value, gast.Name):
+        if value.id not in local_names:
+            return None
+        return Primitive(COPY, [value], description="assignment")
+    if syntax.is_literal(value):
+        return None
+    if isinstance(value, gast.BinOp):
+        op = BINARY[type(value.op)]
+        return Primitive(op, [value.left, value.right], description=f"operator {op.__name__}")
+    if isinstance(value, gast.UnaryOp):
+        op = UNARY[type(value.op)]
+        return Primitive(op, [value.operand], description=f"operator {op.__name__}")
+    if isinstance(value, (gast.Compare, gast.BoolOp)):
+        return Primitive(operator.lt, [], description="comparison")
+    if isinstance(value, gast.Call):
+        return _call(value, namespace, local_names)
+    if isinstance(value, gast.Attribute):
+        if not _rooted_in(value, local_names):
+            return None
+        key = getattr(np.ndarray, value.attr, ("attribute", value.attr))
+        return Primitive(key, [value.value], description=f"attribute .{value.attr}")
+    if isinstance(value, gast.Subscript):
+        return Primitive(operator.getitem, [value.value, index_value(value.slice)],
+                         description="indexing")
+    kind = type(value).__name__
+    return Primitive((kind,), [], description=f"a {kind.lower()} literal")
+
+
+def _call(call: gast.Call, namespace: Namespace, local_names: set) -> Primitive:
+    keywords = {k.arg: k.value for k in call.keywords}
+    func = call.func
+    if isinstance(func, gast.Attribute) and _rooted_in(func, local_names):
+        key = getattr(np.ndarray, func.attr, ("method", func.attr))
+        return Primitive(key, [func.value] + list(call.args), keywords,
+                         description=f"method .{func.attr}()")
+    obj = namespace.resolve(func) if not _rooted_in(func, local_names) else None
+    what = describe(obj) if obj is not None else (syntax.dotted_name(func) or "a call")
+    return Primitive(obj if obj is not None else ("call", what), list(call.args), keywords,
+                     description=what)
+
+
+def _rooted_in(node: gast.expr, local_names: set) -> bool:
+    while isinstance(node, gast.Attribute):
+        node = node.value
+    return isinstance(node, gast.Name) and node.id in local_names
+
+
+def index_value(index: gast.expr) -> gast.expr:
+    """The index of a subscript as an ordinary expression (slices as slice(...))."""
+    if isinstance(index, gast.Slice):
+        parts = [p if p is not None else syntax.constant(None)
+                 for p in (index.lower, index.upper, index.step)]
+        return syntax.call(syntax.name("slice"), *parts)
+    if isinstance(index, gast.Tuple):
+        return syntax.tuple_(index_value(e) for e in index.elts)
+    return syntax.clone(index)
