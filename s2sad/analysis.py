@@ -84,7 +84,9 @@ def upward_exposed(stmts: list) -> set:
             defined |= definitely_assigned(stmt.body) & definitely_assigned(stmt.orelse)
         elif isinstance(stmt, (gast.For, gast.While)):
             header = stmt.iter if isinstance(stmt, gast.For) else stmt.test
-            exposed |= (syntax.names_loaded(header) | upward_exposed(stmt.body)) - defined
+            target = {stmt.target.id} if isinstance(stmt, gast.For) else set()
+            exposed |= (syntax.names_loaded(header) |
+                        (upward_exposed(stmt.body) - target)) - defined
         else:
             exposed |= syntax.names_loaded(stmt) - defined
             defined |= syntax.names_stored(stmt)

@@ -58,10 +58,10 @@ def primitive_of(value: gast.expr, namespace: Namespace, local_names: set) -> Pr
         return None
     if isinstance(value, gast.BinOp):
         op = BINARY[type(value.op)]
-        return Primitive(op, [value.left, value.right], description=f"operator {op.__name__}")
+        return Primitive(op, [value.left, value.right], description=f"operator.{op.__name__}")
     if isinstance(value, gast.UnaryOp):
         op = UNARY[type(value.op)]
-        return Primitive(op, [value.operand], description=f"operator {op.__name__}")
+        return Primitive(op, [value.operand], description=f"operator.{op.__name__}")
     if isinstance(value, (gast.Compare, gast.BoolOp)):
         return Primitive(operator.lt, [], description="comparison")
     if isinstance(value, gast.Call):
@@ -70,10 +70,10 @@ def primitive_of(value: gast.expr, namespace: Namespace, local_names: set) -> Pr
         if not _rooted_in(value, local_names):
             return None
         key = getattr(np.ndarray, value.attr, ("attribute", value.attr))
-        return Primitive(key, [value.value], description=f"attribute .{value.attr}")
+        return Primitive(key, [value.value], description=f"np.ndarray.{value.attr}")
     if isinstance(value, gast.Subscript):
         return Primitive(operator.getitem, [value.value, index_value(value.slice)],
-                         description="indexing")
+                         description="operator.getitem")
     kind = type(value).__name__
     return Primitive((kind,), [], description=f"a {kind.lower()} literal")
 
@@ -84,7 +84,7 @@ def _call(call: gast.Call, namespace: Namespace, local_names: set) -> Primitive:
     if isinstance(func, gast.Attribute) and _rooted_in(func, local_names):
         key = getattr(np.ndarray, func.attr, ("method", func.attr))
         return Primitive(key, [func.value] + list(call.args), keywords,
-                         description=f"method .{func.attr}()")
+                         description=f"np.ndarray.{func.attr}")
     obj = namespace.resolve(func) if not _rooted_in(func, local_names) else None
     what = describe(obj) if obj is not None else (syntax.dotted_name(func) or "a call")
     return Primitive(obj if obj is not None else ("call", what), list(call.args), keywords,

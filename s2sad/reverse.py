@@ -178,7 +178,7 @@ class _Reverse:
             new = syntax.if_(stmt.test, body or [gast.Pass()], orelse)
             return [syntax.copy_annos(stmt, gast.copy_location(new, stmt))]
         if isinstance(stmt, (gast.For, gast.While)):
-            return self.primal_loop(stmt, defined, rerun)
+            return self.primal_loop(stmt, defined, record, rerun)
         if isinstance(stmt, gast.Assign):
             return self.primal_assign(stmt, defined, record)
         if isinstance(stmt, gast.Expr) and rerun:
@@ -201,13 +201,25 @@ class _Reverse:
         defined.add(target.id)
         return out
 
-    def primal_loop(self, loop, defined: set, rerun: bool) -> list:
-        """A loop's forward sweep: plain body, a checkpoint per iteration."""
+    def primal_loop(self, loop, defined: set, record: bool, rerun: bool) -> list:
+        """A loop's forward sweep: plain body, a checkpoint per iteration.
+
+        Inside the plain body of an enclosing loop nothing is recorded: the
+        enclosing loop's adjoint reruns this loop, recording, when it needs it.
+        """
+        if not record:
+            new = syntax.clone(loop)
+            new.body = self.primal_block(loop.body, set(defined), record=False, rerun=rerun)
+            defined |= analysis.assigned(loop.body) | analysis.assigned(loop.target) \
+                if isinstance(loop, gast.For) else analysis.assigned(loop.body)
+            return [new]
         plan = self.loop_plan(loop, defined)
         body = [self.push(syntax.name(v)) for v in plan.checkpoint]
         body += self.primal_block(loop.body, set(defined), record=False, rerun=rerun)
         defined |= analysis.assigned(loop.body) | plan.target
-        out = []
+        # a checkpointed name the first iteration may find unbound
+        out = [syntax.assign(v, syntax.constant(None))
+               for v in plan.checkpoint if v not in plan.defined]
         if plan.counter:
             increment = gast.BinOp(left=syntax.name(plan.counter), op=gast.Add(),
                                    right=syntax.constant(1))
@@ -247,6 +259,12 @@ class _Reverse:
     def adjoint_loop(self, loop, state: _AdjointState) -> list:
         """Iterations backwards: restore checkpoint, rerun with recording, adjoint."""
         plan = self.plans[id(loop)]
+        if isinstance(loop, gast.For) and loop.target.id in self.active:
+            raise NonDifferentiableError(
+                f"s2sad cannot send derivatives back through the iterable of this loop "
+                f"(in function '{self.fn.parsed.name}')", self.fn.parsed.location(loop),
+                hint="loop over an array or list directly, over enumerate(...) or zip(...) "
+                     "of them, or over range(len(...)) with indexing.")
         body = loop.body[:-1] if plan.exit_len else loop.body
         restore = [self.pop(v) for v in reversed(plan.checkpoint)]
         entry = state.copy()

@@ -147,20 +147,62 @@ class ANF:
         return out
 
     def visit_For(self, node):
+        """Loops over sequences become loops over indices, so that the adjoint can
+        send each element's derivative back to its place in the sequence."""
         self.reject_else(node)
         out = []
-        iterable = self.loop_iterable(node.iter, out)
+        indexed = self.indexed_iteration(node, out)
+        if indexed is not None:
+            index, head = indexed
+            iterable = self.range_of_lengths(head, out)
+            target = syntax.name(index, "store")
+        else:
+            iterable = self.loop_iterable(node.iter, out)
+            head, target = [], node.target
         body = self.block(node.body)
-        target = node.target
         if not isinstance(target, gast.Name):
             item = self.names.fresh("item")
-            unpack = []
-            self.assign_from(target, syntax.name(item), unpack)
-            _mark_origin(unpack, node, self.parsed.filename)
-            body = unpack + body
+            head = [(target, syntax.name(item))]
             target = syntax.name(item, "store")
-        out.append(_annotated(syntax.for_(target, iterable, body), node))
+        unpack = []
+        for element_target, value in head:
+            self.assign_from(element_target, value, unpack)
+        _mark_origin(unpack, node, self.parsed.filename)
+        out.append(_annotated(syntax.for_(target, iterable, unpack + body), node))
         return out
+
+    def indexed_iteration(self, node, out):
+        """For `for v in xs`, `for i, v in enumerate(xs)` and `for a, b in zip(xs, ys)`:
+        the index name and the (target, xs[index]) pairs; None for other loops."""
+        iterable, target = node.iter, node.target
+        call = self.parsed.namespace.resolve(iterable.func) \
+            if isinstance(iterable, gast.Call) and self.is_global_reference(iterable.func) \
+            else None
+        if call is range:
+            return None
+        if call is enumerate and len(iterable.args) == 1 and not iterable.keywords \
+                and isinstance(target, gast.Tuple) and len(target.elts) == 2 \
+                and isinstance(target.elts[0], gast.Name):
+            index = target.elts[0].id
+            sequence = self.atom(iterable.args[0], out)
+            return index, [(target.elts[1], _item(sequence, index))]
+        if call is zip and iterable.args and not iterable.keywords \
+                and isinstance(target, gast.Tuple) and len(target.elts) == len(iterable.args):
+            index = self.names.fresh("i")
+            sequences = [self.atom(a, out) for a in iterable.args]
+            return index, [(t, _item(s, index)) for t, s in zip(target.elts, sequences)]
+        if isinstance(iterable, gast.Call):
+            return None
+        index = self.names.fresh("i")
+        return index, [(target, _item(self.atom(iterable, out), index))]
+
+    def range_of_lengths(self, head: list, out: list) -> gast.Call:
+        """range(len(xs)), or range(min(len(xs), len(ys))) for several sequences."""
+        lengths = [self.temp(syntax.call(syntax.name("len"), item.value), out)
+                   for _, item in head]
+        count = lengths[0] if len(lengths) == 1 else \
+            self.temp(syntax.call(syntax.name("min"), *lengths), out)
+        return syntax.call(syntax.name("range"), count)
 
     def visit_While(self, node):
         self.reject_else(node)
@@ -392,6 +434,10 @@ class ANF:
         return UnsupportedSyntaxError(
             f"s2sad cannot differentiate {what} (in function '{self.parsed.name}')",
             self.parsed.location(node), hint=hint)
+
+
+def _item(sequence: gast.expr, index: str) -> gast.Subscript:
+    return gast.Subscript(value=syntax.clone(sequence), slice=syntax.name(index), ctx=gast.Load())
 
 
 def _expression_hint(kind) -> str:
