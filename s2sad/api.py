@@ -8,7 +8,7 @@ import weakref
 from typing import Callable, Sequence, Union
 
 from . import codegen, rules, syntax  # noqa: F401  (rules registers the templates)
-from .errors import S2SADError, WrtError
+from .errors import S2SADError, UnsupportedSyntaxError, WrtError
 from .normalize import normalize
 from .optimize import optimize
 from .parsing import ParsedFunction, parse_function
@@ -73,7 +73,8 @@ def _derivative(f, wrt, mode, optimized, preserve_result, verbose, seed_default,
         parsed = parse_function(f)
         normal = normalize(parsed)
         spec = GradientSpec(_wrt_indices(wrt, normal.params, parsed), seed_default,
-                            preserve_result, check_scalar)
+                            preserve_result, check_scalar,
+                            subroutine=functools.partial(_subroutine_vjp, optimized=optimized))
         result = reverse(normal, spec)
         if verbose >= 2:
             print(f"# normalized\n{codegen.to_source(normal.node)}")
@@ -87,6 +88,25 @@ def _derivative(f, wrt, mode, optimized, preserve_result, verbose, seed_default,
             print(source(df), end="")
         per_function[key] = df
         return df
+
+
+_in_progress = set()
+
+
+def _subroutine_vjp(func: Callable, wrt: tuple, optimized: bool) -> Callable:
+    """The VJP of a user function called from a function being differentiated."""
+    if func in _in_progress:
+        parsed = parse_function(func)
+        raise UnsupportedSyntaxError(
+            f"function '{parsed.name}' calls itself (directly or through others); "
+            "s2sad does not differentiate recursion", parsed.location(),
+            hint="rewrite the recursion as a loop.")
+    _in_progress.add(func)
+    try:
+        return _derivative(func, wrt, "reverse", optimized, False, 0, seed_default=1.0,
+                           check_scalar=False)
+    finally:
+        _in_progress.discard(func)
 
 
 def _as_tuple(wrt: Wrt) -> tuple:

@@ -15,7 +15,9 @@ sweep; when it ends, the value it had just before.
 """
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
+from typing import Callable
 
 import gast
 
@@ -23,7 +25,7 @@ from . import analysis, registry, runtime, syntax
 from .errors import NonDifferentiableError, UnsupportedSyntaxError
 from .normalize import NormalFunction
 from .primitives import primitive_of
-from .templates import ACCUMULATE, BindingError, instantiate
+from .templates import ACCUMULATE, BindingError, Instance, instantiate
 
 TAPE = "tape"
 
@@ -46,6 +48,8 @@ class GradientSpec:
     seed_default: float | None = 1.0   # None: the seed is a required argument
     preserve_result: bool = False
     check_scalar: bool = True
+    # vjp(function, wrt indices) -> generated VJP of a user function that is called
+    subroutine: Callable | None = None
 
 
 def reverse(fn: NormalFunction, spec: GradientSpec) -> ReverseFunction:
@@ -103,7 +107,10 @@ class _Reverse:
         prelude = [syntax.assign(self.tape, gast.List(elts=[], ctx=gast.Load()))] \
             if self.uses_tape else []
         body = prelude + primal + adjoint + [syntax.return_(returned)]
-        defaults = [] if spec.seed_default is None else [syntax.constant(spec.seed_default)]
+        defaults = syntax.clone(fn.parsed.node.args.defaults)
+        if spec.seed_default is not None or defaults:  # after defaults, the seed needs one
+            defaults.append(syntax.constant(1.0 if spec.seed_default is None
+                                            else spec.seed_default))
         node = syntax.function_def("d" + fn.parsed.name, fn.params + [seed], body, defaults)
         user_names = syntax.all_names(fn.parsed.node)
         protected = {b for v, b in self.adjoint_names.items() if v in user_names}
@@ -378,6 +385,8 @@ class _Reverse:
     def instantiate_rule(self, stmt: gast.Assign):
         primitive = self.classify(stmt.value)
         template = registry.adjoint_of(primitive.key)
+        if template is None and inspect.isfunction(primitive.key):
+            return self.subroutine_call(primitive, stmt)
         if template is None:
             raise self.no_derivative(primitive, stmt)
         try:
@@ -389,6 +398,36 @@ class _Reverse:
                 f"arguments: {exc}", self.fn.parsed.location(stmt),
                 hint="call it with the arguments its rule names "
                      "(see docs/primitives.md).") from None
+
+    def subroutine_call(self, primitive, stmt: gast.Assign) -> Instance:
+        """The adjoint of `y = g(...)` for a user function g: a call to g's own
+        generated VJP, `bx2, by2 = dg(x, y, bresult=by)`, then accumulation."""
+        func = primitive.key
+        try:
+            bound = inspect.signature(func).bind(*primitive.args, **primitive.keywords)
+        except TypeError as exc:
+            raise UnsupportedSyntaxError(
+                f"call to {primitive.description} does not match its signature: {exc}",
+                self.fn.parsed.location(stmt), hint="fix the call's arguments.") from None
+        params = list(inspect.signature(func).parameters)
+        active = [(params.index(p), atom) for p, atom in bound.arguments.items()
+                  if self.derivative(atom) is not None]
+        vjp = self.spec.subroutine(func, tuple(i for i, _ in active))
+        seed_param = list(inspect.signature(vjp).parameters)[-1]
+        vjp_name = self.clashes({vjp.__name__: vjp}).get(vjp.__name__, vjp.__name__)
+        self.free[vjp_name] = vjp
+        keywords = dict(primitive.keywords)
+        keywords[seed_param] = syntax.name(self.adjoint(stmt.targets[0].id))
+        results = [self.names.fresh(self.derivative(atom)) for _, atom in active]
+        call = syntax.call(syntax.name(vjp_name), *primitive.args, **keywords)
+        target = results[0] if len(results) == 1 else \
+            syntax.tuple_((syntax.name(r, "store") for r in results), "store")
+        stmts = [syntax.assign(target, call)]
+        for (_, atom), result in zip(active, results):
+            add = syntax.assign(self.derivative(atom), syntax.name(result))
+            syntax.set_anno(add, ACCUMULATE, True)
+            stmts.append(add)
+        return Instance(stmts)
 
     def no_derivative(self, primitive, stmt) -> NonDifferentiableError:
         what = primitive.description
