@@ -36,7 +36,15 @@ def _flows(stmts: list, classify: Callable) -> list:
             pairs.append((sources, base.id))
         elif isinstance(node, gast.For):
             pairs.append((syntax.names_loaded(node.iter), node.target.id))
+        elif isinstance(node, gast.Expr) and _is_method_on_local(node.value):
+            receiver = node.value.func.value.id  # lst.append(v): v flows into lst
+            pairs.append((syntax.names_loaded(node.value.args), receiver))
     return pairs
+
+
+def _is_method_on_local(call) -> bool:
+    return isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) \
+        and isinstance(call.func.value, gast.Name)
 
 
 def differentiable_operands(primitive) -> set:

@@ -12,6 +12,7 @@ from .errors import S2SADError, UnsupportedSyntaxError, WrtError
 from .normalize import normalize
 from .optimize import optimize
 from .parsing import ParsedFunction, parse_function
+from .forward import TangentSpec, forward
 from .reverse import GradientSpec, reverse
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
@@ -42,14 +43,17 @@ def autodiff(f: Callable | None = None, wrt: Wrt = (0,), mode: str = "reverse",
     """A derivative function of `f` in the given mode.
 
     Reverse mode: `df(*args, seed)` returns the vector-Jacobian product of the
-    output cotangent `seed` with respect to the `wrt` arguments.
+    output cotangent `seed` with respect to the `wrt` arguments. Forward mode:
+    `df(*args, *tangents)`, one tangent per `wrt` argument, returns the
+    Jacobian-vector product (the output's tangent).
     """
     if f is None:
         return functools.partial(autodiff, wrt=wrt, mode=mode, optimized=optimized,
                                  preserve_result=preserve_result, check_dims=check_dims,
                                  verbose=verbose)
-    if mode != "reverse":
-        raise S2SADError(f"mode={mode!r} is not available yet", hint="use mode='reverse'.")
+    if mode not in ("reverse", "forward"):
+        raise S2SADError(f"mode must be 'reverse' or 'forward', not {mode!r}",
+                         hint="use mode='reverse' (VJP) or mode='forward' (JVP).")
     return _derivative(f, wrt, mode, optimized, preserve_result, verbose,
                        seed_default=None, check_scalar=False)
 
@@ -72,10 +76,13 @@ def _derivative(f, wrt, mode, optimized, preserve_result, verbose, seed_default,
             return per_function[key]
         parsed = parse_function(f)
         normal = normalize(parsed)
-        spec = GradientSpec(_wrt_indices(wrt, normal.params, parsed), seed_default,
-                            preserve_result, check_scalar,
-                            subroutine=functools.partial(_subroutine_vjp, optimized=optimized))
-        result = reverse(normal, spec)
+        indices = _wrt_indices(wrt, normal.params, parsed)
+        subroutine = functools.partial(_subroutine, mode=mode, optimized=optimized)
+        if mode == "forward":
+            result = forward(normal, TangentSpec(indices, preserve_result, subroutine))
+        else:
+            result = reverse(normal, GradientSpec(indices, seed_default, preserve_result,
+                                                  check_scalar, subroutine))
         if verbose >= 2:
             print(f"# normalized\n{codegen.to_source(normal.node)}")
             print(f"# {mode} mode, before optimization\n{codegen.to_source(result.node)}")
@@ -93,8 +100,9 @@ def _derivative(f, wrt, mode, optimized, preserve_result, verbose, seed_default,
 _in_progress = set()
 
 
-def _subroutine_vjp(func: Callable, wrt: tuple, optimized: bool) -> Callable:
-    """The VJP of a user function called from a function being differentiated."""
+def _subroutine(func: Callable, wrt: tuple, mode: str, optimized: bool) -> Callable:
+    """The VJP (or, in forward mode, the JVP that also returns the value) of a user
+    function called from a function being differentiated."""
     if func in _in_progress:
         parsed = parse_function(func)
         raise UnsupportedSyntaxError(
@@ -103,8 +111,8 @@ def _subroutine_vjp(func: Callable, wrt: tuple, optimized: bool) -> Callable:
             hint="rewrite the recursion as a loop.")
     _in_progress.add(func)
     try:
-        return _derivative(func, wrt, "reverse", optimized, False, 0, seed_default=1.0,
-                           check_scalar=False)
+        return _derivative(func, wrt, mode, optimized, mode == "forward", 0,
+                           seed_default=1.0, check_scalar=False)
     finally:
         _in_progress.discard(func)
 

@@ -21,23 +21,13 @@ from typing import Callable
 
 import gast
 
-from . import analysis, registry, runtime, syntax
+from . import analysis, registry, syntax
+from .emit import Emitter, GeneratedFunction
 from .errors import NonDifferentiableError, UnsupportedSyntaxError
 from .normalize import NormalFunction
-from .primitives import primitive_of
-from .templates import ACCUMULATE, BindingError, Instance, instantiate
+from .templates import ACCUMULATE, Instance
 
 TAPE = "tape"
-
-
-@dataclass
-class ReverseFunction:
-    """The generated gradient function's tree and the globals it reads."""
-
-    node: gast.FunctionDef
-    free: dict = field(default_factory=dict)
-    tape: str = TAPE
-    protected: set = field(default_factory=set)   # names the optimizer keeps
 
 
 @dataclass
@@ -52,7 +42,7 @@ class GradientSpec:
     subroutine: Callable | None = None
 
 
-def reverse(fn: NormalFunction, spec: GradientSpec) -> ReverseFunction:
+def reverse(fn: NormalFunction, spec: GradientSpec) -> GeneratedFunction:
     """Build the vector-Jacobian-product function of `fn`."""
     return _Reverse(fn, spec).build()
 
@@ -67,31 +57,20 @@ class _AdjointState:
         return _AdjointState(self.defined)
 
 
-class _Reverse:
+class _Reverse(Emitter):
     def __init__(self, fn: NormalFunction, spec: GradientSpec):
-        self.fn = fn
+        super().__init__(fn, spec.wrt, prefix="b")
         self.spec = spec
-        self.names = fn.names
-        self.namespace = fn.parsed.namespace
-        self.free = {}
-        self.adjoint_names = {}
-        self.primal_of = {}       # adjoint variable -> primal variable
         self.pushed = set()       # ids of assignments that save the old value
         self.plans = {}           # id(loop) -> _LoopPlan
-        self.user_locals = syntax.names_stored(fn.parsed.node)
         self.tape = self.names.fresh(TAPE)
         self.uses_tape = False
-        body = fn.node.body[:-1]  # the final `return result`
-        wrt_names = [fn.params[i] for i in spec.wrt]
-        self.local_names = set(fn.params) | syntax.names_stored(fn.node)
-        self.active = analysis.active_names(body, wrt_names, fn.result, self.classify)
-        self.body = body
 
     # ------------------------------------------------------------ entry point
 
-    def build(self) -> ReverseFunction:
+    def build(self) -> GeneratedFunction:
         fn, spec = self.fn, self.spec
-        seed = self.adjoint(fn.result)
+        seed = self.derivative_name(fn.result)
         primal = self.primal_block(self.body, set(fn.params), record=True)
         if spec.check_scalar:
             primal.append(syntax.expr_stmt(syntax.call(
@@ -107,49 +86,18 @@ class _Reverse:
         prelude = [syntax.assign(self.tape, gast.List(elts=[], ctx=gast.Load()))] \
             if self.uses_tape else []
         body = prelude + primal + adjoint + [syntax.return_(returned)]
-        defaults = syntax.clone(fn.parsed.node.args.defaults)
-        if spec.seed_default is not None or defaults:  # after defaults, the seed needs one
-            defaults.append(syntax.constant(1.0 if spec.seed_default is None
-                                            else spec.seed_default))
+        defaults = [syntax.constant(spec.seed_default)] if spec.seed_default is not None \
+            else []
+        defaults = self.signature_defaults(1, 1.0) or defaults
         node = syntax.function_def("d" + fn.parsed.name, fn.params + [seed], body, defaults)
-        user_names = syntax.all_names(fn.parsed.node)
-        protected = {b for v, b in self.adjoint_names.items() if v in user_names}
-        return ReverseFunction(node, self.free, self.tape, protected | {seed, self.tape})
+        return GeneratedFunction(node, self.free, self.tape,
+                                 self.protected_names() | {seed, self.tape})
 
     def gradient_of(self, param: str, state: _AdjointState) -> gast.expr:
-        var = self.adjoint_names.get(param)
+        var = self.derivative_names.get(param)
         if var is not None and var in state.defined:
             return syntax.name(var)
         return syntax.call(self.helper("zeros_like"), syntax.name(param))
-
-    # ------------------------------------------------------------ naming
-
-    def adjoint(self, var: str) -> str:
-        if var not in self.adjoint_names:
-            self.adjoint_names[var] = self.names.fresh("b" + var)
-            self.primal_of[self.adjoint_names[var]] = var
-        return self.adjoint_names[var]
-
-    def derivative(self, atom: gast.expr) -> str | None:
-        if isinstance(atom, gast.Name) and atom.id in self.active:
-            return self.adjoint(atom.id)
-        return None
-
-    def helper(self, identifier: str) -> gast.Name:
-        """A name for the runtime helper `identifier` in generated code."""
-        value = getattr(runtime, identifier)
-        local = self.clashes({identifier: value}).get(identifier, identifier)
-        self.free[local] = value
-        return syntax.name(local)
-
-    def clashes(self, free: dict) -> dict:
-        """New names for globals of ours that the user's code means otherwise."""
-        renamed = {}
-        for identifier, value in free.items():
-            mine = self.namespace.lookup(identifier, None)
-            if identifier in self.user_locals or (mine is not None and mine is not value):
-                renamed[identifier] = self.names.fresh(identifier + "_")
-        return renamed
 
     def push(self, value: gast.expr) -> gast.stmt:
         self.uses_tape = True
@@ -342,9 +290,9 @@ class _Reverse:
     def adjoint_assign(self, stmt: gast.Assign, state: _AdjointState) -> list:
         target = stmt.targets[0].id
         out = []
-        var = self.adjoint_names.get(target)
+        var = self.derivative_names.get(target)
         if target in self.active and var in state.defined and \
-                analysis.differentiable_operands(self.classify(stmt.value)) & self.active:
+                self.has_active_operands(stmt.value):
             out.extend(self.contributions(stmt, state))
         state.defined.discard(var)  # the value before this assignment starts at zero
         if id(stmt) in self.pushed:
@@ -352,25 +300,13 @@ class _Reverse:
         return out
 
     def contributions(self, stmt: gast.Assign, state: _AdjointState) -> list:
-        instance = self.bind_free_names(self.instantiate_rule(stmt))
+        instance = self.instantiate_rule(stmt)
         out = []
         for new in instance.stmts:
             if syntax.anno(new, ACCUMULATE):
                 new = self.accumulate(new, state)
             out.append(new)
-        self.free.update(instance.free)
         return out
-
-    def bind_free_names(self, instance):
-        """Rename a template's global (np, unbroadcast) where the user's code means
-        something else by that name."""
-        clashes = self.clashes(instance.free)
-        if not clashes:
-            return instance
-        instance.stmts = [syntax.copy_annos(s, syntax.substitute(s, clashes))
-                          for s in instance.stmts]
-        instance.free = {clashes.get(k, k): v for k, v in instance.free.items()}
-        return instance
 
     def accumulate(self, stmt: gast.Assign, state: _AdjointState) -> gast.Assign:
         var = stmt.targets[0].id
@@ -382,42 +318,25 @@ class _Reverse:
 
     # ------------------------------------------------------------ rules
 
-    def instantiate_rule(self, stmt: gast.Assign):
+    def instantiate_rule(self, stmt: gast.Assign) -> Instance:
         primitive = self.classify(stmt.value)
         template = registry.adjoint_of(primitive.key)
         if template is None and inspect.isfunction(primitive.key):
             return self.subroutine_call(primitive, stmt)
         if template is None:
-            raise self.no_derivative(primitive, stmt)
-        try:
-            return instantiate(template, syntax.name(stmt.targets[0].id), primitive.args,
-                               primitive.keywords, self.derivative, self.names)
-        except BindingError as exc:
-            raise NonDifferentiableError(
-                f"the derivative rule of {primitive.description} does not accept these "
-                f"arguments: {exc}", self.fn.parsed.location(stmt),
-                hint="call it with the arguments its rule names "
-                     "(see docs/primitives.md).") from None
+            raise self.no_derivative(primitive, stmt, "reverse")
+        return self.instantiate(template, stmt, primitive)
 
     def subroutine_call(self, primitive, stmt: gast.Assign) -> Instance:
         """The adjoint of `y = g(...)` for a user function g: a call to g's own
         generated VJP, `bx2, by2 = dg(x, y, bresult=by)`, then accumulation."""
-        func = primitive.key
-        try:
-            bound = inspect.signature(func).bind(*primitive.args, **primitive.keywords)
-        except TypeError as exc:
-            raise UnsupportedSyntaxError(
-                f"call to {primitive.description} does not match its signature: {exc}",
-                self.fn.parsed.location(stmt), hint="fix the call's arguments.") from None
-        params = list(inspect.signature(func).parameters)
-        active = [(params.index(p), atom) for p, atom in bound.arguments.items()
-                  if self.derivative(atom) is not None]
-        vjp = self.spec.subroutine(func, tuple(i for i, _ in active))
+        active = self.bind_call(primitive, stmt)
+        vjp = self.spec.subroutine(primitive.key, tuple(i for i, _ in active))
         seed_param = list(inspect.signature(vjp).parameters)[-1]
         vjp_name = self.clashes({vjp.__name__: vjp}).get(vjp.__name__, vjp.__name__)
         self.free[vjp_name] = vjp
         keywords = dict(primitive.keywords)
-        keywords[seed_param] = syntax.name(self.adjoint(stmt.targets[0].id))
+        keywords[seed_param] = syntax.name(self.derivative_name(stmt.targets[0].id))
         results = [self.names.fresh(self.derivative(atom)) for _, atom in active]
         call = syntax.call(syntax.name(vjp_name), *primitive.args, **keywords)
         target = results[0] if len(results) == 1 else \
@@ -428,17 +347,6 @@ class _Reverse:
             syntax.set_anno(add, ACCUMULATE, True)
             stmts.append(add)
         return Instance(stmts)
-
-    def no_derivative(self, primitive, stmt) -> NonDifferentiableError:
-        what = primitive.description
-        return NonDifferentiableError(
-            f"no derivative is registered for {what} (in function "
-            f"'{self.fn.parsed.name}')", self.fn.parsed.location(stmt),
-            hint=f"register one with @s2sad.adjoint({what}) (see docs/custom_derivatives.md), "
-                 "or wrap the value in s2sad.stop_gradient if it needs none.")
-
-    def classify(self, value: gast.expr):
-        return primitive_of(value, self.namespace, self.local_names)
 
 
 @dataclass

@@ -26,6 +26,15 @@ def unbroadcast(g, x):
     return g
 
 
+def expand(t, x):
+    """A tangent `t` broadcast to the shape of its variable `x`."""
+    if type(t) in _SCALARS and type(x) in _SCALARS:
+        return t
+    if np.shape(t) == np.shape(x):
+        return t
+    return np.broadcast_to(t, np.shape(x)).copy()
+
+
 def zeros_like(x):
     """A zero gradient for `x`: 0.0 for a scalar, a float array otherwise."""
     if type(x) in _SCALARS or np.ndim(x) == 0:

@@ -16,6 +16,18 @@ from .names import Names
 from .registry import Template
 
 ACCUMULATE = "accumulate"  # annotation on `b<x> = <contribution>` statements
+ZERO = "zero_derivative"
+
+
+def zero_derivative() -> gast.Constant:
+    """The literal standing for the derivative of an operand that carries none."""
+    node = syntax.constant(0.0)
+    syntax.set_anno(node, ZERO, True)
+    return node
+
+
+def is_zero_derivative(node: gast.AST) -> bool:
+    return bool(syntax.anno(node, ZERO))
 
 
 class BindingError(Exception):
@@ -96,7 +108,7 @@ class _Rewriter(gast.NodeTransformer):
         if param is None:
             return self.generic_visit(node)
         var = self.derivative(self.bound[param]) if param in self.bound else None
-        return syntax.name(var) if var is not None else syntax.constant(0.0)
+        return syntax.name(var) if var is not None else zero_derivative()
 
     def visit_Name(self, node):
         if node.id in self.bound:

@@ -1,0 +1,137 @@
+"""What reverse and forward mode share: naming derivatives, binding the globals
+that templates and runtime helpers need, and instantiating rules."""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+
+import gast
+
+from . import analysis, runtime, syntax
+from .errors import NonDifferentiableError, UnsupportedSyntaxError
+from .normalize import NormalFunction
+from .primitives import Primitive, primitive_of
+from .templates import BindingError, Instance, instantiate
+
+
+@dataclass
+class GeneratedFunction:
+    """A derivative function's tree and the globals it reads."""
+
+    node: gast.FunctionDef
+    free: dict = field(default_factory=dict)
+    tape: str = "tape"
+    protected: set = field(default_factory=set)   # names the optimizer keeps
+
+
+class Emitter:
+    """Base of the mode transformers; `prefix` is 'b' (adjoints) or 'd' (tangents)."""
+
+    def __init__(self, fn: NormalFunction, wrt: tuple, prefix: str):
+        self.fn = fn
+        self.names = fn.names
+        self.namespace = fn.parsed.namespace
+        self.prefix = prefix
+        self.free = {}
+        self.derivative_names = {}
+        self.primal_of = {}       # derivative variable -> primal variable
+        self.body = fn.node.body[:-1]  # all but the final `return result`
+        self.local_names = set(fn.params) | syntax.names_stored(fn.node)
+        self.user_locals = syntax.names_stored(fn.parsed.node)
+        wrt_names = [fn.params[i] for i in wrt]
+        self.active = analysis.active_names(self.body, wrt_names, fn.result, self.classify)
+
+    # ------------------------------------------------------------ names
+
+    def derivative_name(self, var: str) -> str:
+        """`bx` or `dx`: the derivative variable of `var`."""
+        if var not in self.derivative_names:
+            self.derivative_names[var] = self.names.fresh(self.prefix + var)
+            self.primal_of[self.derivative_names[var]] = var
+        return self.derivative_names[var]
+
+    def derivative(self, atom: gast.expr) -> str | None:
+        """The derivative variable of an operand, None if it carries none."""
+        if isinstance(atom, gast.Name) and atom.id in self.active:
+            return self.derivative_name(atom.id)
+        return None
+
+    def protected_names(self) -> set:
+        """Derivatives of the user's own variables keep their names in the output."""
+        user_names = syntax.all_names(self.fn.parsed.node)
+        return {d for v, d in self.derivative_names.items() if v in user_names}
+
+    def helper(self, identifier: str) -> gast.Name:
+        """A name for the runtime helper `identifier` in generated code."""
+        value = getattr(runtime, identifier)
+        local = self.clashes({identifier: value}).get(identifier, identifier)
+        self.free[local] = value
+        return syntax.name(local)
+
+    def clashes(self, free: dict) -> dict:
+        """New names for globals of ours that the user's code means otherwise."""
+        renamed = {}
+        for identifier, value in free.items():
+            mine = self.namespace.lookup(identifier, None)
+            if identifier in self.user_locals or (mine is not None and mine is not value):
+                renamed[identifier] = self.names.fresh(identifier + "_")
+        return renamed
+
+    def bind_free_names(self, instance: Instance) -> Instance:
+        """Record the globals a template reads, renamed where they would clash."""
+        clashes = self.clashes(instance.free)
+        if clashes:
+            instance.stmts = [syntax.copy_annos(s, syntax.substitute(s, clashes))
+                              for s in instance.stmts]
+            instance.free = {clashes.get(k, k): v for k, v in instance.free.items()}
+        self.free.update(instance.free)
+        return instance
+
+    # ------------------------------------------------------------ rules
+
+    def classify(self, value: gast.expr) -> Primitive | None:
+        return primitive_of(value, self.namespace, self.local_names)
+
+    def has_active_operands(self, value: gast.expr) -> bool:
+        return bool(analysis.differentiable_operands(self.classify(value)) & self.active)
+
+    def instantiate(self, template, stmt: gast.Assign, primitive: Primitive) -> Instance:
+        try:
+            instance = instantiate(template, syntax.name(stmt.targets[0].id), primitive.args,
+                                   primitive.keywords, self.derivative, self.names)
+        except BindingError as exc:
+            raise NonDifferentiableError(
+                f"the derivative rule of {primitive.description} does not accept these "
+                f"arguments: {exc}", self.fn.parsed.location(stmt),
+                hint="call it with the arguments its rule names "
+                     "(see docs/primitives.md).") from None
+        return self.bind_free_names(instance)
+
+    def bind_call(self, primitive: Primitive, stmt) -> list:
+        """(parameter index, operand) of the active arguments of a user function call."""
+        signature = inspect.signature(primitive.key)
+        try:
+            bound = signature.bind(*primitive.args, **primitive.keywords)
+        except TypeError as exc:
+            raise UnsupportedSyntaxError(
+                f"call to {primitive.description} does not match its signature: {exc}",
+                self.fn.parsed.location(stmt), hint="fix the call's arguments.") from None
+        params = list(signature.parameters)
+        return [(params.index(p), atom) for p, atom in bound.arguments.items()
+                if self.derivative(atom) is not None]
+
+    def no_derivative(self, primitive: Primitive, stmt, mode: str) -> NonDifferentiableError:
+        what = primitive.description
+        decorator = "adjoint" if mode == "reverse" else "tangent"
+        return NonDifferentiableError(
+            f"no {mode}-mode derivative is registered for {what} (in function "
+            f"'{self.fn.parsed.name}')", self.fn.parsed.location(stmt),
+            hint=f"register one with @s2sad.{decorator}({what}) (see "
+                 "docs/custom_derivatives.md), or wrap the value in s2sad.stop_gradient "
+                 "if it needs none.")
+
+    def signature_defaults(self, extra: int, default: float) -> list:
+        """The user's parameter defaults, then `extra` more: after a default every
+        parameter needs one."""
+        defaults = syntax.clone(self.fn.parsed.node.args.defaults)
+        return defaults + [syntax.constant(default)] * extra if defaults else []
