@@ -10,6 +10,7 @@ import operator
 from typing import Callable, Iterable
 
 import gast
+import numpy as np
 
 from . import syntax
 
@@ -17,6 +18,12 @@ from . import syntax
 def assigned(stmts) -> set:
     """Names that the statements may bind (loop targets included)."""
     return syntax.names_stored(stmts)
+
+
+def mutated(stmts) -> set:
+    """Names whose elements the statements may assign (`x[i] = v`)."""
+    return {node.targets[0].value.id for node in _simple_statements(stmts)
+            if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Subscript)}
 
 
 def _flows(stmts: list, classify: Callable) -> list:
@@ -52,6 +59,30 @@ def differentiable_operands(primitive) -> set:
         return set()
     args = primitive.args[:1] if primitive.key is operator.getitem else primitive.args
     return syntax.names_loaded(list(args) + list(primitive.keywords.values()))
+
+
+_NEW_ARRAY_FUNCTIONS = {
+    "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like",
+    "array", "copy", "arange", "eye", "identity", "linspace",
+}
+
+
+def makes_new_array(primitive) -> bool:
+    """Does this primitive return memory no other variable refers to?"""
+    if primitive is None:
+        return False
+    key = primitive.key
+    if key is np.ndarray.copy or isinstance(key, np.ufunc):
+        return True
+    if getattr(key, "__module__", None) == "_operator" and key is not operator.getitem:
+        return True  # arithmetic makes a new array
+    return getattr(key, "__name__", None) in _NEW_ARRAY_FUNCTIONS and \
+        getattr(key, "__module__", "").startswith("numpy")
+
+
+def statements(stmts: list):
+    """Every statement, nested ones included, in order."""
+    return _simple_statements(stmts)
 
 
 def _simple_statements(stmts: list):

@@ -40,6 +40,8 @@ class Emitter:
         self.user_locals = syntax.names_stored(fn.parsed.node)
         wrt_names = [fn.params[i] for i in wrt]
         self.active = analysis.active_names(self.body, wrt_names, fn.result, self.classify)
+        self.mutated = analysis.mutated(self.body)
+        self.check_in_place_updates()
 
     # ------------------------------------------------------------ names
 
@@ -86,6 +88,37 @@ class Emitter:
             instance.free = {clashes.get(k, k): v for k, v in instance.free.items()}
         self.free.update(instance.free)
         return instance
+
+    def check_in_place_updates(self) -> None:
+        """`x[i] = v` is differentiated only on arrays the function made itself and
+        never shares: anything else could change another variable behind our back."""
+        for name in sorted(self.mutated):
+            for stmt in analysis.statements(self.body):
+                problem = self.sharing_problem(name, stmt)
+                if problem:
+                    raise UnsupportedSyntaxError(
+                        f"s2sad cannot differentiate element assignment into '{name}': "
+                        f"{problem} (in function '{self.fn.parsed.name}')",
+                        self.fn.parsed.location(stmt),
+                        hint=f"work on a private copy: {name} = {name}.copy() (or "
+                             f"np.zeros(...)), and assign elements of that copy only.")
+            if name in self.fn.params:
+                raise UnsupportedSyntaxError(
+                    f"s2sad cannot differentiate element assignment into the argument "
+                    f"'{name}' (in function '{self.fn.parsed.name}'): it would change the "
+                    "caller's array", self.fn.parsed.location(self.fn.parsed.node),
+                    hint=f"start with {name} = {name}.copy() and assign into the copy.")
+
+    def sharing_problem(self, name: str, stmt) -> str | None:
+        if not isinstance(stmt, gast.Assign):
+            return None
+        target, value = stmt.targets[0], stmt.value
+        if isinstance(value, gast.Name) and value.id == name:
+            return "it is shared with another variable here"
+        if isinstance(target, gast.Name) and target.id == name and \
+                not analysis.makes_new_array(self.classify(value)):
+            return "it may share memory with the value assigned here"
+        return None
 
     # ------------------------------------------------------------ rules
 

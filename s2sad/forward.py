@@ -96,16 +96,12 @@ class _Forward(Emitter):
     def assign(self, stmt: gast.Assign) -> list:
         target = stmt.targets[0]
         if isinstance(target, gast.Subscript):
-            raise NonDifferentiableError(
-                "s2sad cannot yet differentiate assignment into an array element in "
-                f"forward mode (in function '{self.fn.parsed.name}')",
-                self.fn.parsed.location(stmt),
-                hint="build a new array (e.g. with np.concatenate or np.where) instead.")
+            return [stmt] + self.store(target, stmt.value)
         if target.id not in self.active:
             return [stmt]
         tangent = self.derivative_name(target.id)
         if not self.has_active_operands(stmt.value):
-            return [stmt, syntax.assign(tangent, self.zero_of(stmt.value))]
+            return [stmt, syntax.assign(tangent, self.zero_of(target.id, stmt.value))]
         primitive = self.classify(stmt.value)
         if primitive.key == ("method", "pop"):  # dx = dtape.pop()
             return [stmt, syntax.assign(tangent, syntax.call(gast.Attribute(
@@ -119,11 +115,25 @@ class _Forward(Emitter):
         instance = self.instantiate(template, stmt, primitive)
         return [stmt] + [_drop_zero_terms(s) for s in instance.stmts]
 
-    def zero_of(self, value: gast.expr) -> gast.expr:
-        """The tangent of a value with no active operand: 0.0, or [] for a list."""
+    def zero_of(self, name: str, value: gast.expr) -> gast.expr:
+        """The tangent of a value with no active operand: 0.0; [] for a list; an
+        array of zeros for an array whose elements will be assigned."""
         if isinstance(value, gast.List) and not value.elts:
             return gast.List(elts=[], ctx=gast.Load())
+        if name in self.mutated:
+            return syntax.call(self.helper("zeros_like"), syntax.name(name))
         return syntax.constant(_ZERO)
+
+    def store(self, target: gast.Subscript, value: gast.expr) -> list:
+        """`dx[i] = dv` beside `x[i] = v` (dx is private: see check_in_place_updates)."""
+        name = target.value.id
+        if name not in self.active:
+            return []
+        item = self.derivative(value)
+        tangent = syntax.name(item) if item else syntax.constant(_ZERO)
+        element = gast.Subscript(value=syntax.name(self.derivative_name(name)),
+                                 slice=syntax.clone(target.slice), ctx=gast.Store())
+        return [syntax.assign(element, tangent)]
 
     def mirrored_append(self, stmt: gast.Expr) -> list:
         """`dtape.append(dz)` beside `tape.append(z)` when tape carries tangents."""

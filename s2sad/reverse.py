@@ -21,7 +21,7 @@ from typing import Callable
 
 import gast
 
-from . import analysis, registry, syntax
+from . import analysis, primitives, registry, syntax
 from .emit import Emitter, GeneratedFunction
 from .errors import NonDifferentiableError, UnsupportedSyntaxError
 from .normalize import NormalFunction
@@ -99,6 +99,9 @@ class _Reverse(Emitter):
             return syntax.name(var)
         return syntax.call(self.helper("zeros_like"), syntax.name(param))
 
+    def copy_of(self, value: gast.expr) -> gast.expr:
+        return syntax.call(self.helper("copy_of"), value)
+
     def push(self, value: gast.expr) -> gast.stmt:
         self.uses_tape = True
         return syntax.expr_stmt(syntax.call(
@@ -106,9 +109,12 @@ class _Reverse(Emitter):
             value))
 
     def pop(self, target: str) -> gast.stmt:
+        return syntax.assign(target, self.pop_value())
+
+    def pop_value(self) -> gast.expr:
         self.uses_tape = True
-        return syntax.assign(target, syntax.call(
-            gast.Attribute(value=syntax.name(self.tape), attr="pop", ctx=gast.Load())))
+        return syntax.call(gast.Attribute(value=syntax.name(self.tape), attr="pop",
+                                          ctx=gast.Load()))
 
     # ------------------------------------------------------------ primal sweep
 
@@ -142,12 +148,11 @@ class _Reverse(Emitter):
 
     def primal_assign(self, stmt: gast.Assign, defined: set, record: bool) -> list:
         target = stmt.targets[0]
-        if isinstance(target, gast.Subscript):
-            raise UnsupportedSyntaxError(
-                f"s2sad cannot yet differentiate assignment into an array element "
-                f"(in function '{self.fn.parsed.name}')",
-                self.fn.parsed.location(stmt),
-                hint="build a new array (e.g. with np.concatenate or np.where) instead.")
+        if isinstance(target, gast.Subscript):  # save the elements about to change
+            if not record:
+                return [stmt]
+            self.pushed.add(id(stmt))
+            return [self.push(self.copy_of(syntax.as_load(target))), stmt]
         out = []
         if record and target.id in defined:
             self.pushed.add(id(stmt))
@@ -169,7 +174,8 @@ class _Reverse(Emitter):
                 if isinstance(loop, gast.For) else analysis.assigned(loop.body)
             return [new]
         plan = self.loop_plan(loop, defined)
-        body = [self.push(syntax.name(v)) for v in plan.checkpoint]
+        body = [self.push(self.copy_of(syntax.name(v)) if v in self.mutated else syntax.name(v))
+                for v in plan.checkpoint]
         body += self.primal_block(loop.body, set(defined), record=False, rerun=rerun)
         defined |= analysis.assigned(loop.body) | plan.target
         # a checkpointed name the first iteration may find unbound
@@ -199,7 +205,7 @@ class _Reverse(Emitter):
         reversed_range = isinstance(loop, gast.For) and not has_exit and \
             self.is_range(loop.iter) and not (target & defined) and \
             not (syntax.names_loaded(loop.iter) & analysis.assigned(body))
-        changed = analysis.assigned(body)
+        changed = analysis.assigned(body) | analysis.mutated(body)
         needed = defined | analysis.upward_exposed(body)
         checkpoint = (changed & needed) | (set() if reversed_range else target)
         counter = None if reversed_range else self.names.fresh("n")
@@ -288,6 +294,8 @@ class _Reverse(Emitter):
         return [syntax.if_(syntax.clone(stmt.test), body or [gast.Pass()], orelse)]
 
     def adjoint_assign(self, stmt: gast.Assign, state: _AdjointState) -> list:
+        if isinstance(stmt.targets[0], gast.Subscript):
+            return self.adjoint_store(stmt, state)
         target = stmt.targets[0].id
         out = []
         var = self.derivative_names.get(target)
@@ -297,6 +305,27 @@ class _Reverse(Emitter):
         state.defined.discard(var)  # the value before this assignment starts at zero
         if id(stmt) in self.pushed:
             out.append(self.pop(target))
+        return out
+
+    def adjoint_store(self, stmt: gast.Assign, state: _AdjointState) -> list:
+        """`x[i] = v`: v receives bx[i], the old x[i] had no influence after, and
+        the old elements come back from the tape."""
+        target = stmt.targets[0]
+        name, index = target.value.id, target.slice
+        out = []
+        var = self.derivative_names.get(name)
+        if name in self.active and var in state.defined:
+            element = gast.Subscript(value=syntax.name(var), slice=syntax.clone(index),
+                                     ctx=gast.Load())
+            contribution = self.derivative(stmt.value)
+            if contribution is not None:
+                out.append(self.accumulate(syntax.assign(contribution, syntax.call(
+                    self.helper("unbroadcast"), element, syntax.clone(stmt.value))), state))
+            out.append(syntax.assign(var, syntax.call(
+                self.helper("zero_item"), syntax.name(var),
+                primitives.index_value(index))))
+        if id(stmt) in self.pushed:
+            out.append(syntax.assign(syntax.clone(target), self.pop_value()))
         return out
 
     def contributions(self, stmt: gast.Assign, state: _AdjointState) -> list:

@@ -42,6 +42,18 @@ def zeros_like(x):
     return np.zeros(np.shape(x))
 
 
+def copy_of(value):
+    """A copy of an array (or array element) that later writes cannot change."""
+    return value.copy() if isinstance(value, np.ndarray) else value
+
+
+def zero_item(g, index):
+    """A copy of the gradient `g` with `g[index]` set to zero."""
+    g = np.array(g, dtype=float)
+    g[index] = 0.0
+    return g
+
+
 def assert_scalar(value, function_name: str = "the function"):
     """Reject a non-scalar output of a function passed to `grad`."""
     if np.ndim(value) != 0:

@@ -1,7 +1,22 @@
-"""NumPy's one-argument elementwise functions: the result has x's shape."""
+"""NumPy's elementwise functions.
+
+One-argument functions keep x's shape, so their rules are the calculus-book
+derivatives. Two- and three-argument ones broadcast: adjoints are summed back
+to each operand's shape with `unbroadcast`, tangents are given the result's
+shape with `like`.
+
+Conventions at kinks: `abs` uses sign(x) (0 at 0); `maximum`/`minimum` (and
+`fmax`/`fmin`, `max`/`min`) split the derivative equally between tied
+operands; `clip` passes it to `a` on the closed interval [a_min, a_max].
+"""
 import numpy as np
 
-from ..registry import adjoint, d
+from ..registry import adjoint, d, tangent
+from ..runtime import unbroadcast
+from .operators import like
+
+LN2 = np.log(2.0)
+LN10 = np.log(10.0)
 
 
 @adjoint(np.sin)
@@ -9,9 +24,19 @@ def sin(y, x):
     d[x] = d[y] * np.cos(x)
 
 
+@tangent(np.sin)
+def sin_tangent(y, x):
+    d[y] = d[x] * np.cos(x)
+
+
 @adjoint(np.cos)
 def cos(y, x):
     d[x] = -d[y] * np.sin(x)
+
+
+@tangent(np.cos)
+def cos_tangent(y, x):
+    d[y] = -d[x] * np.sin(x)
 
 
 @adjoint(np.tan)
@@ -19,19 +44,59 @@ def tan(y, x):
     d[x] = d[y] * (1.0 + y * y)
 
 
-@adjoint(np.exp)
-def exp(y, x):
-    d[x] = d[y] * y
+@tangent(np.tan)
+def tan_tangent(y, x):
+    d[y] = d[x] * (1.0 + y * y)
 
 
-@adjoint(np.log)
-def log(y, x):
-    d[x] = d[y] / x
+@adjoint(np.arcsin)
+def arcsin(y, x):
+    d[x] = d[y] / np.sqrt(1.0 - x * x)
 
 
-@adjoint(np.sqrt)
-def sqrt(y, x):
-    d[x] = d[y] * 0.5 / y
+@tangent(np.arcsin)
+def arcsin_tangent(y, x):
+    d[y] = d[x] / np.sqrt(1.0 - x * x)
+
+
+@adjoint(np.arccos)
+def arccos(y, x):
+    d[x] = -d[y] / np.sqrt(1.0 - x * x)
+
+
+@tangent(np.arccos)
+def arccos_tangent(y, x):
+    d[y] = -d[x] / np.sqrt(1.0 - x * x)
+
+
+@adjoint(np.arctan)
+def arctan(y, x):
+    d[x] = d[y] / (1.0 + x * x)
+
+
+@tangent(np.arctan)
+def arctan_tangent(y, x):
+    d[y] = d[x] / (1.0 + x * x)
+
+
+@adjoint(np.sinh)
+def sinh(y, x):
+    d[x] = d[y] * np.cosh(x)
+
+
+@tangent(np.sinh)
+def sinh_tangent(y, x):
+    d[y] = d[x] * np.cosh(x)
+
+
+@adjoint(np.cosh)
+def cosh(y, x):
+    d[x] = d[y] * np.sinh(x)
+
+
+@tangent(np.cosh)
+def cosh_tangent(y, x):
+    d[y] = d[x] * np.sinh(x)
 
 
 @adjoint(np.tanh)
@@ -39,11 +104,310 @@ def tanh(y, x):
     d[x] = d[y] * (1.0 - y * y)
 
 
-@adjoint(np.abs, np.absolute, abs)
-def absolute(y, x):
-    d[x] = d[y] * np.sign(x)
+@tangent(np.tanh)
+def tanh_tangent(y, x):
+    d[y] = d[x] * (1.0 - y * y)
+
+
+@adjoint(np.arcsinh)
+def arcsinh(y, x):
+    d[x] = d[y] / np.sqrt(x * x + 1.0)
+
+
+@tangent(np.arcsinh)
+def arcsinh_tangent(y, x):
+    d[y] = d[x] / np.sqrt(x * x + 1.0)
+
+
+@adjoint(np.arccosh)
+def arccosh(y, x):
+    d[x] = d[y] / np.sqrt(x * x - 1.0)
+
+
+@tangent(np.arccosh)
+def arccosh_tangent(y, x):
+    d[y] = d[x] / np.sqrt(x * x - 1.0)
+
+
+@adjoint(np.arctanh)
+def arctanh(y, x):
+    d[x] = d[y] / (1.0 - x * x)
+
+
+@tangent(np.arctanh)
+def arctanh_tangent(y, x):
+    d[y] = d[x] / (1.0 - x * x)
+
+
+@adjoint(np.exp)
+def exp(y, x):
+    d[x] = d[y] * y
+
+
+@tangent(np.exp)
+def exp_tangent(y, x):
+    d[y] = d[x] * y
+
+
+@adjoint(np.exp2)
+def exp2(y, x):
+    d[x] = d[y] * y * LN2
+
+
+@tangent(np.exp2)
+def exp2_tangent(y, x):
+    d[y] = d[x] * y * LN2
+
+
+@adjoint(np.expm1)
+def expm1(y, x):
+    d[x] = d[y] * (y + 1.0)
+
+
+@tangent(np.expm1)
+def expm1_tangent(y, x):
+    d[y] = d[x] * (y + 1.0)
+
+
+@adjoint(np.log)
+def log(y, x):
+    d[x] = d[y] / x
+
+
+@tangent(np.log)
+def log_tangent(y, x):
+    d[y] = d[x] / x
+
+
+@adjoint(np.log2)
+def log2(y, x):
+    d[x] = d[y] / (x * LN2)
+
+
+@tangent(np.log2)
+def log2_tangent(y, x):
+    d[y] = d[x] / (x * LN2)
+
+
+@adjoint(np.log10)
+def log10(y, x):
+    d[x] = d[y] / (x * LN10)
+
+
+@tangent(np.log10)
+def log10_tangent(y, x):
+    d[y] = d[x] / (x * LN10)
+
+
+@adjoint(np.log1p)
+def log1p(y, x):
+    d[x] = d[y] / (1.0 + x)
+
+
+@tangent(np.log1p)
+def log1p_tangent(y, x):
+    d[y] = d[x] / (1.0 + x)
+
+
+@adjoint(np.sqrt)
+def sqrt(y, x):
+    d[x] = d[y] * 0.5 / y
+
+
+@tangent(np.sqrt)
+def sqrt_tangent(y, x):
+    d[y] = d[x] * 0.5 / y
+
+
+@adjoint(np.cbrt)
+def cbrt(y, x):
+    d[x] = d[y] / (3.0 * y * y)
+
+
+@tangent(np.cbrt)
+def cbrt_tangent(y, x):
+    d[y] = d[x] / (3.0 * y * y)
 
 
 @adjoint(np.square)
 def square(y, x):
     d[x] = d[y] * 2.0 * x
+
+
+@tangent(np.square)
+def square_tangent(y, x):
+    d[y] = d[x] * 2.0 * x
+
+
+@adjoint(np.reciprocal)
+def reciprocal(y, x):
+    d[x] = -d[y] * y * y
+
+
+@tangent(np.reciprocal)
+def reciprocal_tangent(y, x):
+    d[y] = -d[x] * y * y
+
+
+@adjoint(np.abs, np.absolute, abs)
+def absolute(y, x):
+    d[x] = d[y] * np.sign(x)
+
+
+@tangent(np.abs, np.absolute, abs)
+def absolute_tangent(y, x):
+    d[y] = d[x] * np.sign(x)
+
+
+# ---------------------------------------------------------------- two operands
+
+def share(a, b):
+    """How much of max(a, b) is a's: 1 where a wins, 1/2 at a tie, 0 where b wins."""
+    return (a > b) + 0.5 * (a == b)
+
+
+def share_ignoring_nan(a, b):
+    """`share` for fmax: a NaN operand never wins."""
+    return np.where(np.isnan(b), 1.0, np.where(np.isnan(a), 0.0, share(a, b)))
+
+
+@adjoint(np.arctan2)
+def arctan2(z, x1, x2):
+    d[x1] = unbroadcast(d[z] * x2 / (x1 * x1 + x2 * x2), x1)
+    d[x2] = unbroadcast(-d[z] * x1 / (x1 * x1 + x2 * x2), x2)
+
+
+@tangent(np.arctan2)
+def arctan2_tangent(z, x1, x2):
+    d[z] = like((d[x1] * x2 - d[x2] * x1) / (x1 * x1 + x2 * x2), z)
+
+
+@adjoint(np.hypot)
+def hypot(z, x1, x2):
+    d[x1] = unbroadcast(d[z] * x1 / z, x1)
+    d[x2] = unbroadcast(d[z] * x2 / z, x2)
+
+
+@tangent(np.hypot)
+def hypot_tangent(z, x1, x2):
+    d[z] = like((d[x1] * x1 + d[x2] * x2) / z, z)
+
+
+@adjoint(np.logaddexp)
+def logaddexp(z, x1, x2):
+    d[x1] = unbroadcast(d[z] * np.exp(x1 - z), x1)
+    d[x2] = unbroadcast(d[z] * np.exp(x2 - z), x2)
+
+
+@tangent(np.logaddexp)
+def logaddexp_tangent(z, x1, x2):
+    d[z] = like(d[x1] * np.exp(x1 - z) + d[x2] * np.exp(x2 - z), z)
+
+
+@adjoint(np.logaddexp2)
+def logaddexp2(z, x1, x2):
+    d[x1] = unbroadcast(d[z] * np.exp2(x1 - z), x1)
+    d[x2] = unbroadcast(d[z] * np.exp2(x2 - z), x2)
+
+
+@tangent(np.logaddexp2)
+def logaddexp2_tangent(z, x1, x2):
+    d[z] = like(d[x1] * np.exp2(x1 - z) + d[x2] * np.exp2(x2 - z), z)
+
+
+@adjoint(np.maximum)
+def maximum(z, x1, x2):
+    d[x1] = unbroadcast(d[z] * share(x1, x2), x1)
+    d[x2] = unbroadcast(d[z] * share(x2, x1), x2)
+
+
+@tangent(np.maximum)
+def maximum_tangent(z, x1, x2):
+    d[z] = like(d[x1] * share(x1, x2) + d[x2] * share(x2, x1), z)
+
+
+@adjoint(np.minimum)
+def minimum(z, x1, x2):
+    d[x1] = unbroadcast(d[z] * share(x2, x1), x1)
+    d[x2] = unbroadcast(d[z] * share(x1, x2), x2)
+
+
+@tangent(np.minimum)
+def minimum_tangent(z, x1, x2):
+    d[z] = like(d[x1] * share(x2, x1) + d[x2] * share(x1, x2), z)
+
+
+@adjoint(np.fmax)
+def fmax(z, x1, x2):
+    d[x1] = unbroadcast(d[z] * share_ignoring_nan(x1, x2), x1)
+    d[x2] = unbroadcast(d[z] * share_ignoring_nan(x2, x1), x2)
+
+
+@tangent(np.fmax)
+def fmax_tangent(z, x1, x2):
+    d[z] = like(d[x1] * share_ignoring_nan(x1, x2) + d[x2] * share_ignoring_nan(x2, x1), z)
+
+
+@adjoint(np.fmin)
+def fmin(z, x1, x2):
+    d[x1] = unbroadcast(d[z] * share_ignoring_nan(-x1, -x2), x1)
+    d[x2] = unbroadcast(d[z] * share_ignoring_nan(-x2, -x1), x2)
+
+
+@tangent(np.fmin)
+def fmin_tangent(z, x1, x2):
+    d[z] = like(d[x1] * share_ignoring_nan(-x1, -x2) + d[x2] * share_ignoring_nan(-x2, -x1), z)
+
+
+# ---------------------------------------------------------------- three operands
+
+def below(a, bound):
+    """Where a < bound (nowhere if there is no bound)."""
+    return np.zeros(np.shape(a), bool) if bound is None else a < bound
+
+
+def above(a, bound):
+    """Where a > bound (nowhere if there is no bound)."""
+    return np.zeros(np.shape(a), bool) if bound is None else a > bound
+
+
+def lower(a_min, min):
+    """The lower bound of np.clip, however it was passed."""
+    return a_min if a_min is not None else min
+
+
+def upper(a_max, max):
+    """The upper bound of np.clip, however it was passed."""
+    return a_max if a_max is not None else max
+
+
+@adjoint(np.clip)
+def clip(y, a, a_min=None, a_max=None, out=None, min=None, max=None):
+    lo = lower(a_min, min)
+    hi = upper(a_max, max)
+    inside = ~(below(a, lo) | above(a, hi))
+    d[a] = unbroadcast(d[y] * inside, a)
+    d[a_min] = unbroadcast(d[y] * below(a, lo), a_min)
+    d[min] = unbroadcast(d[y] * below(a, lo), min)
+    d[a_max] = unbroadcast(d[y] * above(a, hi), a_max)
+    d[max] = unbroadcast(d[y] * above(a, hi), max)
+
+
+@tangent(np.clip)
+def clip_tangent(y, a, a_min=None, a_max=None, out=None, min=None, max=None):
+    lo = lower(a_min, min)
+    hi = upper(a_max, max)
+    inside = ~(below(a, lo) | above(a, hi))
+    d[y] = like(d[a] * inside + (d[a_min] + d[min]) * below(a, lo)
+                + (d[a_max] + d[max]) * above(a, hi), y)
+
+
+@adjoint(np.where)
+def where(z, condition, x, y):
+    d[x] = unbroadcast(np.where(condition, d[z], 0.0), x)
+    d[y] = unbroadcast(np.where(condition, 0.0, d[z]), y)
+
+
+@tangent(np.where)
+def where_tangent(z, condition, x, y):
+    d[z] = like(np.where(condition, d[x], d[y]), z)

@@ -1,7 +1,17 @@
-"""Reductions: the adjoint spreads the result's adjoint back over the input."""
+"""Reductions: each entry of the result combines a slice of the input.
+
+Most rules here are written through `partials`, the derivative of each result
+entry with respect to each input entry of its slice, given with the input's
+shape: the adjoint spreads the result's adjoint over the slices and multiplies
+(`unreduce(d[y]) * partials`), the tangent multiplies and reduces
+(`sum(d[x] * partials)`).
+
+Conventions: `max`/`min` split the derivative equally between tied extrema;
+`prod` is exact when entries are zero (no division); `norm` has derivative 0 at 0.
+"""
 import numpy as np
 
-from ..registry import adjoint, d
+from ..registry import adjoint, d, tangent
 from ..runtime import unbroadcast
 
 
@@ -12,6 +22,145 @@ def unreduce(g, x, axis=None, keepdims=False):
     return np.broadcast_to(g, np.shape(x))
 
 
-@adjoint(np.sum)
+def reduced_axes(x, axis):
+    """The axes a reduction over `axis` removes, as a sorted tuple of nonnegative ints."""
+    ndim = np.ndim(x)
+    if axis is None:
+        return tuple(range(ndim))
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    return tuple(sorted(int(a) % ndim for a in axes))
+
+
+def count(x, y):
+    """How many entries of x each entry of the reduction y combines."""
+    return np.size(x) // max(np.size(y), 1)
+
+
+def safe_divide(a, b):
+    """a / b, with 0 where b is 0 (there a is 0 too: the rule's convention at 0)."""
+    return np.where(b == 0, 0.0, a / np.where(b == 0, 1.0, b))
+
+
+def product_of_others(x, axis):
+    """For each entry of x, the product of the other entries of its slice (no division)."""
+    x = np.asarray(x, dtype=float)
+    axes = reduced_axes(x, axis)
+    kept = x.ndim - len(axes)
+    last = tuple(range(kept, x.ndim))
+    moved = np.moveaxis(x, axes, last)
+    flat = moved.reshape(moved.shape[:kept] + (-1,))
+    ones = np.ones(flat.shape[:-1] + (1,))
+    before = np.cumprod(np.concatenate([ones, flat[..., :-1]], -1), -1)
+    after = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], -1), -1)[..., ::-1]
+    return np.moveaxis((before * after).reshape(moved.shape), last, axes)
+
+
+def extremum_share(x, y, axis, keepdims):
+    """d max/d x: 1 at the extremum of each slice, split equally between ties."""
+    hit = x == unreduce(y, x, axis, keepdims)
+    return hit / np.sum(hit, axis=axis, keepdims=True)
+
+
+def var_partials(x, y, axis, ddof):
+    return 2.0 * (x - np.mean(x, axis=axis, keepdims=True)) / (count(x, y) - ddof)
+
+
+def std_partials(x, y, axis, ddof, keepdims):
+    return safe_divide(var_partials(x, y, axis, ddof), 2.0 * unreduce(y, x, axis, keepdims))
+
+
+def norm_partials(x, y, ord, axis, keepdims):
+    """d norm/d x for the 2-norm of vectors and the Frobenius norm of matrices."""
+    vector = np.ndim(x) == 1 if axis is None else np.ndim(axis) == 0
+    if not (ord is None or ord == "fro" and not vector or ord == 2 and vector):
+        raise NotImplementedError(
+            f"s2sad differentiates np.linalg.norm for ord=None, ord='fro' (matrices) and "
+            f"ord=2 (vectors); not ord={ord!r} with axis={axis!r} on shape {np.shape(x)}")
+    return safe_divide(x, unreduce(y, x, axis, keepdims))
+
+
+def reverse_cumsum(g, x, axis):
+    """Adjoint of np.cumsum: sums of g from each position to the end."""
+    if axis is None:
+        return np.reshape(np.cumsum(g[::-1])[::-1], np.shape(x))
+    return np.flip(np.cumsum(np.flip(g, axis), axis), axis)
+
+
+@adjoint(np.sum, np.ndarray.sum)
 def sum_(y, a, axis=None, dtype=None, out=None, keepdims=False):
     d[a] = unreduce(unbroadcast(d[y], y), a, axis, keepdims)
+
+
+@tangent(np.sum, np.ndarray.sum)
+def sum_tangent(y, a, axis=None, dtype=None, out=None, keepdims=False):
+    d[y] = np.sum(d[a], axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.mean, np.ndarray.mean)
+def mean(y, a, axis=None, dtype=None, out=None, keepdims=False):
+    d[a] = unreduce(d[y], a, axis, keepdims) / count(a, y)
+
+
+@tangent(np.mean, np.ndarray.mean)
+def mean_tangent(y, a, axis=None, dtype=None, out=None, keepdims=False):
+    d[y] = np.mean(d[a], axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.prod, np.ndarray.prod)
+def prod(y, a, axis=None, dtype=None, out=None, keepdims=False):
+    d[a] = unreduce(d[y], a, axis, keepdims) * product_of_others(a, axis)
+
+
+@tangent(np.prod, np.ndarray.prod)
+def prod_tangent(y, a, axis=None, dtype=None, out=None, keepdims=False):
+    d[y] = np.sum(d[a] * product_of_others(a, axis), axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.max, np.amax, np.ndarray.max, np.min, np.amin, np.ndarray.min)
+def extremum(y, a, axis=None, out=None, keepdims=False):
+    d[a] = unreduce(d[y], a, axis, keepdims) * extremum_share(a, y, axis, keepdims)
+
+
+@tangent(np.max, np.amax, np.ndarray.max, np.min, np.amin, np.ndarray.min)
+def extremum_tangent(y, a, axis=None, out=None, keepdims=False):
+    d[y] = np.sum(d[a] * extremum_share(a, y, axis, keepdims), axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.var, np.ndarray.var)
+def var(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    d[a] = unreduce(d[y], a, axis, keepdims) * var_partials(a, y, axis, ddof)
+
+
+@tangent(np.var, np.ndarray.var)
+def var_tangent(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    d[y] = np.sum(d[a] * var_partials(a, y, axis, ddof), axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.std, np.ndarray.std)
+def std(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    d[a] = unreduce(d[y], a, axis, keepdims) * std_partials(a, y, axis, ddof, keepdims)
+
+
+@tangent(np.std, np.ndarray.std)
+def std_tangent(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    d[y] = np.sum(d[a] * std_partials(a, y, axis, ddof, keepdims), axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.linalg.norm)
+def norm(y, x, ord=None, axis=None, keepdims=False):
+    d[x] = unreduce(d[y], x, axis, keepdims) * norm_partials(x, y, ord, axis, keepdims)
+
+
+@tangent(np.linalg.norm)
+def norm_tangent(y, x, ord=None, axis=None, keepdims=False):
+    d[y] = np.sum(d[x] * norm_partials(x, y, ord, axis, keepdims), axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.cumsum, np.ndarray.cumsum)
+def cumsum(y, a, axis=None, dtype=None, out=None):
+    d[a] = reverse_cumsum(d[y], a, axis)
+
+
+@tangent(np.cumsum, np.ndarray.cumsum)
+def cumsum_tangent(y, a, axis=None, dtype=None, out=None):
+    d[y] = np.cumsum(d[a], axis=axis)
