@@ -20,7 +20,7 @@ from . import registry, syntax
 from .emit import Emitter, GeneratedFunction
 from .errors import NonDifferentiableError
 from .normalize import NormalFunction
-from .templates import is_zero_derivative
+from .templates import ZERO, is_zero_derivative, zero_derivative
 
 _ZERO = 0.0
 
@@ -48,7 +48,11 @@ class _Forward(Emitter):
     def build(self) -> GeneratedFunction:
         fn, spec = self.fn, self.spec
         tangents = [self.derivative_name(fn.params[i]) for i in spec.wrt]
-        body = self.block(self.body)
+        constant_params = [p for i, p in enumerate(fn.params)
+                           if p in self.active and i not in spec.wrt]
+        body = [syntax.assign(self.derivative_name(p), syntax.constant(_ZERO))
+                for p in constant_params]
+        body += self.block(self.body)
         output = self.output_tangent()
         returned = syntax.tuple_([output, syntax.name(fn.result)]) if spec.preserve_result \
             else output
@@ -113,7 +117,8 @@ class _Forward(Emitter):
         if template is None:
             raise self.no_derivative(primitive, stmt, "forward")
         instance = self.instantiate(template, stmt, primitive)
-        return [stmt] + [_drop_zero_terms(s) for s in instance.stmts]
+        tangents = set(self.derivative_names.values())
+        return [stmt] + [_propagate_zeros(s, tangents) for s in instance.stmts]
 
     def zero_of(self, name: str, value: gast.expr) -> gast.expr:
         """The tangent of a value with no active operand: 0.0; [] for a list; an
@@ -167,38 +172,67 @@ class _Forward(Emitter):
         return [gast.copy_location(syntax.assign(pair, call), stmt)]
 
 
-def _drop_zero_terms(stmt: gast.stmt) -> gast.stmt:
-    """Remove the summands of a tangent rule that hold an inactive operand's 0.0.
+class _ZeroPropagation(gast.NodeTransformer):
+    """Simplify a tangent rule given that some operands' tangents are zero.
 
-    Each summand of a tangent rule is linear in one operand's tangent, so a
-    summand holding the literal zero tangent is zero.
+    A tangent rule is linear in the tangents, so a product, quotient, index or
+    call applied to a zero tangent (and to no other tangent) is zero, and a zero
+    summand drops out. Zeros left where that reasoning stops become 0.0.
     """
-    if not isinstance(stmt, gast.Assign):
-        return stmt
-    terms = _summands(stmt.value, positive=True)
-    kept = [(sign, t) for sign, t in terms if not _holds_zero(t)]
-    if len(kept) == len(terms):
-        return stmt
-    stmt.value = _rebuild(kept)
+
+    def __init__(self, tangents: set):
+        self.tangents = tangents
+
+    def visit(self, node):
+        if is_zero_derivative(node):
+            return node
+        return super().visit(node)
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        left, right = is_zero_derivative(node.left), is_zero_derivative(node.right)
+        if isinstance(node.op, (gast.Add, gast.Sub)):
+            if left and right:
+                return zero_derivative()
+            if right:
+                return node.left
+            if left:
+                return node.right if isinstance(node.op, gast.Add) else \
+                    gast.UnaryOp(op=gast.USub(), operand=node.right)
+        elif isinstance(node.op, (gast.Mult, gast.MatMult)) and (left or right):
+            return zero_derivative()
+        elif isinstance(node.op, gast.Div) and left:
+            return zero_derivative()
+        return node
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        return node.operand if is_zero_derivative(node.operand) else node
+
+    def visit_Subscript(self, node):
+        self.generic_visit(node)
+        return node.value if is_zero_derivative(node.value) else node
+
+    def visit_Attribute(self, node):
+        self.generic_visit(node)
+        return node.value if is_zero_derivative(node.value) else node
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        operands = node.args + [k.value for k in node.keywords]
+        if isinstance(node.func, gast.Attribute):
+            operands.append(node.func.value)
+        if any(is_zero_derivative(a) for a in operands) and \
+                not syntax.names_loaded(operands) & self.tangents:
+            return zero_derivative()
+        return node
+
+
+def _propagate_zeros(stmt: gast.stmt, tangents: set) -> gast.stmt:
+    """`stmt` with zero tangents simplified away (see _ZeroPropagation)."""
+    if isinstance(stmt, gast.Assign):
+        stmt.value = _ZeroPropagation(tangents).visit(stmt.value)
+    for node in gast.walk(stmt):  # what is left is an ordinary zero
+        if is_zero_derivative(node):
+            syntax.set_anno(node, ZERO, False)
     return stmt
-
-
-def _summands(node: gast.expr, positive: bool) -> list:
-    if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Add, gast.Sub)):
-        right_sign = positive if isinstance(node.op, gast.Add) else not positive
-        return _summands(node.left, positive) + _summands(node.right, right_sign)
-    return [(positive, node)]
-
-
-def _holds_zero(node: gast.expr) -> bool:
-    return any(is_zero_derivative(n) for n in gast.walk(node))
-
-
-def _rebuild(terms: list) -> gast.expr:
-    if not terms:
-        return syntax.constant(_ZERO)
-    sign, first = terms[0]
-    value = first if sign else gast.UnaryOp(op=gast.USub(), operand=first)
-    for sign, term in terms[1:]:
-        value = gast.BinOp(left=value, op=gast.Add() if sign else gast.Sub(), right=term)
-    return value

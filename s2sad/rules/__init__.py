@@ -3,4 +3,6 @@
 Importing this package registers every rule. Adding a primitive means adding
 one template to the module of its family (or a new module imported here).
 """
-from . import operators, elementwise, scalar_math, reductions, linalg, nondifferentiable  # noqa: F401
+from . import (operators, elementwise, scalar_math, reductions, linalg, shapes,  # noqa: F401
+               indexing, nondifferentiable)
+from . import runtime_helpers  # noqa: F401,E402

@@ -1,0 +1,50 @@
+"""Derivatives of the runtime helpers that generated code calls.
+
+They make generated code differentiable again: grad of a gradient, forward
+mode over reverse mode. Every helper here is linear in its first argument.
+"""
+from ..registry import adjoint, d, nondifferentiable, tangent
+from ..runtime import (assert_scalar, copy_of, expand, unbroadcast, zero_item,
+                       zeros_like)
+
+nondifferentiable(zeros_like, assert_scalar)
+
+
+@adjoint(unbroadcast)
+def unbroadcast_(y, g, x):
+    d[g] = expand(d[y], g)
+
+
+@tangent(unbroadcast)
+def unbroadcast_(y, g, x):
+    d[y] = unbroadcast(d[g], x)
+
+
+@adjoint(expand)
+def expand_(y, t, x):
+    d[t] = unbroadcast(d[y], t)
+
+
+@tangent(expand)
+def expand_(y, t, x):
+    d[y] = expand(d[t], x)
+
+
+@adjoint(copy_of)
+def copy_of_(y, value):
+    d[value] = d[y]
+
+
+@tangent(copy_of)
+def copy_of_(y, value):
+    d[y] = copy_of(d[value])
+
+
+@adjoint(zero_item)
+def zero_item_(y, g, index):
+    d[g] = zero_item(d[y], index)
+
+
+@tangent(zero_item)
+def zero_item_(y, g, index):
+    d[y] = zero_item(d[g], index)
