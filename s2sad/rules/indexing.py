@@ -1,0 +1,46 @@
+"""Reading entries: `x[index]` for any NumPy index.
+
+The index arrives as an ordinary expression: integers, slices (as slice(a, b, c)),
+Ellipsis, None, tuples of these, integer arrays or lists (fancy indexing) and
+boolean masks. The adjoint scatters the result's adjoint back with np.add.at,
+which adds up the contributions of entries read more than once (x[[0, 0]]).
+
+Indexing a tuple or list (the result of np.linalg.slogdet, np.split, or tuple
+unpacking `a, b = t`) gives the container an adjoint that is an object array
+with one adjoint per item, zero for the items not read; object arrays add up
+item by item, so reading several items accumulates correctly.
+"""
+import operator
+
+import numpy as np
+
+from ..registry import adjoint, d, tangent
+from ..runtime import zeros_like
+
+
+def item_adjoints(g, items, index):
+    """The adjoint of a tuple or list when only items[index] was read, with adjoint g."""
+    out = np.empty(len(items), dtype=object)
+    for i, item in enumerate(items):
+        out[i] = zeros_like(item)
+    out[index] = out[index] + g
+    return out
+
+
+def scatter(g, x, index):
+    """The adjoint of x from the adjoint g of x[index]."""
+    if isinstance(x, (tuple, list)):
+        return item_adjoints(g, x, index)
+    out = np.zeros(np.shape(x))
+    np.add.at(out, index, g)
+    return out
+
+
+@adjoint(operator.getitem)
+def getitem(y, x, index):
+    d[x] = scatter(d[y], x, index)
+
+
+@tangent(operator.getitem)
+def getitem_tangent(y, x, index):
+    d[y] = d[x][index]

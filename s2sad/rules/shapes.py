@@ -1,0 +1,359 @@
+"""Functions that move entries around without changing them.
+
+Each adjoint puts every entry of the result's adjoint back where it came from
+(summing where an entry was copied several times: broadcast_to, tile, repeat,
+pad); each tangent applies the same function to the tangent.
+
+Functions that take a sequence of arrays (concatenate, stack, hstack, vstack)
+return the adjoint of that sequence in its own form: an array when the
+sequence is an array, a list of per-array adjoints otherwise. np.split returns a
+list; its adjoint accepts the list's adjoint as an array or as the object array
+built by indexing rules (rules/indexing.py).
+"""
+import numpy as np
+
+from ..registry import adjoint, d, tangent
+from ..runtime import expand, unbroadcast
+
+
+def ravel_order(a, order):
+    """The order in which np.ravel(a, order) reads a: 'C' or 'F'."""
+    if order == "F" or order in ("A", "K") and np.isfortran(a):
+        return "F"
+    return "C"
+
+
+def inverse_permutation(axes, a):
+    """The axes that undo np.transpose(a, axes)."""
+    return None if axes is None else np.argsort([ax % np.ndim(a) for ax in axes])
+
+
+def untile(g, a, reps):
+    """Adjoint of np.tile: the sum of the adjoints of all copies."""
+    reps = tuple(np.atleast_1d(reps))
+    n = max(len(reps), np.ndim(a))
+    shape = (1,) * (n - np.ndim(a)) + np.shape(a)
+    reps = (1,) * (n - len(reps)) + reps
+    blocks = np.reshape(g, [k for pair in zip(reps, shape) for k in pair])
+    return np.reshape(np.sum(blocks, axis=tuple(range(0, 2 * n, 2))), np.shape(a))
+
+
+def unrepeat(g, a, repeats, axis):
+    """Adjoint of np.repeat: each entry collects the adjoints of its repetitions."""
+    if axis is None:
+        out = np.zeros(np.size(a))
+        np.add.at(out, np.repeat(np.arange(np.size(a)), repeats), np.ravel(g))
+        return np.reshape(out, np.shape(a))
+    out = np.zeros(np.shape(np.moveaxis(np.asarray(a), axis, 0)))
+    np.add.at(out, np.repeat(np.arange(len(out)), repeats), np.moveaxis(g, axis, 0))
+    return np.moveaxis(out, 0, axis)
+
+
+def pad_sources(array, pad_width, mode):
+    """For each entry of np.pad(array, ...), the flat index of the entry it copies (-1: a constant)."""
+    index = np.reshape(np.arange(np.size(array)), np.shape(array))
+    if mode == "constant":
+        return np.pad(index, pad_width, mode="constant", constant_values=-1)
+    if mode in ("edge", "reflect", "symmetric", "wrap"):
+        return np.pad(index, pad_width, mode=mode)
+    raise NotImplementedError(f"s2sad differentiates np.pad with mode 'constant', 'edge', "
+                              f"'reflect', 'symmetric' or 'wrap', not {mode!r}")
+
+
+def unpad(g, array, pad_width, mode):
+    """Adjoint of np.pad: each padded entry sends its adjoint to the entry it copies."""
+    sources = pad_sources(array, pad_width, mode)
+    copied = sources >= 0
+    out = np.zeros(np.size(array))
+    np.add.at(out, sources[copied], g[copied])
+    return np.reshape(out, np.shape(array))
+
+
+def pad_value_adjoint(g, array, pad_width, mode, constant_values):
+    """Adjoint of a scalar constant_values: the sum of g over the padding."""
+    if np.ndim(constant_values) != 0:
+        raise NotImplementedError("s2sad differentiates np.pad's constant_values only "
+                                  "when it is a single number")
+    return np.sum(g[pad_sources(array, pad_width, mode) < 0])
+
+
+def pad_tangent(t, pad_width, mode, t_value):
+    """np.pad of the tangent; the padding of mode 'constant' carries the value's tangent."""
+    if mode == "constant":
+        return np.pad(t, pad_width, mode="constant", constant_values=t_value)
+    return np.pad(t, pad_width, mode=mode)
+
+
+def in_form_of(pieces, arrays):
+    """Per-array adjoints, as an array if `arrays` was one, else as a list."""
+    if isinstance(arrays, np.ndarray):
+        return np.reshape(np.stack(pieces), np.shape(arrays))
+    return list(pieces)
+
+
+def unconcatenate(g, arrays, axis, at_least=np.asarray):
+    """Adjoint of concatenating `arrays` (each made `at_least`-dimensional) along axis."""
+    if axis is None:
+        g, axis, at_least = np.ravel(g), 0, np.ravel
+    sizes = [np.shape(at_least(x))[axis] for x in arrays]
+    pieces = np.split(g, np.cumsum(sizes)[:-1], axis)
+    return in_form_of([np.reshape(p, np.shape(x)) for p, x in zip(pieces, arrays)], arrays)
+
+
+def hstack_axis(arrays):
+    """np.hstack joins 1-d arrays along axis 0, others along axis 1."""
+    return 0 if np.ndim(arrays[0]) <= 1 else 1
+
+
+def unstack(g, arrays, axis):
+    """Adjoint of np.stack: the slices of g along the new axis."""
+    return in_form_of(list(np.moveaxis(g, axis, 0)), arrays)
+
+
+def unsplit(g, ary, indices_or_sections, axis):
+    """Adjoint of np.split: the pieces' adjoints joined (a piece without one counts as 0)."""
+    shapes = [np.shape(p) for p in np.array_split(ary, indices_or_sections, axis)]
+    return np.concatenate([np.broadcast_to(p, s) for p, s in zip(g, shapes)], axis)
+
+
+def cast_adjoint(g, dtype):
+    """The adjoint through a conversion to dtype: none if it is an integer type."""
+    if dtype is None or np.issubdtype(np.dtype(dtype), np.inexact):
+        return g
+    return np.zeros(np.shape(g))
+
+
+def cast_tangent(t, y, dtype):
+    """The tangent through a conversion to dtype, with y's shape."""
+    return np.reshape(cast_adjoint(t, dtype), np.shape(y))
+
+
+@adjoint(np.reshape)
+def reshape(y, a, shape=None, order="C", newshape=None, copy=None):
+    d[a] = np.reshape(d[y], np.shape(a), order=order)
+
+
+@tangent(np.reshape)
+def reshape_tangent(y, a, shape=None, order="C", newshape=None, copy=None):
+    d[y] = np.reshape(expand(d[a], a), np.shape(y), order=order)
+
+
+@adjoint(np.ndarray.reshape)
+def reshape_method(y, a, *shape, order="C", copy=None):
+    d[a] = np.reshape(d[y], np.shape(a), order=order)
+
+
+@tangent(np.ndarray.reshape)
+def reshape_method_tangent(y, a, *shape, order="C", copy=None):
+    d[y] = np.reshape(expand(d[a], a), np.shape(y), order=order)
+
+
+@adjoint(np.ravel, np.ndarray.ravel, np.ndarray.flatten)
+def ravel(y, a, order="C"):
+    d[a] = np.reshape(d[y], np.shape(a), order=ravel_order(a, order))
+
+
+@tangent(np.ravel, np.ndarray.ravel, np.ndarray.flatten)
+def ravel_tangent(y, a, order="C"):
+    d[y] = np.reshape(expand(d[a], a), -1, order=ravel_order(a, order))
+
+
+@adjoint(np.squeeze, np.ndarray.squeeze)
+def squeeze(y, a, axis=None):
+    d[a] = np.reshape(d[y], np.shape(a))
+
+
+@tangent(np.squeeze, np.ndarray.squeeze)
+def squeeze_tangent(y, a, axis=None):
+    d[y] = np.squeeze(expand(d[a], a), axis)
+
+
+@adjoint(np.expand_dims)
+def expand_dims(y, a, axis):
+    d[a] = np.reshape(d[y], np.shape(a))
+
+
+@tangent(np.expand_dims)
+def expand_dims_tangent(y, a, axis):
+    d[y] = np.expand_dims(expand(d[a], a), axis)
+
+
+@adjoint(np.transpose, np.ndarray.transpose)
+def transpose(y, a, axes=None):
+    d[a] = np.transpose(d[y], inverse_permutation(axes, a))
+
+
+@tangent(np.transpose, np.ndarray.transpose)
+def transpose_tangent(y, a, axes=None):
+    d[y] = np.transpose(expand(d[a], a), axes)
+
+
+@adjoint(np.ndarray.T)
+def T(y, x):
+    d[x] = np.transpose(d[y])
+
+
+@tangent(np.ndarray.T)
+def T_tangent(y, x):
+    d[y] = np.transpose(expand(d[x], x))
+
+
+@adjoint(np.swapaxes)
+def swapaxes(y, a, axis1, axis2):
+    d[a] = np.swapaxes(d[y], axis1, axis2)
+
+
+@tangent(np.swapaxes)
+def swapaxes_tangent(y, a, axis1, axis2):
+    d[y] = np.swapaxes(expand(d[a], a), axis1, axis2)
+
+
+@adjoint(np.moveaxis)
+def moveaxis(y, a, source, destination):
+    d[a] = np.moveaxis(d[y], destination, source)
+
+
+@tangent(np.moveaxis)
+def moveaxis_tangent(y, a, source, destination):
+    d[y] = np.moveaxis(expand(d[a], a), source, destination)
+
+
+@adjoint(np.broadcast_to)
+def broadcast_to(y, array, shape, subok=False):
+    d[array] = unbroadcast(d[y], array)
+
+
+@tangent(np.broadcast_to)
+def broadcast_to_tangent(y, array, shape, subok=False):
+    d[y] = np.broadcast_to(expand(d[array], array), shape)
+
+
+@adjoint(np.flip)
+def flip(y, m, axis=None):
+    d[m] = np.flip(d[y], axis)
+
+
+@tangent(np.flip)
+def flip_tangent(y, m, axis=None):
+    d[y] = np.flip(expand(d[m], m), axis)
+
+
+@adjoint(np.roll)
+def roll(y, a, shift, axis=None):
+    d[a] = np.reshape(np.roll(d[y], np.negative(shift), axis), np.shape(a))
+
+
+@tangent(np.roll)
+def roll_tangent(y, a, shift, axis=None):
+    d[y] = np.roll(expand(d[a], a), shift, axis)
+
+
+@adjoint(np.tile)
+def tile(y, A, reps):
+    d[A] = untile(d[y], A, reps)
+
+
+@tangent(np.tile)
+def tile_tangent(y, A, reps):
+    d[y] = np.tile(expand(d[A], A), reps)
+
+
+@adjoint(np.repeat)
+def repeat(y, a, repeats, axis=None):
+    d[a] = unrepeat(d[y], a, repeats, axis)
+
+
+@tangent(np.repeat)
+def repeat_tangent(y, a, repeats, axis=None):
+    d[y] = np.repeat(expand(d[a], a), repeats, axis)
+
+
+@adjoint(np.pad)
+def pad(y, array, pad_width, mode="constant", constant_values=0):
+    d[array] = unpad(d[y], array, pad_width, mode)
+    d[constant_values] = pad_value_adjoint(d[y], array, pad_width, mode, constant_values)
+
+
+@tangent(np.pad)
+def pad_tangent_rule(y, array, pad_width, mode="constant", constant_values=0):
+    d[y] = pad_tangent(expand(d[array], array), pad_width, mode, d[constant_values])
+
+
+@adjoint(np.concatenate)
+def concatenate(y, arrays, axis=0, out=None, dtype=None, casting="same_kind"):
+    d[arrays] = unconcatenate(d[y], arrays, axis)
+
+
+@tangent(np.concatenate)
+def concatenate_tangent(y, arrays, axis=0, out=None, dtype=None, casting="same_kind"):
+    d[y] = np.concatenate(d[arrays], axis)
+
+
+@adjoint(np.stack)
+def stack(y, arrays, axis=0, out=None, dtype=None, casting="same_kind"):
+    d[arrays] = unstack(d[y], arrays, axis)
+
+
+@tangent(np.stack)
+def stack_tangent(y, arrays, axis=0, out=None, dtype=None, casting="same_kind"):
+    d[y] = np.stack(d[arrays], axis)
+
+
+@adjoint(np.hstack)
+def hstack(y, tup, dtype=None, casting="same_kind"):
+    d[tup] = unconcatenate(d[y], tup, hstack_axis(tup), np.atleast_1d)
+
+
+@tangent(np.hstack)
+def hstack_tangent(y, tup, dtype=None, casting="same_kind"):
+    d[y] = np.hstack(d[tup])
+
+
+@adjoint(np.vstack)
+def vstack(y, tup, dtype=None, casting="same_kind"):
+    d[tup] = unconcatenate(d[y], tup, 0, np.atleast_2d)
+
+
+@tangent(np.vstack)
+def vstack_tangent(y, tup, dtype=None, casting="same_kind"):
+    d[y] = np.vstack(d[tup])
+
+
+@adjoint(np.split, np.array_split)
+def split(y, ary, indices_or_sections, axis=0):
+    d[ary] = unsplit(d[y], ary, indices_or_sections, axis)
+
+
+@tangent(np.split, np.array_split)
+def split_tangent(y, ary, indices_or_sections, axis=0):
+    d[y] = np.array_split(expand(d[ary], ary), indices_or_sections, axis)
+
+
+@adjoint(np.copy, np.ndarray.copy)
+def copy(y, a, order="K", subok=False):
+    d[a] = d[y]
+
+
+@tangent(np.copy, np.ndarray.copy)
+def copy_tangent(y, a, order="K", subok=False):
+    d[y] = expand(d[a], a)
+
+
+@adjoint(np.ndarray.astype)
+def astype(y, a, dtype, order="K", casting="unsafe", subok=True, copy=True):
+    d[a] = cast_adjoint(d[y], dtype)
+
+
+@tangent(np.ndarray.astype)
+def astype_tangent(y, a, dtype, order="K", casting="unsafe", subok=True, copy=True):
+    d[y] = cast_tangent(expand(d[a], a), y, dtype)
+
+
+@adjoint(np.asarray, np.array)
+def asarray(y, a, dtype=None, order=None, copy=None, subok=False, ndmin=0):
+    d[a] = np.reshape(cast_adjoint(d[y], dtype), np.shape(a))
+
+
+@tangent(np.asarray, np.array)
+def asarray_tangent(y, a, dtype=None, order=None, copy=None, subok=False, ndmin=0):
+    d[y] = cast_tangent(expand(d[a], a), y, dtype)
