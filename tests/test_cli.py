@@ -100,6 +100,36 @@ def test_forward_mode_error_until_it_exists():
         assert_one_line_error(result, "forward")
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+@pytest.mark.parametrize("no_color, coloured", [(None, True), ("1", False)])
+def test_show_colours_a_terminal_unless_no_color(no_color, coloured):
+    import pty
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    if no_color:
+        env["NO_COLOR"] = no_color
+    leader, follower = pty.openpty()
+    try:
+        result = subprocess.run([sys.executable, "-m", "s2sad", "show", target("f")],
+                                stdout=follower, stderr=subprocess.PIPE, env=env,
+                                timeout=120)
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:   # Linux: the other side is closed
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        output = b"".join(chunks).decode()
+    finally:
+        os.close(leader)
+    assert result.returncode == 0, result.stderr
+    assert ("\033[" in output) == coloured
+    assert strip_colour(output).replace("\r\n", "\n").startswith("def df(x, y, bresult=1.0):")
+
+
 # ------------------------------------------------------------------ check
 
 def test_check_reports_ok_for_each_argument():
