@@ -15,7 +15,7 @@ import operator
 import numpy as np
 
 from ..registry import adjoint, d, tangent
-from ..runtime import zeros_like
+from ..runtime import expand, zeros_like
 
 
 def item_adjoints(g, items, index):
@@ -41,6 +41,13 @@ def getitem(y, x, index):
     d[x] = scatter(d[y], x, index)
 
 
+def item_tangent(t, x, index):
+    """The tangent of x[index] from the tangent t of x (0.0 for an item without one)."""
+    if isinstance(x, (tuple, list)):
+        return t[index] if isinstance(t, (tuple, list, np.ndarray)) else 0.0
+    return expand(t, x)[index]
+
+
 @tangent(operator.getitem)
 def getitem_tangent(y, x, index):
-    d[y] = d[x][index]
+    d[y] = item_tangent(d[x], x, index)

@@ -1,11 +1,43 @@
-"""Products of arrays."""
+"""Products of arrays and the matrix functions of np.linalg.
+
+Products are bilinear: the adjoint of one factor contracts the result's adjoint
+with the other factor, the tangent follows the product rule
+(`product_rule`, which skips a factor whose tangent is the 0.0 of an operand
+that carries none). `tensordot_adjoint` is the general contraction adjoint;
+`dot`, `inner` and `tensordot` are written with it, `einsum` rewrites its
+subscripts.
+
+np.linalg.slogdet returns a pair: its adjoint reads the adjoint of the pair
+(built by indexing rules, see rules/indexing.py) and uses the log|det| part.
+"""
 import operator
+import string
 
 import numpy as np
 
-from ..registry import adjoint, d
-from ..runtime import unbroadcast
+from ..registry import adjoint, d, tangent
+from ..runtime import expand, unbroadcast
 
+
+def inactive(t):
+    """Is `t` the 0.0 that stands for the tangent of an operand carrying none?"""
+    return type(t) is float and t == 0.0
+
+
+def product_rule(z, f, a, da, b, db, *args):
+    """The tangent of z = f(a, b, *args) for f linear in a and in b."""
+    terms = [f(expand(da, a), b, *args) if not inactive(da) else 0.0,
+             f(a, expand(db, b), *args) if not inactive(db) else 0.0]
+    total = terms[0] + terms[1]
+    return total if np.shape(total) == np.shape(z) else np.broadcast_to(total, np.shape(z))
+
+
+def mT(x):
+    """The matrix transpose of (a stack of) matrices."""
+    return np.swapaxes(x, -1, -2)
+
+
+# ---------------------------------------------------------------- matmul
 
 def matmul_adjoints(g, a, b):
     """Adjoints of `a @ b` for the adjoint `g` of its result (any ndim >= 1)."""
@@ -16,8 +48,8 @@ def matmul_adjoints(g, a, b):
         g2 = np.expand_dims(g2, -2)
     if np.ndim(b) == 1:
         g2 = np.expand_dims(g2, -1)
-    da = unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2)
-    db = unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2)
+    da = unbroadcast(g2 @ mT(b2), a2)
+    db = unbroadcast(mT(a2) @ g2, b2)
     return np.reshape(da, np.shape(a)), np.reshape(db, np.shape(b))
 
 
@@ -33,7 +65,308 @@ def matmul_adjoint_b(g, a, b):
     return matmul_adjoints(g, a, b)[1]
 
 
-@adjoint(operator.matmul, np.matmul, np.dot)
-def dot(z, a, b):
+@adjoint(operator.matmul, np.matmul)
+def matmul(z, a, b):
     d[a] = matmul_adjoint_a(d[z], a, b)
     d[b] = matmul_adjoint_b(d[z], a, b)
+
+
+@tangent(operator.matmul, np.matmul)
+def matmul_tangent(z, a, b):
+    d[z] = product_rule(z, np.matmul, a, d[a], b, d[b])
+
+
+# ---------------------------------------------------------------- contractions
+
+def contracted_axes(a, b, axes):
+    """np.tensordot's `axes` as two lists of nonnegative axes of a and of b."""
+    if np.ndim(axes) == 0:
+        n = int(axes)
+        return list(range(np.ndim(a) - n, np.ndim(a))), list(range(n))
+    ia, ib = axes
+    ia = [ia] if np.ndim(ia) == 0 else list(ia)
+    ib = [ib] if np.ndim(ib) == 0 else list(ib)
+    return [i % np.ndim(a) for i in ia], [j % np.ndim(b) for j in ib]
+
+
+def tensordot_adjoint(g, a, b, axes, which):
+    """Adjoint of factor `which` (0: a, 1: b) of np.tensordot(a, b, axes)."""
+    ia, ib = contracted_axes(a, b, axes)
+    free_a = [i for i in range(np.ndim(a)) if i not in ia]
+    free_b = [j for j in range(np.ndim(b)) if j not in ib]
+    g_a = list(range(len(free_a)))                    # g's axes: a's free, then b's free
+    g_b = list(range(len(free_a), np.ndim(g)))
+    if which == 0:
+        t = np.tensordot(g, b, axes=(g_b, free_b))     # a's free, then b's contracted (sorted)
+        order = free_a + [ia[ib.index(j)] for j in sorted(ib)]
+    else:
+        t = np.tensordot(a, g, axes=(free_a, g_a))     # a's contracted (sorted), then b's free
+        order = [ib[ia.index(i)] for i in sorted(ia)] + free_b
+    return np.transpose(t, np.argsort(order))
+
+
+def dot_axes(a, b):
+    """np.dot(a, b) as a tensordot: a's last axis with b's second-to-last (or only) one."""
+    return [np.ndim(a) - 1], [max(np.ndim(b) - 2, 0)]
+
+
+def inner_axes(a, b):
+    return [np.ndim(a) - 1], [np.ndim(b) - 1]
+
+
+def contraction_adjoint(g, a, b, axes, which):
+    """tensordot_adjoint, with a scalar factor meaning plain multiplication."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * (b if which == 0 else a), (a, b)[which])
+    return tensordot_adjoint(g, a, b, axes, which)
+
+
+@adjoint(np.dot, np.ndarray.dot)
+def dot(z, a, b, out=None):
+    d[a] = contraction_adjoint(d[z], a, b, dot_axes(a, b), 0)
+    d[b] = contraction_adjoint(d[z], a, b, dot_axes(a, b), 1)
+
+
+@tangent(np.dot, np.ndarray.dot)
+def dot_tangent(z, a, b, out=None):
+    d[z] = product_rule(z, np.dot, a, d[a], b, d[b])
+
+
+@adjoint(np.inner)
+def inner(z, a, b):
+    d[a] = contraction_adjoint(d[z], a, b, inner_axes(a, b), 0)
+    d[b] = contraction_adjoint(d[z], a, b, inner_axes(a, b), 1)
+
+
+@tangent(np.inner)
+def inner_tangent(z, a, b):
+    d[z] = product_rule(z, np.inner, a, d[a], b, d[b])
+
+
+@adjoint(np.tensordot)
+def tensordot(z, a, b, axes=2):
+    d[a] = contraction_adjoint(d[z], a, b, axes, 0)
+    d[b] = contraction_adjoint(d[z], a, b, axes, 1)
+
+
+@tangent(np.tensordot)
+def tensordot_tangent(z, a, b, axes=2):
+    d[z] = product_rule(z, np.tensordot, a, d[a], b, d[b], axes)
+
+
+@adjoint(np.outer)
+def outer(z, a, b, out=None):
+    d[a] = np.reshape(d[z] @ np.ravel(b), np.shape(a))
+    d[b] = np.reshape(np.ravel(a) @ d[z], np.shape(b))
+
+
+@tangent(np.outer)
+def outer_tangent(z, a, b, out=None):
+    d[z] = product_rule(z, np.outer, a, d[a], b, d[b])
+
+
+@adjoint(np.vdot)
+def vdot(z, a, b):
+    d[a] = d[z] * np.reshape(b, np.shape(a))
+    d[b] = d[z] * np.reshape(a, np.shape(b))
+
+
+@tangent(np.vdot)
+def vdot_tangent(z, a, b):
+    d[z] = product_rule(z, np.vdot, a, d[a], b, d[b])
+
+
+# ---------------------------------------------------------------- einsum
+
+def einsum_terms(subscripts, count):
+    """'ij,jk->ik' as (['ij', 'jk'], 'ik'); implicit output: letters seen once, sorted."""
+    if not isinstance(subscripts, str) or "." in subscripts:
+        raise NotImplementedError("s2sad differentiates einsum with explicit letters "
+                                  "('ij,jk->ik'), not with '...' or sublists")
+    spec = subscripts.replace(" ", "")
+    inputs, _, output = spec.partition("->")
+    inputs = inputs.split(",")
+    if len(inputs) != count:
+        raise ValueError(f"einsum subscripts {subscripts!r} name {len(inputs)} operands, "
+                         f"got {count}")
+    if "->" not in spec:
+        letters = "".join(inputs)
+        output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    return inputs, output
+
+
+def einsum_adjoint(g, subscripts, which, *operands):
+    """Adjoint of operand `which` of np.einsum(subscripts, *operands).
+
+    It is the einsum of g with the other operands, written into the operand's
+    letters; letters only the operand has are summed there, so they come back
+    as an operand of ones; a repeated letter (a diagonal) gets an identity.
+    """
+    operands = [x for x in operands if x is not None]
+    inputs, output = einsum_terms(subscripts, len(operands))
+    target = inputs[which]
+    others = [j for j in range(len(operands)) if j != which]
+    terms = [output] + [inputs[j] for j in others]
+    values = [g] + [operands[j] for j in others]
+    seen = "".join(terms)
+    fresh = iter(c for c in string.ascii_letters if c not in subscripts)
+    letters = ""
+    for axis, c in enumerate(target):
+        size = np.shape(operands[which])[axis]
+        if c in letters:            # repeated: a new letter tied to c by an identity
+            new = next(fresh)
+            terms.append(c + new)
+            values.append(np.eye(size))
+            c = new
+        elif c not in seen:         # summed over in this operand only
+            terms.append(c)
+            values.append(np.ones(size))
+        letters += c
+    return np.einsum(",".join(terms) + "->" + letters, *values)
+
+
+def einsum_tangent(y, subscripts, operands, tangents):
+    """Sum over operands carrying a tangent of einsum with that operand's tangent."""
+    operands = [x for x in operands if x is not None]
+    total = 0.0
+    for i, t in enumerate(tangents[:len(operands)]):
+        if not inactive(t):
+            t = expand(t, operands[i])
+            total = total + np.einsum(subscripts, *operands[:i], t, *operands[i + 1:])
+    return total if np.shape(total) == np.shape(y) else np.broadcast_to(total, np.shape(y))
+
+
+@adjoint(np.einsum)
+def einsum(y, subscripts, a, b=None, c=None, out=None, optimize=False):
+    d[a] = einsum_adjoint(d[y], subscripts, 0, a, b, c)
+    d[b] = einsum_adjoint(d[y], subscripts, 1, a, b, c)
+    d[c] = einsum_adjoint(d[y], subscripts, 2, a, b, c)
+
+
+@tangent(np.einsum)
+def einsum_tangent_rule(y, subscripts, a, b=None, c=None, out=None, optimize=False):
+    d[y] = einsum_tangent(y, subscripts, (a, b, c), (d[a], d[b], d[c]))
+
+
+# ---------------------------------------------------------------- trace and diagonals
+
+def untrace(g, a, offset, axis1, axis2):
+    """Adjoint of np.trace: g on the chosen diagonal of each matrix, 0 elsewhere."""
+    shape = np.shape(a)
+    eye = np.eye(shape[axis1], shape[axis2], k=offset)
+    return np.moveaxis(np.expand_dims(g, (-2, -1)) * eye, (-2, -1), (axis1, axis2))
+
+
+def undiag(g, v, k):
+    """Adjoint of np.diag(v, k): read back the diagonal, or put g on it."""
+    if np.ndim(v) == 1:
+        return np.diag(g, k)
+    out = np.zeros(np.shape(v))
+    i = np.arange(len(g))
+    out[i + max(-k, 0), i + max(k, 0)] = g
+    return out
+
+
+@adjoint(np.trace)
+def trace(y, a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    d[a] = untrace(d[y], a, offset, axis1, axis2)
+
+
+@tangent(np.trace)
+def trace_tangent(y, a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    d[y] = np.trace(expand(d[a], a), offset, axis1, axis2)
+
+
+@adjoint(np.diag)
+def diag(y, v, k=0):
+    d[v] = undiag(d[y], v, k)
+
+
+@tangent(np.diag)
+def diag_tangent(y, v, k=0):
+    d[y] = np.diag(expand(d[v], v), k)
+
+
+# ---------------------------------------------------------------- np.linalg
+
+def solve_adjoint_a(g, x, a, b):
+    """-(A^-T g) x^T: the adjoint of A in x = solve(A, b)."""
+    gb = np.linalg.solve(mT(a), g)
+    if np.ndim(b) == 1:
+        return unbroadcast(-gb[..., :, None] * x[..., None, :], a)
+    return unbroadcast(-gb @ mT(x), a)
+
+
+def solve_adjoint_b(g, a, b):
+    """A^-T g: the adjoint of b in x = solve(A, b)."""
+    return unbroadcast(np.linalg.solve(mT(a), g), b)
+
+
+def solve_tangent(x, a, da, b, db):
+    """dx = A^-1 (db - dA x), skipping whichever operand carries no tangent."""
+    rhs = 0.0 if inactive(db) else db
+    if not inactive(da):
+        da = expand(da, a)
+        rhs = rhs - (da @ x if np.ndim(b) > 1 else (da @ x[..., None])[..., 0])
+    return np.linalg.solve(a, np.broadcast_to(rhs, np.shape(x)))
+
+
+def det_adjoint(g, y, a):
+    """g det(A) A^-T."""
+    return (np.asarray(g) * y)[..., None, None] * mT(np.linalg.inv(a))
+
+
+def slogdet_adjoint(g, a):
+    """g[1] A^-T: only log|det A| varies; the sign g[0] is piecewise constant."""
+    return np.asarray(g[1])[..., None, None] * mT(np.linalg.inv(a))
+
+
+def log_det_tangent(a, da):
+    """d log|det A| = trace(A^-1 dA)."""
+    return np.trace(np.linalg.solve(a, expand(da, a)), axis1=-2, axis2=-1)
+
+
+def slogdet_tangent(y, a, da):
+    """The tangent of the pair (sign, log|det A|): the sign does not vary."""
+    return np.zeros(np.shape(y[0])), log_det_tangent(a, da)
+
+
+@adjoint(np.linalg.inv)
+def inv(y, a):
+    d[a] = -mT(y) @ d[y] @ mT(y)
+
+
+@tangent(np.linalg.inv)
+def inv_tangent(y, a):
+    d[y] = -y @ expand(d[a], a) @ y
+
+
+@adjoint(np.linalg.solve)
+def solve(x, a, b):
+    d[a] = solve_adjoint_a(d[x], x, a, b)
+    d[b] = solve_adjoint_b(d[x], a, b)
+
+
+@tangent(np.linalg.solve)
+def solve_tangent_rule(x, a, b):
+    d[x] = solve_tangent(x, a, d[a], b, d[b])
+
+
+@adjoint(np.linalg.det)
+def det(y, a):
+    d[a] = det_adjoint(d[y], y, a)
+
+
+@tangent(np.linalg.det)
+def det_tangent(y, a):
+    d[y] = y * log_det_tangent(a, d[a])
+
+
+@adjoint(np.linalg.slogdet)
+def slogdet(y, a):
+    d[a] = slogdet_adjoint(d[y], a)
+
+
+@tangent(np.linalg.slogdet)
+def slogdet_tangent_rule(y, a):
+    d[y] = slogdet_tangent(y, a, d[a])

@@ -1,4 +1,9 @@
-"""Functions whose results carry no derivative: they pass through untouched."""
+"""Functions whose results carry no derivative: they pass through untouched.
+
+They return shapes, sizes, indices, booleans, integers, random draws or fresh
+constant arrays, or are piecewise constant (floor, round, sign, comparisons),
+so their derivative is zero wherever it exists.
+"""
 import math
 import operator
 
@@ -6,18 +11,66 @@ import numpy as np
 
 from ..registry import nondifferentiable
 
+# operators on booleans, integers and identities
 nondifferentiable(
     operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
     operator.not_, operator.is_, operator.is_not, operator.contains, operator.invert,
     operator.and_, operator.or_, operator.xor, operator.lshift, operator.rshift,
+    operator.floordiv, operator.index,
+)
+
+# Python builtins
+nondifferentiable(
+    len, range, int, round, bool, isinstance, print, enumerate, zip, type, hash, id,
+)
+
+# shapes and types of arrays
+nondifferentiable(
     np.ndarray.shape, np.ndarray.ndim, np.ndarray.size, np.ndarray.dtype,
-    np.ndarray.argmax, np.ndarray.argmin, np.ndarray.argsort,
-    len, range, int, round, bool, isinstance, print, enumerate, zip,
-    operator.floordiv, np.floor_divide,
-    np.shape, np.ndim, np.size,
-    np.zeros, np.ones, np.empty, np.full, np.eye, np.identity, np.arange, np.linspace,
-    np.zeros_like, np.ones_like, np.empty_like,
-    np.argmax, np.argmin, np.argsort, np.sign, np.floor, np.ceil, np.round, np.rint,
-    np.isnan, np.isinf, np.isfinite,
-    math.floor, math.ceil, math.isnan, math.isinf, math.isfinite,
+    np.shape, np.ndim, np.size, np.result_type, np.issubdtype, np.isscalar,
+)
+
+# indices, orderings and searches
+nondifferentiable(
+    np.ndarray.argmax, np.ndarray.argmin, np.ndarray.argsort, np.ndarray.nonzero,
+    np.argmax, np.argmin, np.argsort, np.nanargmax, np.nanargmin,
+    np.nonzero, np.flatnonzero, np.argwhere, np.searchsorted, np.digitize,
+    np.indices, np.diag_indices, np.triu_indices, np.tril_indices, np.count_nonzero,
+)
+
+# piecewise-constant functions
+nondifferentiable(
+    np.sign, np.signbit, np.heaviside, np.floor, np.ceil, np.trunc, np.fix,
+    np.round, np.around, np.rint, np.floor_divide,
+    math.floor, math.ceil, math.trunc,
+)
+
+# comparisons and logic
+nondifferentiable(
+    np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal,
+    np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
+    np.isclose, np.allclose, np.array_equal, np.all, np.any, np.ndarray.all, np.ndarray.any,
+    np.isnan, np.isinf, np.isfinite, np.isreal, np.iscomplex,
+    math.isnan, math.isinf, math.isfinite, math.isclose,
+)
+
+# integer arithmetic
+nondifferentiable(
+    np.bitwise_and, np.bitwise_or, np.bitwise_xor, np.invert, np.left_shift, np.right_shift,
+    np.gcd, np.lcm, math.gcd, math.lcm, math.factorial, math.comb, math.perm,
+)
+
+# new arrays that do not depend on values
+nondifferentiable(
+    np.zeros, np.ones, np.empty, np.full, np.eye, np.identity, np.tri, np.arange, np.linspace,
+    np.zeros_like, np.ones_like, np.empty_like, np.full_like,
+)
+
+# random draws (np.random's module-level functions)
+nondifferentiable(
+    np.random.rand, np.random.randn, np.random.random, np.random.random_sample,
+    np.random.normal, np.random.standard_normal, np.random.uniform, np.random.randint,
+    np.random.choice, np.random.permutation, np.random.binomial, np.random.poisson,
+    np.random.exponential, np.random.beta, np.random.gamma, np.random.seed,
+    np.random.default_rng,
 )

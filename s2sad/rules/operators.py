@@ -9,7 +9,7 @@ Derivative conventions for the non-smooth ones:
   (x = 0 and y > 0).
 
 Tangent templates see `0.0` for the tangent of an operand that carries none;
-`like(t, z)` gives such a sum the result's (broadcast) shape.
+`like(t, z)` gives such a sum the result's (broadcast) shape and memory of its own.
 """
 import operator
 
@@ -17,14 +17,15 @@ import numpy as np
 
 from ..registry import adjoint, d, tangent
 from ..primitives import COPY
-from ..runtime import unbroadcast
+from ..runtime import copy_of, expand, unbroadcast
 
 
 def like(t, z):
-    """The tangent `t` broadcast to the shape of the result `z`."""
-    if np.shape(t) == np.shape(z):
+    """The tangent `t` with the shape of the result `z`, in memory of its own (the
+    function may write into z, and forward mode then writes into its tangent)."""
+    if np.ndim(z) == 0:
         return t
-    return np.broadcast_to(t, np.shape(z))
+    return np.array(np.broadcast_to(t, np.shape(z)))
 
 
 def power_log(z, x):
@@ -59,7 +60,7 @@ def positive(y, x):
 
 @tangent(operator.pos, np.positive)
 def positive_tangent(y, x):
-    d[y] = d[x]
+    d[y] = copy_of(expand(d[x], x))
 
 
 @adjoint(operator.neg, np.negative)

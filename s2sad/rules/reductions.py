@@ -4,7 +4,9 @@ Most rules here are written through `partials`, the derivative of each result
 entry with respect to each input entry of its slice, given with the input's
 shape: the adjoint spreads the result's adjoint over the slices and multiplies
 (`unreduce(d[y]) * partials`), the tangent multiplies and reduces
-(`sum(d[x] * partials)`).
+(`sum(d[x] * partials)`). A tangent may arrive with a smaller shape than its
+variable (forward mode's convention: it stands for itself broadcast); rules
+that are not elementwise `expand` it first.
 
 Conventions: `max`/`min` split the derivative equally between tied extrema;
 `prod` is exact when entries are zero (no division); `norm` has derivative 0 at 0.
@@ -12,7 +14,7 @@ Conventions: `max`/`min` split the derivative equally between tied extrema;
 import numpy as np
 
 from ..registry import adjoint, d, tangent
-from ..runtime import unbroadcast
+from ..runtime import expand, unbroadcast
 
 
 def unreduce(g, x, axis=None, keepdims=False):
@@ -93,7 +95,7 @@ def sum_(y, a, axis=None, dtype=None, out=None, keepdims=False):
 
 @tangent(np.sum, np.ndarray.sum)
 def sum_tangent(y, a, axis=None, dtype=None, out=None, keepdims=False):
-    d[y] = np.sum(d[a], axis=axis, keepdims=keepdims)
+    d[y] = np.sum(expand(d[a], a), axis=axis, keepdims=keepdims)
 
 
 @adjoint(np.mean, np.ndarray.mean)
@@ -103,7 +105,7 @@ def mean(y, a, axis=None, dtype=None, out=None, keepdims=False):
 
 @tangent(np.mean, np.ndarray.mean)
 def mean_tangent(y, a, axis=None, dtype=None, out=None, keepdims=False):
-    d[y] = np.mean(d[a], axis=axis, keepdims=keepdims)
+    d[y] = np.mean(expand(d[a], a), axis=axis, keepdims=keepdims)
 
 
 @adjoint(np.prod, np.ndarray.prod)
@@ -163,4 +165,4 @@ def cumsum(y, a, axis=None, dtype=None, out=None):
 
 @tangent(np.cumsum, np.ndarray.cumsum)
 def cumsum_tangent(y, a, axis=None, dtype=None, out=None):
-    d[y] = np.cumsum(d[a], axis=axis)
+    d[y] = np.cumsum(expand(d[a], a), axis=axis)

@@ -13,7 +13,7 @@ built by indexing rules (rules/indexing.py).
 import numpy as np
 
 from ..registry import adjoint, d, tangent
-from ..runtime import expand, unbroadcast
+from ..runtime import copy_of, expand, unbroadcast
 
 
 def ravel_order(a, order):
@@ -124,8 +124,8 @@ def cast_adjoint(g, dtype):
 
 
 def cast_tangent(t, y, dtype):
-    """The tangent through a conversion to dtype, with y's shape."""
-    return np.reshape(cast_adjoint(t, dtype), np.shape(y))
+    """The tangent through a conversion to dtype: y's shape, memory of its own."""
+    return np.array(np.reshape(cast_adjoint(t, dtype), np.shape(y)))
 
 
 @adjoint(np.reshape)
@@ -336,7 +336,7 @@ def copy(y, a, order="K", subok=False):
 
 @tangent(np.copy, np.ndarray.copy)
 def copy_tangent(y, a, order="K", subok=False):
-    d[y] = expand(d[a], a)
+    d[y] = copy_of(expand(d[a], a))
 
 
 @adjoint(np.ndarray.astype)
