@@ -21,9 +21,22 @@ def assigned(stmts) -> set:
 
 
 def mutated(stmts) -> set:
-    """Names whose elements the statements may assign (`x[i] = v`)."""
-    return {node.targets[0].value.id for node in _simple_statements(stmts)
-            if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Subscript)}
+    """Names whose contents the statements may change in place: `x[i] = v`,
+    `lst.append(v)`, `v = lst.pop()`."""
+    names = set()
+    for node in _simple_statements(stmts):
+        if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Subscript):
+            names.add(node.targets[0].value.id)
+        elif isinstance(node, gast.Assign) and _is_pop(node.value):
+            names.add(node.value.func.value.id)
+        elif isinstance(node, gast.Expr) and _is_method_on_local(node.value) \
+                and node.value.func.attr == "append":
+            names.add(node.value.func.value.id)
+    return names
+
+
+def _is_pop(value) -> bool:
+    return _is_method_on_local(value) and value.func.attr == "pop" and not value.args
 
 
 def _flows(stmts: list, classify: Callable) -> list:
@@ -72,7 +85,7 @@ def makes_new_array(primitive) -> bool:
     if primitive is None:
         return False
     key = primitive.key
-    if key is np.ndarray.copy or isinstance(key, np.ufunc):
+    if key is np.ndarray.copy or isinstance(key, np.ufunc) or key in (("List",), list):
         return True
     if getattr(key, "__module__", None) == "_operator" and key is not operator.getitem:
         return True  # arithmetic makes a new array
@@ -110,6 +123,22 @@ def _closure(start: set, edges: list) -> set:
                 reached |= targets
                 changed = True
     return reached
+
+
+def adjoint_reads(stmts: list, active: set) -> set:
+    """Names the reverse sweep may read: everything an active statement, a branch
+    test or a loop header mentions (a superset: the rules read less)."""
+    reads = set()
+    for node in _simple_statements(stmts):
+        if isinstance(node, gast.Assign) and syntax.names_stored(node.targets) & active:
+            reads |= syntax.all_names(node)
+        elif isinstance(node, (gast.Assign, gast.Expr)) and mutated([node]) & active:
+            reads |= syntax.all_names(node)
+        elif isinstance(node, gast.If):
+            reads |= syntax.names_loaded(node.test)
+        elif isinstance(node, gast.For):
+            reads |= syntax.names_loaded(node.iter)
+    return reads
 
 
 def upward_exposed(stmts: list) -> set:

@@ -65,19 +65,32 @@ class Emitter:
 
     def helper(self, identifier: str) -> gast.Name:
         """A name for the runtime helper `identifier` in generated code."""
-        value = getattr(runtime, identifier)
+        return syntax.name(self.bind_global(identifier, getattr(runtime, identifier)))
+
+    def bind_global(self, identifier: str, value) -> str:
+        """Make `value` visible to generated code, as `identifier` unless taken."""
         local = self.clashes({identifier: value}).get(identifier, identifier)
         self.free[local] = value
-        return syntax.name(local)
+        self.names.reserve([local])
+        return local
 
     def clashes(self, free: dict) -> dict:
         """New names for globals of ours that the user's code means otherwise."""
         renamed = {}
         for identifier, value in free.items():
             mine = self.namespace.lookup(identifier, None)
-            if identifier in self.user_locals or (mine is not None and mine is not value):
-                renamed[identifier] = self.names.fresh(identifier + "_")
+            ours = self.free.get(identifier, value)
+            if identifier in self.user_locals or ours is not value or \
+                    (mine is not None and mine is not value):
+                renamed[identifier] = self.fresh_global(identifier, value)
         return renamed
+
+    def fresh_global(self, identifier: str, value) -> str:
+        """A name for `value` in generated code: the one it already has, or a new one."""
+        for name, bound in self.free.items():
+            if bound is value and name.startswith(identifier):
+                return name
+        return self.names.fresh(identifier + "_")
 
     def bind_free_names(self, instance: Instance) -> Instance:
         """Record the globals a template reads, renamed where they would clash."""
@@ -86,7 +99,9 @@ class Emitter:
             instance.stmts = [syntax.copy_annos(s, syntax.substitute(s, clashes))
                               for s in instance.stmts]
             instance.free = {clashes.get(k, k): v for k, v in instance.free.items()}
-        self.free.update(instance.free)
+        for identifier, value in instance.free.items():
+            self.free[identifier] = value
+            self.names.reserve([identifier])
         return instance
 
     def check_in_place_updates(self) -> None:

@@ -16,7 +16,7 @@ from typing import Callable
 
 import gast
 
-from . import registry, syntax
+from . import primitives, registry, syntax
 from .emit import Emitter, GeneratedFunction
 from .errors import NonDifferentiableError
 from .normalize import NormalFunction
@@ -101,16 +101,18 @@ class _Forward(Emitter):
         target = stmt.targets[0]
         if isinstance(target, gast.Subscript):
             return [stmt] + self.store(target, stmt.value)
+        primitive = self.classify(stmt.value)
+        if primitive is not None and primitive.key == primitives.LIST_POP \
+                and primitive.args[0].id in self.active:  # dx = dtape.pop(), in step
+            tangent = self.derivative_name(target.id)
+            return [stmt, syntax.assign(tangent, syntax.call(gast.Attribute(
+                value=syntax.name(self.derivative_name(primitive.args[0].id)), attr="pop",
+                ctx=gast.Load())))]
         if target.id not in self.active:
             return [stmt]
         tangent = self.derivative_name(target.id)
         if not self.has_active_operands(stmt.value):
             return [stmt, syntax.assign(tangent, self.zero_of(target.id, stmt.value))]
-        primitive = self.classify(stmt.value)
-        if primitive.key == ("method", "pop"):  # dx = dtape.pop()
-            return [stmt, syntax.assign(tangent, syntax.call(gast.Attribute(
-                value=syntax.name(self.derivative_name(primitive.args[0].id)), attr="pop",
-                ctx=gast.Load())))]
         template = registry.tangent_of(primitive.key)
         if template is None and inspect.isfunction(primitive.key):
             return self.subroutine_call(primitive, stmt)
@@ -158,8 +160,7 @@ class _Forward(Emitter):
         returns its value."""
         active = self.bind_call(primitive, stmt)
         jvp = self.spec.subroutine(primitive.key, tuple(i for i, _ in active))
-        jvp_name = self.clashes({jvp.__name__: jvp}).get(jvp.__name__, jvp.__name__)
-        self.free[jvp_name] = jvp
+        jvp_name = self.bind_global(jvp.__name__, jvp)
         params = list(inspect.signature(jvp).parameters)
         tangent_params = params[len(params) - len(active):]
         keywords = dict(primitive.keywords)

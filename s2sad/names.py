@@ -15,7 +15,7 @@ class Names:
 
     def fresh(self, stem: str) -> str:
         """`stem` itself if free, else `stem2`, `stem3`, ..."""
-        stem = stem.strip("_") or "t"
+        stem = stem.lstrip("_") or "t"
         candidate, n = stem, 1
         while candidate in self.taken:
             n += 1

@@ -32,6 +32,17 @@ COMPARE = {
 }
 
 COPY = "copy"
+LIST_POP = ("method", "pop")
+
+
+def list_append(stmt: gast.stmt):
+    """(list name, item) for a statement `lst.append(item)`, else None."""
+    call = getattr(stmt, "value", None) if isinstance(stmt, gast.Expr) else None
+    if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) \
+            and call.func.attr == "append" and isinstance(call.func.value, gast.Name) \
+            and len(call.args) == 1 and not call.keywords:
+        return call.func.value.id, call.args[0]
+    return None
 
 
 @dataclass
@@ -82,9 +93,10 @@ def _call(call: gast.Call, namespace: Namespace, local_names: set) -> Primitive:
     keywords = {k.arg: k.value for k in call.keywords}
     func = call.func
     if isinstance(func, gast.Attribute) and _rooted_in(func, local_names):
-        key = getattr(np.ndarray, func.attr, ("method", func.attr))
-        return Primitive(key, [func.value] + list(call.args), keywords,
-                         description=f"np.ndarray.{func.attr}")
+        key = getattr(np.ndarray, func.attr, None)
+        what = f"np.ndarray.{func.attr}" if key is not None else f"the method .{func.attr}()"
+        return Primitive(key if key is not None else ("method", func.attr),
+                         [func.value] + list(call.args), keywords, description=what)
     obj = namespace.resolve(func) if not _rooted_in(func, local_names) else None
     what = describe(obj) if obj is not None else (syntax.dotted_name(func) or "a call")
     return Primitive(obj if obj is not None else ("call", what), list(call.args), keywords,

@@ -65,6 +65,7 @@ class _Reverse(Emitter):
         self.plans = {}           # id(loop) -> _LoopPlan
         self.tape = self.names.fresh(TAPE)
         self.uses_tape = False
+        self.adjoint_reads = analysis.adjoint_reads(self.body, self.active)
 
     # ------------------------------------------------------------ entry point
 
@@ -142,8 +143,8 @@ class _Reverse(Emitter):
             return self.primal_loop(stmt, defined, record, rerun)
         if isinstance(stmt, gast.Assign):
             return self.primal_assign(stmt, defined, record)
-        if isinstance(stmt, gast.Expr) and rerun:
-            return []
+        if isinstance(stmt, gast.Expr) and rerun and not primitives.list_append(stmt):
+            return []  # a side effect such as print; list appends are data
         return [stmt]
 
     def primal_assign(self, stmt: gast.Assign, defined: set, record: bool) -> list:
@@ -206,7 +207,7 @@ class _Reverse(Emitter):
             self.is_range(loop.iter) and not (target & defined) and \
             not (syntax.names_loaded(loop.iter) & analysis.assigned(body))
         changed = analysis.assigned(body) | analysis.mutated(body)
-        needed = defined | analysis.upward_exposed(body)
+        needed = (defined & self.adjoint_reads) | analysis.upward_exposed(body)
         checkpoint = (changed & needed) | (set() if reversed_range else target)
         counter = None if reversed_range else self.names.fresh("n")
         plan = _LoopPlan(sorted(checkpoint), counter, 1 if has_exit else 0, target,
@@ -242,14 +243,12 @@ class _Reverse(Emitter):
         reset = [self.zero(v) for v in sorted(entry.defined - exit_state.defined)]
         new_body = restore + rerun + adjoint + reset
         if plan.reversed_range:
-            self.free["reversed"] = reversed
-            iterable = syntax.call("reversed", syntax.clone(loop.iter))
+            iterable = syntax.call(self.bind_global("reversed", reversed), syntax.clone(loop.iter))
             out.append(syntax.for_(syntax.clone(loop.target), iterable, new_body))
         else:
-            self.free["range"] = range
             out.append(self.pop(plan.counter))
-            out.append(syntax.for_(self.names.fresh("_"),
-                                   syntax.call("range", syntax.name(plan.counter)), new_body))
+            out.append(syntax.for_(self.names.fresh("_"), syntax.call(
+                self.bind_global("range", range), syntax.name(plan.counter)), new_body))
         state.defined = set(entry.defined)
         return out
 
@@ -279,6 +278,8 @@ class _Reverse(Emitter):
             return self.adjoint_loop(stmt, state)
         if isinstance(stmt, gast.Assign):
             return self.adjoint_assign(stmt, state)
+        if primitives.list_append(stmt):
+            return self.adjoint_append(stmt, state)
         return []
 
     def adjoint_if(self, stmt: gast.If, state: _AdjointState) -> list:
@@ -299,13 +300,49 @@ class _Reverse(Emitter):
         target = stmt.targets[0].id
         out = []
         var = self.derivative_names.get(target)
-        if target in self.active and var in state.defined and \
+        if self.classify(stmt.value) is not None and \
+                self.classify(stmt.value).key == primitives.LIST_POP:
+            out.extend(self.adjoint_pop(stmt, state))
+        elif target in self.active and var in state.defined and \
                 self.has_active_operands(stmt.value):
             out.extend(self.contributions(stmt, state))
         state.defined.discard(var)  # the value before this assignment starts at zero
         if id(stmt) in self.pushed:
             out.append(self.pop(target))
         return out
+
+    def adjoint_append(self, stmt: gast.Expr, state: _AdjointState) -> list:
+        """`lst.append(v)`: v receives the adjoint on top of blst; the item goes."""
+        name, item = primitives.list_append(stmt)
+        out = []
+        var = self.derivative_names.get(name)
+        contribution = self.derivative(item)
+        if var in state.defined and contribution is not None:
+            out.append(self.accumulate(syntax.assign(contribution, self.method(var, "pop")),
+                                       state))
+        elif var in state.defined:
+            out.append(syntax.expr_stmt(self.method(var, "pop")))
+        out.append(syntax.expr_stmt(self.method(name, "pop")))
+        return out
+
+    def adjoint_pop(self, stmt: gast.Assign, state: _AdjointState) -> list:
+        """`v = lst.pop()`: bv goes on top of blst, and v back on top of lst."""
+        name, target = stmt.value.func.value.id, stmt.targets[0].id
+        out = []
+        if name in self.active:
+            var = self.derivative_name(name)
+            if var not in state.defined:
+                out.append(self.zero(var))
+                state.defined.add(var)
+            adjoint = self.derivative_names.get(target)
+            value = syntax.name(adjoint) if adjoint in state.defined else syntax.constant(0.0)
+            out.append(syntax.expr_stmt(self.method(var, "append", value)))
+        out.append(syntax.expr_stmt(self.method(name, "append", syntax.name(target))))
+        return out
+
+    def method(self, receiver: str, method: str, *args) -> gast.Call:
+        return syntax.call(gast.Attribute(value=syntax.name(receiver), attr=method,
+                                          ctx=gast.Load()), *args)
 
     def adjoint_store(self, stmt: gast.Assign, state: _AdjointState) -> list:
         """`x[i] = v`: v receives bx[i], the old x[i] had no influence after, and
@@ -362,8 +399,7 @@ class _Reverse(Emitter):
         active = self.bind_call(primitive, stmt)
         vjp = self.spec.subroutine(primitive.key, tuple(i for i, _ in active))
         seed_param = list(inspect.signature(vjp).parameters)[-1]
-        vjp_name = self.clashes({vjp.__name__: vjp}).get(vjp.__name__, vjp.__name__)
-        self.free[vjp_name] = vjp
+        vjp_name = self.bind_global(vjp.__name__, vjp)
         keywords = dict(primitive.keywords)
         keywords[seed_param] = syntax.name(self.derivative_name(stmt.targets[0].id))
         results = [self.names.fresh(self.derivative(atom)) for _, atom in active]

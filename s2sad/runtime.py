@@ -36,14 +36,21 @@ def expand(t, x):
 
 
 def zeros_like(x):
-    """A zero gradient for `x`: 0.0 for a scalar, a float array otherwise."""
-    if type(x) in _SCALARS or np.ndim(x) == 0:
+    """A zero gradient for `x`: 0.0 for a scalar, a float array for an array, a
+    list of zero gradients for a list."""
+    if type(x) in _SCALARS:
+        return 0.0
+    if isinstance(x, list):
+        return [zeros_like(item) for item in x]
+    if np.ndim(x) == 0:
         return 0.0
     return np.zeros(np.shape(x))
 
 
 def copy_of(value):
     """A copy of an array (or array element) that later writes cannot change."""
+    if isinstance(value, list):
+        return list(value)
     return value.copy() if isinstance(value, np.ndarray) else value
 
 

@@ -87,7 +87,9 @@ class ANF:
             return []
         out = []
         value = self.operation(node.value, out)
-        if isinstance(value, gast.Call):
+        if _is_pop(value):  # the popped value is data, even if unused
+            self.temp(value, out, stem="popped")
+        elif isinstance(value, gast.Call):
             out.append(gast.copy_location(syntax.expr_stmt(value), node))
         return out
 
@@ -434,6 +436,11 @@ class ANF:
         return UnsupportedSyntaxError(
             f"s2sad cannot differentiate {what} (in function '{self.parsed.name}')",
             self.parsed.location(node), hint=hint)
+
+
+def _is_pop(value: gast.expr) -> bool:
+    return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+        and value.func.attr == "pop" and isinstance(value.func.value, gast.Name)
 
 
 def _item(sequence: gast.expr, index: str) -> gast.Subscript:

@@ -1,0 +1,340 @@
+"""Loops, branches and jumps in reverse mode, checked against finite differences."""
+import math
+
+import numpy as np
+import pytest
+
+import s2sad
+from gradcheck import assert_gradients
+
+RNG = np.random.default_rng(0)
+
+
+def my_func(a, b):
+    z = 0
+    for i in range(100):
+        z = a * np.cos(z + i) + z * np.sin(b - i)
+    return z
+
+
+def branch(x, y):
+    if x > y:
+        z = x * y
+    else:
+        z = x + y * y
+    return z
+
+
+def elif_chain(x):
+    if x < -1.0:
+        y = -x
+    elif x < 1.0:
+        y = x * x
+    else:
+        y = 2.0 * x - 1.0
+    return y * x
+
+
+def branch_in_loop(x, n):
+    s = 0.0
+    for i in range(n):
+        if math.sin(x * i) > 0:
+            s = s + x * i
+        else:
+            s = s - x * x
+    return s
+
+
+def loop_in_branch(x):
+    y = x
+    if x > 0:
+        for i in range(3):
+            y = y * x
+    else:
+        y = -y
+    return y
+
+
+def nested_loops(x, y):
+    acc = 0.0
+    for i in range(3):
+        for j in range(4):
+            acc = acc + math.sin(x * i + y * j) * acc + x
+    return acc
+
+
+def range_with_step(x):
+    z = x
+    for i in range(10, 1, -3):
+        z = z * np.tanh(z + i)
+    return z
+
+
+def while_newton(a):
+    x = a
+    dx = 1.0
+    while abs(dx) > 1e-12:
+        dx = (x * x - a) / (2.0 * x)
+        x = x - dx
+    return x
+
+
+def while_with_break(x):
+    y = x
+    k = 0
+    while True:
+        y = y * 0.9 + np.sin(y)
+        k = k + 1
+        if k > 5:
+            break
+    return y
+
+
+def for_with_continue(x):
+    s = 0.0
+    for i in range(6):
+        if i % 2 == 0:
+            continue
+        s = s + x ** i
+    return s
+
+
+def for_with_break(x):
+    s = x
+    for i in range(100):
+        s = s * 1.1
+        if s > 10.0:
+            break
+        s = s + x
+    return s
+
+
+def early_return(x):
+    if x > 1.0:
+        return x * x
+    y = x * 3.0
+    return y * y
+
+
+def return_in_loop(x):
+    y = x
+    for i in range(10):
+        y = y * 1.5
+        if y > 5.0:
+            return y * x
+    return -y
+
+
+def loop_over_array(xs, w):
+    s = 0.0
+    for row in xs:
+        s = s + np.sum(row * w) ** 2
+    return s
+
+
+def loop_over_enumerate(xs, w):
+    s = 0.0
+    for i, v in enumerate(xs):
+        s = s + v * w * i
+    return s
+
+
+def loop_over_zip(xs, ys):
+    s = 0.0
+    for a, b in zip(xs, ys):
+        s = s + a * b * b
+    return s
+
+
+def temp_defined_in_loop(x):
+    s = 0.0
+    for i in range(4):
+        h = x * i
+        s = s + h * h
+    return s + h
+
+
+def carried_through_two_vars(x):
+    prev = x
+    cur = x * 2.0
+    for i in range(5):
+        nxt = cur * prev + 0.1
+        prev = cur
+        cur = nxt
+    return cur
+
+
+def variable_defined_only_in_loop(x):
+    for i in range(3):
+        last = x * i
+    return last * x
+
+
+CASES = [
+    (my_func, (0.3, 0.4), (0, 1)),
+    (branch, (1.5, 0.5), (0, 1)),
+    (branch, (0.5, 1.5), (0, 1)),
+    (elif_chain, (-2.0,), (0,)),
+    (elif_chain, (0.3,), (0,)),
+    (elif_chain, (3.0,), (0,)),
+    (branch_in_loop, (0.7, 9), (0,)),
+    (loop_in_branch, (1.3,), (0,)),
+    (loop_in_branch, (-1.3,), (0,)),
+    (nested_loops, (0.3, 0.2), (0, 1)),
+    (range_with_step, (0.5,), (0,)),
+    (while_newton, (2.0,), (0,)),
+    (while_with_break, (0.5,), (0,)),
+    (for_with_continue, (1.3,), (0,)),
+    (for_with_break, (1.2,), (0,)),
+    (early_return, (2.0,), (0,)),
+    (early_return, (0.5,), (0,)),
+    (return_in_loop, (0.5,), (0,)),
+    (return_in_loop, (0.001,), (0,)),
+    (loop_over_array, (RNG.normal(size=(4, 3)), RNG.normal(size=3)), (0, 1)),
+    (loop_over_enumerate, (RNG.normal(size=5), 0.7), (0, 1)),
+    (loop_over_zip, (RNG.normal(size=4), RNG.normal(size=4)), (0, 1)),
+    (temp_defined_in_loop, (0.8,), (0,)),
+    (carried_through_two_vars, (0.4,), (0,)),
+    (variable_defined_only_in_loop, (0.9,), (0,)),
+]
+
+
+@pytest.mark.parametrize("f, args, wrt", CASES, ids=lambda v: getattr(v, "__name__", ""))
+def test_gradient_matches_finite_differences(f, args, wrt):
+    df = s2sad.grad(f, wrt=wrt)
+    assert_gradients(f, df, args, wrt)
+
+
+def test_newton_gradient_is_closed_form():
+    # x = sqrt(a): dx/da = 1 / (2 sqrt(a))
+    assert s2sad.grad(while_newton)(2.0) == pytest.approx(0.5 / math.sqrt(2.0), rel=1e-9)
+
+
+def test_my_func_source_restores_z_from_the_tape_in_a_reversed_loop():
+    text = s2sad.source(s2sad.grad(my_func, wrt=(0, 1)))
+    assert "tape.append(z)" in text
+    assert "z = tape.pop()" in text
+    assert "for i in reversed(range(100)):" in text
+
+
+def poly(x, c=2.0, power=3):
+    return c * x ** power + x
+
+
+def uses_poly(x, y):
+    a = poly(x)
+    b = poly(y, c=0.5)
+    return poly(a * b, 1.5, power=2)
+
+
+def inner_helper(u):
+    return np.sin(u) * u
+
+
+def middle_helper(u, v):
+    return inner_helper(u * v) + v
+
+
+def helpers_calling_helpers(x, y):
+    s = 0.0
+    for i in range(3):
+        s = s + middle_helper(x + i, y)
+    return s
+
+
+square_plus = lambda t: t * t + 1.0  # noqa: E731
+
+
+def calls_lambda(x):
+    return square_plus(x) * square_plus(2.0 * x)
+
+
+def make_scaled(k):
+    def scaled(x):
+        return k * np.exp(x) + x * x
+    return scaled
+
+
+def recursive(x, n):
+    if n == 0:
+        return x
+    return recursive(x * x, n - 1)
+
+
+def calls_recursive(x):
+    return recursive(x, 3)
+
+
+SUBROUTINE_CASES = [
+    (uses_poly, (0.7, 1.1), (0, 1)),
+    (helpers_calling_helpers, (0.3, 0.8), (0, 1)),
+    (calls_lambda, (0.6,), (0,)),
+    (make_scaled(3.0), (0.4,), (0,)),
+]
+
+
+@pytest.mark.parametrize("f, args, wrt", SUBROUTINE_CASES,
+                         ids=lambda v: getattr(v, "__name__", ""))
+def test_subroutines_match_finite_differences(f, args, wrt):
+    assert_gradients(f, s2sad.grad(f, wrt=wrt), args, wrt)
+
+
+def test_each_helper_gets_its_own_generated_function():
+    text = s2sad.source(s2sad.grad(uses_poly, wrt=(0, 1)))
+    assert "dpoly(" in text
+
+
+def test_recursion_is_rejected_with_a_clear_error():
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="recursion"):
+        s2sad.grad(calls_recursive)
+
+
+def fill_in_loop(x, n):
+    out = np.zeros(n)
+    for i in range(n):
+        out[i] = x * i + math.sin(x)
+    return np.sum(out * out)
+
+
+def running_update(x):
+    v = x.copy()
+    for i in range(1, len(v)):
+        v[i] += v[i - 1] * 0.5
+        v[i - 1] = v[i - 1] * v[i]
+    return np.sum(v)
+
+
+def overwrite_slice(x):
+    y = x * 2.0
+    y[1:3] = x[0] * x[1:3]
+    return np.sum(y ** 2)
+
+
+def mutate_argument(x):
+    x[0] = 1.0
+    return np.sum(x)
+
+
+def mutate_alias(x):
+    y = np.zeros(3)
+    z = y
+    z[0] = x
+    return np.sum(y)
+
+
+IN_PLACE_CASES = [
+    (fill_in_loop, (0.7, 5), (0,)),
+    (running_update, (RNG.normal(size=5),), (0,)),
+    (overwrite_slice, (RNG.normal(size=4),), (0,)),
+]
+
+
+@pytest.mark.parametrize("f, args, wrt", IN_PLACE_CASES, ids=lambda v: getattr(v, "__name__", ""))
+def test_in_place_updates_match_finite_differences(f, args, wrt):
+    assert_gradients(f, s2sad.grad(f, wrt=wrt), args, wrt)
+
+
+@pytest.mark.parametrize("f", [mutate_argument, mutate_alias])
+def test_in_place_update_of_shared_array_is_rejected(f):
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="copy"):
+        s2sad.grad(f)

@@ -1,0 +1,73 @@
+"""Forward mode, and derivatives of derivatives, checked against finite differences
+and against reverse mode through the dot-product identity <J v, u> = <v, J^T u>."""
+import numpy as np
+import pytest
+
+import s2sad
+from gradcheck import finite_difference
+from test_control_flow import CASES, SUBROUTINE_CASES, my_func, while_newton
+
+RNG = np.random.default_rng(1)
+FORWARD_CASES = CASES + SUBROUTINE_CASES
+
+
+def _random_like(x):
+    return RNG.normal(size=np.shape(x)) if np.ndim(x) else float(RNG.normal())
+
+
+@pytest.mark.parametrize("f, args, wrt", FORWARD_CASES, ids=lambda v: getattr(v, "__name__", ""))
+def test_jvp_matches_finite_differences_and_reverse_mode(f, args, wrt):
+    jvp = s2sad.autodiff(f, wrt=wrt, mode="forward")
+    grads = s2sad.grad(f, wrt=wrt)(*args)
+    grads = grads if len(wrt) > 1 else (grads,)
+    for index, grad in zip(wrt, grads):
+        tangents = [0.0 * np.asarray(args[i], dtype=float) for i in wrt]
+        tangent = _random_like(args[index])
+        tangents[wrt.index(index)] = tangent
+        value = jvp(*args, *tangents)
+        expected = np.sum(finite_difference(f, args, index) * tangent)
+        np.testing.assert_allclose(value, expected, rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(value, np.sum(grad * tangent), rtol=1e-9, atol=1e-12)
+
+
+def test_forward_preserve_result_returns_value_too():
+    jvp = s2sad.autodiff(my_func, wrt=(0,), mode="forward", preserve_result=True)
+    tangent, value = jvp(0.3, 0.4, 1.0)
+    assert value == my_func(0.3, 0.4)
+    assert tangent == pytest.approx(s2sad.grad(my_func)(0.3, 0.4), rel=1e-12)
+
+
+def _second_derivative_by_differences(f, args, index, eps=1e-5):
+    g = s2sad.grad(f, wrt=(index,))
+    plus, minus = list(args), list(args)
+    plus[index] += eps
+    minus[index] -= eps
+    return (g(*plus) - g(*minus)) / (2 * eps)
+
+
+SECOND_ORDER = [(my_func, (0.3, 0.4), 0), (my_func, (0.3, 0.4), 1), (while_newton, (2.0,), 0)] \
+    + [(f, args, wrt[0]) for f, args, wrt in CASES
+       if all(isinstance(a, float) for a in args)][:12]
+
+
+@pytest.mark.parametrize("f, args, index", SECOND_ORDER, ids=lambda v: getattr(v, "__name__", ""))
+def test_reverse_over_reverse(f, args, index):
+    second = s2sad.grad(s2sad.grad(f, wrt=(index,)), wrt=(index,))
+    expected = _second_derivative_by_differences(f, args, index)
+    np.testing.assert_allclose(second(*args), expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("f, args, index", SECOND_ORDER, ids=lambda v: getattr(v, "__name__", ""))
+def test_forward_over_reverse(f, args, index):
+    grad = s2sad.grad(f, wrt=(index,))
+    hvp = s2sad.autodiff(grad, wrt=(index,), mode="forward")
+    expected = _second_derivative_by_differences(f, args, index)
+    np.testing.assert_allclose(hvp(*args, 1.0, 1.0), expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("f, args, index", SECOND_ORDER, ids=lambda v: getattr(v, "__name__", ""))
+def test_reverse_over_forward(f, args, index):
+    jvp = s2sad.autodiff(f, wrt=(index,), mode="forward")
+    second = s2sad.grad(jvp, wrt=(index,))
+    expected = _second_derivative_by_differences(f, args, index)
+    np.testing.assert_allclose(second(*args, 1.0), expected, rtol=1e-5, atol=1e-6)
