@@ -43,11 +43,8 @@ def matmul_adjoints(g, a, b):
     """Adjoints of `a @ b` for the adjoint `g` of its result (any ndim >= 1)."""
     a2 = a if np.ndim(a) > 1 else np.reshape(a, (1, -1))
     b2 = b if np.ndim(b) > 1 else np.reshape(b, (-1, 1))
-    g2 = g
-    if np.ndim(a) == 1:
-        g2 = np.expand_dims(g2, -2)
-    if np.ndim(b) == 1:
-        g2 = np.expand_dims(g2, -1)
+    batch = np.broadcast_shapes(np.shape(a2)[:-2], np.shape(b2)[:-2])
+    g2 = np.reshape(g, batch + (np.shape(a2)[-2], np.shape(b2)[-1]))  # a vector's 1 back
     da = unbroadcast(g2 @ mT(b2), a2)
     db = unbroadcast(mT(a2) @ g2, b2)
     return np.reshape(da, np.shape(a)), np.reshape(db, np.shape(b))

@@ -7,6 +7,11 @@ LN2 = math.log(2.0)
 LN10 = math.log(10.0)
 
 
+def exponent_tangent(dy, z, x):
+    """The tangent of x ** y along dy: dy * x ** y * log(x), never taking log(x) for dy = 0."""
+    return 0.0 if dy == 0.0 else dy * z * math.log(x)
+
+
 def first_share(a, b):
     """How much of max(a, b) is a's: 1 if a wins, 1/2 at a tie, 0 if b wins."""
     return 1.0 if a > b else 0.5 if a == b else 0.0
@@ -252,7 +257,7 @@ def pow_(z, x, y):
 
 @tangent(math.pow)
 def pow_tangent(z, x, y):
-    d[z] = d[x] * y * math.pow(x, y - 1) + (0.0 if d[y] == 0.0 else d[y] * z * math.log(x))
+    d[z] = d[x] * y * math.pow(x, y - 1) + exponent_tangent(d[y], z, x)
 
 
 @adjoint(math.hypot)

@@ -77,8 +77,9 @@ def pad_value_adjoint(g, array, pad_width, mode, constant_values):
     return np.sum(g[pad_sources(array, pad_width, mode) < 0])
 
 
-def pad_tangent(t, pad_width, mode, t_value):
+def pad_tangent(t, array, pad_width, mode, t_value):
     """np.pad of the tangent; the padding of mode 'constant' carries the value's tangent."""
+    t = expand(t, array)
     if mode == "constant":
         return np.pad(t, pad_width, mode="constant", constant_values=t_value)
     return np.pad(t, pad_width, mode=mode)
@@ -276,7 +277,7 @@ def pad(y, array, pad_width, mode="constant", constant_values=0):
 
 @tangent(np.pad)
 def pad_tangent_rule(y, array, pad_width, mode="constant", constant_values=0):
-    d[y] = pad_tangent(expand(d[array], array), pad_width, mode, d[constant_values])
+    d[y] = pad_tangent(d[array], array, pad_width, mode, d[constant_values])
 
 
 @adjoint(np.concatenate)

@@ -1,0 +1,1303 @@
+"""Every derivative rule in the registry, checked against central finite differences.
+
+CASES is the one table. A row names a registry key, a function below that applies
+it (written out, so the generated code can be read with s2sad.source), the shapes
+of the function's inputs and the domain they are drawn from. Every function ends
+in `np.sum(<output> * w)`: `w` holds fixed random weights of the output's shape,
+so every entry of the output's derivative counts.
+
+Each row runs in reverse mode (s2sad.grad, all inputs) and in forward mode
+(s2sad.autodiff(mode="forward")), once per input alone, so that the others'
+tangents are the inactive 0.0 the rules must cope with, and once for all inputs
+together), against central differences in float64.
+
+Shapes: "2x3" is a (2, 3) array, "()" a Python float. Domains: see DOMAINS.
+"""
+import math
+import operator
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+import s2sad
+from gradcheck import assert_gradients
+from s2sad import syntax
+from s2sad.normalize import normalize
+from s2sad.parsing import parse_function
+from s2sad.primitives import COPY, primitive_of
+from s2sad.registry import ADJOINTS, TANGENTS
+from s2sad.runtime import copy_of, expand, unbroadcast, zero_item
+
+LIST_LITERALS = (
+    "core: a list or tuple literal operand carries no derivative: normalization makes "
+    "`t = [a, b]` a statement whose value is classified as a constant, so np.concatenate"
+    "([a, b]) and the like silently get a zero gradient (the rule itself is tested with "
+    "an array operand)")
+VARARGS = (
+    "core: a template cannot refer to a *args parameter (templates._bind wraps the tuple "
+    "of argument nodes in one Constant), so x.transpose(1, 0) has no rule; "
+    "x.transpose((1, 0)) and x.T work")
+
+
+# ---------------------------------------------------------------- operators
+
+def assign(x, w):
+    y = x
+    return np.sum(y * w)
+
+
+def unary_plus(x, w):
+    return np.sum(operator.pos(x) * w)
+
+
+def np_positive(x, w):
+    return np.sum(np.positive(x) * w)
+
+
+def unary_minus(x, w):
+    return np.sum(-x * w)
+
+
+def np_negative(x, w):
+    return np.sum(np.negative(x) * w)
+
+
+def plus(x, y, w):
+    return np.sum((x + y) * w)
+
+
+def np_add(x, y, w):
+    return np.sum(np.add(x, y) * w)
+
+
+def minus(x, y, w):
+    return np.sum((x - y) * w)
+
+
+def np_subtract(x, y, w):
+    return np.sum(np.subtract(x, y) * w)
+
+
+def times(x, y, w):
+    return np.sum(x * y * w)
+
+
+def np_multiply(x, y, w):
+    return np.sum(np.multiply(x, y) * w)
+
+
+def divided(x, y, w):
+    return np.sum(x / y * w)
+
+
+def np_divide(x, y, w):
+    return np.sum(np.divide(x, y) * w)
+
+
+def raised(x, y, w):
+    return np.sum(x ** y * w)
+
+
+def cubed(x, w):
+    return np.sum(x ** 3 * w)
+
+
+def np_power(x, y, w):
+    return np.sum(np.power(x, y) * w)
+
+
+def builtin_pow(x, y, w):
+    return pow(x, y) * w
+
+
+def modulo(x, y, w):
+    return np.sum(x % y * w)
+
+
+def np_mod(x, y, w):
+    return np.sum(np.mod(x, y) * w)
+
+
+def np_remainder(x, y, w):
+    return np.sum(np.remainder(x, y) * w)
+
+
+# ---------------------------------------------------------------- elementwise
+
+def np_sin(x, w):
+    return np.sum(np.sin(x) * w)
+
+
+def np_cos(x, w):
+    return np.sum(np.cos(x) * w)
+
+
+def np_tan(x, w):
+    return np.sum(np.tan(x) * w)
+
+
+def np_arcsin(x, w):
+    return np.sum(np.arcsin(x) * w)
+
+
+def np_arccos(x, w):
+    return np.sum(np.arccos(x) * w)
+
+
+def np_arctan(x, w):
+    return np.sum(np.arctan(x) * w)
+
+
+def np_sinh(x, w):
+    return np.sum(np.sinh(x) * w)
+
+
+def np_cosh(x, w):
+    return np.sum(np.cosh(x) * w)
+
+
+def np_tanh(x, w):
+    return np.sum(np.tanh(x) * w)
+
+
+def np_arcsinh(x, w):
+    return np.sum(np.arcsinh(x) * w)
+
+
+def np_arccosh(x, w):
+    return np.sum(np.arccosh(x) * w)
+
+
+def np_arctanh(x, w):
+    return np.sum(np.arctanh(x) * w)
+
+
+def np_exp(x, w):
+    return np.sum(np.exp(x) * w)
+
+
+def np_exp2(x, w):
+    return np.sum(np.exp2(x) * w)
+
+
+def np_expm1(x, w):
+    return np.sum(np.expm1(x) * w)
+
+
+def np_log(x, w):
+    return np.sum(np.log(x) * w)
+
+
+def np_log2(x, w):
+    return np.sum(np.log2(x) * w)
+
+
+def np_log10(x, w):
+    return np.sum(np.log10(x) * w)
+
+
+def np_log1p(x, w):
+    return np.sum(np.log1p(x) * w)
+
+
+def np_sqrt(x, w):
+    return np.sum(np.sqrt(x) * w)
+
+
+def np_cbrt(x, w):
+    return np.sum(np.cbrt(x) * w)
+
+
+def np_square(x, w):
+    return np.sum(np.square(x) * w)
+
+
+def np_reciprocal(x, w):
+    return np.sum(np.reciprocal(x) * w)
+
+
+def np_abs(x, w):
+    return np.sum(np.abs(x) * w)
+
+
+def builtin_abs(x, w):
+    return np.sum(abs(x) * w)
+
+
+def np_arctan2(x, y, w):
+    return np.sum(np.arctan2(x, y) * w)
+
+
+def np_hypot(x, y, w):
+    return np.sum(np.hypot(x, y) * w)
+
+
+def np_logaddexp(x, y, w):
+    return np.sum(np.logaddexp(x, y) * w)
+
+
+def np_logaddexp2(x, y, w):
+    return np.sum(np.logaddexp2(x, y) * w)
+
+
+def np_maximum(x, y, w):
+    return np.sum(np.maximum(x, y) * w)
+
+
+def np_minimum(x, y, w):
+    return np.sum(np.minimum(x, y) * w)
+
+
+def np_fmax(x, y, w):
+    return np.sum(np.fmax(x, y) * w)
+
+
+def np_fmin(x, y, w):
+    return np.sum(np.fmin(x, y) * w)
+
+
+def clip_constants(x, w):
+    return np.sum(np.clip(x, -0.5, 0.5) * w)
+
+
+def clip_operands(x, lo, hi, w):
+    return np.sum(np.clip(x, lo, hi) * w)
+
+
+def clip_keywords(x, lo, w):
+    return np.sum(np.clip(x, min=lo, max=None) * w)
+
+
+def where_positive(x, y, w):
+    return np.sum(np.where(x > 0, x, y) * w)
+
+
+def where_constant(x, w):
+    return np.sum(np.where(x > 0, np.sin(x), 2.0) * w)
+
+
+# ---------------------------------------------------------------- math module, builtins
+
+def math_sin(x, w):
+    return math.sin(x) * w
+
+
+def math_cos(x, w):
+    return math.cos(x) * w
+
+
+def math_tan(x, w):
+    return math.tan(x) * w
+
+
+def math_asin(x, w):
+    return math.asin(x) * w
+
+
+def math_acos(x, w):
+    return math.acos(x) * w
+
+
+def math_atan(x, w):
+    return math.atan(x) * w
+
+
+def math_atan2(y, x, w):
+    return math.atan2(y, x) * w
+
+
+def math_sinh(x, w):
+    return math.sinh(x) * w
+
+
+def math_cosh(x, w):
+    return math.cosh(x) * w
+
+
+def math_tanh(x, w):
+    return math.tanh(x) * w
+
+
+def math_asinh(x, w):
+    return math.asinh(x) * w
+
+
+def math_acosh(x, w):
+    return math.acosh(x) * w
+
+
+def math_atanh(x, w):
+    return math.atanh(x) * w
+
+
+def math_exp(x, w):
+    return math.exp(x) * w
+
+
+def math_exp2(x, w):
+    return math.exp2(x) * w
+
+
+def math_expm1(x, w):
+    return math.expm1(x) * w
+
+
+def math_log(x, w):
+    return math.log(x) * w
+
+
+def math_log_base(x, base, w):
+    return math.log(x, base) * w
+
+
+def math_log2(x, w):
+    return math.log2(x) * w
+
+
+def math_log10(x, w):
+    return math.log10(x) * w
+
+
+def math_log1p(x, w):
+    return math.log1p(x) * w
+
+
+def math_sqrt(x, w):
+    return math.sqrt(x) * w
+
+
+def math_cbrt(x, w):
+    return math.cbrt(x) * w
+
+
+def math_fabs(x, w):
+    return math.fabs(x) * w
+
+
+def math_pow(x, y, w):
+    return math.pow(x, y) * w
+
+
+def math_hypot(x, y, w):
+    return math.hypot(x, y) * w
+
+
+def builtin_max(x, y, w):
+    return max(x, y) * w
+
+
+def builtin_min(x, y, w):
+    return min(x, y) * w
+
+
+def builtin_float(x, w):
+    return float(x) * w
+
+
+# ---------------------------------------------------------------- reductions
+
+def np_sum(x, w):
+    return np.sum(x) * w
+
+
+def sum_axis_keepdims(x, w):
+    return np.sum(np.sum(x, axis=0, keepdims=True) * w)
+
+
+def sum_axes(x, w):
+    return np.sum(np.sum(x, axis=(0, 2)) * w)
+
+
+def sum_method(x, w):
+    return np.sum(x.sum(axis=-1) * w)
+
+
+def np_mean(x, w):
+    return np.mean(x) * w
+
+
+def mean_axis(x, w):
+    return np.sum(np.mean(x, axis=1, keepdims=True) * w)
+
+
+def mean_method(x, w):
+    return np.sum(x.mean(0) * w)
+
+
+def np_prod(x, w):
+    return np.prod(x) * w
+
+
+def prod_axis(x, w):
+    return np.sum(np.prod(x, axis=1) * w)
+
+
+def prod_method(x, w):
+    return np.sum(x.prod(axis=0, keepdims=True) * w)
+
+
+def np_max(x, w):
+    return np.sum(np.max(x, axis=1) * w)
+
+
+def np_amax(x, w):
+    return np.sum(np.amax(x, axis=0, keepdims=True) * w)
+
+
+def max_method(x, w):
+    return x.max() * w
+
+
+def np_min(x, w):
+    return np.min(x) * w
+
+
+def np_amin(x, w):
+    return np.sum(np.amin(x, axis=(0, 1)) * w)
+
+
+def min_method(x, w):
+    return np.sum(x.min(axis=-1) * w)
+
+
+def np_var(x, w):
+    return np.var(x) * w
+
+
+def var_axis_ddof(x, w):
+    return np.sum(np.var(x, axis=0, ddof=1) * w)
+
+
+def var_method(x, w):
+    return np.sum(x.var(axis=1, keepdims=True) * w)
+
+
+def np_std(x, w):
+    return np.std(x) * w
+
+
+def std_axis(x, w):
+    return np.sum(np.std(x, axis=1, keepdims=True) * w)
+
+
+def std_method(x, w):
+    return np.sum(x.std(0, ddof=1) * w)
+
+
+def norm(x, w):
+    return np.linalg.norm(x) * w
+
+
+def norm_axis(x, w):
+    return np.sum(np.linalg.norm(x, axis=1, keepdims=True) * w)
+
+
+def norm_fro(x, w):
+    return np.linalg.norm(x, "fro") * w
+
+
+def norm_vector_2(x, w):
+    return np.sum(np.linalg.norm(x, ord=2, axis=0) * w)
+
+
+def np_cumsum(x, w):
+    return np.sum(np.cumsum(x) * w)
+
+
+def cumsum_axis(x, w):
+    return np.sum(np.cumsum(x, axis=1) * w)
+
+
+def cumsum_method(x, w):
+    return np.sum(x.cumsum(axis=0) * w)
+
+
+# ---------------------------------------------------------------- linear algebra
+
+def matmul(a, b, w):
+    return np.sum((a @ b) * w)
+
+
+def np_matmul(a, b, w):
+    return np.sum(np.matmul(a, b) * w)
+
+
+def np_dot(a, b, w):
+    return np.sum(np.dot(a, b) * w)
+
+
+def dot_method(a, b, w):
+    return np.sum(a.dot(b) * w)
+
+
+def np_inner(a, b, w):
+    return np.sum(np.inner(a, b) * w)
+
+
+def np_outer(a, b, w):
+    return np.sum(np.outer(a, b) * w)
+
+
+def np_vdot(a, b, w):
+    return np.vdot(a, b) * w
+
+
+def tensordot_1(a, b, w):
+    return np.sum(np.tensordot(a, b, axes=1) * w)
+
+
+def tensordot_2(a, b, w):
+    return np.sum(np.tensordot(a, b) * w)
+
+
+def tensordot_pairs(a, b, w):
+    return np.sum(np.tensordot(a, b, axes=([0, 2], [1, 0])) * w)
+
+
+def einsum_matmul(a, b, w):
+    return np.sum(np.einsum("ij,jk->ik", a, b) * w)
+
+
+def einsum_rowdot(a, b, w):
+    return np.sum(np.einsum("ij,ij->i", a, b) * w)
+
+
+def einsum_implicit_outer(a, b, w):
+    return np.sum(np.einsum("i,j", a, b) * w)
+
+
+def einsum_transpose(a, w):
+    return np.sum(np.einsum("ij->ji", a) * w)
+
+
+def einsum_trace(a, w):
+    return np.einsum("ii", a) * w
+
+
+def einsum_sum_out(a, b, w):
+    return np.sum(np.einsum("ij,k->k", a, b) * w)
+
+
+def einsum_three(a, b, c, w):
+    return np.sum(np.einsum("ij,jk,kl->il", a, b, c) * w)
+
+
+def np_trace(a, w):
+    return np.trace(a) * w
+
+
+def trace_offset_axes(a, w):
+    return np.sum(np.trace(a, 1, 1, 2) * w)
+
+
+def diag_vector(v, w):
+    return np.sum(np.diag(v) * w)
+
+
+def diag_vector_offset(v, w):
+    return np.sum(np.diag(v, 1) * w)
+
+
+def diag_matrix(a, w):
+    return np.sum(np.diag(a, k=-1) * w)
+
+
+def inv(a, w):
+    return np.sum(np.linalg.inv(a) * w)
+
+
+def solve(a, b, w):
+    return np.sum(np.linalg.solve(a, b) * w)
+
+
+def det(a, w):
+    return np.sum(np.linalg.det(a) * w)
+
+
+def slogdet(a, w):
+    sign, logdet = np.linalg.slogdet(a)
+    return np.sum(sign * logdet * w)
+
+
+# ---------------------------------------------------------------- shapes
+
+def np_reshape(x, w):
+    return np.sum(np.reshape(x, (3, 2)) * w)
+
+
+def reshape_fortran(x, w):
+    return np.sum(np.reshape(x, -1, order="F") * w)
+
+
+def reshape_method(x, w):
+    return np.sum(x.reshape(3, 2) * w)
+
+
+def reshape_method_tuple(x, w):
+    return np.sum(x.reshape((6,)) * w)
+
+
+def np_ravel(x, w):
+    return np.sum(np.ravel(x) * w)
+
+
+def ravel_fortran(x, w):
+    return np.sum(np.ravel(x, order="F") * w)
+
+
+def ravel_method(x, w):
+    return np.sum(x.ravel() * w)
+
+
+def flatten_method(x, w):
+    return np.sum(x.flatten() * w)
+
+
+def np_squeeze(x, w):
+    return np.sum(np.squeeze(x) * w)
+
+
+def squeeze_method(x, w):
+    return np.sum(x.squeeze(axis=1) * w)
+
+
+def np_expand_dims(x, w):
+    return np.sum(np.expand_dims(x, (0, 2)) * w)
+
+
+def np_transpose(x, w):
+    return np.sum(np.transpose(x) * w)
+
+
+def transpose_axes(x, w):
+    return np.sum(np.transpose(x, (1, 2, 0)) * w)
+
+
+def transpose_method(x, w):
+    return np.sum(x.transpose() * w)
+
+
+def transpose_method_tuple(x, w):
+    return np.sum(x.transpose((2, 0, 1)) * w)
+
+
+def transpose_method_varargs(x, w):
+    return np.sum(x.transpose(1, 0) * w)
+
+
+def attribute_T(x, w):
+    return np.sum(x.T * w)
+
+
+def np_swapaxes(x, w):
+    return np.sum(np.swapaxes(x, 0, 2) * w)
+
+
+def np_moveaxis(x, w):
+    return np.sum(np.moveaxis(x, 0, -1) * w)
+
+
+def broadcast_to(x, w):
+    return np.sum(np.broadcast_to(x, (4, 3)) * w)
+
+
+def broadcast_to_column(x, w):
+    return np.sum(np.broadcast_to(x, (3, 4)) * w)
+
+
+def np_flip(x, w):
+    return np.sum(np.flip(x) * w)
+
+
+def flip_axis(x, w):
+    return np.sum(np.flip(x, 1) * w)
+
+
+def np_roll(x, w):
+    return np.sum(np.roll(x, 2) * w)
+
+
+def roll_axes(x, w):
+    return np.sum(np.roll(x, (1, -1), axis=(0, 1)) * w)
+
+
+def np_tile(x, w):
+    return np.sum(np.tile(x, 2) * w)
+
+
+def tile_more_dims(x, w):
+    return np.sum(np.tile(x, (2, 1, 2)) * w)
+
+
+def np_repeat(x, w):
+    return np.sum(np.repeat(x, 2) * w)
+
+
+def repeat_axis(x, w):
+    return np.sum(np.repeat(x, [1, 0, 2], axis=1) * w)
+
+
+def pad_constant(x, w):
+    return np.sum(np.pad(x, ((1, 2), (0, 1))) * w)
+
+
+def pad_value(x, c, w):
+    return np.sum(np.pad(x, 1, constant_values=c) * w)
+
+
+def pad_reflect(x, w):
+    return np.sum(np.pad(x, (2, 1), mode="reflect") * w)
+
+
+def pad_wrap(x, w):
+    return np.sum(np.pad(x, ((1, 1), (2, 0)), mode="wrap") * w)
+
+
+def concatenate_rows(x, w):
+    return np.sum(np.concatenate(x, axis=1) * w)
+
+
+def concatenate_flat(x, w):
+    return np.sum(np.concatenate(x, axis=None) * w)
+
+
+def concatenate_list(a, b, w):
+    return np.sum(np.concatenate([a, b]) * w)
+
+
+def np_stack(x, w):
+    return np.sum(np.stack(x, axis=1) * w)
+
+
+def stack_list(a, b, w):
+    return np.sum(np.stack([a, b]) * w)
+
+
+def np_hstack(x, w):
+    return np.sum(np.hstack(x) * w)
+
+
+def hstack_tuple(a, b, w):
+    return np.sum(np.hstack((a, b)) * w)
+
+
+def np_vstack(x, w):
+    return np.sum(np.vstack(x) * w)
+
+
+def vstack_list(a, b, w):
+    return np.sum(np.vstack([a, b]) * w)
+
+
+def np_split(x, w):
+    a, b = np.split(x, [1], axis=1)
+    return np.sum(a * np.sin(b) * w)
+
+
+def np_array_split(x, w):
+    parts = np.array_split(x, 2)
+    return np.sum(parts[1] * w)
+
+
+def np_copy(x, w):
+    return np.sum(np.copy(x) * w)
+
+
+def copy_method(x, w):
+    return np.sum(x.copy() * w)
+
+
+def astype_float(x, w):
+    return np.sum(x.astype(float) * w)
+
+
+def np_asarray(x, w):
+    return np.sum(np.asarray(x) * w)
+
+
+def np_array(x, w):
+    return np.sum(np.array(x, ndmin=2) * w)
+
+
+def array_of_list(a, b, w):
+    return np.sum(np.array([a, b]) * w)
+
+
+# ---------------------------------------------------------------- indexing
+
+def index_int(x, w):
+    return x[1] * w
+
+
+def index_negative(x, w):
+    return np.sum(x[-1] * w)
+
+
+def index_slice(x, w):
+    return np.sum(x[1:3] * w)
+
+
+def index_step(x, w):
+    return np.sum(x[::2] * w)
+
+
+def index_reversed(x, w):
+    return np.sum(x[::-1] * w)
+
+
+def index_tuple(x, w):
+    return np.sum(x[1, 1:3] * w)
+
+
+def index_ellipsis(x, w):
+    return np.sum(x[..., 0] * w)
+
+
+def index_none(x, w):
+    return np.sum(x[None, :, 1] * w)
+
+
+def index_fancy_repeated(x, w):
+    return np.sum(x[[0, 2, 2]] * w)
+
+
+def index_fancy_pairs(x, w):
+    return np.sum(x[[0, 1, 0], [2, 2, 2]] * w)
+
+
+def index_mask(x, w):
+    return np.sum(x[x > 0] ** 2) * w
+
+
+def index_argmax(x, w):
+    return x[np.argmax(x)] * w
+
+
+def index_scalar_pair(x, w):
+    return x[0, 1] * w
+
+
+# ---------------------------------------------------------------- runtime helpers
+
+def runtime_unbroadcast(g, x, w):
+    return np.sum(unbroadcast(g, x) * w)
+
+
+def runtime_expand(t, x, w):
+    return np.sum(expand(t, x) * w)
+
+
+def runtime_copy_of(x, w):
+    return np.sum(copy_of(x) * w)
+
+
+def runtime_zero_item(g, w):
+    return np.sum(zero_item(g, 1) * w)
+
+
+# ---------------------------------------------------------------- the table
+
+@dataclass
+class Case:
+    key: object
+    fn: object
+    shapes: str
+    domain: object = "real"
+    skip: str = ""
+
+    @property
+    def id(self):
+        return f"{self.fn.__name__}[{self.shapes}]"
+
+
+def C(key, fn, shapes, domain="real", skip=""):
+    return Case(key, fn, shapes, domain, skip)
+
+
+CASES = [
+    # operators
+    C(COPY, assign, "2x3"),
+    C(operator.pos, unary_plus, "3"),
+    C(np.positive, np_positive, "3"),
+    C(operator.neg, unary_minus, "2x3"),
+    C(operator.neg, unary_minus, "()"),
+    C(np.negative, np_negative, "3"),
+    C(operator.add, plus, "2x3 2x3"),
+    C(operator.add, plus, "3x1 4"),
+    C(operator.add, plus, "() 3"),
+    C(np.add, np_add, "3 2x3"),
+    C(operator.sub, minus, "3x1 4"),
+    C(operator.sub, minus, "() ()"),
+    C(np.subtract, np_subtract, "2x1 3"),
+    C(operator.mul, times, "3x1 4"),
+    C(operator.mul, times, "2x3 ()"),
+    C(np.multiply, np_multiply, "3 2x3"),
+    C(operator.truediv, divided, "3x1 4", ("real", "pos")),
+    C(operator.truediv, divided, "() 3", ("real", "pos")),
+    C(np.divide, np_divide, "2x3 3", ("real", "pos")),
+    C(operator.pow, raised, "3x1 4", ("pos", "real")),
+    C(operator.pow, cubed, "2x3"),
+    C(np.power, np_power, "3 2x3", ("pos", "real")),
+    C(pow, builtin_pow, "() ()", ("pos", "real")),
+    C(operator.mod, modulo, "3x1 4", ("pos", "pos")),
+    C(np.mod, np_mod, "3 3", ("pos", "pos")),
+    C(np.remainder, np_remainder, "2x3 ()", ("pos", "pos")),
+    # elementwise, one operand
+    C(np.sin, np_sin, "2x3"),
+    C(np.sin, np_sin, "()"),
+    C(np.cos, np_cos, "2x3"),
+    C(np.tan, np_tan, "2x3"),
+    C(np.arcsin, np_arcsin, "2x3", "unit"),
+    C(np.arccos, np_arccos, "2x3", "unit"),
+    C(np.arctan, np_arctan, "2x3"),
+    C(np.sinh, np_sinh, "2x3"),
+    C(np.cosh, np_cosh, "2x3"),
+    C(np.tanh, np_tanh, "2x3"),
+    C(np.arcsinh, np_arcsinh, "2x3"),
+    C(np.arccosh, np_arccosh, "2x3", "big"),
+    C(np.arctanh, np_arctanh, "2x3", "unit"),
+    C(np.exp, np_exp, "2x3"),
+    C(np.exp, np_exp, "()"),
+    C(np.exp2, np_exp2, "2x3"),
+    C(np.expm1, np_expm1, "2x3"),
+    C(np.log, np_log, "2x3", "pos"),
+    C(np.log2, np_log2, "2x3", "pos"),
+    C(np.log10, np_log10, "2x3", "pos"),
+    C(np.log1p, np_log1p, "2x3", "pos"),
+    C(np.sqrt, np_sqrt, "2x3", "pos"),
+    C(np.cbrt, np_cbrt, "2x3"),
+    C(np.square, np_square, "2x3"),
+    C(np.reciprocal, np_reciprocal, "2x3", "pos"),
+    C(np.abs, np_abs, "2x3"),
+    C(abs, builtin_abs, "2x3"),
+    C(abs, builtin_abs, "()"),
+    # elementwise, several operands
+    C(np.arctan2, np_arctan2, "3x1 4"),
+    C(np.hypot, np_hypot, "3 2x3"),
+    C(np.logaddexp, np_logaddexp, "3x1 4"),
+    C(np.logaddexp2, np_logaddexp2, "2x3 3"),
+    C(np.maximum, np_maximum, "3x1 4"),
+    C(np.minimum, np_minimum, "3x1 4"),
+    C(np.fmax, np_fmax, "2x3 3"),
+    C(np.fmin, np_fmin, "2x3 3"),
+    C(np.clip, clip_constants, "2x3"),
+    C(np.clip, clip_operands, "2x3 3 2x1", ("real", "low", "high")),
+    C(np.clip, clip_keywords, "2x3 3", ("real", "low")),
+    C(np.where, where_positive, "3x1 4"),
+    C(np.where, where_constant, "2x3"),
+    # math module and builtins
+    C(math.sin, math_sin, "()"),
+    C(math.cos, math_cos, "()"),
+    C(math.tan, math_tan, "()"),
+    C(math.asin, math_asin, "()", "unit"),
+    C(math.acos, math_acos, "()", "unit"),
+    C(math.atan, math_atan, "()"),
+    C(math.atan2, math_atan2, "() ()"),
+    C(math.sinh, math_sinh, "()"),
+    C(math.cosh, math_cosh, "()"),
+    C(math.tanh, math_tanh, "()"),
+    C(math.asinh, math_asinh, "()"),
+    C(math.acosh, math_acosh, "()", "big"),
+    C(math.atanh, math_atanh, "()", "unit"),
+    C(math.exp, math_exp, "()"),
+    C(math.exp2, math_exp2, "()"),
+    C(math.expm1, math_expm1, "()"),
+    C(math.log, math_log, "()", "pos"),
+    C(math.log, math_log_base, "() ()", ("pos", "big")),
+    C(math.log2, math_log2, "()", "pos"),
+    C(math.log10, math_log10, "()", "pos"),
+    C(math.log1p, math_log1p, "()", "pos"),
+    C(math.sqrt, math_sqrt, "()", "pos"),
+    C(math.cbrt, math_cbrt, "()", "pos"),
+    C(math.fabs, math_fabs, "()"),
+    C(math.pow, math_pow, "() ()", ("pos", "real")),
+    C(math.hypot, math_hypot, "() ()"),
+    C(max, builtin_max, "() ()"),
+    C(min, builtin_min, "() ()"),
+    C(float, builtin_float, "()"),
+    # reductions
+    C(np.sum, np_sum, "2x3"),
+    C(np.sum, np_sum, "()"),
+    C(np.sum, sum_axis_keepdims, "2x3"),
+    C(np.sum, sum_axes, "2x3x4"),
+    C(np.ndarray.sum, sum_method, "2x3"),
+    C(np.mean, np_mean, "2x3"),
+    C(np.mean, mean_axis, "2x3"),
+    C(np.ndarray.mean, mean_method, "4x3"),
+    C(np.prod, np_prod, "2x3"),
+    C(np.prod, np_prod, "2x3", "zero first"),
+    C(np.prod, prod_axis, "3x4", "zero first"),
+    C(np.ndarray.prod, prod_method, "3x2"),
+    C(np.max, np_max, "3x4"),
+    C(np.amax, np_amax, "3x4"),
+    C(np.ndarray.max, max_method, "3x4"),
+    C(np.min, np_min, "3x4"),
+    C(np.amin, np_amin, "2x3x2"),
+    C(np.ndarray.min, min_method, "3x4"),
+    C(np.var, np_var, "2x3"),
+    C(np.var, var_axis_ddof, "3x4"),
+    C(np.ndarray.var, var_method, "3x4"),
+    C(np.std, np_std, "2x3"),
+    C(np.std, std_axis, "3x4"),
+    C(np.ndarray.std, std_method, "3x4"),
+    C(np.linalg.norm, norm, "4"),
+    C(np.linalg.norm, norm, "2x3"),
+    C(np.linalg.norm, norm_axis, "2x3"),
+    C(np.linalg.norm, norm_fro, "3x3"),
+    C(np.linalg.norm, norm_vector_2, "3x2"),
+    C(np.cumsum, np_cumsum, "2x3"),
+    C(np.cumsum, cumsum_axis, "2x3"),
+    C(np.ndarray.cumsum, cumsum_method, "3x2"),
+    # linear algebra
+    C(operator.matmul, matmul, "2x3 3x4"),
+    C(operator.matmul, matmul, "3 3x2"),
+    C(operator.matmul, matmul, "2x3 3"),
+    C(operator.matmul, matmul, "3 3"),
+    C(operator.matmul, matmul, "4x2x3 3x2"),
+    C(np.matmul, np_matmul, "2x2x3 1x3x2"),
+    C(np.dot, np_dot, "2x3 3x4"),
+    C(np.dot, np_dot, "3 3"),
+    C(np.dot, np_dot, "() 3"),
+    C(np.dot, np_dot, "2x3x4 4"),
+    C(np.dot, np_dot, "2x3x4 2x4x3"),
+    C(np.ndarray.dot, dot_method, "2x3 3x2"),
+    C(np.inner, np_inner, "2x3 4x3"),
+    C(np.inner, np_inner, "3 3"),
+    C(np.outer, np_outer, "3 2x2"),
+    C(np.vdot, np_vdot, "2x3 3x2"),
+    C(np.tensordot, tensordot_1, "2x3 3x4"),
+    C(np.tensordot, tensordot_2, "2x3x4 3x4x2"),
+    C(np.tensordot, tensordot_pairs, "3x2x4 4x3x2"),
+    C(np.einsum, einsum_matmul, "2x3 3x4"),
+    C(np.einsum, einsum_rowdot, "2x3 2x3"),
+    C(np.einsum, einsum_implicit_outer, "3 2"),
+    C(np.einsum, einsum_transpose, "2x3"),
+    C(np.einsum, einsum_trace, "3x3"),
+    C(np.einsum, einsum_sum_out, "2x3 4"),
+    C(np.einsum, einsum_three, "2x3 3x4 4x2"),
+    C(np.trace, np_trace, "3x3"),
+    C(np.trace, trace_offset_axes, "2x3x4"),
+    C(np.diag, diag_vector, "3"),
+    C(np.diag, diag_vector_offset, "3"),
+    C(np.diag, diag_matrix, "3x4"),
+    C(np.linalg.inv, inv, "3x3", "matrix"),
+    C(np.linalg.inv, inv, "2x3x3", "matrix"),
+    C(np.linalg.solve, solve, "3x3 3", ("matrix", "real")),
+    C(np.linalg.solve, solve, "3x3 3x2", ("matrix", "real")),
+    C(np.linalg.solve, solve, "2x3x3 3x2", ("matrix", "real")),
+    C(np.linalg.det, det, "3x3", "matrix"),
+    C(np.linalg.det, det, "2x3x3", "matrix"),
+    C(np.linalg.slogdet, slogdet, "3x3", "matrix"),
+    C(np.linalg.slogdet, slogdet, "2x3x3", "matrix"),
+    # shapes
+    C(np.reshape, np_reshape, "2x3"),
+    C(np.reshape, reshape_fortran, "2x3"),
+    C(np.ndarray.reshape, reshape_method, "2x3"),
+    C(np.ndarray.reshape, reshape_method_tuple, "3x2"),
+    C(np.ravel, np_ravel, "2x3"),
+    C(np.ravel, ravel_fortran, "2x3"),
+    C(np.ndarray.ravel, ravel_method, "2x3"),
+    C(np.ndarray.flatten, flatten_method, "2x3"),
+    C(np.squeeze, np_squeeze, "3x1"),
+    C(np.ndarray.squeeze, squeeze_method, "3x1x2"),
+    C(np.expand_dims, np_expand_dims, "3"),
+    C(np.transpose, np_transpose, "2x3"),
+    C(np.transpose, transpose_axes, "2x3x4"),
+    C(np.ndarray.transpose, transpose_method, "2x3"),
+    C(np.ndarray.transpose, transpose_method_tuple, "2x3x4"),
+    C(np.ndarray.transpose, transpose_method_varargs, "2x3", skip=VARARGS),
+    C(np.ndarray.T, attribute_T, "2x3"),
+    C(np.swapaxes, np_swapaxes, "2x3x4"),
+    C(np.moveaxis, np_moveaxis, "2x3x4"),
+    C(np.broadcast_to, broadcast_to, "3"),
+    C(np.broadcast_to, broadcast_to_column, "3x1"),
+    C(np.flip, np_flip, "2x3"),
+    C(np.flip, flip_axis, "2x3"),
+    C(np.roll, np_roll, "5"),
+    C(np.roll, roll_axes, "2x3"),
+    C(np.tile, np_tile, "3"),
+    C(np.tile, tile_more_dims, "2x3"),
+    C(np.repeat, np_repeat, "2x3"),
+    C(np.repeat, repeat_axis, "2x3"),
+    C(np.pad, pad_constant, "2x3"),
+    C(np.pad, pad_value, "2x3 ()"),
+    C(np.pad, pad_reflect, "4"),
+    C(np.pad, pad_wrap, "2x3"),
+    C(np.concatenate, concatenate_rows, "2x3x4"),
+    C(np.concatenate, concatenate_flat, "2x3"),
+    C(np.concatenate, concatenate_list, "2 3", skip=LIST_LITERALS),
+    C(np.stack, np_stack, "2x3x4"),
+    C(np.stack, stack_list, "3 3", skip=LIST_LITERALS),
+    C(np.hstack, np_hstack, "2x3"),
+    C(np.hstack, np_hstack, "2x3x4"),
+    C(np.hstack, hstack_tuple, "2 3", skip=LIST_LITERALS),
+    C(np.vstack, np_vstack, "2x3"),
+    C(np.vstack, vstack_list, "3 3", skip=LIST_LITERALS),
+    C(np.split, np_split, "3x4"),
+    C(np.array_split, np_array_split, "5"),
+    C(np.copy, np_copy, "2x3"),
+    C(np.ndarray.copy, copy_method, "2x3"),
+    C(np.ndarray.astype, astype_float, "2x3"),
+    C(np.asarray, np_asarray, "2x3"),
+    C(np.array, np_array, "()"),
+    C(np.array, np_array, "3"),
+    C(np.array, array_of_list, "3 3", skip=LIST_LITERALS),
+    # indexing
+    C(operator.getitem, index_int, "4"),
+    C(operator.getitem, index_negative, "3x4"),
+    C(operator.getitem, index_slice, "4x2"),
+    C(operator.getitem, index_step, "5"),
+    C(operator.getitem, index_reversed, "4"),
+    C(operator.getitem, index_tuple, "3x4"),
+    C(operator.getitem, index_ellipsis, "2x3x2"),
+    C(operator.getitem, index_none, "3x4"),
+    C(operator.getitem, index_fancy_repeated, "3x2"),
+    C(operator.getitem, index_fancy_pairs, "2x3"),
+    C(operator.getitem, index_mask, "3x4"),
+    C(operator.getitem, index_argmax, "5"),
+    C(operator.getitem, index_scalar_pair, "2x3"),
+    # runtime helpers (what generated code calls; their rules give higher order)
+    C(unbroadcast, runtime_unbroadcast, "3x4 4"),
+    C(unbroadcast, runtime_unbroadcast, "2x3 2x1"),
+    C(expand, runtime_expand, "4 3x4"),
+    C(copy_of, runtime_copy_of, "2x3"),
+    C(zero_item, runtime_zero_item, "3"),
+]
+
+# ---------------------------------------------------------------- inputs
+
+RNG_SEED = 20240601
+
+DOMAINS = {
+    "real": lambda rng, shape: rng.uniform(-1.0, 1.0, shape),
+    "pos": lambda rng, shape: rng.uniform(0.5, 2.0, shape),
+    "unit": lambda rng, shape: rng.uniform(-0.8, 0.8, shape),
+    "big": lambda rng, shape: rng.uniform(1.5, 3.0, shape),
+    "low": lambda rng, shape: rng.uniform(-0.8, -0.2, shape),
+    "high": lambda rng, shape: rng.uniform(0.2, 0.8, shape),
+    # an exact zero entry: the derivative of prod there is the product of the others
+    "zero first": lambda rng, shape: np.where(np.arange(np.prod(shape)).reshape(shape) == 0,
+                                              0.0, rng.uniform(0.5, 1.5, shape)),
+    # well-conditioned square matrices (a stack of them for 3 dimensions)
+    "matrix": lambda rng, shape: rng.normal(size=shape) + 3.0 * np.eye(shape[-1]),
+}
+
+
+def parse_shape(text):
+    return () if text == "()" else tuple(int(n) for n in text.split("x"))
+
+
+def inputs(case):
+    rng = np.random.default_rng(RNG_SEED)
+    shapes = [parse_shape(s) for s in case.shapes.split()]
+    domains = case.domain if isinstance(case.domain, tuple) else (case.domain,) * len(shapes)
+    values = [DOMAINS[dom](rng, shape) for dom, shape in zip(domains, shapes)]
+    return [float(v) if shape == () else v for v, shape in zip(values, shapes)], rng
+
+
+class _OutputShape:
+    """Stands in for the weights once, to learn the shape of what they multiply."""
+
+    __array_ufunc__ = None  # make ndarray * self call self.__rmul__
+    shape = None
+
+    def __mul__(self, other):
+        self.shape = np.shape(other)
+        return 0.0
+
+    __rmul__ = __mul__
+
+
+def arguments(case):
+    """The case's inputs followed by fixed random weights of its output's shape."""
+    values, rng = inputs(case)
+    probe = _OutputShape()
+    case.fn(*values, probe)
+    weights = rng.normal(size=probe.shape)
+    return values + [float(weights) if probe.shape == () else weights]
+
+
+def keys_applied(fn):
+    """The registry keys of the operations in fn's normal form."""
+    parsed = parse_function(fn)
+    normal = normalize(parsed)
+    local_names = set(normal.params) | syntax.names_stored(normal.node)
+    keys = []
+    for stmt in normal.node.body:
+        if isinstance(stmt, syntax.gast.Assign):
+            primitive = primitive_of(stmt.value, parsed.namespace, local_names)
+            if primitive is not None:
+                keys.append(primitive.key)
+    return keys
+
+
+def _ids(case):
+    return case.id
+
+
+@pytest.mark.parametrize("case", CASES, ids=_ids)
+def test_adjoint_matches_finite_differences(case):
+    if case.skip:
+        pytest.skip(case.skip)
+    assert any(case.key is k or case.key == k for k in keys_applied(case.fn)), \
+        f"{case.fn.__name__} does not apply {case.key!r}"
+    args = arguments(case)
+    wrt = tuple(range(len(args) - 1))
+    assert_gradients(case.fn, s2sad.grad(case.fn, wrt=wrt), args, wrt)
+
+
+def directional_difference(f, args, wrt, tangents, eps=1e-6):
+    plus, minus = list(args), list(args)
+    for i, t in zip(wrt, tangents):
+        plus[i] = args[i] + eps * t
+        minus[i] = args[i] - eps * t
+    return (f(*plus) - f(*minus)) / (2 * eps)
+
+
+@pytest.mark.parametrize("case", CASES, ids=_ids)
+def test_tangent_matches_finite_differences(case):
+    if case.skip:
+        pytest.skip(case.skip)
+    args = arguments(case)
+    rng = np.random.default_rng(RNG_SEED + 1)
+    inputs_ = tuple(range(len(args) - 1))
+    directions = [(i,) for i in inputs_] + ([inputs_] if len(inputs_) > 1 else [])
+    for wrt in directions:
+        tangents = [rng.normal(size=np.shape(args[i])) for i in wrt]
+        tangents = [float(t) if np.ndim(args[i]) == 0 else t for t, i in zip(tangents, wrt)]
+        jvp = s2sad.autodiff(case.fn, wrt=wrt, mode="forward")
+        got = jvp(*args, *tangents)
+        expected = directional_difference(case.fn, args, wrt, tangents)
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-7,
+                                   err_msg=f"tangent along inputs {wrt}")
+
+
+def _name(key):
+    return getattr(key, "__qualname__", None) or repr(key)
+
+
+def test_every_adjoint_has_a_case():
+    tested = {case.key for case in CASES}
+    missing = sorted(_name(k) for k in ADJOINTS if k not in tested)
+    assert not missing, f"registered adjoints without a row in CASES: {missing}"
+
+
+def test_every_case_names_a_registered_adjoint():
+    unknown = [case.id for case in CASES if case.key not in ADJOINTS]
+    assert not unknown, f"rows whose key has no adjoint: {unknown}"
+
+
+def test_every_adjoint_has_a_tangent():
+    missing = sorted(_name(k) for k in ADJOINTS if k not in TANGENTS)
+    assert not missing, f"adjoints without a tangent rule: {missing}"
+
+
+def test_norm_with_other_ord_says_what_is_supported():
+    df = s2sad.grad(_norm_nuclear)
+    with pytest.raises(NotImplementedError, match="ord=None"):
+        df(np.eye(2) + 1.0)
+
+
+def _norm_nuclear(x):
+    return np.linalg.norm(x, "nuc")
