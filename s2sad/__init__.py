@@ -3,10 +3,14 @@ from .api import autodiff, grad, source
 from .checking import check_grads
 from .errors import (GradientCheckError, NonDifferentiableError, S2SADError, ShapeError,
                      SourceUnavailableError, UnsupportedSyntaxError, WrtError)
+from .functional import hessian, hvp, jacobian, jvp, value_and_grad, vjp
 from .registry import adjoint, nondifferentiable, tangent
+from .runtime import insert_grad_of, stop_gradient
 
 __all__ = [
     "grad", "autodiff", "source", "check_grads", "adjoint", "tangent", "nondifferentiable",
+    "value_and_grad", "jvp", "vjp", "hvp", "jacobian", "hessian",
+    "stop_gradient", "insert_grad_of",
     "S2SADError", "UnsupportedSyntaxError", "NonDifferentiableError",
     "SourceUnavailableError", "WrtError", "ShapeError", "GradientCheckError",
 ]

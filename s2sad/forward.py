@@ -95,6 +95,8 @@ class _Forward(Emitter):
             return self.assign(stmt)
         if isinstance(stmt, gast.Expr):
             return [stmt] + self.mirrored_append(stmt)
+        if isinstance(stmt, gast.With):
+            return []  # a gradient hook acts in reverse mode only
         return [stmt]
 
     def assign(self, stmt: gast.Assign) -> list:

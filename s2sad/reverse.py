@@ -143,6 +143,8 @@ class _Reverse(Emitter):
             return self.primal_loop(stmt, defined, record, rerun)
         if isinstance(stmt, gast.Assign):
             return self.primal_assign(stmt, defined, record)
+        if isinstance(stmt, gast.With):
+            return []  # a gradient hook runs in the adjoint sweep only
         if isinstance(stmt, gast.Expr) and rerun and not primitives.list_append(stmt):
             return []  # a side effect such as print; list appends are data
         return [stmt]
@@ -280,7 +282,18 @@ class _Reverse(Emitter):
             return self.adjoint_assign(stmt, state)
         if primitives.list_append(stmt):
             return self.adjoint_append(stmt, state)
+        if isinstance(stmt, gast.With):
+            return self.gradient_hook(stmt, state)
         return []
+
+    def gradient_hook(self, stmt: gast.With, state: _AdjointState) -> list:
+        """The user's `insert_grad_of(x) as g` body, run on the adjoint of x."""
+        name, alias = syntax.anno(stmt, "grad_hook")
+        var = self.derivative_names.get(name)
+        if name not in self.active or var not in state.defined:
+            return []
+        return [syntax.assign(alias, syntax.name(var))] + syntax.clone(stmt.body) + \
+            [syntax.assign(var, syntax.name(alias))]
 
     def adjoint_if(self, stmt: gast.If, state: _AdjointState) -> list:
         then_state, else_state = state.copy(), state.copy()

@@ -1,6 +1,8 @@
 """Everything generated code calls at run time."""
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from .errors import ShapeError
@@ -70,3 +72,18 @@ def assert_scalar(value, function_name: str = "the function"):
             hint="reduce the output (e.g. np.sum), or use s2sad.autodiff with an "
                  "explicit seed for a vector-Jacobian product.")
     return value
+
+
+def stop_gradient(x):
+    """`x` itself, through which no derivative flows."""
+    return x
+
+
+@contextlib.contextmanager
+def insert_grad_of(x):
+    """`with insert_grad_of(x) as g:` runs its body in the backward pass, with `g`
+    the adjoint of `x` at that point; what the body leaves in `g` replaces it.
+
+    Called as plain Python (outside s2sad), the body runs on zeros and does nothing.
+    """
+    yield zeros_like(x)

@@ -13,7 +13,7 @@ import textwrap
 
 import gast
 
-from .. import syntax
+from .. import runtime, syntax
 from ..errors import UnsupportedSyntaxError
 from ..names import Names
 from ..parsing import ParsedFunction
@@ -38,7 +38,6 @@ _UNSUPPORTED_STATEMENTS = {
     gast.Nonlocal: ("a nonlocal statement", "pass values in as arguments and return results."),
     gast.Delete: ("del", "let the variable go out of scope instead."),
     gast.Try: ("try/except", "move error handling outside the differentiated function."),
-    gast.With: ("a with block", "move the with block outside the differentiated function."),
     gast.AsyncWith: ("async with", "differentiate synchronous code."),
     gast.AsyncFor: ("async for", "differentiate synchronous code."),
     gast.ClassDef: ("a class definition", "define classes at module level."),
@@ -221,6 +220,23 @@ class ANF:
         out.extend(test_stmts)
         out.append(_annotated(syntax.while_(test, body), node))
         return out
+
+    def visit_With(self, node):
+        """`with s2sad.insert_grad_of(x) as g:` keeps its body for the backward pass."""
+        item = node.items[0] if len(node.items) == 1 else None
+        call = item.context_expr if item else None
+        if not (isinstance(call, gast.Call) and
+                self.parsed.namespace.resolve(call.func) is runtime.insert_grad_of and
+                len(call.args) == 1 and isinstance(call.args[0], gast.Name) and
+                isinstance(item.optional_vars, gast.Name)):
+            raise self.unsupported(node, "a with block",
+                                   "move the with block outside the differentiated function "
+                                   "(only `with s2sad.insert_grad_of(x) as g:` is understood).")
+        hook = gast.With(items=[gast.withitem(context_expr=syntax.clone(call),
+                                              optional_vars=syntax.clone(item.optional_vars))],
+                         body=self.block(node.body), type_comment=None)
+        syntax.set_anno(hook, "grad_hook", (call.args[0].id, item.optional_vars.id))
+        return [gast.copy_location(hook, node)]
 
     def visit_Break(self, node):
         return [node]

@@ -1,0 +1,95 @@
+"""JAX-style conveniences built on `grad` and `autodiff`.
+
+| here                               | JAX                        | tangent                                  |
+|------------------------------------|----------------------------|------------------------------------------|
+| value_and_grad(f, wrt)(*args)      | jax.value_and_grad         | grad(f, wrt, preserve_result=True)       |
+| jvp(f, primals, tangents, wrt)     | jax.jvp                    | autodiff(f, wrt, mode='forward')         |
+| vjp(f, *primals, wrt)              | jax.vjp                    | autodiff(f, wrt, mode='reverse')         |
+| hvp(f, wrt)(*args, v)              | jvp of grad                | autodiff(grad(f), mode='forward')        |
+| jacobian(f, wrt)(*args)            | jax.jacfwd / jax.jacrev    | a loop of JVPs or VJPs                   |
+| hessian(f, wrt)(*args)             | jax.hessian                | a loop of HVPs                           |
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from .api import autodiff, grad
+
+
+def value_and_grad(f: Callable, wrt=(0,)) -> Callable:
+    """`g(*args) -> (f(*args), gradient)`; the gradient as `grad` returns it."""
+    df = grad(f, wrt=wrt, preserve_result=True)
+
+    def value_and_gradient(*args):
+        *grads, value = df(*args)
+        return value, grads[0] if len(grads) == 1 else tuple(grads)
+    return value_and_gradient
+
+
+def jvp(f: Callable, primals: tuple, tangents: tuple, wrt=None) -> tuple:
+    """`(f(*primals), J @ tangents)`: one forward sweep, one tangent per `wrt` argument
+    (all arguments by default)."""
+    wrt = tuple(range(len(primals))) if wrt is None else _as_tuple(wrt)
+    df = autodiff(f, wrt=wrt, mode="forward", preserve_result=True)
+    tangent, value = df(*primals, *tangents)
+    return value, tangent
+
+
+def vjp(f: Callable, *primals, wrt=None) -> tuple:
+    """`(f(*primals), pullback)` where `pullback(seed)` is the vector-Jacobian product."""
+    wrt = tuple(range(len(primals))) if wrt is None else _as_tuple(wrt)
+    df = autodiff(f, wrt=wrt, mode="reverse")
+    return f(*primals), lambda seed: df(*primals, seed)
+
+
+def hvp(f: Callable, wrt: int = 0) -> Callable:
+    """`h(*args, v)`: the Hessian of scalar `f` in argument `wrt` times `v`
+    (forward mode over reverse mode)."""
+    second = autodiff(grad(f, wrt=(wrt,)), wrt=(wrt,), mode="forward")
+
+    def hessian_vector_product(*args):
+        *primals, v = args
+        return second(*primals, 1.0, v)
+    return hessian_vector_product
+
+
+def jacobian(f: Callable, wrt: int = 0) -> Callable:
+    """`J(*args)` with shape `f's output shape + argument's shape`; forward mode when
+    the argument has fewer entries than the output, reverse mode otherwise."""
+    def jacobian_of(*args):
+        x = np.asarray(args[wrt], dtype=float)
+        out_shape = np.shape(f(*args))
+        if x.size <= int(np.prod(out_shape)):
+            df = autodiff(f, wrt=(wrt,), mode="forward")
+            columns = [df(*args, _basis(x.shape, i)) for i in range(x.size)]
+            return np.moveaxis(np.reshape(columns, x.shape + out_shape),
+                               list(range(x.ndim)), list(range(-x.ndim, 0))) \
+                if x.ndim else np.reshape(columns, out_shape)
+        df = autodiff(f, wrt=(wrt,), mode="reverse")
+        rows = [df(*args, _basis(out_shape, i)) for i in range(int(np.prod(out_shape)))]
+        return np.reshape(rows, out_shape + x.shape)
+    return jacobian_of
+
+
+def hessian(f: Callable, wrt: int = 0) -> Callable:
+    """`H(*args)`: second derivatives of scalar `f` in argument `wrt`, one HVP a column."""
+    product = hvp(f, wrt)
+
+    def hessian_of(*args):
+        x = np.asarray(args[wrt], dtype=float)
+        columns = [product(*args, _basis(x.shape, i)) for i in range(x.size)]
+        return np.reshape(np.stack([np.asarray(c, dtype=float) for c in columns], -1)
+                          if x.ndim else columns, x.shape + x.shape)
+    return hessian_of
+
+
+def _basis(shape: tuple, i: int):
+    e = np.zeros(int(np.prod(shape)))
+    e[i] = 1.0
+    return e.reshape(shape) if shape else 1.0
+
+
+def _as_tuple(wrt) -> tuple:
+    return (wrt,) if isinstance(wrt, (int, str)) else tuple(wrt)
