@@ -1,0 +1,54 @@
+"""Smoke test of the benchmark suite: `--quick` on a few cases; gradient checks only.
+
+Timings are never asserted; only that every framework's gradient matched the
+hand-written one (np.allclose) and that the report was written.
+"""
+import importlib.util
+import pathlib
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import generation, run  # noqa: E402
+
+
+def _quick(tmp_path, cases, peers="none", extra=()):
+    return run.main(["--quick", "--cases", cases, "--peers", peers, "--out", str(tmp_path),
+                     "--no-chart", "--quiet", *extra])
+
+
+def test_quick_run_gradient_checks_pass(tmp_path, capsys):
+    result = _quick(tmp_path, "recurrence_math,logreg", extra=["--no-generation"])
+    rows = {row["name"]: row for row in result["rows"]}
+    assert set(rows) == {"recurrence_math", "logreg"}
+    for row in rows.values():
+        assert row["status"]["hand"] == "ok", row["status"]       # vs finite differences
+        assert row["status"]["s2sad"] == "ok", row["status"]      # vs hand-written
+        assert row["times"]["s2sad"] > 0
+    printed = capsys.readouterr().out
+    assert "| case | function | s2sad grad | hand-written grad |" in printed
+    assert (tmp_path / "results.md").read_text().strip() == printed.strip()
+    assert (tmp_path / "results.json").exists()
+    assert (tmp_path / "generated" / "logreg.py").read_text().startswith("def dlogreg(")
+
+
+@pytest.mark.parametrize("peer", ["autograd", "torch"])
+def test_quick_run_with_a_peer(tmp_path, peer):
+    if importlib.util.find_spec(peer) is None:
+        pytest.skip(f"{peer} is not installed")
+    result = _quick(tmp_path, "recurrence_np", peers=peer, extra=["--no-generation"])
+    status = result["rows"][0]["status"]
+    assert status["s2sad"] == "ok" and status[peer] == "ok", status
+
+
+def test_generation_source_has_the_requested_length_and_differentiates():
+    source = generation.make_source(30)
+    body = source.split("def f(x, y):\n", 1)[1].splitlines()
+    assert len(body) == 30 and body[-1].startswith("    return ")
+    (result,) = generation.run(sizes=(30,), repeats=(1,))
+    assert result["status"] == "ok", result
+    assert result["median"] > 0
