@@ -2,7 +2,7 @@
 import s2sad
 
 
-def f(x, y):
+def f(x: float, y: float):
     return x ** 2 * y + y + 2
 
 

@@ -4,11 +4,11 @@ from .checking import check_grads
 from .errors import (GradientCheckError, NonDifferentiableError, S2SADError, ShapeError,
                      SourceUnavailableError, UnsupportedSyntaxError, WrtError)
 from .functional import hessian, hvp, jacobian, jvp, value_and_grad, vjp
-from .registry import adjoint, nondifferentiable, tangent
+from .registry import adjoint, d, nondifferentiable, tangent
 from .runtime import insert_grad_of, stop_gradient
 
 __all__ = [
-    "grad", "autodiff", "source", "check_grads", "adjoint", "tangent", "nondifferentiable",
+    "grad", "autodiff", "source", "check_grads", "adjoint", "tangent", "d", "nondifferentiable",
     "value_and_grad", "jvp", "vjp", "hvp", "jacobian", "hessian",
     "stop_gradient", "insert_grad_of",
     "S2SADError", "UnsupportedSyntaxError", "NonDifferentiableError",

@@ -13,6 +13,7 @@ import gast
 import numpy as np
 
 from . import syntax
+from .primitives import PACK
 
 
 def assigned(stmts) -> set:
@@ -85,7 +86,7 @@ def makes_new_array(primitive) -> bool:
     if primitive is None:
         return False
     key = primitive.key
-    if key is np.ndarray.copy or isinstance(key, np.ufunc) or key in (("List",), list):
+    if key is np.ndarray.copy or isinstance(key, np.ufunc) or key in (PACK, list):
         return True
     if getattr(key, "__module__", None) == "_operator" and key is not operator.getitem:
         return True  # arithmetic makes a new array
@@ -139,6 +140,80 @@ def adjoint_reads(stmts: list, active: set) -> set:
         elif isinstance(node, gast.For):
             reads |= syntax.names_loaded(node.iter)
     return reads
+
+
+_SCALAR_ANNOTATIONS = {"float", "int", "complex", "bool"}
+
+
+def scalar_parameters(node: gast.FunctionDef) -> set:
+    """Parameters annotated as Python scalars (`x: float`)."""
+    args = node.args.posonlyargs + node.args.args
+    return {a.id for a in args
+            if isinstance(a.annotation, gast.Name) and a.annotation.id in _SCALAR_ANNOTATIONS}
+
+
+def scalar_names(stmts: list, scalars: set, classify: Callable) -> set:
+    """Names that hold a scalar wherever they are assigned, starting from `scalars`
+    (e.g. annotated parameters): literals, arithmetic on scalars, `math` functions,
+    ufuncs of scalars, `range` loop variables."""
+    assignments = [node for node in _simple_statements(stmts)
+                   if isinstance(node, (gast.Assign, gast.For))]
+    known = set(scalars) | syntax.names_stored(assignments)
+    changed = True
+    while changed:
+        changed = False
+        for node in assignments:
+            target, is_scalar = _scalar_assignment(node, known, classify)
+            if target in known and not is_scalar and target not in scalars:
+                known.discard(target)
+                changed = True
+    return known
+
+
+def _scalar_assignment(node, known: set, classify: Callable) -> tuple:
+    if isinstance(node, gast.For):
+        iterable = node.iter
+        return node.target.id, isinstance(iterable, gast.Call) and \
+            syntax.dotted_name(iterable.func) == "range"
+    target = node.targets[0]
+    if not isinstance(target, gast.Name):
+        return None, True
+    value = node.value
+    operands = [value] if isinstance(value, gast.Name) else _operands(value)
+    all_scalar = all(_is_scalar_atom(a, known) for a in operands)
+    if isinstance(value, (gast.Name, gast.Constant, gast.Compare, gast.BoolOp)) or \
+            (isinstance(value, gast.UnaryOp) and syntax.is_literal(value)):
+        return target.id, isinstance(value, (gast.Compare, gast.BoolOp)) or all_scalar or \
+            syntax.is_literal(value)
+    if isinstance(value, (gast.BinOp, gast.UnaryOp)):
+        return target.id, all_scalar and not isinstance(getattr(value, "op", None),
+                                                        gast.MatMult)
+    if isinstance(value, gast.Call):
+        primitive = classify(value)
+        key = primitive.key if primitive is not None else None
+        module = getattr(key, "__module__", None) or ""
+        scalar_function = module == "math" or key in (float, int, len, abs, min, max, pow,
+                                                       round)
+        return target.id, all_scalar and (scalar_function or isinstance(key, np.ufunc)) \
+            or module == "math" or key in (float, int, len)
+    return target.id, False
+
+
+def _operands(value: gast.expr) -> list:
+    if isinstance(value, gast.BinOp):
+        return [value.left, value.right]
+    if isinstance(value, gast.UnaryOp):
+        return [value.operand]
+    if isinstance(value, gast.Call):
+        return list(value.args) + [k.value for k in value.keywords]
+    return []
+
+
+def _is_scalar_atom(node: gast.expr, known: set) -> bool:
+    if isinstance(node, gast.Name):
+        return node.id in known
+    return syntax.is_literal(node) and isinstance(syntax.constant_value(node),
+                                                  (int, float, complex, bool))
 
 
 def upward_exposed(stmts: list) -> set:

@@ -64,4 +64,5 @@ def _report(index: int, value: np.ndarray, expected: np.ndarray) -> str:
     error = np.abs(value - expected)
     worst = np.unravel_index(np.argmax(error), error.shape) if error.ndim else ()
     return (f"argument {index}: max abs error {error.max():.3g} at index {worst}: "
-            f"s2sad {value[worst]!r}, finite differences {expected[worst]!r}")
+            f"s2sad {float(value[worst]):.10g}, finite differences "
+            f"{float(expected[worst]):.10g}")

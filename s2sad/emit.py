@@ -6,6 +6,7 @@ import inspect
 from dataclasses import dataclass, field
 
 import gast
+import numpy as np
 
 from . import analysis, runtime, syntax
 from .errors import NonDifferentiableError, UnsupportedSyntaxError
@@ -42,6 +43,8 @@ class Emitter:
         self.active = analysis.active_names(self.body, wrt_names, fn.result, self.classify)
         self.mutated = analysis.mutated(self.body)
         self.check_in_place_updates()
+        self.scalars = analysis.scalar_names(
+            self.body, analysis.scalar_parameters(fn.parsed.node), self.classify)
 
     # ------------------------------------------------------------ names
 
@@ -146,7 +149,8 @@ class Emitter:
     def instantiate(self, template, stmt: gast.Assign, primitive: Primitive) -> Instance:
         try:
             instance = instantiate(template, syntax.name(stmt.targets[0].id), primitive.args,
-                                   primitive.keywords, self.derivative, self.names)
+                                   primitive.keywords, self.derivative, self.names,
+                                   same_shape=self.same_shape_operands(stmt, primitive))
         except BindingError as exc:
             raise NonDifferentiableError(
                 f"the derivative rule of {primitive.description} does not accept these "
@@ -154,6 +158,31 @@ class Emitter:
                 hint="call it with the arguments its rule names "
                      "(see docs/primitives.md).") from None
         return self.bind_free_names(instance)
+
+    def same_shape_operands(self, stmt: gast.Assign, primitive: Primitive) -> set:
+        """Operands of an elementwise primitive known to have the result's shape:
+        then `unbroadcast(g, x)` in its rule is just `g`."""
+        if not (isinstance(stmt.value, (gast.BinOp, gast.UnaryOp)) or
+                isinstance(primitive.key, np.ufunc) or
+                getattr(primitive.key, "__module__", None) == "math") or \
+                isinstance(getattr(stmt.value, "op", None), gast.MatMult):
+            return set()
+        names = [a.id for a in primitive.args if isinstance(a, gast.Name)]
+        result_scalar = stmt.targets[0].id in self.scalars
+        same = set()
+        for i, arg in enumerate(primitive.args):
+            if not isinstance(arg, gast.Name):
+                continue
+            others = primitive.args[:i] + primitive.args[i + 1:]
+            others_scalar = all(self.is_scalar(o) for o in others)
+            if others_scalar or (result_scalar and arg.id in self.scalars):
+                same.add(arg.id)
+        return same if names else set()
+
+    def is_scalar(self, atom: gast.expr) -> bool:
+        if isinstance(atom, gast.Name):
+            return atom.id in self.scalars
+        return syntax.is_literal(atom)
 
     def bind_call(self, primitive: Primitive, stmt) -> list:
         """(parameter index, operand) of the active arguments of a user function call."""

@@ -115,6 +115,10 @@ class _Forward(Emitter):
         tangent = self.derivative_name(target.id)
         if not self.has_active_operands(stmt.value):
             return [stmt, syntax.assign(tangent, self.zero_of(target.id, stmt.value))]
+        if primitive.key == primitives.PACK:  # [a, b] -> [da, zeros_like(b)]
+            packed = syntax.clone(stmt.value)
+            packed.elts = [self.full_tangent(a) for a in primitive.args]
+            return [stmt, syntax.assign(tangent, packed)]
         template = registry.tangent_of(primitive.key)
         if template is None and inspect.isfunction(primitive.key):
             return self.subroutine_call(primitive, stmt)
@@ -123,6 +127,17 @@ class _Forward(Emitter):
         instance = self.instantiate(template, stmt, primitive)
         tangents = set(self.derivative_names.values())
         return [stmt] + [_propagate_zeros(s, tangents) for s in instance.stmts]
+
+    def full_tangent(self, atom: gast.expr) -> gast.expr:
+        """The tangent of an operand with the operand's own shape (for containers,
+        whose items are not broadcast)."""
+        if self.is_scalar(atom):
+            var = self.derivative(atom)
+            return syntax.name(var) if var else syntax.constant(_ZERO)
+        var = self.derivative(atom)
+        if var is None:
+            return syntax.call(self.helper("zeros_like"), syntax.clone(atom))
+        return syntax.call(self.helper("expand"), syntax.name(var), syntax.clone(atom))
 
     def zero_of(self, name: str, value: gast.expr) -> gast.expr:
         """The tangent of a value with no active operand: 0.0; [] for a list; an

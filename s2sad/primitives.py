@@ -33,6 +33,7 @@ COMPARE = {
 
 COPY = "copy"
 LIST_POP = ("method", "pop")
+PACK = "pack"  # [a, b] or (a, b): the adjoint of item i is the container adjoint's [i]
 
 
 def list_append(stmt: gast.stmt):
@@ -85,6 +86,8 @@ def primitive_of(value: gast.expr, namespace: Namespace, local_names: set) -> Pr
     if isinstance(value, gast.Subscript):
         return Primitive(operator.getitem, [value.value, index_value(value.slice)],
                          description="operator.getitem")
+    if isinstance(value, (gast.List, gast.Tuple)):
+        return Primitive(PACK, list(value.elts), description="a list or tuple literal")
     kind = type(value).__name__
     return Primitive((kind,), [], description=f"a {kind.lower()} literal")
 

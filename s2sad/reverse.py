@@ -28,6 +28,7 @@ from .normalize import NormalFunction
 from .templates import ACCUMULATE, Instance
 
 TAPE = "tape"
+SAVE = "save"  # annotation pairing a push with the pops that take it back
 
 
 @dataclass
@@ -73,7 +74,7 @@ class _Reverse(Emitter):
         fn, spec = self.fn, self.spec
         seed = self.derivative_name(fn.result)
         primal = self.primal_block(self.body, set(fn.params), record=True)
-        if spec.check_scalar:
+        if spec.check_scalar and fn.result not in self.scalars:
             primal.append(syntax.expr_stmt(syntax.call(
                 self.helper("assert_scalar"), syntax.name(fn.result),
                 syntax.constant(fn.parsed.name))))
@@ -103,14 +104,19 @@ class _Reverse(Emitter):
     def copy_of(self, value: gast.expr) -> gast.expr:
         return syntax.call(self.helper("copy_of"), value)
 
-    def push(self, value: gast.expr) -> gast.stmt:
+    def push(self, value: gast.expr, save) -> gast.stmt:
+        """`tape.append(value)`; `save` names it for the pop that takes it back."""
         self.uses_tape = True
-        return syntax.expr_stmt(syntax.call(
+        stmt = syntax.expr_stmt(syntax.call(
             gast.Attribute(value=syntax.name(self.tape), attr="append", ctx=gast.Load()),
             value))
+        syntax.set_anno(stmt, SAVE, save)
+        return stmt
 
-    def pop(self, target: str) -> gast.stmt:
-        return syntax.assign(target, self.pop_value())
+    def pop(self, target: str, save) -> gast.stmt:
+        stmt = syntax.assign(target, self.pop_value())
+        syntax.set_anno(stmt, SAVE, save)
+        return stmt
 
     def pop_value(self) -> gast.expr:
         self.uses_tape = True
@@ -155,11 +161,11 @@ class _Reverse(Emitter):
             if not record:
                 return [stmt]
             self.pushed.add(id(stmt))
-            return [self.push(self.copy_of(syntax.as_load(target))), stmt]
+            return [self.push(self.copy_of(syntax.as_load(target)), id(stmt)), stmt]
         out = []
         if record and target.id in defined:
             self.pushed.add(id(stmt))
-            out.append(self.push(syntax.name(target.id)))
+            out.append(self.push(syntax.name(target.id), id(stmt)))
         out.append(stmt)
         defined.add(target.id)
         return out
@@ -177,8 +183,8 @@ class _Reverse(Emitter):
                 if isinstance(loop, gast.For) else analysis.assigned(loop.body)
             return [new]
         plan = self.loop_plan(loop, defined)
-        body = [self.push(self.copy_of(syntax.name(v)) if v in self.mutated else syntax.name(v))
-                for v in plan.checkpoint]
+        body = [self.push(self.copy_of(syntax.name(v)) if v in self.mutated else syntax.name(v),
+                          (id(loop), v)) for v in plan.checkpoint]
         body += self.primal_block(loop.body, set(defined), record=False, rerun=rerun)
         defined |= analysis.assigned(loop.body) | plan.target
         # a checkpointed name the first iteration may find unbound
@@ -193,7 +199,7 @@ class _Reverse(Emitter):
         new.body = body
         out.append(new)
         if plan.counter:
-            out.append(self.push(syntax.name(plan.counter)))
+            out.append(self.push(syntax.name(plan.counter), (id(loop), plan.counter)))
         return out
 
     # ------------------------------------------------------------ loops
@@ -230,7 +236,7 @@ class _Reverse(Emitter):
                 hint="loop over an array or list directly, over enumerate(...) or zip(...) "
                      "of them, or over range(len(...)) with indexing.")
         body = loop.body[:-1] if plan.exit_len else loop.body
-        restore = [self.pop(v) for v in reversed(plan.checkpoint)]
+        restore = [self.pop(v, (id(loop), v)) for v in reversed(plan.checkpoint)]
         entry = state.copy()
         while True:  # adjoints accumulated across iterations must exist on entry
             exit_state = entry.copy()
@@ -248,16 +254,18 @@ class _Reverse(Emitter):
             iterable = syntax.call(self.bind_global("reversed", reversed), syntax.clone(loop.iter))
             out.append(syntax.for_(syntax.clone(loop.target), iterable, new_body))
         else:
-            out.append(self.pop(plan.counter))
+            out.append(self.pop(plan.counter, (id(loop), plan.counter)))
             out.append(syntax.for_(self.names.fresh("_"), syntax.call(
                 self.bind_global("range", range), syntax.name(plan.counter)), new_body))
         state.defined = set(entry.defined)
         return out
 
     def zero(self, var: str) -> gast.stmt:
-        """`bx = zeros_like(x)`."""
-        return syntax.assign(var, syntax.call(self.helper("zeros_like"),
-                                              syntax.name(self.primal_of[var])))
+        """`bx = zeros_like(x)`, or `bx = 0.0` for a scalar x."""
+        primal = self.primal_of[var]
+        if primal in self.scalars:
+            return syntax.assign(var, syntax.constant(0.0))
+        return syntax.assign(var, syntax.call(self.helper("zeros_like"), syntax.name(primal)))
 
     # ------------------------------------------------------------ adjoint sweep
 
@@ -321,7 +329,7 @@ class _Reverse(Emitter):
             out.extend(self.contributions(stmt, state))
         state.defined.discard(var)  # the value before this assignment starts at zero
         if id(stmt) in self.pushed:
-            out.append(self.pop(target))
+            out.append(self.pop(target, id(stmt)))
         return out
 
     def adjoint_append(self, stmt: gast.Expr, state: _AdjointState) -> list:
@@ -375,16 +383,33 @@ class _Reverse(Emitter):
                 self.helper("zero_item"), syntax.name(var),
                 primitives.index_value(index))))
         if id(stmt) in self.pushed:
-            out.append(syntax.assign(syntax.clone(target), self.pop_value()))
+            restore = syntax.assign(syntax.clone(target), self.pop_value())
+            syntax.set_anno(restore, SAVE, id(stmt))
+            out.append(restore)
         return out
 
     def contributions(self, stmt: gast.Assign, state: _AdjointState) -> list:
+        primitive = self.classify(stmt.value)
+        if primitive.key == primitives.PACK:
+            return self.unpack_adjoint(stmt, primitive, state)
         instance = self.instantiate_rule(stmt)
         out = []
         for new in instance.stmts:
             if syntax.anno(new, ACCUMULATE):
                 new = self.accumulate(new, state)
             out.append(new)
+        return out
+
+    def unpack_adjoint(self, stmt: gast.Assign, primitive, state: _AdjointState) -> list:
+        """`t = [a, b]`: a receives bt[0], b receives bt[1]."""
+        container = syntax.name(self.derivative_name(stmt.targets[0].id))
+        out = []
+        for i, item in enumerate(primitive.args):
+            var = self.derivative(item)
+            if var is not None:
+                element = gast.Subscript(value=syntax.clone(container),
+                                         slice=syntax.constant(i), ctx=gast.Load())
+                out.append(self.accumulate(syntax.assign(var, element), state))
         return out
 
     def accumulate(self, stmt: gast.Assign, state: _AdjointState) -> gast.Assign:

@@ -43,16 +43,18 @@ class Instance:
 
 
 def instantiate(template: Template, result: gast.expr, args: list, keywords: dict,
-                derivative: Callable[[gast.expr], str | None], names: Names) -> Instance:
+                derivative: Callable[[gast.expr], str | None], names: Names,
+                same_shape: set = frozenset()) -> Instance:
     """Template statements for `result = primitive(*args, **keywords)`.
 
     `derivative(atom)` names the adjoint (or tangent) variable of an operand, or
-    returns None when the operand carries no derivative.
+    returns None when the operand carries no derivative. For operands named in
+    `same_shape` (known to have the result's shape) `unbroadcast(g, x)` is `g`.
     """
     bound = _bind(template, result, args, keywords)
     local_names = {n for n in syntax.names_stored(template.body)} - set(bound)
     rename = {n: names.fresh(n) for n in sorted(local_names)}
-    rewriter = _Rewriter(template, bound, rename, derivative)
+    rewriter = _Rewriter(template, bound, rename, derivative, same_shape)
     stmts = []
     for stmt in template.body:
         target = _derivative_target(stmt)
@@ -96,12 +98,23 @@ def _derivative_of(node: gast.expr) -> str | None:
 
 
 class _Rewriter(gast.NodeTransformer):
-    def __init__(self, template, bound, rename, derivative):
+    def __init__(self, template, bound, rename, derivative, same_shape):
         self.template = template
         self.bound = bound
         self.rename = rename
         self.derivative = derivative
+        self.same_shape = same_shape
         self.free = {}
+
+    def visit_Call(self, node):
+        """`unbroadcast(g, x)` is `g` when x is known to have g's shape."""
+        if isinstance(node.func, gast.Name) and node.func.id == "unbroadcast" \
+                and len(node.args) == 2 and isinstance(node.args[1], gast.Name) \
+                and node.args[1].id in self.bound and \
+                isinstance(self.bound[node.args[1].id], gast.Name) and \
+                self.bound[node.args[1].id].id in self.same_shape:
+            return self.visit(node.args[0])
+        return self.generic_visit(node)
 
     def visit_Subscript(self, node):
         param = _derivative_of(node)

@@ -338,3 +338,28 @@ def test_in_place_updates_match_finite_differences(f, args, wrt):
 def test_in_place_update_of_shared_array_is_rejected(f):
     with pytest.raises(s2sad.UnsupportedSyntaxError, match="copy"):
         s2sad.grad(f)
+
+
+def concatenated(a, b):
+    t = np.concatenate([a, b * 2.0])
+    return np.sum(t * t * np.arange(5.0))
+
+
+def packed_and_unpacked(x):
+    a, b = np.sin(x), x * x
+    p = (a, b)
+    u, v = p
+    return np.sum(u * v)
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    (concatenated, (RNG.normal(size=2), RNG.normal(size=3)), (0, 1)),
+    (packed_and_unpacked, (RNG.normal(size=3),), (0,)),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_list_and_tuple_literals_carry_derivatives(f, args, wrt):
+    assert_gradients(f, s2sad.grad(f, wrt=wrt), args, wrt)
+    tangents = [RNG.normal(size=np.shape(args[i])) for i in wrt]
+    jvp = s2sad.autodiff(f, wrt=wrt, mode="forward")(*args, *tangents)
+    grads = s2sad.grad(f, wrt=wrt)(*args)
+    grads = grads if len(wrt) > 1 else (grads,)
+    assert jvp == pytest.approx(sum(np.sum(g * t) for g, t in zip(grads, tangents)), rel=1e-10)

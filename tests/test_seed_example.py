@@ -11,6 +11,10 @@ def f(x, y):
     return x ** 2 * y + y + 2
 
 
+def f_scalars(x: float, y: float):
+    return x ** 2 * y + y + 2
+
+
 def test_values_at_3_4():
     assert s2sad.grad(f, wrt=(0, 1))(3.0, 4.0) == (24.0, 10.0)
 
@@ -35,6 +39,14 @@ def test_verbose_prints_the_generated_function(capsys):
 def test_generated_source_matches_golden_file(golden):
     df = s2sad.grad(f, wrt=(0, 1))
     golden("seed_example.py", s2sad.source(df))
+
+
+def test_scalar_annotations_give_the_short_form(golden):
+    df = s2sad.grad(f_scalars, wrt=(0, 1))
+    assert df(3.0, 4.0) == (24.0, 10.0)
+    text = s2sad.source(df)
+    assert "unbroadcast" not in text and "assert_scalar" not in text
+    golden("seed_example_scalars.py", text)
 
 
 def test_inspect_getsource_shows_generated_code():

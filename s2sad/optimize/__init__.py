@@ -8,6 +8,7 @@ from __future__ import annotations
 import gast
 
 from .. import syntax
+from .copies import merge_contributions, propagate_copies
 from .dce import eliminate_dead_code
 from .inline import inline_temporaries
 from .simplify import simplify
@@ -21,6 +22,8 @@ def optimize(node: gast.FunctionDef, protected: set, tape: str) -> gast.Function
         changed |= eliminate_dead_code(node)
         changed |= drop_redundant_saves(node, tape)
         changed |= inline_temporaries(node, protected)
+        changed |= propagate_copies(node, protected)
+        changed |= merge_contributions(node)
         if not changed:
             break
     drop_orphan_comments(node.body)

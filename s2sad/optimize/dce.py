@@ -9,7 +9,7 @@ from .effects import is_pure
 
 def eliminate_dead_code(node: gast.FunctionDef) -> bool:
     """Drop assignments nobody reads; True if anything changed."""
-    pass_ = _DeadCode(syntax.all_names(node))
+    pass_ = _DeadCode(syntax.names_stored(node))
     node.body, _ = pass_.block(node.body, set())
     return pass_.changed
 
@@ -38,7 +38,8 @@ class _DeadCode:
                 self.changed = True
                 if is_pure(stmt.value, self.locals):
                     return [], live
-                stmt = gast.copy_location(syntax.expr_stmt(stmt.value), stmt)
+                stmt = syntax.copy_annos(stmt, gast.copy_location(
+                    syntax.expr_stmt(stmt.value), stmt))
             else:
                 live = live - {target}
         return [stmt], live | syntax.names_loaded(stmt)

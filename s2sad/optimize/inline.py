@@ -17,7 +17,7 @@ def inline_temporaries(node: gast.FunctionDef, protected: set) -> bool:
                      if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store))
     candidates = {name for name, count in loads.items()
                   if count == 1 and stores[name] == 1 and name not in protected}
-    pass_ = _Inliner(candidates, syntax.all_names(node))
+    pass_ = _Inliner(candidates, syntax.names_stored(node))
     pass_.block(node.body)
     return pass_.changed
 

@@ -6,12 +6,34 @@ import gast
 from .. import syntax
 
 
+SAVE = "save"  # set by reverse mode on each push and the pops that take it back
+
+
 def drop_redundant_saves(node: gast.FunctionDef, tape: str) -> bool:
-    """`tape.append(x) ... x = tape.pop()` with x untouched between: both go."""
-    changed = False
+    """Drop saves nobody needs: a push whose every pop discards the value, and
+    `tape.append(x) ... x = tape.pop()` with x untouched between."""
+    changed = _drop_discarded(node, tape)
     for block in _blocks(node.body):
         changed |= _drop_pairs(block, tape)
     return changed
+
+
+def _drop_discarded(node: gast.FunctionDef, tape: str) -> bool:
+    pops, saves = {}, {}
+    for block in _blocks(node.body):
+        for stmt in block:
+            key = syntax.anno(stmt, SAVE)
+            if key is None:
+                continue
+            saves.setdefault(key, []).append((block, stmt))
+            is_pop, target = _popped(stmt, tape)
+            if is_pop:
+                pops.setdefault(key, []).append(target)
+    useless = {key for key, targets in pops.items() if all(t is None for t in targets)}
+    for key in useless:
+        for block, stmt in saves[key]:
+            block.remove(stmt)
+    return bool(useless)
 
 
 def _blocks(stmts: list):
@@ -41,7 +63,8 @@ def _popped(stmt, tape: str):
     if isinstance(stmt, gast.Expr) and _tape_call(stmt.value, tape, "pop"):
         return True, None
     if isinstance(stmt, gast.Assign) and _tape_call(stmt.value, tape, "pop"):
-        return True, stmt.targets[0].id
+        target = stmt.targets[0]
+        return True, target.id if isinstance(target, gast.Name) else syntax.as_load(target)
     return False, None
 
 
@@ -68,7 +91,7 @@ def _matching_pop(block: list, i: int, name: str, tape: str):
     for j in range(i + 1, len(block)):
         is_pop, target = _popped(block[j], tape)
         if is_pop:
-            return j if target in (None, name) else None
+            return j if target is None or target == name else None
         if _uses_tape(block[j], tape):
             return None
         if name in syntax.names_stored(block[j]):
