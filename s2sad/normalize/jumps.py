@@ -90,7 +90,7 @@ def _block(stmts: list, ctx: _Function) -> list:
         if rest and jumps:
             guard = syntax.if_(gast.UnaryOp(op=gast.Not(), operand=syntax.name(_skip_flag(ctx))),
                                _block(rest, ctx))
-            out.append(gast.copy_location(guard, rest[0]))
+            out.append(guard)  # no location: a guard is ours, not a user statement
             break
     return out
 
