@@ -300,11 +300,11 @@ def _chain_args(quick):
 CASES = [
     Case("recurrence_np", "scalar recurrence, 1000 steps (np.sin/np.cos)",
          recurrence_np, recurrence_np_grad, (0, 1), _recurrence_args, "scalar", static=(2,),
-         jit_heavy="jax.jit unrolls the 1000 Python iterations: ~1 min to compile"),
+         jit_heavy="jax.jit unrolls the 1000 Python iterations: 1-2 min of XLA compilation"),
     Case("recurrence_math", "scalar recurrence, 1000 steps (math.sin/math.cos)",
          recurrence_math, recurrence_math_grad, (0, 1), _recurrence_args, "scalar", static=(2,),
          peer_func=recurrence_np, peers_same_as="recurrence_np",
-         jit_heavy="jax.jit unrolls the 1000 Python iterations: ~1 min to compile"),
+         jit_heavy="jax.jit unrolls the 1000 Python iterations: 1-2 min of XLA compilation"),
     Case("newton", "Newton solve, while loop (scalar)",
          newton, newton_grad, (0, 1), _newton_args, "scalar"),
     Case("piecewise", "piecewise branches in a 1000-step loop (scalar)",

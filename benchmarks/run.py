@@ -209,9 +209,9 @@ def s2sad_revision() -> str:
         dirty = subprocess.run(["git", "status", "--porcelain", "s2sad"], cwd=root,
                                capture_output=True, text=True, timeout=10).stdout.strip()
     except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    if not commit:
-        return "unknown"
+        commit = dirty = ""
+    if not commit:   # e.g. an exported tree (git archive): say which commit it was
+        return os.environ.get("S2SAD_BENCH_REVISION", "unknown")
     return commit + (" + uncommitted edits in s2sad/" if dirty else "")
 
 
@@ -311,7 +311,7 @@ def main(argv=None) -> dict:
         if options.quick:
             generation_results = generation.run(sizes=(30,), repeats=(2,))
         else:
-            generation_results = generation.run(sizes=(30, 300), repeats=(15, 4))
+            generation_results = generation.run(sizes=(30, 300), repeats=(15, 3))
 
     # Phase 2: the gradients, case by case, every column sampled in turn.
     rows, shared = [], {}
