@@ -141,6 +141,40 @@ def piecewise_grad(x, y, n):
 
 
 # --------------------------------------------------------------------------
+# The scalar cases again, with `float` annotations: they tell s2sad the
+# arguments are scalars, so it can leave out unbroadcast and the output check.
+# --------------------------------------------------------------------------
+
+def recurrence_math_typed(a: float, b: float, n: int):
+    z = 0.5
+    for i in range(n):
+        z = a * math.cos(z + i) + z * math.sin(b - i)
+    return z
+
+
+def newton_typed(a: float, b: float):
+    x = 1.0
+    r = x * x * x + a * x - b
+    while abs(r) > 1e-12:
+        x = x - r / (3.0 * x * x + a)
+        r = x * x * x + a * x - b
+    return x * x
+
+
+def piecewise_typed(x: float, y: float, n: int):
+    s = 0.0
+    for i in range(n):
+        t = x * (i % 7) - y * 0.01 * i
+        if t > 1.0:
+            s = s + math.log(t)
+        elif t > -1.0:
+            s = s + 0.5 * t * t
+        else:
+            s = s - t - 0.5
+    return s
+
+
+# --------------------------------------------------------------------------
 # Logistic regression loss, 20000 x 100.
 # --------------------------------------------------------------------------
 
@@ -309,6 +343,16 @@ CASES = [
          newton, newton_grad, (0, 1), _newton_args, "scalar"),
     Case("piecewise", "piecewise branches in a 1000-step loop (scalar)",
          piecewise, piecewise_grad, (0, 1), _piecewise_args, "scalar", static=(2,)),
+    Case("recurrence_math_typed", "scalar recurrence, 1000 steps (math, `float` annotations)",
+         recurrence_math_typed, recurrence_math_grad, (0, 1), _recurrence_args, "scalar",
+         static=(2,), peer_func=recurrence_np, peers_same_as="recurrence_np",
+         jit_heavy="jax.jit unrolls the 1000 Python iterations: 1-2 min of XLA compilation"),
+    Case("newton_typed", "Newton solve, while loop (`float` annotations)",
+         newton_typed, newton_grad, (0, 1), _newton_args, "scalar",
+         peer_func=newton, peers_same_as="newton"),
+    Case("piecewise_typed", "piecewise branches in a 1000-step loop (`float` annotations)",
+         piecewise_typed, piecewise_grad, (0, 1), _piecewise_args, "scalar", static=(2,),
+         peer_func=piecewise, peers_same_as="piecewise"),
     Case("logreg", "logistic regression, 20000x100",
          logreg, logreg_grad, (0,), _logreg_args, "array"),
     Case("mlp", "two-layer tanh MLP, batch 256, 784-512-10",

@@ -106,8 +106,12 @@ def generation_table(results) -> str:
 def notes(rows) -> str:
     out = []
     if any(r.get("peers_same_as") for r in rows):
-        out.append("¹ same program as the NumPy row (the peers have no `math` spelling: "
-                   "`math.sin` cannot take their arrays), timed once there.")
+        out.append("¹ the peers' numbers of the row named in the notes below: the same "
+                   "program (peers have no `math` spelling, since `math.sin` cannot take "
+                   "their arrays, and ignore annotations), timed once there.")
+        for row in rows:
+            if row.get("peers_same_as"):
+                out.append(f"- {row['name']}: peers as in {row['peers_same_as']}")
     for row in rows:
         for column, status in row["status"].items():
             if status != "ok" and ":" in status:
