@@ -1277,9 +1277,15 @@ def _name(key):
     return getattr(key, "__qualname__", None) or repr(key)
 
 
+def library_keys(table):
+    """The keys of rules that s2sad itself defines (tests may register their own)."""
+    return [k for k, template in table.items()
+            if template.func.__module__.startswith("s2sad.rules.")]
+
+
 def test_every_adjoint_has_a_case():
     tested = {case.key for case in CASES}
-    missing = sorted(_name(k) for k in ADJOINTS if k not in tested)
+    missing = sorted(_name(k) for k in library_keys(ADJOINTS) if k not in tested)
     assert not missing, f"registered adjoints without a row in CASES: {missing}"
 
 
@@ -1289,7 +1295,7 @@ def test_every_case_names_a_registered_adjoint():
 
 
 def test_every_adjoint_has_a_tangent():
-    missing = sorted(_name(k) for k in ADJOINTS if k not in TANGENTS)
+    missing = sorted(_name(k) for k in library_keys(ADJOINTS) if k not in TANGENTS)
     assert not missing, f"adjoints without a tangent rule: {missing}"
 
 

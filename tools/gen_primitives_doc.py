@@ -150,7 +150,9 @@ def family_of(key) -> str:
 def rows_by_family() -> dict:
     families: dict = {}
     for key in list(ADJOINTS) + [k for k in TANGENTS if k not in ADJOINTS]:
-        families.setdefault(family_of(key), []).append(key)
+        template = ADJOINTS.get(key) or TANGENTS.get(key)
+        if template.func.__module__.startswith("s2sad."):  # not rules a user registered
+            families.setdefault(family_of(key), []).append(key)
     return families
 
 
