@@ -1,0 +1,684 @@
+"""Hypothesis strategies that write random Python/NumPy programs for s2sad.
+
+`valid_programs()` draws modules whose function `f` s2sad must differentiate:
+straight-line arithmetic, NumPy and `math` calls, reductions, branches on data,
+`for`/`while` loops with loop-carried state, `break`/`continue`, early returns,
+augmented assignment, tuple unpacking, closures and calls to helper functions of
+the same module. Values stay bounded (loop updates are squashed with tanh/sin,
+divisions and logarithms only see positive denominators and arguments), so each
+function is smooth and finite near inputs in [-1.5, 1.5], except at the branch
+switches the tests detect with finite differences.
+
+`invalid_programs()` draws a valid program with one construct s2sad does not
+support spliced in somewhere in `f` (or in a helper that `f` calls), and records
+the line on which s2sad should report it.
+
+A drawn `Program` holds the module's source; `load(program, directory)` writes it
+to a file of its own and imports it, because s2sad reads functions' source code.
+"""
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import pathlib
+import string
+from dataclasses import dataclass, field
+
+from hypothesis import strategies as st
+
+S, A = "scalar", "array"
+
+CONSTANTS = ("0.5", "1.5", "2.0", "0.3", "(-0.7)", "1.1", "3.0")
+NP_UNARY = ("np.sin", "np.cos", "np.tanh")
+MATH_UNARY = ("math.sin", "math.cos", "math.tanh")
+SHAPES = ((3,), (2,), (2, 3))
+HOLE = "#<HOLE>"
+
+_counter = itertools.count()
+
+
+@dataclass
+class Program:
+    """A generated module: its source, the function to differentiate and the shapes
+    of that function's arguments (() for a float)."""
+
+    source: str
+    shapes: tuple
+    name: str = "f"
+    returns_early: bool = False          # f has a `return` before its last line
+    returns_name: bool = False           # f's last line is `return <a variable>`
+    construct: str | None = None        # invalid programs: what was spliced in
+    bad_lines: tuple = ()                # ... and where s2sad should point
+
+    def __repr__(self):
+        numbered = "\n".join(f"{i:3d}  {line}"
+                             for i, line in enumerate(self.source.splitlines(), 1))
+        extra = f", construct={self.construct!r}, bad_lines={self.bad_lines}" \
+            if self.construct else ""
+        return f"Program(shapes={self.shapes}{extra}):\n{numbered}\n"
+
+
+def load(program: Program, directory: pathlib.Path):
+    """Write the program to a new file in `directory` and import it as a module."""
+    stem = f"s2sad_random_{next(_counter)}"
+    path = pathlib.Path(directory) / f"{stem}.py"
+    path.write_text(program.source)
+    spec = importlib.util.spec_from_file_location(stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module, path
+
+
+# ---------------------------------------------------------------- scopes
+
+
+@dataclass
+class Helper:
+    name: str
+    params: tuple          # kinds of the positional parameters
+    has_default: bool      # a trailing scalar parameter `c=0.5`
+    returns: str           # kind of the returned value
+
+
+@dataclass
+class Scope:
+    variables: dict                    # assignable names -> kind
+    constants: dict                    # readable only (closure cells, globals) -> kind
+    indices: list                      # int loop indices and counters in scope
+    params: set                        # parameters: never updated in place
+    returns: str                       # kind this function returns
+    depth: int                         # how many more levels of blocks may nest
+    loop: bool = False                 # inside a loop: squash updates, allow jumps
+    allow_return: bool = True
+
+    def child(self, **changes) -> "Scope":
+        new = Scope(dict(self.variables), dict(self.constants), list(self.indices),
+                    self.params, self.returns, self.depth - 1, self.loop, self.allow_return)
+        for key, value in changes.items():
+            setattr(new, key, value)
+        return new
+
+    def of_kind(self, kind: str) -> list:
+        return [v for v, k in {**self.constants, **self.variables}.items() if k == kind]
+
+    def has_arrays(self) -> bool:
+        return bool(self.of_kind(A))
+
+
+@dataclass
+class Stmt:
+    lines: list            # source lines, indented relative to the block
+    jumps: bool = False    # may skip the statements after it (break/continue/return)
+    defines: dict = field(default_factory=dict)   # names it surely binds -> kind
+
+
+def indent(lines: list, by: int = 1) -> list:
+    return [("    " * by + line) if line else line for line in lines]
+
+
+# ---------------------------------------------------------------- the writer
+
+
+class Writer:
+    """Draws one program; every choice goes through hypothesis so it can shrink."""
+
+    def __init__(self, draw, hole: bool = False):
+        self.draw = draw
+        self.helpers: list = []
+        self.counter = itertools.count()
+        self.shape = None
+        self.want_hole = hole
+        self.hole_at_start = False
+        self.in_main = False
+        self.main_returns_early = False
+
+    # ------------------------------------------------------------ choices
+
+    def pick(self, options):
+        return self.draw(st.sampled_from(list(options)))
+
+    def chance(self, percent: int) -> bool:
+        """True with roughly `percent`% probability; shrinks towards False."""
+        return self.draw(st.integers(0, 99)) >= 100 - percent
+
+    def count(self, low: int, high: int) -> int:
+        return self.draw(st.integers(low, high))
+
+    def fresh(self, stem: str = "v") -> str:
+        return f"{stem}{next(self.counter)}"
+
+    def any_kind(self, scope: Scope) -> str:
+        return self.pick([S, A]) if scope.has_arrays() else S
+
+    # ------------------------------------------------------------ expressions
+
+    def expr(self, scope: Scope, kind: str, depth: int, leaf: bool = True) -> str:
+        """An expression of `kind`. `leaf=False` forbids a bare name at the top, so
+        that an array assigned from it never aliases another variable."""
+        options = ["leaf"] if leaf else []
+        if depth > 0 or not options:
+            depth = max(depth, 1)
+            options += ["arith"] * 4 + ["np_unary"] * 2 + ["pow", "div", "log_sqrt",
+                                                            "neg", "exp"]
+            if kind == S:
+                options += ["math"] * 2 + ["ifexp"]
+                if scope.has_arrays():
+                    options += ["reduce"] * 2
+            if self.callable_helpers(scope, kind):
+                options += ["call"] * 2
+        what = self.pick(options)
+        return getattr(self, "expr_" + what)(scope, kind, depth - 1)
+
+    def expr_leaf(self, scope, kind, depth):
+        if kind == A:
+            return self.pick(scope.of_kind(A))
+        names = scope.of_kind(S)
+        options = names * 3 + list(CONSTANTS[:3])
+        options += [f"({c} * {i})" for i in scope.indices for c in ("0.1", "0.25")]
+        return self.pick(options)
+
+    def side_kinds(self, scope, kind):
+        if kind == S:
+            return S, S
+        other = self.any_kind(scope)
+        return self.pick([(A, other), (other, A)])
+
+    def expr_arith(self, scope, kind, depth):
+        left_kind, right_kind = self.side_kinds(scope, kind)
+        op = self.pick("+-*")
+        return f"({self.expr(scope, left_kind, depth)} {op} " \
+               f"{self.expr(scope, right_kind, depth)})"
+
+    def expr_neg(self, scope, kind, depth):
+        return f"(-{self.expr(scope, kind, depth)})"
+
+    def expr_np_unary(self, scope, kind, depth):
+        return f"{self.pick(NP_UNARY)}({self.expr(scope, kind, depth)})"
+
+    def expr_math(self, scope, kind, depth):
+        return f"{self.pick(MATH_UNARY)}({self.expr(scope, S, depth)})"
+
+    def expr_exp(self, scope, kind, depth):
+        inner = self.expr(scope, kind, depth)
+        lib = self.pick(["np", "math"]) if kind == S else "np"
+        squash = self.pick(["tanh", "sin", "scaled"])
+        inner = f"(0.5 * {inner})" if squash == "scaled" else f"{lib}.{squash}({inner})"
+        return f"{lib}.exp({inner})"
+
+    def expr_log_sqrt(self, scope, kind, depth):
+        inner = self.expr(scope, kind, depth)
+        lib = self.pick(["np", "math"]) if kind == S else "np"
+        return self.pick([f"{lib}.log(1.0 + {inner} ** 2)",
+                          f"{lib}.sqrt(1.0 + {inner} ** 2)",
+                          f"{lib}.log(2.0 + {lib}.cos({inner}))"])
+
+    def expr_pow(self, scope, kind, depth):
+        inner = self.expr(scope, kind, depth)
+        if self.chance(60):
+            return f"({inner} ** {self.pick([2, 3])})"
+        # a positive base for non-integer or negative powers
+        return f"((1.5 + np.cos({inner})) ** {self.pick(['-1', '-2', '0.5', '1.5'])})"
+
+    def expr_div(self, scope, kind, depth):
+        numerator = self.expr(scope, kind, depth)
+        form = self.pick(["square", "constant", "sine"])
+        if form == "constant":
+            return f"({numerator} / {self.pick(['2.0', '3.0', '-1.5'])})"
+        denominator = self.expr(scope, self.pick([S, kind]), depth)
+        if form == "square":
+            return f"({numerator} / ({self.pick(['1.0', '2.0'])} + {denominator} ** 2))"
+        return f"({numerator} / (2.0 + np.sin({denominator})))"
+
+    def expr_reduce(self, scope, kind, depth):
+        reduction = self.pick(["np.sum", "np.mean"])
+        if self.chance(25):
+            a, b = self.expr(scope, A, depth), self.expr(scope, self.any_kind(scope), depth)
+            return f"{reduction}({a} * {b})"
+        return f"{reduction}({self.expr(scope, A, depth)})"
+
+    def expr_ifexp(self, scope, kind, depth):
+        # scalars only: an array picked by a conditional expression could alias
+        return f"({self.expr(scope, S, depth)} if {self.condition(scope, depth)} " \
+               f"else {self.expr(scope, S, depth)})"
+
+    def expr_call(self, scope, kind, depth):
+        helper = self.pick(self.callable_helpers(scope, kind))
+        args = [self.expr(scope, k, depth) for k in helper.params]
+        if helper.has_default and self.chance(50):
+            value = self.expr(scope, S, depth)
+            args.append(self.pick([value, f"c={value}"]))
+        return f"{helper.name}({', '.join(args)})"
+
+    def callable_helpers(self, scope: Scope, kind: str) -> list:
+        return [h for h in self.helpers
+                if h.returns == kind and (A not in h.params or scope.has_arrays())]
+
+    def condition(self, scope: Scope, depth: int = 1) -> str:
+        options = ["compare", "compare", "constant"]
+        if scope.indices:
+            options.append("index")
+        if depth > 0:
+            options.append("compound")
+        form = self.pick(options)
+        op = self.pick([">", "<", ">=", "<="])
+        if form == "compare":
+            return f"{self.expr(scope, S, depth)} {op} {self.expr(scope, S, depth)}"
+        if form == "constant":
+            return f"{self.expr(scope, S, depth)} {op} {self.pick(['0.0', '0.5', '-0.3'])}"
+        if form == "index":
+            i = self.pick(scope.indices)
+            return self.pick([f"{i} % 2 == 0", f"{i} > 1", f"{i} == 1"])
+        first, second = self.condition(scope, 0), self.condition(scope, 0)
+        return self.pick([f"{first} and {second}", f"{first} or {second}", f"not {first}"])
+
+    # ------------------------------------------------------------ statements
+
+    def block(self, scope: Scope, low: int, high: int, first: list = ()) -> Stmt:
+        """Statements of a block; `first` are lines to put at its start."""
+        lines, jumped, defines = list(first), False, {}
+        for _ in range(self.count(low, high)):
+            stmt = self.statement(scope)
+            lines += stmt.lines
+            for var, kind in stmt.defines.items():
+                scope.variables[var] = kind
+                if not jumped:
+                    defines[var] = kind
+            jumped = jumped or stmt.jumps
+        if self.want_hole and self.in_main and not self.hole_at_start \
+                and self.chance(30):
+            # between two statements of this block, not inside one nor before an else
+            boundaries = [i for i, line in enumerate(lines) if not line.startswith(
+                (" ", "else:", "elif "))] + [len(lines)]
+            lines.insert(self.pick(boundaries), HOLE)
+            self.want_hole = False
+        return Stmt(lines or ["pass"], jumped, defines)
+
+    def statement(self, scope: Scope) -> Stmt:
+        options = ["assign"] * 3 + ["tuple"]
+        if self.updatable(scope):
+            options += ["reassign"] * 2 + ["augassign"] * 2
+        if scope.depth > 0:
+            options += ["if"] * 2 + ["for"] * 2 + ["while"]
+            if any(k == A for k in scope.variables.values()) and len(self.shape) == 1:
+                options.append("for_elements")
+        if scope.loop:
+            options += ["jump"] * 2
+        if scope.allow_return:
+            options.append("early_return")
+        return getattr(self, "stmt_" + self.pick(options))(scope)
+
+    def updatable(self, scope: Scope) -> list:
+        return sorted(scope.variables)
+
+    def value(self, scope: Scope, kind: str, depth: int = 2) -> str:
+        return self.expr(scope, kind, depth, leaf=kind == S)
+
+    def squashed(self, scope: Scope, target: str | None, kind: str) -> str:
+        """A bounded new value for `target` (None: a new name) inside a loop."""
+        inner = self.expr(scope, kind, 2)
+        form = self.pick(["tanh", "mix", "sin"] if target else ["tanh", "sin"])
+        lib = self.pick(["np", "math"]) if kind == S else "np"
+        if form == "mix":
+            return f"0.5 * {target} + 0.5 * {lib}.tanh({inner})"
+        return f"{lib}.{form}({inner})"
+
+    def stmt_assign(self, scope):
+        kind = self.any_kind(scope)
+        var = self.fresh()
+        value = self.squashed(scope, None, kind) if scope.loop else self.value(scope, kind)
+        return Stmt([f"{var} = {value}"], defines={var: kind})
+
+    def stmt_reassign(self, scope):
+        var = self.pick(self.updatable(scope))
+        kind = scope.variables[var]
+        value = self.squashed(scope, var, kind) if scope.loop else self.value(scope, kind)
+        if value == var:
+            # NOT generated: `x = x`, after which reverse mode loses x's gradient
+            # (bug 3 in the report of issue #6)
+            value = f"np.sin({var})"
+        return Stmt([f"{var} = {value}"])
+
+    def stmt_augassign(self, scope):
+        var = self.pick(self.updatable(scope))
+        kind = scope.variables[var]
+        if kind == A and var in scope.params:
+            return self.stmt_reassign(scope)   # `p += ...` would change the caller's array
+        operand = self.expr(scope, self.any_kind(scope) if kind == A else S, 2)
+        if scope.loop:
+            form = self.pick([f"{var} += 0.3 * np.tanh({operand})",
+                              f"{var} -= 0.2 * np.sin({operand})",
+                              f"{var} *= 0.5 + 0.25 * np.cos({operand})"])
+        else:
+            form = self.pick([f"{var} += {operand}", f"{var} -= {operand}",
+                              f"{var} *= {operand}", f"{var} /= (2.0 + np.sin({operand}))"])
+        return Stmt([form])
+
+    def stmt_tuple(self, scope):
+        existing = self.updatable(scope)
+        pairs = [(a, b) for a in existing for b in existing
+                 if a != b and scope.variables[a] == scope.variables[b]]
+        if pairs and self.chance(50):
+            # a, b = b, <new value>: the swap reads b before either is rebound
+            a, b = self.pick(pairs)
+            kind = scope.variables[a]
+            value = self.squashed(scope, a, kind) if scope.loop else self.value(scope, kind)
+            return Stmt([f"{a}, {b} = {b}, {value}"])
+        kinds = [self.any_kind(scope), self.any_kind(scope)]
+        names = [self.fresh(), self.fresh()]
+        values = [self.squashed(scope, None, k) if scope.loop else self.value(scope, k)
+                  for k in kinds]
+        # NOT generated: `a, b = helper(...)` with a helper that returns a tuple, nor
+        # any tuple or list value that is not unpacked at once: s2sad gives those a
+        # zero gradient (bug 1 in the report of issue #6).
+        return Stmt([f"{names[0]}, {names[1]} = {values[0]}, {values[1]}"],
+                    defines=dict(zip(names, kinds)))
+
+    def stmt_if(self, scope):
+        lines = [f"if {self.condition(scope)}:"]
+        defines = {}
+        first_body, first_else = [], []
+        if self.chance(60):   # a new variable that both branches bind
+            var, kind = self.fresh(), self.any_kind(scope)
+            first_body = [f"{var} = {self.value(scope, kind)}"]
+            first_else = [f"{var} = {self.value(scope, kind)}"]
+            defines[var] = kind
+        body = self.block(scope.child(), 0 if first_body else 1, 2, first_body)
+        lines += indent(body.lines)
+        jumps = body.jumps
+        if first_else or self.chance(60):
+            if self.chance(25) and not first_else:
+                lines.append(f"elif {self.condition(scope)}:")
+                elif_body = self.block(scope.child(), 1, 2)
+                lines += indent(elif_body.lines)
+                jumps = jumps or elif_body.jumps
+            orelse = self.block(scope.child(), 0 if first_else else 1, 2, first_else)
+            lines += ["else:"] + indent(orelse.lines)
+            jumps = jumps or orelse.jumps
+        return Stmt(lines, jumps, defines)
+
+    def loop_body(self, scope: Scope, index: str | None, first: list = ()) -> Stmt:
+        inner = scope.child(loop=True)
+        if index:
+            inner.indices.append(index)
+        body = self.block(inner, 1, 3, first)
+        if not body.lines or body.lines == ["pass"] or not self.updates_state(body):
+            carried = self.pick(self.updatable(scope))
+            kind = scope.variables[carried]
+            update = f"{carried} = {self.squashed(inner, carried, kind)}"
+            body.lines = [line for line in body.lines if line != "pass"] + [update]
+        return body
+
+    @staticmethod
+    def updates_state(body: Stmt) -> bool:
+        return any("=" in line and not line.lstrip().startswith(("if", "elif", "while"))
+                   for line in body.lines)
+
+    def stmt_for(self, scope):
+        index = self.fresh("i")
+        header = self.pick([f"range({self.count(1, 4)})", f"range(1, {self.count(2, 4)})",
+                            f"range({self.count(2, 4)}, 0, -1)"])
+        body = self.loop_body(scope, index)
+        # names the body surely binds before any jump survive the loop (it runs once
+        # at least); the loop index itself does too
+        defines = dict(body.defines)
+        return Stmt([f"for {index} in {header}:"] + indent(body.lines),
+                    self.has_return(body), defines)
+
+    @staticmethod
+    def has_return(body: Stmt) -> bool:
+        return any(line.lstrip().startswith("return") for line in body.lines)
+
+    def stmt_for_elements(self, scope):
+        arrays = [v for v, k in {**scope.variables, **scope.constants}.items() if k == A]
+        sequence = self.pick(arrays)
+        element = self.fresh("e")
+        first = []
+        if self.chance(40):
+            index = self.fresh("i")
+            header = f"for {index}, {element} in enumerate({sequence}):"
+        else:
+            index = None
+            header = f"for {element} in {sequence}:"
+        inner_scope = scope.child()
+        inner_scope.constants[element] = S
+        body = self.loop_body(inner_scope, index, first)
+        return Stmt([header] + indent(body.lines), self.has_return(body))
+
+    def stmt_while(self, scope):
+        counter = self.fresh("k")
+        bound = self.count(1, 4)
+        test = f"{counter} < {bound}"
+        if self.chance(30):
+            test += f" and {self.condition(scope, 0)}"
+        inner = scope.child(loop=True)
+        inner.indices.append(counter)
+        # the counter goes up first, so that `continue` cannot loop forever
+        body = self.block(inner, 1, 3, [f"{counter} += 1"])
+        if not self.updates_state(Stmt(body.lines[1:])):
+            carried = self.pick(self.updatable(scope))
+            kind = scope.variables[carried]
+            body.lines.append(f"{carried} = {self.squashed(inner, carried, kind)}")
+        lines = [f"{counter} = 0", f"while {test}:"] + indent(body.lines)
+        return Stmt(lines, self.has_return(body))
+
+    def stmt_jump(self, scope):
+        jump = self.pick(["break", "continue"])
+        if self.chance(20):
+            return Stmt([jump], jumps=True)
+        lines = [f"if {self.condition(scope)}:"]
+        if self.chance(30):
+            var = self.pick(self.updatable(scope))
+            lines.append(f"    {var} = {self.squashed(scope, var, scope.variables[var])}")
+        return Stmt(lines + [f"    {jump}"], jumps=True)
+
+    def stmt_early_return(self, scope):
+        if self.in_main:
+            self.main_returns_early = True
+        value = self.expr(scope, scope.returns, 2, leaf=scope.returns == S)
+        return Stmt([f"if {self.condition(scope)}:", f"    return {value}"], jumps=True)
+
+    def final_return(self, scope: Scope, recent: list) -> str:
+        kind = scope.returns
+        terms = []
+        for var in recent[-self.count(1, 3):]:
+            var_kind = scope.variables.get(var, scope.constants.get(var))
+            if kind == S and var_kind == A:
+                terms.append(f"{self.pick(['np.sum', 'np.mean'])}({var})")
+            elif kind == A and var_kind == S:
+                terms.append(f"{var} * {self.expr(scope, A, 1, leaf=False)}")
+            else:
+                terms.append(var)
+        if self.chance(40) or not terms:
+            terms.append(self.expr(scope, kind, 2, leaf=kind == S))
+        value = " + ".join(terms)
+        if kind == A and all(t in scope.variables for t in terms):
+            value = f"1.0 * ({value})"   # never return an argument array itself
+        return f"return {value}"
+
+    # ------------------------------------------------------------ functions
+
+    def function(self, name: str, params: list, kinds: list, returns: str,
+                 constants: dict, statements: tuple, depth: int,
+                 default: bool = False) -> list:
+        scope = Scope(dict(zip(params, kinds)), dict(constants), [], set(params), returns,
+                      depth)
+        body = self.block(scope, *statements)
+        recent = [v for v in scope.variables if v not in params] or list(params)
+        signature = ", ".join(params + (["c=0.5"] if default else []))
+        if default:
+            scope.constants["c"] = S
+        lines = [f"def {name}({signature}):"] + indent(body.lines)
+        lines.append("    " + self.final_return(scope, recent))
+        return lines
+
+    def helper(self, arrays: bool) -> list:
+        name = f"h{len(self.helpers)}"
+        count = self.count(1, 2)
+        kinds = [self.pick([S, A]) if arrays else S for _ in range(count)]
+        params = [f"u{i}" for i in range(count)]
+        returns = self.pick([S, A]) if A in kinds else S
+        default = self.chance(30)
+        lines = self.function(name, params, kinds, returns, {}, (0, 3), 1, default)
+        self.helpers.append(Helper(name, tuple(kinds), default, returns))
+        return lines
+
+    def module(self, forced_array: bool = False) -> tuple:
+        """(source lines, shapes of f's arguments)."""
+        self.shape = self.pick(SHAPES)
+        count = self.count(1, 3)
+        kinds = [self.pick([S, A]) for _ in range(count)]
+        if forced_array and A not in kinds:
+            kinds[0] = A
+        arrays = A in kinds
+        lines = ["import math", "", "import numpy as np", "", ""]
+        constants = {}
+        if self.chance(20):
+            lines[-1:] = ["OFFSET = 0.25", "", ""]
+            constants["OFFSET"] = S
+        for _ in range(self.count(0, 2)):
+            lines += self.helper(arrays) + ["", ""]
+        params = [f"p{i}" for i in range(count)]
+        closure = self.chance(20)
+        if closure:
+            constants["scale"] = S
+        self.in_main = True
+        main = self.function("f", params, kinds, S, constants, (1, 6), 2)
+        self.in_main = False
+        if self.want_hole:   # no block took it: the start of f's body
+            main.insert(1, "    " + HOLE)
+        if closure:
+            main = ["def make_f(scale):"] + indent(main) + ["    return f", "", "",
+                                                          "f = make_f(0.7)"]
+        lines += main
+        shapes = tuple(self.shape if k == A else () for k in kinds)
+        return lines, shapes
+
+
+@st.composite
+def valid_programs(draw) -> Program:
+    writer = Writer(draw)
+    lines, shapes = writer.module()
+    last = next(line for line in reversed(lines) if line.startswith("    return "))
+    return Program("\n".join(lines) + "\n", shapes, returns_early=writer.main_returns_early,
+                   returns_name=last.split("return ", 1)[1].isidentifier())
+
+
+# ---------------------------------------------------------------- invalid programs
+
+# Each construct: (lines using $p (a parameter), $t (a fresh name) and $a (an array
+# parameter); offset of the line s2sad must name; needs an array parameter).
+# Every construct binds $t from $p, and $t flows into f's result, so that activity
+# analysis cannot legitimately ignore it.
+CONSTRUCTS = {
+    "try/except": (["try:", "    $t = $p * 2.0", "except ValueError:", "    $t = $p"], 0),
+    "with": (["with np.errstate(all='ignore'):", "    $t = np.log(1.0 + $p * $p)"], 0),
+    "yield": (["$t = $p * 2.0", "yield $t"], 1),
+    "yield value": (["$t = yield $p"], 0),
+    "global write": (["global G_STATE", "G_STATE = $p", "$t = G_STATE * 2.0"], 0),
+    "nonlocal write": (["nonlocal cell", "cell = $p", "$t = cell * 2.0"], 0),
+    "del": (["$t = $p * 2.0", "tmp_del = $t", "del tmp_del"], 2),
+    "class definition": (["class Local:", "    k = 2.0", "$t = $p * Local.k"], 0),
+    "lambda": (["sq = lambda u: u * u", "$t = sq($p)"], 0),
+    "starred call": (["$t = np.multiply(*($p, 2.0))"], 0),
+    "double-starred call": (["$t = np.multiply($p, **{'out': None})"], 0),
+    "set comprehension": (["$t = $p * len({j * 2 for j in range(3)})"], 0),
+    "dict comprehension": (["$t = $p * {j: 2.0 for j in range(3)}[1]"], 0),
+    "list comprehension": (["$t = $p * sum([j * 0.5 for j in range(3)])"], 0),
+    "generator expression": (["$t = $p * sum(j * 0.5 for j in range(3))"], 0),
+    "walrus": (["$t = (w_alrus := $p * 2.0) + w_alrus"], 0),
+    "f-string": (["$t = $p * len(f'{$p}')"], 0),
+    "set literal": (["$t = $p * len({1.0, 2.0})"], 0),
+    "attribute assignment": (["STATE.value = $p", "$t = STATE.value * 2.0"], 0),
+    "attribute augmented assignment": (["STATE.value += $p", "$t = STATE.value * 2.0"], 0),
+    "argument element assignment": (["$a[0] = 1.0", "$t = $p * 2.0"], 0),
+    "nested function": (["def inner(u):", "    return u * 2.0", "$t = inner($p)"], 0),
+    "import": (["import operator", "$t = operator.mul($p, 2.0)"], 0),
+    "raise": (["$t = $p * 2.0", "if $t is None:", "    raise ValueError('no')"], 2),
+    "for-else": (["$t = $p", "for j in range(2):", "    $t = $t * 0.5", "else:",
+                  "    $t = $t + 1.0"], 1),
+    "while-else": (["$t = $p", "j = 0", "while j < 2:", "    j += 1", "else:",
+                    "    $t = $t + 1.0"], 2),
+    "starred assignment": (["$t, *rest = $p, 1.0, 2.0"], 0),
+    "match": (["match 1:", "    case 1:", "        $t = $p * 2.0", "    case _:",
+               "        $t = $p"], 0),
+    "C function without derivative": (["$t = np.real(np.fft.fft($p * np.ones(4)))"], 0),
+    "function without source": (["$t = no_source($p)"], 0),
+}
+
+PRELUDE = {
+    "global write": ["G_STATE = 0.0"],
+    "attribute assignment": ["import types", "STATE = types.SimpleNamespace(value=0.0)"],
+    "attribute augmented assignment": ["import types",
+                                       "STATE = types.SimpleNamespace(value=0.0)"],
+    "function without source": ["exec('def no_source(u):\\n    return u * 2.0')"],
+}
+
+NEEDS_ARRAY = {"argument element assignment"}
+
+
+@st.composite
+def invalid_programs(draw) -> Program:
+    construct = draw(st.sampled_from(sorted(CONSTRUCTS)))
+    template, offset = CONSTRUCTS[construct]
+    in_helper = construct != "nonlocal write" and draw(st.integers(0, 99)) < 20
+    writer = Writer(draw, hole=not in_helper)
+    # `p[0] = ...` must come before anything rebinds p to a private array
+    writer.hole_at_start = construct in NEEDS_ARRAY
+    lines, shapes = writer.module(forced_array=construct in NEEDS_ARRAY)
+    array_params = [f"p{i}" for i, shape in enumerate(shapes) if shape]
+    mapping = {"p": "p0", "t": "bad", "a": array_params[0] if array_params else "p0"}
+    chunk = [string.Template(line).substitute(mapping) for line in template]
+    prelude = PRELUDE.get(construct, [])
+    main_start = lines.index(next(line for line in lines
+                                  if line.lstrip().startswith(("def f(", "def make_f("))))
+    if construct == "nonlocal write":
+        _make_closure(lines, main_start)
+        main_start = lines.index("def make_f(scale):")
+    if in_helper:
+        # a helper with the construct, called from the start of f with f's argument
+        helper = ["def bad_helper(p0):"] + indent(chunk) + ["    return bad", "", ""]
+        def_line = next(i for i in range(main_start, len(lines))
+                        if lines[i].lstrip().startswith("def f("))
+        call_indent = lines[def_line][:len(lines[def_line]) - len(lines[def_line].lstrip())]
+        lines.insert(def_line + 1, call_indent + "    bad = bad_helper(p0)")
+        lines[main_start:main_start] = helper
+        bad_index = main_start + offset + 1
+    else:
+        hole = next(i for i, line in enumerate(lines) if line.strip() == HOLE)
+        pad = lines[hole][:len(lines[hole]) - len(lines[hole].lstrip())]
+        lines[hole:hole + 1] = [pad + line for line in chunk]
+        bad_index = hole + offset
+    lines[main_start:main_start] = prelude + ([""] if prelude else [])
+    bad_index += len(prelude) + (1 if prelude else 0)
+    _add_to_result(lines, main_start)
+    bad_lines = (bad_index + 1,)
+    if construct in NEEDS_ARRAY:
+        # s2sad names the `def` line of the function, not the line of `p[0] = ...`
+        # (bug 4 in the report of issue #6): accept both
+        bad_lines += (1 + max(i for i in range(bad_index)
+                              if lines[i].lstrip().startswith("def ")),)
+    return Program("\n".join(lines) + "\n", shapes, construct=construct,
+                   bad_lines=bad_lines)
+
+
+def _make_closure(lines: list, main_start: int) -> None:
+    """Wrap f in `def make_f(scale): cell = 0.0; def f...` unless it already is."""
+    if lines[main_start].startswith("def make_f("):
+        lines.insert(main_start + 1, "    cell = 0.0")
+        return
+    end = next((i for i in range(main_start + 1, len(lines))
+                if lines[i] and not lines[i].startswith(" ")), len(lines))
+    body = lines[main_start:end]
+    lines[main_start:end] = ["def make_f(scale):", "    cell = 0.0"] + indent(body) + \
+        ["    return f", "", "", "f = make_f(0.7)"]
+
+
+def _add_to_result(lines: list, main_start: int) -> None:
+    """Make f's final return also depend on `bad`."""
+    def_line = next(i for i in range(main_start, len(lines))
+                    if lines[i].lstrip().startswith("def f("))
+    depth = len(lines[def_line]) - len(lines[def_line].lstrip())
+    last = max(i for i in range(def_line, len(lines))
+               if lines[i].startswith(" " * (depth + 4) + "return ")
+               and not lines[i].startswith(" " * (depth + 5)))
+    lines[last] = lines[last] + " + 0.1 * np.sum(bad)"
