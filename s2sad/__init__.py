@@ -1,6 +1,7 @@
 """s2sad: source-to-source automatic differentiation for Python and NumPy."""
 from .api import autodiff, grad, source
 from .checking import check_grads
+from .containers import register_container
 from .errors import (GradientCheckError, NonDifferentiableError, S2SADError, ShapeError,
                      SourceUnavailableError, UnsupportedSyntaxError, WrtError)
 from .functional import hessian, hvp, jacobian, jvp, value_and_grad, vjp
@@ -10,7 +11,7 @@ from .runtime import insert_grad_of, stop_gradient
 __all__ = [
     "grad", "autodiff", "source", "check_grads", "adjoint", "tangent", "d", "nondifferentiable",
     "value_and_grad", "jvp", "vjp", "hvp", "jacobian", "hessian",
-    "stop_gradient", "insert_grad_of",
+    "stop_gradient", "insert_grad_of", "register_container",
     "S2SADError", "UnsupportedSyntaxError", "NonDifferentiableError",
     "SourceUnavailableError", "WrtError", "ShapeError", "GradientCheckError",
 ]

@@ -94,6 +94,19 @@ def makes_new_array(primitive) -> bool:
         getattr(key, "__module__", "").startswith("numpy")
 
 
+def indexed_names(stmts: list) -> set:
+    """Names read with `x[...]`, `x.keys()` or `x.attribute`: possibly containers."""
+    names = set()
+    for node in gast.walk(gast.Module(body=list(stmts), type_ignores=[])):
+        if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) \
+                and isinstance(node.ctx, gast.Load):
+            names.add(node.value.id)
+        elif isinstance(node, gast.Attribute) and isinstance(node.value, gast.Name) \
+                and not hasattr(np.ndarray, node.attr):  # d.keys(), model.W
+            names.add(node.value.id)
+    return names
+
+
 def statements(stmts: list):
     """Every statement, nested ones included, in order."""
     return _simple_statements(stmts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
+import types
 import weakref
 from typing import Callable, Sequence, Union
 
@@ -69,6 +70,13 @@ def source(df: Callable) -> str:
 
 def _derivative(f, wrt, mode, optimized, preserve_result, verbose, seed_default,
                 check_scalar) -> Callable:
+    if inspect.ismethod(f):  # model.loss: differentiate loss, then bind the model again
+        first = next(iter(inspect.signature(f.__func__).parameters))
+        shifted = tuple(first if item == "self" else item + 1 if isinstance(item, int)
+                        and item >= 0 else item for item in _as_tuple(wrt))
+        df = _derivative(f.__func__, shifted, mode, optimized, preserve_result, verbose,
+                         seed_default, check_scalar)
+        return types.MethodType(df, f.__self__)
     key = (_as_tuple(wrt), mode, optimized, preserve_result, seed_default, check_scalar)
     with _cache_lock:
         per_function = _cache.setdefault(f, {})

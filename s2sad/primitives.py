@@ -81,7 +81,10 @@ def primitive_of(value: gast.expr, namespace: Namespace, local_names: set) -> Pr
     if isinstance(value, gast.Attribute):
         if not _rooted_in(value, local_names):
             return None
-        key = getattr(np.ndarray, value.attr, ("attribute", value.attr))
+        key = getattr(np.ndarray, value.attr, None)
+        if key is None:  # an attribute of an object: model.W
+            return Primitive(getattr, [value.value, syntax.constant(value.attr)],
+                             description=f"reading the attribute .{value.attr}")
         return Primitive(key, [value.value], description=f"np.ndarray.{value.attr}")
     if isinstance(value, gast.Subscript):
         return Primitive(operator.getitem, [value.value, index_value(value.slice)],

@@ -67,6 +67,7 @@ class _Reverse(Emitter):
         self.tape = self.names.fresh(TAPE)
         self.uses_tape = False
         self.adjoint_reads = analysis.adjoint_reads(self.body, self.active)
+        self.containers = analysis.indexed_names(self.body) - self.scalars
 
     # ------------------------------------------------------------ entry point
 
@@ -97,9 +98,13 @@ class _Reverse(Emitter):
 
     def gradient_of(self, param: str, state: _AdjointState) -> gast.expr:
         var = self.derivative_names.get(param)
-        if var is not None and var in state.defined:
-            return syntax.name(var)
-        return syntax.call(self.helper("zeros_like"), syntax.name(param))
+        if var is None or var not in state.defined:
+            gradient = syntax.call(self.helper("zeros_like"), syntax.name(param))
+        else:
+            gradient = syntax.name(var)
+        if param in self.containers:  # same dict keys, list and tuple types as the input
+            return syntax.call(self.helper("structured"), gradient, syntax.name(param))
+        return gradient
 
     def copy_of(self, value: gast.expr) -> gast.expr:
         return syntax.call(self.helper("copy_of"), value)
@@ -274,7 +279,7 @@ class _Reverse(Emitter):
         origin = None
         for stmt in reversed(stmts):
             produced = self.adjoint_stmt(stmt, state)
-            text = syntax.anno(stmt, "origin")
+            text = syntax.anno(stmt, "origin") if not isinstance(stmt, gast.If) else None
             if produced and text and text != origin and _has_code(produced):
                 out.append(syntax.comment(f"Grad of: {text}"))
                 origin = text

@@ -5,6 +5,7 @@ import contextlib
 
 import numpy as np
 
+from . import containers
 from .errors import ShapeError
 
 _SCALARS = (float, int, np.float64, np.float32, np.int64)
@@ -42,8 +43,10 @@ def zeros_like(x):
     list of zero gradients for a list."""
     if type(x) in _SCALARS:
         return 0.0
-    if isinstance(x, list):
-        return [zeros_like(item) for item in x]
+    if isinstance(x, (list, tuple)):
+        return AdjointList(zeros_like(item) for item in x)
+    if isinstance(x, dict):
+        return AdjointDict()
     if np.ndim(x) == 0:
         return 0.0
     return np.zeros(np.shape(x))
@@ -72,6 +75,66 @@ def assert_scalar(value, function_name: str = "the function"):
             hint="reduce the output (e.g. np.sum), or use s2sad.autodiff with an "
                  "explicit seed for a vector-Jacobian product.")
     return value
+
+
+class AdjointList(list):
+    """The adjoint of a list or tuple: one adjoint an item, added item by item."""
+
+    def __add__(self, other):
+        if isinstance(other, (int, float)) and other == 0:
+            return AdjointList(self)
+        return AdjointList(a + b for a, b in zip(self, other))
+
+    __radd__ = __add__
+
+
+class AdjointDict(dict):
+    """The adjoint of a dict (or of an object's attributes): missing keys are zero."""
+
+    def __add__(self, other):
+        if isinstance(other, (int, float)) and other == 0:
+            return AdjointDict(self)
+        out = AdjointDict(self)
+        for key, value in other.items():
+            out[key] = out[key] + value if key in out else value
+        return out
+
+    __radd__ = __add__
+
+
+def attribute_adjoint(g, name):
+    """The adjoint of an object of which only the attribute `name` was read."""
+    return AdjointDict({name: g})
+
+
+def attribute_tangent(t, name):
+    """The tangent of `obj.name` from the tangent of obj: a dict or an object."""
+    if isinstance(t, dict):
+        return t.get(name, 0.0)
+    return getattr(t, name, 0.0)
+
+
+def structured(g, x):
+    """The gradient `g` in the form of `x`: the same container types and keys, with
+    zeros where nothing flowed."""
+    if isinstance(x, dict):
+        g = g if isinstance(g, dict) else {}
+        return type(x)((k, structured(g[k], v) if k in g else zeros_like(v))
+                       for k, v in x.items())
+    if isinstance(x, (list, tuple)):
+        items = [structured(gi, xi) for gi, xi in zip(g, x)] \
+            if isinstance(g, (list, tuple)) else [zeros_like(xi) for xi in x]
+        return type(x)(items) if not hasattr(x, "_fields") else type(x)(*items)
+    if type(g) in _SCALARS and np.ndim(x) > 0:
+        return np.full(np.shape(x), float(g))
+    if isinstance(g, dict) and not isinstance(x, np.ndarray):  # an object's attributes
+        return containers.rebuild(x, {k: structured(v, getattr(x, k)) for k, v in g.items()})
+    return g
+
+
+def spread(g, items):
+    """The adjoint of a sum of `items` (a list) whose result has adjoint `g`."""
+    return AdjointList(unbroadcast(g, item) for item in items)
 
 
 def stop_gradient(x):

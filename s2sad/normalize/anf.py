@@ -20,10 +20,8 @@ from ..parsing import ParsedFunction
 
 _UNSUPPORTED_EXPRESSIONS = {
     gast.Lambda: "a lambda inside the function",
-    gast.ListComp: "a list comprehension",
     gast.SetComp: "a set comprehension",
     gast.DictComp: "a dict comprehension",
-    gast.GeneratorExp: "a generator expression",
     gast.NamedExpr: "an assignment expression (:=)",
     gast.Await: "await",
     gast.Yield: "yield",
@@ -192,15 +190,39 @@ class ANF:
             index = self.names.fresh("i")
             sequences = [self.atom(a, out) for a in iterable.args]
             return index, [(t, _item(s, index)) for t, s in zip(target.elts, sequences)]
+        if _is_mapping_view(iterable):
+            return self.mapping_iteration(iterable, target, out)
         if isinstance(iterable, gast.Call):
             return None
         index = self.names.fresh("i")
         return index, [(target, _item(self.atom(iterable, out), index))]
 
+    def mapping_iteration(self, view: gast.Call, target, out):
+        """`for k, v in d.items()` as: keys = list(d.keys()); k = keys[i]; v = d[k]."""
+        mapping = self.atom(view.func.value, out)
+        keys_view = self.temp(syntax.call(gast.Attribute(value=syntax.clone(mapping),
+                                                         attr="keys", ctx=gast.Load())), out)
+        keys = self.temp(syntax.call(syntax.name("list"), keys_view), out, stem="keys")
+        index = self.names.fresh("i")
+        kind = view.func.attr
+        if kind == "keys":
+            return index, [(target, _item(keys, index))]
+        if kind == "items" and isinstance(target, gast.Tuple) and len(target.elts) == 2 \
+                and isinstance(target.elts[0], gast.Name):
+            key, value_target = target.elts[0], target.elts[1]
+        else:
+            key, value_target = syntax.name(self.names.fresh("key")), target
+            if kind == "items":
+                raise self.unsupported(view, "iterating over .items() without unpacking",
+                                       "write `for key, value in d.items():`.")
+        return index, [(key, _item(keys, index)),
+                       (value_target, _item(mapping, key.id))]
+
     def range_of_lengths(self, head: list, out: list) -> gast.Call:
         """range(len(xs)), or range(min(len(xs), len(ys))) for several sequences."""
-        lengths = [self.temp(syntax.call(syntax.name("len"), item.value), out)
-                   for _, item in head]
+        sequences = [item.value for _, item in head if isinstance(item.slice, gast.Name)
+                     and item.slice.id not in syntax.names_stored([t for t, _ in head])]
+        lengths = [self.temp(syntax.call(syntax.name("len"), s), out) for s in sequences]
         count = lengths[0] if len(lengths) == 1 else \
             self.temp(syntax.call(syntax.name("min"), *lengths), out)
         return syntax.call(syntax.name("range"), count)
@@ -379,6 +401,31 @@ class ANF:
         out.append(syntax.if_(test, body, orelse))
         return syntax.name(result)
 
+    def expr_ListComp(self, node, out):
+        """`[f(x) for x in xs if c(x)]` as a loop appending to a fresh list."""
+        items = self.names.fresh("items")
+        out.append(syntax.assign(items, gast.List(elts=[], ctx=gast.Load())))
+        renamed = {}
+        for generator in node.generators:
+            for target in syntax.names_stored(generator.target):
+                renamed[target] = self.names.fresh(target)
+        self.locals |= set(renamed.values()) | {items}
+        append = syntax.expr_stmt(syntax.call(
+            gast.Attribute(value=syntax.name(items), attr="append", ctx=gast.Load()),
+            syntax.substitute(node.elt, renamed)))
+        body = [gast.copy_location(append, node)]
+        for generator in reversed(node.generators):
+            for condition in reversed(generator.ifs):
+                body = [gast.copy_location(
+                    syntax.if_(syntax.substitute(condition, renamed), body), node)]
+            loop = syntax.for_(syntax.substitute(generator.target, renamed),
+                               syntax.substitute(generator.iter, renamed), body)
+            body = [gast.copy_location(loop, node)]
+        out.extend(self.block(body))
+        return syntax.name(items)
+
+    expr_GeneratorExp = expr_ListComp
+
     def expr_Call(self, node, out):
         if any(k.arg is None for k in node.keywords):
             raise self.unsupported(node, "**kwargs in a call", "pass keywords explicitly.")
@@ -457,6 +504,11 @@ class ANF:
 def _is_pop(value: gast.expr) -> bool:
     return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
         and value.func.attr == "pop" and isinstance(value.func.value, gast.Name)
+
+
+def _is_mapping_view(node: gast.expr) -> bool:
+    return isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+        and node.func.attr in ("items", "values", "keys") and not node.args
 
 
 def _item(sequence: gast.expr, index: str) -> gast.Subscript:

@@ -6,30 +6,31 @@ boolean masks. The adjoint scatters the result's adjoint back with np.add.at,
 which adds up the contributions of entries read more than once (x[[0, 0]]).
 
 Indexing a tuple or list (the result of np.linalg.slogdet, np.split, or tuple
-unpacking `a, b = t`) gives the container an adjoint that is an object array
-with one adjoint per item, zero for the items not read; object arrays add up
-item by item, so reading several items accumulates correctly.
+unpacking `a, b = t`) gives the container an adjoint list (runtime.AdjointList)
+with one adjoint per item, zero for the items not read; indexing a dict gives an
+adjoint dict (runtime.AdjointDict). Both add up item by item, so reading several
+items accumulates correctly.
 """
 import operator
 
 import numpy as np
 
 from ..registry import adjoint, d, tangent
-from ..runtime import expand, zeros_like
+from ..runtime import AdjointDict, expand, zeros_like
 
 
 def item_adjoints(g, items, index):
-    """The adjoint of a tuple or list when only items[index] was read, with adjoint g."""
-    out = np.empty(len(items), dtype=object)
-    for i, item in enumerate(items):
-        out[i] = zeros_like(item)
+    """The adjoint of a tuple, list or dict when only items[index] was read."""
+    if isinstance(items, dict):
+        return AdjointDict({index: g})
+    out = zeros_like(items)
     out[index] = out[index] + g
     return out
 
 
 def scatter(g, x, index):
     """The adjoint of x from the adjoint g of x[index]."""
-    if isinstance(x, (tuple, list)):
+    if isinstance(x, (tuple, list, dict)):
         return item_adjoints(g, x, index)
     out = np.zeros(np.shape(x))
     np.add.at(out, index, g)
@@ -43,8 +44,8 @@ def getitem(y, x, index):
 
 def item_tangent(t, x, index):
     """The tangent of x[index] from the tangent t of x (0.0 for an item without one)."""
-    if isinstance(x, (tuple, list)):
-        return t[index] if isinstance(t, (tuple, list, np.ndarray)) else 0.0
+    if isinstance(x, (tuple, list, dict)):
+        return t[index] if isinstance(t, (tuple, list, dict, np.ndarray)) else 0.0
     return expand(t, x)[index]
 
 

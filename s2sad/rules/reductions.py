@@ -71,13 +71,17 @@ def std_partials(x, y, axis, ddof, keepdims):
     return safe_divide(var_partials(x, y, axis, ddof), 2.0 * unreduce(y, x, axis, keepdims))
 
 
-def norm_partials(x, y, ord, axis, keepdims):
-    """d norm/d x for the 2-norm of vectors and the Frobenius norm of matrices."""
+def check_norm_order(x, ord, axis):
     vector = np.ndim(x) == 1 if axis is None else np.ndim(axis) == 0
     if not (ord is None or ord == "fro" and not vector or ord == 2 and vector):
         raise NotImplementedError(
             f"s2sad differentiates np.linalg.norm for ord=None, ord='fro' (matrices) and "
             f"ord=2 (vectors); not ord={ord!r} with axis={axis!r} on shape {np.shape(x)}")
+
+
+def norm_partials(x, y, ord, axis, keepdims):
+    """d norm/d x for the 2-norm of vectors and the Frobenius norm of matrices."""
+    check_norm_order(x, ord, axis)
     return safe_divide(x, unreduce(y, x, axis, keepdims))
 
 

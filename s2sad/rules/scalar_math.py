@@ -249,6 +249,16 @@ def fabs_tangent(y, x):
     d[y] = d[x] * math.copysign(1.0, x)
 
 
+@adjoint(math.copysign)
+def copysign(z, x, y):
+    d[x] = d[z] * math.copysign(1.0, x) * math.copysign(1.0, y)
+
+
+@tangent(math.copysign)
+def copysign_tangent(z, x, y):
+    d[z] = d[x] * math.copysign(1.0, x) * math.copysign(1.0, y)
+
+
 @adjoint(math.pow)
 def pow_(z, x, y):
     d[x] = d[z] * y * math.pow(x, y - 1)

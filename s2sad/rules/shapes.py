@@ -69,11 +69,15 @@ def unpad(g, array, pad_width, mode):
     return np.reshape(out, np.shape(array))
 
 
-def pad_value_adjoint(g, array, pad_width, mode, constant_values):
-    """Adjoint of a scalar constant_values: the sum of g over the padding."""
+def check_scalar_pad_value(constant_values):
     if np.ndim(constant_values) != 0:
         raise NotImplementedError("s2sad differentiates np.pad's constant_values only "
                                   "when it is a single number")
+
+
+def pad_value_adjoint(g, array, pad_width, mode, constant_values):
+    """Adjoint of a scalar constant_values: the sum of g over the padding."""
+    check_scalar_pad_value(constant_values)
     return np.sum(g[pad_sources(array, pad_width, mode) < 0])
 
 

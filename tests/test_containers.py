@@ -1,0 +1,150 @@
+"""Gradients with respect to dicts, lists, tuples and objects; containers built and
+read inside differentiated code; comprehensions. Reverse and forward mode, every
+leaf against finite differences."""
+import dataclasses
+
+import numpy as np
+import pytest
+
+import s2sad
+from gradcheck import finite_difference
+
+RNG = np.random.default_rng(3)
+
+
+def leaves(tree):
+    """(path, array) for every leaf of a nested dict/list/tuple/dataclass."""
+    if isinstance(tree, dict):
+        return [((k,) + p, v) for k in tree for p, v in leaves(tree[k])]
+    if isinstance(tree, (list, tuple)):
+        return [((i,) + p, v) for i, item in enumerate(tree) for p, v in leaves(item)]
+    if dataclasses.is_dataclass(tree):
+        return [((f.name,) + p, v) for f in dataclasses.fields(tree)
+                for p, v in leaves(getattr(tree, f.name))]
+    return [((), tree)]
+
+
+def replace_leaf(tree, path, value):
+    if not path:
+        return value
+    head, rest = path[0], path[1:]
+    if isinstance(tree, dict):
+        return {**tree, head: replace_leaf(tree[head], rest, value)}
+    if isinstance(tree, (list, tuple)):
+        items = list(tree)
+        items[head] = replace_leaf(items[head], rest, value)
+        return type(tree)(items)
+    return dataclasses.replace(tree, **{head: replace_leaf(getattr(tree, head), rest, value)})
+
+
+def get_leaf(tree, path):
+    for key in path:
+        tree = getattr(tree, key) if dataclasses.is_dataclass(tree) else tree[key]
+    return tree
+
+
+def check_container_gradient(f, args, index=0):
+    """Reverse mode returns the input's structure; every leaf matches finite
+    differences; forward mode agrees with it on a random tangent."""
+    gradient = s2sad.grad(f, wrt=(index,))(*args)
+    tree = args[index]
+    assert type(gradient) is type(tree)
+    tangent = replace_leaf(tree, (), tree)
+    directional = 0.0
+    for path, leaf in leaves(tree):
+        def along(value, path=path):
+            new_args = list(args)
+            new_args[index] = replace_leaf(tree, path, value)
+            return f(*new_args)
+        expected = finite_difference(along, (np.array(leaf, dtype=float),), 0)
+        got = get_leaf(gradient, path)
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-7)
+        direction = RNG.normal(size=np.shape(leaf))
+        tangent = replace_leaf(tangent, path, direction)
+        directional += np.sum(got * direction)
+    jvp = s2sad.autodiff(f, wrt=(index,), mode="forward")(*args, tangent)
+    assert jvp == pytest.approx(directional, rel=1e-9, abs=1e-12)
+
+
+def mlp_loss(params, x, y):
+    h = np.tanh(x @ params["W1"] + params["b1"])
+    out = h @ params["W2"] + params["b2"]
+    return np.mean((out - y) ** 2)
+
+
+def layers_loss(layers, x):
+    h = x
+    for layer in layers:
+        h = np.tanh(h @ layer[0] + layer[1])
+    return np.sum(h * h)
+
+
+def rnn_states_loss(params, xs):
+    h = np.zeros(3)
+    states = []
+    for x in xs:
+        h = np.tanh(params["Wh"] @ h + params["Wx"] @ x)
+        states.append(h)
+    stacked = np.stack(states)
+    return np.sum(stacked ** 2) + np.sum(states[-1])
+
+
+def nested_loss(params, x):
+    total = 0.0
+    for name, block in params.items():
+        total = total + np.sum(np.sin(block["w"] * x)) * block["scale"][0]
+    return total + sum(np.sum(v * v) for v in params["first"]["extra"])
+
+
+def comprehension_loss(ws, x):
+    return sum(np.sum(w * x) ** 2 for w in ws if np.sum(w) > -100.0) + \
+        np.sum(np.stack([w * 2.0 for w in ws]))
+
+
+@dataclasses.dataclass
+class Linear:
+    weight: np.ndarray
+    bias: np.ndarray
+
+    def loss(self, x, y):
+        prediction = x @ self.weight + self.bias
+        return np.sum((prediction - y) ** 2)
+
+
+def test_dict_of_parameters_mlp():
+    params = {"W1": RNG.normal(size=(4, 5)), "b1": RNG.normal(size=5),
+              "W2": RNG.normal(size=(5, 2)), "b2": RNG.normal(size=2)}
+    check_container_gradient(mlp_loss, (params, RNG.normal(size=(6, 4)),
+                                        RNG.normal(size=(6, 2))))
+
+
+def test_list_of_layers_built_in_a_loop():
+    layers = [(RNG.normal(size=(3, 3)), RNG.normal(size=3)) for _ in range(3)]
+    check_container_gradient(layers_loss, (layers, RNG.normal(size=(2, 3))))
+
+
+def test_rnn_collecting_hidden_states_in_a_list():
+    params = {"Wh": 0.5 * RNG.normal(size=(3, 3)), "Wx": RNG.normal(size=(3, 2))}
+    check_container_gradient(rnn_states_loss, (params, RNG.normal(size=(4, 2))))
+
+
+def test_nested_dicts_and_lists():
+    params = {"first": {"w": RNG.normal(size=3), "scale": [1.5],
+                        "extra": [RNG.normal(size=2), RNG.normal(size=2)]},
+              "second": {"w": RNG.normal(size=3), "scale": [0.5], "extra": []}}
+    check_container_gradient(nested_loss, (params, RNG.normal(size=3)))
+
+
+def test_comprehensions_in_sums_and_stacks():
+    ws = [RNG.normal(size=3) for _ in range(4)]
+    check_container_gradient(comprehension_loss, (ws, RNG.normal(size=3)))
+
+
+def test_bound_method_and_gradient_with_respect_to_the_model():
+    model = Linear(RNG.normal(size=(3, 2)), RNG.normal(size=2))
+    x, y = RNG.normal(size=(5, 3)), RNG.normal(size=(5, 2))
+    dx = s2sad.grad(model.loss)(x, y)
+    np.testing.assert_allclose(dx, finite_difference(model.loss, (x, y), 0), rtol=1e-6)
+    gradient = s2sad.grad(model.loss, wrt="self")(x, y)
+    assert isinstance(gradient, Linear)
+    check_container_gradient(Linear.loss, (model, x, y))
