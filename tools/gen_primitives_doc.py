@@ -39,6 +39,7 @@ FAMILIES = {
     "linalg": "Linear algebra",
     "shapes": "Shapes and copies",
     "indexing": "Indexing",
+    "containers": "Containers and objects",
     "runtime_helpers": "Runtime helpers (for derivatives of derivatives)",
 }
 
@@ -71,11 +72,10 @@ Elementwise functions and operators broadcast.
 
 ## Known limitations
 
-- A list or tuple literal operand carries no derivative yet: in
-  `np.concatenate([a, b])`, `np.stack((a, b))`, `np.array([a, b])` the literal
-  is treated as a constant and the gradient is silently zero. The rules accept
-  an array operand (`np.concatenate(x)` joins the rows of `x`) and return a
-  list of adjoints for a list operand, for when the compiler carries them.
+- Functions that take a sequence of arrays (`np.concatenate`, `np.stack`,
+  `np.hstack`, `np.vstack`, `np.array`) accept a list or tuple literal
+  (`np.concatenate([a, b])`) or an array whose rows are joined
+  (`np.concatenate(x)`).
 - `x.transpose(1, 0)` (axes as separate arguments) has no rule: templates
   cannot refer to a `*args` parameter. Write `x.transpose((1, 0))` or `x.T`.
 - `np.linalg.norm` is differentiated for `ord=None`, `'fro'` (matrices) and
@@ -83,7 +83,8 @@ Elementwise functions and operators broadcast.
 - `np.einsum` takes up to three operands and explicit letters (no `...`).
 - `np.pad` modes: constant, edge, reflect, symmetric, wrap.
 - `np.linalg.slogdet` and `np.split` return a tuple or list: read its items by
-  indexing or unpacking (`sign, logdet = np.linalg.slogdet(a)`).
+  indexing, unpacking (`sign, logdet = np.linalg.slogdet(a)`) or, for slogdet,
+  by name (`np.linalg.slogdet(a).logabsdet`).
 - Conventions where a derivative does not exist: `abs` uses sign(x) (0 at 0);
   `max`/`min`/`maximum`/`minimum` split it equally between tied values; `clip`
   passes it on the closed interval; `prod` is exact when entries are zero;

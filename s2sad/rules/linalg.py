@@ -7,8 +7,9 @@ that carries none). `tensordot_adjoint` is the general contraction adjoint;
 `dot`, `inner` and `tensordot` are written with it, `einsum` rewrites its
 subscripts.
 
-np.linalg.slogdet returns a pair: its adjoint reads the adjoint of the pair
-(built by indexing rules, see rules/indexing.py) and uses the log|det| part.
+np.linalg.slogdet returns a pair (sign, logabsdet): its adjoint reads the adjoint
+of the pair, built by the rules of indexing (`t[1]`, unpacking) or of attribute
+reads (`t.logabsdet`), and uses the log|det| part.
 """
 import operator
 import string
@@ -313,9 +314,17 @@ def det_adjoint(g, y, a):
     return (np.asarray(g) * y)[..., None, None] * mT(np.linalg.inv(a))
 
 
+def log_det_part(g):
+    """The log|det A| part of the adjoint of slogdet's (sign, logabsdet) pair, whose
+    items were read by index (a list of adjoints) or by name (a dict of them)."""
+    if isinstance(g, dict):
+        return g.get("logabsdet", 0.0)
+    return g[1]
+
+
 def slogdet_adjoint(g, a):
-    """g[1] A^-T: only log|det A| varies; the sign g[0] is piecewise constant."""
-    return np.asarray(g[1])[..., None, None] * mT(np.linalg.inv(a))
+    """g_logabsdet A^-T: only log|det A| varies; the sign is piecewise constant."""
+    return np.asarray(log_det_part(g))[..., None, None] * mT(np.linalg.inv(a))
 
 
 def log_det_tangent(a, da):
@@ -324,8 +333,8 @@ def log_det_tangent(a, da):
 
 
 def slogdet_tangent(y, a, da):
-    """The tangent of the pair (sign, log|det A|): the sign does not vary."""
-    return np.zeros(np.shape(y[0])), log_det_tangent(a, da)
+    """The tangent of the pair (sign, log|det A|), of y's type: the sign does not vary."""
+    return type(y)(np.zeros(np.shape(y[0])), log_det_tangent(a, da))
 
 
 @adjoint(np.linalg.inv)
