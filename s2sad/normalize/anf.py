@@ -115,6 +115,7 @@ class ANF:
         out = []
         target = node.target
         if isinstance(target, gast.Name):
+            self.reject_shared_update(node)
             value = gast.BinOp(left=syntax.name(target.id), op=node.op, right=node.value)
             self.assign_name(target.id, value, out)
             return out
@@ -128,6 +129,20 @@ class ANF:
             return out
         raise self.unsupported(target, "augmented assignment to an attribute",
                                "assign to a local variable instead.")
+
+    def reject_shared_update(self, node: gast.AugAssign) -> None:
+        """`s += y` changes an array in place. s2sad computes `s = s + y` instead,
+        which differs when another variable still refers to the same array."""
+        name = node.target.id
+        for stmt in gast.walk(self.parsed.node):
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name) and \
+                    any(isinstance(t, gast.Name) and t.id == name for t in stmt.targets):
+                other = stmt.value.id
+                raise self.unsupported(
+                    node, f"an augmented assignment to '{name}', which may share its array "
+                          f"with '{other}' (assigned at line {stmt.lineno})",
+                    f"write `{name} = {name} {_operator_symbol(node.op)} ...`, or copy: "
+                    f"`{name} = {other}.copy()`.")
 
     def visit_Return(self, node):
         out = []
@@ -504,6 +519,12 @@ class ANF:
 def _is_pop(value: gast.expr) -> bool:
     return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
         and value.func.attr == "pop" and isinstance(value.func.value, gast.Name)
+
+
+def _operator_symbol(op) -> str:
+    symbols = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Pow: "**",
+               gast.FloorDiv: "//", gast.Mod: "%", gast.MatMult: "@"}
+    return symbols.get(type(op), "<op>")
 
 
 def _is_mapping_view(node: gast.expr) -> bool:

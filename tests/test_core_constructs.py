@@ -1,0 +1,134 @@
+"""Straight-line constructs of issue #2, on several random inputs, scalars and
+broadcasting arrays, checked against finite differences."""
+import math
+
+import numpy as np
+import pytest
+
+import s2sad
+from gradcheck import assert_gradients
+
+RNG = np.random.default_rng(4)
+SCALE = 1.7          # a module-level global read by the functions below
+OFFSETS = np.array([0.5, -0.25, 1.0, 2.0])
+
+
+def arithmetic(x, y):
+    return np.sum((x + y) * (x - y) / (1.5 + y * y) - -x ** 3 + 2.0 ** y)
+
+
+def floor_div_and_mod(x, y):
+    # // is piecewise constant (derivative 0); x % y = x - y * floor(x / y)
+    return x * (x // y) + (x % y) * y
+
+
+def globals_and_constants(x):
+    return SCALE * np.sum(x * OFFSETS) + math.pi * np.sum(x)
+
+
+def overwrite_and_reuse(x, y):
+    z = x * y
+    z = z * z + x
+    w = z * x
+    z = w - z * y
+    return np.sum(z * w)
+
+
+def augmented(x, y):
+    s = x + 0.0 * y  # the broadcast shape, so that += keeps it
+    s += y
+    s *= x
+    s -= 0.5 * y
+    s /= 1.0 + y * y
+    s **= 2
+    return np.sum(s)
+
+
+def tuples(x, y):
+    a, b = x * 2.0, y + x
+    a, b = b, a
+    pair = (a, b)
+    c, d = pair
+    return np.sum(c * d - a)
+
+
+def chained_targets(x):
+    a = b = x * 3.0
+    a = a + 1.0
+    return np.sum(a * b)
+
+
+def math_functions(x: float, y: float):
+    return (math.sin(x) * math.cos(y) + math.tan(x * 0.3) + math.exp(y) * math.log(2.0 + x)
+            + math.sqrt(3.0 + y) + math.tanh(x) + abs(x - y) + math.pow(1.5 + x * x, y))
+
+
+def numpy_elementwise(x, y):
+    return np.sum(np.sin(x) * np.cos(y) + np.tan(x * 0.3) + np.exp(y) * np.log(2.0 + x * x)
+                  + np.sqrt(3.0 + y * y) + np.tanh(x) + np.abs(x - y)
+                  + np.power(1.5 + x * x, y))
+
+
+def products(a, b):
+    return np.sum(np.dot(a, b) ** 2) + np.sum((a @ b) * 0.5)
+
+
+SHAPES = [((), ()), ((4,), (4,)), ((3, 1), (4,)), ((4,), ()), ((2, 3), (1, 3))]
+
+
+def _draw(shape, positive=False):
+    value = RNG.uniform(0.5, 1.5, size=shape) if positive else RNG.normal(size=shape)
+    return float(value) if shape == () else value
+
+
+@pytest.mark.parametrize("shapes", SHAPES, ids=str)
+@pytest.mark.parametrize("f", [arithmetic, overwrite_and_reuse, augmented, tuples,
+                               numpy_elementwise])
+def test_broadcasting_pairs(f, shapes):
+    for _ in range(3):
+        args = tuple(_draw(s, positive=True) for s in shapes)
+        assert_gradients(f, s2sad.grad(f, wrt=(0, 1), check_dims=False), args, (0, 1))
+
+
+def test_floor_division_and_modulo_conventions():
+    for x, y in [(3.7, 1.3), (-2.2, 0.9), (5.1, 2.0)]:
+        assert_gradients(floor_div_and_mod, s2sad.grad(floor_div_and_mod, wrt=(0, 1)),
+                         (x, y), (0, 1))
+
+
+@pytest.mark.parametrize("f, shape", [(globals_and_constants, (4,)),
+                                      (chained_targets, (3,)), (chained_targets, ())])
+def test_single_argument_constructs(f, shape):
+    for _ in range(3):
+        args = (_draw(shape),)
+        assert_gradients(f, s2sad.grad(f), args, (0,))
+
+
+def test_math_functions_on_scalars():
+    for _ in range(3):
+        args = (_draw((), positive=True), _draw((), positive=True))
+        assert_gradients(math_functions, s2sad.grad(math_functions, wrt=(0, 1)), args, (0, 1))
+
+
+@pytest.mark.parametrize("shapes", [((3,), (3,)), ((2, 3), (3,)), ((2, 3), (3, 4)),
+                                    ((3,), (3, 2))], ids=str)
+def test_dot_and_matmul(shapes):
+    args = tuple(_draw(s) for s in shapes)
+    assert_gradients(products, s2sad.grad(products, wrt=(0, 1)), args, (0, 1))
+
+
+def test_generated_code_never_modifies_the_users_module():
+    before = dict(globals())
+    s2sad.grad(globals_and_constants)(np.ones(4))
+    assert set(globals()) == set(before)
+
+
+def augmented_alias(x, y):
+    s = x
+    s += y  # with arrays this would change x too
+    return np.sum(s * x)
+
+
+def test_augmented_assignment_to_a_shared_array_is_rejected():
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="share its array with 'x'"):
+        s2sad.grad(augmented_alias)
