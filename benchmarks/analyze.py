@@ -24,13 +24,19 @@ import argparse
 import ast
 import cProfile
 import collections
+import os
 import pstats
 import sys
 import tempfile
 from pathlib import Path
 
-if __package__ in (None, ""):
+if __package__ in (None, ""):            # run as a script: python benchmarks/analyze.py
+    _here = str(Path(__file__).resolve().parent)
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _here]
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if __name__ == "__main__":                 # the same thread settings as benchmarks.run
+    from benchmarks.threads import pin_threads
+    pin_threads(sys.argv[1:])
 
 import numpy as np  # noqa: E402
 
@@ -168,6 +174,8 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--cases", default="all")
     parser.add_argument("--statements", type=int, default=300)
+    parser.add_argument("--threads", default="1",
+                        help="as for benchmarks.run (one thread per library by default)")
     options = parser.parse_args(argv)
     names = list(cases_module.BY_NAME) if options.cases == "all" else options.cases.split(",")
     settings = timing.QUICK if options.quick else timing.Settings(budget=3.0, max_rounds=25)
