@@ -35,7 +35,7 @@ def grad(f: Callable | None = None, wrt: Wrt = (0,), optimized: bool = True,
                                  preserve_result=preserve_result, check_dims=check_dims,
                                  verbose=verbose)
     return _derivative(f, wrt, "reverse", optimized, preserve_result, verbose,
-                       seed_default=1.0, check_scalar=check_dims)
+                       seed_default=1.0, check="scalar" if check_dims else None)
 
 
 def autodiff(f: Callable | None = None, wrt: Wrt = (0,), mode: str = "reverse",
@@ -55,8 +55,8 @@ def autodiff(f: Callable | None = None, wrt: Wrt = (0,), mode: str = "reverse",
     if mode not in ("reverse", "forward"):
         raise S2SADError(f"mode must be 'reverse' or 'forward', not {mode!r}",
                          hint="use mode='reverse' (VJP) or mode='forward' (JVP).")
-    return _derivative(f, wrt, mode, optimized, preserve_result, verbose,
-                       seed_default=None, check_scalar=False)
+    return _derivative(f, wrt, mode, optimized, preserve_result, verbose, seed_default=None,
+                       check="seed" if check_dims and mode == "reverse" else None)
 
 
 def source(df: Callable) -> str:
@@ -69,15 +69,17 @@ def source(df: Callable) -> str:
 
 
 def _derivative(f, wrt, mode, optimized, preserve_result, verbose, seed_default,
-                check_scalar) -> Callable:
+                check) -> Callable:
     if inspect.ismethod(f):  # model.loss: differentiate loss, then bind the model again
         first = next(iter(inspect.signature(f.__func__).parameters))
         shifted = tuple(first if item == "self" else item + 1 if isinstance(item, int)
                         and item >= 0 else item for item in _as_tuple(wrt))
         df = _derivative(f.__func__, shifted, mode, optimized, preserve_result, verbose,
-                         seed_default, check_scalar)
+                         seed_default, check)
         return types.MethodType(df, f.__self__)
-    key = (_as_tuple(wrt), mode, optimized, preserve_result, seed_default, check_scalar)
+    if not inspect.isfunction(inspect.unwrap(f)):
+        parse_function(f)  # raises the error that says what s2sad can differentiate
+    key = (_as_tuple(wrt), mode, optimized, preserve_result, seed_default, check)
     with _cache_lock:
         per_function = _cache.setdefault(f, {})
         if key in per_function:
@@ -90,7 +92,7 @@ def _derivative(f, wrt, mode, optimized, preserve_result, verbose, seed_default,
             result = forward(normal, TangentSpec(indices, preserve_result, subroutine))
         else:
             result = reverse(normal, GradientSpec(indices, seed_default, preserve_result,
-                                                  check_scalar, subroutine))
+                                                  check, subroutine))
         if verbose >= 2:
             print(f"# normalized\n{codegen.to_source(normal.node)}")
             print(f"# {mode} mode, before optimization\n{codegen.to_source(result.node)}")
@@ -120,15 +122,15 @@ def _subroutine(func: Callable, wrt: tuple, mode: str, optimized: bool) -> Calla
     _in_progress.add(func)
     try:
         return _derivative(func, wrt, mode, optimized, mode == "forward", 0,
-                           seed_default=1.0, check_scalar=False)
+                           seed_default=1.0, check=None)
     finally:
         _in_progress.discard(func)
 
 
 def _as_tuple(wrt: Wrt) -> tuple:
-    if isinstance(wrt, (int, str)):
-        return (wrt,)
-    return tuple(wrt)
+    if isinstance(wrt, (list, tuple)):
+        return tuple(wrt)
+    return (wrt,)
 
 
 def _wrt_indices(wrt: Wrt, params: list, parsed: ParsedFunction) -> tuple:

@@ -38,7 +38,7 @@ class GradientSpec:
     wrt: tuple
     seed_default: float | None = 1.0   # None: the seed is a required argument
     preserve_result: bool = False
-    check_scalar: bool = True
+    check: str | None = "scalar"   # 'scalar' output (grad), 'seed' shape (autodiff), None
     # vjp(function, wrt indices) -> generated VJP of a user function that is called
     subroutine: Callable | None = None
 
@@ -75,10 +75,14 @@ class _Reverse(Emitter):
         fn, spec = self.fn, self.spec
         seed = self.derivative_name(fn.result)
         primal = self.primal_block(self.body, set(fn.params), record=True)
-        if spec.check_scalar and fn.result not in self.scalars:
+        user_function = syntax.name(self.bind_global(fn.parsed.name, fn.parsed.func))
+        if spec.check == "scalar" and fn.result not in self.scalars:
             primal.append(syntax.expr_stmt(syntax.call(
-                self.helper("assert_scalar"), syntax.name(fn.result),
-                syntax.constant(fn.parsed.name))))
+                self.helper("assert_scalar"), syntax.name(fn.result), user_function)))
+        elif spec.check == "seed":
+            primal.append(syntax.expr_stmt(syntax.call(
+                self.helper("assert_seed"), syntax.name(seed), syntax.name(fn.result),
+                user_function)))
         state = _AdjointState({seed} if fn.result in self.active or
                               fn.result in fn.params else ())
         adjoint = self.adjoint_block(self.body, state)

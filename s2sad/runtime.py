@@ -6,7 +6,7 @@ import contextlib
 import numpy as np
 
 from . import containers
-from .errors import ShapeError
+from .errors import Location, ShapeError
 
 _SCALARS = (float, int, np.float64, np.float32, np.int64)
 
@@ -66,15 +66,30 @@ def zero_item(g, index):
     return g
 
 
-def assert_scalar(value, function_name: str = "the function"):
+def assert_scalar(value, function):
     """Reject a non-scalar output of a function passed to `grad`."""
     if np.ndim(value) != 0:
         raise ShapeError(
-            f"grad needs {function_name} to return a scalar, but it returned a value "
-            f"of shape {np.shape(value)}",
+            f"grad needs '{function.__name__}' to return a scalar, but it returned a value "
+            f"of shape {np.shape(value)}", _where(function),
             hint="reduce the output (e.g. np.sum), or use s2sad.autodiff with an "
                  "explicit seed for a vector-Jacobian product.")
     return value
+
+
+def assert_seed(seed, value, function):
+    """Reject a seed whose shape differs from the output of `function`."""
+    if np.shape(seed) != np.shape(value):
+        raise ShapeError(
+            f"the seed has shape {np.shape(seed)} but '{function.__name__}' returned a "
+            f"value of shape {np.shape(value)}", _where(function),
+            hint="pass a seed with the output's shape (the cotangent of the output).")
+    return seed
+
+
+def _where(function) -> Location:
+    code = function.__code__
+    return Location(code.co_filename, code.co_firstlineno)
 
 
 class AdjointList(list):

@@ -4,10 +4,10 @@ They make generated code differentiable again: grad of a gradient, forward
 mode over reverse mode. Every helper here is linear in its first argument.
 """
 from ..registry import adjoint, d, nondifferentiable, tangent
-from ..runtime import (assert_scalar, copy_of, expand, stop_gradient, unbroadcast,
-                       zero_item, zeros_like)
+from ..runtime import (assert_scalar, assert_seed, copy_of, expand, stop_gradient,
+                       unbroadcast, zero_item, zeros_like)
 
-nondifferentiable(zeros_like, assert_scalar, stop_gradient)
+nondifferentiable(zeros_like, assert_scalar, assert_seed, stop_gradient)
 
 
 @adjoint(unbroadcast)

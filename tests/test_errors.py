@@ -1,0 +1,168 @@
+"""Every error class: its message names the construct, the user's file and line,
+shows the source line with a caret, and says what to do."""
+import linecache
+import re
+import threading
+
+import numpy as np
+import pytest
+
+import s2sad
+
+HERE = __file__
+
+
+def uses_try(x):
+    try:
+        y = x * 2
+    except ValueError:
+        y = x
+    return y
+
+
+def calls_fft(x):
+    return np.sum(np.abs(np.fft.fft(x)))
+
+
+def vector_out(x):
+    return x * 2.0
+
+
+def keyword_only(x, *, k=1.0):
+    return x * k
+
+
+def square(x):
+    return x * x
+
+
+def line_of(function_name: str) -> int:
+    with open(HERE) as source:
+        for number, line in enumerate(source, 1):
+            if line.startswith(f"def {function_name}("):
+                return number
+    raise AssertionError(function_name)
+
+
+def assert_located(error, line: int, source: str, caret_under: str = None):
+    text = str(error)
+    assert f'File "{HERE}", line {line}' in text
+    lines = text.splitlines()
+    index = next(i for i, l in enumerate(lines) if l.strip() == source.strip())
+    caret = lines[index + 1]
+    assert caret.strip() == "^"
+    if caret_under:
+        column = lines[index].index(caret_under)
+        assert caret.index("^") == column
+    assert "Hint: " in text
+
+
+def test_unsupported_syntax_message():
+    with pytest.raises(s2sad.UnsupportedSyntaxError) as info:
+        s2sad.grad(uses_try)
+    assert "try/except" in str(info.value) and "'uses_try'" in str(info.value)
+    assert_located(info.value, line_of("uses_try") + 1, "try:")
+
+
+def test_non_differentiable_call_message():
+    with pytest.raises(s2sad.NonDifferentiableError) as info:
+        s2sad.grad(calls_fft)
+    assert "numpy.fft.fft" in str(info.value) and "@s2sad.adjoint" in str(info.value)
+    assert_located(info.value, line_of("calls_fft") + 1,
+                   "return np.sum(np.abs(np.fft.fft(x)))", caret_under="np.fft.fft")
+
+
+def test_shape_error_for_non_scalar_output_and_bad_seed():
+    with pytest.raises(s2sad.ShapeError, match=r"shape \(3,\)") as info:
+        s2sad.grad(vector_out)(np.ones(3))
+    assert_located(info.value, line_of("vector_out"), "def vector_out(x):")
+    with pytest.raises(s2sad.ShapeError, match=r"seed has shape \(2,\)"):
+        s2sad.autodiff(vector_out)(np.ones(3), np.ones(2))
+
+
+def test_wrt_errors():
+    for wrt, pattern in [(3, "out of range"), ("z", "not a parameter"), ((0, 0), "repeats"),
+                         ((), "empty"), (1.5, "indices or names")]:
+        with pytest.raises(s2sad.WrtError, match=pattern) as info:
+            s2sad.grad(square, wrt=wrt)
+        assert_located(info.value, line_of("square"), "def square(x):")
+
+
+def test_keyword_only_parameters_are_rejected_with_a_hint():
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="keyword-only") as info:
+        s2sad.grad(keyword_only)
+    assert_located(info.value, line_of("keyword_only"), "def keyword_only(x, *, k=1.0):")
+
+
+def test_function_without_source():
+    namespace = {}
+    exec("def g(x):\n    return x * x\n", namespace)
+    with pytest.raises(s2sad.SourceUnavailableError, match="cannot read the source of"):
+        s2sad.grad(namespace["g"])
+    with pytest.raises(s2sad.SourceUnavailableError, match="not a Python function"):
+        s2sad.grad(np.sin)
+
+
+def wrong_cbrt(y, x):
+    d[x] = d[y] * 2.0  # noqa: F821 (a deliberately wrong rule, read as source only)
+
+
+def test_gradient_check_error_reports_the_worst_entry():
+    def cube_root_sum(x):
+        return np.sum(np.cbrt(x))
+
+    import s2sad.registry as registry
+    saved = registry.ADJOINTS[np.cbrt]
+    registry.ADJOINTS[np.cbrt] = registry.Template(wrong_cbrt)
+    try:
+        with pytest.raises(s2sad.GradientCheckError, match=r"max abs error .* at index"):
+            s2sad.check_grads(cube_root_sum, np.array([1.0, 8.0]))
+    finally:
+        registry.ADJOINTS[np.cbrt] = saved
+
+
+def test_function_from_an_ipython_style_cell_works():
+    # IPython registers each cell's source in linecache under a made-up filename
+    filename = "<ipython-input-7-0123456789ab>"
+    source = "def cell_function(x):\n    return x ** 3 + x\n"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace = {}
+    exec(compile(source, filename, "exec"), namespace)
+    assert s2sad.grad(namespace["cell_function"])(2.0) == 13.0
+
+
+def test_function_from_a_real_ipython_shell():
+    shell_module = pytest.importorskip("IPython.core.interactiveshell",
+                                       reason="IPython is not installed")
+    shell = shell_module.InteractiveShell.instance()
+    shell.run_cell("import s2sad\ndef h(x):\n    return x * x * x\n")
+    result = shell.run_cell("s2sad.grad(h)(2.0)")
+    assert result.result == 12.0
+
+
+def test_generated_functions_are_cached_safely_across_threads():
+    def target(x):
+        return np.sum(np.sin(x) * x)
+
+    results = []
+
+    def worker():
+        results.append(s2sad.grad(target))
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(r) for r in results}) == 1
+
+
+def test_integer_inputs_are_treated_as_real_numbers():
+    assert s2sad.grad(square)(3) == 6.0
+
+
+def test_messages_never_leak_internal_exceptions_for_bad_calls():
+    with pytest.raises(s2sad.S2SADError):
+        s2sad.autodiff(square, mode="sideways")
+    assert re.search("mode must be", str(pytest.raises(s2sad.S2SADError, s2sad.autodiff,
+                                                       square, mode="x").value))
