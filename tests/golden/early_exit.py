@@ -1,0 +1,55 @@
+def dearly_exit(x, bresult=1.0):
+    tape = []
+    returned = False
+    s = 0.0
+    stop = False
+    n = 0
+    for i in range(10):
+        tape.append(i)
+        tape.append(s)
+        t = x * i
+        t2 = s + t
+        s = t2
+        cond = s > 5.0
+        if cond:
+            returned = True
+            stop = True
+        n = n + 1
+        if stop:
+            break
+    tape.append(n)
+    cond2 = not returned
+    if cond2:
+        tape.append(returned)
+        returned = True
+    if cond2:
+        returned = tape.pop()
+        # Grad of: return s
+        bs = bresult
+        bresult = 0.0
+    else:
+        bs = 0.0
+    # Grad of: for i in range(10):
+    bx = 0.0
+    n = tape.pop()
+    for t3 in range(n):
+        s = tape.pop()
+        i = tape.pop()
+        t = x * i
+        t2 = s + t
+        s = t2
+        cond = s > 5.0
+        if cond:
+            tape.append(returned)
+            returned = True
+        if cond:
+            returned = tape.pop()
+            # Grad of: return s * x
+            bs = bs + bresult * x
+            bx = bx + bresult * s
+            bresult = 0.0
+        # Grad of: s = s + x * i
+        bt2 = bs
+        bs = bt2
+        bx = bx + bt2 * i
+    return bx

@@ -1,0 +1,16 @@
+def dpiecewise(x, by=1.0):
+    cond2 = x > 1.0
+    if cond2:
+        pass
+    else:
+        cond = x > 0.0
+    if cond2:
+        # Grad of: y = x * x
+        bx = by * x + by * x
+    elif cond:
+        # Grad of: y = math.sin(x)
+        bx = by * math.cos(x)
+    else:
+        # Grad of: y = -x
+        bx = -by
+    return bx

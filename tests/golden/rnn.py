@@ -1,0 +1,34 @@
+def drnn(Wh, Wx, xs, bresult=1.0):
+    tape = []
+    h = np.zeros(Wh.shape[0])
+    t3 = len(xs)
+    for i in range(t3):
+        tape.append(h)
+        x = xs[i]
+        t4 = Wh @ h
+        t5 = Wx @ x
+        t6 = t4 + t5
+        h = np.tanh(t6)
+    result = np.sum(h)
+    assert_scalar(result, rnn)
+    # Grad of: return np.sum(h)
+    bh = unreduce(unbroadcast(bresult, result), h, None, False)
+    # Grad of: for x in xs:
+    bWh = zeros_like(Wh)
+    bWx = zeros_like(Wx)
+    for i in reversed(range(t3)):
+        h = tape.pop()
+        x = xs[i]
+        t4 = Wh @ h
+        t5 = Wx @ x
+        t6 = t4 + t5
+        tape.append(h)
+        h = np.tanh(t6)
+        # Grad of: h = np.tanh(Wh @ h + Wx @ x)
+        bt6 = bh * (1.0 - h * h)
+        h = tape.pop()
+        bt4 = unbroadcast(bt6, t4)
+        bWx = bWx + matmul_adjoint_a(unbroadcast(bt6, t5), Wx, x)
+        bWh = bWh + matmul_adjoint_a(bt4, Wh, h)
+        bh = matmul_adjoint_b(bt4, Wh, h)
+    return bWh, bWx
