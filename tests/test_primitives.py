@@ -777,6 +777,11 @@ def concatenate_list(a, b, w):
     return np.sum(np.concatenate([a, b]) * w)
 
 
+def list_used_twice(a, b, w):
+    t = [a, b]
+    return np.sum(np.concatenate(t) * w) + np.sum(np.stack(t) ** 2)
+
+
 def np_stack(x, w):
     return np.sum(np.stack(x, axis=1) * w)
 
@@ -1142,6 +1147,7 @@ CASES = [
     C(np.concatenate, concatenate_rows, "2x3x4"),
     C(np.concatenate, concatenate_flat, "2x3"),
     C(np.concatenate, concatenate_list, "2 3"),
+    C(np.concatenate, list_used_twice, "3 3"),
     C(np.stack, np_stack, "2x3x4"),
     C(np.stack, stack_list, "3 3"),
     C(np.hstack, np_hstack, "2x3"),

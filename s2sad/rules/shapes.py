@@ -6,14 +6,15 @@ pad); each tangent applies the same function to the tangent.
 
 Functions that take a sequence of arrays (concatenate, stack, hstack, vstack)
 return the adjoint of that sequence in its own form: an array when the
-sequence is an array, a list of per-array adjoints otherwise. np.split returns a
-list; its adjoint accepts the list's adjoint as an array or as the object array
-built by indexing rules (rules/indexing.py).
+sequence is an array, a list of per-array adjoints (runtime.AdjointList, which
+adds up item by item) otherwise. np.split returns a list; its adjoint accepts
+the list's adjoint as an array or as the list of adjoints built by indexing
+rules (rules/indexing.py).
 """
 import numpy as np
 
 from ..registry import adjoint, d, tangent
-from ..runtime import copy_of, expand, unbroadcast
+from ..runtime import AdjointList, copy_of, expand, unbroadcast
 
 
 def ravel_order(a, order):
@@ -90,10 +91,11 @@ def pad_tangent(t, array, pad_width, mode, t_value):
 
 
 def in_form_of(pieces, arrays):
-    """Per-array adjoints, as an array if `arrays` was one, else as a list."""
+    """Per-array adjoints, as an array if `arrays` was one, else as an AdjointList
+    (which adds item by item where the list's adjoint accumulates)."""
     if isinstance(arrays, np.ndarray):
         return np.reshape(np.stack(pieces), np.shape(arrays))
-    return list(pieces)
+    return AdjointList(pieces)
 
 
 def unconcatenate(g, arrays, axis, at_least=np.asarray):
