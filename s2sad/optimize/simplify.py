@@ -68,6 +68,15 @@ class _Simplify(gast.NodeTransformer):
             return self.done(gast.UnaryOp(op=gast.USub(), operand=inner))
         return node
 
+    def visit_If(self, node):
+        """`if c: pass else: B` reads better as `if not c: B`."""
+        self.generic_visit(node)
+        if node.orelse and all(isinstance(s, gast.Pass) for s in node.body):
+            self.changed = True
+            return gast.copy_location(syntax.if_(
+                gast.UnaryOp(op=gast.Not(), operand=node.test), node.orelse), node)
+        return node
+
     def visit_UnaryOp(self, node):
         self.generic_visit(node)
         if isinstance(node.op, gast.USub) and _is_negation(node.operand):

@@ -1,8 +1,6 @@
 def dpiecewise(x, by=1.0):
     cond2 = x > 1.0
-    if cond2:
-        pass
-    else:
+    if not cond2:
         cond = x > 0.0
     if cond2:
         # Grad of: y = x * x
