@@ -22,9 +22,9 @@ import s2sad
 def rosenbrock(x, head, tail):
     """Rosenbrock's function of the vector x.
 
-    `head @ x` is x[:-1] and `tail @ x` is x[1:]: they are spelled as selection
-    matrices and sums because, at the time of writing, s2sad's second
-    derivatives of slices and indexing of an argument are wrong (zero).
+    The rows of `head * x` summed are x[:-1], those of `tail * x` are x[1:]:
+    selection matrices stand in for slices because, at the time of writing,
+    s2sad's second derivatives (hessian, hvp) of indexing fail.
     """
     a = np.sum(head * x, axis=1)
     b = np.sum(tail * x, axis=1)
