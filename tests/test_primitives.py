@@ -27,6 +27,7 @@ from s2sad.normalize import normalize
 from s2sad.parsing import parse_function
 from s2sad.primitives import COPY, primitive_of
 from s2sad.registry import ADJOINTS, TANGENTS
+from s2sad.rules.indexing import scatter
 from s2sad.runtime import copy_of, expand, unbroadcast, zero_item
 
 VARARGS = (
@@ -896,6 +897,14 @@ def index_scalar_pair(x, w):
 
 # ---------------------------------------------------------------- runtime helpers
 
+def rule_scatter(g, x, w):
+    return np.sum(scatter(g, x, slice(1, 3)) * w)
+
+
+def rule_scatter_fancy(g, x, w):
+    return np.sum(scatter(g, x, [0, 2, 0]) * w)
+
+
 def runtime_unbroadcast(g, x, w):
     return np.sum(unbroadcast(g, x) * w)
 
@@ -1178,7 +1187,9 @@ CASES = [
     C(operator.getitem, index_mask, "3x4"),
     C(operator.getitem, index_argmax, "5"),
     C(operator.getitem, index_scalar_pair, "2x3"),
-    # runtime helpers (what generated code calls; their rules give higher order)
+    # what generated code calls: these rules give derivatives of derivatives
+    C(scatter, rule_scatter, "2x3 4x3"),
+    C(scatter, rule_scatter_fancy, "3 4"),
     C(unbroadcast, runtime_unbroadcast, "3x4 4"),
     C(unbroadcast, runtime_unbroadcast, "2x3 2x1"),
     C(expand, runtime_expand, "4 3x4"),

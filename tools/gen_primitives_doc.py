@@ -109,6 +109,8 @@ def public_names(key) -> list:
                 found.append(f"{prefix}.{attr}" if prefix else attr)
     own = getattr(key, "__name__", None)
     found.sort(key=lambda name: (name.rsplit(".", 1)[-1] != own, len(name), name))
+    if not found and hasattr(key, "__module__") and hasattr(key, "__qualname__"):
+        found = [f"{key.__module__}.{key.__qualname__}"]
     return found or [repr(key)]
 
 

@@ -37,18 +37,33 @@ def scatter(g, x, index):
     return out
 
 
+def gather(h, x, index):
+    """h[index] for a derivative h of x (0.0 for an item that h does not hold)."""
+    if isinstance(x, dict):
+        return h.get(index, 0.0) if isinstance(h, dict) else 0.0
+    if isinstance(x, (tuple, list)):
+        return h[index] if isinstance(h, (tuple, list, np.ndarray)) else 0.0
+    return expand(h, x)[index]
+
+
 @adjoint(operator.getitem)
 def getitem(y, x, index):
     d[x] = scatter(d[y], x, index)
 
 
-def item_tangent(t, x, index):
-    """The tangent of x[index] from the tangent t of x (0.0 for an item without one)."""
-    if isinstance(x, (tuple, list, dict)):
-        return t[index] if isinstance(t, (tuple, list, dict, np.ndarray)) else 0.0
-    return expand(t, x)[index]
-
-
 @tangent(operator.getitem)
 def getitem_tangent(y, x, index):
-    d[y] = item_tangent(d[x], x, index)
+    d[y] = gather(d[x], x, index)
+
+
+# scatter is linear in g, and its transpose is gather: these rules make the
+# generated code of indexing differentiable again (second derivatives).
+
+@adjoint(scatter)
+def scatter_adjoint(y, g, x, index):
+    d[g] = gather(d[y], x, index)
+
+
+@tangent(scatter)
+def scatter_tangent(y, g, x, index):
+    d[y] = scatter(d[g], x, index)
