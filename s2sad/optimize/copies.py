@@ -34,15 +34,18 @@ def merge_contributions(node: gast.FunctionDef) -> bool:
     """`v = a; ...; v = v + b` with v untouched between becomes `v = a + b`."""
     changed = False
     for block in _blocks(node.body):
+        names = [syntax.all_names(stmt) for stmt in block]
         i = 0
         while i < len(block):
-            j = _next_accumulation(block, i)
+            j = _next_accumulation(block, i, names)
             if j is None:
                 i += 1
                 continue
             first, second = block[i], block[j]
             first.value = gast.BinOp(left=first.value, op=gast.Add(), right=second.value.right)
             del block[j]
+            del names[j]
+            names[i] = syntax.all_names(first)
             changed = True
     return changed
 
@@ -84,7 +87,7 @@ def _replace_reads(block: list, i: int) -> bool:
     return True
 
 
-def _next_accumulation(block: list, i: int):
+def _next_accumulation(block: list, i: int, names: list):
     stmt = block[i]
     if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
         return None
@@ -101,7 +104,7 @@ def _next_accumulation(block: list, i: int):
                          _stored_between(block, i, j)):
                 return j
             return None
-        if var in syntax.all_names(later):
+        if var in names[j]:
             return None
     return None
 

@@ -55,15 +55,7 @@ class _DeadCode:
 
     def loop(self, stmt, live: set) -> tuple:
         header = stmt.iter if isinstance(stmt, gast.For) else stmt.test
-        target = {stmt.target.id} if isinstance(stmt, gast.For) else set()
-        live_out = set(live)
-        while True:  # the body's end flows back to its start
-            probe = _DeadCode(self.locals)
-            _, live_in = probe.block(syntax.clone(stmt.body), live_out)
-            entry = (live_in - target) | syntax.names_loaded(header)
-            if entry <= live_out:
-                break
-            live_out |= entry
+        live_out = self.loop_live(stmt, live)
         stmt.body, _ = self.block(stmt.body, live_out)
         if not _has_code(stmt.body) and isinstance(stmt, gast.For) and \
                 is_pure(header, self.locals):
@@ -71,6 +63,35 @@ class _DeadCode:
             return [], live
         stmt.body = stmt.body or [gast.Pass()]
         return [stmt], live | live_out | syntax.names_loaded(header)
+
+    def loop_live(self, stmt, live: set) -> set:
+        """Names live at the end of a loop body: after the loop, or at the body's start."""
+        header = stmt.iter if isinstance(stmt, gast.For) else stmt.test
+        target = {stmt.target.id} if isinstance(stmt, gast.For) else set()
+        live_out = set(live)
+        while True:
+            entry = (self.live_in(stmt.body, live_out) - target) | syntax.names_loaded(header)
+            if entry <= live_out:
+                return live_out
+            live_out |= entry
+
+    def live_in(self, stmts: list, live: set) -> set:
+        """Names live before `stmts`, as `block` would leave them, without rewriting."""
+        live = set(live)
+        for stmt in reversed(stmts):
+            if isinstance(stmt, gast.If):
+                live = self.live_in(stmt.body, live) | self.live_in(stmt.orelse, live) | \
+                    syntax.names_loaded(stmt.test)
+            elif isinstance(stmt, (gast.For, gast.While)):
+                header = stmt.iter if isinstance(stmt, gast.For) else stmt.test
+                live = live | self.loop_live(stmt, live) | syntax.names_loaded(header)
+            elif isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+                target = stmt.targets[0].id
+                if target in live or not is_pure(stmt.value, self.locals):
+                    live = (live - {target}) | syntax.names_loaded(stmt)
+            else:
+                live = live | syntax.names_loaded(stmt)
+        return live
 
 
 def _has_code(stmts: list) -> bool:
