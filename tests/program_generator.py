@@ -21,6 +21,7 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import pathlib
+import re
 import string
 from dataclasses import dataclass, field
 
@@ -48,7 +49,7 @@ class Program:
     returns_early: bool = False          # f has a `return` before its last line
     returns_name: bool = False           # f's last line is `return <a variable>`
     construct: str | None = None        # invalid programs: what was spliced in
-    bad_lines: tuple = ()                # ... and where s2sad should point
+    bad_lines: tuple = ()                # ... and where s2sad should point (any of)
 
     def __repr__(self):
         numbered = "\n".join(f"{i:3d}  {line}"
@@ -77,7 +78,8 @@ class Helper:
     name: str
     params: tuple          # kinds of the positional parameters
     has_default: bool      # a trailing scalar parameter `c=0.5`
-    returns: str           # kind of the returned value
+    returns: str           # kind of the returned value, or "pair"
+    pair: tuple = ()       # the kinds of the two values a "pair" helper returns
 
 
 @dataclass
@@ -128,9 +130,9 @@ class Writer:
         self.counter = itertools.count()
         self.shape = None
         self.want_hole = hole
-        self.hole_at_start = False
         self.in_main = False
         self.main_returns_early = False
+        self.pair_kinds = (S, S)
 
     # ------------------------------------------------------------ choices
 
@@ -159,7 +161,7 @@ class Writer:
         if depth > 0 or not options:
             depth = max(depth, 1)
             options += ["arith"] * 4 + ["np_unary"] * 2 + ["pow", "div", "log_sqrt",
-                                                            "neg", "exp"]
+                                                            "neg", "exp", "comprehension"]
             if kind == S:
                 options += ["math"] * 2 + ["ifexp"]
                 if scope.has_arrays():
@@ -175,6 +177,8 @@ class Writer:
         names = scope.of_kind(S)
         options = names * 3 + list(CONSTANTS[:3])
         options += [f"({c} * {i})" for i in scope.indices for c in ("0.1", "0.25")]
+        first, last = ("0", "-1") if len(self.shape) == 1 else ("0, 1", "-1, 0")
+        options += [f"{a}[{i}]" for a in scope.of_kind(A) for i in (first, last)]
         return self.pick(options)
 
     def side_kinds(self, scope, kind):
@@ -242,12 +246,24 @@ class Writer:
                f"else {self.expr(scope, S, depth)})"
 
     def expr_call(self, scope, kind, depth):
-        helper = self.pick(self.callable_helpers(scope, kind))
+        return self.call(scope, self.pick(self.callable_helpers(scope, kind)), depth)
+
+    def call(self, scope, helper, depth):
         args = [self.expr(scope, k, depth) for k in helper.params]
         if helper.has_default and self.chance(50):
             value = self.expr(scope, S, depth)
             args.append(self.pick([value, f"c={value}"]))
         return f"{helper.name}({', '.join(args)})"
+
+    def expr_comprehension(self, scope, kind, depth):
+        index = self.fresh("j")
+        inner = scope.child(depth=scope.depth)
+        inner.indices.append(index)
+        item = self.expr(inner, kind, depth)
+        count = self.count(1, 3)
+        if self.chance(50):
+            return f"sum([{item} for {index} in range({count})])"
+        return f"sum({item} for {index} in range({count}))"
 
     def callable_helpers(self, scope: Scope, kind: str) -> list:
         return [h for h in self.helpers
@@ -284,8 +300,7 @@ class Writer:
                 if not jumped:
                     defines[var] = kind
             jumped = jumped or stmt.jumps
-        if self.want_hole and self.in_main and not self.hole_at_start \
-                and self.chance(30):
+        if self.want_hole and self.in_main and self.chance(30):
             # between two statements of this block, not inside one nor before an else
             boundaries = [i for i, line in enumerate(lines) if not line.startswith(
                 (" ", "else:", "elif "))] + [len(lines)]
@@ -295,6 +310,8 @@ class Writer:
 
     def statement(self, scope: Scope) -> Stmt:
         options = ["assign"] * 3 + ["tuple"]
+        if self.callable_helpers(scope, "pair"):
+            options.append("unpack_call")
         if self.updatable(scope):
             options += ["reassign"] * 2 + ["augassign"] * 2
         if scope.depth > 0:
@@ -308,7 +325,19 @@ class Writer:
         return getattr(self, "stmt_" + self.pick(options))(scope)
 
     def updatable(self, scope: Scope) -> list:
-        return sorted(scope.variables)
+        # NOT generated: rebinding an array parameter. When a branch that is not
+        # taken rebinds it, reverse mode returns the scalar 0.0 as its gradient
+        # instead of an array of zeros (bug 5 in the report of issue #6).
+        return [v for v in sorted(scope.variables)
+                if not (scope.variables[v] == A and v in scope.params)]
+
+    def carried_update(self, outer: Scope, inner: Scope) -> str:
+        """An assignment that carries state from one loop iteration to the next."""
+        names = self.updatable(outer)
+        if not names:
+            return f"{self.fresh()} = {self.squashed(inner, None, S)}"
+        carried = self.pick(names)
+        return f"{carried} = {self.squashed(inner, carried, outer.variables[carried])}"
 
     def value(self, scope: Scope, kind: str, depth: int = 2) -> str:
         return self.expr(scope, kind, depth, leaf=kind == S)
@@ -353,6 +382,18 @@ class Writer:
                               f"{var} *= {operand}", f"{var} /= (2.0 + np.sin({operand}))"])
         return Stmt([form])
 
+    def stmt_unpack_call(self, scope):
+        """`a, b = helper(...)` with a helper that returns two values."""
+        helper = self.pick(self.callable_helpers(scope, "pair"))
+        names = [self.fresh(), self.fresh()]
+        call = self.call(scope, helper, 1)
+        if scope.loop:   # keep loop-carried values bounded
+            return Stmt([f"{names[0]}, {names[1]} = {call}"] +
+                        [f"{n} = np.tanh({n})" for n in names],
+                        defines=dict(zip(names, helper.pair)))
+        return Stmt([f"{names[0]}, {names[1]} = {call}"],
+                    defines=dict(zip(names, helper.pair)))
+
     def stmt_tuple(self, scope):
         existing = self.updatable(scope)
         pairs = [(a, b) for a in existing for b in existing
@@ -367,9 +408,6 @@ class Writer:
         names = [self.fresh(), self.fresh()]
         values = [self.squashed(scope, None, k) if scope.loop else self.value(scope, k)
                   for k in kinds]
-        # NOT generated: `a, b = helper(...)` with a helper that returns a tuple, nor
-        # any tuple or list value that is not unpacked at once: s2sad gives those a
-        # zero gradient (bug 1 in the report of issue #6).
         return Stmt([f"{names[0]}, {names[1]} = {values[0]}, {values[1]}"],
                     defines=dict(zip(names, kinds)))
 
@@ -402,9 +440,7 @@ class Writer:
             inner.indices.append(index)
         body = self.block(inner, 1, 3, first)
         if not body.lines or body.lines == ["pass"] or not self.updates_state(body):
-            carried = self.pick(self.updatable(scope))
-            kind = scope.variables[carried]
-            update = f"{carried} = {self.squashed(inner, carried, kind)}"
+            update = self.carried_update(scope, inner)
             body.lines = [line for line in body.lines if line != "pass"] + [update]
         return body
 
@@ -432,15 +468,25 @@ class Writer:
         arrays = [v for v, k in {**scope.variables, **scope.constants}.items() if k == A]
         sequence = self.pick(arrays)
         element = self.fresh("e")
-        first = []
-        if self.chance(40):
+        first, others = [], [a for a in arrays if a != sequence]
+        form = self.pick(["plain", "enumerate", "zip"] if others else ["plain", "enumerate"])
+        inner_scope = scope.child(depth=scope.depth)
+        index = None
+        if form == "enumerate":
             index = self.fresh("i")
             header = f"for {index}, {element} in enumerate({sequence}):"
+        elif form == "zip":
+            other, partner = self.pick(others), self.fresh("e")
+            header = f"for {element}, {partner} in zip({sequence}, {other}):"
+            inner_scope.constants[partner] = S
+            inner_scope.constants[other] = inner_scope.variables.pop(other, A)
         else:
-            index = None
             header = f"for {element} in {sequence}:"
-        inner_scope = scope.child()
         inner_scope.constants[element] = S
+        # NOT generated: rebinding the sequence inside the loop. Python iterates over
+        # the original object; s2sad reads `xs[i]` from the rebound name (bug 6 in
+        # the report of issue #6).
+        inner_scope.constants[sequence] = inner_scope.variables.pop(sequence, A)
         body = self.loop_body(inner_scope, index, first)
         return Stmt([header] + indent(body.lines), self.has_return(body))
 
@@ -455,9 +501,7 @@ class Writer:
         # the counter goes up first, so that `continue` cannot loop forever
         body = self.block(inner, 1, 3, [f"{counter} += 1"])
         if not self.updates_state(Stmt(body.lines[1:])):
-            carried = self.pick(self.updatable(scope))
-            kind = scope.variables[carried]
-            body.lines.append(f"{carried} = {self.squashed(inner, carried, kind)}")
+            body.lines.append(self.carried_update(scope, inner))
         lines = [f"{counter} = 0", f"while {test}:"] + indent(body.lines)
         return Stmt(lines, self.has_return(body))
 
@@ -466,7 +510,7 @@ class Writer:
         if self.chance(20):
             return Stmt([jump], jumps=True)
         lines = [f"if {self.condition(scope)}:"]
-        if self.chance(30):
+        if self.updatable(scope) and self.chance(30):
             var = self.pick(self.updatable(scope))
             lines.append(f"    {var} = {self.squashed(scope, var, scope.variables[var])}")
         return Stmt(lines + [f"    {jump}"], jumps=True)
@@ -474,11 +518,21 @@ class Writer:
     def stmt_early_return(self, scope):
         if self.in_main:
             self.main_returns_early = True
-        value = self.expr(scope, scope.returns, 2, leaf=scope.returns == S)
+        if scope.returns == "pair":
+            value = ", ".join(self.expr(scope, k, 2, leaf=k == S) for k in self.pair_kinds)
+        else:
+            value = self.expr(scope, scope.returns, 2, leaf=scope.returns == S)
         return Stmt([f"if {self.condition(scope)}:", f"    return {value}"], jumps=True)
 
     def final_return(self, scope: Scope, recent: list) -> str:
-        kind = scope.returns
+        if scope.returns == "pair":
+            first, second = self.pair_kinds
+            return f"return {self.summary(scope, first, recent)}, " \
+                   f"{self.expr(scope, second, 2, leaf=second == S)}"
+        return f"return {self.summary(scope, scope.returns, recent)}"
+
+    def summary(self, scope: Scope, kind: str, recent: list) -> str:
+        """A value of `kind` that depends on the last variables in `recent`."""
         terms = []
         for var in recent[-self.count(1, 3):]:
             var_kind = scope.variables.get(var, scope.constants.get(var))
@@ -493,7 +547,7 @@ class Writer:
         value = " + ".join(terms)
         if kind == A and all(t in scope.variables for t in terms):
             value = f"1.0 * ({value})"   # never return an argument array itself
-        return f"return {value}"
+        return value
 
     # ------------------------------------------------------------ functions
 
@@ -502,33 +556,36 @@ class Writer:
                  default: bool = False) -> list:
         scope = Scope(dict(zip(params, kinds)), dict(constants), [], set(params), returns,
                       depth)
+        if default:
+            scope.constants["c"] = S
         body = self.block(scope, *statements)
         recent = [v for v in scope.variables if v not in params] or list(params)
         signature = ", ".join(params + (["c=0.5"] if default else []))
-        if default:
-            scope.constants["c"] = S
         lines = [f"def {name}({signature}):"] + indent(body.lines)
         lines.append("    " + self.final_return(scope, recent))
-        return lines
+        return _spell_out_shared_updates(lines)
 
     def helper(self, arrays: bool) -> list:
         name = f"h{len(self.helpers)}"
         count = self.count(1, 2)
         kinds = [self.pick([S, A]) if arrays else S for _ in range(count)]
         params = [f"u{i}" for i in range(count)]
-        returns = self.pick([S, A]) if A in kinds else S
+        returns = self.pick([S, A, "pair"]) if A in kinds else self.pick([S, "pair"])
+        # NOT generated: a pair of an array and a float. Forward mode fails on it
+        # with a ValueError from runtime.expand (bug 9 in the report of issue #6).
+        pair = self.pick([S, A]) if A in kinds else S
+        self.pair_kinds = (pair, pair)
         default = self.chance(30)
         lines = self.function(name, params, kinds, returns, {}, (0, 3), 1, default)
-        self.helpers.append(Helper(name, tuple(kinds), default, returns))
+        self.helpers.append(Helper(name, tuple(kinds), default, returns,
+                                   self.pair_kinds if returns == "pair" else ()))
         return lines
 
-    def module(self, forced_array: bool = False) -> tuple:
+    def module(self) -> tuple:
         """(source lines, shapes of f's arguments)."""
         self.shape = self.pick(SHAPES)
         count = self.count(1, 3)
         kinds = [self.pick([S, A]) for _ in range(count)]
-        if forced_array and A not in kinds:
-            kinds[0] = A
         arrays = A in kinds
         lines = ["import math", "", "import numpy as np", "", ""]
         constants = {}
@@ -563,6 +620,28 @@ def valid_programs(draw) -> Program:
                    returns_name=last.split("return ", 1)[1].isidentifier())
 
 
+_BARE_COPY = re.compile(r"\s*(\w+) = (\w+)$")
+_AUGMENTED = re.compile(r"(\s*)(\w+) ([-+*/])= (.*)$")
+
+
+def _spell_out_shared_updates(lines: list) -> list:
+    """`v += e` becomes `v = v + (e)` for each v that some line binds to a bare name.
+
+    NOT generated: `v = x` ... `v += e`. s2sad rejects that augmented assignment
+    even when x is a float, since x might be an array v shares (bug 7 in the report
+    of issue #6; the rule misses `u = v` ... `v += e` with arrays, bug 8).
+    """
+    shared = {m.group(1) for m in map(_BARE_COPY.match, lines) if m}
+    out = []
+    for line in lines:
+        m = _AUGMENTED.match(line)
+        if m and m.group(2) in shared:
+            pad, name, op, value = m.groups()
+            line = f"{pad}{name} = {name} {op} ({value})"
+        out.append(line)
+    return out
+
+
 # ---------------------------------------------------------------- invalid programs
 
 # Each construct: (lines using $p (a parameter), $t (a fresh name) and $a (an array
@@ -583,8 +662,6 @@ CONSTRUCTS = {
     "double-starred call": (["$t = np.multiply($p, **{'out': None})"], 0),
     "set comprehension": (["$t = $p * len({j * 2 for j in range(3)})"], 0),
     "dict comprehension": (["$t = $p * {j: 2.0 for j in range(3)}[1]"], 0),
-    "list comprehension": (["$t = $p * sum([j * 0.5 for j in range(3)])"], 0),
-    "generator expression": (["$t = $p * sum(j * 0.5 for j in range(3))"], 0),
     "walrus": (["$t = (w_alrus := $p * 2.0) + w_alrus"], 0),
     "f-string": (["$t = $p * len(f'{$p}')"], 0),
     "set literal": (["$t = $p * len({1.0, 2.0})"], 0),
@@ -622,11 +699,13 @@ def invalid_programs(draw) -> Program:
     template, offset = CONSTRUCTS[construct]
     in_helper = construct != "nonlocal write" and draw(st.integers(0, 99)) < 20
     writer = Writer(draw, hole=not in_helper)
-    # `p[0] = ...` must come before anything rebinds p to a private array
-    writer.hole_at_start = construct in NEEDS_ARRAY
-    lines, shapes = writer.module(forced_array=construct in NEEDS_ARRAY)
-    array_params = [f"p{i}" for i, shape in enumerate(shapes) if shape]
-    mapping = {"p": "p0", "t": "bad", "a": array_params[0] if array_params else "p0"}
+    lines, shapes = writer.module()
+    mapping = {"p": "p0", "t": "bad", "a": "p0" if in_helper else "q"}
+    if construct in NEEDS_ARRAY and not in_helper:
+        # an extra array parameter `q` that nothing else touches
+        f_line = next(i for i, line in enumerate(lines) if line.lstrip().startswith("def f("))
+        lines[f_line] = lines[f_line].replace("):", ", q):")
+        shapes += (writer.shape,)
     chunk = [string.Template(line).substitute(mapping) for line in template]
     prelude = PRELUDE.get(construct, [])
     main_start = lines.index(next(line for line in lines
@@ -652,6 +731,10 @@ def invalid_programs(draw) -> Program:
     bad_index += len(prelude) + (1 if prelude else 0)
     _add_to_result(lines, main_start)
     bad_lines = (bad_index + 1,)
+    if construct == "function without source":
+        # s2sad's error names neither the file nor the line of the call (bug 10 in
+        # the report of issue #6): only the error's type is checked
+        bad_lines = ()
     if construct in NEEDS_ARRAY:
         # s2sad names the `def` line of the function, not the line of `p[0] = ...`
         # (bug 4 in the report of issue #6): accept both
