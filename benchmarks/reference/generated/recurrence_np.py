@@ -1,0 +1,31 @@
+def drecurrence_np(a, b, n, bz=1.0):
+    tape = []
+    z = 0.5
+    for i in range(n):
+        tape.append(z)
+        t = z + i
+        t2 = np.cos(t)
+        t3 = a * t2
+        t4 = b - i
+        t5 = np.sin(t4)
+        t6 = z * t5
+        z = t3 + t6
+    assert_scalar(z, 'recurrence_np')
+    # Grad of: for i in range(n):
+    ba = zeros_like(a)
+    bb = zeros_like(b)
+    for i in reversed(range(n)):
+        z = tape.pop()
+        t = z + i
+        t2 = np.cos(t)
+        t3 = a * t2
+        t4 = b - i
+        t5 = np.sin(t4)
+        t6 = z * t5
+        # Grad of: z = a * np.cos(z + i) + z * np.sin(b - i)
+        bt3 = unbroadcast(bz, t3)
+        bt6 = unbroadcast(bz, t6)
+        bz = unbroadcast(bt6 * t5, z) - unbroadcast(bt3 * a, t2) * np.sin(t)
+        bb = bb + unbroadcast(bt6 * z, t5) * np.cos(t4)
+        ba = ba + unbroadcast(bt3 * t2, a)
+    return ba, bb
