@@ -73,7 +73,8 @@ def times_table(rows) -> str:
         cells = [row["title"], cell(row, "function"), cell(row, "s2sad"), cell(row, "hand")]
         cells += [cell(row, p) for p in peers]
         gen = row.get("generation")
-        cells.append(fmt_time(gen) if gen is not None else row["status"].get("s2sad", ""))
+        cells.append(fmt_time(gen) if gen is not None
+                     else row["status"].get("s2sad", "").split(":")[0])
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -7,6 +7,7 @@ import importlib.util
 import pathlib
 import sys
 
+import numpy as np
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -52,3 +53,22 @@ def test_generation_source_has_the_requested_length_and_differentiates():
     (result,) = generation.run(sizes=(30,), repeats=(1,))
     assert result["status"] == "ok", result
     assert result["median"] > 0
+
+
+def _sum_sin_with_try(x):
+    try:                       # s2sad refuses try/except: the row must say so, not crash
+        y = np.sin(x)
+    except ValueError:
+        y = x
+    return np.sum(y)
+
+
+def test_unsupported_case_is_reported_not_raised():
+    from benchmarks import cases, report, timing
+    case = cases.Case("try_case", "try/except", _sum_sin_with_try, lambda x: np.cos(x),
+                      (0,), lambda quick: (np.linspace(0.0, 1.0, 5),), "array")
+    row = run.run_case(case, True, [], False, timing.QUICK, lambda message: None, {},
+                       run.generate(case, True))
+    assert row["status"]["s2sad"].startswith("unsupported"), row["status"]
+    assert row["status"]["hand"] == "ok"
+    assert "| unsupported |" in report.times_table([row])
