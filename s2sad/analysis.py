@@ -119,6 +119,11 @@ def _simple_statements(stmts: list):
             yield from _simple_statements(getattr(stmt, field, []) or [])
 
 
+def varied_names(stmts: list, inputs: Iterable[str], classify: Callable) -> set:
+    """Names that depend on `inputs`."""
+    return _closure(set(inputs), [(s, {t}) for s, t in _flows(stmts, classify)])
+
+
 def active_names(stmts: list, inputs: Iterable[str], output: str, classify: Callable) -> set:
     """Names that depend on `inputs` and influence `output`."""
     pairs = _flows(stmts, classify)

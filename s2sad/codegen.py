@@ -78,5 +78,6 @@ def compile_function(node: gast.FunctionDef, free: dict, globals_: dict,
     scope: dict = {}
     exec(code, globals_, scope)  # defines the factory in `scope`, not in the user's module
     function = scope["__s2sad_factory__"](*(bindings[n] for n in names))
+    function.__qualname__ = function.__name__
     function.__s2sad_source__ = source
     return function

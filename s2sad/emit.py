@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import gast
 import numpy as np
 
-from . import analysis, runtime, syntax
+from . import analysis, primitives, runtime, syntax
 from .errors import NonDifferentiableError, UnsupportedSyntaxError
 from .normalize import NormalFunction
 from .primitives import Primitive, primitive_of
@@ -41,8 +41,10 @@ class Emitter:
         self.user_locals = syntax.names_stored(fn.parsed.node)
         wrt_names = [fn.params[i] for i in wrt]
         self.active = analysis.active_names(self.body, wrt_names, fn.result, self.classify)
+        self.varied = analysis.varied_names(self.body, wrt_names, self.classify)
         self.mutated = analysis.mutated(self.body)
         self.check_in_place_updates()
+        self.check_calls_for_effects()
         self.scalars = analysis.scalar_names(
             self.body, analysis.scalar_parameters(fn.parsed.node), self.classify)
 
@@ -127,6 +129,32 @@ class Emitter:
                     "caller's array", self.fn.parsed.location(self.fn.parsed.node),
                     hint=f"start with {name} = {name}.copy() and assign into the copy.")
 
+    def check_calls_for_effects(self) -> None:
+        """A call whose result is dropped, or that takes `out=`, may write into a
+        differentiable argument (np.add.at, lst.extend): s2sad cannot follow that."""
+        for stmt in analysis.statements(self.body):
+            call = getattr(stmt, "value", None)
+            if not isinstance(call, gast.Call) or primitives.list_append(stmt):
+                continue
+            operands = list(call.args) + [k.value for k in call.keywords]
+            if isinstance(call.func, gast.Attribute) and isinstance(call.func.value, gast.Name) \
+                    and call.func.value.id in self.local_names:
+                operands.append(call.func.value)
+            if not syntax.names_loaded(operands) & self.varied:
+                continue
+            writes_out = any(k.arg == "out" for k in call.keywords)
+            if writes_out or (isinstance(stmt, gast.Expr) and not self.is_harmless(call)):
+                raise NonDifferentiableError(
+                    f"s2sad cannot follow a call that may change its arguments in place "
+                    f"(in function '{self.fn.parsed.name}')", self.fn.parsed.location(stmt),
+                    hint="assign the result instead (y = np.add(y, v), lst = lst + [v]); "
+                         "in-place writes s2sad follows are x[i] = v and lst.append(v).")
+
+    def is_harmless(self, call: gast.Call) -> bool:
+        """print and the like: registered as non-differentiable, so they only read."""
+        primitive = self.classify(call)
+        return primitive is not None and primitive.nondifferentiable
+
     def sharing_problem(self, name: str, stmt) -> str | None:
         if not isinstance(stmt, gast.Assign):
             return None
@@ -207,8 +235,20 @@ class Emitter:
                  "docs/custom_derivatives.md), or wrap the value in s2sad.stop_gradient "
                  "if it needs none.")
 
-    def signature_defaults(self, extra: int, default: float) -> list:
-        """The user's parameter defaults, then `extra` more: after a default every
-        parameter needs one."""
-        defaults = syntax.clone(self.fn.parsed.node.args.defaults)
-        return defaults + [syntax.constant(default)] * extra if defaults else []
+    def derivative_function(self, body: list, extra: list) -> gast.FunctionDef:
+        """`def d<f>(params..., extra...)`: `extra` holds (name, default or None) for
+        the seed or tangents. After parameters with defaults or keyword-only ones they
+        are keyword-only, so that a call leaving a default out cannot pass a tangent
+        in its place."""
+        args = self.fn.parsed.node.args
+        positional = [a.id for a in args.posonlyargs + args.args]
+        keyword_only = [(a.id, syntax.clone(d)) for a, d in zip(args.kwonlyargs,
+                                                                args.kw_defaults)]
+        name = "d" + self.fn.parsed.name
+        if args.defaults or keyword_only:
+            extras = [(n, None if d is None else syntax.constant(d)) for n, d in extra]
+            return syntax.function_def(name, positional, body, syntax.clone(args.defaults),
+                                       keyword_only + extras)
+        trailing = [syntax.constant(d) for _, d in extra] \
+            if all(d is not None for _, d in extra) else []
+        return syntax.function_def(name, positional + [n for n, _ in extra], body, trailing)

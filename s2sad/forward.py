@@ -57,8 +57,7 @@ class _Forward(Emitter):
         returned = syntax.tuple_([output, syntax.name(fn.result)]) if spec.preserve_result \
             else output
         body.append(syntax.return_(returned))
-        defaults = self.signature_defaults(len(tangents), _ZERO)
-        node = syntax.function_def("d" + fn.parsed.name, fn.params + tangents, body, defaults)
+        node = self.derivative_function(body, [(t, None) for t in tangents])
         return GeneratedFunction(node, self.free, "tape", self.protected_names())
 
     def output_tangent(self) -> gast.expr:
@@ -117,7 +116,11 @@ class _Forward(Emitter):
             return [stmt, syntax.assign(tangent, self.zero_of(target.id, stmt.value))]
         if primitive.key == primitives.PACK:  # [a, b] -> [da, zeros_like(b)]
             packed = syntax.clone(stmt.value)
-            packed.elts = [self.full_tangent(a) for a in primitive.args]
+            items = [self.full_tangent(a) for a in primitive.args]
+            if primitive.keys is None:
+                packed.elts = items
+            else:
+                packed.values = items
             return [stmt, syntax.assign(tangent, packed)]
         template = registry.tangent_of(primitive.key)
         if template is None and inspect.isfunction(primitive.key):

@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import inspect
 from typing import Callable
 
 import numpy as np
@@ -33,7 +34,7 @@ def jvp(f: Callable, primals: tuple, tangents: tuple, wrt=None) -> tuple:
     (all arguments by default)."""
     wrt = tuple(range(len(primals))) if wrt is None else _as_tuple(wrt)
     df = autodiff(f, wrt=wrt, mode="forward", preserve_result=True)
-    tangent, value = df(*primals, *tangents)
+    tangent, value = _call(df, primals, tangents)
     return value, tangent
 
 
@@ -41,7 +42,7 @@ def vjp(f: Callable, *primals, wrt=None) -> tuple:
     """`(f(*primals), pullback)` where `pullback(seed)` is the vector-Jacobian product."""
     wrt = tuple(range(len(primals))) if wrt is None else _as_tuple(wrt)
     df = autodiff(f, wrt=wrt, mode="reverse")
-    return f(*primals), lambda seed: df(*primals, seed)
+    return f(*primals), lambda seed: _call(df, primals, (seed,))
 
 
 def hvp(f: Callable, wrt: int = 0) -> Callable:
@@ -51,7 +52,7 @@ def hvp(f: Callable, wrt: int = 0) -> Callable:
 
     def hessian_vector_product(*args):
         *primals, v = args
-        return second(*primals, 1.0, v)
+        return _call(second, primals, (1.0, v))
     return hessian_vector_product
 
 
@@ -63,12 +64,13 @@ def jacobian(f: Callable, wrt: int = 0) -> Callable:
         out_shape = np.shape(f(*args))
         if x.size <= int(np.prod(out_shape)):
             df = autodiff(f, wrt=(wrt,), mode="forward")
-            columns = [df(*args, _basis(x.shape, i)) for i in range(x.size)]
+            columns = [_call(df, args, (_basis(x.shape, i),)) for i in range(x.size)]
             return np.moveaxis(np.reshape(columns, x.shape + out_shape),
                                list(range(x.ndim)), list(range(-x.ndim, 0))) \
                 if x.ndim else np.reshape(columns, out_shape)
         df = autodiff(f, wrt=(wrt,), mode="reverse")
-        rows = [df(*args, _basis(out_shape, i)) for i in range(int(np.prod(out_shape)))]
+        rows = [_call(df, args, (_basis(out_shape, i),))
+                for i in range(int(np.prod(out_shape)))]
         return np.reshape(rows, out_shape + x.shape)
     return jacobian_of
 
@@ -83,6 +85,13 @@ def hessian(f: Callable, wrt: int = 0) -> Callable:
         return np.reshape(np.stack([np.asarray(c, dtype=float) for c in columns], -1)
                           if x.ndim else columns, x.shape + x.shape)
     return hessian_of
+
+
+def _call(df: Callable, args: tuple, extra: tuple):
+    """df(*args, *extra), passing `extra` (seed, tangents: the last parameters of df)
+    by name, since after parameters with defaults they are keyword-only."""
+    names = list(inspect.signature(df).parameters)[-len(extra):]
+    return df(*args, **dict(zip(names, extra)))
 
 
 def _basis(shape: tuple, i: int):

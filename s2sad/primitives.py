@@ -54,6 +54,7 @@ class Primitive:
     args: list
     keywords: dict = field(default_factory=dict)
     description: str = ""
+    keys: list | None = None   # for a dict literal: its keys, beside `args`, its values
 
     @property
     def nondifferentiable(self) -> bool:
@@ -91,6 +92,9 @@ def primitive_of(value: gast.expr, namespace: Namespace, local_names: set) -> Pr
                          description="operator.getitem")
     if isinstance(value, (gast.List, gast.Tuple)):
         return Primitive(PACK, list(value.elts), description="a list or tuple literal")
+    if isinstance(value, gast.Dict):  # the keys ride along as keywords' names
+        return Primitive(PACK, list(value.values), description="a dict literal",
+                         keys=list(value.keys))
     kind = type(value).__name__
     return Primitive((kind,), [], description=f"a {kind.lower()} literal")
 

@@ -93,10 +93,7 @@ class _Reverse(Emitter):
         prelude = [syntax.assign(self.tape, gast.List(elts=[], ctx=gast.Load()))] \
             if self.uses_tape else []
         body = prelude + primal + adjoint + [syntax.return_(returned)]
-        defaults = [syntax.constant(spec.seed_default)] if spec.seed_default is not None \
-            else []
-        defaults = self.signature_defaults(1, 1.0) or defaults
-        node = syntax.function_def("d" + fn.parsed.name, fn.params + [seed], body, defaults)
+        node = self.derivative_function(body, [(seed, spec.seed_default)])
         return GeneratedFunction(node, self.free, self.tape,
                                  self.protected_names() | {seed, self.tape})
 
@@ -415,10 +412,16 @@ class _Reverse(Emitter):
         out = []
         for i, item in enumerate(primitive.args):
             var = self.derivative(item)
-            if var is not None:
+            if var is None:
+                continue
+            if primitive.keys is None:
                 element = gast.Subscript(value=syntax.clone(container),
                                          slice=syntax.constant(i), ctx=gast.Load())
-                out.append(self.accumulate(syntax.assign(var, element), state))
+            else:  # a dict adjoint may lack keys that received nothing
+                element = syntax.call(gast.Attribute(value=syntax.clone(container),
+                                                     attr="get", ctx=gast.Load()),
+                                      syntax.clone(primitive.keys[i]), syntax.constant(0.0))
+            out.append(self.accumulate(syntax.assign(var, element), state))
         return out
 
     def accumulate(self, stmt: gast.Assign, state: _AdjointState) -> gast.Assign:

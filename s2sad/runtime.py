@@ -137,6 +137,8 @@ def structured(g, x):
         return type(x)((k, structured(g[k], v) if k in g else zeros_like(v))
                        for k, v in x.items())
     if isinstance(x, (list, tuple)):
+        if isinstance(g, dict) and hasattr(x, "_fields"):  # a named tuple read by field
+            g = [g.get(field, 0.0) for field in x._fields]
         items = [structured(gi, xi) for gi, xi in zip(g, x)] \
             if isinstance(g, (list, tuple)) else [zeros_like(xi) for xi in x]
         return type(x)(items) if not hasattr(x, "_fields") else type(x)(*items)

@@ -104,9 +104,14 @@ def is_comment(node: gast.AST) -> bool:
 
 
 def function_def(fname: str, params: list[str], body: list,
-                 defaults: list[gast.expr] | None = None) -> gast.FunctionDef:
+                 defaults: list[gast.expr] | None = None,
+                 keyword_only: list | None = None) -> gast.FunctionDef:
+    """`def fname(params, *, keyword_only)`; `keyword_only` holds (name, default or
+    None) pairs."""
+    keyword_only = keyword_only or []
     args = gast.arguments(args=[name(p, "param") for p in params], posonlyargs=[],
-                          vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
+                          vararg=None, kwonlyargs=[name(k, "param") for k, _ in keyword_only],
+                          kw_defaults=[d for _, d in keyword_only], kwarg=None,
                           defaults=defaults or [])
     return gast.FunctionDef(name=fname, args=args, body=body, decorator_list=[],
                             returns=None, type_comment=None, type_params=[])

@@ -33,7 +33,7 @@ def replace_leaf(tree, path, value):
     if isinstance(tree, (list, tuple)):
         items = list(tree)
         items[head] = replace_leaf(items[head], rest, value)
-        return type(tree)(items)
+        return type(tree)(*items) if hasattr(tree, "_fields") else type(tree)(items)
     return dataclasses.replace(tree, **{head: replace_leaf(getattr(tree, head), rest, value)})
 
 
@@ -148,3 +148,64 @@ def test_bound_method_and_gradient_with_respect_to_the_model():
     gradient = s2sad.grad(model.loss, wrt="self")(x, y)
     assert isinstance(gradient, Linear)
     check_container_gradient(Linear.loss, (model, x, y))
+
+
+Pair = __import__("collections").namedtuple("Pair", "a b")
+
+
+def enumerate_from_one(xs):
+    s = 0.0
+    for i, x in enumerate(xs, 1):
+        s = s + x * i
+    return s
+
+
+def loop_over_pairs(pairs):
+    s = 0.0
+    for a, b in pairs:
+        s = s + a * b * b
+    return s
+
+
+def dict_literal(x, y):
+    d = {"a": x * 2.0, "b": y}
+    return np.sum(d["a"] * d["b"])
+
+
+def named_tuple_fields(t):
+    return t.a * np.sin(t.b)
+
+
+def adds_at(x):
+    y = np.zeros(3)
+    np.add.at(y, [0, 0], x)
+    return np.sum(y)
+
+
+def writes_out(x):
+    y = np.zeros(3)
+    np.multiply(x, 2.0, out=y)
+    return np.sum(y)
+
+
+def extends(x):
+    items = [x]
+    items.extend([x])
+    return items[0] * items[1]
+
+
+def test_enumerate_with_start_and_tuple_targets():
+    check_container_gradient(enumerate_from_one, (RNG.normal(size=4),))
+    check_container_gradient(loop_over_pairs, ([(1.0, 2.0), (3.0, -1.5)],))
+
+
+def test_dict_literal_and_named_tuple_fields():
+    for index in (0, 1):
+        check_container_gradient(dict_literal, (RNG.normal(size=3), RNG.normal(size=3)), index)
+    check_container_gradient(named_tuple_fields, (Pair(1.5, 0.3),))
+
+
+@pytest.mark.parametrize("f", [adds_at, writes_out, extends])
+def test_calls_that_write_into_arguments_are_refused(f):
+    with pytest.raises(s2sad.NonDifferentiableError, match="change its arguments in place"):
+        s2sad.grad(f)(np.ones(3) if f is not extends else 1.0)

@@ -28,7 +28,7 @@ from s2sad.parsing import parse_function
 from s2sad.primitives import COPY, primitive_of
 from s2sad.registry import ADJOINTS, TANGENTS
 from s2sad.rules.indexing import scatter
-from s2sad.runtime import copy_of, expand, unbroadcast, zero_item
+from s2sad.runtime import copy_of, expand, structured, unbroadcast, zero_item
 
 VARARGS = (
     "core: a template cannot refer to a *args parameter (templates._bind wraps the tuple "
@@ -921,6 +921,10 @@ def runtime_zero_item(g, w):
     return np.sum(zero_item(g, 1) * w)
 
 
+def runtime_structured(g, w):
+    return np.sum(structured(g, w) * w)
+
+
 # ---------------------------------------------------------------- the table
 
 @dataclass
@@ -1195,6 +1199,7 @@ CASES = [
     C(expand, runtime_expand, "4 3x4"),
     C(copy_of, runtime_copy_of, "2x3"),
     C(zero_item, runtime_zero_item, "3"),
+    C(structured, runtime_structured, "3"),
 ]
 
 # ---------------------------------------------------------------- inputs

@@ -27,7 +27,7 @@ class NormalFunction:
 def normalize(parsed: ParsedFunction) -> NormalFunction:
     """Lower jumps, then flatten every expression to one operation a statement."""
     node = syntax.clone(parsed.node)
-    params = _positional_params(parsed)
+    params = _parameters(parsed)
     names = Names(syntax.all_names(node))
     lower_jumps(node, names)
     node.body = ANF(parsed, names).block(node.body)
@@ -40,17 +40,12 @@ def normalize(parsed: ParsedFunction) -> NormalFunction:
     return NormalFunction(parsed, node, params, last.value.id, names)
 
 
-def _positional_params(parsed: ParsedFunction) -> list:
+def _parameters(parsed: ParsedFunction) -> list:
+    """Every parameter name in signature order (keyword-only ones last)."""
     args = parsed.node.args
     for extra, what in ((args.vararg, "*args"), (args.kwarg, "**kwargs")):
         if extra is not None:
             raise UnsupportedSyntaxError(
                 f"function '{parsed.name}' takes {what}, which s2sad cannot differentiate",
                 parsed.location(extra), hint="list the parameters explicitly.")
-    if args.kwonlyargs:
-        raise UnsupportedSyntaxError(
-            f"function '{parsed.name}' has keyword-only parameters "
-            f"({', '.join(a.id for a in args.kwonlyargs)})",
-            parsed.location(args.kwonlyargs[0]),
-            hint="make them ordinary parameters (remove the `*` marker).")
-    return [a.id for a in args.posonlyargs + args.args]
+    return [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]

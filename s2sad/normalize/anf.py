@@ -180,7 +180,10 @@ class ANF:
             target = syntax.name(item, "store")
         unpack = []
         for element_target, value in head:
-            self.assign_from(element_target, value, unpack)
+            if isinstance(element_target, gast.Name):
+                unpack.append(syntax.assign(element_target.id, value))
+            else:
+                self.assign_from(element_target, value, unpack)
         _mark_origin(unpack, node, self.parsed.filename)
         out.append(_annotated(syntax.for_(target, iterable, unpack + body), node))
         return out
@@ -194,12 +197,15 @@ class ANF:
             else None
         if call is range:
             return None
-        if call is enumerate and len(iterable.args) == 1 and not iterable.keywords \
-                and isinstance(target, gast.Tuple) and len(target.elts) == 2 \
-                and isinstance(target.elts[0], gast.Name):
-            index = target.elts[0].id
+        if call is enumerate and isinstance(target, gast.Tuple) and len(target.elts) == 2:
+            start = iterable.args[1] if len(iterable.args) > 1 else \
+                next((k.value for k in iterable.keywords if k.arg == "start"), None)
             sequence = self.atom(iterable.args[0], out)
-            return index, [(target.elts[1], _item(sequence, index))]
+            index = self.names.fresh("i")
+            counter = syntax.name(index) if start is None else \
+                gast.BinOp(left=syntax.name(index), op=gast.Add(), right=self.atom(start, out))
+            return index, [(target.elts[0], counter),
+                           (target.elts[1], _item(sequence, index))]
         if call is zip and iterable.args and not iterable.keywords \
                 and isinstance(target, gast.Tuple) and len(target.elts) == len(iterable.args):
             index = self.names.fresh("i")
@@ -235,7 +241,8 @@ class ANF:
 
     def range_of_lengths(self, head: list, out: list) -> gast.Call:
         """range(len(xs)), or range(min(len(xs), len(ys))) for several sequences."""
-        sequences = [item.value for _, item in head if isinstance(item.slice, gast.Name)
+        sequences = [item.value for _, item in head if isinstance(item, gast.Subscript)
+                     and isinstance(item.slice, gast.Name)
                      and item.slice.id not in syntax.names_stored([t for t, _ in head])]
         lengths = [self.temp(syntax.call(syntax.name("len"), s), out) for s in sequences]
         count = lengths[0] if len(lengths) == 1 else \
@@ -316,6 +323,8 @@ class ANF:
             if any(isinstance(e, gast.Starred) for e in target.elts):
                 raise self.unsupported(target, "starred unpacking",
                                        "unpack a fixed number of items.")
+            if not syntax.is_atom(value):  # pairs[i] -> t = pairs[i]; a = t[0]; ...
+                value = self.temp(value, out)
             for i, elt in enumerate(target.elts):
                 item = gast.Subscript(value=syntax.clone(value), slice=syntax.constant(i),
                                       ctx=gast.Load())

@@ -5,7 +5,7 @@ mode over reverse mode. Every helper here is linear in its first argument.
 """
 from ..registry import adjoint, d, nondifferentiable, tangent
 from ..runtime import (assert_scalar, assert_seed, copy_of, expand, stop_gradient,
-                       unbroadcast, zero_item, zeros_like)
+                       structured, unbroadcast, zero_item, zeros_like)
 
 nondifferentiable(zeros_like, assert_scalar, assert_seed, stop_gradient)
 
@@ -48,3 +48,13 @@ def zero_item_(y, g, index):
 @tangent(zero_item)
 def zero_item_(y, g, index):
     d[y] = zero_item(d[g], index)
+
+
+@adjoint(structured)
+def structured_(y, g, x):
+    d[g] = d[y]
+
+
+@tangent(structured)
+def structured_(y, g, x):
+    d[y] = structured(d[g], x)
