@@ -40,27 +40,33 @@ def mT(x):
 
 # ---------------------------------------------------------------- matmul
 
-def matmul_adjoints(g, a, b):
-    """Adjoints of `a @ b` for the adjoint `g` of its result (any ndim >= 1)."""
+def _as_matrices(g, a, b):
+    """a, b as stacks of matrices (a vector gains a unit axis) and g to match."""
     a2 = a if np.ndim(a) > 1 else np.reshape(a, (1, -1))
     b2 = b if np.ndim(b) > 1 else np.reshape(b, (-1, 1))
     batch = np.broadcast_shapes(np.shape(a2)[:-2], np.shape(b2)[:-2])
     g2 = np.reshape(g, batch + (np.shape(a2)[-2], np.shape(b2)[-1]))  # a vector's 1 back
-    da = unbroadcast(g2 @ mT(b2), a2)
-    db = unbroadcast(mT(a2) @ g2, b2)
-    return np.reshape(da, np.shape(a)), np.reshape(db, np.shape(b))
+    return g2, a2, b2
 
 
 def matmul_adjoint_a(g, a, b):
+    """The adjoint of a in `a @ b`: g @ b^T, and only that product."""
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return unbroadcast(g * b, a)
-    return matmul_adjoints(g, a, b)[0]
+    if np.ndim(a) == 2 and np.ndim(b) == 2:
+        return g @ b.T
+    g2, a2, b2 = _as_matrices(g, a, b)
+    return np.reshape(unbroadcast(g2 @ mT(b2), a2), np.shape(a))
 
 
 def matmul_adjoint_b(g, a, b):
+    """The adjoint of b in `a @ b`: a^T @ g, and only that product."""
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return unbroadcast(g * a, b)
-    return matmul_adjoints(g, a, b)[1]
+    if np.ndim(a) == 2 and np.ndim(b) <= 2:
+        return a.T @ g
+    g2, a2, b2 = _as_matrices(g, a, b)
+    return np.reshape(unbroadcast(mT(a2) @ g2, b2), np.shape(b))
 
 
 @adjoint(operator.matmul, np.matmul)
