@@ -97,7 +97,7 @@ def makes_new_array(primitive) -> bool:
 def indexed_names(stmts: list) -> set:
     """Names read with `x[...]`, `x.keys()` or `x.attribute`: possibly containers."""
     names = set()
-    for node in gast.walk(gast.Module(body=list(stmts), type_ignores=[])):
+    for node in syntax.walk(gast.Module(body=list(stmts), type_ignores=[])):
         if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) \
                 and isinstance(node.ctx, gast.Load):
             names.add(node.value.id)

@@ -46,7 +46,7 @@ def to_source(node: gast.AST) -> str:
 
 def _replace_comments(node: gast.AST) -> list:
     texts = []
-    for sub in gast.walk(node):
+    for sub in syntax.walk(node):
         for field in ("body", "orelse"):
             for stmt in getattr(sub, field, None) or []:
                 if isinstance(stmt, gast.Expr) and syntax.is_comment(stmt):

@@ -253,7 +253,7 @@ def _propagate_zeros(stmt: gast.stmt, tangents: set) -> gast.stmt:
     """`stmt` with zero tangents simplified away (see _ZeroPropagation)."""
     if isinstance(stmt, gast.Assign):
         stmt.value = _ZeroPropagation(tangents).visit(stmt.value)
-    for node in gast.walk(stmt):  # what is left is an ordinary zero
+    for node in syntax.walk(stmt):  # what is left is an ordinary zero
         if is_zero_derivative(node):
             syntax.set_anno(node, ZERO, False)
     return stmt

@@ -42,11 +42,14 @@ class Template:
     func: Callable
     signature: inspect.Signature = field(init=False)
     body: list = field(init=False)
+    assigned: set = field(init=False)   # names the body binds
 
     def __post_init__(self):
         self.signature = inspect.signature(self.func)
         source = textwrap.dedent(inspect.getsource(self.func))
         self.body = gast.parse(source).body[0].body
+        self.assigned = {n.id for n in gast.walk(gast.Module(body=self.body, type_ignores=[]))
+                         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
     @property
     def namespace(self) -> dict:

@@ -52,7 +52,7 @@ def instantiate(template: Template, result: gast.expr, args: list, keywords: dic
     `same_shape` (known to have the result's shape) `unbroadcast(g, x)` is `g`.
     """
     bound = _bind(template, result, args, keywords)
-    local_names = {n for n in syntax.names_stored(template.body)} - set(bound)
+    local_names = template.assigned - set(bound)
     rename = {n: names.fresh(n) for n in sorted(local_names)}
     rewriter = _Rewriter(template, bound, rename, derivative, same_shape)
     stmts = []

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import gast
 
+from .. import syntax
+
 
 def is_pure(node: gast.AST, local_names: set) -> bool:
     """No call here can change state: method calls on locals (tape.pop) can."""
-    for sub in gast.walk(node):
+    for sub in syntax.walk(node):
         if isinstance(sub, gast.Call):
             func = sub.func
             while isinstance(func, gast.Attribute):

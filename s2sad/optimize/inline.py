@@ -6,14 +6,15 @@ from collections import Counter
 import gast
 
 from .. import syntax
+from .blocks import Block
 from .effects import is_pure
 
 
 def inline_temporaries(node: gast.FunctionDef, protected: set) -> bool:
     """Substitute single-use temporaries into their use; True if anything changed."""
-    loads = Counter(n.id for n in gast.walk(node)
+    loads = Counter(n.id for n in syntax.walk(node)
                     if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load))
-    stores = Counter(n.id for n in gast.walk(node)
+    stores = Counter(n.id for n in syntax.walk(node)
                      if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store))
     candidates = {name for name, count in loads.items()
                   if count == 1 and stores[name] == 1 and name not in protected}
@@ -32,31 +33,31 @@ class _Inliner:
         for stmt in stmts:
             for field in ("body", "orelse"):
                 self.block(getattr(stmt, field, None) or [])
+        table = Block(stmts)
         i = 0
         while i < len(stmts):
-            if self.try_inline(stmts, i):
-                del stmts[i]
+            if self.try_inline(table, i):
+                table.delete(i)
                 self.changed = True
             else:
                 i += 1
 
-    def try_inline(self, stmts: list, i: int) -> bool:
-        stmt = stmts[i]
+    def try_inline(self, table: Block, i: int) -> bool:
+        stmt = table.stmts[i]
         if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
             return False
         name = stmt.targets[0].id
         if name not in self.candidates or not is_pure(stmt.value, self.locals):
             return False
         reads = syntax.names_loaded(stmt.value)
-        for k in range(i + 1, len(stmts)):
-            later = stmts[k]
-            if name in syntax.names_loaded(later):
-                replaced = _substitute(later, name, stmt.value)
+        for k in range(i + 1, len(table.stmts)):
+            if name in table.loads[k]:
+                replaced = _substitute(table.stmts[k], name, stmt.value)
                 if replaced is None:
                     return False
-                stmts[k] = replaced
+                table.replace(k, replaced)
                 return True
-            if reads & syntax.names_stored(later):
+            if reads & table.stores[k]:
                 return False
         return False
 
