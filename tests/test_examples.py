@@ -37,7 +37,7 @@ def test_every_example_is_tested():
     names = {path.stem for path in EXAMPLES.glob("*.py")}
     tested = {"quickstart", "logistic_regression", "rnn_gradient_clipping", "newton_solver",
               "projectile_fit", "hessian_vector_product", "newton_optimizer",
-              "custom_derivative"}
+              "custom_derivative", "dict_params_mlp"}
     assert names == tested
 
 
@@ -171,3 +171,21 @@ def test_custom_derivative_templates_are_used_and_correct(capsys):
     assert out["overridden_forward"] == pytest.approx(np.sum(out["sigmoid"]))
     assert out["softplus_forward_error"] < 1e-6
     assert "* sigmoid(x)" in printed                # the template, inlined
+
+
+def test_dict_params_mlp_trains_with_dict_gradients():
+    from gradcheck import finite_difference
+    example = load("dict_params_mlp")
+    result = example.main(quick=True)
+    assert result["losses"][-1] < 0.5 * result["losses"][0]
+    assert set(result["grads"]) == {"W1", "b1", "W2", "b2"}
+    rng = np.random.default_rng(1)
+    params, x = example.init(rng), rng.normal(size=(5, 1))
+    y = np.sin(x)
+    gradient = example.s2sad.grad(example.loss)(params, x, y)
+
+    def loss_b2(b2):
+        return example.loss({**params, "b2": b2}, x, y)
+
+    np.testing.assert_allclose(gradient["b2"], finite_difference(loss_b2, (params["b2"],), 0),
+                               rtol=1e-6)
