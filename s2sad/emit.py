@@ -178,7 +178,8 @@ class Emitter:
         try:
             instance = instantiate(template, syntax.name(stmt.targets[0].id), primitive.args,
                                    primitive.keywords, self.derivative, self.names,
-                                   same_shape=self.same_shape_operands(stmt, primitive))
+                                   same_shape=self.same_shape_operands(stmt, primitive),
+                                   scalar_result=stmt.targets[0].id in self.scalars)
         except BindingError as exc:
             raise NonDifferentiableError(
                 f"the derivative rule of {primitive.description} does not accept these "

@@ -64,6 +64,8 @@ class _Forward(Emitter):
         result = self.fn.result
         if result not in self.active:
             return syntax.call(self.helper("zeros_like"), syntax.name(result))
+        if result in self.scalars:
+            return syntax.name(self.derivative_name(result))
         return syntax.call(self.helper("expand"), syntax.name(self.derivative_name(result)),
                            syntax.name(result))
 

@@ -44,17 +44,18 @@ class Instance:
 
 def instantiate(template: Template, result: gast.expr, args: list, keywords: dict,
                 derivative: Callable[[gast.expr], str | None], names: Names,
-                same_shape: set = frozenset()) -> Instance:
+                same_shape: set = frozenset(), scalar_result: bool = False) -> Instance:
     """Template statements for `result = primitive(*args, **keywords)`.
 
     `derivative(atom)` names the adjoint (or tangent) variable of an operand, or
     returns None when the operand carries no derivative. For operands named in
-    `same_shape` (known to have the result's shape) `unbroadcast(g, x)` is `g`.
+    `same_shape` (known to have the result's shape) `unbroadcast(g, x)` is `g`; for a
+    result known to be a scalar, `like(t, result)` and `expand(t, result)` are `t`.
     """
     bound = _bind(template, result, args, keywords)
     local_names = template.assigned - set(bound)
     rename = {n: names.fresh(n) for n in sorted(local_names)}
-    rewriter = _Rewriter(template, bound, rename, derivative, same_shape)
+    rewriter = _Rewriter(template, bound, rename, derivative, same_shape, scalar_result)
     stmts = []
     for stmt in template.body:
         target = _derivative_target(stmt)
@@ -98,22 +99,25 @@ def _derivative_of(node: gast.expr) -> str | None:
 
 
 class _Rewriter(gast.NodeTransformer):
-    def __init__(self, template, bound, rename, derivative, same_shape):
+    def __init__(self, template, bound, rename, derivative, same_shape, scalar_result):
         self.template = template
         self.bound = bound
         self.rename = rename
         self.derivative = derivative
         self.same_shape = same_shape
+        self.scalar_result = scalar_result
         self.free = {}
 
     def visit_Call(self, node):
-        """`unbroadcast(g, x)` is `g` when x is known to have g's shape."""
-        if isinstance(node.func, gast.Name) and node.func.id == "unbroadcast" \
-                and len(node.args) == 2 and isinstance(node.args[1], gast.Name) \
-                and node.args[1].id in self.bound and \
-                isinstance(self.bound[node.args[1].id], gast.Name) and \
-                self.bound[node.args[1].id].id in self.same_shape:
-            return self.visit(node.args[0])
+        """Shape fitting that known shapes make unnecessary is left out."""
+        if isinstance(node.func, gast.Name) and len(node.args) == 2 and \
+                isinstance(node.args[1], gast.Name) and node.args[1].id in self.bound:
+            fitted = self.bound[node.args[1].id]
+            same = isinstance(fitted, gast.Name) and fitted.id in self.same_shape
+            is_result = node.args[1].id == self.template.result_param
+            if node.func.id == "unbroadcast" and same or \
+                    node.func.id in ("like", "expand") and is_result and self.scalar_result:
+                return self.visit(node.args[0])
         return self.generic_visit(node)
 
     def visit_Subscript(self, node):

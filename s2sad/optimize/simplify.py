@@ -66,6 +66,9 @@ class _Simplify(gast.NodeTransformer):
                 and not syntax.is_literal(node.left):
             inner = gast.BinOp(left=node.left.operand, op=node.op, right=node.right)
             return self.done(gast.UnaryOp(op=gast.USub(), operand=inner))
+        if op is gast.Mult and _is_negation(node.right) and not syntax.is_literal(node.right):
+            inner = gast.BinOp(left=node.left, op=node.op, right=node.right.operand)
+            return self.done(gast.UnaryOp(op=gast.USub(), operand=inner))
         return node
 
     def visit_If(self, node):
