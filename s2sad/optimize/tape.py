@@ -4,6 +4,7 @@ from __future__ import annotations
 import gast
 
 from .. import syntax
+from .blocks import blocks
 
 
 SAVE = "save"  # set by reverse mode on each push and the pops that take it back
@@ -13,14 +14,14 @@ def drop_redundant_saves(node: gast.FunctionDef, tape: str) -> bool:
     """Drop saves nobody needs: a push whose every pop discards the value, and
     `tape.append(x) ... x = tape.pop()` with x untouched between."""
     changed = _drop_discarded(node, tape)
-    for block in _blocks(node.body):
+    for block in blocks(node.body):
         changed |= _drop_pairs(block, tape)
     return changed
 
 
 def _drop_discarded(node: gast.FunctionDef, tape: str) -> bool:
     pops, saves = {}, {}
-    for block in _blocks(node.body):
+    for block in blocks(node.body):
         for stmt in block:
             key = syntax.anno(stmt, SAVE)
             if key is None:
@@ -34,15 +35,6 @@ def _drop_discarded(node: gast.FunctionDef, tape: str) -> bool:
         for block, stmt in saves[key]:
             block.remove(stmt)
     return bool(useless)
-
-
-def _blocks(stmts: list):
-    yield stmts
-    for stmt in stmts:
-        for field in ("body", "orelse"):
-            inner = getattr(stmt, field, None)
-            if inner:
-                yield from _blocks(inner)
 
 
 def _tape_call(node, tape: str, method: str) -> bool:
