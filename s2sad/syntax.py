@@ -193,6 +193,18 @@ def names_stored(node) -> set[str]:
             if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))}
 
 
+def names_read_and_bound(node) -> tuple:
+    """(names_loaded(node), names_stored(node)) in one walk."""
+    loaded, stored = set(), set()
+    for n in walk(node):
+        if isinstance(n, gast.Name):
+            if isinstance(n.ctx, gast.Load):
+                loaded.add(n.id)
+            elif isinstance(n.ctx, (gast.Store, gast.Param)):
+                stored.add(n.id)
+    return loaded, stored
+
+
 def all_names(node) -> set[str]:
     return {n.id for n in walk(node) if isinstance(n, gast.Name)}
 

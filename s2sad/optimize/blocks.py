@@ -10,13 +10,13 @@ class Block:
 
     def __init__(self, stmts: list):
         self.stmts = stmts
-        self.loads = [syntax.names_loaded(s) for s in stmts]
-        self.stores = [syntax.names_stored(s) for s in stmts]
+        names = [syntax.names_read_and_bound(s) for s in stmts]
+        self.loads = [loaded for loaded, _ in names]
+        self.stores = [stored for _, stored in names]
 
     def replace(self, k: int, stmt) -> None:
         self.stmts[k] = stmt
-        self.loads[k] = syntax.names_loaded(stmt)
-        self.stores[k] = syntax.names_stored(stmt)
+        self.loads[k], self.stores[k] = syntax.names_read_and_bound(stmt)
 
     def delete(self, k: int) -> None:
         del self.stmts[k], self.loads[k], self.stores[k]
