@@ -22,16 +22,12 @@ import s2sad
 PARAMETERS = ("W1", "b1", "w2", "b2")
 
 
-def dense(X, W):
-    """X @ W, written as a broadcast product and a sum: at the time of writing,
-    second derivatives (hvp, hessian) of `@` between two arrays, or of np.dot,
-    fail in s2sad (first derivatives are fine)."""
-    return np.sum(X[:, :, np.newaxis] * W, axis=1)
-
-
 def mlp_loss(W1, b1, w2, b2, X, y):
     """Mean squared error of a tanh network with one hidden layer."""
-    h = np.tanh(dense(X, W1) + b1)
+    h = np.tanh(X @ W1 + b1)
+    # h @ w2, written as a product and a sum: at the time of writing, second
+    # derivatives (hvp, hessian) of `@` with a 1-D operand fail in s2sad when the
+    # other operand carries a derivative (first derivatives are fine).
     prediction = np.sum(h * w2, axis=1) + b2
     return np.mean((prediction - y) ** 2)
 

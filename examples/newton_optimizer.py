@@ -19,21 +19,9 @@ import numpy as np
 import s2sad
 
 
-def rosenbrock(x, head, tail):
-    """Rosenbrock's function of the vector x.
-
-    The rows of `head * x` summed are x[:-1], those of `tail * x` are x[1:]:
-    selection matrices stand in for slices because, at the time of writing,
-    s2sad's second derivatives (hessian, hvp) of indexing fail.
-    """
-    a = np.sum(head * x, axis=1)
-    b = np.sum(tail * x, axis=1)
-    return np.sum(100.0 * (b - a * a) ** 2 + (1.0 - a) ** 2)
-
-
-def selections(n):
-    eye = np.eye(n)
-    return eye[:-1], eye[1:]
+def rosenbrock(x):
+    """Rosenbrock's function of the vector x."""
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
 
 
 def rosenbrock_hessian(x):
@@ -48,66 +36,64 @@ def rosenbrock_hessian(x):
     return H
 
 
-def newton(x, head, tail, tolerance=1e-10, max_steps=100, verbose=True):
+def newton(x, tolerance=1e-10, max_steps=100, verbose=True):
     gradient = s2sad.grad(rosenbrock)
     hessian = s2sad.hessian(rosenbrock)
-    history = [rosenbrock(x, head, tail)]
+    history = [rosenbrock(x)]
     for step in range(max_steps):
-        g = gradient(x, head, tail)
+        g = gradient(x)
         if np.linalg.norm(g) < tolerance:
             break
-        H = hessian(x, head, tail)
+        H = hessian(x)
         p = np.linalg.solve(H, -g)
         if g @ p >= 0.0:        # H not positive definite here: go downhill instead
             p = -g
         t, f = 1.0, history[-1]
-        while rosenbrock(x + t * p, head, tail) > f + 1e-4 * t * (g @ p):
+        while rosenbrock(x + t * p) > f + 1e-4 * t * (g @ p):
             t = t / 2.0
         x = x + t * p
-        history.append(rosenbrock(x, head, tail))
+        history.append(rosenbrock(x))
         if verbose:
             print(f"{step:4d}   f = {history[-1]:.3e}   |g| = {np.linalg.norm(g):.2e}   "
                   f"step length {t:g}")
     return x, history
 
 
-def gradient_descent_steps(x, head, tail, target, learning_rate=1e-3, max_steps=100000):
+def gradient_descent_steps(x, target, learning_rate=1e-3, max_steps=100000):
     """How many fixed-step gradient descent steps it takes to get f below target."""
     gradient = s2sad.grad(rosenbrock)
     for step in range(max_steps):
-        if rosenbrock(x, head, tail) < target:
+        if rosenbrock(x) < target:
             return step
-        x = x - learning_rate * gradient(x, head, tail)
+        x = x - learning_rate * gradient(x)
     return max_steps
 
 
 def main(quick=False):
-    head, tail = selections(2)
     start = np.array([-1.2, 1.0])
 
-    H = s2sad.hessian(rosenbrock)(start, head, tail)
+    H = s2sad.hessian(rosenbrock)(start)
     print(f"s2sad Hessian at {start}:\n{H}")
     print(f"differs from the hand-derived one by {np.max(np.abs(H - rosenbrock_hessian(start))):.1e}")
-    s2sad.check_grads(rosenbrock, start, head, tail)
+    s2sad.check_grads(rosenbrock, start)
     print("gradient checked against finite differences: OK\n")
 
     print(f"Newton's method from {start}:")
-    x, history = newton(start, head, tail)
+    x, history = newton(start)
     print(f"minimum found at {x}, f = {history[-1]:.2e}, after {len(history) - 1} steps\n")
 
     budget = 2000 if quick else 20000
-    steps = gradient_descent_steps(start, head, tail, 1e-4, max_steps=budget)
+    steps = gradient_descent_steps(start, 1e-4, max_steps=budget)
     print(f"gradient descent (step 1e-3) needs {'more than ' if steps == budget else ''}"
           f"{steps} steps just to get f below 1e-4")
 
     # In 4 dimensions Rosenbrock's function has a second, local minimum; which one
     # Newton's method finds depends on where it starts.
-    head4, tail4 = selections(4)
     hessian4 = s2sad.hessian(rosenbrock)
     found = []
     for start4 in (np.zeros(4), np.array([-1.2, 1.0, 1.0, 1.0])):
-        x4, history4 = newton(start4, head4, tail4, verbose=False)
-        eigenvalues = np.linalg.eigvalsh(hessian4(x4, head4, tail4))
+        x4, history4 = newton(start4, verbose=False)
+        eigenvalues = np.linalg.eigvalsh(hessian4(x4))
         found.append((x4, history4[-1], eigenvalues))
         print(f"\n4 dimensions, from {start4}: {len(history4) - 1} Newton steps to\n"
               f"   x = {np.round(x4, 6)}, f = {history4[-1]:.6g}\n"
