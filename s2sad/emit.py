@@ -123,10 +123,12 @@ class Emitter:
                         hint=f"work on a private copy: {name} = {name}.copy() (or "
                              f"np.zeros(...)), and assign elements of that copy only.")
             if name in self.fn.params:
+                first = next(stmt for stmt in analysis.statements(self.body)
+                             if name in analysis.mutated([stmt]))
                 raise UnsupportedSyntaxError(
                     f"s2sad cannot differentiate element assignment into the argument "
                     f"'{name}' (in function '{self.fn.parsed.name}'): it would change the "
-                    "caller's array", self.fn.parsed.location(self.fn.parsed.node),
+                    "caller's array", self.fn.parsed.location(first),
                     hint=f"start with {name} = {name}.copy() and assign into the copy.")
 
     def check_calls_for_effects(self) -> None:

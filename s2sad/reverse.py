@@ -87,8 +87,10 @@ class _Reverse(Emitter):
                               fn.result in fn.params else ())
         adjoint = self.adjoint_block(self.body, state)
         outputs = [self.gradient_of(fn.params[i], state) for i in spec.wrt]
-        if spec.preserve_result:
-            outputs.append(syntax.name(fn.result))
+        if spec.preserve_result:  # the adjoint sweep may restore the result's variable
+            value = self.names.fresh("value")
+            primal.append(syntax.assign(value, syntax.name(fn.result)))
+            outputs.append(syntax.name(value))
         returned = outputs[0] if len(outputs) == 1 else syntax.tuple_(outputs)
         prelude = [syntax.assign(self.tape, gast.List(elts=[], ctx=gast.Load()))] \
             if self.uses_tape else []

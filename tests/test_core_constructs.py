@@ -132,3 +132,44 @@ def augmented_alias(x, y):
 def test_augmented_assignment_to_a_shared_array_is_rejected():
     with pytest.raises(s2sad.UnsupportedSyntaxError, match="share its array with 'x'"):
         s2sad.grad(augmented_alias)
+
+
+def reassigned_result(x):
+    y = x * 2.0
+    y = y * y
+    return y
+
+
+def self_assignment(x):
+    y = x * 2.0
+    y = y  # noqa: PLW0127 (a no-op s2sad must not trip over)
+    return y * x
+
+
+def rebinds_its_sequence(xs):
+    s = 0.0
+    for x in xs:
+        s = s + x * x
+        xs = xs * 2.0
+    return s + np.sum(xs)
+
+
+def shared_by_copy(v):
+    u = v
+    v += 1.0
+    return np.sum(u * v)
+
+
+def test_preserve_result_returns_the_value_not_the_restored_variable():
+    assert s2sad.grad(reassigned_result, preserve_result=True)(3.0) == (24.0, 36.0)
+
+
+def test_self_assignment_and_rebinding_the_iterated_sequence():
+    assert s2sad.grad(self_assignment)(3.0) == 12.0
+    xs = np.array([1.0, 2.0, 0.5])
+    assert_gradients(rebinds_its_sequence, s2sad.grad(rebinds_its_sequence), (xs,), (0,))
+
+
+def test_augmented_assignment_to_an_array_copied_elsewhere_is_rejected():
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="share its array with 'u'"):
+        s2sad.grad(shared_by_copy)

@@ -135,9 +135,11 @@ class ANF:
         which differs when another variable still refers to the same array."""
         name = node.target.id
         for stmt in gast.walk(self.parsed.node):
-            if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name) and \
-                    any(isinstance(t, gast.Name) and t.id == name for t in stmt.targets):
-                other = stmt.value.id
+            if not (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name)):
+                continue
+            targets = [t.id for t in stmt.targets if isinstance(t, gast.Name)]
+            if name in targets or stmt.value.id == name:  # name = other, or other = name
+                other = stmt.value.id if name in targets else targets[0] if targets else name
                 raise self.unsupported(
                     node, f"an augmented assignment to '{name}', which may share its array "
                           f"with '{other}' (assigned at line {stmt.lineno})",
@@ -216,7 +218,10 @@ class ANF:
         if isinstance(iterable, gast.Call):
             return None
         index = self.names.fresh("i")
-        return index, [(target, _item(self.atom(iterable, out), index))]
+        sequence = self.atom(iterable, out)
+        if isinstance(sequence, gast.Name) and sequence.id in syntax.names_stored(node.body):
+            sequence = self.temp(sequence, out, stem="items")  # Python keeps the original
+        return index, [(target, _item(sequence, index))]
 
     def mapping_iteration(self, view: gast.Call, target, out):
         """`for k, v in d.items()` as: keys = list(d.keys()); k = keys[i]; v = d[k]."""
@@ -299,6 +304,8 @@ class ANF:
     def assign_name(self, target: str, value: gast.expr, out: list) -> None:
         """`target = value`, with value flattened to one operation."""
         rhs = self.operation(value, out)
+        if isinstance(rhs, gast.Name) and rhs.id == target:
+            return  # `x = x` does nothing
         if target in syntax.names_loaded(rhs) and not isinstance(rhs, gast.Name):
             rhs = self.temp(rhs, out)
         out.append(gast.copy_location(syntax.assign(target, rhs), value))
