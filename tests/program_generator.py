@@ -629,9 +629,9 @@ def _spell_out_shared_updates(lines: list) -> list:
 
     NOT generated: `v = x` ... `v += e`. s2sad rejects that augmented assignment
     even when x is a float, since x might be an array v shares (bug 7 in the report
-    of issue #6; the rule misses `u = v` ... `v += e` with arrays, bug 8).
+    of issue #6); nor `u = v` ... `v += e`, refused for the same reason.
     """
-    shared = {m.group(1) for m in map(_BARE_COPY.match, lines) if m}
+    shared = {name for m in map(_BARE_COPY.match, lines) if m for name in m.groups()}
     out = []
     for line in lines:
         m = _AUGMENTED.match(line)

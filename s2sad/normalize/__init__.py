@@ -29,8 +29,10 @@ def normalize(parsed: ParsedFunction) -> NormalFunction:
     node = syntax.clone(parsed.node)
     params = _parameters(parsed)
     names = Names(syntax.all_names(node))
+    anf = ANF(parsed, names)
+    anf.check_supported(node.body)
     lower_jumps(node, names)
-    node.body = ANF(parsed, names).block(node.body)
+    node.body = anf.block(node.body)
     last = node.body[-1] if node.body else None
     if not isinstance(last, gast.Return):
         raise UnsupportedSyntaxError(

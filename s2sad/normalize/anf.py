@@ -66,15 +66,28 @@ class ANF:
             out.extend(produced)
         return out
 
-    def stmt(self, node: gast.stmt) -> list:
+    def check_supported(self, body: list) -> None:
+        """Refuse the first construct outside the subset, in source order, before
+        anything else is said about the function."""
+        nodes = [n for n in syntax.walk(body) if getattr(n, "lineno", None) is not None]
+        for node in sorted(nodes, key=lambda n: (n.lineno, n.col_offset)):
+            if isinstance(node, gast.stmt):
+                self.refuse_statement(node)
+            for kind, what in _UNSUPPORTED_EXPRESSIONS.items():
+                if isinstance(node, kind):
+                    raise self.unsupported(node, what, _expression_hint(kind))
+
+    def refuse_statement(self, node: gast.stmt) -> None:
         for kind, (what, hint) in _UNSUPPORTED_STATEMENTS.items():
             if isinstance(node, kind):
                 raise self.unsupported(node, what, hint)
-        handler = getattr(self, "visit_" + type(node).__name__, None)
-        if handler is None:
+        if getattr(self, "visit_" + type(node).__name__, None) is None:
             raise self.unsupported(node, f"the statement {type(node).__name__}",
                                    "rewrite it with assignments, if, for and while.")
-        return handler(node)
+
+    def stmt(self, node: gast.stmt) -> list:
+        self.refuse_statement(node)
+        return getattr(self, "visit_" + type(node).__name__)(node)
 
     def visit_Pass(self, node):
         return []
