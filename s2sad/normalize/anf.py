@@ -73,6 +73,12 @@ class ANF:
         for node in sorted(nodes, key=lambda n: (n.lineno, n.col_offset)):
             if isinstance(node, gast.stmt):
                 self.refuse_statement(node)
+            if isinstance(node, gast.Starred) and isinstance(node.ctx, gast.Store):
+                raise self.unsupported(node, "starred unpacking",
+                                       "unpack a fixed number of items.")
+            if isinstance(node, gast.Starred):
+                raise self.unsupported(node, "a starred argument (*args)",
+                                       "pass the arguments one by one.")
             for kind, what in _UNSUPPORTED_EXPRESSIONS.items():
                 if isinstance(node, kind):
                     raise self.unsupported(node, what, _expression_hint(kind))
