@@ -129,7 +129,7 @@ class Emitter:
                     f"s2sad cannot differentiate element assignment into the argument "
                     f"'{name}' (in function '{self.fn.parsed.name}'): it would change the "
                     "caller's array", self.fn.parsed.location(first),
-                    hint=f"start with {name} = {name}.copy() and assign into the copy.")
+                    hint=f"assign into a copy under a new name: {name}_new = {name}.copy().")
 
     def check_calls_for_effects(self) -> None:
         """A call whose result is dropped, or that takes `out=`, may write into a

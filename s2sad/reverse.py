@@ -68,6 +68,8 @@ class _Reverse(Emitter):
         self.uses_tape = False
         self.adjoint_reads = analysis.adjoint_reads(self.body, self.active)
         self.containers = analysis.indexed_names(self.body) - self.scalars
+        self.dicts = {s.targets[0].id for s in analysis.statements(self.body)
+                      if isinstance(s, gast.Assign) and isinstance(s.value, gast.Dict)}
 
     # ------------------------------------------------------------ entry point
 
@@ -169,7 +171,12 @@ class _Reverse(Emitter):
             if not record:
                 return [stmt]
             self.pushed.add(id(stmt))
-            return [self.push(self.copy_of(syntax.as_load(target)), id(stmt)), stmt]
+            if target.value.id in self.dicts:  # the key may be new
+                saved = syntax.call(self.helper("saved_item"), syntax.name(target.value.id),
+                                    primitives.index_value(target.slice))
+            else:
+                saved = self.copy_of(syntax.as_load(target))
+            return [self.push(saved, id(stmt)), stmt]
         out = []
         if record and target.id in defined:
             self.pushed.add(id(stmt))
@@ -381,8 +388,8 @@ class _Reverse(Emitter):
         out = []
         var = self.derivative_names.get(name)
         if name in self.active and var in state.defined:
-            element = gast.Subscript(value=syntax.name(var), slice=syntax.clone(index),
-                                     ctx=gast.Load())
+            element = syntax.call(self.helper("item_of"), syntax.name(var),
+                                  primitives.index_value(index))
             contribution = self.derivative(stmt.value)
             if contribution is not None:
                 out.append(self.accumulate(syntax.assign(contribution, syntax.call(
@@ -391,7 +398,12 @@ class _Reverse(Emitter):
                 self.helper("zero_item"), syntax.name(var),
                 primitives.index_value(index))))
         if id(stmt) in self.pushed:
-            restore = syntax.assign(syntax.clone(target), self.pop_value())
+            if name in self.dicts:
+                restore = syntax.expr_stmt(syntax.call(
+                    self.helper("restore_item"), syntax.name(name),
+                    primitives.index_value(index), self.pop_value()))
+            else:
+                restore = syntax.assign(syntax.clone(target), self.pop_value())
             syntax.set_anno(restore, SAVE, id(stmt))
             out.append(restore)
         return out

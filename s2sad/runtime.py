@@ -30,9 +30,13 @@ def unbroadcast(g, x):
 
 
 def expand(t, x):
-    """A tangent `t` broadcast to the shape of its variable `x`."""
+    """A tangent `t` broadcast to the shape of its variable `x` (item by item for
+    a tuple or list)."""
     if type(t) in _SCALARS and type(x) in _SCALARS:
         return t
+    if isinstance(x, (tuple, list)):
+        items = t if isinstance(t, (tuple, list)) else [t] * len(x)
+        return type(x)(expand(ti, xi) for ti, xi in zip(items, x))
     if np.shape(t) == np.shape(x):
         return t
     return np.broadcast_to(t, np.shape(x)).copy()
@@ -61,9 +65,40 @@ def copy_of(value):
 
 def zero_item(g, index):
     """A copy of the gradient `g` with `g[index]` set to zero."""
+    if isinstance(g, dict):
+        return AdjointDict((k, v) for k, v in g.items() if k != index)
+    if isinstance(g, list):
+        g = AdjointList(g)
+        g[index] = 0.0
+        return g
     g = np.array(g, dtype=float)
     g[index] = 0.0
     return g
+
+
+MISSING = "<missing>"  # what a dict held under a key it did not have
+
+
+def saved_item(container, index):
+    """container[index], copied, or MISSING for a key a dict does not have yet."""
+    if isinstance(container, dict) and index not in container:
+        return MISSING
+    return copy_of(container[index])
+
+
+def restore_item(container, index, value):
+    """Undo `container[index] = ...` given what saved_item returned before it."""
+    if isinstance(value, str) and value == MISSING and isinstance(container, dict):
+        del container[index]
+    else:
+        container[index] = value
+
+
+def item_of(g, index):
+    """g[index] of a gradient, zero where a dict gradient has no such key."""
+    if isinstance(g, dict):
+        return g.get(index, 0.0)
+    return g[index]
 
 
 def assert_scalar(value, function):
@@ -79,12 +114,19 @@ def assert_scalar(value, function):
 
 def assert_seed(seed, value, function):
     """Reject a seed whose shape differs from the output of `function`."""
-    if np.shape(seed) != np.shape(value):
+    if _shapes(seed) != _shapes(value):
         raise ShapeError(
-            f"the seed has shape {np.shape(seed)} but '{function.__name__}' returned a "
-            f"value of shape {np.shape(value)}", _where(function),
+            f"the seed has shape {_shapes(seed)} but '{function.__name__}' returned a "
+            f"value of shape {_shapes(value)}", _where(function),
             hint="pass a seed with the output's shape (the cotangent of the output).")
     return seed
+
+
+def _shapes(value):
+    """The shape of a value, or the shapes of a tuple's or list's items."""
+    if isinstance(value, (tuple, list)):
+        return tuple(_shapes(item) for item in value)
+    return np.shape(value)
 
 
 def _where(function) -> Location:

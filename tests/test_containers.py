@@ -209,3 +209,42 @@ def test_dict_literal_and_named_tuple_fields():
 def test_calls_that_write_into_arguments_are_refused(f):
     with pytest.raises(s2sad.NonDifferentiableError, match="change its arguments in place"):
         s2sad.grad(f)(np.ones(3) if f is not extends else 1.0)
+
+
+def fills_a_dict(x):
+    d = {}
+    d["a"] = x * 2.0
+    d["b"] = d["a"] * x
+    return d["b"] + d["a"]
+
+
+def returns_a_pair(x):
+    return x * 2.0, np.sum(x)
+
+
+def test_a_dict_filled_inside_the_function():
+    for mode_check in (0,):
+        check_container_gradient(fills_a_dict, (1.3,), mode_check)
+
+
+def test_tuple_outputs_in_both_modes():
+    x, v = RNG.normal(size=3), RNG.normal(size=3)
+    tangent, total = s2sad.autodiff(returns_a_pair, mode="forward")(x, v)
+    np.testing.assert_allclose(tangent, 2.0 * v)
+    assert total == pytest.approx(np.sum(v))
+    seed = (RNG.normal(size=3), 0.7)
+    np.testing.assert_allclose(s2sad.autodiff(returns_a_pair)(x, seed), 2.0 * seed[0] + 0.7)
+    with pytest.raises(s2sad.ShapeError):
+        s2sad.autodiff(returns_a_pair)(x, (np.ones(2), 0.7))
+
+
+def loops_over_keys(params, x):
+    s = 0.0
+    for name in params:
+        s = s + np.sum(params[name] * x)
+    return s
+
+
+def test_loop_over_a_dicts_keys():
+    params = {"a": RNG.normal(size=3), "b": RNG.normal(size=3)}
+    check_container_gradient(loops_over_keys, (params, RNG.normal(size=3)))

@@ -28,7 +28,7 @@ from s2sad.parsing import parse_function
 from s2sad.primitives import COPY, primitive_of
 from s2sad.registry import ADJOINTS, TANGENTS
 from s2sad.rules.indexing import scatter
-from s2sad.runtime import copy_of, expand, structured, unbroadcast, zero_item
+from s2sad.runtime import copy_of, expand, item_of, structured, unbroadcast, zero_item
 
 VARARGS = (
     "core: a template cannot refer to a *args parameter (templates._bind wraps the tuple "
@@ -921,6 +921,10 @@ def runtime_zero_item(g, w):
     return np.sum(zero_item(g, 1) * w)
 
 
+def runtime_item_of(g, w):
+    return np.sum(item_of(g, 1) * w)
+
+
 def runtime_structured(g, w):
     return np.sum(structured(g, w) * w)
 
@@ -1200,6 +1204,7 @@ CASES = [
     C(copy_of, runtime_copy_of, "2x3"),
     C(zero_item, runtime_zero_item, "3"),
     C(structured, runtime_structured, "3"),
+    C(item_of, runtime_item_of, "3x2"),
 ]
 
 # ---------------------------------------------------------------- inputs

@@ -234,6 +234,10 @@ class ANF:
             return index, [(t, _item(s, index)) for t, s in zip(target.elts, sequences)]
         if _is_mapping_view(iterable):
             return self.mapping_iteration(iterable, target, out)
+        if _indexes_itself(node):  # `for k in d: ... d[k]`: a dict's keys
+            view = gast.Call(func=gast.Attribute(value=iterable, attr="keys", ctx=gast.Load()),
+                             args=[], keywords=[])
+            return self.mapping_iteration(view, target, out)
         if isinstance(iterable, gast.Call):
             return None
         index = self.names.fresh("i")
@@ -560,6 +564,15 @@ def _operator_symbol(op) -> str:
     symbols = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Pow: "**",
                gast.FloorDiv: "//", gast.Mod: "%", gast.MatMult: "@"}
     return symbols.get(type(op), "<op>")
+
+
+def _indexes_itself(loop: gast.For) -> bool:
+    """Does the body read `xs[v]` where the loop is `for v in xs`? Then xs is a dict."""
+    if not (isinstance(loop.iter, gast.Name) and isinstance(loop.target, gast.Name)):
+        return False
+    return any(isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name)
+               and n.value.id == loop.iter.id and isinstance(n.slice, gast.Name)
+               and n.slice.id == loop.target.id for n in syntax.walk(loop.body))
 
 
 def _is_mapping_view(node: gast.expr) -> bool:

@@ -4,10 +4,13 @@ They make generated code differentiable again: grad of a gradient, forward
 mode over reverse mode. Every helper here is linear in its first argument.
 """
 from ..registry import adjoint, d, nondifferentiable, tangent
-from ..runtime import (assert_scalar, assert_seed, copy_of, expand, stop_gradient,
-                       structured, unbroadcast, zero_item, zeros_like)
+from .indexing import scatter
+from ..runtime import (assert_scalar, assert_seed, copy_of, expand, item_of, restore_item,
+                       saved_item, stop_gradient, structured, unbroadcast, zero_item,
+                       zeros_like)
 
-nondifferentiable(zeros_like, assert_scalar, assert_seed, stop_gradient)
+nondifferentiable(zeros_like, assert_scalar, assert_seed, stop_gradient, saved_item,
+                  restore_item)
 
 
 @adjoint(unbroadcast)
@@ -58,3 +61,13 @@ def structured_(y, g, x):
 @tangent(structured)
 def structured_(y, g, x):
     d[y] = structured(d[g], x)
+
+
+@adjoint(item_of)
+def item_of_(y, g, index):
+    d[g] = scatter(d[y], g, index)
+
+
+@tangent(item_of)
+def item_of_(y, g, index):
+    d[y] = item_of(d[g], index)
