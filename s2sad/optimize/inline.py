@@ -12,13 +12,13 @@ from .effects import is_pure
 
 def inline_temporaries(node: gast.FunctionDef, protected: set) -> bool:
     """Substitute single-use temporaries into their use; True if anything changed."""
-    loads = Counter(n.id for n in syntax.walk(node)
-                    if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load))
-    stores = Counter(n.id for n in syntax.walk(node)
-                     if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store))
+    loads, stores = Counter(), Counter()
+    for n in syntax.walk(node):
+        if isinstance(n, gast.Name):
+            (loads if isinstance(n.ctx, gast.Load) else stores)[n.id] += 1
     candidates = {name for name, count in loads.items()
                   if count == 1 and stores[name] == 1 and name not in protected}
-    pass_ = _Inliner(candidates, syntax.names_stored(node))
+    pass_ = _Inliner(candidates, set(stores))
     pass_.block(node.body)
     return pass_.changed
 
