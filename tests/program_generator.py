@@ -46,8 +46,6 @@ class Program:
     source: str
     shapes: tuple
     name: str = "f"
-    returns_early: bool = False          # f has a `return` before its last line
-    returns_name: bool = False           # f's last line is `return <a variable>`
     construct: str | None = None        # invalid programs: what was spliced in
     bad_lines: tuple = ()                # ... and where s2sad should point (any of)
 
@@ -131,7 +129,6 @@ class Writer:
         self.shape = None
         self.want_hole = hole
         self.in_main = False
-        self.main_returns_early = False
         self.pair_kinds = (S, S)
 
     # ------------------------------------------------------------ choices
@@ -361,10 +358,6 @@ class Writer:
         var = self.pick(self.updatable(scope))
         kind = scope.variables[var]
         value = self.squashed(scope, var, kind) if scope.loop else self.value(scope, kind)
-        if value == var:
-            # NOT generated: `x = x`, after which reverse mode loses x's gradient
-            # (bug 3 in the report of issue #6)
-            value = f"np.sin({var})"
         return Stmt([f"{var} = {value}"])
 
     def stmt_augassign(self, scope):
@@ -479,14 +472,9 @@ class Writer:
             other, partner = self.pick(others), self.fresh("e")
             header = f"for {element}, {partner} in zip({sequence}, {other}):"
             inner_scope.constants[partner] = S
-            inner_scope.constants[other] = inner_scope.variables.pop(other, A)
         else:
             header = f"for {element} in {sequence}:"
         inner_scope.constants[element] = S
-        # NOT generated: rebinding the sequence inside the loop. Python iterates over
-        # the original object; s2sad reads `xs[i]` from the rebound name (bug 6 in
-        # the report of issue #6).
-        inner_scope.constants[sequence] = inner_scope.variables.pop(sequence, A)
         body = self.loop_body(inner_scope, index, first)
         return Stmt([header] + indent(body.lines), self.has_return(body))
 
@@ -516,8 +504,6 @@ class Writer:
         return Stmt(lines + [f"    {jump}"], jumps=True)
 
     def stmt_early_return(self, scope):
-        if self.in_main:
-            self.main_returns_early = True
         if scope.returns == "pair":
             value = ", ".join(self.expr(scope, k, 2, leaf=k == S) for k in self.pair_kinds)
         else:
@@ -613,11 +599,8 @@ class Writer:
 
 @st.composite
 def valid_programs(draw) -> Program:
-    writer = Writer(draw)
-    lines, shapes = writer.module()
-    last = next(line for line in reversed(lines) if line.startswith("    return "))
-    return Program("\n".join(lines) + "\n", shapes, returns_early=writer.main_returns_early,
-                   returns_name=last.split("return ", 1)[1].isidentifier())
+    lines, shapes = Writer(draw).module()
+    return Program("\n".join(lines) + "\n", shapes)
 
 
 _BARE_COPY = re.compile(r"\s*(\w+) = (\w+)$")
@@ -647,15 +630,17 @@ def _spell_out_shared_updates(lines: list) -> list:
 # Each construct: (lines using $p (a parameter), $t (a fresh name) and $a (an array
 # parameter); offset of the line s2sad must name; needs an array parameter).
 # Every construct binds $t from $p, and $t flows into f's result, so that activity
-# analysis cannot legitimately ignore it.
+# analysis cannot legitimately ignore it. No line copies a bare name (`t = p`): that
+# would make s2sad refuse an augmented assignment to p elsewhere in f first.
 CONSTRUCTS = {
-    "try/except": (["try:", "    $t = $p * 2.0", "except ValueError:", "    $t = $p"], 0),
+    "try/except": (["try:", "    $t = $p * 2.0", "except ValueError:", "    $t = $p * 1.0"],
+                   0),
     "with": (["with np.errstate(all='ignore'):", "    $t = np.log(1.0 + $p * $p)"], 0),
     "yield": (["$t = $p * 2.0", "yield $t"], 1),
     "yield value": (["$t = yield $p"], 0),
-    "global write": (["global G_STATE", "G_STATE = $p", "$t = G_STATE * 2.0"], 0),
-    "nonlocal write": (["nonlocal cell", "cell = $p", "$t = cell * 2.0"], 0),
-    "del": (["$t = $p * 2.0", "tmp_del = $t", "del tmp_del"], 2),
+    "global write": (["global G_STATE", "G_STATE = $p * 1.0", "$t = G_STATE * 2.0"], 0),
+    "nonlocal write": (["nonlocal cell", "cell = $p * 1.0", "$t = cell * 2.0"], 0),
+    "del": (["$t = $p * 2.0", "tmp_del = $t * 1.0", "del tmp_del"], 2),
     "class definition": (["class Local:", "    k = 2.0", "$t = $p * Local.k"], 0),
     "lambda": (["sq = lambda u: u * u", "$t = sq($p)"], 0),
     "starred call": (["$t = np.multiply(*($p, 2.0))"], 0),
@@ -665,15 +650,15 @@ CONSTRUCTS = {
     "walrus": (["$t = (w_alrus := $p * 2.0) + w_alrus"], 0),
     "f-string": (["$t = $p * len(f'{$p}')"], 0),
     "set literal": (["$t = $p * len({1.0, 2.0})"], 0),
-    "attribute assignment": (["STATE.value = $p", "$t = STATE.value * 2.0"], 0),
+    "attribute assignment": (["STATE.value = $p * 1.0", "$t = STATE.value * 2.0"], 0),
     "attribute augmented assignment": (["STATE.value += $p", "$t = STATE.value * 2.0"], 0),
     "argument element assignment": (["$a[0] = 1.0", "$t = $p * 2.0"], 0),
     "nested function": (["def inner(u):", "    return u * 2.0", "$t = inner($p)"], 0),
     "import": (["import operator", "$t = operator.mul($p, 2.0)"], 0),
     "raise": (["$t = $p * 2.0", "if $t is None:", "    raise ValueError('no')"], 2),
-    "for-else": (["$t = $p", "for j in range(2):", "    $t = $t * 0.5", "else:",
+    "for-else": (["$t = $p * 1.0", "for j in range(2):", "    $t = $t * 0.5", "else:",
                   "    $t = $t + 1.0"], 1),
-    "while-else": (["$t = $p", "j = 0", "while j < 2:", "    j += 1", "else:",
+    "while-else": (["$t = $p * 1.0", "j = 0", "while j < 2:", "    j += 1", "else:",
                     "    $t = $t + 1.0"], 2),
     "starred assignment": (["$t, *rest = $p, 1.0, 2.0"], 0),
     "match": (["match 1:", "    case 1:", "        $t = $p * 2.0", "    case _:",
@@ -736,10 +721,16 @@ def invalid_programs(draw) -> Program:
         # the report of issue #6): only the error's type is checked
         bad_lines = ()
     if construct in NEEDS_ARRAY:
-        # s2sad names the `def` line of the function, not the line of `p[0] = ...`
-        # (bug 4 in the report of issue #6): accept both
-        bad_lines += (1 + max(i for i in range(bad_index)
-                              if lines[i].lstrip().startswith("def ")),)
+        # s2sad names the first line of the function's outermost statement around
+        # `p[0] = ...` (`if ...:`, `for ...:`) when it is nested, and the `def` line
+        # when an early return comes before it (bug 4 in the report of issue #6):
+        # accept those lines too
+        def_line = max(i for i in range(bad_index) if lines[i].lstrip().startswith("def "))
+        body = " " * (len(lines[def_line]) - len(lines[def_line].lstrip()) + 4)
+        outermost = max(i for i in range(def_line + 1, bad_index + 1)
+                        if lines[i].startswith(body) and lines[i][len(body)] != " "
+                        and not lines[i].lstrip().startswith(("else:", "elif ")))
+        bad_lines += (outermost + 1, def_line + 1)
     return Program("\n".join(lines) + "\n", shapes, construct=construct,
                    bad_lines=bad_lines)
 

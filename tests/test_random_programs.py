@@ -1,9 +1,10 @@
 """Property-based tests: s2sad on random programs (issue #6).
 
 `program_generator.valid_programs()` writes random modules (arithmetic, NumPy and
-`math` calls, reductions, branches on data, `for`/`while` loops with `break`,
-`continue` and early returns, augmented assignment, tuple unpacking, closures,
-helper functions). Each is differentiated in reverse mode and in forward mode and
+`math` calls, reductions, element reads, branches on data, `for` loops over ranges,
+arrays, `enumerate` and `zip`, `while` loops, `break`, `continue` and early returns,
+augmented assignment, tuple unpacking, comprehensions, closures, helper functions
+that may return pairs). Each is differentiated in reverse mode and in forward mode and
 compared with finite differences in float64; reverse and forward mode are also
 compared with each other through <J v, u> = <v, J^T u>. Points where finite
 differences straddle a branch switch (one-sided and central differences at two
@@ -20,6 +21,10 @@ CI. The long mode draws fresh random programs, N per property:
 
 (add `--hypothesis-seed=<n>` to repeat a run, `-x` to stop at the first failure;
 a failure prints the program's numbered source).
+
+Shapes of program that exposed s2sad bugs are left out of the generator until the
+bugs are fixed; each is marked `NOT generated` (or `NOT checked`) with the bug's
+number in the report of issue #6. Remove the restriction to re-check a fix.
 """
 import os
 
@@ -150,19 +155,12 @@ def test_reverse_mode_matches_finite_differences(program, data, directory):
             direction = unit(args, index, position)
             expected[index][position] = directional_derivative(along(f, args, direction))
 
-    # NOT checked: preserve_result=True when f returns early or returns a variable it
-    # reassigns: the gradient then returns that variable as the reverse sweep left
-    # it (its first value, or None) instead of f's result (bug 2 in the report of
-    # issue #6)
-    preserve = not (program.returns_early or program.returns_name)
-    df = s2sad.grad(f, wrt=wrt, preserve_result=preserve)
+    df = s2sad.grad(f, wrt=wrt, preserve_result=True)
     given_args = copies(args)
-    grads = as_tuple(df(*given_args), len(wrt) + preserve)
+    *grads, result = df(*given_args)
     for before, after in zip(copies(args), given_args):
         np.testing.assert_array_equal(before, after, "the gradient changed its argument")
-    if preserve:
-        *grads, result = grads
-        assert_close(result, value, "preserved result", rtol=1e-12, atol=1e-12)
+    assert_close(result, value, "preserved result", rtol=1e-12, atol=1e-12)
     for index, (grad, want) in enumerate(zip(grads, expected)):
         assert np.shape(grad) == np.shape(args[index]), (index, np.shape(grad))
         for position in np.ndindex(np.shape(want)):
