@@ -152,6 +152,11 @@ class _Reverse(Emitter):
             body_defined, else_defined = set(defined), set(defined)
             body = self.primal_block(stmt.body, body_defined, record, rerun)
             orelse = self.primal_block(stmt.orelse, else_defined, record, rerun)
+            if rerun:  # defined on both paths, an earlier sweep's value is visibly dead
+                body += [syntax.assign(v, syntax.constant(None))
+                         for v in sorted(else_defined - body_defined)]
+                orelse += [syntax.assign(v, syntax.constant(None))
+                           for v in sorted(body_defined - else_defined)]
             defined |= body_defined | else_defined
             new = syntax.if_(stmt.test, body or [gast.Pass()], orelse)
             return [syntax.copy_annos(stmt, gast.copy_location(new, stmt))]
