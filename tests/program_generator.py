@@ -557,10 +557,8 @@ class Writer:
         kinds = [self.pick([S, A]) if arrays else S for _ in range(count)]
         params = [f"u{i}" for i in range(count)]
         returns = self.pick([S, A, "pair"]) if A in kinds else self.pick([S, "pair"])
-        # NOT generated: a pair of an array and a float. Forward mode fails on it
-        # with a ValueError from runtime.expand (bug 9 in the report of issue #6).
-        pair = self.pick([S, A]) if A in kinds else S
-        self.pair_kinds = (pair, pair)
+        self.pair_kinds = (self.pick([S, A]) if A in kinds else S,
+                           self.pick([S, A]) if A in kinds else S)
         default = self.chance(30)
         lines = self.function(name, params, kinds, returns, {}, (0, 3), 1, default)
         self.helpers.append(Helper(name, tuple(kinds), default, returns,
