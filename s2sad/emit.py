@@ -93,7 +93,7 @@ class Emitter:
     def fresh_global(self, identifier: str, value) -> str:
         """A name for `value` in generated code: the one it already has, or a new one."""
         for name, bound in self.free.items():
-            if bound is value and name.startswith(identifier):
+            if bound is value:
                 return name
         return self.names.fresh(identifier + "_")
 
