@@ -1,10 +1,12 @@
 """Hypothesis strategies that write random Python/NumPy programs for s2sad.
 
 `valid_programs()` draws modules whose function `f` s2sad must differentiate:
-straight-line arithmetic, NumPy and `math` calls, reductions, branches on data,
-`for`/`while` loops with loop-carried state, `break`/`continue`, early returns,
-augmented assignment, tuple unpacking, closures and calls to helper functions of
-the same module. Values stay bounded (loop updates are squashed with tanh/sin,
+straight-line arithmetic, NumPy and `math` calls, reductions, element reads,
+branches on data and conditional expressions, `for` loops over ranges, arrays,
+`enumerate` and `zip`, `while` loops, loop-carried state, `break`/`continue`, early
+returns, augmented assignment, tuple unpacking, comprehensions, closures, globals
+and calls to helper functions of the same module (with defaults, returning one
+value or a pair). Values stay bounded (loop updates are squashed with tanh/sin,
 divisions and logarithms only see positive denominators and arguments), so each
 function is smooth and finite near inputs in [-1.5, 1.5], except at the branch
 switches the tests detect with finite differences.
@@ -12,6 +14,9 @@ switches the tests detect with finite differences.
 `invalid_programs()` draws a valid program with one construct s2sad does not
 support spliced in somewhere in `f` (or in a helper that `f` calls), and records
 the line on which s2sad should report it.
+
+Comments marked `NOT generated` name the program shapes left out because they
+expose s2sad bugs (numbered as in the report of issue #6).
 
 A drawn `Program` holds the module's source; `load(program, directory)` writes it
 to a file of its own and imports it, because s2sad reads functions' source code.
