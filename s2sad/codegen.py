@@ -29,9 +29,13 @@ _MARKER_LINE = re.compile(r"^(\s*)(?:'|\"\"\")__s2sad_comment_(\d+)__(?:'|\"\"\"
 
 def to_source(node: gast.AST) -> str:
     """Python source for a gast node, with comment statements printed as comments."""
-    node = syntax.clone(node)
-    texts = _replace_comments(node)
-    tree = gast.gast_to_ast(node)
+    comments = _replace_comments(node)
+    try:
+        tree = gast.gast_to_ast(node)  # a new tree: the markers can go back at once
+    finally:
+        for stmt, text in comments:
+            stmt.value = syntax.constant(text)
+    texts = [text for _, text in comments]
     ast.fix_missing_locations(tree)
     if astor is not None:
         source = astor.to_source(tree)
@@ -45,14 +49,15 @@ def to_source(node: gast.AST) -> str:
 
 
 def _replace_comments(node: gast.AST) -> list:
-    texts = []
+    """Put a numbered marker in each comment statement; (statement, text) pairs."""
+    comments = []
     for sub in syntax.walk(node):
         for field in ("body", "orelse"):
             for stmt in getattr(sub, field, None) or []:
                 if isinstance(stmt, gast.Expr) and syntax.is_comment(stmt):
-                    texts.append(stmt.value.value)
-                    stmt.value = syntax.constant(_MARKER.format(len(texts) - 1))
-    return texts
+                    comments.append((stmt, stmt.value.value))
+                    stmt.value = syntax.constant(_MARKER.format(len(comments) - 1))
+    return comments
 
 
 def compile_function(node: gast.FunctionDef, free: dict, globals_: dict,
