@@ -173,3 +173,20 @@ def test_self_assignment_and_rebinding_the_iterated_sequence():
 def test_augmented_assignment_to_an_array_copied_elsewhere_is_rejected():
     with pytest.raises(s2sad.UnsupportedSyntaxError, match="share its array with 'u'"):
         s2sad.grad(shared_by_copy)
+
+
+def rebinds_while_enumerating(xs, ys):
+    s = 0.0
+    for i, x in enumerate(xs):
+        s = s + x * i
+        xs = xs * 2.0
+    for a, b in zip(xs, ys):
+        s = s + a * b
+        ys = ys + 1.0
+    return s + np.sum(ys)
+
+
+def test_enumerate_and_zip_keep_the_sequences_they_started_with():
+    args = (np.array([1.0, 2.0, 0.5]), np.array([0.3, -1.0, 2.0]))
+    assert_gradients(rebinds_while_enumerating, s2sad.grad(rebinds_while_enumerating,
+                                                           wrt=(0, 1)), args, (0, 1))

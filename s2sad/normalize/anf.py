@@ -221,7 +221,7 @@ class ANF:
         if call is enumerate and isinstance(target, gast.Tuple) and len(target.elts) == 2:
             start = iterable.args[1] if len(iterable.args) > 1 else \
                 next((k.value for k in iterable.keywords if k.arg == "start"), None)
-            sequence = self.atom(iterable.args[0], out)
+            sequence = self.fixed_sequence(iterable.args[0], node, out)
             index = self.names.fresh("i")
             counter = syntax.name(index) if start is None else \
                 gast.BinOp(left=syntax.name(index), op=gast.Add(), right=self.atom(start, out))
@@ -230,7 +230,7 @@ class ANF:
         if call is zip and iterable.args and not iterable.keywords \
                 and isinstance(target, gast.Tuple) and len(target.elts) == len(iterable.args):
             index = self.names.fresh("i")
-            sequences = [self.atom(a, out) for a in iterable.args]
+            sequences = [self.fixed_sequence(a, node, out) for a in iterable.args]
             return index, [(t, _item(s, index)) for t, s in zip(target.elts, sequences)]
         if _is_mapping_view(iterable):
             return self.mapping_iteration(iterable, target, out)
@@ -241,10 +241,15 @@ class ANF:
         if isinstance(iterable, gast.Call):
             return None
         index = self.names.fresh("i")
+        return index, [(target, _item(self.fixed_sequence(iterable, node, out), index))]
+
+    def fixed_sequence(self, iterable: gast.expr, loop, out: list) -> gast.expr:
+        """The sequence a loop walks, held apart if the body rebinds its name: Python
+        keeps iterating over the original object."""
         sequence = self.atom(iterable, out)
-        if isinstance(sequence, gast.Name) and sequence.id in syntax.names_stored(node.body):
-            sequence = self.temp(sequence, out, stem="items")  # Python keeps the original
-        return index, [(target, _item(sequence, index))]
+        if isinstance(sequence, gast.Name) and sequence.id in syntax.names_stored(loop.body):
+            sequence = self.temp(sequence, out, stem="items")
+        return sequence
 
     def mapping_iteration(self, view: gast.Call, target, out):
         """`for k, v in d.items()` as: keys = list(d.keys()); k = keys[i]; v = d[k]."""
