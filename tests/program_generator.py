@@ -483,16 +483,9 @@ class Writer:
             other, partner = self.pick(others), self.fresh("e")
             header = f"for {element}, {partner} in zip({sequence}, {other}):"
             inner_scope.constants[partner] = S
-            inner_scope.constants[other] = inner_scope.variables.pop(other, A)
         else:
             header = f"for {element} in {sequence}:"
         inner_scope.constants[element] = S
-        if form != "plain":
-            # NOT generated: rebinding a sequence that `enumerate` or `zip` iterates
-            # over inside the loop. Python iterates over the original objects; s2sad
-            # reads the rebound name (bug 6 in the report of issue #6; fixed for
-            # plain `for x in xs` loops in 7d1bcb9).
-            inner_scope.constants[sequence] = inner_scope.variables.pop(sequence, A)
         body = self.loop_body(inner_scope, index, first)
         return Stmt([header] + indent(body.lines), self.has_return(body))
 
