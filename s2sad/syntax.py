@@ -196,12 +196,21 @@ def names_stored(node) -> set[str]:
 def names_read_and_bound(node) -> tuple:
     """(names_loaded(node), names_stored(node)) in one walk."""
     loaded, stored = set(), set()
-    for n in walk(node):
-        if isinstance(n, gast.Name):
-            if isinstance(n.ctx, gast.Load):
-                loaded.add(n.id)
-            elif isinstance(n.ctx, (gast.Store, gast.Param)):
-                stored.add(n.id)
+    stack = list(node) if isinstance(node, list) else [node]
+    while stack:
+        item = stack.pop()
+        if item is None:
+            continue
+        if item.__class__ is gast.Name:
+            ctx = item.ctx.__class__
+            if ctx is gast.Load:
+                loaded.add(item.id)
+            elif ctx is gast.Store or ctx is gast.Param:
+                stored.add(item.id)
+            if item.annotation is not None:
+                stack.append(item.annotation)
+        else:
+            _push_children(item, stack)
     return loaded, stored
 
 
@@ -210,17 +219,39 @@ def all_names(node) -> set[str]:
 
 
 def walk(node) -> Iterator[gast.AST]:
-    """Every node inside `node` (a node or a list of nodes); faster than gast.walk."""
+    """Every node inside `node` (a node or a list of nodes), except the context and
+    operator leaves (Load, Add, ...) that no pass asks for; faster than gast.walk."""
     stack = list(node) if isinstance(node, list) else [node]
     while stack:
         item = stack.pop()
-        yield item
-        for field in item._fields:
-            value = getattr(item, field, None)
-            if isinstance(value, list):
-                stack.extend(v for v in value if isinstance(v, gast.AST))
-            elif isinstance(value, gast.AST):
-                stack.append(value)
+        if item is not None:  # a missing key in a `{**d}` literal
+            yield item
+            _push_children(item, stack)
+
+
+def _push_children(item: gast.AST, stack: list) -> None:
+    try:
+        fields = _CHILD_FIELDS[item.__class__]
+    except KeyError:
+        fields = _CHILD_FIELDS[item.__class__] = _child_fields(item.__class__)
+    for field in fields:
+        value = getattr(item, field, None)
+        if value.__class__ is list:
+            stack.extend(value)
+        elif isinstance(value, gast.AST):
+            stack.append(value)
+
+
+# Fields that never hold a node worth visiting: identifiers, contexts, operators.
+_LEAF_FIELDS = frozenset({"ctx", "op", "ops", "id", "attr", "arg", "kind", "type_comment",
+                          "names", "kwd_attrs"})
+_CHILD_FIELDS: dict = {}
+
+
+def _child_fields(cls: type) -> tuple:
+    if cls is gast.Constant:
+        return ()
+    return tuple(f for f in cls._fields if f not in _LEAF_FIELDS)
 
 
 def dotted_name(node: gast.expr) -> str | None:
