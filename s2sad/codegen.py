@@ -29,35 +29,57 @@ _MARKER_LINE = re.compile(r"^(\s*)(?:'|\"\"\")__s2sad_comment_(\d+)__(?:'|\"\"\"
 
 def to_source(node: gast.AST) -> str:
     """Python source for a gast node, with comment statements printed as comments."""
-    comments = _replace_comments(node)
-    try:
-        tree = gast.gast_to_ast(node)  # a new tree: the markers can go back at once
-    finally:
-        for stmt, text in comments:
-            stmt.value = syntax.constant(text)
-    texts = [text for _, text in comments]
-    ast.fix_missing_locations(tree)
-    if astor is not None:
-        source = astor.to_source(tree)
+    converter = _ToAst()
+    tree = converter.convert(node)
+    if astor is not None:  # no line wrapping: astor's wraps split calls mid-argument
+        source = astor.to_source(tree, pretty_source="".join)
     else:  # pragma: no cover
         source = ast.unparse(tree) + "\n"
+    texts = converter.comments
     lines = []
     for line in source.splitlines():
-        match = _MARKER_LINE.match(line)
+        match = _MARKER_LINE.match(line) if "__s2sad_comment_" in line else None
         lines.append(f"{match.group(1)}# {texts[int(match.group(2))]}" if match else line)
     return "\n".join(lines) + "\n"
 
 
-def _replace_comments(node: gast.AST) -> list:
-    """Put a numbered marker in each comment statement; (statement, text) pairs."""
-    comments = []
-    for sub in syntax.walk(node):
-        for field in ("body", "orelse"):
-            for stmt in getattr(sub, field, None) or []:
-                if isinstance(stmt, gast.Expr) and syntax.is_comment(stmt):
-                    comments.append((stmt, stmt.value.value))
-                    stmt.value = syntax.constant(_MARKER.format(len(comments) - 1))
-    return comments
+class _ToAst:
+    """gast to the running Python's ast, comment statements as numbered markers.
+
+    Faster than gast.gast_to_ast, which copies source positions nobody reads
+    here: the text is printed and parsed again.
+    """
+
+    def __init__(self):
+        self.comments: list = []
+
+    def convert(self, node):
+        if node.__class__ is list:
+            return [self.convert(item) for item in node]
+        if not isinstance(node, gast.AST):
+            return node
+        if node.__class__ is gast.Expr and syntax.is_comment(node):
+            self.comments.append(node.value.value)
+            marker = _MARKER.format(len(self.comments) - 1)
+            return ast.Expr(value=ast.Constant(value=marker))
+        if node.__class__ is gast.arguments:
+            return self.arguments(node)
+        target = getattr(ast, node.__class__.__name__)
+        return target(**{field: self.convert(getattr(node, field, None))
+                         for field in target._fields})
+
+    def arguments(self, node: gast.arguments) -> ast.arguments:
+        return ast.arguments(
+            posonlyargs=[self.arg(a) for a in node.posonlyargs],
+            args=[self.arg(a) for a in node.args], vararg=self.arg(node.vararg),
+            kwonlyargs=[self.arg(a) for a in node.kwonlyargs],
+            kw_defaults=self.convert(node.kw_defaults), kwarg=self.arg(node.kwarg),
+            defaults=self.convert(node.defaults))
+
+    def arg(self, name: gast.Name | None) -> ast.arg | None:
+        if name is None:
+            return None
+        return ast.arg(arg=name.id, annotation=self.convert(name.annotation))
 
 
 def compile_function(node: gast.FunctionDef, free: dict, globals_: dict,
@@ -71,14 +93,16 @@ def compile_function(node: gast.FunctionDef, free: dict, globals_: dict,
     bindings.update(free)
     names = sorted(bindings)
     function_def = ast.parse(source).body[0]
+    # Positions are set by hand: fix_missing_locations would walk the whole body.
+    at = dict(lineno=1, col_offset=0, end_lineno=1, end_col_offset=0)
     factory = ast.FunctionDef(
         name="__s2sad_factory__",
-        args=ast.arguments(posonlyargs=[], args=[ast.arg(arg=n) for n in names],
+        args=ast.arguments(posonlyargs=[], args=[ast.arg(arg=n, **at) for n in names],
                            vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]),
-        body=[function_def, ast.Return(value=ast.Name(id=function_def.name, ctx=ast.Load()))],
-        decorator_list=[], returns=None)
+        body=[function_def,
+              ast.Return(value=ast.Name(id=function_def.name, ctx=ast.Load(), **at), **at)],
+        decorator_list=[], returns=None, **at)
     module = ast.Module(body=[factory], type_ignores=[])
-    ast.fix_missing_locations(module)
     code = compile(module, filename, "exec")
     scope: dict = {}
     exec(code, globals_, scope)  # defines the factory in `scope`, not in the user's module

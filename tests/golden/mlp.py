@@ -12,15 +12,12 @@ def dmlp(params, x, y, bresult=1.0):
     result = np.mean(t9)
     assert_scalar(result, mlp)
     # Grad of: return np.mean((out - y) ** 2)
-    bout = unbroadcast(unreduce(bresult, t9, None, False) / count(t9,
-        result) * 2 * t8, out)
+    bout = unbroadcast(unreduce(bresult, t9, None, False) / count(t9, result) * 2 * t8, out)
     # Grad of: out = h @ params["W2"] + params["b2"]
     bt6 = unbroadcast(bout, t6)
-    bparams = scatter(unbroadcast(bout, t7), params, 'b2') + scatter(
-        matmul_adjoint_b(bt6, h, t5), params, 'W2')
+    bparams = scatter(unbroadcast(bout, t7), params, 'b2') + scatter(matmul_adjoint_b(bt6, h, t5), params, 'W2')
     bh = matmul_adjoint_a(bt6, h, t5)
     # Grad of: h = np.tanh(x @ params["W1"] + params["b1"])
     bt4 = bh * (1.0 - h * h)
-    bparams = bparams + scatter(unbroadcast(bt4, t3), params, 'b1') + scatter(
-        matmul_adjoint_b(unbroadcast(bt4, t2), x, t), params, 'W1')
+    bparams = bparams + scatter(unbroadcast(bt4, t3), params, 'b1') + scatter(matmul_adjoint_b(unbroadcast(bt4, t2), x, t), params, 'W1')
     return structured(bparams, params)
