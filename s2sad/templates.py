@@ -63,14 +63,13 @@ def instantiate(template: Template, result: gast.expr, args: list, keywords: dic
             var = derivative(bound[target]) if target in bound else None
             if var is None:
                 continue
-            value = rewriter.visit(syntax.clone(stmt.value))
-            new = syntax.assign(var, value)
+            new = syntax.assign(var, rewriter.copy(stmt.value))
             syntax.set_anno(new, ACCUMULATE, True)
             stmts.append(new)
         elif isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant):
             continue  # docstring
         else:
-            stmts.append(rewriter.visit(syntax.clone(stmt)))
+            stmts.append(rewriter.copy(stmt))
     return Instance(stmts, rewriter.free)
 
 
@@ -98,7 +97,10 @@ def _derivative_of(node: gast.expr) -> str | None:
     return None
 
 
-class _Rewriter(gast.NodeTransformer):
+class _Rewriter:
+    """Copies template code, putting the call's operands, fresh local names and
+    derivative variables in place of the template's parameters and `d[...]`."""
+
     def __init__(self, template, bound, rename, derivative, same_shape, scalar_result):
         self.template = template
         self.bound = bound
@@ -108,8 +110,30 @@ class _Rewriter(gast.NodeTransformer):
         self.scalar_result = scalar_result
         self.free = {}
 
-    def visit_Call(self, node):
-        """Shape fitting that known shapes make unnecessary is left out."""
+    def copy(self, node: gast.AST) -> gast.AST:
+        cls = node.__class__
+        if cls is gast.Name:
+            return self.name(node)
+        if cls is gast.Subscript and _derivative_of(node) is not None:
+            return self.derivative_variable(_derivative_of(node))
+        if cls is gast.Call:
+            fitted = self.unneeded_fitting(node)
+            if fitted is not None:
+                return self.copy(fitted)
+        if not cls._fields:  # Load, Add, ...: never changed in place, so shared
+            return node
+        new = cls.__new__(cls)
+        for key, value in node.__dict__.items():
+            if value.__class__ is list:
+                value = [self.copy(v) if isinstance(v, gast.AST) else v for v in value]
+            elif isinstance(value, gast.AST):
+                value = self.copy(value)
+            new.__dict__[key] = value
+        return new
+
+    def unneeded_fitting(self, node: gast.Call) -> gast.expr | None:
+        """The argument of a shape fitting (`unbroadcast(g, x)`, `like(t, z)`) that
+        known shapes make unnecessary, else None."""
         if isinstance(node.func, gast.Name) and len(node.args) == 2 and \
                 isinstance(node.args[1], gast.Name) and node.args[1].id in self.bound:
             fitted = self.bound[node.args[1].id]
@@ -117,17 +141,14 @@ class _Rewriter(gast.NodeTransformer):
             is_result = node.args[1].id == self.template.result_param
             if node.func.id == "unbroadcast" and same or \
                     node.func.id in ("like", "expand") and is_result and self.scalar_result:
-                return self.visit(node.args[0])
-        return self.generic_visit(node)
+                return node.args[0]
+        return None
 
-    def visit_Subscript(self, node):
-        param = _derivative_of(node)
-        if param is None:
-            return self.generic_visit(node)
+    def derivative_variable(self, param: str) -> gast.expr:
         var = self.derivative(self.bound[param]) if param in self.bound else None
         return syntax.name(var) if var is not None else zero_derivative()
 
-    def visit_Name(self, node):
+    def name(self, node: gast.Name) -> gast.expr:
         if node.id in self.bound:
             return syntax.clone(self.bound[node.id])
         if node.id in self.rename:
@@ -138,4 +159,4 @@ class _Rewriter(gast.NodeTransformer):
             self.free[node.id] = namespace[node.id]
         elif hasattr(builtins, node.id):
             self.free[node.id] = getattr(builtins, node.id)
-        return node
+        return gast.Name(id=node.id, ctx=node.ctx, annotation=None, type_comment=None)
