@@ -230,11 +230,7 @@ def walk(node) -> Iterator[gast.AST]:
 
 
 def _push_children(item: gast.AST, stack: list) -> None:
-    try:
-        fields = _CHILD_FIELDS[item.__class__]
-    except KeyError:
-        fields = _CHILD_FIELDS[item.__class__] = _child_fields(item.__class__)
-    for field in fields:
+    for field in child_fields(item.__class__):
         value = getattr(item, field, None)
         if value.__class__ is list:
             stack.extend(value)
@@ -248,10 +244,15 @@ _LEAF_FIELDS = frozenset({"ctx", "op", "ops", "id", "attr", "arg", "kind", "type
 _CHILD_FIELDS: dict = {}
 
 
-def _child_fields(cls: type) -> tuple:
-    if cls is gast.Constant:
-        return ()
-    return tuple(f for f in cls._fields if f not in _LEAF_FIELDS)
+def child_fields(cls: type) -> tuple:
+    """The fields of a node class that may hold nodes worth visiting."""
+    try:
+        return _CHILD_FIELDS[cls]
+    except KeyError:
+        fields = () if cls is gast.Constant else \
+            tuple(f for f in cls._fields if f not in _LEAF_FIELDS)
+        _CHILD_FIELDS[cls] = fields
+        return fields
 
 
 def dotted_name(node: gast.expr) -> str | None:

@@ -18,7 +18,7 @@ _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul
 def simplify(node: gast.FunctionDef) -> bool:
     """Fold constants and drop neutral elements in place; True if anything changed."""
     pass_ = _Simplify()
-    pass_.visit(node)
+    pass_.block(node.body)
     return pass_.changed
 
 
@@ -36,11 +36,40 @@ def _literal(value) -> gast.expr:
     return syntax.constant(value)
 
 
-class _Simplify(gast.NodeTransformer):
+class _Simplify:
+    """Rewrites expressions bottom-up, in place."""
+
     changed = False
 
-    def visit_BinOp(self, node):
-        self.generic_visit(node)
+    def block(self, stmts: list) -> None:
+        for i, stmt in enumerate(stmts):
+            self.children(stmt)
+            if stmt.__class__ is gast.If:
+                stmts[i] = self.if_(stmt)
+
+    def children(self, node: gast.AST) -> None:
+        for field in syntax.child_fields(node.__class__):
+            value = getattr(node, field, None)
+            if value.__class__ is list:
+                if value and isinstance(value[0], gast.stmt):
+                    self.block(value)
+                else:
+                    value[:] = [self.expr(v) for v in value]
+            elif value is not None:
+                setattr(node, field, self.expr(value))
+
+    def expr(self, node):
+        cls = node.__class__
+        if cls is gast.Name or cls is gast.Constant or node is None:
+            return node
+        self.children(node)
+        if cls is gast.BinOp:
+            return self.binop(node)
+        if cls is gast.UnaryOp:
+            return self.unary(node)
+        return node
+
+    def binop(self, node: gast.BinOp) -> gast.expr:
         left, right = _number(node.left), _number(node.right)
         op = type(node.op)
         if left is not None and right is not None and op in _FOLD and \
@@ -71,17 +100,15 @@ class _Simplify(gast.NodeTransformer):
             return self.done(gast.UnaryOp(op=gast.USub(), operand=inner))
         return node
 
-    def visit_If(self, node):
+    def if_(self, node: gast.If) -> gast.If:
         """`if c: pass else: B` reads better as `if not c: B`."""
-        self.generic_visit(node)
         if node.orelse and all(isinstance(s, gast.Pass) for s in node.body):
             self.changed = True
             return gast.copy_location(syntax.if_(
                 gast.UnaryOp(op=gast.Not(), operand=node.test), node.orelse), node)
         return node
 
-    def visit_UnaryOp(self, node):
-        self.generic_visit(node)
+    def unary(self, node: gast.UnaryOp) -> gast.expr:
         if isinstance(node.op, gast.USub) and _is_negation(node.operand):
             return self.done(node.operand.operand)
         return node
