@@ -38,13 +38,7 @@ def clone(node):
     Faster than copy.deepcopy: it copies nodes and lists, and shares the leaves
     (identifiers, constants, annotations), which are never changed in place.
     """
-    if isinstance(node, list):
-        return [clone(item) for item in node]
-    if isinstance(node, gast.AST):
-        new = node.__class__.__new__(node.__class__)
-        new.__dict__.update({key: clone(value) for key, value in node.__dict__.items()})
-        return new
-    return node
+    return substitute(node, {})
 
 
 # ---------------------------------------------------------------- builders
@@ -267,26 +261,28 @@ def dotted_name(node: gast.expr) -> str | None:
     return ".".join(reversed(parts))
 
 
-class Renamer(gast.NodeTransformer):
-    """Replace names by expressions: {'x': <node>}; each use gets a fresh copy."""
-
-    def __init__(self, mapping: dict):
-        self.mapping = mapping
-
-    def visit_Name(self, node):
-        if node.id in self.mapping:
-            replacement = self.mapping[node.id]
-            if isinstance(replacement, str):
-                return gast.Name(id=replacement, ctx=node.ctx, annotation=None,
-                                 type_comment=None)
-            if isinstance(node.ctx, gast.Load):
-                return clone(replacement)
-        return node
-
-
 def substitute(node, mapping: dict):
-    """Copy of `node` (or list) with names replaced according to `mapping`."""
-    result = Renamer(mapping)
+    """Copy of `node` (or list) with names replaced according to `mapping`:
+    {'x': 'y'} renames x everywhere; {'x': <expr>} puts a fresh copy of the
+    expression in place of each read of x."""
     if isinstance(node, list):
-        return [result.visit(n) for n in clone(node)]
-    return result.visit(clone(node))
+        return [_copy(item, mapping) for item in node]
+    return _copy(node, mapping)
+
+
+def _copy(node, mapping: dict):
+    cls = node.__class__
+    if cls is gast.Name and node.id in mapping:
+        replacement = mapping[node.id]
+        if isinstance(replacement, str):
+            return gast.Name(id=replacement, ctx=node.ctx, annotation=None, type_comment=None)
+        if isinstance(node.ctx, gast.Load):
+            return _copy(replacement, {})
+    new = cls.__new__(cls)
+    for key, value in node.__dict__.items():
+        if value.__class__ is list:
+            value = [_copy(v, mapping) if isinstance(v, gast.AST) else v for v in value]
+        elif isinstance(value, gast.AST):
+            value = _copy(value, mapping)
+        new.__dict__[key] = value
+    return new
