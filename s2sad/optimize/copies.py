@@ -20,15 +20,11 @@ def propagate_copies(node: gast.FunctionDef, protected: set) -> bool:
     changed = False
     for stmts in blocks(node.body):
         block = Block(stmts)
-        i = 0
-        while i < len(block.stmts):
-            stmt = block.stmts[i]
+        for i, stmt in enumerate(stmts):
             if _is_copy(stmt) and stmt.targets[0].id not in protected \
                     and stores[stmt.targets[0].id] == 1 and _replace_reads(block, i):
-                block.delete(i)
-                changed = True
-            else:
-                i += 1
+                block.drop(i)
+        changed |= block.compact()
     return changed
 
 
@@ -36,18 +32,7 @@ def merge_contributions(node: gast.FunctionDef) -> bool:
     """`v = a; ...; v = v + b` with v untouched between becomes `v = a + b`."""
     changed = False
     for stmts in blocks(node.body):
-        block = Block(stmts)
-        i = 0
-        while i < len(block.stmts):
-            j = _next_accumulation(block, i)
-            if j is None:
-                i += 1
-                continue
-            first, second = block.stmts[i], block.stmts[j]
-            first.value = gast.BinOp(left=first.value, op=gast.Add(), right=second.value.right)
-            block.delete(j)
-            block.replace(i, first)
-            changed = True
+        changed |= _merge_block(Block(stmts))
     return changed
 
 
@@ -60,44 +45,55 @@ def _replace_reads(block: Block, i: int) -> bool:
     """Rewrite the reads of the copy at i after it; False (and nothing changed) if
     the source changes before a read, or a read sits in a loop."""
     target, source = block.stmts[i].targets[0].id, block.stmts[i].value.id
-    uses = [k for k in range(i + 1, len(block.stmts)) if target in block.loads[k]]
+    uses = [k for k in block.loaded_at.get(target, ()) if k > i]
     if not uses:
         return False
     last = uses[-1]
-    for k in range(i + 1, last + 1):
-        stmt = block.stmts[k]
-        reads_target = target in block.loads[k]
-        if reads_target and isinstance(stmt, (gast.For, gast.While)):
-            return False
-        # the source may change only in the last use itself (its value is read first)
-        if source in block.stores[k] and not (k == last and reads_target and
-                                              isinstance(stmt, gast.Assign)):
-            return False
+    if any(isinstance(block.stmts[k], (gast.For, gast.While)) for k in uses):
+        return False
+    # the source may change only in the last use itself (its value is read first)
+    store = block.next_store(source, i)
+    if store is not None and (store < last or store == last and
+                              not isinstance(block.stmts[last], gast.Assign)):
+        return False
     for k in uses:
         block.replace(k, syntax.copy_annos(block.stmts[k],
                                            syntax.substitute(block.stmts[k], {target: source})))
     return True
 
 
-def _next_accumulation(block: Block, i: int):
-    """j such that block[j] is `v = v + b` adding to block[i]'s `v = a`, or None."""
-    stmt = block.stmts[i]
-    if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
-        return None
-    var = stmt.targets[0].id
-    stored_between = set()
-    for j in range(i + 1, len(block.stmts)):
-        later = block.stmts[j]
-        if isinstance(later, gast.Assign) and isinstance(later.targets[0], gast.Name) \
-                and later.targets[0].id == var:
-            value = later.value
-            if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) and \
-                    isinstance(value.left, gast.Name) and value.left.id == var:
-                added = syntax.names_loaded(value.right)
-                if var not in added and not added & stored_between:
-                    return j
-            return None
-        if var in block.loads[j] or var in block.stores[j]:
-            return None
-        stored_between |= block.stores[j]
-    return None
+def _merge_block(block: Block) -> bool:
+    """One sweep over the block. `first[v]` is the position of the last `v = a` that
+    no later statement has read or bound v since; `v = v + b` then joins it when
+    nothing b reads was bound after it."""
+    first, last_store = {}, {}
+    for k, stmt in enumerate(block.stmts):
+        var, added = _accumulation(stmt)
+        i = first.get(var)
+        if i is not None and all(last_store.get(n, -1) < i for n in added):
+            merged = block.stmts[i]
+            merged.value = gast.BinOp(left=merged.value, op=gast.Add(), right=stmt.value.right)
+            block.replace(i, merged)
+            block.drop(k)
+            for name in added:  # now read at i
+                first.pop(name, None)
+            continue
+        for name in block.loads[k] | block.stores[k]:
+            first.pop(name, None)
+        for name in block.stores[k]:
+            last_store[name] = k
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            first[stmt.targets[0].id] = k
+    return block.compact()
+
+
+def _accumulation(stmt) -> tuple:
+    """(v, names b reads) for `v = v + b` where b does not read v, else (None, ())."""
+    if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+        var, value = stmt.targets[0].id, stmt.value
+        if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) and \
+                isinstance(value.left, gast.Name) and value.left.id == var:
+            added = syntax.names_loaded(value.right)
+            if var not in added:
+                return var, added
+    return None, ()

@@ -32,15 +32,14 @@ class _Inliner:
     def block(self, stmts: list) -> None:
         for stmt in stmts:
             for field in ("body", "orelse"):
-                self.block(getattr(stmt, field, None) or [])
+                inner = getattr(stmt, field, None)
+                if inner:
+                    self.block(inner)
         table = Block(stmts)
-        i = 0
-        while i < len(stmts):
+        for i in range(len(stmts)):
             if self.try_inline(table, i):
-                table.delete(i)
-                self.changed = True
-            else:
-                i += 1
+                table.drop(i)
+        self.changed |= table.compact()
 
     def try_inline(self, table: Block, i: int) -> bool:
         stmt = table.stmts[i]
@@ -49,17 +48,20 @@ class _Inliner:
         name = stmt.targets[0].id
         if name not in self.candidates or not is_pure(stmt.value, self.locals):
             return False
-        reads = syntax.names_loaded(stmt.value)
-        for k in range(i + 1, len(table.stmts)):
-            if name in table.loads[k]:
-                replaced = _substitute(table.stmts[k], name, stmt.value)
-                if replaced is None:
-                    return False
-                table.replace(k, replaced)
-                return True
-            if reads & table.stores[k]:
+        use = table.next_load(name, i)
+        if use is None:
+            return False
+        # an operand bound again before the use would change the value (the use
+        # itself may bind one: it reads its operands first)
+        for operand in table.loads[i]:
+            store = table.next_store(operand, i)
+            if store is not None and store < use:
                 return False
-        return False
+        replaced = _substitute(table.stmts[use], name, stmt.value)
+        if replaced is None:
+            return False
+        table.replace(use, replaced)
+        return True
 
 
 def _substitute(stmt, name: str, value: gast.expr):
