@@ -189,7 +189,13 @@ def names_stored(node) -> set[str]:
 
 def names_read_and_bound(node) -> tuple:
     """(names_loaded(node), names_stored(node)) in one walk."""
-    loaded, stored = set(), set()
+    loaded, stored = name_occurrences(node)
+    return set(loaded), set(stored)
+
+
+def name_occurrences(node) -> tuple:
+    """(identifiers read, identifiers bound) inside `node`, one entry per occurrence."""
+    loaded, stored = [], []
     stack = list(node) if isinstance(node, list) else [node]
     while stack:
         item = stack.pop()
@@ -198,9 +204,9 @@ def names_read_and_bound(node) -> tuple:
         if item.__class__ is gast.Name:
             ctx = item.ctx.__class__
             if ctx is gast.Load:
-                loaded.add(item.id)
+                loaded.append(item.id)
             elif ctx is gast.Store or ctx is gast.Param:
-                stored.add(item.id)
+                stored.append(item.id)
             if item.annotation is not None:
                 stack.append(item.annotation)
         else:
@@ -259,6 +265,33 @@ def dotted_name(node: gast.expr) -> str | None:
         return None
     parts.append(node.id)
     return ".".join(reversed(parts))
+
+
+def replace_read(node: gast.AST, identifier: str, value: gast.expr) -> bool:
+    """Put `value` itself (not a copy) in place of the first read of `identifier`
+    inside `node`; False if there is none."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        for field in child_fields(item.__class__):
+            child = getattr(item, field, None)
+            if child.__class__ is list:
+                for k, element in enumerate(child):
+                    if _reads(element, identifier):
+                        child[k] = value
+                        return True
+                stack.extend(e for e in child if isinstance(e, gast.AST))
+            elif _reads(child, identifier):
+                setattr(item, field, value)
+                return True
+            elif isinstance(child, gast.AST):
+                stack.append(child)
+    return False
+
+
+def _reads(node, identifier: str) -> bool:
+    return node.__class__ is gast.Name and node.id == identifier and \
+        node.ctx.__class__ is gast.Load
 
 
 def substitute(node, mapping: dict):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import gast
 
 from .. import syntax
+from .blocks import NameTable
 from .copies import merge_contributions, propagate_copies
 from .dce import eliminate_dead_code
 from .inline import inline_temporaries
@@ -17,13 +18,14 @@ from .tape import drop_redundant_saves
 
 def optimize(node: gast.FunctionDef, protected: set, tape: str) -> gast.FunctionDef:
     """Run every pass to a fixed point; `protected` names are never inlined away."""
+    table = NameTable()  # shared: a statement's names are found once, not per pass
     for _ in range(20):
         changed = simplify(node)
-        changed |= eliminate_dead_code(node)
+        changed |= eliminate_dead_code(node, table)
         changed |= drop_redundant_saves(node, tape)
-        changed |= inline_temporaries(node, protected)
-        changed |= propagate_copies(node, protected)
-        changed |= merge_contributions(node)
+        changed |= inline_temporaries(node, protected, table)
+        changed |= propagate_copies(node, protected, table)
+        changed |= merge_contributions(node, table)
         if not changed:
             break
     drop_orphan_comments(node.body)

@@ -3,9 +3,69 @@ so that passes scanning ahead do not walk the same statements again and again.""
 from __future__ import annotations
 
 import bisect
-from collections import defaultdict
+from collections import Counter, defaultdict
+
+import gast
 
 from .. import syntax
+
+_BODIES = ("body", "orelse", "finalbody")
+
+
+class NameTable:
+    """The names each statement reads and binds, remembered across passes.
+
+    Simple statements are remembered by identity, so a pass that changes one in
+    place must `forget` it (simplify never changes which names a statement uses);
+    compound statements are summed from their parts each time.
+    """
+
+    def __init__(self):
+        self._simple: dict = {}  # id -> (stmt, loaded, bound, reads list, binds list)
+
+    def names(self, stmt: gast.stmt) -> tuple:
+        """(names read, names bound) by `stmt`."""
+        entry = self._entry(stmt)
+        return entry[1], entry[2]
+
+    def counts(self, node: gast.FunctionDef) -> tuple:
+        """(Counter of reads, Counter of bindings) of each name in the function;
+        parameters count as bindings."""
+        loads, stores = map(Counter, syntax.name_occurrences(node.args))
+        for stmt in node.body:
+            entry = self._entry(stmt)
+            loads.update(entry[3])
+            stores.update(entry[4])
+        return loads, stores
+
+    def forget(self, stmt: gast.stmt) -> None:
+        self._simple.pop(id(stmt), None)
+
+    def _entry(self, stmt: gast.stmt) -> tuple:
+        entry = self._simple.get(id(stmt))
+        if entry is not None and entry[0] is stmt:
+            return entry
+        if hasattr(stmt, "body"):
+            loaded, stored = self._compound(stmt)
+            return stmt, set(loaded), set(stored), loaded, stored
+        loaded, stored = syntax.name_occurrences(stmt)
+        entry = self._simple[id(stmt)] = stmt, set(loaded), set(stored), loaded, stored
+        return entry
+
+    def _compound(self, stmt: gast.stmt) -> tuple:
+        loaded, stored = [], []
+        for field in syntax.child_fields(stmt.__class__):
+            value = getattr(stmt, field, None)
+            if field in _BODIES:
+                for inner in value or ():
+                    entry = self._entry(inner)
+                    loaded += entry[3]
+                    stored += entry[4]
+            elif value is not None:
+                reads, binds = syntax.name_occurrences(value)
+                loaded += reads
+                stored += binds
+        return loaded, stored
 
 
 class Block:
@@ -16,15 +76,16 @@ class Block:
     and removed from the list by `compact`.
     """
 
-    def __init__(self, stmts: list):
+    def __init__(self, stmts: list, table: NameTable | None = None):
         self.stmts = stmts
+        self.table = table or NameTable()
         self.loads: list = []
         self.stores: list = []
         self.loaded_at = defaultdict(list)   # name -> sorted positions
         self.stored_at = defaultdict(list)
         self.dropped: set = set()
         for k, stmt in enumerate(stmts):
-            loaded, stored = syntax.names_read_and_bound(stmt)
+            loaded, stored = self.table.names(stmt)
             self.loads.append(loaded)
             self.stores.append(stored)
             for name in loaded:
@@ -43,7 +104,8 @@ class Block:
     def replace(self, k: int, stmt) -> None:
         self._unindex(k)
         self.stmts[k] = stmt
-        self.loads[k], self.stores[k] = syntax.names_read_and_bound(stmt)
+        self.table.forget(stmt)  # it may have been changed in place
+        self.loads[k], self.stores[k] = self.table.names(stmt)
         for name in self.loads[k]:
             bisect.insort(self.loaded_at[name], k)
         for name in self.stores[k]:

@@ -5,21 +5,20 @@
 """
 from __future__ import annotations
 
-from collections import Counter
-
 import gast
 
 from .. import syntax
-from .blocks import Block, blocks
+from .blocks import Block, NameTable, blocks
 
 
-def propagate_copies(node: gast.FunctionDef, protected: set) -> bool:
+def propagate_copies(node: gast.FunctionDef, protected: set,
+                     table: NameTable | None = None) -> bool:
     """Replace reads of a once-assigned copy `x = y` by `y`; True if anything changed."""
-    stores = Counter(n.id for n in syntax.walk(node)
-                     if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store))
+    table = table or NameTable()
+    _, stores = table.counts(node)
     changed = False
     for stmts in blocks(node.body):
-        block = Block(stmts)
+        block = Block(stmts, table)
         for i, stmt in enumerate(stmts):
             if _is_copy(stmt) and stmt.targets[0].id not in protected \
                     and stores[stmt.targets[0].id] == 1 and _replace_reads(block, i):
@@ -28,11 +27,12 @@ def propagate_copies(node: gast.FunctionDef, protected: set) -> bool:
     return changed
 
 
-def merge_contributions(node: gast.FunctionDef) -> bool:
+def merge_contributions(node: gast.FunctionDef, table: NameTable | None = None) -> bool:
     """`v = a; ...; v = v + b` with v untouched between becomes `v = a + b`."""
+    table = table or NameTable()
     changed = False
     for stmts in blocks(node.body):
-        changed |= _merge_block(Block(stmts))
+        changed |= _merge_block(Block(stmts, table))
     return changed
 
 

@@ -4,19 +4,22 @@ from __future__ import annotations
 import gast
 
 from .. import syntax
+from .blocks import NameTable
 from .effects import is_pure
 
 
-def eliminate_dead_code(node: gast.FunctionDef) -> bool:
+def eliminate_dead_code(node: gast.FunctionDef, table: NameTable | None = None) -> bool:
     """Drop assignments nobody reads; True if anything changed."""
-    pass_ = _DeadCode(syntax.names_stored(node))
+    table = table or NameTable()
+    pass_ = _DeadCode(set(table.counts(node)[1]), table)
     node.body, _ = pass_.block(node.body, set())
     return pass_.changed
 
 
 class _DeadCode:
-    def __init__(self, local_names: set):
+    def __init__(self, local_names: set, table: NameTable):
         self.locals = local_names
+        self.table = table
         self.changed = False
 
     def block(self, stmts: list, live: set) -> tuple:
@@ -42,7 +45,7 @@ class _DeadCode:
                     syntax.expr_stmt(stmt.value), stmt))
             else:
                 live = live - {target}
-        return [stmt], live | syntax.names_loaded(stmt)
+        return [stmt], live | self.table.names(stmt)[0]
 
     def if_(self, stmt: gast.If, live: set) -> tuple:
         body, live_body = self.block(stmt.body, live)
@@ -88,9 +91,9 @@ class _DeadCode:
             elif isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
                 target = stmt.targets[0].id
                 if target in live or not is_pure(stmt.value, self.locals):
-                    live = (live - {target}) | syntax.names_loaded(stmt)
+                    live = (live - {target}) | self.table.names(stmt)[0]
             else:
-                live = live | syntax.names_loaded(stmt)
+                live = live | self.table.names(stmt)[0]
         return live
 
 

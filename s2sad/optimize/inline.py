@@ -1,31 +1,29 @@
 """Inline compiler temporaries that are assigned once and read once."""
 from __future__ import annotations
 
-from collections import Counter
-
 import gast
 
 from .. import syntax
-from .blocks import Block
+from .blocks import Block, NameTable
 from .effects import is_pure
 
 
-def inline_temporaries(node: gast.FunctionDef, protected: set) -> bool:
+def inline_temporaries(node: gast.FunctionDef, protected: set,
+                       table: NameTable | None = None) -> bool:
     """Substitute single-use temporaries into their use; True if anything changed."""
-    loads, stores = Counter(), Counter()
-    for n in syntax.walk(node):
-        if isinstance(n, gast.Name):
-            (loads if isinstance(n.ctx, gast.Load) else stores)[n.id] += 1
+    table = table or NameTable()
+    loads, stores = table.counts(node)
     candidates = {name for name, count in loads.items()
                   if count == 1 and stores[name] == 1 and name not in protected}
-    pass_ = _Inliner(candidates, set(stores))
+    pass_ = _Inliner(candidates, set(stores), table)
     pass_.block(node.body)
     return pass_.changed
 
 
 class _Inliner:
-    def __init__(self, candidates: set, local_names: set):
+    def __init__(self, candidates: set, local_names: set, table: NameTable):
         self.candidates = candidates
+        self.table = table
         self.locals = local_names
         self.changed = False
 
@@ -35,7 +33,7 @@ class _Inliner:
                 inner = getattr(stmt, field, None)
                 if inner:
                     self.block(inner)
-        table = Block(stmts)
+        table = Block(stmts, self.table)
         for i in range(len(stmts)):
             if self.try_inline(table, i):
                 table.drop(i)
@@ -65,20 +63,15 @@ class _Inliner:
 
 
 def _substitute(stmt, name: str, value: gast.expr):
-    """`stmt` with `value` in place of its one read of `name`; None if that read
-    sits where the value would be computed more than once, or not at all."""
-    if isinstance(stmt, gast.For):
-        if name not in syntax.names_loaded(stmt.iter):
-            return None
-        stmt.iter = syntax.substitute(stmt.iter, {name: value})
-        return stmt
-    if isinstance(stmt, gast.If):
-        if name not in syntax.names_loaded(stmt.test):
-            return None
-        stmt.test = syntax.substitute(stmt.test, {name: value})
-        return stmt
+    """`stmt` with `value` in place of its one read of `name` (changed in place);
+    None if that read sits where the value would be computed more than once, or
+    not at all."""
     if isinstance(stmt, gast.While):
+        return None
+    header = stmt.iter if isinstance(stmt, gast.For) else \
+        stmt.test if isinstance(stmt, gast.If) else None
+    if header is not None and name not in syntax.names_loaded(header):
         return None
     if isinstance(stmt, gast.Assign) and name in syntax.names_loaded(stmt.targets[0]):
         return None
-    return syntax.copy_annos(stmt, syntax.substitute(stmt, {name: value}))
+    return stmt if syntax.replace_read(stmt, name, value) else None
