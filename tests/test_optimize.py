@@ -1,0 +1,1246 @@
+"""Unit tests for each optimizer pass in s2sad/optimize/, one group per pass.
+
+Every test parses a small function, runs one pass on it and checks
+(a) the exact code the pass leaves and the "changed" flag it returns, and
+(b) that the rewritten function computes the same values as the original on
+random float64 inputs (arrays of broadcasting shapes where shapes matter).
+
+Tests marked `skip(reason="BUG: ...")` record wrong results found while writing
+these tests; they state what the pass should do and fail on the current code.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import textwrap
+
+import gast
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from s2sad import runtime, syntax
+from s2sad.codegen import to_source
+from s2sad.optimize import optimize
+from s2sad.optimize.copies import merge_contributions, propagate_copies
+from s2sad.optimize.dce import eliminate_dead_code
+from s2sad.optimize.inline import inline_temporaries
+from s2sad.optimize.simplify import simplify
+from s2sad.optimize.tape import SAVE, drop_redundant_saves
+
+# ---------------------------------------------------------------- helpers
+
+NAMESPACE = {"np": np, "math": math, "unbroadcast": runtime.unbroadcast,
+             "zeros_like": runtime.zeros_like}
+UNCHANGED = None  # expected text: the input, printed as it was
+# x and y as float64 scalars, then as arrays that broadcast against each other
+SCALARS_AND_ARRAYS = [("f", "f"), ((3, 1), (4,))]
+
+
+def parse(src: str) -> gast.FunctionDef:
+    return gast.parse(textwrap.dedent(src)).body[0]
+
+
+def compile_node(node: gast.FunctionDef):
+    namespace = dict(NAMESPACE)
+    exec(to_source(node), namespace)
+    return namespace[node.name]
+
+
+def sample(rng, kind):
+    """'f': a float64 scalar, 'n': a small loop count, a tuple: an array of that shape."""
+    if kind == "f":
+        return float(rng.normal())
+    if kind == "n":
+        return int(rng.integers(0, 5))
+    return rng.normal(size=kind)
+
+
+def assert_same_values(before, after, kinds, draws=5):
+    rng = np.random.default_rng(20240601)
+    for _ in range(draws):
+        args = [sample(rng, kind) for kind in kinds]
+        want = before(*copy.deepcopy(args))
+        got = after(*copy.deepcopy(args))
+        assert np.shape(got) == np.shape(want)
+        assert_allclose(got, want, rtol=1e-12, atol=0)
+
+
+def check(pass_, src, expected, *, changed, kinds=None, pass_args=()):
+    """Run `pass_` on `src`; compare its text, its flag and its values with the input's.
+
+    `kinds` is a list of argument descriptions (see `sample`), each tried on a
+    few random draws; by default every argument is a float.
+    """
+    node = parse(src)
+    before_text = to_source(node)
+    before = compile_node(node)
+    flag = pass_(node, *pass_args)
+    text = to_source(node)
+    want = before_text if expected is UNCHANGED else textwrap.dedent(expected).lstrip("\n")
+    assert text == want
+    assert flag is changed
+    after = compile_node(node)
+    for kinds_ in kinds or [("f",) * len(node.args.args)]:
+        assert_same_values(before, after, kinds_)
+    return node
+
+
+def mark_saves(node: gast.FunctionDef, *keys) -> gast.FunctionDef:
+    """Pair pushes and pops as reverse mode does: the n-th `tape.append`/`tape.pop`
+    statement, in source order, gets the SAVE annotation keys[n]."""
+    def tape_statements(stmts):
+        for stmt in stmts:
+            value = getattr(stmt, "value", None)
+            if isinstance(stmt, (gast.Expr, gast.Assign)) and isinstance(value, gast.Call) \
+                    and syntax.dotted_name(value.func) in ("tape.append", "tape.pop"):
+                yield stmt
+            for field in ("body", "orelse"):
+                yield from tape_statements(getattr(stmt, field, None) or [])
+    statements = list(tape_statements(node.body))
+    assert len(statements) == len(keys)
+    for stmt, key in zip(statements, keys):
+        syntax.set_anno(stmt, SAVE, key)
+    return node
+
+
+def no_protection(pass_):
+    return lambda node: pass_(node, set())
+
+
+inline = no_protection(inline_temporaries)
+copies = no_protection(propagate_copies)
+
+
+def drop_saves(node):
+    return drop_redundant_saves(node, "tape")
+
+
+# ---------------------------------------------------------------- simplify
+
+@pytest.mark.parametrize("expr, folded", [
+    ("2 * 3 + 1", "7"),            # constants fold
+    ("2 - 5", "-3"),               # a negative result prints as a negated literal
+    ("1 / 4 * x", "0.25 * x"),
+    ("2 ** 3 * x", "8 * x"),
+    ("x * 1", "x"),                # neutral elements
+    ("1 * x", "x"),
+    ("x / 1", "x"),
+    ("x + 0", "x"),
+    ("0 + x", "x"),
+    ("x - 0", "x"),
+    ("x ** 1", "x"),
+    ("0 - x", "-x"),               # 0 - x is a negation
+    ("x * -1", "-x"),
+    ("-(-x)", "x"),                # double negation
+    ("-(-(-x))", "-x"),
+    ("x + -y", "x - y"),           # a + (-b) -> a - b
+    ("x - -y", "x + y"),
+    ("-x * y", "-(x * y)"),        # negation moves out of a product or quotient
+    ("-x / y", "-(x / y)"),
+    ("x * -y", "-(x * y)"),
+    ("(x + 0) * 1 + (y - 0) * 1", "x + y"),  # rules apply bottom up, in one call
+])
+def test_simplify_folds(expr, folded):
+    check(simplify, f"""
+        def f(x, y):
+            return {expr}
+        """, f"""
+        def f(x, y):
+            return {folded}
+        """, changed=True, kinds=SCALARS_AND_ARRAYS)
+
+
+@pytest.mark.parametrize("expr", [
+    "0 * x",         # keeps x's shape: an array of zeros, not the scalar 0
+    "x * 0",
+    "x - x",
+    "2 ** 10 * x",   # large powers are left to run time
+    "(1 / 0 if y is None else x)",   # so is a division by zero (never run here)
+    "-2 * x",        # a negated literal stays where it is
+    "x / -y",        # only a product moves a negation out of its right operand
+    "x + 1 - 1",     # no reassociation
+])
+def test_simplify_leaves(expr):
+    check(simplify, f"""
+        def f(x, y):
+            return {expr}
+        """, UNCHANGED, changed=False, kinds=SCALARS_AND_ARRAYS)
+
+
+@pytest.mark.parametrize("expr, kept", [
+    ("0 * x", "0 * x"),
+    ("x - x", "x - x"),
+    ("(0 * x + 0) * 1", "0 * x"),
+    ("x * 0 - 0", "x * 0"),
+])
+def test_simplify_keeps_the_shape_of_a_zero_product(expr, kept):
+    node = check(simplify, f"""
+        def f(x):
+            return {expr}
+        """, f"""
+        def f(x):
+            return {kept}
+        """, changed=expr != kept, kinds=[("f",), ((3, 1),)])
+    x = np.random.default_rng(1).normal(size=(3, 1))
+    result = compile_node(node)(x)
+    assert np.shape(result) == (3, 1)
+    assert_allclose(result, np.zeros((3, 1)))
+
+
+def test_simplify_does_not_revisit_a_rewritten_node_in_the_same_call():
+    # 0 - (-y) becomes -(-y) bottom up, and only the next call (optimize loops) sees it
+    node = check(simplify, """
+        def f(x, y):
+            return x + (0 - -y)
+        """, """
+        def f(x, y):
+            return x - -y
+        """, changed=True, kinds=SCALARS_AND_ARRAYS)
+    assert simplify(node) is True
+    assert to_source(node) == "def f(x, y):\n    return x + y\n"
+    assert simplify(node) is False
+
+
+def test_simplify_turns_an_empty_if_branch_into_a_negated_test():
+    # if c: pass  else: B   ->   if not c: B
+    check(simplify, """
+        def f(x, c):
+            y = x
+            if c > 0:
+                pass
+            else:
+                y = x + 2
+            return y
+        """, """
+        def f(x, c):
+            y = x
+            if not c > 0:
+                y = x + 2
+            return y
+        """, changed=True)
+
+
+def test_simplify_keeps_an_if_whose_body_has_code():
+    check(simplify, """
+        def f(x, c):
+            y = x
+            if c > 0:
+                y = x + 1
+            else:
+                pass
+            return y
+        """, UNCHANGED, changed=False)
+
+
+def test_simplify_reaches_into_loops_and_branches():
+    check(simplify, """
+        def f(x, n):
+            for i in range(n):
+                if x > 0:
+                    x = x * 1 - (-1)
+            return x
+        """, """
+        def f(x, n):
+            for i in range(n):
+                if x > 0:
+                    x = x + 1
+            return x
+        """, changed=True, kinds=[("f", "n")])
+
+
+# ---------------------------------------------------------------- dce
+
+def test_dce_drops_an_unused_pure_assignment():
+    check(eliminate_dead_code, """
+        def f(x, y):
+            a = x * y
+            b = np.sin(x)
+            return x + y
+        """, """
+        def f(x, y):
+            return x + y
+        """, changed=True)
+
+
+def test_dce_drops_an_assignment_overwritten_before_it_is_read():
+    check(eliminate_dead_code, """
+        def f(x, y):
+            z = x + 1
+            z = y * 2
+            return z
+        """, """
+        def f(x, y):
+            z = y * 2
+            return z
+        """, changed=True)
+
+
+def test_dce_keeps_an_unused_method_call_on_a_local_as_a_statement():
+    # tape.pop() changes the tape: the value goes, the call stays
+    check(eliminate_dead_code, """
+        def f(x):
+            tape = [x, 2 * x]
+            a = tape.pop()
+            return x + len(tape)
+        """, """
+        def f(x):
+            tape = [x, 2 * x]
+            tape.pop()
+            return x + len(tape)
+        """, changed=True, kinds=[("f",)])
+
+
+def test_dce_keeps_whatever_either_branch_reads():
+    check(eliminate_dead_code, """
+        def f(x, c):
+            a = x + 1
+            b = x * 2
+            if c > 0:
+                y = a
+            else:
+                y = b
+            return y
+        """, UNCHANGED, changed=False)
+
+
+def test_dce_empties_one_branch_and_keeps_the_other():
+    check(eliminate_dead_code, """
+        def f(x, c):
+            y = x
+            if c > 0:
+                dead = x * 2
+            else:
+                y = x + 1
+            return y
+        """, """
+        def f(x, c):
+            y = x
+            if c > 0:
+                pass
+            else:
+                y = x + 1
+            return y
+        """, changed=True)
+
+
+def test_dce_removes_an_if_with_no_code_left():
+    check(eliminate_dead_code, """
+        def f(x, c):
+            a = x + 1
+            b = x * 2
+            if c > 0:
+                y = a
+                z = b
+            return x
+        """, """
+        def f(x, c):
+            return x
+        """, changed=True)
+
+
+def test_dce_keeps_a_value_read_in_the_next_iteration():
+    # `prev` is read at the top of the next iteration; `dead` never is
+    check(eliminate_dead_code, """
+        def f(x, n):
+            prev = x
+            y = x
+            for i in range(n):
+                y = y + prev
+                prev = x * i
+                dead = y * 3
+            return y
+        """, """
+        def f(x, n):
+            prev = x
+            y = x
+            for i in range(n):
+                y = y + prev
+                prev = x * i
+            return y
+        """, changed=True, kinds=[("f", "n")])
+
+
+def test_dce_keeps_what_a_while_test_reads():
+    check(eliminate_dead_code, """
+        def f(x, n):
+            i = 0
+            while i < n:
+                x = x * 2
+                j = i
+                i = i + 1
+            return x
+        """, """
+        def f(x, n):
+            i = 0
+            while i < n:
+                x = x * 2
+                i = i + 1
+            return x
+        """, changed=True, kinds=[("f", "n")])
+
+
+def test_dce_removes_a_for_loop_with_no_code_left():
+    check(eliminate_dead_code, """
+        def f(x, n):
+            prev = x
+            for i in range(n):
+                prev = x * i
+            return x
+        """, """
+        def f(x, n):
+            return x
+        """, changed=True, kinds=[("f", "n")])
+
+
+@pytest.mark.parametrize("compound", ["for i in range(n):", "if x > 0:"])
+def test_dce_removes_a_compound_statement_that_does_nothing(compound):
+    check(eliminate_dead_code, f"""
+        def f(x, n):
+            {compound}
+                pass
+            return x
+        """, """
+        def f(x, n):
+            return x
+        """, changed=True, kinds=[("f", "n")])
+
+
+def test_dce_keeps_a_while_loop_with_no_code_left():
+    # whether it ends is up to the loop
+    check(eliminate_dead_code, """
+        def f(x, n):
+            while x > 1000.0:
+                dead = x * 2
+            return x
+        """, """
+        def f(x, n):
+            while x > 1000.0:
+                pass
+            return x
+        """, changed=True, kinds=[("f", "n")])
+
+
+def test_dce_a_for_loop_binds_its_target():
+    # i is bound by the loop before the body reads it: `i = 5` is dead
+    check(eliminate_dead_code, """
+        def f(x, n):
+            i = 5
+            for i in range(n):
+                x = x + i
+            return x
+        """, """
+        def f(x, n):
+            for i in range(n):
+                x = x + i
+            return x
+        """, changed=True, kinds=[("f", "n")])
+
+
+def test_dce_keeps_a_loop_result_read_after_the_loop():
+    check(eliminate_dead_code, """
+        def f(x, n):
+            s = x
+            for i in range(n):
+                t = s * 2
+                s = s + x
+            return s
+        """, """
+        def f(x, n):
+            s = x
+            for i in range(n):
+                s = s + x
+            return s
+        """, changed=True, kinds=[("f", "n")])
+
+
+@pytest.mark.skip(reason="BUG: eliminate_dead_code removes a for loop whose body has no "
+                         "code left even when its target is read after the loop; `return i` "
+                         "then raises NameError (also through s2sad.grad of "
+                         "`for i in range(3): t = i * 2` / `return x * i`)")
+def test_dce_keeps_a_loop_whose_target_is_read_after_it():
+    node = parse("""
+        def f(x, n):
+            for i in range(n + 1):
+                t = i * 2
+            return x * i
+        """)
+    before = compile_node(node)
+    eliminate_dead_code(node)
+    assert_same_values(before, compile_node(node), ("f", "n"))
+
+
+@pytest.mark.skip(reason="BUG: eliminate_dead_code removes an `if` whose branches are "
+                         "empty without looking at its test, so `if stack.pop() > 0: pass` "
+                         "no longer pops (normalized code tests a name, so only hand-written "
+                         "input hits this)")
+def test_dce_keeps_the_effect_of_an_if_test():
+    node = parse("""
+        def f(x):
+            stack = [x, 1.0]
+            if stack.pop() > 0:
+                y = 1
+            return len(stack) * x
+        """)
+    before = compile_node(node)
+    eliminate_dead_code(node)
+    assert_same_values(before, compile_node(node), ("f",))
+
+
+@pytest.mark.skip(reason="BUG: eliminate_dead_code looks only at the first target of "
+                         "`a = b = value` and drops the statement when `a` is dead although "
+                         "`b` is read (normalized code has no chained assignments)")
+def test_dce_keeps_a_chained_assignment_with_a_live_target():
+    node = parse("""
+        def f(x):
+            a = b = x + 1
+            return b
+        """)
+    before = compile_node(node)
+    eliminate_dead_code(node)
+    assert_same_values(before, compile_node(node), ("f",))
+
+
+# ---------------------------------------------------------------- inline
+
+def test_inline_substitutes_a_single_use_temporary():
+    check(inline, """
+        def f(x, y):
+            t = x * y
+            z = t + 1
+            return z
+        """, """
+        def f(x, y):
+            return x * y + 1
+        """, changed=True)
+
+
+def test_inline_parenthesizes_and_may_overwrite_an_operand_in_the_use():
+    # the use reads t before it binds x again
+    check(inline, """
+        def f(x, y):
+            t = x + y
+            x = t * 2
+            return x
+        """, """
+        def f(x, y):
+            x = (x + y) * 2
+            return x
+        """, changed=True)
+
+
+def test_inline_not_when_read_twice():
+    check(inline, """
+        def f(x, y):
+            t = x * y
+            z = t + t
+            return z
+        """, """
+        def f(x, y):
+            t = x * y
+            return t + t
+        """, changed=True)
+
+
+def test_inline_not_when_an_operand_is_reassigned_before_the_use():
+    check(inline, """
+        def f(x, y):
+            t = x * y
+            x = x + 1
+            z = t + x
+            return z
+        """, """
+        def f(x, y):
+            t = x * y
+            x = x + 1
+            return t + x
+        """, changed=True)
+
+
+def test_inline_not_when_assigned_twice():
+    check(inline, """
+        def f(x, y):
+            t = x * y
+            if y > 0:
+                t = x
+            return t
+        """, UNCHANGED, changed=False)
+
+
+def test_inline_not_when_protected():
+    check(inline_temporaries, """
+        def f(x, y):
+            t = x * y
+            z = t + 1
+            return z
+        """, """
+        def f(x, y):
+            t = x * y
+            return t + 1
+        """, changed=True, pass_args=({"t"},))
+
+
+def test_inline_not_a_method_call_on_a_local():
+    check(inline, """
+        def f(x, y):
+            tape = [y, x]
+            t = tape.pop()
+            u = x * 2
+            return t + u + len(tape)
+        """, """
+        def f(x, y):
+            tape = [y, x]
+            t = tape.pop()
+            return t + x * 2 + len(tape)
+        """, changed=True)
+
+
+def test_inline_not_into_a_while_test():
+    # the test runs on every iteration
+    check(inline, """
+        def f(x, n):
+            t = n - 1
+            while x < t:
+                x = x + 1
+            return x
+        """, UNCHANGED, changed=False, kinds=[("f", "n")])
+
+
+def test_inline_into_a_for_iterable_and_an_if_test():
+    # both are evaluated once, where the temporary's statement would be
+    check(inline, """
+        def f(x, n):
+            t = n - 1
+            for i in range(t):
+                x = x + 1
+            u = x * 2
+            if n > u:
+                x = -x
+            return x
+        """, """
+        def f(x, n):
+            for i in range(n - 1):
+                x = x + 1
+            if n > x * 2:
+                x = -x
+            return x
+        """, changed=True, kinds=[("f", "n")])
+
+
+@pytest.mark.parametrize("compound", ["for i in range(n):", "if n > 0:"])
+def test_inline_not_into_a_loop_or_branch_body(compound):
+    check(inline, f"""
+        def f(x, n):
+            t = x * 2
+            {compound}
+                x = x + t
+            return x
+        """, UNCHANGED, changed=False, kinds=[("f", "n")])
+
+
+def test_inline_not_into_a_subscript_target():
+    check(inline, """
+        def f(x, y):
+            t = int(abs(y)) % 3
+            a = np.zeros(3)
+            a[t] = x
+            return a
+        """, """
+        def f(x, y):
+            t = int(abs(y)) % 3
+            a = np.zeros(3)
+            a[t] = x
+            return a
+        """, changed=False)
+
+
+@pytest.mark.skip(reason="BUG: inline_temporaries moves `t = a[0]` past `a[0] = ...`: an "
+                         "item assignment binds no name, so the pass does not see that the "
+                         "temporary's operand changed, and the use reads the new item")
+def test_inline_not_past_an_item_assignment_to_an_operand():
+    node = parse("""
+        def f(x, y):
+            a = np.array([x, y])
+            t = a[0]
+            a[0] = y
+            return t * a[0]
+        """)
+    before = compile_node(node)
+    inline_temporaries(node, set())
+    assert_same_values(before, compile_node(node), ("f", "f"))
+
+
+# ---------------------------------------------------------------- copies
+
+def test_copies_replace_every_read_of_a_copy():
+    check(copies, """
+        def f(a, y):
+            b = a
+            c = b * y
+            d = b + c
+            return d
+        """, """
+        def f(a, y):
+            c = a * y
+            d = a + c
+            return d
+        """, changed=True)
+
+
+def test_copies_into_a_branch():
+    check(copies, """
+        def f(a, y):
+            b = a
+            c = y
+            if y > 0:
+                c = b * 2
+            return c
+        """, """
+        def f(a, y):
+            c = y
+            if y > 0:
+                c = a * 2
+            return c
+        """, changed=True)
+
+
+def test_copies_not_when_the_source_changes_before_a_use():
+    check(copies, """
+        def f(a, y):
+            b = a
+            a = a + y
+            c = b * a
+            return c
+        """, UNCHANGED, changed=False)
+
+
+def test_copies_the_source_may_change_in_the_last_use():
+    # `a = b * 2` reads b (that is, a) before it binds a
+    check(copies, """
+        def f(a, y):
+            b = a
+            a = b * y
+            return a
+        """, """
+        def f(a, y):
+            a = a * y
+            return a
+        """, changed=True)
+
+
+def test_copies_not_when_a_use_follows_the_change():
+    check(copies, """
+        def f(a, y):
+            b = a
+            a = b * y
+            c = b + a
+            return c
+        """, UNCHANGED, changed=False)
+
+
+@pytest.mark.parametrize("loop", ["for i in range(n):", "while a < n:"])
+def test_copies_not_into_a_loop_body(loop):
+    check(copies, f"""
+        def f(a, n):
+            b = abs(a) + 1
+            c = b
+            a = 0.0
+            {loop}
+                a = a + c
+            return a
+        """, UNCHANGED, changed=False, kinds=[("f", "n")])
+
+
+@pytest.mark.parametrize("src", [
+    # the copy is assigned again
+    """
+    def f(a, y):
+        b = a
+        b = b + y
+        return b
+    """,
+    # nothing reads the copy (that is dead-code elimination's job)
+    """
+    def f(a, y):
+        b = a
+        return a + y
+    """,
+    # the copy is not a name
+    """
+    def f(a, y):
+        b = -a
+        c = b * y
+        return c
+    """,
+])
+def test_copies_leave(src):
+    check(copies, src, UNCHANGED, changed=False)
+
+
+def test_copies_not_when_protected():
+    check(propagate_copies, """
+        def f(a, y):
+            b = a
+            c = b * y
+            return c
+        """, UNCHANGED, changed=False, pass_args=({"b"},))
+
+
+@pytest.mark.skip(reason="BUG: propagate_copies rewrites only the reads in the copy's own "
+                         "block and deletes the copy, so a read after the enclosing loop "
+                         "(`for ...: b = a; d = b + 1` then `return b`) raises NameError")
+def test_copies_not_when_the_copy_is_read_after_its_block():
+    node = parse("""
+        def f(a, n):
+            for i in range(n + 1):
+                b = a
+                d = b + 1
+            return b * d
+        """)
+    before = compile_node(node)
+    propagate_copies(node, set())
+    assert_same_values(before, compile_node(node), ("f", "n"))
+
+
+# ---------------------------------------------------------------- merge_contributions
+
+def test_merge_first_two_contributions():
+    # v = a ... v = v + b  ->  v = a + b, across statements that leave v and b alone
+    check(merge_contributions, """
+        def f(x, y):
+            v = x * 2
+            w = y + 1
+            v = v + y * x
+            return v * w
+        """, """
+        def f(x, y):
+            v = x * 2 + y * x
+            w = y + 1
+            return v * w
+        """, changed=True)
+
+
+def test_merge_chains_in_one_call():
+    check(merge_contributions, """
+        def f(x, y):
+            v = x
+            v = v + y
+            v = v + x * y
+            return v
+        """, """
+        def f(x, y):
+            v = x + y + x * y
+            return v
+        """, changed=True)
+
+
+def test_merge_when_the_first_value_changes_in_between():
+    # x is read where v = x stands, so it may change afterwards
+    check(merge_contributions, """
+        def f(x, y):
+            v = x
+            x = x + 1
+            v = v + y
+            return v * x
+        """, """
+        def f(x, y):
+            v = x + y
+            x = x + 1
+            return v * x
+        """, changed=True)
+
+
+def test_merge_inside_a_loop_body():
+    check(merge_contributions, """
+        def f(x, n):
+            s = x
+            for i in range(n):
+                v = s * x
+                v = v + i
+                s = v
+            return s
+        """, """
+        def f(x, n):
+            s = x
+            for i in range(n):
+                v = s * x + i
+                s = v
+            return s
+        """, changed=True, kinds=[("f", "n")])
+
+
+@pytest.mark.parametrize("between, second", [
+    ("w = v + 1", "v = v + y"),     # v is read in between
+    ("y = y + 1", "v = v + y"),     # the addend's operand changes in between
+    ("w = y", "v = v + v"),         # the addend reads v
+    ("w = y", "v = y + v"),         # v is not the left operand
+    ("w = y", "v = v - y"),         # not an addition
+    ("w = y", "v = v * y"),
+])
+def test_merge_leaves(between, second):
+    check(merge_contributions, f"""
+        def f(x, y):
+            w = x
+            v = x * 2
+            {between}
+            {second}
+            return v + w
+        """, UNCHANGED, changed=False)
+
+
+def test_merge_not_across_blocks():
+    check(merge_contributions, """
+        def f(x, y, n):
+            v = x
+            for i in range(n):
+                v = v + y
+            if y > 0:
+                y = y * 2
+            v = v + y
+            return v
+        """, UNCHANGED, changed=False, kinds=[("f", "f", "n")])
+
+
+@pytest.mark.skip(reason="BUG: merge_contributions moves the addend of `v = v + a[0]` up "
+                         "past `a[0] = ...`: an item assignment binds no name, so the merged "
+                         "`v = x + a[0]` reads the old item")
+def test_merge_not_past_an_item_assignment_to_the_addend():
+    node = parse("""
+        def f(x, y):
+            a = np.array([x, y])
+            v = x
+            a[0] = y * 3
+            v = v + a[0]
+            return v
+        """)
+    before = compile_node(node)
+    merge_contributions(node)
+    assert_same_values(before, compile_node(node), ("f", "f"))
+
+
+# ---------------------------------------------------------------- tape
+
+def test_tape_drops_a_push_and_a_discarded_pop():
+    check(drop_saves, """
+        def f(x):
+            tape = []
+            tape.append(x)
+            y = x * 2
+            tape.pop()
+            return y + len(tape)
+        """, """
+        def f(x):
+            tape = []
+            y = x * 2
+            return y + len(tape)
+        """, changed=True, kinds=[("f",)])
+
+
+def test_tape_drops_a_push_and_a_pop_into_the_unchanged_name():
+    check(drop_saves, """
+        def f(x):
+            tape = []
+            tape.append(x)
+            y = x * 2
+            x = tape.pop()
+            return x + y + len(tape)
+        """, """
+        def f(x):
+            tape = []
+            y = x * 2
+            return x + y + len(tape)
+        """, changed=True, kinds=[("f",)])
+
+
+@pytest.mark.parametrize("between, pop", [
+    ("x = x * 2", "x = tape.pop()"),              # the pushed name changes in between
+    ("if x > 0:\n                x = -x", "x = tape.pop()"),   # ... in a branch
+    ("y = x * 2", "y = tape.pop()"),              # popped into another name
+    ("tape.append(y)", "x = tape.pop()"),         # the tape is used in between
+    ("y = x * 2", "if y > 0:\n                x = tape.pop()"),  # the pop is nested
+])
+def test_tape_keeps(between, pop):
+    check(drop_saves, f"""
+        def f(x, y):
+            tape = []
+            tape.append(x)
+            {between}
+            {pop}
+            return x + y + len(tape)
+        """, UNCHANGED, changed=False)
+
+
+def test_tape_drops_nested_pairs_one_level_per_call():
+    node = check(drop_saves, """
+        def f(x, y):
+            tape = []
+            tape.append(x)
+            tape.append(y)
+            y = tape.pop()
+            x = tape.pop()
+            return x + y + len(tape)
+        """, """
+        def f(x, y):
+            tape = []
+            tape.append(x)
+            x = tape.pop()
+            return x + y + len(tape)
+        """, changed=True)
+    # the outer pair is adjacent now: the next call (optimize loops) drops it
+    assert drop_saves(node) is True
+    assert to_source(node) == "def f(x, y):\n    tape = []\n    return x + y + len(tape)\n"
+    assert drop_saves(node) is False
+
+
+def test_tape_drops_a_save_whose_every_pop_is_discarded():
+    # matched by the SAVE annotation, across blocks: push in one loop, pop in another
+    src = """
+        def f(x, n):
+            tape = []
+            y = x
+            for i in range(n):
+                tape.append(y)
+                y = y * x
+            for i in range(n):
+                tape.pop()
+                y = y + 1.0
+            return y + len(tape)
+        """
+    node = mark_saves(parse(src), "y", "y")
+    before = compile_node(node)
+    assert drop_saves(node) is True
+    assert to_source(node) == textwrap.dedent("""\
+        def f(x, n):
+            tape = []
+            y = x
+            for i in range(n):
+                y = y * x
+            for i in range(n):
+                y = y + 1.0
+            return y + len(tape)
+        """)
+    assert_same_values(before, compile_node(node), ("f", "n"))
+    # without the annotation the pair is not recognized across blocks
+    check(drop_saves, src, UNCHANGED, changed=False, kinds=[("f", "n")])
+
+
+def test_tape_keeps_a_save_when_one_pop_keeps_the_value():
+    # two pushes and two pops share the key; the second pop restores y
+    node = mark_saves(parse("""
+        def f(x, n):
+            tape = []
+            y = x
+            for i in range(n):
+                tape.append(y)
+                y = y * x
+            if x > 0:
+                tape.append(y)
+                y = y * 2
+            if x > 0:
+                tape.pop()
+            for i in range(n):
+                y = tape.pop()
+            return y + len(tape)
+        """), "k", "k", "k", "k")
+    before_text = to_source(node)
+    before = compile_node(node)
+    assert drop_saves(node) is False
+    assert to_source(node) == before_text
+    assert_same_values(before, compile_node(node), ("f", "n"))
+
+
+def test_tape_only_looks_at_its_own_tape():
+    check(lambda node: drop_redundant_saves(node, "other"), """
+        def f(x):
+            tape = []
+            tape.append(x)
+            tape.pop()
+            return x + len(tape)
+        """, UNCHANGED, changed=False, kinds=[("f",)])
+
+
+# ---------------------------------------------------------------- optimize
+
+# Reverse mode's code for
+#     def f(x, n: int):
+#         y = x
+#         i = 0
+#         while i < n:
+#             y = y * x + 1.0
+#             i = i + 1
+#         return y
+# before optimization (`assert_scalar` left out), with its pushes and pops.
+WHILE_GRADIENT = """
+    def df(x, n, by=1.0):
+        tape = []
+        y = x
+        i = 0
+        cond = i < n
+        n2 = 0
+        while cond:
+            tape.append(i)
+            tape.append(y)
+            t = y * x
+            y = t + 1.0
+            t2 = i + 1
+            i = t2
+            cond = i < n
+            n2 = n2 + 1
+        tape.append(n2)
+        bx = zeros_like(x)
+        n2 = tape.pop()
+        for t3 in range(n2):
+            y = tape.pop()
+            i = tape.pop()
+            t = y * x
+            tape.append(y)
+            y = t + 1.0
+            t2 = i + 1
+            tape.append(i)
+            i = t2
+            tape.append(cond)
+            cond = i < n
+            cond = tape.pop()
+            i = tape.pop()
+            bt = by
+            y = tape.pop()
+            by = unbroadcast(bt * x, y)
+            bx = bx + unbroadcast(bt * y, x)
+        bx = bx + by
+        return bx
+    """
+WHILE_GRADIENT_SAVES = ("i", "y", "n2", "n2", "y", "i", "Y", "I", "C", "C", "I", "Y")
+# all_names of f, plus the seed, the adjoints returned and the tape
+WHILE_GRADIENT_PROTECTED = {"f", "x", "n", "int", "y", "i", "by", "bx", "tape"}
+WHILE_GRADIENT_OPTIMIZED = """\
+def df(x, n, by=1.0):
+    tape = []
+    y = x
+    i = 0
+    cond = i < n
+    n2 = 0
+    while cond:
+        tape.append(y)
+        y = y * x + 1.0
+        i = i + 1
+        cond = i < n
+        n2 = n2 + 1
+    bx = zeros_like(x)
+    for t3 in range(n2):
+        y = tape.pop()
+        bt = by
+        by = unbroadcast(bt * x, y)
+        bx = bx + unbroadcast(bt * y, x)
+    bx = bx + by
+    return bx
+"""
+
+
+def optimized_while_gradient():
+    node = mark_saves(parse(WHILE_GRADIENT), *WHILE_GRADIENT_SAVES)
+    before = compile_node(node)
+    assert optimize(node, WHILE_GRADIENT_PROTECTED, "tape") is node
+    return node, before
+
+
+def test_optimize_a_reverse_mode_loop():
+    node, before = optimized_while_gradient()
+    assert to_source(node) == WHILE_GRADIENT_OPTIMIZED
+    after = compile_node(node)
+    assert_same_values(before, after, ("f", "n"))
+    assert_same_values(before, after, ((4,), "n"))
+
+
+def test_optimize_reaches_a_fixed_point():
+    node, _ = optimized_while_gradient()
+    assert optimize(node, WHILE_GRADIENT_PROTECTED, "tape") is node
+    assert to_source(node) == WHILE_GRADIENT_OPTIMIZED
+    for pass_ in (simplify, eliminate_dead_code, drop_saves, merge_contributions,
+                  lambda n: inline_temporaries(n, WHILE_GRADIENT_PROTECTED),
+                  lambda n: propagate_copies(n, WHILE_GRADIENT_PROTECTED)):
+        assert pass_(node) is False
+    assert to_source(node) == WHILE_GRADIENT_OPTIMIZED
+
+
+def test_optimize_combines_the_passes():
+    # simplify exposes copies and dead code, inlining and merging finish the job
+    protected = {"x", "y", "z", "bz", "bx", "by"}
+    node = check(lambda node: optimize(node, protected, "tape") is node, """
+        def df(x, y, bz=1.0):
+            t = x * y
+            z = t + 1.0
+            bt = bz * 1
+            by = zeros_like(y)
+            bx = bt * y
+            by = by + bt * x
+            t2 = 0 + bx
+            return t2 * 1 + -(-by)
+        """, """
+        def df(x, y, bz=1.0):
+            by = zeros_like(y) + bz * x
+            bx = bz * y
+            return bx + by
+        """, changed=True, kinds=[("f", "f", "f"), ((3, 1), (4,), (3, 4))])
+    text = to_source(node)
+    optimize(node, protected, "tape")  # a second run changes nothing
+    assert to_source(node) == text
+
+
+def test_optimize_drops_comments_with_no_code_after_them():
+    # a comment stays only when code follows it in its block; a body left with
+    # no statement gets `pass`
+    node = parse("""
+        def f(x, n):
+            y = x * 1
+            for i in range(n):
+                dead = y * 2
+            while x > 1000.0:
+                dead = y * 3
+            return y
+        """)
+    before = compile_node(node)
+    body = node.body
+    body[2].body.insert(0, syntax.comment("while body"))
+    body[1:] = [syntax.comment("for loop"), body[1], syntax.comment("first"),
+                 syntax.comment("second"), body[2], syntax.comment("Grad of: return y"),
+                 body[3]]
+    optimize(node, set(), "tape")
+    assert to_source(node) == textwrap.dedent("""\
+        def f(x, n):
+            # second
+            while x > 1000.0:
+                pass
+            # Grad of: return y
+            return x
+        """)
+    assert_same_values(before, compile_node(node), ("f", "n"))
+
+
+# ---------------------------------------------------------------- bugs in simplify
+
+@pytest.mark.skip(reason="BUG: simplify folds `(-8.0) ** 0.5` to a complex number and then "
+                         "raises TypeError comparing it with 0 in _literal (also through "
+                         "s2sad.grad of `return (-8.0) ** 0.5 * x`)")
+def test_simplify_leaves_a_power_with_a_complex_value():
+    node = parse("""
+        def f(x):
+            return (-8.0) ** 0.5 * x
+        """)
+    before = compile_node(node)
+    simplify(node)
+    assert_same_values(before, compile_node(node), ("f",))
+
+
+@pytest.mark.skip(reason="BUG: simplify folds `0.0 ** -1` and raises ZeroDivisionError at "
+                         "optimization time, even in a branch that never runs (it leaves "
+                         "`1 / 0` alone)")
+def test_simplify_leaves_a_power_that_raises():
+    node = parse("""
+        def f(x):
+            if x > 1e9:
+                return 0.0 ** -1
+            return x
+        """)
+    before = compile_node(node)
+    simplify(node)
+    assert_same_values(before, compile_node(node), ("f",))
