@@ -34,6 +34,7 @@ class Emitter:
         self.namespace = fn.parsed.namespace
         self.prefix = prefix
         self.free = {}
+        self.classified = {}      # id(value) -> (value, its Primitive)
         self.derivative_names = {}
         self.primal_of = {}       # derivative variable -> primal variable
         self.body = fn.node.body[:-1]  # all but the final `return result`
@@ -171,7 +172,12 @@ class Emitter:
     # ------------------------------------------------------------ rules
 
     def classify(self, value: gast.expr) -> Primitive | None:
-        return primitive_of(value, self.namespace, self.local_names)
+        """The primitive a right-hand side applies (asked many times per statement)."""
+        known = self.classified.get(id(value))
+        if known is None or known[0] is not value:
+            known = self.classified[id(value)] = \
+                value, primitive_of(value, self.namespace, self.local_names)
+        return known[1]
 
     def has_active_operands(self, value: gast.expr) -> bool:
         return bool(analysis.differentiable_operands(self.classify(value)) & self.active)
