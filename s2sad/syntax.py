@@ -218,6 +218,16 @@ def all_names(node) -> set[str]:
     return {n.id for n in walk(node) if isinstance(n, gast.Name)}
 
 
+def statements(stmts: list) -> Iterator[gast.stmt]:
+    """Every statement in `stmts`, nested ones included, in order."""
+    for stmt in stmts:
+        yield stmt
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if inner:
+                yield from statements(inner)
+
+
 def walk(node) -> Iterator[gast.AST]:
     """Every node inside `node` (a node or a list of nodes), except the context and
     operator leaves (Load, Add, ...) that no pass asks for; faster than gast.walk."""

@@ -605,12 +605,11 @@ def _annotated(new: gast.stmt, original: gast.stmt) -> gast.stmt:
 def _mark_origin(produced: list, original: gast.stmt, filename: str) -> None:
     """Record on each produced statement the user statement it came from."""
     text = _source_text(original, filename)
-    for stmt in produced:
-        for node in gast.walk(stmt):
-            if isinstance(node, gast.stmt) and not hasattr(node, syntax.ANNO_PREFIX + "origin"):
-                syntax.set_anno(node, "origin", text)
-                if getattr(node, "lineno", None) is None and getattr(original, "lineno", None):
-                    gast.copy_location(node, original)
+    for node in syntax.statements(produced):
+        if not hasattr(node, syntax.ANNO_PREFIX + "origin"):
+            syntax.set_anno(node, "origin", text)
+            if getattr(node, "lineno", None) is None and getattr(original, "lineno", None):
+                gast.copy_location(node, original)
 
 
 def _source_text(node: gast.stmt, filename: str) -> str | None:

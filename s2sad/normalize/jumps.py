@@ -56,7 +56,7 @@ def _has_early_return(body: list) -> bool:
     for i, stmt in enumerate(body):
         if isinstance(stmt, gast.Return) and i == len(body) - 1:
             continue
-        if any(isinstance(n, gast.Return) for n in gast.walk(stmt)):
+        if any(isinstance(n, gast.Return) for n in syntax.statements([stmt])):
             return True
     return False
 
@@ -66,7 +66,7 @@ def _may_jump(stmt: gast.stmt) -> bool:
     if isinstance(stmt, JUMPS):
         return True
     if isinstance(stmt, (gast.For, gast.While)):
-        return any(isinstance(n, gast.Return) for n in gast.walk(stmt))
+        return any(isinstance(n, gast.Return) for n in syntax.statements([stmt]))
     if isinstance(stmt, gast.If):
         return any(_may_jump(s) for s in stmt.body + stmt.orelse)
     return False
