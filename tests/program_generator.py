@@ -196,13 +196,7 @@ class Writer:
                f"{self.expr(scope, right_kind, depth)})"
 
     def expr_neg(self, scope, kind, depth):
-        inner = self.expr(scope, kind, depth)
-        if inner.startswith("(-"):
-            # NOT generated: `-(-x)` as an operand, which reverse mode turns into
-            # code reading a temporary it never assigns (NameError) inside a branch
-            # or after an early return (bug 11 in the report of issue #6)
-            return f"(-np.sin({inner}))"
-        return f"(-{inner})"
+        return f"(-{self.expr(scope, kind, depth)})"
 
     def expr_np_unary(self, scope, kind, depth):
         return f"{self.pick(NP_UNARY)}({self.expr(scope, kind, depth)})"

@@ -170,6 +170,20 @@ def variable_defined_only_in_loop(x):
     return last * x
 
 
+def double_negation_after_early_return(x, c):
+    # the optimizer turned t3 = -(-x) into a copy that the adjoint still read
+    if c > 0:
+        return 0.0
+    return x * 2.0 + (-(-x))
+
+
+def double_negation_in_branch(x):
+    y = x * 0.5
+    if x > 0.0:
+        y = x * 2.0 + (-(-x))
+    return y * x
+
+
 CASES = [
     (my_func, (0.3, 0.4), (0, 1)),
     (branch, (1.5, 0.5), (0, 1)),
@@ -196,6 +210,10 @@ CASES = [
     (temp_defined_in_loop, (0.8,), (0,)),
     (carried_through_two_vars, (0.4,), (0,)),
     (variable_defined_only_in_loop, (0.9,), (0,)),
+    (double_negation_after_early_return, (1.5, -1.0), (0,)),
+    (double_negation_after_early_return, (1.5, 1.0), (0,)),
+    (double_negation_in_branch, (1.5,), (0,)),
+    (double_negation_in_branch, (-1.5,), (0,)),
 ]
 
 

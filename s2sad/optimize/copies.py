@@ -5,6 +5,8 @@
 """
 from __future__ import annotations
 
+from collections import Counter
+
 import gast
 
 from .. import syntax
@@ -15,13 +17,13 @@ def propagate_copies(node: gast.FunctionDef, protected: set,
                      table: NameTable | None = None) -> bool:
     """Replace reads of a once-assigned copy `x = y` by `y`; True if anything changed."""
     table = table or NameTable()
-    _, stores = table.counts(node)
+    loads, stores = table.counts(node)
     changed = False
     for stmts in blocks(node.body):
         block = Block(stmts, table)
         for i, stmt in enumerate(stmts):
             if _is_copy(stmt) and stmt.targets[0].id not in protected \
-                    and stores[stmt.targets[0].id] == 1 and _replace_reads(block, i):
+                    and stores[stmt.targets[0].id] == 1 and _replace_reads(block, i, loads):
                 block.drop(i)
         changed |= block.compact()
     return changed
@@ -41,12 +43,17 @@ def _is_copy(stmt) -> bool:
         and isinstance(stmt.value, gast.Name)
 
 
-def _replace_reads(block: Block, i: int) -> bool:
+def _replace_reads(block: Block, i: int, loads: Counter) -> bool:
     """Rewrite the reads of the copy at i after it; False (and nothing changed) if
-    the source changes before a read, or a read sits in a loop."""
+    the source changes before a read, a read sits in a loop, or another block reads
+    the copy too (a primal branch's temporary that the adjoint's branch reads).
+    `loads` counts each name's reads in the function and is kept current."""
     target, source = block.stmts[i].targets[0].id, block.stmts[i].value.id
     uses = [k for k in block.loaded_at.get(target, ()) if k > i]
     if not uses:
+        return False
+    read_here = sum(syntax.name_occurrences(block.stmts[k])[0].count(target) for k in uses)
+    if read_here != loads[target]:
         return False
     last = uses[-1]
     if any(isinstance(block.stmts[k], (gast.For, gast.While)) for k in uses):
@@ -59,6 +66,8 @@ def _replace_reads(block: Block, i: int) -> bool:
     for k in uses:
         block.replace(k, syntax.copy_annos(block.stmts[k],
                                            syntax.substitute(block.stmts[k], {target: source})))
+    loads[source] += read_here - 1  # the copy's own read goes with it
+    loads[target] = 0
     return True
 
 
