@@ -170,19 +170,24 @@ def scalar_parameters(node: gast.FunctionDef) -> set:
             if isinstance(a.annotation, gast.Name) and a.annotation.id in _SCALAR_ANNOTATIONS}
 
 
-def scalar_names(stmts: list, scalars: set, classify: Callable) -> set:
-    """Names that hold a scalar wherever they are assigned, starting from `scalars`
-    (e.g. annotated parameters): literals, arithmetic on scalars, `math` functions,
-    ufuncs of scalars, `range` loop variables."""
+def scalar_names(stmts: list, params: Iterable[str], scalars: set,
+                 classify: Callable) -> set:
+    """Names that hold a scalar wherever they are bound: literals, arithmetic on
+    scalars, `math` functions, ufuncs of scalars, `range` loop variables.
+
+    Entering the function binds the parameters too, so a parameter counts only if
+    it is in `scalars` (e.g. annotated `x: float`) and every rebinding is scalar:
+    one rebound to a float in a branch may still hold the caller's array."""
     assignments = [node for node in _simple_statements(stmts)
                    if isinstance(node, (gast.Assign, gast.For))]
-    known = set(scalars) | syntax.names_stored(assignments)
+    maybe_arrays = set(params) - set(scalars)
+    known = (set(scalars) | syntax.names_stored(assignments)) - maybe_arrays
     changed = True
     while changed:
         changed = False
         for node in assignments:
             target, is_scalar = _scalar_assignment(node, known, classify)
-            if target in known and not is_scalar and target not in scalars:
+            if target in known and not is_scalar:
                 known.discard(target)
                 changed = True
     return known

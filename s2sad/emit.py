@@ -47,7 +47,7 @@ class Emitter:
         self.check_in_place_updates()
         self.check_calls_for_effects()
         self.scalars = analysis.scalar_names(
-            self.body, analysis.scalar_parameters(fn.parsed.node), self.classify)
+            self.body, fn.params, analysis.scalar_parameters(fn.parsed.node), self.classify)
 
     # ------------------------------------------------------------ names
 

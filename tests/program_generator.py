@@ -327,11 +327,7 @@ class Writer:
         return getattr(self, "stmt_" + self.pick(options))(scope)
 
     def updatable(self, scope: Scope) -> list:
-        # NOT generated: rebinding an array parameter. When a branch that is not
-        # taken rebinds it, reverse mode returns the scalar 0.0 as its gradient
-        # instead of an array of zeros (bug 5 in the report of issue #6).
-        return [v for v in sorted(scope.variables)
-                if not (scope.variables[v] == A and v in scope.params)]
+        return sorted(scope.variables)
 
     def carried_update(self, outer: Scope, inner: Scope) -> str:
         """An assignment that carries state from one loop iteration to the next."""

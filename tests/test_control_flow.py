@@ -184,6 +184,19 @@ def double_negation_in_branch(x):
     return y * x
 
 
+def array_parameter_rebound_in_branch(p, x):
+    if np.sum(x) > 100.0:
+        p = x * 2.0
+    return np.sum(p * x)
+
+
+def array_parameter_rebound_to_a_float(p, x):
+    # not a float afterwards: the branch may not run
+    if np.sum(x) > 100.0:
+        p = 2.0
+    return np.sum(p * x)
+
+
 CASES = [
     (my_func, (0.3, 0.4), (0, 1)),
     (branch, (1.5, 0.5), (0, 1)),
@@ -214,6 +227,12 @@ CASES = [
     (double_negation_after_early_return, (1.5, 1.0), (0,)),
     (double_negation_in_branch, (1.5,), (0,)),
     (double_negation_in_branch, (-1.5,), (0,)),
+    (array_parameter_rebound_in_branch, (RNG.normal(size=3), RNG.normal(size=3)), (0, 1)),
+    (array_parameter_rebound_in_branch, (RNG.normal(size=3), 50.0 + RNG.normal(size=3)),
+     (0, 1)),
+    (array_parameter_rebound_to_a_float, (RNG.normal(size=3), RNG.normal(size=3)), (0, 1)),
+    (array_parameter_rebound_to_a_float, (RNG.normal(size=3), 50.0 + RNG.normal(size=3)),
+     (0, 1)),
 ]
 
 

@@ -73,6 +73,12 @@ def products(a, b):
     return np.sum(np.dot(a, b) ** 2) + np.sum((a @ b) * 0.5)
 
 
+def float_parameter_rebound_to_an_array(x: float, a, b):
+    # the annotation holds on entry only: x * a is then an array product
+    x = b * x
+    return np.sum(x * a)
+
+
 SHAPES = [((), ()), ((4,), (4,)), ((3, 1), (4,)), ((4,), ()), ((2, 3), (1, 3))]
 
 
@@ -102,6 +108,12 @@ def test_single_argument_constructs(f, shape):
     for _ in range(3):
         args = (_draw(shape),)
         assert_gradients(f, s2sad.grad(f), args, (0,))
+
+
+def test_a_float_annotation_does_not_outlive_rebinding_to_an_array():
+    args = (_draw(()), _draw((3,)), _draw((2, 3)))
+    f = float_parameter_rebound_to_an_array
+    assert_gradients(f, s2sad.grad(f, wrt=(0, 1)), args, (0, 1))
 
 
 def test_math_functions_on_scalars():
