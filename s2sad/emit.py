@@ -124,8 +124,9 @@ class Emitter:
                         hint=f"work on a private copy: {name} = {name}.copy() (or "
                              f"np.zeros(...)), and assign elements of that copy only.")
             if name in self.fn.params:
+                # the write itself, not the `if` or loop around it
                 first = next(stmt for stmt in analysis.statements(self.body)
-                             if name in analysis.mutated([stmt]))
+                             if not hasattr(stmt, "body") and name in analysis.mutated([stmt]))
                 raise UnsupportedSyntaxError(
                     f"s2sad cannot differentiate element assignment into the argument "
                     f"'{name}' (in function '{self.fn.parsed.name}'): it would change the "

@@ -719,17 +719,6 @@ def invalid_programs(draw) -> Program:
         # s2sad's error names neither the file nor the line of the call (bug 10 in
         # the report of issue #6): only the error's type is checked
         bad_lines = ()
-    if construct in NEEDS_ARRAY:
-        # s2sad names the first line of the function's outermost statement around
-        # `p[0] = ...` (`if ...:`, `for ...:`) when it is nested, and the `def` line
-        # when an early return comes before it (bug 4 in the report of issue #6):
-        # accept those lines too
-        def_line = max(i for i in range(bad_index) if lines[i].lstrip().startswith("def "))
-        body = " " * (len(lines[def_line]) - len(lines[def_line].lstrip()) + 4)
-        outermost = max(i for i in range(def_line + 1, bad_index + 1)
-                        if lines[i].startswith(body) and lines[i][len(body)] != " "
-                        and not lines[i].lstrip().startswith(("else:", "elif ")))
-        bad_lines += (outermost + 1, def_line + 1)
     return Program("\n".join(lines) + "\n", shapes, construct=construct,
                    bad_lines=bad_lines)
 

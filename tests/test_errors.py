@@ -28,6 +28,19 @@ def vector_out(x):
     return x * 2.0
 
 
+def writes_argument_in_branch(x, c):
+    if c > 0:
+        x[0] = 1.0
+    return np.sum(x)
+
+
+def writes_argument_after_early_return(x, c):
+    if c > 0:
+        return np.sum(x)
+    x[1] = 1.0
+    return np.sum(x * x)
+
+
 def keyword_only(x, *, k=1.0):
     return x * k
 
@@ -103,6 +116,16 @@ def test_function_without_source():
         s2sad.grad(namespace["g"])
     with pytest.raises(s2sad.SourceUnavailableError, match="not a Python function"):
         s2sad.grad(np.sin)
+
+
+@pytest.mark.parametrize("f, offset, write", [
+    (writes_argument_in_branch, 2, "x[0] = 1.0"),
+    (writes_argument_after_early_return, 3, "x[1] = 1.0")])
+def test_nested_write_into_an_argument_points_at_the_write(f, offset, write):
+    with pytest.raises(s2sad.UnsupportedSyntaxError) as info:
+        s2sad.grad(f)
+    assert "element assignment into the argument 'x'" in str(info.value)
+    assert_located(info.value, line_of(f.__name__) + offset, write)
 
 
 def wrong_cbrt(y, x):
