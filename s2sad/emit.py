@@ -9,7 +9,7 @@ import gast
 import numpy as np
 
 from . import analysis, primitives, runtime, syntax
-from .errors import NonDifferentiableError, UnsupportedSyntaxError
+from .errors import NonDifferentiableError, SourceUnavailableError, UnsupportedSyntaxError
 from .normalize import NormalFunction
 from .primitives import Primitive, primitive_of
 from .templates import BindingError, Instance, instantiate
@@ -234,6 +234,24 @@ class Emitter:
         params = list(signature.parameters)
         return [(params.index(p), atom) for p, atom in bound.arguments.items()
                 if self.derivative(atom) is not None]
+
+    def callee_derivative(self, primitive: Primitive, stmt, active: list, mode: str):
+        """The generated VJP (or JVP) of the user function called at `stmt`, for its
+        `active` arguments. When s2sad cannot read that function's source, the error
+        points at this call: the user's line that needs the derivative."""
+        try:
+            return self.spec.subroutine(primitive.key, tuple(i for i, _ in active))
+        except SourceUnavailableError as exc:
+            if exc.location is not None:  # from a call further down, placed there
+                raise
+            name = primitive.key.__name__
+            decorator = "adjoint" if mode == "reverse" else "tangent"
+            raise SourceUnavailableError(
+                f"{exc.message}; it is called in function '{self.fn.parsed.name}'",
+                self.fn.parsed.location(stmt),
+                hint=f"s2sad reads source code: define '{name}' with `def` in a file, a "
+                     f"notebook cell or IPython (not with exec() or in a plain REPL), or "
+                     f"register its derivative with @s2sad.{decorator}({name}).") from None
 
     def no_derivative(self, primitive: Primitive, stmt, mode: str) -> NonDifferentiableError:
         what = primitive.description

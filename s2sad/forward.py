@@ -181,7 +181,7 @@ class _Forward(Emitter):
         """`dy, y = dg(x, dx=dx)`: a user function's own generated JVP, which also
         returns its value."""
         active = self.bind_call(primitive, stmt)
-        jvp = self.spec.subroutine(primitive.key, tuple(i for i, _ in active))
+        jvp = self.callee_derivative(primitive, stmt, active, "forward")
         jvp_name = self.bind_global(jvp.__name__, jvp)
         params = list(inspect.signature(jvp).parameters)
         tangent_params = params[len(params) - len(active):]

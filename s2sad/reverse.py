@@ -466,7 +466,7 @@ class _Reverse(Emitter):
         """The adjoint of `y = g(...)` for a user function g: a call to g's own
         generated VJP, `bx2, by2 = dg(x, y, bresult=by)`, then accumulation."""
         active = self.bind_call(primitive, stmt)
-        vjp = self.spec.subroutine(primitive.key, tuple(i for i, _ in active))
+        vjp = self.callee_derivative(primitive, stmt, active, "reverse")
         seed_param = list(inspect.signature(vjp).parameters)[-1]
         vjp_name = self.bind_global(vjp.__name__, vjp)
         keywords = dict(primitive.keywords)

@@ -714,13 +714,8 @@ def invalid_programs(draw) -> Program:
     lines[main_start:main_start] = prelude + ([""] if prelude else [])
     bad_index += len(prelude) + (1 if prelude else 0)
     _add_to_result(lines, main_start)
-    bad_lines = (bad_index + 1,)
-    if construct == "function without source":
-        # s2sad's error names neither the file nor the line of the call (bug 10 in
-        # the report of issue #6): only the error's type is checked
-        bad_lines = ()
     return Program("\n".join(lines) + "\n", shapes, construct=construct,
-                   bad_lines=bad_lines)
+                   bad_lines=(bad_index + 1,))
 
 
 def _make_closure(lines: list, main_start: int) -> None:

@@ -41,6 +41,16 @@ def writes_argument_after_early_return(x, c):
     return np.sum(x * x)
 
 
+_namespace = {}
+exec("def made_by_exec(u):\n    return u * 2.0\n", _namespace)
+made_by_exec = _namespace["made_by_exec"]  # a function whose source nobody can read
+
+
+def calls_function_without_source(x):
+    y = x * 3.0
+    return made_by_exec(y) + 1.0
+
+
 def keyword_only(x, *, k=1.0):
     return x * k
 
@@ -126,6 +136,17 @@ def test_nested_write_into_an_argument_points_at_the_write(f, offset, write):
         s2sad.grad(f)
     assert "element assignment into the argument 'x'" in str(info.value)
     assert_located(info.value, line_of(f.__name__) + offset, write)
+
+
+@pytest.mark.parametrize("mode, decorator", [("reverse", "adjoint"), ("forward", "tangent")])
+def test_calling_a_function_without_source_points_at_the_call(mode, decorator):
+    with pytest.raises(s2sad.SourceUnavailableError) as info:
+        s2sad.autodiff(calls_function_without_source, mode=mode)
+    message = str(info.value)
+    assert "'made_by_exec'" in message and "'calls_function_without_source'" in message
+    assert f"@s2sad.{decorator}(made_by_exec)" in message
+    assert_located(info.value, line_of("calls_function_without_source") + 2,
+                   "return made_by_exec(y) + 1.0", caret_under="made_by_exec")
 
 
 def wrong_cbrt(y, x):
