@@ -105,8 +105,11 @@ def _call(call: gast.Call, namespace: Namespace, local_names: set) -> Primitive:
     if isinstance(func, gast.Attribute) and _rooted_in(func, local_names):
         key = getattr(np.ndarray, func.attr, None)
         what = f"np.ndarray.{func.attr}" if key is not None else f"the method .{func.attr}()"
+        args = list(call.args)
+        if key is np.ndarray.transpose and len(args) > 1:
+            args = [syntax.tuple_(args)]  # x.transpose(1, 0) means x.transpose((1, 0))
         return Primitive(key if key is not None else ("method", func.attr),
-                         [func.value] + list(call.args), keywords, description=what)
+                         [func.value] + args, keywords, description=what)
     obj = namespace.resolve(func) if not _rooted_in(func, local_names) else None
     what = describe(obj) if obj is not None else (syntax.dotted_name(func) or "a call")
     return Primitive(obj if obj is not None else ("call", what), list(call.args), keywords,

@@ -76,8 +76,6 @@ Elementwise functions and operators broadcast.
   `np.hstack`, `np.vstack`, `np.array`) accept a list or tuple literal
   (`np.concatenate([a, b])`) or an array whose rows are joined
   (`np.concatenate(x)`).
-- `x.transpose(1, 0)` (axes as separate arguments) has no rule: templates
-  cannot refer to a `*args` parameter. Write `x.transpose((1, 0))` or `x.T`.
 - `np.linalg.norm` is differentiated for `ord=None`, `'fro'` (matrices) and
   `2` (vectors); other orders raise `NotImplementedError`.
 - `np.einsum` takes up to three operands and explicit letters (no `...`).
