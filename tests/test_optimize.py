@@ -5,8 +5,8 @@ Every test parses a small function, runs one pass on it and checks
 (b) that the rewritten function computes the same values as the original on
 random float64 inputs (arrays of broadcasting shapes where shapes matter).
 
-Tests marked `skip(reason="BUG: ...")` record wrong results found while writing
-these tests; they state what the pass should do and fail on the current code.
+The last group runs s2sad.grad end to end on functions that once went wrong
+in a pass, and compares the gradient with central finite differences.
 """
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+import s2sad
+from gradcheck import finite_difference
 from s2sad import runtime, syntax
 from s2sad.codegen import to_source
 from s2sad.optimize import optimize
@@ -454,10 +456,6 @@ def test_dce_keeps_a_loop_result_read_after_the_loop():
         """, changed=True, kinds=[("f", "n")])
 
 
-@pytest.mark.skip(reason="BUG: eliminate_dead_code removes a for loop whose body has no "
-                         "code left even when its target is read after the loop; `return i` "
-                         "then raises NameError (also through s2sad.grad of "
-                         "`for i in range(3): t = i * 2` / `return x * i`)")
 def test_dce_keeps_a_loop_whose_target_is_read_after_it():
     node = parse("""
         def f(x, n):
@@ -470,10 +468,6 @@ def test_dce_keeps_a_loop_whose_target_is_read_after_it():
     assert_same_values(before, compile_node(node), ("f", "n"))
 
 
-@pytest.mark.skip(reason="BUG: eliminate_dead_code removes an `if` whose branches are "
-                         "empty without looking at its test, so `if stack.pop() > 0: pass` "
-                         "no longer pops (normalized code tests a name, so only hand-written "
-                         "input hits this)")
 def test_dce_keeps_the_effect_of_an_if_test():
     node = parse("""
         def f(x):
@@ -487,9 +481,6 @@ def test_dce_keeps_the_effect_of_an_if_test():
     assert_same_values(before, compile_node(node), ("f",))
 
 
-@pytest.mark.skip(reason="BUG: eliminate_dead_code looks only at the first target of "
-                         "`a = b = value` and drops the statement when `a` is dead although "
-                         "`b` is read (normalized code has no chained assignments)")
 def test_dce_keeps_a_chained_assignment_with_a_live_target():
     node = parse("""
         def f(x):
@@ -654,9 +645,6 @@ def test_inline_not_into_a_subscript_target():
         """, changed=False)
 
 
-@pytest.mark.skip(reason="BUG: inline_temporaries moves `t = a[0]` past `a[0] = ...`: an "
-                         "item assignment binds no name, so the pass does not see that the "
-                         "temporary's operand changed, and the use reads the new item")
 def test_inline_not_past_an_item_assignment_to_an_operand():
     node = parse("""
         def f(x, y):
@@ -786,9 +774,6 @@ def test_copies_not_when_protected():
         """, UNCHANGED, changed=False, pass_args=({"b"},))
 
 
-@pytest.mark.skip(reason="BUG: propagate_copies rewrites only the reads in the copy's own "
-                         "block and deletes the copy, so a read after the enclosing loop "
-                         "(`for ...: b = a; d = b + 1` then `return b`) raises NameError")
 def test_copies_not_when_the_copy_is_read_after_its_block():
     node = parse("""
         def f(a, n):
@@ -800,6 +785,15 @@ def test_copies_not_when_the_copy_is_read_after_its_block():
     before = compile_node(node)
     propagate_copies(node, set())
     assert_same_values(before, compile_node(node), ("f", "n"))
+
+
+def test_copies_leave_a_chained_copy():
+    check(copies, """
+        def f(a, y):
+            b = c = a
+            d = b * y
+            return c + d
+        """, UNCHANGED, changed=False)
 
 
 # ---------------------------------------------------------------- merge_contributions
@@ -901,9 +895,6 @@ def test_merge_not_across_blocks():
         """, UNCHANGED, changed=False, kinds=[("f", "f", "n")])
 
 
-@pytest.mark.skip(reason="BUG: merge_contributions moves the addend of `v = v + a[0]` up "
-                         "past `a[0] = ...`: an item assignment binds no name, so the merged "
-                         "`v = x + a[0]` reads the old item")
 def test_merge_not_past_an_item_assignment_to_the_addend():
     node = parse("""
         def f(x, y):
@@ -916,6 +907,27 @@ def test_merge_not_past_an_item_assignment_to_the_addend():
     before = compile_node(node)
     merge_contributions(node)
     assert_same_values(before, compile_node(node), ("f", "f"))
+
+
+def test_merge_not_when_the_first_value_changes_in_place():
+    # v = a makes v the array a itself: v = v + y reads a[0] as changed
+    check(merge_contributions, """
+        def f(x, y):
+            a = np.array([x, y])
+            v = a
+            a[0] = y * 3
+            v = v + y
+            return v[0] + v[1]
+        """, UNCHANGED, changed=False)
+
+
+def test_merge_not_into_a_chained_assignment():
+    check(merge_contributions, """
+        def f(x, y):
+            v = w = x * 2
+            v = v + y
+            return v * w
+        """, UNCHANGED, changed=False)
 
 
 # ---------------------------------------------------------------- tape
@@ -1216,11 +1228,8 @@ def test_optimize_drops_comments_with_no_code_after_them():
     assert_same_values(before, compile_node(node), ("f", "n"))
 
 
-# ---------------------------------------------------------------- bugs in simplify
+# ---------------------------------------------------------------- simplify leaves to run time
 
-@pytest.mark.skip(reason="BUG: simplify folds `(-8.0) ** 0.5` to a complex number and then "
-                         "raises TypeError comparing it with 0 in _literal (also through "
-                         "s2sad.grad of `return (-8.0) ** 0.5 * x`)")
 def test_simplify_leaves_a_power_with_a_complex_value():
     node = parse("""
         def f(x):
@@ -1231,9 +1240,6 @@ def test_simplify_leaves_a_power_with_a_complex_value():
     assert_same_values(before, compile_node(node), ("f",))
 
 
-@pytest.mark.skip(reason="BUG: simplify folds `0.0 ** -1` and raises ZeroDivisionError at "
-                         "optimization time, even in a branch that never runs (it leaves "
-                         "`1 / 0` alone)")
 def test_simplify_leaves_a_power_that_raises():
     node = parse("""
         def f(x):
@@ -1244,3 +1250,44 @@ def test_simplify_leaves_a_power_that_raises():
     before = compile_node(node)
     simplify(node)
     assert_same_values(before, compile_node(node), ("f",))
+
+
+# ---------------------------------------------------------------- end to end
+
+def assert_grad_matches_differences(f, points):
+    """s2sad.grad(f) at each float64 point is a real float equal to central
+    finite differences (eps=1e-6) to a relative 1e-6."""
+    df = s2sad.grad(f)
+    for x in points:
+        got = df(x)
+        assert isinstance(got, (float, np.floating)), type(got)
+        want = finite_difference(f, [x], 0, eps=1e-6)
+        assert_allclose(got, want, rtol=1e-6, atol=0)
+
+
+def loop_target_read_after_the_loop(x):
+    for i in range(3):
+        t = i * 2
+    return x * i
+
+
+def test_grad_of_a_loop_whose_target_is_read_after_it():
+    # dce once removed the loop, whose body was left empty: NameError for i
+    assert_grad_matches_differences(loop_target_read_after_the_loop, [-1.5, 0.25, 3.0])
+
+
+def complex_constant_in_a_branch_not_taken(x):
+    if x > 1e9:
+        return (-8.0) ** 0.5 * x
+    return x * x
+
+
+def modulus_of_a_complex_constant(x):
+    return abs((-8.0) ** 0.5) * x * x
+
+
+@pytest.mark.parametrize("f", [complex_constant_in_a_branch_not_taken,
+                               modulus_of_a_complex_constant])
+def test_grad_of_a_complex_constant(f):
+    # simplify once folded (-8.0) ** 0.5 to a complex number and raised TypeError
+    assert_grad_matches_differences(f, [-1.5, 0.25, 3.0])

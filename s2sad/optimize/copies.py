@@ -39,20 +39,20 @@ def merge_contributions(node: gast.FunctionDef, table: NameTable | None = None) 
 
 
 def _is_copy(stmt) -> bool:
-    return isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
-        and isinstance(stmt.value, gast.Name)
+    return _assigns_one_name(stmt) and isinstance(stmt.value, gast.Name)
 
 
 def _replace_reads(block: Block, i: int, loads: Counter) -> bool:
     """Rewrite the reads of the copy at i after it; False (and nothing changed) if
-    the source changes before a read, a read sits in a loop, or another block reads
-    the copy too (a primal branch's temporary that the adjoint's branch reads).
+    the source changes before a read, a read sits in a loop, or the copy is read
+    anywhere else: after the loop or branch whose body holds it, or in another
+    block (a primal branch's temporary that the adjoint's branch reads).
     `loads` counts each name's reads in the function and is kept current."""
     target, source = block.stmts[i].targets[0].id, block.stmts[i].value.id
     uses = [k for k in block.loaded_at.get(target, ()) if k > i]
     if not uses:
         return False
-    read_here = sum(syntax.name_occurrences(block.stmts[k])[0].count(target) for k in uses)
+    read_here = sum(block.table.reads(block.stmts[k]).count(target) for k in uses)
     if read_here != loads[target]:
         return False
     last = uses[-1]
@@ -74,12 +74,14 @@ def _replace_reads(block: Block, i: int, loads: Counter) -> bool:
 def _merge_block(block: Block) -> bool:
     """One sweep over the block. `first[v]` is the position of the last `v = a` that
     no later statement has read or bound v since; `v = v + b` then joins it when
-    nothing b reads was bound after it."""
-    first, last_store = {}, {}
+    nothing b reads was bound or changed in place (`b[0] = ...`) after it, and
+    nothing a reads was changed in place (v may be a itself, or a view of it)."""
+    first, last_change, last_in_place = {}, {}, {}
     for k, stmt in enumerate(block.stmts):
         var, added = _accumulation(stmt)
         i = first.get(var)
-        if i is not None and all(last_store.get(n, -1) < i for n in added):
+        if i is not None and all(last_change.get(n, -1) < i for n in added) \
+                and all(last_in_place.get(n, -1) < i for n in block.loads[i]):
             merged = block.stmts[i]
             merged.value = gast.BinOp(left=merged.value, op=gast.Add(), right=stmt.value.right)
             block.replace(i, merged)
@@ -90,15 +92,23 @@ def _merge_block(block: Block) -> bool:
         for name in block.loads[k] | block.stores[k]:
             first.pop(name, None)
         for name in block.stores[k]:
-            last_store[name] = k
-        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            last_change[name] = k
+        for name in block.in_place[k]:
+            last_change[name] = last_in_place[name] = k
+        if _assigns_one_name(stmt):
             first[stmt.targets[0].id] = k
     return block.compact()
 
 
+def _assigns_one_name(stmt) -> bool:
+    """`v = ...` with a single target (not `v = w = ...`)."""
+    return isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+        and isinstance(stmt.targets[0], gast.Name)
+
+
 def _accumulation(stmt) -> tuple:
     """(v, names b reads) for `v = v + b` where b does not read v, else (None, ())."""
-    if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+    if _assigns_one_name(stmt):
         var, value = stmt.targets[0].id, stmt.value
         if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) and \
                 isinstance(value.left, gast.Name) and value.left.id == var:

@@ -35,16 +35,16 @@ class _DeadCode:
             return self.if_(stmt, live)
         if isinstance(stmt, (gast.For, gast.While)):
             return self.loop(stmt, live)
-        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
-            target = stmt.targets[0].id
-            if target not in live:
+        targets = _assigned_names(stmt)
+        if targets is not None:
+            if not targets & live:
                 self.changed = True
                 if is_pure(stmt.value, self.locals):
                     return [], live
                 stmt = syntax.copy_annos(stmt, gast.copy_location(
                     syntax.expr_stmt(stmt.value), stmt))
             else:
-                live = live - {target}
+                live = live - targets
         return [stmt], live | self.table.names(stmt)[0]
 
     def if_(self, stmt: gast.If, live: set) -> tuple:
@@ -52,7 +52,11 @@ class _DeadCode:
         orelse, live_else = self.block(stmt.orelse, live)
         if not _has_code(body) and not _has_code(orelse):
             self.changed = True
-            return [], live
+            if is_pure(stmt.test, self.locals):
+                return [], live
+            # the test may change state (`if stack.pop() > 0:`): keep it
+            test = gast.copy_location(syntax.expr_stmt(stmt.test), stmt)
+            return [test], live | syntax.names_loaded(stmt.test)
         stmt.body, stmt.orelse = body or [gast.Pass()], orelse
         return [stmt], live_body | live_else | syntax.names_loaded(stmt.test)
 
@@ -60,8 +64,10 @@ class _DeadCode:
         header = stmt.iter if isinstance(stmt, gast.For) else stmt.test
         live_out = self.loop_live(stmt, live)
         stmt.body, _ = self.block(stmt.body, live_out)
+        # an empty `for` goes unless its target is read after it (it keeps the
+        # last item, or the value from before the loop when there is none)
         if not _has_code(stmt.body) and isinstance(stmt, gast.For) and \
-                is_pure(header, self.locals):
+                is_pure(header, self.locals) and not _loop_target(stmt) & live:
             self.changed = True
             return [], live
         stmt.body = stmt.body or [gast.Pass()]
@@ -70,7 +76,7 @@ class _DeadCode:
     def loop_live(self, stmt, live: set) -> set:
         """Names live at the end of a loop body: after the loop, or at the body's start."""
         header = stmt.iter if isinstance(stmt, gast.For) else stmt.test
-        target = {stmt.target.id} if isinstance(stmt, gast.For) else set()
+        target = _loop_target(stmt)
         live_out = set(live)
         while True:
             entry = (self.live_in(stmt.body, live_out) - target) | syntax.names_loaded(header)
@@ -88,13 +94,29 @@ class _DeadCode:
             elif isinstance(stmt, (gast.For, gast.While)):
                 header = stmt.iter if isinstance(stmt, gast.For) else stmt.test
                 live = live | self.loop_live(stmt, live) | syntax.names_loaded(header)
-            elif isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
-                target = stmt.targets[0].id
-                if target in live or not is_pure(stmt.value, self.locals):
-                    live = (live - {target}) | self.table.names(stmt)[0]
             else:
-                live = live | self.table.names(stmt)[0]
+                targets = _assigned_names(stmt)
+                if targets is None:
+                    live = live | self.table.names(stmt)[0]
+                elif targets & live or not is_pure(stmt.value, self.locals):
+                    live = (live - targets) | self.table.names(stmt)[0]
         return live
+
+
+def _assigned_names(stmt) -> set | None:
+    """The names `a = ...` or `a = b = ...` binds; None for any other statement,
+    an assignment to an item or attribute among them."""
+    if stmt.__class__ is gast.Assign and \
+            all(target.__class__ is gast.Name for target in stmt.targets):
+        return {target.id for target in stmt.targets}
+    return None
+
+
+def _loop_target(stmt) -> set:
+    """The names a `for` loop binds in its header; none for `while`."""
+    if isinstance(stmt, gast.For):
+        return syntax.names_stored(stmt.target)
+    return set()
 
 
 def _has_code(stmts: list) -> bool:

@@ -49,11 +49,12 @@ class _Inliner:
         use = table.next_load(name, i)
         if use is None:
             return False
-        # an operand bound again before the use would change the value (the use
-        # itself may bind one: it reads its operands first)
+        # an operand bound again or changed in place (`a[0] = v`) before the use
+        # would change the value (the use itself may change one: it reads its
+        # operands first)
         for operand in table.loads[i]:
-            store = table.next_store(operand, i)
-            if store is not None and store < use:
+            change = table.next_change(operand, i)
+            if change is not None and change < use:
                 return False
         replaced = _substitute(table.stmts[use], name, stmt.value)
         if replaced is None:

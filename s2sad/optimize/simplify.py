@@ -30,6 +30,16 @@ def _number(node):
     return None
 
 
+def _fold(op, left, right):
+    """`op(left, right)` when it is a real number, else None: an error (`1 / 0`,
+    `0.0 ** -1`) must happen at run time, and `(-8.0) ** 0.5` is complex."""
+    try:
+        value = op(left, right)
+    except ArithmeticError:
+        return None
+    return value if value.__class__ is int or value.__class__ is float else None
+
+
 def _literal(value) -> gast.expr:
     if value < 0:
         return gast.UnaryOp(op=gast.USub(), operand=syntax.constant(-value))
@@ -73,8 +83,10 @@ class _Simplify:
         left, right = _number(node.left), _number(node.right)
         op = type(node.op)
         if left is not None and right is not None and op in _FOLD and \
-                not (op is gast.Div and right == 0) and not (op is gast.Pow and abs(right) > 8):
-            return self.done(_literal(_FOLD[op](left, right)))
+                not (op is gast.Pow and abs(right) > 8):
+            value = _fold(_FOLD[op], left, right)
+            if value is not None:
+                return self.done(_literal(value))
         if op is gast.Mult and right == 1 or op is gast.Div and right == 1 \
                 or op is gast.Pow and right == 1:
             return self.done(node.left)
