@@ -6,6 +6,7 @@ gives `bt1 = bt2 * np.cos(t1)`, marked as a contribution to `bt1`.
 from __future__ import annotations
 
 import builtins
+import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -83,6 +84,22 @@ def _bind(template: Template, result, args, keywords) -> dict:
             for k, v in bound.arguments.items()}
 
 
+def _resolve(node: gast.expr, namespace: dict):
+    """The object a dotted name like `math.log` stands for in `namespace`, or None."""
+    dotted = syntax.dotted_name(node)
+    if dotted is None:
+        return None
+    root, *attributes = dotted.split(".")
+    value = namespace.get(root)
+    for attribute in attributes:
+        value = getattr(value, attribute, None)
+    return value
+
+
+def _is_number(node: gast.expr) -> bool:
+    return syntax.is_literal(node) and type(syntax.constant_value(node)) in (int, float)
+
+
 def _derivative_target(stmt: gast.stmt) -> str | None:
     """'x' for a statement `d[x] = ...`."""
     if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1:
@@ -129,7 +146,24 @@ class _Rewriter:
             elif isinstance(value, gast.AST):
                 value = self.copy(value)
             new.__dict__[key] = value
-        return new
+        return self.folded(new) if cls is gast.Call else new
+
+    def folded(self, call: gast.Call) -> gast.expr:
+        """`math.log(2.718281828459045)` (a default bound as a literal) becomes 1.0:
+        a `math` function of numeric literals is evaluated now."""
+        function = _resolve(call.func, self.template.namespace)
+        if getattr(function, "__module__", None) != "math" or call.keywords or \
+                not all(_is_number(a) for a in call.args):
+            return call
+        try:
+            value = function(*(syntax.constant_value(a) for a in call.args))
+        except (ValueError, OverflowError):  # left to fail, or not, at run time
+            return call
+        if not isinstance(value, float) or not math.isfinite(value):
+            return call
+        if value < 0:
+            return gast.UnaryOp(op=gast.USub(), operand=syntax.constant(-value))
+        return syntax.constant(value)
 
     def unneeded_fitting(self, node: gast.Call) -> gast.expr | None:
         """The argument of a shape fitting (`unbroadcast(g, x)`, `like(t, z)`) that

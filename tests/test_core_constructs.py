@@ -202,3 +202,18 @@ def test_enumerate_and_zip_keep_the_sequences_they_started_with():
     args = (np.array([1.0, 2.0, 0.5]), np.array([0.3, -1.0, 2.0]))
     assert_gradients(rebinds_while_enumerating, s2sad.grad(rebinds_while_enumerating,
                                                            wrt=(0, 1)), args, (0, 1))
+
+
+def log_base_two(x):
+    return math.log(x, 2.0)
+
+
+def test_math_of_literals_in_a_rule_is_evaluated_when_the_rule_is_applied():
+    # the rule reads `math.log(base)`; with base the literal 2.0 that is a number
+    for df in (s2sad.grad(log_base_two), s2sad.autodiff(log_base_two, mode="forward")):
+        assert "math.log(2.0)" not in s2sad.source(df)
+    for x in RNG.uniform(0.5, 4.0, size=3):
+        expected = 1.0 / (x * math.log(2.0))
+        assert s2sad.grad(log_base_two)(x) == pytest.approx(expected, rel=1e-12)
+        assert s2sad.autodiff(log_base_two, mode="forward")(x, 1.0) == \
+            pytest.approx(expected, rel=1e-12)
