@@ -326,6 +326,19 @@ def test_dce_empties_one_branch_and_keeps_the_other():
         """, changed=True)
 
 
+def test_dce_drops_a_self_assignment_even_when_the_name_is_live():
+    check(eliminate_dead_code, """
+        def f(x):
+            y = x * 2
+            y = y
+            return y
+        """, """
+        def f(x):
+            y = x * 2
+            return y
+        """, changed=True)
+
+
 def test_dce_removes_an_if_with_no_code_left():
     check(eliminate_dead_code, """
         def f(x, c):
@@ -964,10 +977,33 @@ def test_tape_drops_a_push_and_a_pop_into_the_unchanged_name():
         """, changed=True, kinds=[("f",)])
 
 
+@pytest.mark.parametrize("between", [
+    "x = x * 2",                                  # the pushed name changes in between
+    "if x > 0:\n                x = -x",          # ... in a branch
+])
+def test_tape_saves_locally_a_value_changed_before_its_pop(between):
+    node = check(drop_saves, f"""
+        def f(x, y):
+            tape = []
+            tape.append(x)
+            {between}
+            x = tape.pop()
+            return x + y + len(tape)
+        """, f"""
+        def f(x, y):
+            tape = []
+            x_saved = x
+            {between}
+            x = x_saved
+            return x + y + len(tape)
+        """, changed=True)
+    assert drop_saves(node) is False
+
+
 @pytest.mark.parametrize("between, pop", [
-    ("x = x * 2", "x = tape.pop()"),              # the pushed name changes in between
-    ("if x > 0:\n                x = -x", "x = tape.pop()"),   # ... in a branch
     ("y = x * 2", "y = tape.pop()"),              # popped into another name
+    ("x = x * 2\n            if y > 0:\n                return x",
+     "x = tape.pop()"),                            # a jump may skip the pop
     ("tape.append(y)", "x = tape.pop()"),         # the tape is used in between
     ("y = x * 2", "if y > 0:\n                x = tape.pop()"),  # the pop is nested
 ])

@@ -9,7 +9,7 @@ from .effects import is_pure
 
 
 def eliminate_dead_code(node: gast.FunctionDef, table: NameTable | None = None) -> bool:
-    """Drop assignments nobody reads; True if anything changed."""
+    """Drop assignments nobody reads and `x = x`; True if anything changed."""
     table = table or NameTable()
     pass_ = _DeadCode(set(table.counts(node)[1]), table)
     node.body, _ = pass_.block(node.body, set())
@@ -36,6 +36,9 @@ class _DeadCode:
         if isinstance(stmt, (gast.For, gast.While)):
             return self.loop(stmt, live)
         targets = _assigned_names(stmt)
+        if targets is not None and _is_self_copy(stmt):
+            self.changed = True
+            return [], live
         if targets is not None:
             if not targets & live:
                 self.changed = True
@@ -110,6 +113,13 @@ def _assigned_names(stmt) -> set | None:
             all(target.__class__ is gast.Name for target in stmt.targets):
         return {target.id for target in stmt.targets}
     return None
+
+
+def _is_self_copy(stmt: gast.Assign) -> bool:
+    """`x = x`, left behind when a saved value is propagated back into its name."""
+    value = stmt.value
+    return value.__class__ is gast.Name and \
+        all(target.id == value.id for target in stmt.targets)
 
 
 def _loop_target(stmt) -> set:

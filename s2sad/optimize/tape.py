@@ -4,6 +4,7 @@ from __future__ import annotations
 import gast
 
 from .. import syntax
+from ..names import Names
 from .blocks import blocks
 
 
@@ -12,11 +13,44 @@ SAVE = "save"  # set by reverse mode on each push and the pops that take it back
 
 def drop_redundant_saves(node: gast.FunctionDef, tape: str) -> bool:
     """Drop saves nobody needs: a push whose every pop discards the value, and
-    `tape.append(x) ... x = tape.pop()` with x untouched between."""
+    `tape.append(x) ... x = tape.pop()` with x untouched between; when x changes
+    between but nothing else uses the tape, a local variable keeps x instead."""
     changed = _drop_discarded(node, tape)
+    names = None
     for block in blocks(node.body):
         changed |= _drop_pairs(block, tape)
+        for i, j in _local_pairs(block, tape):
+            names = names or Names(syntax.all_names(node))
+            name = block[j].targets[0].id
+            saved = names.fresh(f"{name}_saved")
+            block[i] = syntax.assign(saved, syntax.name(name))
+            block[j] = syntax.copy_annos(block[j], syntax.assign(name, syntax.name(saved)))
+            changed = True
     return changed
+
+
+def _local_pairs(block: list, tape: str) -> list:
+    """(push, pop) positions of `tape.append(x) ... x = tape.pop()` where x changes
+    between, nothing else uses the tape and no jump leaves the block before the pop."""
+    pairs = []
+    for i, stmt in enumerate(block):
+        name = _pushed_name(stmt, tape)
+        if name is None:
+            continue
+        j = next((k for k in range(i + 1, len(block)) if _uses_tape(block[k], tape)), None)
+        if j is None or _popped(block[j], tape) != (True, name):
+            continue
+        between = block[i + 1:j]
+        if any(name in syntax.names_stored(s) for s in between) and not _jumps(between):
+            pairs.append((i, j))
+    return pairs
+
+
+def _jumps(stmts: list) -> bool:
+    return any(isinstance(node, _JUMPS) for stmt in stmts for node in syntax.walk(stmt))
+
+
+_JUMPS = (gast.Break, gast.Continue, gast.Return, gast.Raise)
 
 
 def _drop_discarded(node: gast.FunctionDef, tape: str) -> bool:

@@ -22,11 +22,11 @@ def drnn(Wh, Wx, xs, bresult=1.0):
         t4 = Wh @ h
         t5 = Wx @ x
         t6 = t4 + t5
-        tape.append(h)
+        h_saved = h
         h = np.tanh(t6)
         # Grad of: h = np.tanh(Wh @ h + Wx @ x)
         bt6 = bh * (1.0 - h * h)
-        h = tape.pop()
+        h = h_saved
         bt4 = unbroadcast(bt6, t4)
         bWx = bWx + matmul_adjoint_a(unbroadcast(bt6, t5), Wx, x)
         bWh = bWh + matmul_adjoint_a(bt4, Wh, h)
