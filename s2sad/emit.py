@@ -28,7 +28,8 @@ class GeneratedFunction:
 class Emitter:
     """Base of the mode transformers; `prefix` is 'b' (adjoints) or 'd' (tangents)."""
 
-    def __init__(self, fn: NormalFunction, wrt: tuple, prefix: str):
+    def __init__(self, fn: NormalFunction, wrt: tuple, prefix: str,
+                 scalar_params: frozenset = frozenset()):
         self.fn = fn
         self.names = fn.names
         self.namespace = fn.parsed.namespace
@@ -46,8 +47,11 @@ class Emitter:
         self.mutated = analysis.mutated(self.body)
         self.check_in_place_updates()
         self.check_calls_for_effects()
+        # a parameter known to be a float on entry, or annotated as one, stays a
+        # scalar where every rebinding keeps it one
         self.scalars = analysis.scalar_names(
-            self.body, fn.params, analysis.scalar_parameters(fn.parsed.node), self.classify)
+            self.body, fn.params, analysis.scalar_parameters(fn.parsed.node) | scalar_params,
+            self.classify)
 
     # ------------------------------------------------------------ names
 

@@ -33,6 +33,7 @@ class TangentSpec:
     preserve_result: bool = False
     # jvp(function, wrt indices) -> generated JVP of a user function that is called
     subroutine: Callable | None = None
+    scalar_params: frozenset = frozenset()   # parameters known to be floats
 
 
 def forward(fn: NormalFunction, spec: TangentSpec) -> GeneratedFunction:
@@ -42,7 +43,7 @@ def forward(fn: NormalFunction, spec: TangentSpec) -> GeneratedFunction:
 
 class _Forward(Emitter):
     def __init__(self, fn: NormalFunction, spec: TangentSpec):
-        super().__init__(fn, spec.wrt, prefix="d")
+        super().__init__(fn, spec.wrt, prefix="d", scalar_params=spec.scalar_params)
         self.spec = spec
 
     def build(self) -> GeneratedFunction:

@@ -41,6 +41,7 @@ class GradientSpec:
     check: str | None = "scalar"   # 'scalar' output (grad), 'seed' shape (autodiff), None
     # vjp(function, wrt indices) -> generated VJP of a user function that is called
     subroutine: Callable | None = None
+    scalar_params: frozenset = frozenset()   # parameters known to be floats
 
 
 def reverse(fn: NormalFunction, spec: GradientSpec) -> GeneratedFunction:
@@ -60,7 +61,7 @@ class _AdjointState:
 
 class _Reverse(Emitter):
     def __init__(self, fn: NormalFunction, spec: GradientSpec):
-        super().__init__(fn, spec.wrt, prefix="b")
+        super().__init__(fn, spec.wrt, prefix="b", scalar_params=spec.scalar_params)
         self.spec = spec
         self.pushed = set()       # ids of assignments that save the old value
         self.plans = {}           # id(loop) -> _LoopPlan

@@ -1,0 +1,69 @@
+"""Scalar specialization: all-float calls run a derivative written for floats.
+
+Without annotations s2sad cannot know that `x` is a float, so the derivative it
+writes fits every adjoint back to its operand's shape (`unbroadcast`) and checks
+the output, at the price of a helper call per operation. A dispatcher in front
+of that general derivative sends calls whose arguments are all Python floats
+(or ints, such as a step count) to a second derivative, generated on the first
+such call with every parameter known to be a scalar (as if annotated `x: float`).
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import threading
+from typing import Callable
+
+# Helpers whose calls the scalar version can leave out.
+_SHAPE_HELPERS = ("unbroadcast(", "assert_scalar(", "like(", "expand(")
+
+
+def dispatch_on_floats(general: Callable, generate_scalar: Callable[[], Callable]) -> Callable:
+    """`general`, or a dispatcher that sends calls with float and int arguments
+    only to `generate_scalar()` (made on first use) when that can save something."""
+    parameters = list(inspect.signature(general).parameters.values())
+    plain = all(p.kind is p.POSITIONAL_OR_KEYWORD for p in parameters)
+    if not plain or not any(helper in general.__s2sad_source__ for helper in _SHAPE_HELPERS):
+        return general
+    names = [p.name for p in parameters]
+    test = " and ".join(f"type({n}) in scalar_types" for n in names)
+    arguments = ", ".join(names)
+    text = (f"def {general.__name__}({arguments}):\n"
+            f"    if {test}:\n"
+            f"        return scalar({arguments})\n"
+            f"    return general({arguments})\n")
+    scope = {"general": general, "scalar_types": frozenset({float, int})}
+    scope["scalar"] = _FirstCall(generate_scalar, scope)
+    exec(compile(text, f"<s2sad {general.__name__} dispatch>", "exec"), scope)
+    dispatcher = functools.wraps(general)(scope[general.__name__])
+    dispatcher.__defaults__ = general.__defaults__
+    dispatcher.__s2sad_scalar__ = scope["scalar"]
+    return dispatcher
+
+
+def scalar_version(df: Callable) -> Callable | None:
+    """The float-specialized derivative behind a dispatcher (made now if need be),
+    or None when `df` has none."""
+    scalar = getattr(df, "__s2sad_scalar__", None)
+    return scalar.make() if isinstance(scalar, _FirstCall) else scalar
+
+
+class _FirstCall:
+    """Stands in for the scalar derivative until its first call, which makes it
+    and puts it in the dispatcher's globals in place of this object."""
+
+    def __init__(self, make: Callable[[], Callable], scope: dict):
+        self._make = make
+        self._scope = scope
+        self._lock = threading.Lock()
+        self.function: Callable | None = None
+
+    def make(self) -> Callable:
+        with self._lock:
+            if self.function is None:
+                self.function = self._make()
+                self._scope["scalar"] = self.function
+        return self.function
+
+    def __call__(self, *args):
+        return self.make()(*args)
