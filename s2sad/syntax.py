@@ -41,6 +41,17 @@ def clone(node):
     return substitute(node, {})
 
 
+def same(a, b) -> bool:
+    """Whether two trees spell the same code (positions and annotations aside)."""
+    if a.__class__ is not b.__class__:
+        return False
+    if a.__class__ is list:
+        return len(a) == len(b) and all(map(same, a, b))
+    if not isinstance(a, gast.AST):
+        return a == b
+    return all(same(getattr(a, f, None), getattr(b, f, None)) for f in a._fields)
+
+
 # ---------------------------------------------------------------- builders
 
 def name(identifier: str, ctx: str = "load") -> gast.Name:

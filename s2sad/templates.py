@@ -64,7 +64,13 @@ def instantiate(template: Template, result: gast.expr, args: list, keywords: dic
             var = derivative(bound[target]) if target in bound else None
             if var is None:
                 continue
-            new = syntax.assign(var, rewriter.copy(stmt.value))
+            value = rewriter.copy(stmt.value)
+            if _is_twin(stmts, var, value):
+                # `x * x` gives bx the same contribution twice: add twice it once
+                stmts[-1].value = gast.BinOp(left=syntax.constant(2), op=gast.Mult(),
+                                             right=stmts[-1].value)
+                continue
+            new = syntax.assign(var, value)
             syntax.set_anno(new, ACCUMULATE, True)
             stmts.append(new)
         elif isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant):
@@ -98,6 +104,15 @@ def _resolve(node: gast.expr, namespace: dict):
 
 def _is_number(node: gast.expr) -> bool:
     return syntax.is_literal(node) and type(syntax.constant_value(node)) in (int, float)
+
+
+def _is_twin(stmts: list, var: str, value: gast.expr) -> bool:
+    """Whether the last statement so far adds the same `value` to `var`."""
+    if not stmts or not syntax.anno(stmts[-1], ACCUMULATE):
+        return False
+    last = stmts[-1]
+    return last.targets[0].id == var and var not in syntax.names_loaded(value) and \
+        syntax.same(last.value, value)
 
 
 def _derivative_target(stmt: gast.stmt) -> str | None:

@@ -217,3 +217,19 @@ def test_math_of_literals_in_a_rule_is_evaluated_when_the_rule_is_applied():
         assert s2sad.grad(log_base_two)(x) == pytest.approx(expected, rel=1e-12)
         assert s2sad.autodiff(log_base_two, mode="forward")(x, 1.0) == \
             pytest.approx(expected, rel=1e-12)
+
+
+def square_by_product(x, y):
+    z = x * x
+    return np.sum(z * y)
+
+
+def test_a_product_of_a_variable_with_itself_contributes_twice_once():
+    df = s2sad.grad(square_by_product, wrt=(0, 1))
+    text = s2sad.source(df)
+    assert text.count("2 * ") == 1 and text.count("* x, x)") == 1
+    for x, y in [(0.7, -1.3), (RNG.normal(size=(3, 1)), RNG.normal(size=4))]:
+        assert_gradients(square_by_product, df, (x, y), (0, 1))
+        gx = df(x, y)[0]
+        np.testing.assert_allclose(gx, np.sum(2 * x * y, axis=-1, keepdims=np.ndim(x) == 2),
+                                   rtol=1e-12)

@@ -4,7 +4,7 @@ def dpiecewise(x, by=1.0):
         cond = x > 0.0
     if cond2:
         # Grad of: y = x * x
-        bx = by * x + by * x
+        bx = 2 * (by * x)
     elif cond:
         # Grad of: y = math.sin(x)
         bx = by * math.cos(x)
