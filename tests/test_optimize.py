@@ -533,6 +533,19 @@ def test_inline_parenthesizes_and_may_overwrite_an_operand_in_the_use():
         """, changed=True)
 
 
+def test_inline_not_when_the_statement_would_outgrow_a_line():
+    check(inline, """
+        def f(x, y):
+            t = np.sin(x) * np.cos(y) + np.exp(x * y) / (1.0 + x * x)
+            z = np.tanh(t * y + x * (x - y) * (y - x) * (1.0 + y * y))
+            return z
+        """, """
+        def f(x, y):
+            t = np.sin(x) * np.cos(y) + np.exp(x * y) / (1.0 + x * x)
+            return np.tanh(t * y + x * (x - y) * (y - x) * (1.0 + y * y))
+        """, changed=True)
+
+
 def test_inline_not_when_read_twice():
     check(inline, """
         def f(x, y):
@@ -825,6 +838,15 @@ def test_merge_first_two_contributions():
             w = y + 1
             return v * w
         """, changed=True)
+
+
+def test_merge_not_when_the_sum_would_outgrow_a_line():
+    check(merge_contributions, """
+        def f(x, y):
+            v = np.sin(x) * np.cos(y) + np.exp(x * y) / (1.0 + x * x)
+            v = v + np.tanh(y * x + x * (x - y) * (y - x) * (1.0 + y))
+            return v
+        """, UNCHANGED, changed=False)
 
 
 def test_merge_chains_in_one_call():

@@ -17,6 +17,15 @@ from .. import syntax
 
 _BODIES = ("body", "orelse", "finalbody")
 
+# Joining expressions stops at about one readable line (counted in nodes: a
+# 90-character statement holds about 30).
+_LINE_NODES = 30
+
+
+def fits_one_line(*parts: gast.AST) -> bool:
+    """Whether a statement made of `parts` stays about one line long."""
+    return sum(1 for part in parts for _ in syntax.walk(part)) <= _LINE_NODES
+
 
 class NameTable:
     """The names each statement reads, binds and changes in place, remembered

@@ -10,7 +10,7 @@ from collections import Counter
 import gast
 
 from .. import syntax
-from .blocks import Block, NameTable, blocks
+from .blocks import Block, NameTable, blocks, fits_one_line
 
 
 def propagate_copies(node: gast.FunctionDef, protected: set,
@@ -81,7 +81,8 @@ def _merge_block(block: Block) -> bool:
         var, added = _accumulation(stmt)
         i = first.get(var)
         if i is not None and all(last_change.get(n, -1) < i for n in added) \
-                and all(last_in_place.get(n, -1) < i for n in block.loads[i]):
+                and all(last_in_place.get(n, -1) < i for n in block.loads[i]) \
+                and fits_one_line(block.stmts[i], stmt.value.right):
             merged = block.stmts[i]
             merged.value = gast.BinOp(left=merged.value, op=gast.Add(), right=stmt.value.right)
             block.replace(i, merged)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import gast
 
 from .. import syntax
-from .blocks import Block, NameTable
+from .blocks import Block, NameTable, fits_one_line
 from .effects import is_pure
 
 
@@ -56,6 +56,8 @@ class _Inliner:
             change = table.next_change(operand, i)
             if change is not None and change < use:
                 return False
+        if not fits_one_line(table.stmts[use], stmt.value):
+            return False
         replaced = _substitute(table.stmts[use], name, stmt.value)
         if replaced is None:
             return False

@@ -2,8 +2,9 @@ def dmlp(params, x, y, dparams):
     t = params['W1']
     t2 = x @ t
     t4 = t2 + params['b1']
+    dt4 = like(product_rule(t2, np.matmul, x, 0.0, t, gather(dparams, params, 'W1')) + gather(dparams, params, 'b1'), t4)
     h = np.tanh(t4)
-    dh = like(product_rule(t2, np.matmul, x, 0.0, t, gather(dparams, params, 'W1')) + gather(dparams, params, 'b1'), t4) * (1.0 - h * h)
+    dh = dt4 * (1.0 - h * h)
     t5 = params['W2']
     t6 = h @ t5
     out = t6 + params['b2']
