@@ -29,6 +29,7 @@ from .templates import ACCUMULATE, Instance
 
 TAPE = "tape"
 SAVE = "save"  # annotation pairing a push with the pops that take it back
+FRESH = "fresh"  # annotation on `bx = zeros_like(x)`: a new array only bx holds
 
 
 @dataclass
@@ -286,7 +287,9 @@ class _Reverse(Emitter):
         primal = self.primal_of[var]
         if primal in self.scalars:
             return syntax.assign(var, syntax.constant(0.0))
-        return syntax.assign(var, syntax.call(self.helper("zeros_like"), syntax.name(primal)))
+        stmt = syntax.assign(var, syntax.call(self.helper("zeros_like"), syntax.name(primal)))
+        syntax.set_anno(stmt, FRESH, True)
+        return stmt
 
     # ------------------------------------------------------------ adjoint sweep
 

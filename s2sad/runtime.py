@@ -143,6 +143,7 @@ class AdjointList(list):
         return AdjointList(a + b for a, b in zip(self, other))
 
     __radd__ = __add__
+    __iadd__ = __add__  # item by item into a new list, not list.extend
 
 
 class AdjointDict(dict):

@@ -27,6 +27,7 @@ from s2sad.optimize import optimize
 from s2sad.optimize.copies import merge_contributions, propagate_copies
 from s2sad.optimize.dce import eliminate_dead_code
 from s2sad.optimize.inline import inline_temporaries
+from s2sad.optimize.inplace import FRESH, accumulate_in_place
 from s2sad.optimize.simplify import simplify
 from s2sad.optimize.tape import SAVE, drop_redundant_saves
 
@@ -1127,6 +1128,108 @@ def test_tape_only_looks_at_its_own_tape():
             tape.pop()
             return x + len(tape)
         """, UNCHANGED, changed=False, kinds=[("f",)])
+
+
+# ---------------------------------------------------------------- accumulate_in_place
+
+def in_place(node):
+    """Mark every `v = zeros_like(...)` FRESH, as reverse mode does, then run the pass."""
+    for stmt in syntax.statements(node.body):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Call) and \
+                syntax.dotted_name(stmt.value.func) == "zeros_like":
+            syntax.set_anno(stmt, FRESH, True)
+    return accumulate_in_place(node)
+
+
+def test_in_place_adds_into_a_zeroed_array_across_iterations():
+    check(in_place, """
+        def f(x, n):
+            bx = zeros_like(x)
+            for i in range(n):
+                bx = bx + x * i
+            return bx
+        """, """
+        def f(x, n):
+            bx = zeros_like(x)
+            for i in range(n):
+                bx += x * i
+            return bx
+        """, changed=True, kinds=[((3,), "n"), ("f", "n")])
+
+
+def test_in_place_follows_both_branches():
+    # in the else branch bx becomes x itself: adding into it would change the argument
+    check(in_place, """
+        def f(x, c):
+            bx = zeros_like(x)
+            if c > 0:
+                bx = bx + x
+            else:
+                bx = x
+            bx = bx + x
+            return bx
+        """, """
+        def f(x, c):
+            bx = zeros_like(x)
+            if c > 0:
+                bx += x
+            else:
+                bx = x
+            bx = bx + x
+            return bx
+        """, changed=True, kinds=[((3,), "f")])
+
+
+@pytest.mark.parametrize("share", [
+    "seen = bx",                     # a second name
+    "seen = unbroadcast(bx, x)",     # a call that may return its argument
+    "seen = bx[:]",                  # a view
+])
+def test_in_place_not_once_the_array_may_be_shared(share):
+    check(in_place, f"""
+        def f(x):
+            bx = zeros_like(x)
+            bx = bx + x
+            {share}
+            bx = bx + x
+            return bx + seen
+        """, """
+        def f(x):
+            bx = zeros_like(x)
+            bx += x
+            {share}
+            bx = bx + x
+            return bx + seen
+        """.replace("{share}", share), changed=True, kinds=[((3,),)])
+
+
+def test_in_place_not_in_a_loop_that_shares_the_array_before_adding():
+    check(in_place, """
+        def f(x, n):
+            bx = zeros_like(x)
+            out = zeros_like(x)
+            for i in range(n):
+                out = bx
+                bx = bx + x
+            return out * 2.0 + bx
+        """, UNCHANGED, changed=False, kinds=[((3,), "n")])
+
+
+def test_in_place_not_without_a_zero_initialization():
+    check(in_place, """
+        def f(x):
+            bx = x * 2.0
+            bx = bx + x
+            return bx
+        """, UNCHANGED, changed=False, kinds=[((3,),)])
+
+
+def test_adjoint_list_adds_item_by_item_in_place_too():
+    total = runtime.AdjointList([np.ones(2), 1.0])
+    alias = total
+    total += [np.ones(2), 2.0]
+    assert len(total) == 2 and total[1] == 3.0 and alias[1] == 1.0
+    assert_allclose(total[0], [2.0, 2.0])
 
 
 # ---------------------------------------------------------------- optimize

@@ -11,6 +11,7 @@ from .. import syntax
 from .blocks import NameTable
 from .copies import merge_contributions, propagate_copies
 from .dce import eliminate_dead_code
+from .inplace import accumulate_in_place
 from .inline import inline_temporaries
 from .simplify import simplify
 from .tape import drop_redundant_saves
@@ -28,6 +29,7 @@ def optimize(node: gast.FunctionDef, protected: set, tape: str) -> gast.Function
         changed |= merge_contributions(node, table)
         if not changed:
             break
+    accumulate_in_place(node)  # last: the passes above read `v = v + g` only
     drop_orphan_comments(node.body)
     return node
 

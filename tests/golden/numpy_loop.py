@@ -26,6 +26,6 @@ def dnumpy_loop(a, b, bz=1.0):
         bt3 = unbroadcast(bz, t3)
         bt6 = unbroadcast(bz, t6)
         bz = unbroadcast(bt6 * t5, z) - unbroadcast(bt3 * a, t2) * np.sin(t)
-        bb = bb + unbroadcast(bt6 * z, t5) * np.cos(t4)
-        ba = ba + unbroadcast(bt3 * t2, a)
+        bb += unbroadcast(bt6 * z, t5) * np.cos(t4)
+        ba += unbroadcast(bt3 * t2, a)
     return ba, bb

@@ -28,7 +28,7 @@ def drnn(Wh, Wx, xs, bresult=1.0):
         bt6 = bh * (1.0 - h * h)
         h = h_saved
         bt4 = unbroadcast(bt6, t4)
-        bWx = bWx + matmul_adjoint_a(unbroadcast(bt6, t5), Wx, x)
-        bWh = bWh + matmul_adjoint_a(bt4, Wh, h)
+        bWx += matmul_adjoint_a(unbroadcast(bt6, t5), Wx, x)
+        bWh += matmul_adjoint_a(bt4, Wh, h)
         bh = matmul_adjoint_b(bt4, Wh, h)
     return bWh, bWx
