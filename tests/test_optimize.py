@@ -719,6 +719,31 @@ def test_copies_into_a_branch():
         """, changed=True)
 
 
+def test_copies_drop_a_copy_back_then_propagate():
+    # bs = bt gives bs the value it has: gone, after which bt is a plain copy
+    check(copies, """
+        def f(bs, t):
+            bt = bs
+            bs = bt
+            bx = bt / t
+            return bx + bs
+        """, """
+        def f(bs, t):
+            bx = bs / t
+            return bx + bs
+        """, changed=True)
+
+
+def test_copies_keep_a_copy_back_after_the_copy_is_bound_again():
+    check(copies, """
+        def f(a, y):
+            b = a
+            b = b * y
+            a = b
+            return a
+        """, UNCHANGED, changed=False)
+
+
 def test_copies_not_when_the_source_changes_before_a_use():
     check(copies, """
         def f(a, y):

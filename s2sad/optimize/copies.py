@@ -22,6 +22,10 @@ def propagate_copies(node: gast.FunctionDef, protected: set,
     for stmts in blocks(node.body):
         block = Block(stmts, table)
         for i, stmt in enumerate(stmts):
+            if i in block.dropped:
+                continue
+            if _is_copy(stmt):
+                changed |= _drop_copy_back(block, i, loads, stores)
             if _is_copy(stmt) and stmt.targets[0].id not in protected \
                     and stores[stmt.targets[0].id] == 1 and _replace_reads(block, i, loads):
                 block.drop(i)
@@ -40,6 +44,23 @@ def merge_contributions(node: gast.FunctionDef, table: NameTable | None = None) 
 
 def _is_copy(stmt) -> bool:
     return _assigns_one_name(stmt) and isinstance(stmt.value, gast.Name)
+
+
+def _drop_copy_back(block: Block, i: int, loads: Counter, stores: Counter) -> bool:
+    """Drop `y = x` after the copy `x = y` at i when neither changed in between:
+    it gives y the value y has (`bt = bs ... bs = bt` around an adjoint)."""
+    target, source = block.stmts[i].targets[0].id, block.stmts[i].value.id
+    k = block.next_change(source, i)
+    if k is None or not _is_copy(block.stmts[k]) or \
+            block.stmts[k].targets[0].id != source or block.stmts[k].value.id != target:
+        return False
+    change = block.next_change(target, i)
+    if change is not None and change < k:
+        return False
+    block.drop(k)
+    loads[target] -= 1
+    stores[source] -= 1
+    return True
 
 
 def _replace_reads(block: Block, i: int, loads: Counter) -> bool:

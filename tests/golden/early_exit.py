@@ -49,7 +49,5 @@ def dearly_exit(x, bresult=1.0):
             bx = bx + bresult * s
             bresult = 0.0
         # Grad of: s = s + x * i
-        bt2 = bs
-        bs = bt2
-        bx = bx + bt2 * i
+        bx = bx + bs * i
     return bx
