@@ -36,6 +36,7 @@ if __name__ == "__main__":                 # before NumPy is imported
 import numpy as np  # noqa: E402
 
 import s2sad  # noqa: E402
+from s2sad.specialize import scalar_version  # noqa: E402
 
 from benchmarks import cases as cases_module  # noqa: E402
 from benchmarks import generation, peers, report, timing  # noqa: E402
@@ -87,20 +88,29 @@ def check_hand_written(case, args, hand) -> str | None:
     return None
 
 
+def all_floats(args) -> bool:
+    """Whether a call with `args` runs s2sad's float version (s2sad/specialize.py)."""
+    return all(type(a) in (float, int) for a in args)
+
+
 def generate(case, quick: bool) -> dict:
-    """s2sad's gradient of the case, and its generation time on fresh copies (cache bypassed)."""
+    """s2sad's gradient of the case, and its generation time on fresh copies (cache
+    bypassed), counting the float version when the case's arguments are floats."""
+    floats = all_floats(case.make_args(quick))
     try:
         times = []
         for _ in range(2 if quick else 5):
             copy = fresh_copy(case.func)
             start = time.perf_counter()
             df = s2sad.grad(copy, wrt=case.wrt)
+            if floats:
+                scalar_version(df)  # what the first call would make
             times.append(time.perf_counter() - start)
     except s2sad.S2SADError as error:
         status = f"unsupported: {type(error).__name__}: {error}".replace("\n", " ")
         return {"status": status, "df": None}
     return {"status": "ok", "df": df, "generation": float(np.median(times)),
-            "source": s2sad.source(df)}
+            "source": s2sad.source(df, floats=floats)}
 
 
 def run_case(case, quick: bool, peer_names, slow: bool, settings, log, shared,

@@ -72,3 +72,13 @@ def test_unsupported_case_is_reported_not_raised():
     assert row["status"]["s2sad"].startswith("unsupported"), row["status"]
     assert row["status"]["hand"] == "ok"
     assert "| unsupported |" in report.times_table([row])
+
+
+def test_quick_analysis_runs_the_version_each_call_runs(capsys):
+    from benchmarks import analyze
+    analyze.main(["--quick", "--cases", "newton,logreg", "--statements", "30"])
+    rows = {line.split("|")[1].strip(): line for line in capsys.readouterr().out.splitlines()
+            if line.startswith("| newton") or line.startswith("| logreg")}
+    # float arguments: the float version, which calls no runtime helper
+    assert rows["newton"].split("|")[2].strip() == ""
+    assert "unbroadcast" in rows["logreg"].split("|")[2]

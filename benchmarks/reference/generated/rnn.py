@@ -1,0 +1,40 @@
+def drnn(Wx, Wh, b, xs, h0, bresult=1.0):
+    tape = []
+    h = h0
+    t3 = xs.shape[0]
+    for t in range(t3):
+        tape.append(h)
+        t4 = xs[t]
+        t5 = t4 @ Wx
+        t6 = h @ Wh
+        t7 = t5 + t6
+        t8 = t7 + b
+        h = np.tanh(t8)
+    t9 = h * h
+    result = np.sum(t9)
+    assert_scalar(result, rnn_)
+    # Grad of: return np.sum(h * h)
+    bh = 2 * unbroadcast(unreduce(unbroadcast(bresult, result), t9, None, False) * h, h)
+    # Grad of: for t in range(xs.shape[0]):
+    bWh = zeros_like(Wh)
+    bWx = zeros_like(Wx)
+    bb = zeros_like(b)
+    for t in reversed(range(t3)):
+        h = tape.pop()
+        t4 = xs[t]
+        t5 = t4 @ Wx
+        t6 = h @ Wh
+        t7 = t5 + t6
+        t8 = t7 + b
+        h_saved = h
+        h = np.tanh(t8)
+        # Grad of: h = np.tanh(xs[t] @ Wx + h @ Wh + b)
+        bt8 = bh * (1.0 - h * h)
+        h = h_saved
+        bt7 = unbroadcast(bt8, t7)
+        bb += unbroadcast(bt8, b)
+        bt6 = unbroadcast(bt7, t6)
+        bh = matmul_adjoint_a(bt6, h, Wh)
+        bWh += matmul_adjoint_b(bt6, h, Wh)
+        bWx += matmul_adjoint_b(unbroadcast(bt7, t5), t4, Wx)
+    return bWx, bWh, bb
