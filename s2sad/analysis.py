@@ -25,7 +25,7 @@ def mutated(stmts) -> set:
     """Names whose contents the statements may change in place: `x[i] = v`,
     `lst.append(v)`, `v = lst.pop()`."""
     names = set()
-    for node in _simple_statements(stmts):
+    for node in syntax.statements(stmts):
         if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Subscript):
             names.add(node.targets[0].value.id)
         elif isinstance(node, gast.Assign) and _is_pop(node.value):
@@ -47,7 +47,7 @@ def _flows(stmts: list, classify: Callable) -> list:
     for a constant.
     """
     pairs = []
-    for node in _simple_statements(stmts):
+    for node in syntax.statements(stmts):
         if isinstance(node, gast.Assign):
             target = node.targets[0]
             base = target.value if isinstance(target, gast.Subscript) else target
@@ -109,14 +109,7 @@ def indexed_names(stmts: list) -> set:
 
 def statements(stmts: list):
     """Every statement, nested ones included, in order."""
-    return _simple_statements(stmts)
-
-
-def _simple_statements(stmts: list):
-    for stmt in stmts:
-        yield stmt
-        for field in ("body", "orelse"):
-            yield from _simple_statements(getattr(stmt, field, []) or [])
+    return syntax.statements(stmts)
 
 
 def varied_names(stmts: list, inputs: Iterable[str], classify: Callable) -> set:
@@ -148,7 +141,7 @@ def adjoint_reads(stmts: list, active: set) -> set:
     """Names the reverse sweep may read: everything an active statement, a branch
     test or a loop header mentions (a superset: the rules read less)."""
     reads = set()
-    for node in _simple_statements(stmts):
+    for node in syntax.statements(stmts):
         if isinstance(node, gast.Assign) and syntax.names_stored(node.targets) & active:
             reads |= syntax.all_names(node)
         elif isinstance(node, (gast.Assign, gast.Expr)) and mutated([node]) & active:
@@ -178,7 +171,7 @@ def scalar_names(stmts: list, params: Iterable[str], scalars: set,
     Entering the function binds the parameters too, so a parameter counts only if
     it is in `scalars` (e.g. annotated `x: float`) and every rebinding is scalar:
     one rebound to a float in a branch may still hold the caller's array."""
-    assignments = [node for node in _simple_statements(stmts)
+    assignments = [node for node in syntax.statements(stmts)
                    if isinstance(node, (gast.Assign, gast.For))]
     maybe_arrays = set(params) - set(scalars)
     known = (set(scalars) | syntax.names_stored(assignments)) - maybe_arrays
