@@ -107,11 +107,6 @@ def indexed_names(stmts: list) -> set:
     return names
 
 
-def statements(stmts: list):
-    """Every statement, nested ones included, in order."""
-    return syntax.statements(stmts)
-
-
 def varied_names(stmts: list, inputs: Iterable[str], classify: Callable) -> set:
     """Names that depend on `inputs`."""
     return _closure(set(inputs), [(s, {t}) for s, t in _flows(stmts, classify)])

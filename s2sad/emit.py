@@ -118,7 +118,7 @@ class Emitter:
         """`x[i] = v` is differentiated only on arrays the function made itself and
         never shares: anything else could change another variable behind our back."""
         for name in sorted(self.mutated):
-            for stmt in analysis.statements(self.body):
+            for stmt in syntax.statements(self.body):
                 problem = self.sharing_problem(name, stmt)
                 if problem:
                     raise UnsupportedSyntaxError(
@@ -129,7 +129,7 @@ class Emitter:
                              f"np.zeros(...)), and assign elements of that copy only.")
             if name in self.fn.params:
                 # the write itself, not the `if` or loop around it
-                first = next(stmt for stmt in analysis.statements(self.body)
+                first = next(stmt for stmt in syntax.statements(self.body)
                              if not hasattr(stmt, "body") and name in analysis.mutated([stmt]))
                 raise UnsupportedSyntaxError(
                     f"s2sad cannot differentiate element assignment into the argument "
@@ -140,7 +140,7 @@ class Emitter:
     def check_calls_for_effects(self) -> None:
         """A call whose result is dropped, or that takes `out=`, may write into a
         differentiable argument (np.add.at, lst.extend): s2sad cannot follow that."""
-        for stmt in analysis.statements(self.body):
+        for stmt in syntax.statements(self.body):
             call = getattr(stmt, "value", None)
             if not isinstance(call, gast.Call) or primitives.list_append(stmt):
                 continue

@@ -70,7 +70,7 @@ class _Reverse(Emitter):
         self.uses_tape = False
         self.adjoint_reads = analysis.adjoint_reads(self.body, self.active)
         self.containers = analysis.indexed_names(self.body) - self.scalars
-        self.dicts = {s.targets[0].id for s in analysis.statements(self.body)
+        self.dicts = {s.targets[0].id for s in syntax.statements(self.body)
                       if isinstance(s, gast.Assign) and isinstance(s.value, gast.Dict)}
 
     # ------------------------------------------------------------ entry point
