@@ -138,7 +138,9 @@ class _ToGast:
                                      name=gast.Name(id=node.name, ctx=gast.Store(),
                                                     annotation=None, type_comment=None))
         else:
-            target = getattr(gast, node.__class__.__name__)
+            target = getattr(gast, node.__class__.__name__, None)
+            if target is None:  # newer syntax than this gast knows: its own converter
+                return gast.ast_to_gast(node)
             new = target(**{f: self.convert(getattr(node, f, [] if f == "type_params" else None))
                             for f in target._fields})
         for attribute, shift in zip(self._POSITIONS, self.shift):

@@ -46,11 +46,11 @@ def _local_pairs(block: list, tape: str) -> list:
     return pairs
 
 
+_JUMPS = (gast.Break, gast.Continue, gast.Return, gast.Raise)
+
+
 def _jumps(stmts: list) -> bool:
     return any(isinstance(node, _JUMPS) for stmt in stmts for node in syntax.walk(stmt))
-
-
-_JUMPS = (gast.Break, gast.Continue, gast.Return, gast.Raise)
 
 
 def _drop_discarded(node: gast.FunctionDef, tape: str) -> bool:
