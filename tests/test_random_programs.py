@@ -26,6 +26,7 @@ Shapes of program that exposed s2sad bugs are left out of the generator until th
 bugs are fixed; each is marked `NOT generated` (or `NOT checked`) with the bug's
 number in the report of issue #6. Remove the restriction to re-check a fix.
 """
+import inspect
 import os
 
 import numpy as np
@@ -172,6 +173,11 @@ def test_reverse_mode_matches_finite_differences(program, data, directory):
         for position in np.ndindex(np.shape(want)):
             assert_close(float(np.asarray(grad)[position]), float(want[position]),
                          f"d f / d p{index}{list(position) if position else ''}")
+    # float arguments ran the float version (s2sad/specialize.py): the general one agrees
+    *general_grads, _ = inspect.unwrap(df)(*copies(args))
+    for index, (grad, general) in enumerate(zip(grads, general_grads)):
+        np.testing.assert_allclose(grad, general, rtol=1e-12, atol=1e-12,
+                                   err_msg=f"float and general versions, d f / d p{index}")
 
 
 @examples("forward")
