@@ -137,16 +137,21 @@ class _Reverse(Emitter):
 
     # ------------------------------------------------------------ primal sweep
 
-    def primal_block(self, stmts: list, defined: set, record: bool, rerun: bool = False) -> list:
+    def primal_block(self, stmts: list, defined: set, record: bool, rerun: bool = False,
+                     known: dict | None = None) -> list:
         """The statements of a forward sweep; `defined` is updated in place.
 
         With `record`, overwritten values are pushed for the adjoint to pop;
         without, the block runs as the user wrote it (loop checkpoints aside).
         A `rerun` (inside a loop's adjoint) leaves out side effects such as print.
+        `known` maps ids of assignments to names already holding their value.
         """
         out = []
         for stmt in stmts:
-            out.extend(self.primal_stmt(stmt, defined, record, rerun))
+            if known and id(stmt) in known:
+                out.extend(self.primal_assign(stmt, defined, record, known[id(stmt)]))
+            else:
+                out.extend(self.primal_stmt(stmt, defined, record, rerun))
         return out
 
     def primal_stmt(self, stmt, defined: set, record: bool, rerun: bool) -> list:
@@ -172,7 +177,8 @@ class _Reverse(Emitter):
             return []  # a side effect such as print; list appends are data
         return [stmt]
 
-    def primal_assign(self, stmt: gast.Assign, defined: set, record: bool) -> list:
+    def primal_assign(self, stmt: gast.Assign, defined: set, record: bool,
+                      known: str | None = None) -> list:
         target = stmt.targets[0]
         if isinstance(target, gast.Subscript):  # save the elements about to change
             if not record:
@@ -188,7 +194,8 @@ class _Reverse(Emitter):
         if record and target.id in defined:
             self.pushed.add(id(stmt))
             out.append(self.push(syntax.name(target.id), id(stmt)))
-        out.append(stmt)
+        out.append(stmt if known is None else
+                   syntax.copy_annos(stmt, syntax.assign(target.id, syntax.name(known))))
         defined.add(target.id)
         return out
 
@@ -245,6 +252,24 @@ class _Reverse(Emitter):
         self.plans[id(loop)] = plan
         return plan
 
+    def last_bindings(self, body: list, plan: "_LoopPlan") -> dict:
+        """Checkpointed names whose last binding in the body is a plain `v = ...` at
+        its top level: {v: that statement}. Such a v ends iteration k with the value
+        iteration k + 1 is restored to (the last one: the value after the loop), so
+        the rerun can take it instead of computing it again. Only names the body
+        reads before binding them: their restored value is needed anyway."""
+        last = {}
+        exposed = analysis.upward_exposed(body)
+        for v in plan.checkpoint:
+            if v not in exposed or v in self.mutated:
+                continue
+            binding = [stmt for stmt in body if v in syntax.names_stored(stmt)]
+            stmt = binding[-1] if binding else None
+            if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
+                    isinstance(stmt.targets[0], gast.Name) and not analysis.mutated([stmt]):
+                last[v] = stmt
+        return last
+
     def is_range(self, node: gast.expr) -> bool:
         return isinstance(node, gast.Call) and self.namespace.resolve(node.func) is range
 
@@ -259,10 +284,18 @@ class _Reverse(Emitter):
                      "of them, or over range(len(...)) with indexing.")
         body = loop.body[:-1] if plan.exit_len else loop.body
         restore = [self.pop(v, (id(loop), v)) for v in reversed(plan.checkpoint)]
+        # the values an iteration ends with are those the one after it started with
+        last = self.last_bindings(body, plan)
+        ends = {v: self.names.fresh(f"{v}_end") for v in last}
+        starts = {v: self.names.fresh(f"{v}_next") for v in last}
+        known = {id(stmt): ends[v] for v, stmt in last.items()}
+        restore += [syntax.assign(ends[v], syntax.name(starts[v])) for v in last] + \
+            [syntax.assign(starts[v], syntax.name(v)) for v in last]
         entry = state.copy()
         while True:  # adjoints accumulated across iterations must exist on entry
             exit_state = entry.copy()
-            rerun = self.primal_block(body, set(plan.defined), record=True, rerun=True)
+            rerun = self.primal_block(body, set(plan.defined), record=True, rerun=True,
+                                      known=known)
             adjoint = self.adjoint_block(body, exit_state)
             missing = exit_state.defined - entry.defined
             if not missing:
@@ -272,6 +305,7 @@ class _Reverse(Emitter):
         # live on entry but consumed by the body: zero again for the next turn
         reset = [self.zero(v) for v in sorted(entry.defined - exit_state.defined)]
         new_body = restore + rerun + adjoint + reset
+        out += [syntax.assign(starts[v], syntax.name(v)) for v in last]
         if plan.reversed_range:
             iterable = syntax.call(self.bind_global("reversed", reversed), syntax.clone(loop.iter))
             out.append(syntax.for_(syntax.clone(loop.target), iterable, new_body))

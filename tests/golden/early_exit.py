@@ -7,9 +7,7 @@ def dearly_exit(x, bresult=1.0):
     for i in range(10):
         tape.append(i)
         tape.append(s)
-        t = x * i
-        t2 = s + t
-        s = t2
+        s = s + x * i
         cond = s > 5.0
         if cond:
             returned = True
@@ -31,13 +29,14 @@ def dearly_exit(x, bresult=1.0):
         bs = 0.0
     # Grad of: for i in range(10):
     bx = 0.0
+    s_next = s
     n = tape.pop()
     for t3 in range(n):
         s = tape.pop()
         i = tape.pop()
-        t = x * i
-        t2 = s + t
-        s = t2
+        s_end = s_next
+        s_next = s
+        s = s_end
         cond = s > 5.0
         if cond:
             tape.append(returned)

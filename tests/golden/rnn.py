@@ -7,8 +7,7 @@ def drnn(Wh, Wx, xs, bresult=1.0):
         x = xs[i]
         t4 = Wh @ h
         t5 = Wx @ x
-        t6 = t4 + t5
-        h = np.tanh(t6)
+        h = np.tanh(t4 + t5)
     result = np.sum(h)
     assert_scalar(result, rnn)
     # Grad of: return np.sum(h)
@@ -16,14 +15,16 @@ def drnn(Wh, Wx, xs, bresult=1.0):
     # Grad of: for x in xs:
     bWh = zeros_like(Wh)
     bWx = zeros_like(Wx)
+    h_next = h
     for i in reversed(range(t3)):
         h = tape.pop()
+        h_end = h_next
+        h_next = h
         x = xs[i]
         t4 = Wh @ h
         t5 = Wx @ x
-        t6 = t4 + t5
         h_saved = h
-        h = np.tanh(t6)
+        h = h_end
         # Grad of: h = np.tanh(Wh @ h + Wx @ x)
         bt6 = bh * (1.0 - h * h)
         h = h_saved
