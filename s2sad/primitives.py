@@ -34,6 +34,9 @@ COMPARE = {
 COPY = "copy"
 LIST_POP = ("method", "pop")
 PACK = "pack"  # [a, b] or (a, b): the adjoint of item i is the container adjoint's [i]
+# Costlier than a pass over their result: worth keeping a shape not to compute again.
+PRODUCTS = frozenset({operator.matmul, np.matmul, np.dot, np.tensordot, np.einsum,
+                      np.inner, np.linalg.solve, np.linalg.inv})
 
 
 def list_append(stmt: gast.stmt):

@@ -16,12 +16,13 @@ sweep; when it ends, the value it had just before.
 from __future__ import annotations
 
 import inspect
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
 import gast
 
-from . import analysis, primitives, registry, syntax
+from . import analysis, primitives, registry, runtime, syntax
 from .emit import Emitter, GeneratedFunction
 from .errors import NonDifferentiableError, UnsupportedSyntaxError
 from .normalize import NormalFunction
@@ -226,6 +227,7 @@ class _Reverse(Emitter):
             out.append(syntax.assign(plan.counter, syntax.constant(0)))
         new = syntax.clone(loop)
         new.body = body
+        plan.primal_body = body
         out.append(new)
         if plan.counter:
             out.append(self.push(syntax.name(plan.counter), (id(loop), plan.counter)))
@@ -270,6 +272,66 @@ class _Reverse(Emitter):
                 last[v] = stmt
         return last
 
+    def shapes_only(self, body: list, plan: "_LoopPlan", stmts: list, known: dict) -> tuple:
+        """Top-level assignments of the body whose value the iteration's adjoint
+        `stmts` never needs: (those read by nothing else, those whose shape
+        `unbroadcast(g, t)` reads), following reads in each other's definitions.
+        Computing a matrix product again only to learn its shape costs as much as
+        the step itself; the primal sweep keeps the shape instead. Nothing when
+        no product is among them: a shape costs more than an elementwise step."""
+        bindings = Counter(n for stmt in syntax.statements(self.body)
+                           for n in syntax.names_stored(getattr(stmt, "targets", [])))
+        candidates = {stmt.targets[0].id: stmt for stmt in body
+                      if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+                      and isinstance(stmt.targets[0], gast.Name) and id(stmt) not in known
+                      and bindings[stmt.targets[0].id] == 1 and not analysis.mutated([stmt])
+                      and any(stmt is s for s in stmts)}
+        for name in list(candidates):
+            if name in plan.checkpoint or name in plan.defined or name in self.mutated:
+                del candidates[name]
+        reads = {name: [] for name in candidates}  # per read: 'shape', 'value' or a definer
+        owners = {id(stmt): name for name, stmt in candidates.items()}
+        for stmt in stmts:
+            shape_reads = self.shape_reads(stmt)
+            for node in syntax.walk(stmt):
+                if isinstance(node, gast.Name) and node.id in reads and \
+                        isinstance(node.ctx, gast.Load):
+                    reads[node.id].append("shape" if id(node) in shape_reads else
+                                          owners.get(id(stmt), "value"))
+        only = set(candidates)
+        while True:
+            spoiled = {n for n in only if any(r == "value" or r != "shape" and r not in only
+                                              for r in reads[n])}
+            if not spoiled:
+                break
+            only -= spoiled
+        kept = [stmt for stmt in body if any(stmt is candidates[n] for n in only)]
+        if not any(getattr(self.classify(stmt.value), "key", None) in primitives.PRODUCTS
+                   for stmt in kept):
+            return [], []  # cheaper to compute again than to keep shapes
+        shaped = [stmt for stmt in kept if "shape" in reads[stmt.targets[0].id]]
+        return [stmt for stmt in kept if stmt not in shaped], shaped
+
+    def shape_reads(self, stmt) -> set:
+        """Ids of the names read as the shape argument of `unbroadcast(g, x)`."""
+        return {id(node.args[1]) for node in syntax.walk(stmt)
+                if isinstance(node, gast.Call) and isinstance(node.func, gast.Name)
+                and self.free.get(node.func.id) is runtime.unbroadcast
+                and len(node.args) == 2 and isinstance(node.args[1], gast.Name)}
+
+    def keep_shapes(self, shaped: list, loop, plan: "_LoopPlan") -> list:
+        """Push each shape in the recording sweep after its statement; the pops that
+        take them back, last first, to run before the checkpoint's."""
+        pops = []
+        for stmt in shaped:
+            name = stmt.targets[0].id
+            save = (id(loop), "shape", name)
+            at = next(i for i, s in enumerate(plan.primal_body) if s is stmt)
+            plan.primal_body.insert(at + 1, self.push(
+                syntax.call(self.helper("shape_of"), syntax.name(name)), save))
+            pops.insert(0, self.pop(name, save))
+        return pops
+
     def is_range(self, node: gast.expr) -> bool:
         return isinstance(node, gast.Call) and self.namespace.resolve(node.func) is range
 
@@ -301,6 +363,9 @@ class _Reverse(Emitter):
             if not missing:
                 break
             entry.defined |= missing
+        unneeded, shaped = self.shapes_only(body, plan, rerun + adjoint, known)
+        rerun = [stmt for stmt in rerun if not any(stmt is s for s in unneeded + shaped)]
+        restore = self.keep_shapes(shaped, loop, plan) + restore
         out = [self.zero(v) for v in sorted(entry.defined - state.defined)]
         # live on entry but consumed by the body: zero again for the next turn
         reset = [self.zero(v) for v in sorted(entry.defined - exit_state.defined)]
@@ -529,6 +594,7 @@ class _LoopPlan:
     target: set
     reversed_range: bool
     defined: set          # names that may hold a value before the loop
+    primal_body: list = field(default_factory=list)  # the recording sweep's, last made
 
 
 def _has_code(stmts: list) -> bool:

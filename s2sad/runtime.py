@@ -11,11 +11,21 @@ from .errors import Location, ShapeError
 _SCALARS = (float, int, np.float64, np.float32, np.int64)
 
 
+class Shape(tuple):
+    """The shape of a value that reverse mode kept instead of the value itself."""
+
+
+def shape_of(x) -> Shape:
+    """`x`'s shape, for an `unbroadcast(g, x)` that needs nothing else of x."""
+    return Shape(np.shape(x))
+
+
 def unbroadcast(g, x):
-    """`g` summed over the axes along which `x` was broadcast: x's shape."""
+    """`g` summed over the axes along which `x` was broadcast: x's shape (x may be
+    that Shape itself)."""
     if type(g) in _SCALARS:
         return g
-    gshape, xshape = np.shape(g), np.shape(x)
+    gshape, xshape = np.shape(g), x if type(x) is Shape else np.shape(x)
     if gshape == xshape:
         return g
     extra = len(gshape) - len(xshape)

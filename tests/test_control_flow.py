@@ -400,3 +400,63 @@ def test_list_and_tuple_literals_carry_derivatives(f, args, wrt):
     grads = s2sad.grad(f, wrt=wrt)(*args)
     grads = grads if len(wrt) > 1 else (grads,)
     assert jvp == pytest.approx(sum(np.sum(g * t) for g, t in zip(grads, tangents)), rel=1e-10)
+
+
+# ---------------------------------------------------------------- loops over matrix products
+# The reverse loop takes `h` at the end of a step from the next step's checkpoint, and
+# the primal sweep keeps the shapes of the products that unbroadcast needs (instead of
+# the rerun computing them again). Shapes that change from one step to the next (h0 of
+# shape (1, 4) broadcast to the batch) make the kept shapes matter.
+
+def rnn_steps(Wx, Wh, b, xs, h0):
+    h = h0
+    for t in range(xs.shape[0]):
+        h = np.tanh(xs[t] @ Wx + h @ Wh + b)
+    return np.sum(h * h)
+
+
+def rnn_until(Wx, Wh, b, xs, h0):
+    h = h0
+    t = 0
+    while t < xs.shape[0]:
+        h = np.tanh(xs[t] @ Wx + h @ Wh + b)
+        t = t + 1
+    return np.sum(h * h)
+
+
+def nested_products(W, U, x, c, n):
+    s = 0.0
+    for k in range(n):
+        h = x
+        for t in range(3):
+            h = np.tanh(h @ W + c * k)
+        s = s + np.sum((h @ U) ** 2)
+    return s
+
+
+def rnn_arrays():
+    return (RNG.normal(size=(3, 4)) * 0.5, RNG.normal(size=(4, 4)) * 0.5,
+            RNG.normal(size=4) * 0.1, RNG.normal(size=(5, 2, 3)), RNG.normal(size=(1, 4)))
+
+
+@pytest.mark.parametrize("f", [rnn_steps, rnn_until])
+def test_loop_of_matrix_products_keeps_shapes_not_values(f):
+    df = s2sad.grad(f, wrt=(0, 1, 2, 4))
+    assert "shape_of(" in s2sad.source(df)
+    assert_gradients(f, df, rnn_arrays(), (0, 1, 2, 4))
+
+
+def test_nested_loops_of_matrix_products():
+    W, U, x = RNG.normal(size=(3, 3)) * 0.5, RNG.normal(size=(3, 2)), RNG.normal(size=(2, 3))
+    c = RNG.normal(size=(1, 3)) * 0.1
+    df = s2sad.grad(nested_products, wrt=(0, 1, 2, 3))
+    assert "shape_of(" in s2sad.source(df)
+    assert_gradients(nested_products, df, (W, U, x, c, 3), (0, 1, 2, 3))
+
+
+def test_second_derivative_through_kept_shapes():
+    Wx, Wh, b, xs, h0 = rnn_arrays()
+    first = s2sad.grad(rnn_steps, wrt=(2,))
+    v = RNG.normal(size=4)
+    hvp = s2sad.grad(lambda b: np.sum(first(Wx, Wh, b, xs, h0) * v), wrt=(0,))
+    assert_gradients(lambda b: np.sum(first(Wx, Wh, b, xs, h0) * v), hvp, (b,), (0,))

@@ -6,11 +6,11 @@ mode over reverse mode. Every helper here is linear in its first argument.
 from ..registry import adjoint, d, nondifferentiable, tangent
 from .indexing import scatter
 from ..runtime import (assert_scalar, assert_seed, copy_of, expand, item_of, restore_item,
-                       saved_item, stop_gradient, structured, unbroadcast, zero_item,
-                       zeros_like)
+                       saved_item, shape_of, stop_gradient, structured, unbroadcast,
+                       zero_item, zeros_like)
 
 nondifferentiable(zeros_like, assert_scalar, assert_seed, stop_gradient, saved_item,
-                  restore_item)
+                  restore_item, shape_of)
 
 
 @adjoint(unbroadcast)

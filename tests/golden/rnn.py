@@ -6,7 +6,9 @@ def drnn(Wh, Wx, xs, bresult=1.0):
         tape.append(h)
         x = xs[i]
         t4 = Wh @ h
+        tape.append(shape_of(t4))
         t5 = Wx @ x
+        tape.append(shape_of(t5))
         h = np.tanh(t4 + t5)
     result = np.sum(h)
     assert_scalar(result, rnn)
@@ -17,12 +19,12 @@ def drnn(Wh, Wx, xs, bresult=1.0):
     bWx = zeros_like(Wx)
     h_next = h
     for i in reversed(range(t3)):
+        t5 = tape.pop()
+        t4 = tape.pop()
         h = tape.pop()
         h_end = h_next
         h_next = h
         x = xs[i]
-        t4 = Wh @ h
-        t5 = Wx @ x
         h_saved = h
         h = h_end
         # Grad of: h = np.tanh(Wh @ h + Wx @ x)
