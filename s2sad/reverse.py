@@ -279,13 +279,15 @@ class _Reverse(Emitter):
         Computing a matrix product again only to learn its shape costs as much as
         the step itself; the primal sweep keeps the shape instead. Nothing when
         no product is among them: a shape costs more than an elementwise step."""
-        bindings = Counter(n for stmt in syntax.statements(self.body)
-                           for n in syntax.names_stored(getattr(stmt, "targets", [])))
+        bindings = Counter(n for stmt in syntax.statements(self.body) for n in
+                           syntax.names_stored(getattr(stmt, "targets", None) or
+                                               getattr(stmt, "target", None) or []))
         candidates = {stmt.targets[0].id: stmt for stmt in body
                       if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
                       and isinstance(stmt.targets[0], gast.Name) and id(stmt) not in known
                       and bindings[stmt.targets[0].id] == 1 and not analysis.mutated([stmt])
-                      and any(stmt is s for s in stmts)}
+                      and any(stmt is s for s in stmts)
+                      and any(stmt is s for s in plan.primal_body)}
         for name in list(candidates):
             if name in plan.checkpoint or name in plan.defined or name in self.mutated:
                 del candidates[name]
