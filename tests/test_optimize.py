@@ -734,6 +734,38 @@ def test_copies_drop_a_copy_back_then_propagate():
         """, changed=True)
 
 
+def test_copies_unwrap_a_saved_value():
+    # x keeps its value; between the rebinding and the restore, x reads as w
+    check(copies, """
+        def f(x, w):
+            x_saved = x
+            x = w
+            y = x * x + 1.0
+            x = x_saved
+            return x + y
+        """, """
+        def f(x, w):
+            y = w * w + 1.0
+            return x + y
+        """, changed=True)
+
+
+@pytest.mark.parametrize("between", [
+    "w = w + 1.0",      # w changes while x stands for it
+    "x = x + 1.0",      # x changes before the restore
+])
+def test_copies_keep_a_save_when_a_name_changes_in_between(between):
+    check(copies, f"""
+        def f(x, w):
+            x_saved = x
+            x = w
+            {between}
+            y = x * 2.0
+            x = x_saved
+            return x + y + w
+        """, UNCHANGED, changed=False)
+
+
 def test_copies_keep_a_copy_back_after_the_copy_is_bound_again():
     check(copies, """
         def f(a, y):

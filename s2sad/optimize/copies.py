@@ -26,6 +26,9 @@ def propagate_copies(node: gast.FunctionDef, protected: set,
                 continue
             if _is_copy(stmt):
                 changed |= _drop_copy_back(block, i, loads, stores)
+                if _unwrap_save(block, i, loads, stores, protected):
+                    changed = True
+                    continue
             if _is_copy(stmt) and stmt.targets[0].id not in protected \
                     and stores[stmt.targets[0].id] == 1 and _replace_reads(block, i, loads):
                 block.drop(i)
@@ -60,6 +63,41 @@ def _drop_copy_back(block: Block, i: int, loads: Counter, stores: Counter) -> bo
     block.drop(k)
     loads[target] -= 1
     stores[source] -= 1
+    return True
+
+
+def _unwrap_save(block: Block, i: int, loads: Counter, stores: Counter,
+                 protected: set) -> bool:
+    """`s = v; ...; v = w; ...; v = s`, with v, w and s unchanged between: v keeps
+    its value throughout, and the reads of v between the last two read w."""
+    saved, name = block.stmts[i].targets[0].id, block.stmts[i].value.id
+    if saved in protected or stores[saved] != 1 or loads[saved] != 1:
+        return False
+    k = block.next_load(saved, i)
+    j = block.next_change(name, i)
+    if k is None or j is None or j >= k or not _is_copy(block.stmts[k]) or \
+            block.stmts[k].targets[0].id != name or not _is_copy(block.stmts[j]):
+        return False
+    other = block.stmts[j].value.id
+    if other in (name, saved) or block.next_change(name, j) != k:
+        return False
+    change = block.next_change(other, j)
+    if change is not None and change < k:
+        return False
+    for m in range(j + 1, k):
+        if m not in block.dropped and name in block.loads[m]:
+            count = block.table.reads(block.stmts[m]).count(name)
+            block.replace(m, syntax.copy_annos(block.stmts[m], syntax.substitute(
+                block.stmts[m], {name: other})))
+            loads[name] -= count
+            loads[other] += count
+    for m in (i, j, k):
+        block.drop(m)
+    loads[name] -= 1
+    loads[other] -= 1
+    loads[saved] -= 1
+    stores[saved] -= 1
+    stores[name] -= 2
     return True
 
 
