@@ -6,10 +6,12 @@ def drnn(Wx, Wh, b, xs, h0, bresult=1.0):
         tape.append(h)
         t4 = xs[t]
         t5 = t4 @ Wx
+        tape.append(shape_of(t5))
         t6 = h @ Wh
+        tape.append(shape_of(t6))
         t7 = t5 + t6
-        t8 = t7 + b
-        h = np.tanh(t8)
+        tape.append(shape_of(t7))
+        h = np.tanh(t7 + b)
     t9 = h * h
     result = np.sum(t9)
     assert_scalar(result, rnn_)
@@ -19,18 +21,17 @@ def drnn(Wx, Wh, b, xs, h0, bresult=1.0):
     bWh = zeros_like(Wh)
     bWx = zeros_like(Wx)
     bb = zeros_like(b)
+    h_next = h
     for t in reversed(range(t3)):
+        t7 = tape.pop()
+        t6 = tape.pop()
+        t5 = tape.pop()
         h = tape.pop()
+        h_end = h_next
+        h_next = h
         t4 = xs[t]
-        t5 = t4 @ Wx
-        t6 = h @ Wh
-        t7 = t5 + t6
-        t8 = t7 + b
-        h_saved = h
-        h = np.tanh(t8)
         # Grad of: h = np.tanh(xs[t] @ Wx + h @ Wh + b)
-        bt8 = bh * (1.0 - h * h)
-        h = h_saved
+        bt8 = bh * (1.0 - h_end * h_end)
         bt7 = unbroadcast(bt8, t7)
         bb += unbroadcast(bt8, b)
         bt6 = unbroadcast(bt7, t6)
