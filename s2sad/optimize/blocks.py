@@ -24,7 +24,13 @@ _LINE_NODES = 30
 
 def fits_one_line(*parts: gast.AST) -> bool:
     """Whether a statement made of `parts` stays about one line long."""
-    return sum(1 for part in parts for _ in syntax.walk(part)) <= _LINE_NODES
+    count = 0
+    for part in parts:
+        for _ in syntax.walk(part):
+            count += 1
+            if count > _LINE_NODES:
+                return False
+    return True
 
 
 class NameTable:

@@ -48,6 +48,8 @@ class _InPlace:
         header = stmt.iter if isinstance(stmt, gast.For) else stmt.test
         bound = syntax.names_stored(stmt.target) if isinstance(stmt, gast.For) else set()
         entry = owned - _escaping(header) - bound
+        if not entry and not any(syntax.anno(s, FRESH) for s in syntax.statements(stmt.body)):
+            return entry  # nothing owned before or made inside: nothing to find
         while True:
             after = self.block(stmt.body, entry, rewrite=False) - _escaping(header) - bound
             if entry <= after:
@@ -65,7 +67,8 @@ class _InPlace:
                     target=syntax.name(var, "store"), op=gast.Add(), value=added), stmt))
                 self.changed = True
             return owned - _escaping(added)
-        owned = owned - _escaping(stmt) - syntax.names_stored(stmt)
+        if owned:
+            owned = owned - _escaping(stmt) - syntax.names_stored(stmt)
         if syntax.anno(stmt, FRESH):
             owned = owned | {stmt.targets[0].id}
         return owned
