@@ -1,7 +1,8 @@
 """Hypothesis strategies that write random Python/NumPy programs for s2sad.
 
 `valid_programs()` draws modules whose function `f` s2sad must differentiate:
-straight-line arithmetic, NumPy and `math` calls, reductions, element reads,
+straight-line arithmetic, NumPy and `math` calls, matrix products with a constant
+matrix (`a @ MIX`), reductions, element reads,
 branches on data and conditional expressions, `for` loops over ranges, arrays,
 `enumerate` and `zip`, `while` loops, loop-carried state, `break`/`continue`, early
 returns, augmented assignment, tuple unpacking, comprehensions, closures, globals
@@ -164,6 +165,8 @@ class Writer:
             depth = max(depth, 1)
             options += ["arith"] * 4 + ["np_unary"] * 2 + ["pow", "div", "log_sqrt",
                                                             "neg", "exp", "comprehension"]
+            if kind == A:
+                options += ["matmul"]
             if kind == S:
                 options += ["math"] * 2 + ["ifexp"]
                 if scope.has_arrays():
@@ -194,6 +197,10 @@ class Writer:
         op = self.pick("+-*")
         return f"({self.expr(scope, left_kind, depth)} {op} " \
                f"{self.expr(scope, right_kind, depth)})"
+
+    def expr_matmul(self, scope, kind, depth):
+        # MIX is square in the last axis: the product keeps the array's shape
+        return f"({self.expr(scope, A, depth)} @ MIX)"
 
     def expr_neg(self, scope, kind, depth):
         return f"(-{self.expr(scope, kind, depth)})"
@@ -573,6 +580,9 @@ class Writer:
         kinds = [self.pick([S, A]) for _ in range(count)]
         arrays = A in kinds
         lines = ["import math", "", "import numpy as np", "", ""]
+        if arrays:
+            n = self.shape[-1]
+            lines[-1:] = [f"MIX = np.linspace(-0.6, 0.6, {n * n}).reshape({n}, {n})", "", ""]
         constants = {}
         if self.chance(20):
             lines[-1:] = ["OFFSET = 0.25", "", ""]
