@@ -14,8 +14,8 @@ import inspect
 import threading
 from typing import Callable
 
-# Helpers whose calls the scalar version can leave out.
-_SHAPE_HELPERS = ("unbroadcast(", "assert_scalar(", "like(", "expand(")
+# s2sad's helpers whose calls the scalar version can leave out.
+_SHAPE_HELPERS = frozenset({"unbroadcast", "assert_scalar", "like", "expand"})
 
 
 def dispatch_on_floats(general: Callable, generate_scalar: Callable[[], Callable]) -> Callable:
@@ -23,7 +23,7 @@ def dispatch_on_floats(general: Callable, generate_scalar: Callable[[], Callable
     only to `generate_scalar()` (made on first use) when that can save something."""
     parameters = list(inspect.signature(general).parameters.values())
     plain = all(p.kind is p.POSITIONAL_OR_KEYWORD for p in parameters)
-    if not plain or not any(helper in general.__s2sad_source__ for helper in _SHAPE_HELPERS):
+    if not plain or not _calls_shape_helpers(general):
         return general
     names = [p.name for p in parameters]
     test = " and ".join(f"type({n}) in scalar_types" for n in names)
@@ -39,6 +39,14 @@ def dispatch_on_floats(general: Callable, generate_scalar: Callable[[], Callable
     dispatcher.__defaults__ = general.__defaults__
     dispatcher.__s2sad_scalar__ = scope["scalar"]
     return dispatcher
+
+
+def _calls_shape_helpers(function: Callable) -> bool:
+    """Whether generated code reads one of the shape helpers (they reach it as
+    closure variables, under their own name or a renamed one)."""
+    return any(getattr(cell.cell_contents, "__name__", None) in _SHAPE_HELPERS and
+               getattr(cell.cell_contents, "__module__", "").startswith("s2sad.")
+               for cell in function.__closure__ or ())
 
 
 def scalar_version(df: Callable) -> Callable | None:

@@ -157,3 +157,17 @@ def test_a_parameter_rebound_to_floats_keeps_the_float_version_lean():
     df = s2sad.grad(newton_sqrt)
     assert "unbroadcast" not in s2sad.source(df, floats=True)
     assert df(2.0) == pytest.approx(0.5 / math.sqrt(2.0), rel=1e-9)
+
+
+def annotated(x: float, y: float):
+    z = x * y + math.sin(x)
+    return z * x
+
+
+def test_no_dispatcher_when_the_general_version_has_nothing_to_leave_out():
+    df = s2sad.grad(annotated, wrt=(0, 1))
+    assert scalar_version(df) is None and not hasattr(df, "__wrapped__")
+    assert "unbroadcast" not in s2sad.source(df) and "assert_scalar" not in s2sad.source(df)
+    gx, gy = df(0.7, -1.3)
+    ex, ey = numerical(annotated, (0.7, -1.3), (0, 1))
+    assert gx == pytest.approx(ex, rel=1e-6) and gy == pytest.approx(ey, rel=1e-6)
