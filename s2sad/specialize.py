@@ -26,19 +26,33 @@ def dispatch_on_floats(general: Callable, generate_scalar: Callable[[], Callable
     if not plain or not _calls_shape_helpers(general):
         return general
     names = [p.name for p in parameters]
-    test = " and ".join(f"type({n}) in scalar_types" for n in names)
+    own = _unclaimed(("general", "scalar", "scalar_types", "type"), names)
+    test = " and ".join(f"{own['type']}({n}) in {own['scalar_types']}" for n in names)
     arguments = ", ".join(names)
     text = (f"def {general.__name__}({arguments}):\n"
             f"    if {test}:\n"
-            f"        return scalar({arguments})\n"
-            f"    return general({arguments})\n")
-    scope = {"general": general, "scalar_types": frozenset({float, int})}
-    scope["scalar"] = _FirstCall(generate_scalar, scope)
+            f"        return {own['scalar']}({arguments})\n"
+            f"    return {own['general']}({arguments})\n")
+    scope = {own["general"]: general, own["scalar_types"]: frozenset({float, int}),
+             own["type"]: type}
+    scope[own["scalar"]] = _FirstCall(generate_scalar, scope, own["scalar"])
     exec(compile(text, f"<s2sad {general.__name__} dispatch>", "exec"), scope)
     dispatcher = functools.wraps(general)(scope[general.__name__])
     dispatcher.__defaults__ = general.__defaults__
-    dispatcher.__s2sad_scalar__ = scope["scalar"]
+    dispatcher.__s2sad_scalar__ = scope[own["scalar"]]
     return dispatcher
+
+
+def _unclaimed(stems, parameters) -> dict:
+    """A global name for each stem that no parameter of the dispatcher hides."""
+    taken, names = set(parameters), {}
+    for stem in stems:
+        name = stem
+        while name in taken:
+            name += "_"
+        taken.add(name)
+        names[stem] = name
+    return names
 
 
 def _calls_shape_helpers(function: Callable) -> bool:
@@ -60,9 +74,10 @@ class _FirstCall:
     """Stands in for the scalar derivative until its first call, which makes it
     and puts it in the dispatcher's globals in place of this object."""
 
-    def __init__(self, make: Callable[[], Callable], scope: dict):
+    def __init__(self, make: Callable[[], Callable], scope: dict, name: str):
         self._make = make
         self._scope = scope
+        self._name = name
         self._lock = threading.Lock()
         self.function: Callable | None = None
 
@@ -70,7 +85,7 @@ class _FirstCall:
         with self._lock:
             if self.function is None:
                 self.function = self._make()
-                self._scope["scalar"] = self.function
+                self._scope[self._name] = self.function
         return self.function
 
     def __call__(self, *args):

@@ -171,3 +171,16 @@ def test_no_dispatcher_when_the_general_version_has_nothing_to_leave_out():
     gx, gy = df(0.7, -1.3)
     ex, ey = numerical(annotated, (0.7, -1.3), (0, 1))
     assert gx == pytest.approx(ex, rel=1e-6) and gy == pytest.approx(ey, rel=1e-6)
+
+
+def parameters_named_like_the_dispatcher(general, scalar, type):
+    return general * scalar + math.sin(type) * general
+
+
+def test_parameter_names_do_not_hide_the_dispatcher():
+    df = s2sad.grad(parameters_named_like_the_dispatcher, wrt=(0, 1, 2))
+    args = (0.7, -1.3, 0.4)
+    assert scalar_version(df) is not None
+    for got, want in zip(df(*args), numerical(parameters_named_like_the_dispatcher, args,
+                                              (0, 1, 2))):
+        assert got == pytest.approx(want, rel=1e-6)
