@@ -117,6 +117,23 @@ def directional_derivative(g):
     return estimate
 
 
+def on_a_switch(df, args, grads) -> bool:
+    """Whether the gradient at `args` differs from the gradients one step away on
+    both sides (every input moved together): the point itself sits on a branch
+    switch, e.g. an input of exactly 0.0 tested against `0.1 * i` at i = 0. There
+    the derivative of the branch taken is right, but the finite differences, whose
+    steps all take the other branch, cannot see it, and may agree with each other."""
+    def flat(values):
+        return np.concatenate([np.ravel(v) for v in values])
+
+    here = flat(grads)
+    for sign in (1.0, -1.0):
+        *side, _ = df(*[a + sign * STEP for a in copies(args)])
+        if np.all(np.abs(flat(side) - here) <= 1e-3 * (1.0 + np.abs(here))):
+            return False
+    return True
+
+
 def unit(args, index, position):
     direction = [np.zeros(np.shape(a)) if np.ndim(a) else 0.0 for a in args]
     if np.ndim(args[index]):
@@ -168,6 +185,7 @@ def test_reverse_mode_matches_finite_differences(program, data, directory):
     for before, after in zip(copies(args), given_args):
         np.testing.assert_array_equal(before, after, "the gradient changed its argument")
     assert_close(result, value, "preserved result", rtol=1e-12, atol=1e-12)
+    assume(not on_a_switch(df, args, grads))
     for index, (grad, want) in enumerate(zip(grads, expected)):
         assert np.shape(grad) == np.shape(args[index]), (index, np.shape(grad))
         for position in np.ndindex(np.shape(want)):
