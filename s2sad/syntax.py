@@ -186,6 +186,22 @@ def is_literal(node: gast.expr) -> bool:
     return is_atom(node) and not isinstance(node, gast.Name)
 
 
+def number_value(node: gast.expr) -> int | float | None:
+    """The int or float a literal spells (not a bool), else None."""
+    if is_literal(node):
+        value = constant_value(node)
+        if value.__class__ is int or value.__class__ is float:
+            return value
+    return None
+
+
+def number(value: int | float) -> gast.expr:
+    """A literal for `value`, a negative one as a negation (as the parser writes it)."""
+    if value < 0:
+        return gast.UnaryOp(op=gast.USub(), operand=constant(-value))
+    return constant(value)
+
+
 def names_loaded(node) -> set[str]:
     """Identifiers read anywhere inside `node` (a node or list of nodes)."""
     return {n.id for n in walk(node)

@@ -14,6 +14,7 @@ import gast
 
 from . import syntax
 from .names import Names
+from .parsing import Namespace
 from .registry import Template
 
 ACCUMULATE = "accumulate"  # annotation on `b<x> = <contribution>` statements
@@ -90,22 +91,6 @@ def _bind(template: Template, result, args, keywords) -> dict:
             for k, v in bound.arguments.items()}
 
 
-def _resolve(node: gast.expr, namespace: dict):
-    """The object a dotted name like `math.log` stands for in `namespace`, or None."""
-    dotted = syntax.dotted_name(node)
-    if dotted is None:
-        return None
-    root, *attributes = dotted.split(".")
-    value = namespace.get(root)
-    for attribute in attributes:
-        value = getattr(value, attribute, None)
-    return value
-
-
-def _is_number(node: gast.expr) -> bool:
-    return syntax.is_literal(node) and type(syntax.constant_value(node)) in (int, float)
-
-
 def _is_twin(stmts: list, var: str, value: gast.expr) -> bool:
     """Whether the last statement so far adds the same `value` to `var`."""
     if not stmts or not syntax.anno(stmts[-1], ACCUMULATE):
@@ -166,9 +151,9 @@ class _Rewriter:
     def folded(self, call: gast.Call) -> gast.expr:
         """`math.log(2.718281828459045)` (a default bound as a literal) becomes 1.0:
         a `math` function of numeric literals is evaluated now."""
-        function = _resolve(call.func, self.template.namespace)
+        function = Namespace(self.template.namespace).resolve(call.func)
         if getattr(function, "__module__", None) != "math" or call.keywords or \
-                not all(_is_number(a) for a in call.args):
+                any(syntax.number_value(a) is None for a in call.args):
             return call
         try:
             value = function(*(syntax.constant_value(a) for a in call.args))
@@ -176,9 +161,7 @@ class _Rewriter:
             return call
         if not isinstance(value, float) or not math.isfinite(value):
             return call
-        if value < 0:
-            return gast.UnaryOp(op=gast.USub(), operand=syntax.constant(-value))
-        return syntax.constant(value)
+        return syntax.number(value)
 
     def unneeded_fitting(self, node: gast.Call) -> gast.expr | None:
         """The argument of a shape fitting (`unbroadcast(g, x)`, `like(t, z)`) that

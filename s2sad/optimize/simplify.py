@@ -22,14 +22,6 @@ def simplify(node: gast.FunctionDef) -> bool:
     return pass_.changed
 
 
-def _number(node):
-    if syntax.is_literal(node):
-        value = syntax.constant_value(node)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return value
-    return None
-
-
 def _fold(op, left, right):
     """`op(left, right)` when it is a real number, else None: an error (`1 / 0`,
     `0.0 ** -1`) must happen at run time, and `(-8.0) ** 0.5` is complex."""
@@ -38,12 +30,6 @@ def _fold(op, left, right):
     except ArithmeticError:
         return None
     return value if value.__class__ is int or value.__class__ is float else None
-
-
-def _literal(value) -> gast.expr:
-    if value < 0:
-        return gast.UnaryOp(op=gast.USub(), operand=syntax.constant(-value))
-    return syntax.constant(value)
 
 
 class _Simplify:
@@ -80,13 +66,13 @@ class _Simplify:
         return node
 
     def binop(self, node: gast.BinOp) -> gast.expr:
-        left, right = _number(node.left), _number(node.right)
+        left, right = syntax.number_value(node.left), syntax.number_value(node.right)
         op = type(node.op)
         if left is not None and right is not None and op in _FOLD and \
                 not (op is gast.Pow and abs(right) > 8):
             value = _fold(_FOLD[op], left, right)
             if value is not None:
-                return self.done(_literal(value))
+                return self.done(syntax.number(value))
         if op is gast.Mult and right == 1 or op is gast.Div and right == 1 \
                 or op is gast.Pow and right == 1:
             return self.done(node.left)
