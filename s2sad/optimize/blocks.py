@@ -22,6 +22,17 @@ _BODIES = ("body", "orelse", "finalbody")
 _LINE_NODES = 30
 
 
+def sum_into_itself(stmt) -> tuple:
+    """(v, g) for `v = v + g`, else (None, None)."""
+    if stmt.__class__ is gast.Assign and len(stmt.targets) == 1:
+        target, value = stmt.targets[0], stmt.value
+        if target.__class__ is gast.Name and value.__class__ is gast.BinOp and \
+                value.op.__class__ is gast.Add and value.left.__class__ is gast.Name and \
+                value.left.id == target.id:
+            return target.id, value.right
+    return None, None
+
+
 def fits_one_line(*parts: gast.AST) -> bool:
     """Whether a statement made of `parts` stays about one line long."""
     count = 0

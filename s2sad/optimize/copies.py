@@ -10,7 +10,7 @@ from collections import Counter
 import gast
 
 from .. import syntax
-from .blocks import Block, NameTable, blocks, fits_one_line
+from .blocks import Block, NameTable, blocks, fits_one_line, sum_into_itself
 
 
 def propagate_copies(node: gast.FunctionDef, protected: set,
@@ -168,11 +168,9 @@ def _assigns_one_name(stmt) -> bool:
 
 def _accumulation(stmt) -> tuple:
     """(v, names b reads) for `v = v + b` where b does not read v, else (None, ())."""
-    if _assigns_one_name(stmt):
-        var, value = stmt.targets[0].id, stmt.value
-        if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) and \
-                isinstance(value.left, gast.Name) and value.left.id == var:
-            added = syntax.names_loaded(value.right)
-            if var not in added:
-                return var, added
+    var, value = sum_into_itself(stmt)
+    if var is not None:
+        added = syntax.names_loaded(value)
+        if var not in added:
+            return var, added
     return None, ()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import gast
 
 from .. import syntax
+from .blocks import sum_into_itself
 
 FRESH = "fresh"  # set by reverse mode on zero initializations of adjoints
 
@@ -79,12 +80,7 @@ def _sum_into_itself(stmt) -> tuple:
     if isinstance(stmt, gast.AugAssign) and isinstance(stmt.op, gast.Add) and \
             isinstance(stmt.target, gast.Name):
         return stmt.target.id, stmt.value
-    if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
-            isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.BinOp) \
-            and isinstance(stmt.value.op, gast.Add) and isinstance(stmt.value.left, gast.Name) \
-            and stmt.value.left.id == stmt.targets[0].id:
-        return stmt.targets[0].id, stmt.value.right
-    return None, None
+    return sum_into_itself(stmt)
 
 
 def _escaping(node) -> set:
