@@ -15,6 +15,7 @@ sweep; when it ends, the value it had just before.
 """
 from __future__ import annotations
 
+import functools
 import inspect
 from collections import Counter
 from dataclasses import dataclass, field
@@ -266,10 +267,8 @@ class _Reverse(Emitter):
             if v not in exposed or v in self.mutated:
                 continue
             binding = [stmt for stmt in body if v in syntax.names_stored(stmt)]
-            stmt = binding[-1] if binding else None
-            if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
-                    isinstance(stmt.targets[0], gast.Name) and not analysis.mutated([stmt]):
-                last[v] = stmt
+            if binding and _plain_assignment(binding[-1]):
+                last[v] = binding[-1]
         return last
 
     def shapes_only(self, body: list, plan: "_LoopPlan", stmts: list, known: dict) -> tuple:
@@ -279,17 +278,13 @@ class _Reverse(Emitter):
         Computing a matrix product again only to learn its shape costs as much as
         the step itself; the primal sweep keeps the shape instead. Nothing when
         no product is among them: a shape costs more than an elementwise step."""
-        bindings = Counter(n for stmt in syntax.statements(self.body) for n in
-                           syntax.names_stored(getattr(stmt, "targets", None) or
-                                               getattr(stmt, "target", None) or []))
+        in_sweeps = {id(s) for s in stmts} & {id(s) for s in plan.primal_body}
         candidates = {stmt.targets[0].id: stmt for stmt in body
-                      if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
-                      and isinstance(stmt.targets[0], gast.Name) and id(stmt) not in known
-                      and bindings[stmt.targets[0].id] == 1 and not analysis.mutated([stmt])
-                      and any(stmt is s for s in stmts)
-                      and any(stmt is s for s in plan.primal_body)}
+                      if _plain_assignment(stmt) and id(stmt) in in_sweeps
+                      and id(stmt) not in known}
         for name in list(candidates):
-            if name in plan.checkpoint or name in plan.defined or name in self.mutated:
+            if self.bindings[name] != 1 or name in plan.checkpoint or \
+                    name in plan.defined or name in self.mutated:
                 del candidates[name]
         reads = {name: [] for name in candidates}  # per read: 'shape', 'value' or a definer
         owners = {id(stmt): name for name, stmt in candidates.items()}
@@ -307,12 +302,20 @@ class _Reverse(Emitter):
             if not spoiled:
                 break
             only -= spoiled
-        kept = [stmt for stmt in body if any(stmt is candidates[n] for n in only)]
+        chosen = {id(candidates[n]) for n in only}
+        kept = [stmt for stmt in body if id(stmt) in chosen]
         if not any(getattr(self.classify(stmt.value), "key", None) in primitives.PRODUCTS
                    for stmt in kept):
             return [], []  # cheaper to compute again than to keep shapes
         shaped = [stmt for stmt in kept if "shape" in reads[stmt.targets[0].id]]
         return [stmt for stmt in kept if stmt not in shaped], shaped
+
+    @functools.cached_property
+    def bindings(self) -> Counter:
+        """How many statements of the function bind each name."""
+        return Counter(n for stmt in syntax.statements(self.body) for n in
+                       syntax.names_stored(getattr(stmt, "targets", None) or
+                                           getattr(stmt, "target", None) or []))
 
     def shape_reads(self, stmt) -> set:
         """Ids of the names read as the shape argument of `unbroadcast(g, x)`."""
@@ -366,7 +369,8 @@ class _Reverse(Emitter):
                 break
             entry.defined |= missing
         unneeded, shaped = self.shapes_only(body, plan, rerun + adjoint, known)
-        rerun = [stmt for stmt in rerun if not any(stmt is s for s in unneeded + shaped)]
+        skipped = {id(s) for s in unneeded + shaped}
+        rerun = [stmt for stmt in rerun if id(stmt) not in skipped]
         restore = self.keep_shapes(shaped, loop, plan) + restore
         out = [self.zero(v) for v in sorted(entry.defined - state.defined)]
         # live on entry but consumed by the body: zero again for the next turn
@@ -597,6 +601,12 @@ class _LoopPlan:
     reversed_range: bool
     defined: set          # names that may hold a value before the loop
     primal_body: list = field(default_factory=list)  # the recording sweep's, last made
+
+
+def _plain_assignment(stmt) -> bool:
+    """`v = expr` with one name as target, changing no container in place."""
+    return isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
+        isinstance(stmt.targets[0], gast.Name) and not analysis.mutated([stmt])
 
 
 def _has_code(stmts: list) -> bool:
