@@ -36,7 +36,7 @@ if __name__ == "__main__":                 # before NumPy is imported
 import numpy as np  # noqa: E402
 
 import s2sad  # noqa: E402
-from s2sad.specialize import scalar_version  # noqa: E402
+from s2sad.specialize import SCALAR_TYPES, scalar_version  # noqa: E402
 
 from benchmarks import cases as cases_module  # noqa: E402
 from benchmarks import generation, peers, report, timing  # noqa: E402
@@ -90,7 +90,7 @@ def check_hand_written(case, args, hand) -> str | None:
 
 def all_floats(args) -> bool:
     """Whether a call with `args` runs s2sad's float version (s2sad/specialize.py)."""
-    return all(type(a) in (float, int) for a in args)
+    return all(type(a) in SCALAR_TYPES for a in args)
 
 
 def generate(case, quick: bool) -> dict:

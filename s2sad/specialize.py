@@ -14,6 +14,11 @@ import inspect
 import threading
 from typing import Callable
 
+from .names import Names
+
+# Argument types a call must have, all of them, to run the scalar version.
+SCALAR_TYPES = frozenset({float, int})
+
 # s2sad's helpers whose calls the scalar version can leave out.
 _SHAPE_HELPERS = frozenset({"unbroadcast", "assert_scalar", "like", "expand"})
 
@@ -26,14 +31,15 @@ def dispatch_on_floats(general: Callable, generate_scalar: Callable[[], Callable
     if not plain or not _calls_shape_helpers(general):
         return general
     names = [p.name for p in parameters]
-    own = _unclaimed(("general", "scalar", "scalar_types", "type"), names)
+    taken = Names(names)  # the dispatcher's own globals step aside for its parameters
+    own = {stem: taken.fresh(stem) for stem in ("general", "scalar", "scalar_types", "type")}
     test = " and ".join(f"{own['type']}({n}) in {own['scalar_types']}" for n in names)
     arguments = ", ".join(names)
     text = (f"def {general.__name__}({arguments}):\n"
             f"    if {test}:\n"
             f"        return {own['scalar']}({arguments})\n"
             f"    return {own['general']}({arguments})\n")
-    scope = {own["general"]: general, own["scalar_types"]: frozenset({float, int}),
+    scope = {own["general"]: general, own["scalar_types"]: SCALAR_TYPES,
              own["type"]: type}
     scope[own["scalar"]] = _FirstCall(generate_scalar, scope, own["scalar"])
     exec(compile(text, f"<s2sad {general.__name__} dispatch>", "exec"), scope)
@@ -42,17 +48,6 @@ def dispatch_on_floats(general: Callable, generate_scalar: Callable[[], Callable
     dispatcher.__s2sad_scalar__ = scope[own["scalar"]]
     return dispatcher
 
-
-def _unclaimed(stems, parameters) -> dict:
-    """A global name for each stem that no parameter of the dispatcher hides."""
-    taken, names = set(parameters), {}
-    for stem in stems:
-        name = stem
-        while name in taken:
-            name += "_"
-        taken.add(name)
-        names[stem] = name
-    return names
 
 
 def _calls_shape_helpers(function: Callable) -> bool:
