@@ -31,6 +31,7 @@ from .templates import ACCUMULATE, Instance
 
 TAPE = "tape"
 SAVE = "save"  # annotation pairing a push with the pops that take it back
+COUNTER = "counter"  # on a recorded loop and its reverse: the name counting iterations
 FRESH = "fresh"  # annotation on `bx = zeros_like(x)`: a new array only bx holds
 
 
@@ -229,6 +230,8 @@ class _Reverse(Emitter):
         new = syntax.clone(loop)
         new.body = body
         plan.primal_body = body
+        if plan.counter:
+            syntax.set_anno(new, COUNTER, plan.counter)
         out.append(new)
         if plan.counter:
             out.append(self.push(syntax.name(plan.counter), (id(loop), plan.counter)))
@@ -384,6 +387,7 @@ class _Reverse(Emitter):
             out.append(self.pop(plan.counter, (id(loop), plan.counter)))
             out.append(syntax.for_(self.names.fresh("_"), syntax.call(
                 self.bind_global("range", range), syntax.name(plan.counter)), new_body))
+            syntax.set_anno(out[-1], COUNTER, plan.counter)
         state.defined = set(entry.defined)
         return out
 

@@ -1152,6 +1152,29 @@ def test_tape_drops_a_save_whose_every_pop_is_discarded():
     check(drop_saves, src, UNCHANGED, changed=False, kinds=[("f", "n")])
 
 
+def test_tape_drops_a_pair_past_balanced_uses_of_the_tape():
+    # the pop sharing the push's key takes back n: entries pushed between are
+    # popped between; without the keys the pair is kept
+    src = """
+        def f(x, n):
+            tape = []
+            tape.append(n)
+            for i in range(n):
+                tape.append(x)
+                x = x * 2.0
+            for i in range(n):
+                x = tape.pop()
+            n = tape.pop()
+            return x * n + len(tape)
+        """
+    node = mark_saves(parse(src), "n", "x", "x", "n")
+    before = compile_node(node)
+    assert drop_saves(node) is True
+    assert "tape.append(n)" not in to_source(node) and "n = tape.pop()" not in to_source(node)
+    assert_same_values(before, compile_node(node), ("f", "n"))
+    check(drop_saves, src, UNCHANGED, changed=False, kinds=[("f", "n")])
+
+
 def test_tape_keeps_a_save_when_one_pop_keeps_the_value():
     # two pushes and two pops share the key; the second pop restores y
     node = mark_saves(parse("""
@@ -1509,3 +1532,52 @@ def modulus_of_a_complex_constant(x):
 def test_grad_of_a_complex_constant(f):
     # simplify once folded (-8.0) ** 0.5 to a complex number and raised TypeError
     assert_grad_matches_differences(f, [-1.5, 0.25, 3.0])
+
+
+# drop_loop_counters: the reverse of the first loop to use the tape runs `while tape:`
+
+def newton_root(x):
+    r = 1.0
+    while abs(r * r - x) > 1e-10:
+        r = r - (r * r - x) / (2.0 * r)
+    return r * r * r
+
+
+def halving_then_newton(x):
+    y = x * x
+    while y > 1.0:
+        y = y * 0.5
+    r = 1.0
+    while abs(r * r - y) > 1e-10:
+        r = r - (r * r - y) / (2.0 * r)
+    return r * x
+
+
+def overwritten_before_the_loop(x):
+    x = x * x
+    y = 0.0
+    while y < 10.0:
+        y = y + x * x + 1.0
+    return y * x
+
+
+def sum_until_large(x):
+    s = 0.0
+    for k in [1.0, 2.0, 3.0, 4.0, 5.0]:
+        s = s + math.sin(s + k * x)
+        if s > 2.0:
+            break
+    return s
+
+
+@pytest.mark.parametrize("f, uncounted, counted", [
+    (newton_root, 1, 0),
+    (halving_then_newton, 1, 1),  # the first loop pushes nothing: it needs its count
+    (overwritten_before_the_loop, 0, 1),  # x is pushed before the loop
+    (sum_until_large, 1, 0),
+])
+def test_reverse_loops_without_a_counter(f, uncounted, counted):
+    source = s2sad.source(s2sad.grad(f))
+    assert source.count("while tape:") == uncounted
+    assert source.count(" in range(n") == counted
+    assert_grad_matches_differences(f, [0.3, 1.7, 4.5])

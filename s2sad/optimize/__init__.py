@@ -14,7 +14,7 @@ from .dce import eliminate_dead_code
 from .inplace import accumulate_in_place
 from .inline import inline_temporaries
 from .simplify import simplify
-from .tape import drop_redundant_saves
+from .tape import drop_loop_counters, drop_redundant_saves
 
 
 def optimize(node: gast.FunctionDef, protected: set, tape: str) -> gast.FunctionDef:
@@ -29,6 +29,7 @@ def optimize(node: gast.FunctionDef, protected: set, tape: str) -> gast.Function
         changed |= merge_contributions(node, table)
         if not changed:
             break
+    drop_loop_counters(node, tape)
     accumulate_in_place(node)  # last: the passes above read `v = v + g` only
     drop_orphan_comments(node.body)
     return node

@@ -114,6 +114,16 @@ def _drop_pairs(block: list, tape: str) -> bool:
 
 
 def _matching_pop(block: list, i: int, name: str, tape: str):
+    """The position of the pop that takes back the push at i, if x stays unchanged
+    until it. Pushes and pops between are balanced (the tape is a stack), so the
+    pop that shares the push's key may lie past other uses of the tape."""
+    key = syntax.anno(block[i], SAVE)
+    for j in range(i + 1, len(block)):
+        if key is not None and syntax.anno(block[j], SAVE) == key:
+            between = block[i + 1:j]
+            return j if _popped(block[j], tape) in ((True, None), (True, name)) and \
+                not any(name in syntax.names_stored(s) for s in between) and \
+                not _jumps(between) else None
     for j in range(i + 1, len(block)):
         is_pop, target = _popped(block[j], tape)
         if is_pop:
@@ -123,3 +133,54 @@ def _matching_pop(block: list, i: int, name: str, tape: str):
         if name in syntax.names_stored(block[j]):
             return None
     return None
+
+
+COUNTER = "counter"  # set by reverse mode on a recorded loop and on its reverse
+
+
+def drop_loop_counters(node: gast.FunctionDef, tape: str) -> bool:
+    """`n = 0; while ...: tape.append(v) ... n = n + 1 ... for _ in range(n):` at the
+    function's top level becomes `... while tape:` when the loop is the first to
+    push: every iteration pushes, and its reverse then finds only the loop's entries."""
+    loops = {}
+    for stmt in node.body:
+        if syntax.anno(stmt, COUNTER):
+            loops.setdefault(syntax.anno(stmt, COUNTER), []).append(stmt)
+    changed = False
+    for counter, pair in loops.items():
+        if len(pair) != 2 or not _counter_removable(node, *pair, counter, tape):
+            continue
+        primal, backward = pair
+        node.body = [s for s in node.body if not _binds(s, counter)]
+        primal.body = [s for s in primal.body if not _binds(s, counter)]
+        node.body[node.body.index(backward)] = gast.While(
+            test=syntax.name(tape), body=backward.body, orelse=[])
+        changed = True
+    return changed
+
+
+def _counter_removable(node, primal, backward, counter: str, tape: str) -> bool:
+    body = node.body
+    start, end = body.index(primal), body.index(backward)
+    loads, stores = syntax.name_occurrences(node.body)
+    return loads.count(counter) == 2 and stores.count(counter) == 2 \
+        and any(_binds(s, counter) for s in body[:start]) \
+        and any(_binds(s, counter) for s in primal.body) \
+        and counter in syntax.names_loaded(backward.iter) \
+        and bool(primal.body) and _tape_call(getattr(primal.body[0], "value", None), tape, "append") \
+        and not any(_uses_tape(s, tape) for s in body[:start]) \
+        and _popped_later(body[start + 1:end], body, tape)
+
+
+def _binds(stmt, counter: str) -> bool:
+    return isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
+        and stmt.targets[0].id == counter
+
+
+def _popped_later(stmts: list, body: list, tape: str) -> bool:
+    """Whether every push in `stmts` has pops, so that the tape is back to the
+    loop's entries when its reverse runs."""
+    popped = {syntax.anno(s, SAVE) for s in syntax.statements(body) if _popped(s, tape)[0]}
+    pushed = {syntax.anno(s, SAVE) for s in syntax.statements(stmts)
+              if isinstance(s, gast.Expr) and _tape_call(s.value, tape, "append")}
+    return None not in pushed and pushed <= popped

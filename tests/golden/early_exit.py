@@ -3,7 +3,6 @@ def dearly_exit(x, bresult=1.0):
     returned = False
     s = 0.0
     stop = False
-    n = 0
     for i in range(10):
         tape.append(i)
         tape.append(s)
@@ -12,10 +11,8 @@ def dearly_exit(x, bresult=1.0):
         if cond:
             returned = True
             stop = True
-        n = n + 1
         if stop:
             break
-    tape.append(n)
     cond2 = not returned
     if cond2:
         tape.append(returned)
@@ -30,8 +27,7 @@ def dearly_exit(x, bresult=1.0):
     # Grad of: for i in range(10):
     bx = 0.0
     s_next = s
-    n = tape.pop()
-    for t3 in range(n):
+    while tape:
         s = tape.pop()
         i = tape.pop()
         s_end = s_next

@@ -4,7 +4,6 @@ def dnewton_sqrt(a, bx=1.0):
     dx = 1.0
     t5 = abs(dx)
     cond = t5 > 1e-12
-    n = 0
     while cond:
         tape.append(x)
         t = x * x
@@ -14,10 +13,9 @@ def dnewton_sqrt(a, bx=1.0):
         x = x - dx
         t5 = abs(dx)
         cond = t5 > 1e-12
-        n = n + 1
     # Grad of: while abs(dx) > 1e-12:
     ba = 0.0
-    for t6 in range(n):
+    while tape:
         x = tape.pop()
         t = x * x
         t2 = t - a
