@@ -547,6 +547,55 @@ def test_inline_not_when_the_statement_would_outgrow_a_line():
         """, changed=True)
 
 
+def test_inline_each_binding_of_a_block_local_name_read_once():
+    # t is bound twice in the loop body, each value read once before the next
+    # binding; the while test's temporary u likewise
+    check(inline, """
+        def f(x, n):
+            s = 0.0
+            for i in range(n):
+                t = x * i
+                s = s + t
+                t = s * 0.5
+                x = x - t
+            u = abs(x)
+            c = u > 1.0
+            while c:
+                x = x * 0.5
+                u = abs(x)
+                c = u > 1.0
+            return s + x
+        """, """
+        def f(x, n):
+            s = 0.0
+            for i in range(n):
+                s = s + x * i
+                x = x - s * 0.5
+            c = abs(x) > 1.0
+            while c:
+                x = x * 0.5
+                c = abs(x) > 1.0
+            return s + x
+        """, changed=True, kinds=[("f", "n")])
+
+
+@pytest.mark.parametrize("body", [
+    "t = x * i\n                s = s + t + t",             # read twice
+    "s = s + t\n                t = x * i",                 # read across iterations
+    "t = x * i\n                if s > 0:\n                    t = s\n                s = s + t",
+    "t = x * i\n                for k in range(2):\n                    s = s + t",
+])
+def test_inline_keeps_a_binding_whose_value_may_be_read_twice(body):
+    check(inline, f"""
+        def f(x, n):
+            s = 0.0
+            t = 1.0
+            for i in range(n):
+                {body}
+            return s
+        """, UNCHANGED, changed=False, kinds=[("f", "n")])
+
+
 def test_inline_not_when_read_twice():
     check(inline, """
         def f(x, y):

@@ -1,10 +1,12 @@
-"""Inline compiler temporaries that are assigned once and read once."""
+"""Inline compiler temporaries whose value is read once: names assigned once and
+read once, and bindings of a block-local name (see `block_local`) read once
+before the name is bound again."""
 from __future__ import annotations
 
 import gast
 
 from .. import syntax
-from .blocks import Block, NameTable, fits_one_line
+from .blocks import Block, NameTable, blocks, fits_one_line
 from .effects import is_pure
 
 
@@ -15,14 +17,15 @@ def inline_temporaries(node: gast.FunctionDef, protected: set,
     loads, stores = table.counts(node)
     candidates = {name for name, count in loads.items()
                   if count == 1 and stores[name] == 1 and name not in protected}
-    pass_ = _Inliner(candidates, set(stores), table)
+    pass_ = _Inliner(candidates, set(stores), table, block_local(node, table) - protected)
     pass_.block(node.body)
     return pass_.changed
 
 
 class _Inliner:
-    def __init__(self, candidates: set, local_names: set, table: NameTable):
+    def __init__(self, candidates: set, local_names: set, table: NameTable, block_local: set):
         self.candidates = candidates
+        self.block_local = block_local
         self.table = table
         self.locals = local_names
         self.changed = False
@@ -44,11 +47,17 @@ class _Inliner:
         if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
             return False
         name = stmt.targets[0].id
-        if name not in self.candidates or not is_pure(stmt.value, self.locals):
+        if not is_pure(stmt.value, self.locals):
             return False
         use = table.next_load(name, i)
         if use is None:
             return False
+        target, value = table.stmts[use], stmt.value
+        if name not in self.candidates:
+            if not self.read_once(table, i, use):
+                return False
+            # a rerun in a loop's adjoint may share parts with the primal statement
+            target, value = syntax.clone(target), syntax.clone(value)
         # an operand bound again or changed in place (`a[0] = v`) before the use
         # would change the value (the use itself may change one: it reads its
         # operands first)
@@ -56,13 +65,52 @@ class _Inliner:
             change = table.next_change(operand, i)
             if change is not None and change < use:
                 return False
-        if not fits_one_line(table.stmts[use], stmt.value):
+        if not fits_one_line(target, value):
             return False
-        replaced = _substitute(table.stmts[use], name, stmt.value)
+        replaced = _substitute(target, name, value)
         if replaced is None:
             return False
         table.replace(use, replaced)
         return True
+
+
+    def read_once(self, table: Block, i: int, use: int) -> bool:
+        """Whether the block-local binding at i is read by the simple statement at
+        `use` only, once."""
+        name = table.stmts[i].targets[0].id
+        rebind, later = table.next_store(name, i), table.next_load(name, use)
+        return name in self.block_local and not hasattr(table.stmts[use], "body") \
+            and table.table.reads(table.stmts[use]).count(name) == 1 \
+            and (rebind is None and later is None or
+                 rebind is not None and rebind >= use and (later is None or later > rebind))
+
+
+def block_local(node: gast.FunctionDef, table: NameTable) -> set:
+    """Names whose every read has, as the nearest statement before it in its own
+    statement list that binds the name, a plain `name = ...`: the value of such
+    a binding is read only in its list, before the name's next binding there."""
+    seen, crossing = set(), set()
+    for stmts in blocks(node.body):
+        plain = {}  # name -> whether its nearest binding so far is `name = ...`
+        for stmt in stmts:
+            compound = hasattr(stmt, "body")
+            reads = syntax.names_loaded(_header(stmt)) if compound else table.names(stmt)[0]
+            crossing |= {name for name in reads if not plain.get(name)}
+            if stmt.__class__ is gast.While:  # its test is read again after the body
+                crossing |= reads
+            bound = table.names(stmt)[1]
+            seen |= bound
+            simple = stmt.__class__ is gast.Assign and len(stmt.targets) == 1 and \
+                stmt.targets[0].__class__ is gast.Name
+            for name in bound:
+                plain[name] = simple
+    return seen - crossing
+
+
+def _header(stmt) -> list:
+    """The parts of a compound statement evaluated outside its bodies."""
+    return [getattr(stmt, field) for field in ("test", "iter", "items")
+            if getattr(stmt, field, None) is not None]
 
 
 def _substitute(stmt, name: str, value: gast.expr):
