@@ -24,6 +24,7 @@ from gradcheck import finite_difference
 from s2sad import runtime, syntax
 from s2sad.codegen import to_source
 from s2sad.optimize import optimize
+from s2sad.optimize.branches import merge_branches
 from s2sad.optimize.copies import merge_contributions, propagate_copies
 from s2sad.optimize.dce import eliminate_dead_code
 from s2sad.optimize.inline import inline_temporaries
@@ -596,6 +597,31 @@ def test_inline_keeps_a_binding_whose_value_may_be_read_twice(body):
         """, UNCHANGED, changed=False, kinds=[("f", "n")])
 
 
+def test_inline_a_branch_test_into_its_if_unless_a_branch_reads_it():
+    check(inline, """
+        def f(x, y):
+            c = x > 1.0
+            if c:
+                y = y * 2.0
+            d = y > 3.0
+            if d:
+                y = y + 1.0
+            else:
+                y = y - float(d) + np.sin(x) * np.cos(y) * np.exp(x - y) * (1.0 + x * y)
+            return y
+        """, """
+        def f(x, y):
+            if x > 1.0:
+                y = y * 2.0
+            d = y > 3.0
+            if d:
+                y = y + 1.0
+            else:
+                y = y - float(d) + np.sin(x) * np.cos(y) * np.exp(x - y) * (1.0 + x * y)
+            return y
+        """, changed=True)
+
+
 def test_inline_not_when_read_twice():
     check(inline, """
         def f(x, y):
@@ -1069,6 +1095,62 @@ def test_merge_not_into_a_chained_assignment():
             v = w = x * 2
             v = v + y
             return v * w
+        """, UNCHANGED, changed=False)
+
+
+# ---------------------------------------------------------------- merge_branches
+
+def test_merge_joins_ifs_in_a_row_on_the_same_name_and_their_nested_ifs():
+    check(merge_branches, """
+        def f(x, y):
+            c = x > 1.0
+            if c:
+                d = None
+                t = x * y
+            else:
+                d = y > 0.0
+                if d:
+                    t = x + y
+                else:
+                    t = None
+            if c:
+                z = t * 2.0
+            elif d:
+                z = t - 1.0
+            else:
+                z = y
+            return z
+        """, """
+        def f(x, y):
+            c = x > 1.0
+            if c:
+                d = None
+                t = x * y
+                z = t * 2.0
+            else:
+                d = y > 0.0
+                if d:
+                    t = x + y
+                    z = t - 1.0
+                else:
+                    t = None
+                    z = y
+            return z
+        """, changed=True)
+
+
+@pytest.mark.parametrize("first", [
+    "if c:\n                c = y > 0.0",          # the first if changes the test
+    "if x > 1.0:\n                y = y * 2.0",   # a test that is not a name
+])
+def test_merge_keeps_ifs_apart(first):
+    check(merge_branches, f"""
+        def f(x, y):
+            c = x > 1.0
+            {first}
+            if c:
+                y = y + 1.0
+            return y
         """, UNCHANGED, changed=False)
 
 

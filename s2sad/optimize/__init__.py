@@ -9,6 +9,7 @@ import gast
 
 from .. import syntax
 from .blocks import NameTable
+from .branches import merge_branches
 from .copies import merge_contributions, propagate_copies
 from .dce import eliminate_dead_code
 from .inplace import accumulate_in_place
@@ -22,6 +23,7 @@ def optimize(node: gast.FunctionDef, protected: set, tape: str) -> gast.Function
     table = NameTable()  # shared: a statement's names are found once, not per pass
     for _ in range(20):
         changed = simplify(node)
+        changed |= merge_branches(node)
         changed |= eliminate_dead_code(node, table)
         changed |= drop_redundant_saves(node, tape)
         changed |= inline_temporaries(node, protected, table)

@@ -65,7 +65,7 @@ class _Inliner:
             change = table.next_change(operand, i)
             if change is not None and change < use:
                 return False
-        if not fits_one_line(target, value):
+        if not fits_one_line(*(_header(target) if hasattr(target, "body") else [target]), value):
             return False
         replaced = _substitute(target, name, value)
         if replaced is None:
@@ -75,11 +75,11 @@ class _Inliner:
 
 
     def read_once(self, table: Block, i: int, use: int) -> bool:
-        """Whether the block-local binding at i is read by the simple statement at
-        `use` only, once."""
+        """Whether the block-local binding at i is read by the statement at `use`
+        only, once."""
         name = table.stmts[i].targets[0].id
         rebind, later = table.next_store(name, i), table.next_load(name, use)
-        return name in self.block_local and not hasattr(table.stmts[use], "body") \
+        return name in self.block_local \
             and table.table.reads(table.stmts[use]).count(name) == 1 \
             and (rebind is None and later is None or
                  rebind is not None and rebind >= use and (later is None or later > rebind))

@@ -7,18 +7,12 @@ def dearly_exit(x, bresult=1.0):
         tape.append(i)
         tape.append(s)
         s = s + x * i
-        cond = s > 5.0
-        if cond:
+        if s > 5.0:
             returned = True
             stop = True
         if stop:
             break
-    cond2 = not returned
-    if cond2:
-        tape.append(returned)
-        returned = True
-    if cond2:
-        returned = tape.pop()
+    if not returned:
         # Grad of: return s
         bs = bresult
         bresult = 0.0
@@ -33,12 +27,7 @@ def dearly_exit(x, bresult=1.0):
         s_end = s_next
         s_next = s
         s = s_end
-        cond = s > 5.0
-        if cond:
-            tape.append(returned)
-            returned = True
-        if cond:
-            returned = tape.pop()
+        if s > 5.0:
             # Grad of: return s * x
             bs = bs + bresult * x
             bx = bx + bresult * s
