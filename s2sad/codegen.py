@@ -54,19 +54,29 @@ class _ToAst:
         self.comments: list = []
 
     def convert(self, node):
-        if node.__class__ is list:
+        cls = node.__class__
+        if cls is list:
             return [self.convert(item) for item in node]
-        if not isinstance(node, gast.AST):
-            return node
-        if node.__class__ is gast.Expr and syntax.is_comment(node):
+        plan = _PLANS.get(cls)
+        if plan is None:
+            if not isinstance(node, gast.AST):
+                return node
+            plan = _PLANS[cls] = _plan(cls)
+        if plan.__class__ is not tuple:  # a context or an operator: one shared node
+            return plan
+        if cls is gast.Expr and syntax.is_comment(node):
             self.comments.append(node.value.value)
             marker = _MARKER.format(len(self.comments) - 1)
             return ast.Expr(value=ast.Constant(value=marker))
-        if node.__class__ is gast.arguments:
+        if cls is gast.arguments:
             return self.arguments(node)
-        target = getattr(ast, node.__class__.__name__)
-        return target(**{field: self.convert(getattr(node, field, None))
-                         for field in target._fields})
+        target, fields = plan
+        new = target()
+        for field in fields:
+            value = getattr(node, field, None)
+            setattr(new, field, value if value is None or value.__class__ in _LEAVES
+                    else self.convert(value))
+        return new
 
     def arguments(self, node: gast.arguments) -> ast.arguments:
         return ast.arguments(
@@ -80,6 +90,17 @@ class _ToAst:
         if name is None:
             return None
         return ast.arg(arg=name.id, annotation=self.convert(name.annotation))
+
+
+_LEAVES = frozenset({str, int, float, complex, bool, bytes})
+_PLANS: dict = {}
+
+
+def _plan(cls):
+    """How to convert a gast node class: the ast class and its fields, or, for
+    field-less nodes (Load, Add, ...), one ast node every conversion shares."""
+    target = getattr(ast, cls.__name__)
+    return (target, target._fields) if target._fields else target()
 
 
 def compile_function(node: gast.FunctionDef, free: dict, globals_: dict,

@@ -47,7 +47,8 @@ class _Inliner:
         if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
             return False
         name = stmt.targets[0].id
-        if not is_pure(stmt.value, self.locals):
+        if name not in self.candidates and name not in self.block_local or \
+                not is_pure(stmt.value, self.locals):
             return False
         use = table.next_load(name, i)
         if use is None:
