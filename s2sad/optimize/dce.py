@@ -25,9 +25,11 @@ class _DeadCode:
     def block(self, stmts: list, live: set) -> tuple:
         """(kept statements, names live before them) given `live` after them."""
         kept = []
+        live = set(live)  # simple statements update it in place
         for stmt in reversed(stmts):
             new, live = self.stmt(stmt, live)
-            kept[:0] = new
+            kept.extend(reversed(new))
+        kept.reverse()
         return kept, live
 
     def stmt(self, stmt, live: set) -> tuple:
@@ -47,8 +49,9 @@ class _DeadCode:
                 stmt = syntax.copy_annos(stmt, gast.copy_location(
                     syntax.expr_stmt(stmt.value), stmt))
             else:
-                live = live - targets
-        return [stmt], live | self.table.names(stmt)[0]
+                live -= targets
+        live |= self.table.names(stmt)[0]
+        return [stmt], live
 
     def if_(self, stmt: gast.If, live: set) -> tuple:
         body, live_body = self.block(stmt.body, live)
