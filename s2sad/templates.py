@@ -68,8 +68,15 @@ def instantiate(template: Template, result: gast.expr, args: list, keywords: dic
             value = rewriter.copy(stmt.value)
             if _is_twin(stmts, var, value):
                 # `x * x` gives bx the same contribution twice: add twice it once
-                stmts[-1].value = gast.BinOp(left=syntax.constant(2), op=gast.Mult(),
-                                             right=stmts[-1].value)
+                # (inside unbroadcast, where the 2 may meet other constant factors)
+                last = stmts[-1].value
+                inside = _calls_unbroadcast(stmt.value) and isinstance(last, gast.Call)
+                scaled = last.args[0] if inside else last
+                doubled = gast.BinOp(left=syntax.constant(2), op=gast.Mult(), right=scaled)
+                if inside:
+                    last.args[0] = doubled
+                else:
+                    stmts[-1].value = doubled
                 continue
             new = syntax.assign(var, value)
             syntax.set_anno(new, ACCUMULATE, True)
@@ -98,6 +105,13 @@ def _is_twin(stmts: list, var: str, value: gast.expr) -> bool:
     last = stmts[-1]
     return last.targets[0].id == var and var not in syntax.names_loaded(value) and \
         syntax.same(last.value, value)
+
+
+def _calls_unbroadcast(template_value: gast.expr) -> bool:
+    """Whether a template's right-hand side is `unbroadcast(g, x)`, which instances
+    keep as a call (a scalar instance drops it)."""
+    return isinstance(template_value, gast.Call) and \
+        isinstance(template_value.func, gast.Name) and template_value.func.id == "unbroadcast"
 
 
 def _derivative_target(stmt: gast.stmt) -> str | None:

@@ -144,6 +144,10 @@ def drop_saves(node):
     ("-x / y", "-(x / y)"),
     ("x * -y", "-(x * y)"),
     ("(x + 0) * 1 + (y - 0) * 1", "x + y"),  # rules apply bottom up, in one call
+    ("2 * (x * 0.5 / y)", "x / y"),  # powers of two meet in a quotient: exact
+    ("0.5 * (x / 0.5 / y)", "x / y"),
+    ("4 * (x / 0.5 / y)", "x * 8.0 / y"),
+    ("2 * (x / y * 0.25)", "x / y * 0.5"),
 ])
 def test_simplify_folds(expr, folded):
     check(simplify, f"""
@@ -164,6 +168,9 @@ def test_simplify_folds(expr, folded):
     "-2 * x",        # a negated literal stays where it is
     "x / -y",        # only a product moves a negation out of its right operand
     "x + 1 - 1",     # no reassociation
+    "2 * (x * 0.5 * y)",   # powers of two meet only where a division makes a float
+    "3 * (x * 0.5 / y)",   # a factor other than a power of two would round
+    "2 * (x * 0.3 / y)",
 ])
 def test_simplify_leaves(expr):
     check(simplify, f"""

@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import math
 import operator
 
 import gast
@@ -73,6 +74,10 @@ class _Simplify:
             value = _fold(_FOLD[op], left, right)
             if value is not None:
                 return self.done(syntax.number(value))
+        if op is gast.Mult and _power_of_two(left):
+            folded = _scale_chain(left, node.right)
+            if folded is not None:
+                return self.done(folded)
         if op is gast.Mult and right == 1 or op is gast.Div and right == 1 \
                 or op is gast.Pow and right == 1:
             return self.done(node.left)
@@ -114,6 +119,36 @@ class _Simplify:
     def done(self, node):
         self.changed = True
         return node
+
+
+def _power_of_two(value) -> bool:
+    """Scaling by such a number is exact in binary floating point."""
+    return value is not None and value != 0 and math.frexp(abs(value))[0] == 0.5
+
+
+def _scale_chain(scale, chain: gast.expr):
+    """`scale * chain` as one expression, when `chain` is a product that divides
+    somewhere (so its value is a float whatever its operands) with a power-of-two
+    literal factor: `2 * (g * 0.5 / t)` is `g / t`, exactly. None otherwise."""
+    spine, node = [], chain
+    while node.__class__ is gast.BinOp and node.op.__class__ in (gast.Mult, gast.Div):
+        spine.append(node)
+        node = node.left
+    if not any(link.op.__class__ is gast.Div for link in spine):
+        return None
+    for k, link in enumerate(spine):
+        factor = syntax.number_value(link.right)
+        if not _power_of_two(factor):
+            continue
+        factor = scale * factor if link.op.__class__ is gast.Mult else scale / factor
+        if factor != 1:
+            link.op, link.right = gast.Mult(), syntax.number(factor)
+        elif k == 0:
+            return link.left
+        else:
+            spine[k - 1].left = link.left
+        return chain
+    return None
 
 
 def _is_negation(node) -> bool:
