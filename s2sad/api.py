@@ -116,7 +116,7 @@ def _generate(f: Callable, key: tuple, verbose: int, floats: bool) -> Callable:
         print(f"# {mode} mode, before optimization\n{codegen.to_source(result.node)}")
     if optimized:
         protected = syntax.all_names(parsed.node) | set(result.protected)
-        optimize(result.node, protected, result.tape)
+        optimize(result.node, protected, result.tape, result.adjoints, result.scalars)
     df = codegen.compile_function(result.node, result.free, parsed.namespace.globals,
                                   parsed.namespace.closure)
     if verbose >= 1:

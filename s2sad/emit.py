@@ -23,6 +23,8 @@ class GeneratedFunction:
     free: dict = field(default_factory=dict)
     tape: str = "tape"
     protected: set = field(default_factory=set)   # names the optimizer keeps
+    adjoints: frozenset = frozenset()   # the adjoint variables
+    scalars: frozenset = frozenset()    # names, adjoints among them, that hold scalars
 
 
 class Emitter:

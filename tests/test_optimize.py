@@ -27,6 +27,7 @@ from s2sad.optimize import optimize
 from s2sad.optimize.branches import merge_branches
 from s2sad.optimize.copies import merge_contributions, propagate_copies
 from s2sad.optimize.dce import eliminate_dead_code
+from s2sad.optimize.factor import factor_sums
 from s2sad.optimize.inline import inline_temporaries
 from s2sad.optimize.inplace import FRESH, accumulate_in_place
 from s2sad.optimize.simplify import simplify
@@ -1161,6 +1162,68 @@ def test_merge_keeps_ifs_apart(first):
         """, UNCHANGED, changed=False)
 
 
+# ---------------------------------------------------------------- factor_sums
+
+def factor(node, adjoints=("bx", "bt"), scalars=("bx", "bt", "g", "a", "t", "x")):
+    return factor_sums(node, frozenset(adjoints), frozenset(scalars))
+
+
+@pytest.mark.parametrize("expr, factored", [
+    # like terms added, then the common factor taken out
+    ("bx + g * a + g * (x * x) + 2 * (g * x * x)", "bx + g * (a + 3 * x * x)"),
+    ("g * (0.5 * t) + g * t * 0.5", "g * t"),
+    ("bx + g * t + g * x * 3.0", "bx + g * (t + 3.0 * x)"),
+    ("bx - g * a - g * x", "bx - g * (a + x)"),
+    ("-(g * a) - g * x", "-(g * (a + x))"),
+])
+def test_factor_sums_of_scalar_products(expr, factored):
+    check(factor, f"""
+        def f(bx, g, a, t, x):
+            bt = {expr}
+            return bt
+        """, f"""
+        def f(bx, g, a, t, x):
+            bt = {factored}
+            return bt
+        """, changed=True)
+
+
+@pytest.mark.parametrize("before, expr, factored", [
+    # a product bound earlier in the block is spelled out, and found again
+    ("t = x * x", "g * a + g * t + 2 * (g * x * x)", "g * (a + 3 * t)"),
+    ("t = 3.0 * x", "bx + g * t + g * x * 3.0", "bx + 6.0 * g * x"),
+    # x changed since t was bound: t is not x * x any more
+    ("t = x * x\n            x = a", "g * t + g * x * x", "g * (t + x * x)"),
+])
+def test_factor_sees_products_bound_before(before, expr, factored):
+    check(factor, f"""
+        def f(bx, g, a, x):
+            {before}
+            bt = {expr}
+            return bt
+        """, f"""
+        def f(bx, g, a, x):
+            {before}
+            bt = {factored}
+            return bt
+        """, changed=True)
+
+
+@pytest.mark.parametrize("target, expr", [
+    ("y", "g * a + g * x"),            # not an adjoint: primal values stay exact
+    ("bt", "g * a + g * w"),           # w may be an array
+    ("bt", "g * a + g * abs(x)"),      # a call
+    ("bt", "g * x - x * g + a"),       # terms that cancel are left as written
+    ("bt", "g * a + x * t"),           # nothing to save
+])
+def test_factor_leaves(target, expr):
+    check(factor, f"""
+        def f(bx, g, a, t, x, w):
+            {target} = {expr}
+            return {target}
+        """, UNCHANGED, changed=False)
+
+
 # ---------------------------------------------------------------- tape
 
 def test_tape_drops_a_push_and_a_discarded_pop():
@@ -1719,3 +1782,16 @@ def test_reverse_loops_without_a_counter(f, uncounted, counted):
     assert source.count("while tape:") == uncounted
     assert source.count(" in range(n") == counted
     assert_grad_matches_differences(f, [0.3, 1.7, 4.5])
+
+
+def squared_cubic(x: float, a: float):
+    y = x * x * x + a * x
+    return y * y
+
+
+def test_grad_of_scalar_code_takes_common_factors_out():
+    df = s2sad.grad(squared_cubic, wrt=(0, 1))
+    assert "(a + 3 * t)" in s2sad.source(df)   # by * a + by * t + 2 * (by * x * x)
+    for x, a in [(0.3, -1.2), (1.7, 0.4), (-2.5, 3.0)]:
+        y = x ** 3 + a * x
+        assert_allclose(df(x, a), (2 * y * (3 * x * x + a), 2 * y * x), rtol=1e-12)

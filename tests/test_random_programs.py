@@ -192,9 +192,10 @@ def test_reverse_mode_matches_finite_differences(program, data, directory):
             assert_close(float(np.asarray(grad)[position]), float(want[position]),
                          f"d f / d p{index}{list(position) if position else ''}")
     # float arguments ran the float version (s2sad/specialize.py): the general one agrees
+    # (to rounding: the float version may take common factors out of scalar sums)
     *general_grads, _ = inspect.unwrap(df)(*copies(args))
     for index, (grad, general) in enumerate(zip(grads, general_grads)):
-        np.testing.assert_allclose(grad, general, rtol=1e-12, atol=1e-12,
+        np.testing.assert_allclose(grad, general, rtol=1e-9, atol=1e-9,
                                    err_msg=f"float and general versions, d f / d p{index}")
 
 

@@ -12,14 +12,18 @@ from .blocks import NameTable
 from .branches import merge_branches
 from .copies import merge_contributions, propagate_copies
 from .dce import eliminate_dead_code
+from .factor import factor_sums
 from .inplace import accumulate_in_place
 from .inline import inline_temporaries
 from .simplify import simplify
 from .tape import drop_loop_counters, drop_redundant_saves
 
 
-def optimize(node: gast.FunctionDef, protected: set, tape: str) -> gast.FunctionDef:
-    """Run every pass to a fixed point; `protected` names are never inlined away."""
+def optimize(node: gast.FunctionDef, protected: set, tape: str,
+             adjoints: frozenset = frozenset(), scalars: frozenset = frozenset()
+             ) -> gast.FunctionDef:
+    """Run every pass to a fixed point; `protected` names are never inlined away;
+    sums of products are factored in assignments to `adjoints` over `scalars`."""
     table = NameTable()  # shared: a statement's names are found once, not per pass
     for _ in range(20):
         changed = simplify(node)
@@ -31,6 +35,7 @@ def optimize(node: gast.FunctionDef, protected: set, tape: str) -> gast.Function
         changed |= merge_contributions(node, table)
         if not changed:
             break
+    factor_sums(node, adjoints, scalars)  # after merging built the sums
     drop_loop_counters(node, tape)
     accumulate_in_place(node)  # last: the passes above read `v = v + g` only
     drop_orphan_comments(node.body)
