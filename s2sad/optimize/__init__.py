@@ -33,9 +33,9 @@ def optimize(node: gast.FunctionDef, protected: set, tape: str,
         changed |= inline_temporaries(node, protected, table)
         changed |= propagate_copies(node, protected, table)
         changed |= merge_contributions(node, table)
+        changed |= factor_sums(node, adjoints, scalars, table)  # the sums merging built
         if not changed:
             break
-    factor_sums(node, adjoints, scalars)  # after merging built the sums
     drop_loop_counters(node, tape)
     accumulate_in_place(node)  # last: the passes above read `v = v + g` only
     drop_orphan_comments(node.body)

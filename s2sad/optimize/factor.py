@@ -15,18 +15,21 @@ from dataclasses import dataclass
 import gast
 
 from .. import syntax
-from .blocks import blocks
+from .blocks import NameTable, blocks
 
 
-def factor_sums(node: gast.FunctionDef, adjoints: frozenset, scalars: frozenset) -> bool:
+def factor_sums(node: gast.FunctionDef, adjoints: frozenset, scalars: frozenset,
+                table: NameTable | None = None) -> bool:
     """Rewrite `b = <sum of products>` for scalar adjoints `b` where that saves
     operations; True if anything changed."""
     changed = False
     for stmts in blocks(node.body):
         products = {}  # name -> the _Term of its binding earlier in this block
         for stmt in stmts:
-            if _eligible(stmt, adjoints, scalars):
-                changed |= _factor(stmt, products)
+            if _eligible(stmt, adjoints, scalars) and _factor(stmt, products):
+                changed = True
+                if table is not None:
+                    table.forget(stmt)  # it may read other names now
             _forget(products, syntax.names_stored(stmt))
             name = _product_binding(stmt, scalars)
             if name is not None and name not in adjoints:
