@@ -26,14 +26,14 @@ def optimize(node: gast.FunctionDef, protected: set, tape: str,
     sums of products are factored in assignments to `adjoints` over `scalars`."""
     table = NameTable()  # shared: a statement's names are found once, not per pass
     for _ in range(20):
-        changed = simplify(node)
-        changed |= merge_branches(node)
+        changed = merge_branches(node)
         changed |= eliminate_dead_code(node, table)
         changed |= drop_redundant_saves(node, tape)
         changed |= inline_temporaries(node, protected, table)
         changed |= propagate_copies(node, protected, table)
         changed |= merge_contributions(node, table)
         changed |= factor_sums(node, adjoints, scalars, table)  # the sums merging built
+        changed |= simplify(node)  # last: inlining and merging bring constants together
         if not changed:
             break
     drop_loop_counters(node, tape)

@@ -23,6 +23,8 @@ def factor_sums(node: gast.FunctionDef, adjoints: frozenset, scalars: frozenset,
     """Rewrite `b = <sum of products>` for scalar adjoints `b` where that saves
     operations; True if anything changed."""
     changed = False
+    if not adjoints & scalars:
+        return False
     for stmts in blocks(node.body):
         products = {}  # name -> the _Term of its binding earlier in this block
         for stmt in stmts:
@@ -30,7 +32,8 @@ def factor_sums(node: gast.FunctionDef, adjoints: frozenset, scalars: frozenset,
                 changed = True
                 if table is not None:
                     table.forget(stmt)  # it may read other names now
-            _forget(products, syntax.names_stored(stmt))
+            if products:
+                _forget(products, syntax.names_stored(stmt))
             name = _product_binding(stmt, scalars)
             if name is not None and name not in adjoints:
                 products[name] = _terms(stmt.value)[0]
