@@ -24,12 +24,14 @@ from gradcheck import finite_difference
 from s2sad import runtime, syntax
 from s2sad.codegen import to_source
 from s2sad.optimize import optimize
+from s2sad.optimize.blocks import NameTable
 from s2sad.optimize.branches import merge_branches
 from s2sad.optimize.copies import merge_contributions, propagate_copies
 from s2sad.optimize.dce import eliminate_dead_code
 from s2sad.optimize.factor import factor_sums
 from s2sad.optimize.inline import inline_temporaries
 from s2sad.optimize.inplace import FRESH, accumulate_in_place
+from s2sad.optimize.reuse import reuse_values
 from s2sad.optimize.simplify import simplify
 from s2sad.optimize.tape import SAVE, drop_redundant_saves
 
@@ -1222,6 +1224,69 @@ def test_factor_leaves(target, expr):
             {target} = {expr}
             return {target}
         """, UNCHANGED, changed=False)
+
+
+# ---------------------------------------------------------------- reuse_values
+
+def reuse(node):
+    return reuse_values(node, NameTable())
+
+
+@pytest.mark.parametrize("between, expr, reused", [
+    ("w = z", "-(g / y) * z", "-q * z"),
+    ("w = z", "np.maximum(g / y, 1.0) + (g / y)", "np.maximum(q, 1.0) + q"),
+    ("w = z", "g / y", "q"),
+    ("z = g * 2.0", "g / y * z", "q * z"),       # something else changed: still q
+])
+def test_reuse_a_value_computed_before(between, expr, reused):
+    check(reuse, f"""
+        def f(g, y, z):
+            q = g / y
+            {between}
+            r = {expr}
+            return q + r
+        """, f"""
+        def f(g, y, z):
+            q = g / y
+            {between}
+            r = {reused}
+            return q + r
+        """, changed=True)
+
+
+@pytest.mark.parametrize("between", [
+    "g = g * 2.0",     # an operand changed
+    "q = q + 1.0",     # the name holding it changed
+    "y += 1.0",
+])
+def test_reuse_not_after_a_change(between):
+    check(reuse, f"""
+        def f(g, y, z):
+            q = g / y
+            {between}
+            r = g / y * z
+            return q + r
+        """, UNCHANGED, changed=False)
+
+
+def test_reuse_copies_a_statement_another_block_shares():
+    node = parse("""
+        def f(a, b):
+            q = a * b
+            r = a * b
+            return q + r
+        """)
+    shared = node.body[1]
+    node.body.insert(2, syntax.if_(syntax.name("a"), [shared]))
+    assert reuse(node) is True
+    assert to_source(node) == textwrap.dedent("""\
+        def f(a, b):
+            q = a * b
+            r = q
+            if a:
+                r = a * b
+            return q + r
+        """)
 
 
 # ---------------------------------------------------------------- tape

@@ -15,6 +15,7 @@ from .dce import eliminate_dead_code
 from .factor import factor_sums
 from .inplace import accumulate_in_place
 from .inline import inline_temporaries
+from .reuse import reuse_values
 from .simplify import simplify
 from .tape import drop_loop_counters, drop_redundant_saves
 
@@ -32,7 +33,8 @@ def optimize(node: gast.FunctionDef, protected: set, tape: str,
         changed |= inline_temporaries(node, protected, table)
         changed |= propagate_copies(node, protected, table)
         changed |= merge_contributions(node, table)
-        changed |= factor_sums(node, adjoints, scalars, table)  # the sums merging built
+        changed |= factor_sums(node, adjoints, scalars)  # the sums merging built
+        changed |= reuse_values(node, table)
         changed |= simplify(node)  # last: inlining and merging bring constants together
         if not changed:
             break

@@ -15,11 +15,10 @@ from dataclasses import dataclass
 import gast
 
 from .. import syntax
-from .blocks import NameTable, blocks
+from .blocks import blocks
 
 
-def factor_sums(node: gast.FunctionDef, adjoints: frozenset, scalars: frozenset,
-                table: NameTable | None = None) -> bool:
+def factor_sums(node: gast.FunctionDef, adjoints: frozenset, scalars: frozenset) -> bool:
     """Rewrite `b = <sum of products>` for scalar adjoints `b` where that saves
     operations; True if anything changed."""
     changed = False
@@ -27,11 +26,13 @@ def factor_sums(node: gast.FunctionDef, adjoints: frozenset, scalars: frozenset,
         return False
     for stmts in blocks(node.body):
         products = {}  # name -> the _Term of its binding earlier in this block
-        for stmt in stmts:
-            if _eligible(stmt, adjoints, scalars) and _factor(stmt, products):
+        for k, stmt in enumerate(stmts):
+            value = _factored(stmt.value, products) \
+                if _eligible(stmt, adjoints, scalars) else None
+            if value is not None:
+                # a new statement: a loop adjoint's rerun may share nodes with the primal
+                stmt = stmts[k] = syntax.copy_annos(stmt, syntax.assign(stmt.targets[0].id, value))
                 changed = True
-                if table is not None:
-                    table.forget(stmt)  # it may read other names now
             if products:
                 _forget(products, syntax.names_stored(stmt))
             name = _product_binding(stmt, scalars)
@@ -48,20 +49,17 @@ def _eligible(stmt, adjoints: frozenset, scalars: frozenset) -> bool:
         and target.id in scalars and _arithmetic(stmt.value, scalars)
 
 
-def _factor(stmt: gast.Assign, products: dict) -> bool:
-    """Rewrite the sum, with or without the products bound before it spelled
-    out, whichever takes fewer operations, if that is fewer than now."""
-    best = stmt.value
+def _factored(value: gast.expr, products: dict) -> gast.expr | None:
+    """The sum rewritten, with or without the products bound before it spelled
+    out, whichever takes fewer operations; None unless that is fewer than now."""
+    best = value
     for known in ({}, products):
-        terms = _like_terms_added(_terms(stmt.value, products=known))
+        terms = _like_terms_added(_terms(value, products=known))
         if terms is not None:
             new = _sum([_contracted(term, known) for term in terms])
             if _operations(new) < _operations(best):
                 best = new
-    if best is stmt.value:
-        return False
-    stmt.value = best
-    return True
+    return None if best is value else best
 
 
 def _product_binding(stmt, scalars: frozenset) -> str | None:

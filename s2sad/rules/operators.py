@@ -109,7 +109,7 @@ def multiply_tangent(z, x, y):
 @adjoint(operator.truediv, np.divide, np.true_divide)
 def divide(z, x, y):
     d[x] = unbroadcast(d[z] / y, x)
-    d[y] = unbroadcast(-d[z] * z / y, y)
+    d[y] = unbroadcast(-(d[z] / y) * z, y)
 
 
 @tangent(operator.truediv, np.divide, np.true_divide)

@@ -15,5 +15,5 @@ def dlogistic(w, X, y, bresult=1.0):
     bt11 = unreduce(-bresult, t11, None, False) / count(t11, t12)
     bp = -(unbroadcast(unbroadcast(bt11, t10) * t7, t9) / t8) + unbroadcast(unbroadcast(bt11, t6) * y, t5) / p
     # Grad of: p = 1.0 / (1.0 + np.exp(-(X @ w)))
-    bw = matmul_adjoint_b(bp * p / t4 * t3, X, w)
+    bw = matmul_adjoint_b(bp / t4 * p * t3, X, w)
     return bw

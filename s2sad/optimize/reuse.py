@@ -1,0 +1,80 @@
+"""Reuse a value a statement just computed: after `v = a / b`, a later `a / b`
+in the same block (a, b and v unchanged) reads v instead. The division rule's
+two contributions share `g / y` this way."""
+from __future__ import annotations
+
+import gast
+
+from .. import syntax
+from .blocks import NameTable, blocks
+
+
+def reuse_values(node: gast.FunctionDef, table: NameTable) -> bool:
+    """Replace repeated `a op b` (names and numbers) by the name holding it; True
+    if anything changed."""
+    changed = False
+    for stmts in blocks(node.body):
+        held = {}  # key of `a op b` -> the name bound to it
+        for k, stmt in enumerate(stmts):
+            if held and stmt.__class__ is gast.Assign and _reads_held(stmt.value, held):
+                # a copy: a loop adjoint's rerun may share nodes with the primal
+                stmt = stmts[k] = syntax.clone(stmt)
+                _replace(stmt, held)
+                changed = True
+            bound = table.uses(stmt)[1] | table.uses(stmt)[2]
+            if bound:
+                held = {key: name for key, name in held.items()
+                        if name not in bound and not _operand_names(key) & bound}
+            key = _holds(stmt)
+            if key is not None:
+                held.setdefault(key, stmt.targets[0].id)
+    return changed
+
+
+def _holds(stmt):
+    """The key of `v = a op b` when v is neither operand."""
+    if stmt.__class__ is not gast.Assign or len(stmt.targets) != 1 or \
+            stmt.targets[0].__class__ is not gast.Name:
+        return None
+    key = _key(stmt.value)
+    return key if key is not None and stmt.targets[0].id not in _operand_names(key) else None
+
+
+def _key(expr):
+    if expr.__class__ is not gast.BinOp:
+        return None
+    left, right = _operand(expr.left), _operand(expr.right)
+    if left is None or right is None:
+        return None
+    return left, expr.op.__class__, right
+
+
+def _operand(expr):
+    if expr.__class__ is gast.Name:
+        return ("name", expr.id)
+    value = syntax.number_value(expr)
+    return None if value is None else ("number", repr(value))  # repr: 0.0 is not -0.0
+
+
+def _operand_names(key) -> set:
+    return {part[1] for part in (key[0], key[2]) if part[0] == "name"}
+
+
+def _reads_held(expr, held: dict) -> bool:
+    return any(_key(node) in held for node in syntax.walk(expr))
+
+
+def _replace(stmt: gast.Assign, held: dict) -> None:
+    """Put the held names in place of their expressions in `stmt`'s value."""
+    for node in syntax.walk(stmt):
+        for field in syntax.child_fields(node.__class__):
+            if node is stmt and field != "value":
+                continue
+            child = getattr(node, field, None)
+            children = child if child.__class__ is list else [child]
+            for k, item in enumerate(children):
+                key = _key(item)
+                if key is not None and key in held:
+                    children[k] = syntax.name(held[key])
+            if child.__class__ is not list and children[0] is not child:
+                setattr(node, field, children[0])
