@@ -14,20 +14,25 @@ def reuse_values(node: gast.FunctionDef, table: NameTable) -> bool:
     if anything changed."""
     changed = False
     for stmts in blocks(node.body):
-        held = {}  # key of `a op b` -> the name bound to it
+        held = {}     # key of `a op b` -> the name bound to it
+        readers = {}  # name -> the keys in `held` that go stale when it changes
         for k, stmt in enumerate(stmts):
-            if held and stmt.__class__ is gast.Assign and _reads_held(stmt.value, held):
+            if held and stmt.__class__ is gast.Assign and \
+                    _may_read(table.names(stmt)[0], readers, held) and \
+                    _reads_held(stmt.value, held):
                 # a copy: a loop adjoint's rerun may share nodes with the primal
                 stmt = stmts[k] = syntax.clone(stmt)
                 _replace(stmt, held)
                 changed = True
-            bound = table.uses(stmt)[1] | table.uses(stmt)[2]
-            if bound:
-                held = {key: name for key, name in held.items()
-                        if name not in bound and not _operand_names(key) & bound}
+            _, bound, in_place = table.uses(stmt)
+            for name in bound | in_place if readers else ():
+                for key in readers.pop(name, ()):
+                    held.pop(key, None)
             key = _holds(stmt)
-            if key is not None:
-                held.setdefault(key, stmt.targets[0].id)
+            if key is not None and key not in held:
+                held[key] = stmt.targets[0].id
+                for name in _operand_names(key) | {held[key]}:
+                    readers.setdefault(name, []).append(key)
     return changed
 
 
@@ -58,6 +63,12 @@ def _operand(expr):
 
 def _operand_names(key) -> set:
     return {part[1] for part in (key[0], key[2]) if part[0] == "name"}
+
+
+def _may_read(reads: set, readers: dict, held: dict) -> bool:
+    """Whether a statement reading `reads` reads every operand of a held key."""
+    return any(key in held and _operand_names(key) <= reads
+               for name in reads for key in readers.get(name, ()))
 
 
 def _reads_held(expr, held: dict) -> bool:
