@@ -1237,6 +1237,7 @@ def reuse(node):
     ("w = z", "np.maximum(g / y, 1.0) + (g / y)", "np.maximum(q, 1.0) + q"),
     ("w = z", "g / y", "q"),
     ("z = g * 2.0", "g / y * z", "q * z"),       # something else changed: still q
+    ("s = y ** 2", "1.0 - y * y", "1.0 - s"),    # squares are squares
 ])
 def test_reuse_a_value_computed_before(between, expr, reused):
     check(reuse, f"""

@@ -1,6 +1,7 @@
 """Reuse a value a statement just computed: after `v = a / b`, a later `a / b`
 in the same block (a, b and v unchanged) reads v instead. The division rule's
-two contributions share `g / y` this way."""
+two contributions share `g / y` this way, and `1.0 - t * t` in the adjoint of
+`tanh` reads the `t ** 2` a user computed."""
 from __future__ import annotations
 
 import gast
@@ -51,6 +52,8 @@ def _key(expr):
     left, right = _operand(expr.left), _operand(expr.right)
     if left is None or right is None:
         return None
+    if expr.op.__class__ is gast.Pow and right == ("number", "2"):
+        return left, gast.Mult, left  # a ** 2 squares, as a * a does: the same value
     return left, expr.op.__class__, right
 
 
