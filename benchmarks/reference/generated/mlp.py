@@ -9,7 +9,7 @@ def dmlp(W1, b1, W2, b2, X, Y, bresult=1.0):
     t8 = X.shape[0]
     assert_scalar(t6 / t8, mlp_)
     # Grad of: return np.sum(r * r) / X.shape[0]
-    br = 2 * unbroadcast(unreduce(unbroadcast(unbroadcast(bresult / t8, t6), t6), t5, None, False) * r, r)
+    br = unbroadcast(2 * (unreduce(unbroadcast(unbroadcast(bresult / t8, t6), t6), t5, None, False) * r), r)
     # Grad of: r = h @ W2 + b2 - Y
     bt4 = unbroadcast(br, t4)
     bt3 = unbroadcast(bt4, t3)

@@ -2,22 +2,13 @@ def dnewton_typed(a, b, bresult=1.0):
     tape = []
     x = 1.0
     r = x * x * x + a * x - b
-    t14 = abs(r)
-    cond = t14 > 1e-12
-    n = 0
+    cond = abs(r) > 1e-12
     while cond:
         tape.append(r)
         tape.append(x)
-        t5 = 3.0 * x
-        t6 = t5 * x
-        t7 = t6 + a
-        t8 = r / t7
-        x = x - t8
-        t10 = x * x
-        r = t10 * x + a * x - b
-        t14 = abs(r)
-        cond = t14 > 1e-12
-        n = n + 1
+        x = x - r / (3.0 * x * x + a)
+        r = x * x * x + a * x - b
+        cond = abs(r) > 1e-12
     # Grad of: return x * x
     bx = 2 * (bresult * x)
     # Grad of: while abs(r) > 1e-12:
@@ -25,26 +16,21 @@ def dnewton_typed(a, b, bresult=1.0):
     bb = 0.0
     br = 0.0
     x_next = x
-    for t15 in range(n):
+    while tape:
         x = tape.pop()
         r = tape.pop()
         x_end = x_next
         x_next = x
-        t5 = 3.0 * x
-        t6 = t5 * x
-        t7 = t6 + a
-        t8 = r / t7
-        t10 = x_end * x_end
+        t7 = 3.0 * x * x + a
         # Grad of: r = x * x * x + a * x - b
         bb = bb - br
         ba = ba + br * x_end
-        bx = bx + br * a + br * t10 + 2 * (br * x_end * x_end)
+        bx = bx + br * (a + 3 * x_end * x_end)
         # Grad of: x = x - r / (3.0 * x * x + a)
-        bt8 = -bx
-        br = bt8 / t7
-        bt7 = -(bt8 * t8 / t7)
+        br = -(bx / t7)
+        bt7 = -(br * (r / t7))
         ba = ba + bt7
-        bx = bx + bt7 * t5 + bt7 * x * 3.0
+        bx = bx + 6.0 * bt7 * x
     # Grad of: r = x * x * x + a * x - b
     bb = bb - br
     ba = ba + br * x

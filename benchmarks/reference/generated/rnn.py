@@ -4,8 +4,7 @@ def drnn(Wx, Wh, b, xs, h0, bresult=1.0):
     t3 = xs.shape[0]
     for t in range(t3):
         tape.append(h)
-        t4 = xs[t]
-        t5 = t4 @ Wx
+        t5 = xs[t] @ Wx
         tape.append(shape_of(t5))
         t6 = h @ Wh
         tape.append(shape_of(t6))
@@ -16,7 +15,7 @@ def drnn(Wx, Wh, b, xs, h0, bresult=1.0):
     result = np.sum(t9)
     assert_scalar(result, rnn_)
     # Grad of: return np.sum(h * h)
-    bh = 2 * unbroadcast(unreduce(unbroadcast(bresult, result), t9, None, False) * h, h)
+    bh = unbroadcast(2 * (unreduce(unbroadcast(bresult, result), t9, None, False) * h), h)
     # Grad of: for t in range(xs.shape[0]):
     bWh = zeros_like(Wh)
     bWx = zeros_like(Wx)
@@ -29,7 +28,6 @@ def drnn(Wx, Wh, b, xs, h0, bresult=1.0):
         h = tape.pop()
         h_end = h_next
         h_next = h
-        t4 = xs[t]
         # Grad of: h = np.tanh(xs[t] @ Wx + h @ Wh + b)
         bt8 = bh * (1.0 - h_end * h_end)
         bt7 = unbroadcast(bt8, t7)
@@ -37,5 +35,5 @@ def drnn(Wx, Wh, b, xs, h0, bresult=1.0):
         bt6 = unbroadcast(bt7, t6)
         bh = matmul_adjoint_a(bt6, h, Wh)
         bWh += matmul_adjoint_b(bt6, h, Wh)
-        bWx += matmul_adjoint_b(unbroadcast(bt7, t5), t4, Wx)
+        bWx += matmul_adjoint_b(unbroadcast(bt7, t5), xs[t], Wx)
     return bWx, bWh, bb
