@@ -31,6 +31,7 @@ from s2sad.optimize.dce import eliminate_dead_code
 from s2sad.optimize.factor import factor_sums
 from s2sad.optimize.inline import inline_temporaries
 from s2sad.optimize.inplace import FRESH, accumulate_in_place
+from s2sad.optimize.loops import refold_while_tests
 from s2sad.optimize.reuse import reuse_values
 from s2sad.optimize.simplify import simplify
 from s2sad.optimize.tape import SAVE, drop_redundant_saves
@@ -1290,6 +1291,48 @@ def test_reuse_copies_a_statement_another_block_shares():
         """)
 
 
+# ---------------------------------------------------------------- refold_while_tests
+
+def refold(node):
+    return refold_while_tests(node, NameTable())
+
+
+def test_refold_puts_a_while_test_back_in_its_header():
+    check(refold, """
+        def f(x, n):
+            c = x > 1.0
+            k = 0
+            while c:
+                x = x / 2.0
+                c = x > 1.0
+                k = k + 1
+            return x + k
+        """, """
+        def f(x, n):
+            k = 0
+            while x > 1.0:
+                x = x / 2.0
+                k = k + 1
+            return x + k
+        """, changed=True, kinds=[("f", "n")])
+
+
+@pytest.mark.parametrize("body", [
+    "x = x / 2.0\n                c = x > 1.0\n                x = x + 0.0",  # x changes after
+    "x = x / 2.0\n                c = x > 1.0\n                y = c",  # c read elsewhere
+    "c = x > 1.0\n                x = x / 2.0",             # the test is not last
+])
+def test_refold_leaves(body):
+    check(refold, f"""
+        def f(x, n):
+            y = 0
+            c = x > 1.0
+            while c:
+                {body}
+            return x + y
+        """, UNCHANGED, changed=False, kinds=[("f", "n")])
+
+
 # ---------------------------------------------------------------- tape
 
 def test_tape_drops_a_push_and_a_discarded_pop():
@@ -1637,13 +1680,11 @@ def df(x, n, by=1.0):
     tape = []
     y = x
     i = 0
-    cond = i < n
     n2 = 0
-    while cond:
+    while i < n:
         tape.append(y)
         y = y * x + 1.0
         i = i + 1
-        cond = i < n
         n2 = n2 + 1
     bx = zeros_like(x)
     for t3 in range(n2):

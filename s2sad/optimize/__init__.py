@@ -14,6 +14,7 @@ from .copies import merge_contributions, propagate_copies
 from .dce import eliminate_dead_code
 from .factor import factor_sums
 from .inplace import accumulate_in_place
+from .loops import refold_while_tests
 from .inline import inline_temporaries
 from .reuse import reuse_values
 from .simplify import simplify
@@ -39,6 +40,7 @@ def optimize(node: gast.FunctionDef, protected: set, tape: str,
         if not changed:
             break
     drop_loop_counters(node, tape)
+    refold_while_tests(node, table)
     accumulate_in_place(node)  # last: the passes above read `v = v + g` only
     drop_orphan_comments(node.body)
     return node

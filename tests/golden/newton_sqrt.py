@@ -2,12 +2,10 @@ def dnewton_sqrt(a, bx=1.0):
     tape = []
     x = a
     dx = 1.0
-    cond = abs(dx) > 1e-12
-    while cond:
+    while abs(dx) > 1e-12:
         tape.append(x)
         dx = (x * x - a) / (2.0 * x)
         x = x - dx
-        cond = abs(dx) > 1e-12
     # Grad of: while abs(dx) > 1e-12:
     ba = 0.0
     while tape:
