@@ -173,6 +173,14 @@ def is_atom(node: gast.expr) -> bool:
     return False
 
 
+def assigned_name(stmt: gast.stmt) -> str | None:
+    """v for a plain `v = ...` (one name bound), else None."""
+    if stmt.__class__ is gast.Assign and len(stmt.targets) == 1 and \
+            stmt.targets[0].__class__ is gast.Name:
+        return stmt.targets[0].id
+    return None
+
+
 def constant_value(node: gast.expr):
     """The Python value of a literal atom (handles a negated literal)."""
     if isinstance(node, gast.Constant):

@@ -30,8 +30,10 @@ def factor_sums(node: gast.FunctionDef, adjoints: frozenset, scalars: frozenset)
             value = _factored(stmt.value, products) \
                 if _eligible(stmt, adjoints, scalars) else None
             if value is not None:
-                # a new statement: a loop adjoint's rerun may share nodes with the primal
-                stmt = stmts[k] = syntax.copy_annos(stmt, syntax.assign(stmt.targets[0].id, value))
+                # new nodes: a loop adjoint's rerun may share nodes with the primal,
+                # and the factors come from other statements
+                new = syntax.assign(syntax.assigned_name(stmt), syntax.clone(value))
+                stmt = stmts[k] = syntax.copy_annos(stmt, new)
                 changed = True
             if products:
                 _forget(products, syntax.names_stored(stmt))
@@ -41,12 +43,18 @@ def factor_sums(node: gast.FunctionDef, adjoints: frozenset, scalars: frozenset)
     return changed
 
 
+@dataclass
+class _Term:
+    coefficient: object        # an int or a float
+    factors: list              # expressions, in the order first met
+
+    def keys(self) -> list:
+        return [_key(f) for f in self.factors]
+
+
 def _eligible(stmt, adjoints: frozenset, scalars: frozenset) -> bool:
-    if stmt.__class__ is not gast.Assign or len(stmt.targets) != 1:
-        return False
-    target = stmt.targets[0]
-    return target.__class__ is gast.Name and target.id in adjoints \
-        and target.id in scalars and _arithmetic(stmt.value, scalars)
+    target = syntax.assigned_name(stmt)
+    return target in adjoints and target in scalars and _arithmetic(stmt.value, scalars)
 
 
 def _factored(value: gast.expr, products: dict) -> gast.expr | None:
@@ -64,11 +72,10 @@ def _factored(value: gast.expr, products: dict) -> gast.expr | None:
 
 def _product_binding(stmt, scalars: frozenset) -> str | None:
     """t for `t = x * y` (a product of scalars and numbers, t not among them)."""
-    if stmt.__class__ is not gast.Assign or len(stmt.targets) != 1 or \
-            stmt.targets[0].__class__ is not gast.Name or stmt.targets[0].id not in scalars:
+    name = syntax.assigned_name(stmt)
+    if name not in scalars:
         return None
     terms = _terms(stmt.value) if _arithmetic(stmt.value, scalars) else []
-    name = stmt.targets[0].id
     if len(terms) != 1 or not terms[0].factors or \
             any(f.__class__ is not gast.Name or f.id == name for f in terms[0].factors):
         return None
@@ -82,7 +89,7 @@ def _forget(products: dict, bound: set) -> None:
             del products[name]
 
 
-def _contracted(term: "_Term", products: dict) -> "_Term":
+def _contracted(term: _Term, products: dict) -> _Term:
     """`term` with the factors of a product bound earlier replaced by its name:
     3 * x * x with t = x * x bound is 3 * t."""
     for name, product in products.items():
@@ -96,15 +103,6 @@ def _contracted(term: "_Term", products: dict) -> "_Term":
                 factors = _without(factors, key)
             return _Term(term.coefficient, factors + [syntax.name(name)])
     return term
-
-
-@dataclass
-class _Term:
-    coefficient: object        # an int or a float
-    factors: list              # expressions, in the order first met
-
-    def keys(self) -> list:
-        return [_key(f) for f in self.factors]
 
 
 def _arithmetic(expr, scalars: frozenset) -> bool:
@@ -194,7 +192,7 @@ def _sum_as_written(terms: list) -> gast.expr:
     expr = _product(terms[0])
     for term in terms[1:]:
         negative = term.coefficient < 0
-        magnitude = _Term(-term.coefficient if negative else term.coefficient, term.factors)
+        magnitude = _Term(abs(term.coefficient), term.factors)
         expr = gast.BinOp(left=expr, op=gast.Sub() if negative else gast.Add(),
                           right=_product(magnitude))
     return expr
@@ -202,9 +200,8 @@ def _sum_as_written(terms: list) -> gast.expr:
 
 def _product(term: _Term) -> gast.expr:
     coefficient = term.coefficient
-    factors = [syntax.number(abs(coefficient))] if abs(coefficient) != 1 or not term.factors \
-        else []
-    factors += term.factors
+    written = abs(coefficient) != 1 or not term.factors
+    factors = ([syntax.number(abs(coefficient))] if written else []) + term.factors
     expr = factors[0]
     for factor in factors[1:]:
         expr = gast.BinOp(left=expr, op=gast.Mult(), right=factor)

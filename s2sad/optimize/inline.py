@@ -23,7 +23,8 @@ def inline_temporaries(node: gast.FunctionDef, protected: set,
 
 
 class _Inliner:
-    def __init__(self, candidates: set, local_names: set, table: NameTable, block_local: set):
+    def __init__(self, candidates: set, local_names: set, table: NameTable,
+                 block_local: set):
         self.candidates = candidates
         self.block_local = block_local
         self.table = table
@@ -66,14 +67,14 @@ class _Inliner:
             change = table.next_change(operand, i)
             if change is not None and change < use:
                 return False
-        if not fits_one_line(*(_header(target) if hasattr(target, "body") else [target]), value):
+        parts = _header(target) if hasattr(target, "body") else [target]
+        if not fits_one_line(*parts, value):
             return False
         replaced = _substitute(target, name, value)
         if replaced is None:
             return False
         table.replace(use, replaced)
         return True
-
 
     def read_once(self, table: Block, i: int, use: int) -> bool:
         """Whether the block-local binding at i is read by the statement at `use`

@@ -23,7 +23,8 @@ def refold_while_tests(node: gast.FunctionDef, table: NameTable) -> bool:
                 continue
             first, last = _first_binding(stmts[:k], test), _last_binding(loop.body, test)
             if first is not None and last is not None and \
-                    syntax.same(first.value, last.value) and is_pure(first.value, local_names):
+                    syntax.same(first.value, last.value) and \
+                    is_pure(first.value, local_names):
                 loop.test = first.value
                 loop.body.remove(last)
                 stmts.remove(first)
@@ -36,7 +37,7 @@ def _first_binding(before: list, name: str):
     `n = 0`) that leave E's operands alone."""
     between = []
     for stmt in reversed(before):
-        if _binds(stmt, name):
+        if syntax.assigned_name(stmt) == name:
             operands = syntax.names_loaded(stmt.value)
             return None if any(syntax.names_stored(s) & operands for s in between) else stmt
         if not (stmt.__class__ is gast.Assign and syntax.is_literal(stmt.value)):
@@ -46,14 +47,8 @@ def _first_binding(before: list, name: str):
 
 
 def _test_name(loop) -> str | None:
-    if loop.__class__ is gast.While and loop.test.__class__ is gast.Name and not loop.orelse:
-        return loop.test.id
-    return None
-
-
-def _binds(stmt, name: str) -> bool:
-    return stmt.__class__ is gast.Assign and len(stmt.targets) == 1 and \
-        stmt.targets[0].__class__ is gast.Name and stmt.targets[0].id == name
+    is_while = loop.__class__ is gast.While and not loop.orelse
+    return loop.test.id if is_while and loop.test.__class__ is gast.Name else None
 
 
 def _last_binding(body: list, name: str):
@@ -61,7 +56,7 @@ def _last_binding(body: list, name: str):
     counters follow that leave E's operands alone: E is what the test would read."""
     after = []
     for stmt in reversed(body):
-        if _binds(stmt, name):
+        if syntax.assigned_name(stmt) == name:
             operands = syntax.names_loaded(stmt.value)
             return None if any(syntax.names_stored(s) & operands for s in after) else stmt
         if name in syntax.names_loaded(stmt) or not _exit_or_count(stmt):

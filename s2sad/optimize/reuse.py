@@ -31,7 +31,7 @@ def reuse_values(node: gast.FunctionDef, table: NameTable) -> bool:
                     held.pop(key, None)
             key = _holds(stmt)
             if key is not None and key not in held:
-                held[key] = stmt.targets[0].id
+                held[key] = syntax.assigned_name(stmt)
                 for name in _operand_names(key) | {held[key]}:
                     readers.setdefault(name, []).append(key)
     return changed
@@ -39,11 +39,9 @@ def reuse_values(node: gast.FunctionDef, table: NameTable) -> bool:
 
 def _holds(stmt):
     """The key of `v = a op b` when v is neither operand."""
-    if stmt.__class__ is not gast.Assign or len(stmt.targets) != 1 or \
-            stmt.targets[0].__class__ is not gast.Name:
-        return None
-    key = _key(stmt.value)
-    return key if key is not None and stmt.targets[0].id not in _operand_names(key) else None
+    name = syntax.assigned_name(stmt)
+    key = _key(stmt.value) if name is not None else None
+    return key if key is not None and name not in _operand_names(key) else None
 
 
 def _key(expr):

@@ -151,8 +151,8 @@ def drop_loop_counters(node: gast.FunctionDef, tape: str) -> bool:
         if len(pair) != 2 or not _counter_removable(node, *pair, counter, tape):
             continue
         primal, backward = pair
-        node.body = [s for s in node.body if not _binds(s, counter)]
-        primal.body = [s for s in primal.body if not _binds(s, counter)]
+        node.body = [s for s in node.body if syntax.assigned_name(s) != counter]
+        primal.body = [s for s in primal.body if syntax.assigned_name(s) != counter]
         node.body[node.body.index(backward)] = gast.While(
             test=syntax.name(tape), body=backward.body, orelse=[])
         changed = True
@@ -160,21 +160,20 @@ def drop_loop_counters(node: gast.FunctionDef, tape: str) -> bool:
 
 
 def _counter_removable(node, primal, backward, counter: str, tape: str) -> bool:
+    """The counter is only set to 0, incremented and read by the reverse loop; the
+    loop pushes first thing in its body; nothing before it uses the tape; and
+    everything pushed between the two loops is popped."""
     body = node.body
     start, end = body.index(primal), body.index(backward)
     loads, stores = syntax.name_occurrences(node.body)
+    first = primal.body[0] if primal.body else None
     return loads.count(counter) == 2 and stores.count(counter) == 2 \
-        and any(_binds(s, counter) for s in body[:start]) \
-        and any(_binds(s, counter) for s in primal.body) \
+        and any(syntax.assigned_name(s) == counter for s in body[:start]) \
+        and any(syntax.assigned_name(s) == counter for s in primal.body) \
         and counter in syntax.names_loaded(backward.iter) \
-        and bool(primal.body) and _tape_call(getattr(primal.body[0], "value", None), tape, "append") \
+        and _tape_call(getattr(first, "value", None), tape, "append") \
         and not any(_uses_tape(s, tape) for s in body[:start]) \
         and _popped_later(body[start + 1:end], body, tape)
-
-
-def _binds(stmt, counter: str) -> bool:
-    return isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
-        and stmt.targets[0].id == counter
 
 
 def _popped_later(stmts: list, body: list, tape: str) -> bool:
