@@ -102,8 +102,7 @@ def block_local(node: gast.FunctionDef, table: NameTable) -> set:
                 crossing |= reads
             bound = table.names(stmt)[1]
             seen |= bound
-            simple = stmt.__class__ is gast.Assign and len(stmt.targets) == 1 and \
-                stmt.targets[0].__class__ is gast.Name
+            simple = syntax.assigned_name(stmt) is not None
             for name in bound:
                 plain[name] = simple
     return seen - crossing

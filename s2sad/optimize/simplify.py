@@ -130,25 +130,34 @@ def _scale_chain(scale, chain: gast.expr):
     """`scale * chain` as one expression, when `chain` is a product that divides
     somewhere (so its value is a float whatever its operands) with a power-of-two
     literal factor: `2 * (g * 0.5 / t)` is `g / t`, exactly. None otherwise."""
-    spine, node = [], chain
-    while node.__class__ is gast.BinOp and node.op.__class__ in (gast.Mult, gast.Div):
-        spine.append(node)
-        node = node.left
+    spine = _product_spine(chain)
     if not any(link.op.__class__ is gast.Div for link in spine):
         return None
-    for k, link in enumerate(spine):
-        factor = syntax.number_value(link.right)
-        if not _power_of_two(factor):
-            continue
-        factor = scale * factor if link.op.__class__ is gast.Mult else scale / factor
-        if factor != 1:
-            link.op, link.right = gast.Mult(), syntax.number(factor)
-        elif k == 0:
-            return link.left
-        else:
-            spine[k - 1].left = link.left
-        return chain
-    return None
+    k = next((k for k, link in enumerate(spine)
+              if _power_of_two(syntax.number_value(link.right))), None)
+    if k is None:
+        return None
+    chain = syntax.clone(chain)  # changed below: another statement may share it
+    spine = _product_spine(chain)
+    link = spine[k]
+    factor = syntax.number_value(link.right)
+    factor = scale * factor if link.op.__class__ is gast.Mult else scale / factor
+    if factor != 1:
+        link.op, link.right = gast.Mult(), syntax.number(factor)
+    elif k == 0:
+        return link.left
+    else:
+        spine[k - 1].left = link.left
+    return chain
+
+
+def _product_spine(chain: gast.expr) -> list:
+    """The `*` and `/` nodes down the left of a product, outermost first."""
+    spine = []
+    while chain.__class__ is gast.BinOp and chain.op.__class__ in (gast.Mult, gast.Div):
+        spine.append(chain)
+        chain = chain.left
+    return spine
 
 
 def _is_negation(node) -> bool:
