@@ -119,19 +119,24 @@ def directional_derivative(g):
 
 def on_a_switch(df, args, grads) -> bool:
     """Whether the gradient at `args` differs from the gradients one step away on
-    both sides (every input moved together): the point itself sits on a branch
-    switch, e.g. an input of exactly 0.0 tested against `0.1 * i` at i = 0. There
-    the derivative of the branch taken is right, but the finite differences, whose
-    steps all take the other branch, cannot see it, and may agree with each other."""
+    both sides, along some direction a difference quotient takes (one input at a
+    time) or with every input moved together: the point itself sits on a branch
+    switch, e.g. an input of exactly 0.0 tested against `0.1 * i` at i = 0, or
+    `log(1 + p ** 2) > 0` at p = 0. There the derivative of the branch taken is
+    right, but the finite differences, whose steps all take the other branch,
+    cannot see it, and may agree with each other."""
     def flat(values):
         return np.concatenate([np.ravel(v) for v in values])
 
+    def differs(direction, sign):
+        *side, _ = df(*[a + sign * STEP * d for a, d in zip(copies(args), direction)])
+        return not np.all(np.abs(flat(side) - here) <= 1e-3 * (1.0 + np.abs(here)))
+
     here = flat(grads)
-    for sign in (1.0, -1.0):
-        *side, _ = df(*[a + sign * STEP for a in copies(args)])
-        if np.all(np.abs(flat(side) - here) <= 1e-3 * (1.0 + np.abs(here))):
-            return False
-    return True
+    directions = [[np.ones(np.shape(a)) if np.ndim(a) else 1.0 for a in args]]
+    directions += [unit(args, index, position) for index, arg in enumerate(args)
+                   for position in np.ndindex(np.shape(arg))]
+    return any(differs(d, 1.0) and differs(d, -1.0) for d in directions)
 
 
 def unit(args, index, position):
