@@ -109,7 +109,7 @@ def _check(f, df):
     return None
 
 
-def run(sizes=(30, 300), repeats=(15, 3)) -> list:
+def run(sizes=(30, 300), repeats=(30, 7)) -> list:
     """One result per size; only the first size gets an untimed warm-up run."""
     results = []
     with tempfile.TemporaryDirectory(prefix="s2sad_bench_gen_") as tmp:

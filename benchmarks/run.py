@@ -300,7 +300,7 @@ def main(argv=None) -> dict:
         if options.quick:
             generation_results = generation.run(sizes=(30,), repeats=(2,))
         else:
-            generation_results = generation.run(sizes=(30, 300), repeats=(15, 3))
+            generation_results = generation.run(sizes=(30, 300), repeats=(30, 7))
 
     # Phase 2: the gradients, case by case, every column sampled in turn.
     rows, shared = [], {}

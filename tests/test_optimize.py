@@ -788,6 +788,39 @@ def test_copies_replace_every_read_of_a_copy():
         """, changed=True)
 
 
+def test_copies_move_a_rebinding_past_the_reads_of_the_copy():
+    # bz = ... passes bb = ...: neither reads what the other binds
+    check(copies, """
+        def f(x, a, bz):
+            bt = bz
+            bz = bt * math.sin(a)
+            bb = bt * x
+            return bz + bb
+        """, """
+        def f(x, a, bz):
+            bb = bz * x
+            bz = bz * math.sin(a)
+            return bz + bb
+        """, changed=True)
+
+
+@pytest.mark.parametrize("passed", [
+    "bb = bt * bz",          # reads the new bz
+    "a = bt * x",            # binds what bz = ... reads
+    "bb = bt * tape.pop()",  # not pure
+])
+def test_copies_keep_a_rebinding_in_place(passed):
+    check(copies, f"""
+        def f(x, a, bz):
+            tape = [1.0, 2.0]
+            bb = 0.0
+            bt = bz
+            bz = bt * a
+            {passed}
+            return bz + bb + a
+        """, UNCHANGED, changed=False)
+
+
 def test_copies_into_a_branch():
     check(copies, """
         def f(a, y):
@@ -967,6 +1000,19 @@ def test_copies_leave_a_chained_copy():
 
 
 # ---------------------------------------------------------------- merge_contributions
+
+def test_merge_keeps_each_sum_under_the_comment_of_its_terms():
+    src = """
+        def f(g, h):
+            by = g
+            by = by + h * 3.0
+            return by
+        """
+    node = parse(src)
+    node.body.insert(1, syntax.comment("Grad of: z = y * 3.0"))
+    assert merge_contributions(node) is False
+    assert merge_contributions(parse(src)) is True
+
 
 def test_merge_first_two_contributions():
     # v = a ... v = v + b  ->  v = a + b, across statements that leave v and b alone
@@ -1689,9 +1735,8 @@ def df(x, n, by=1.0):
     bx = zeros_like(x)
     for t3 in range(n2):
         y = tape.pop()
-        bt = by
-        by = unbroadcast(bt * x, y)
-        bx = bx + unbroadcast(bt * y, x)
+        bx = bx + unbroadcast(by * y, x)
+        by = unbroadcast(by * x, y)
     bx = bx + by
     return bx
 """

@@ -11,6 +11,7 @@ import gast
 
 from .. import syntax
 from .blocks import Block, NameTable, blocks, fits_one_line, sum_into_itself
+from .effects import is_pure
 
 
 def propagate_copies(node: gast.FunctionDef, protected: set,
@@ -20,6 +21,7 @@ def propagate_copies(node: gast.FunctionDef, protected: set,
     loads, stores = table.counts(node)
     changed = False
     for stmts in blocks(node.body):
+        changed |= _sink_rebindings(stmts, table, set(stores))
         block = Block(stmts, table)
         for i, stmt in enumerate(stmts):
             if i in block.dropped:
@@ -34,6 +36,44 @@ def propagate_copies(node: gast.FunctionDef, protected: set,
                 block.drop(i)
         changed |= block.compact()
     return changed
+
+
+def _sink_rebindings(stmts: list, table: NameTable, local_names: set) -> bool:
+    """Move `y = ...` after the reads of a copy `x = y` that follow it, when the
+    statements it passes neither read what it binds nor bind what it reads (and
+    all are plain and pure): `bt = bz; bz = f(bt); bb = g(bt)` becomes
+    `bt = bz; bb = g(bt); bz = f(bt)`, where the copy can go."""
+    changed = False
+    for i in range(len(stmts)):
+        if not _is_copy(stmts[i]):
+            continue
+        copy, source = stmts[i].targets[0].id, stmts[i].value.id
+        j = next((k for k in range(i + 1, len(stmts))
+                  if source in _changed_by(stmts[k], table)), None)
+        reads = [k for k in range(i + 1, len(stmts)) if copy in table.names(stmts[k])[0]]
+        if j is None or not reads or reads[-1] <= j:
+            continue
+        passed = stmts[j + 1:reads[-1] + 1]
+        if all(_commute(stmts[j], other, table, local_names) for other in passed):
+            stmts[j:reads[-1] + 1] = passed + [stmts[j]]
+            changed = True
+    return changed
+
+
+def _changed_by(stmt, table: NameTable) -> set:
+    _, bound, in_place = table.uses(stmt)
+    return bound | in_place
+
+
+def _commute(first, second, table: NameTable, local_names: set) -> bool:
+    """Whether two plain, pure statements in a row may swap."""
+    if hasattr(first, "body") or hasattr(second, "body") or syntax.is_comment(second) or \
+            not all(isinstance(s, gast.Assign) and is_pure(s.value, local_names)
+                    for s in (first, second)):
+        return False
+    reads_1, reads_2 = table.names(first)[0], table.names(second)[0]
+    changes_1, changes_2 = _changed_by(first, table), _changed_by(second, table)
+    return not (reads_2 & changes_1 or reads_1 & changes_2 or changes_1 & changes_2)
 
 
 def merge_contributions(node: gast.FunctionDef, table: NameTable | None = None) -> bool:
@@ -137,6 +177,9 @@ def _merge_block(block: Block) -> bool:
     nothing a reads was changed in place (v may be a itself, or a view of it)."""
     first, last_change, last_in_place = {}, {}, {}
     for k, stmt in enumerate(block.stmts):
+        if syntax.is_comment(stmt):  # a sum stays under the `# Grad of:` of its terms
+            first.clear()
+            continue
         var, added = _accumulation(stmt)
         i = first.get(var)
         if i is not None and all(last_change.get(n, -1) < i for n in added) \
