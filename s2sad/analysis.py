@@ -210,6 +210,58 @@ def _scalar_assignment(node, known: set, classify: Callable) -> tuple:
     return target.id, False
 
 
+_UNKNOWN = object()  # a name bound to values of different or unknown shapes
+
+
+def shape_classes(stmts: list, params: Iterable[str], scalars: set,
+                  classify: Callable) -> dict:
+    """For each name that always holds an array of the shape some parameter had on
+    entry, that parameter: elementwise operations (arithmetic, ufuncs, `math`)
+    whose array operands all share a parameter's shape keep it; scalars do not
+    change it. Names of any other shape, or of shapes that differ between their
+    bindings, are left out."""
+    assignments = [node for node in syntax.statements(stmts)
+                   if isinstance(node, (gast.Assign, gast.For))]
+    classes = {p: p for p in params if p not in scalars}
+    changed = True
+    while changed:
+        changed = False
+        for node in assignments:
+            target = node.target if isinstance(node, gast.For) else node.targets[0]
+            if not isinstance(target, gast.Name) or target.id in scalars:
+                continue
+            shape = _UNKNOWN if isinstance(node, gast.For) else \
+                _elementwise_shape(node.value, classes, scalars, classify)
+            if shape is None:  # operands not reached yet
+                continue
+            old = classes.get(target.id)
+            new = shape if old is None or old == shape else _UNKNOWN
+            if new is not old:
+                classes[target.id] = new
+                changed = True
+    return {name: c for name, c in classes.items() if c is not _UNKNOWN}
+
+
+def _elementwise_shape(value: gast.expr, classes: dict, scalars: set, classify: Callable):
+    """The class of an elementwise value: its array operands' common class;
+    `_UNKNOWN` for anything else; None while an operand has no class yet."""
+    elementwise = isinstance(value, gast.UnaryOp) or \
+        isinstance(value, gast.BinOp) and not isinstance(value.op, gast.MatMult)
+    if isinstance(value, gast.Call) and not value.keywords:
+        key = getattr(classify(value), "key", None)
+        elementwise = isinstance(key, np.ufunc) and key.nout == 1 or \
+            (getattr(key, "__module__", None) or "") == "math"
+    operands = [value] if isinstance(value, gast.Name) else _operands(value)
+    if not (elementwise or isinstance(value, gast.Name)) or \
+            not all(isinstance(a, gast.Name) or syntax.is_literal(a) for a in operands):
+        return _UNKNOWN
+    shapes = {classes.get(a.id) for a in operands
+              if isinstance(a, gast.Name) and a.id not in scalars}
+    if None in shapes:
+        return None
+    return shapes.pop() if len(shapes) == 1 else _UNKNOWN
+
+
 def _operands(value: gast.expr) -> list:
     if isinstance(value, gast.BinOp):
         return [value.left, value.right]

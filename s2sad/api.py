@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 import threading
 import types
 import weakref
 from typing import Callable, Sequence, Union
+
+import numpy as np
 
 from . import codegen, rules, specialize, syntax  # noqa: F401  (rules registers the templates)
 from .errors import S2SADError, UnsupportedSyntaxError, WrtError
@@ -116,7 +119,8 @@ def _generate(f: Callable, key: tuple, verbose: int, floats: bool) -> Callable:
         print(f"# {mode} mode, before optimization\n{codegen.to_source(result.node)}")
     if optimized:
         protected = syntax.all_names(parsed.node) | set(result.protected)
-        optimize(result.node, protected, result.tape, result.adjoints, result.scalars)
+        optimize(result.node, protected, result.tape, result.adjoints, result.elementwise,
+                 {name: v for name, v in result.free.items() if v is np or v is math})
     df = codegen.compile_function(result.node, result.free, parsed.namespace.globals,
                                   parsed.namespace.closure)
     if verbose >= 1:

@@ -23,8 +23,9 @@ class GeneratedFunction:
     free: dict = field(default_factory=dict)
     tape: str = "tape"
     protected: set = field(default_factory=set)   # names the optimizer keeps
-    adjoints: frozenset = frozenset()   # the adjoint variables
-    scalars: frozenset = frozenset()    # names, adjoints among them, that hold scalars
+    adjoints: frozenset = frozenset()     # the adjoint variables
+    elementwise: frozenset = frozenset()  # names (adjoints too) holding numbers, or
+    #                                       arrays of a parameter's shape
 
 
 class Emitter:
@@ -54,6 +55,9 @@ class Emitter:
         self.scalars = analysis.scalar_names(
             self.body, fn.params, analysis.scalar_parameters(fn.parsed.node) | scalar_params,
             self.classify)
+        # names known to have the shape a parameter had on entry: {name: parameter}
+        self.shapes = analysis.shape_classes(self.body, fn.params, self.scalars,
+                                             self.classify)
 
     # ------------------------------------------------------------ names
 
@@ -212,14 +216,17 @@ class Emitter:
                 isinstance(getattr(stmt.value, "op", None), gast.MatMult):
             return set()
         names = [a.id for a in primitive.args if isinstance(a, gast.Name)]
-        result_scalar = stmt.targets[0].id in self.scalars
+        result = stmt.targets[0].id
+        result_scalar = result in self.scalars
         same = set()
         for i, arg in enumerate(primitive.args):
             if not isinstance(arg, gast.Name):
                 continue
             others = primitive.args[:i] + primitive.args[i + 1:]
             others_scalar = all(self.is_scalar(o) for o in others)
-            if others_scalar or (result_scalar and arg.id in self.scalars):
+            shape = self.shapes.get(result)
+            if others_scalar or (result_scalar and arg.id in self.scalars) or \
+                    shape is not None and self.shapes.get(arg.id) == shape:
                 same.add(arg.id)
         return same if names else set()
 

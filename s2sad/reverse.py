@@ -75,7 +75,9 @@ class _Reverse(Emitter):
         self.containers = analysis.indexed_names(self.body) - self.scalars
         self.dicts = {s.targets[0].id for s in syntax.statements(self.body)
                       if isinstance(s, gast.Assign) and isinstance(s.value, gast.Dict)}
-        self.scalar_copies = set()  # a loop's `x_end`, `x_next` of a scalar x
+        # numbers, or arrays of a parameter's shape: + and * act item by item
+        self.elementwise = self.scalars | (set(self.shapes) - self.containers)
+        self.elementwise_copies = set()  # a loop's `x_end`, `x_next` of such an x
 
     # ------------------------------------------------------------ entry point
 
@@ -104,12 +106,11 @@ class _Reverse(Emitter):
             if self.uses_tape else []
         body = prelude + primal + adjoint + [syntax.return_(returned)]
         node = self.derivative_function(body, [(seed, spec.seed_default)])
-        adjoints = frozenset(self.primal_of)
-        scalars = self.scalars | self.scalar_copies | \
-            {d for d, v in self.primal_of.items() if v in self.scalars}
+        elementwise = self.elementwise | self.elementwise_copies | \
+            {d for d, v in self.primal_of.items() if v in self.elementwise}
         return GeneratedFunction(node, self.free, self.tape,
                                  self.protected_names() | {seed, self.tape},
-                                 adjoints, frozenset(scalars))
+                                 frozenset(self.primal_of), frozenset(elementwise))
 
     def gradient_of(self, param: str, state: _AdjointState) -> gast.expr:
         var = self.derivative_names.get(param)
@@ -363,8 +364,8 @@ class _Reverse(Emitter):
         last = self.last_bindings(body, plan)
         ends = {v: self.names.fresh(f"{v}_end") for v in last}
         starts = {v: self.names.fresh(f"{v}_next") for v in last}
-        self.scalar_copies |= {copies[v] for copies in (ends, starts) for v in last
-                               if v in self.scalars}
+        self.elementwise_copies |= {copies[v] for copies in (ends, starts) for v in last
+                                    if v in self.elementwise}
         known = {id(stmt): ends[v] for v, stmt in last.items()}
         restore += [syntax.assign(ends[v], syntax.name(starts[v])) for v in last] + \
             [syntax.assign(starts[v], syntax.name(v)) for v in last]

@@ -227,7 +227,7 @@ def square_by_product(x, y):
 def test_a_product_of_a_variable_with_itself_contributes_twice_once():
     df = s2sad.grad(square_by_product, wrt=(0, 1))
     text = s2sad.source(df)
-    assert text.count("2 * ") == 1 and text.count("* x), x)") == 1
+    assert text.count("2 * ") == 1 and "bx = 2 * (bz * x)" in text  # z has x's shape
     for x, y in [(0.7, -1.3), (RNG.normal(size=(3, 1)), RNG.normal(size=4))]:
         assert_gradients(square_by_product, df, (x, y), (0, 1))
         gx = df(x, y)[0]

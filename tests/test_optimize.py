@@ -23,6 +23,8 @@ import s2sad
 from gradcheck import finite_difference
 from s2sad import runtime, syntax
 from s2sad.codegen import to_source
+from s2sad.emit import Emitter
+from s2sad.normalize import normalize
 from s2sad.optimize import optimize
 from s2sad.optimize.blocks import NameTable
 from s2sad.optimize.branches import merge_branches
@@ -34,6 +36,7 @@ from s2sad.optimize.inplace import FRESH, accumulate_in_place
 from s2sad.optimize.loops import refold_while_tests
 from s2sad.optimize.reuse import reuse_values
 from s2sad.optimize.simplify import simplify
+from s2sad.parsing import parse_function
 from s2sad.optimize.tape import SAVE, drop_redundant_saves
 
 # ---------------------------------------------------------------- helpers
@@ -1947,3 +1950,62 @@ def test_grad_of_scalar_code_takes_common_factors_out():
     for x, a in [(0.3, -1.2), (1.7, 0.4), (-2.5, 3.0)]:
         y = x ** 3 + a * x
         assert_allclose(df(x, a), (2 * y * (3 * x * x + a), 2 * y * x), rtol=1e-12)
+
+
+# ---------------------------------------------------------------- shapes known to match
+
+RNG_SHAPES = np.random.default_rng(7)
+
+
+def classes_of(f):
+    emitter = Emitter(normalize(parse_function(f)), (0,), "b")
+    return emitter.shapes
+
+
+def elementwise_chain(x, w):
+    y = np.sin(x) * np.exp(-x * x) + np.tanh(x) ** 2
+    z = y * 2.0
+    for i in range(3):
+        z = np.cos(z) + i
+    v = y @ w           # a matrix product: a shape of its own
+    u = x + w           # two parameters' shapes: broadcast, unknown
+    return np.sum(z * z) + np.sum(v) + np.sum(u)
+
+
+def test_shape_classes_follow_elementwise_operations_only():
+    shapes = classes_of(elementwise_chain)
+    assert shapes["y"] == shapes["z"] == shapes["x"] == "x"
+    assert shapes["w"] == "w"
+    assert "v" not in shapes and "u" not in shapes
+
+
+def rebound_to_a_product(x, w):
+    h = x * 2.0
+    for i in range(2):
+        h = np.tanh(h @ w)
+    return np.sum(h)
+
+
+def test_shape_classes_drop_a_name_rebound_to_another_shape():
+    assert "h" not in classes_of(rebound_to_a_product)
+
+
+def chain_of_one_array(x):
+    y = np.sin(x) * np.exp(-x * x) + np.tanh(x) ** 2
+    return np.sum(np.sqrt(y * y + 1.0))
+
+
+def test_grad_of_an_elementwise_chain_takes_the_adjoint_out():
+    # every name has x's shape: no unbroadcast, and one product by the adjoint of y
+    df = s2sad.grad(chain_of_one_array)
+    text = s2sad.source(df)
+    assert "unbroadcast(by" not in text and "bx = by * (" in text
+    x = RNG_SHAPES.normal(size=(4, 3))
+    s, e, th = np.sin(x), np.exp(-x * x), np.tanh(x)
+    y = s * e + th ** 2
+    want = y / np.sqrt(y * y + 1.0) * (np.cos(x) * e - 2 * x * s * e + 2 * th * (1 - th * th))
+    assert_allclose(df(x), want, rtol=1e-12)
+    for shape in [(), (5,)]:
+        point = RNG_SHAPES.normal(size=shape)
+        assert_allclose(df(point), finite_difference(chain_of_one_array, [point], 0),
+                        rtol=1e-6, atol=1e-9)

@@ -22,10 +22,11 @@ from .tape import drop_loop_counters, drop_redundant_saves
 
 
 def optimize(node: gast.FunctionDef, protected: set, tape: str,
-             adjoints: frozenset = frozenset(), scalars: frozenset = frozenset()
-             ) -> gast.FunctionDef:
+             adjoints: frozenset = frozenset(), elementwise: frozenset = frozenset(),
+             modules: dict | None = None) -> gast.FunctionDef:
     """Run every pass to a fixed point; `protected` names are never inlined away;
-    sums of products are factored in assignments to `adjoints` over `scalars`."""
+    sums of products are factored in assignments to `adjoints` over `elementwise`
+    names and functions of `modules` (see factor.py)."""
     table = NameTable()  # shared: a statement's names are found once, not per pass
     for _ in range(20):
         changed = merge_branches(node)
@@ -34,7 +35,7 @@ def optimize(node: gast.FunctionDef, protected: set, tape: str,
         changed |= inline_temporaries(node, protected, table)
         changed |= propagate_copies(node, protected, table)
         changed |= merge_contributions(node, table)
-        changed |= factor_sums(node, adjoints, scalars)  # the sums merging built
+        changed |= factor_sums(node, adjoints, elementwise, modules)  # sums merging built
         changed |= reuse_values(node, table)
         changed |= simplify(node)  # last: inlining and merging bring constants together
         if not changed:

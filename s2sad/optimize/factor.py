@@ -9,26 +9,31 @@ and loops) are left exactly as the user's function computes them.
 """
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass
 
 import gast
+import numpy as np
 
 from .. import syntax
 from .blocks import blocks
 
 
-def factor_sums(node: gast.FunctionDef, adjoints: frozenset, scalars: frozenset) -> bool:
-    """Rewrite `b = <sum of products>` for scalar adjoints `b` where that saves
-    operations; True if anything changed."""
+def factor_sums(node: gast.FunctionDef, adjoints: frozenset, scalars: frozenset,
+                modules: dict | None = None) -> bool:
+    """Rewrite `b = <sum of products>` for adjoints `b` in `scalars` where that
+    saves operations; True if anything changed. `modules` maps names to the
+    modules (NumPy, `math`) whose functions of such values count as values too."""
     changed = False
+    modules = modules or {}
     if not adjoints & scalars:
         return False
     for stmts in blocks(node.body):
         products = {}  # name -> the _Term of its binding earlier in this block
         for k, stmt in enumerate(stmts):
             value = _factored(stmt.value, products) \
-                if _eligible(stmt, adjoints, scalars) else None
+                if _eligible(stmt, adjoints, scalars, modules) else None
             if value is not None:
                 # new nodes: a loop adjoint's rerun may share nodes with the primal,
                 # and the factors come from other statements
@@ -38,8 +43,9 @@ def factor_sums(node: gast.FunctionDef, adjoints: frozenset, scalars: frozenset)
             if products:
                 _forget(products, syntax.names_stored(stmt))
             name = _product_binding(stmt, scalars)
-            if name is not None and name not in adjoints:
+            if name is not None:
                 products[name] = _terms(stmt.value)[0]
+                products[name].adjoint = name in adjoints
     return changed
 
 
@@ -47,21 +53,25 @@ def factor_sums(node: gast.FunctionDef, adjoints: frozenset, scalars: frozenset)
 class _Term:
     coefficient: object        # an int or a float
     factors: list              # expressions, in the order first met
+    adjoint: bool = False      # for a product bound earlier: bound to an adjoint
 
     def keys(self) -> list:
         return [_key(f) for f in self.factors]
 
 
-def _eligible(stmt, adjoints: frozenset, scalars: frozenset) -> bool:
+def _eligible(stmt, adjoints: frozenset, scalars: frozenset, modules: dict) -> bool:
     target = syntax.assigned_name(stmt)
-    return target in adjoints and target in scalars and _arithmetic(stmt.value, scalars)
+    return target in adjoints and target in scalars and \
+        _arithmetic(stmt.value, scalars, modules)
 
 
 def _factored(value: gast.expr, products: dict) -> gast.expr | None:
-    """The sum rewritten, with or without the products bound before it spelled
-    out, whichever takes fewer operations; None unless that is fewer than now."""
+    """The sum rewritten, with none, the primal or all of the products bound
+    before it spelled out, whichever takes fewer operations; None unless that is
+    fewer than now."""
     best = value
-    for known in ({}, products):
+    primal = {name: p for name, p in products.items() if not p.adjoint}
+    for known in ({}, primal, products):
         terms = _like_terms_added(_terms(value, products=known))
         if terms is not None:
             new = _sum([_contracted(term, known) for term in terms])
@@ -75,7 +85,7 @@ def _product_binding(stmt, scalars: frozenset) -> str | None:
     name = syntax.assigned_name(stmt)
     if name not in scalars:
         return None
-    terms = _terms(stmt.value) if _arithmetic(stmt.value, scalars) else []
+    terms = _terms(stmt.value) if _arithmetic(stmt.value, scalars, {}) else []
     if len(terms) != 1 or not terms[0].factors or \
             any(f.__class__ is not gast.Name or f.id == name for f in terms[0].factors):
         return None
@@ -105,22 +115,35 @@ def _contracted(term: _Term, products: dict) -> _Term:
     return term
 
 
-def _arithmetic(expr, scalars: frozenset) -> bool:
-    """Only scalar names, number literals and arithmetic operators (so reordering
-    and evaluating an operand once instead of twice is safe)."""
-    for sub in syntax.walk(expr):
-        cls = sub.__class__
-        if cls is gast.Name:
-            if sub.id not in scalars or sub.ctx.__class__ is not gast.Load:
-                return False
-        elif cls is gast.Constant:
-            if syntax.number_value(sub) is None:
-                return False
-        elif cls is not gast.BinOp and cls is not gast.UnaryOp:
-            return False
-        elif cls is gast.UnaryOp and sub.op.__class__ is not gast.USub:
-            return False
-    return True
+def _arithmetic(expr, scalars: frozenset, modules: dict) -> bool:
+    """Only names in `scalars`, number literals, arithmetic and elementwise functions
+    of `modules`: values for which `+` and `*` are the arithmetic of numbers, so
+    that reordering, and evaluating an operand once instead of twice, is safe."""
+    cls = expr.__class__
+    if cls is gast.Name:
+        return expr.id in scalars
+    if cls is gast.Constant:
+        return syntax.number_value(expr) is not None
+    if cls is gast.BinOp:
+        return expr.op.__class__ is not gast.MatMult and \
+            _arithmetic(expr.left, scalars, modules) and _arithmetic(expr.right, scalars, modules)
+    if cls is gast.UnaryOp:
+        return expr.op.__class__ is gast.USub and _arithmetic(expr.operand, scalars, modules)
+    if cls is gast.Call:
+        return _elementwise_function(expr.func, modules) and not expr.keywords and \
+            all(_arithmetic(arg, scalars, modules) for arg in expr.args)
+    return False
+
+
+def _elementwise_function(func, modules: dict) -> bool:
+    """`np.cos` or `math.cos` for a NumPy ufunc of one output or a `math` function."""
+    if func.__class__ is not gast.Attribute or func.value.__class__ is not gast.Name or \
+            func.value.id not in modules:
+        return False
+    function = getattr(modules[func.value.id], func.attr, None)
+    if isinstance(function, np.ufunc):
+        return function.nout == 1
+    return callable(function) and modules[func.value.id] is math
 
 
 def _terms(expr, sign=1, out=None, products=None) -> list:

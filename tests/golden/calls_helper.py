@@ -7,6 +7,5 @@ def dcalls_helper(x, bresult=1.0):
     assert_scalar(result, calls_helper)
     # Grad of: return np.sum(helper(x) * helper(x * x, scale=0.5))
     bt4 = unreduce(unbroadcast(bresult, result), t4, None, False)
-    bx = unbroadcast(2 * (dhelper(t2, scale=0.5, bresult=unbroadcast(bt4 * t, t3)) * x), x)
-    bx = bx + dhelper(x, bresult=unbroadcast(bt4 * t3, t))
+    bx = 2 * (dhelper(t2, scale=0.5, bresult=unbroadcast(bt4 * t, t3)) * x) + dhelper(x, bresult=unbroadcast(bt4 * t3, t))
     return bx

@@ -14,5 +14,5 @@ def dscalar_loop(a, b, bz=1.0):
         # Grad of: z = a * math.cos(z + i) + z * math.sin(b - i)
         bb = bb + bz * z * math.cos(t4)
         ba = ba + bz * math.cos(t)
-        bz = bz * math.sin(t4) - bz * a * math.sin(t)
+        bz = bz * (math.sin(t4) - a * math.sin(t))
     return ba, bb
