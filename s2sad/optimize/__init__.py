@@ -5,6 +5,8 @@ anything; they run in turn until none does.
 """
 from __future__ import annotations
 
+import itertools
+
 import gast
 
 from .. import syntax
@@ -28,17 +30,21 @@ def optimize(node: gast.FunctionDef, protected: set, tape: str,
     sums of products are factored in assignments to `adjoints` over `elementwise`
     names and functions of `modules` (see factor.py)."""
     table = NameTable()  # shared: a statement's names are found once, not per pass
-    for _ in range(20):
-        changed = merge_branches(node)
-        changed |= eliminate_dead_code(node, table)
-        changed |= drop_redundant_saves(node, tape)
-        changed |= inline_temporaries(node, protected, table)
-        changed |= propagate_copies(node, protected, table)
-        changed |= merge_contributions(node, table)
-        changed |= factor_sums(node, adjoints, elementwise, modules)  # sums merging built
-        changed |= reuse_values(node, table)
-        changed |= simplify(node)  # last: inlining and merging bring constants together
-        if not changed:
+    passes = [
+        lambda: merge_branches(node),
+        lambda: eliminate_dead_code(node, table),
+        lambda: drop_redundant_saves(node, tape),
+        lambda: inline_temporaries(node, protected, table),
+        lambda: propagate_copies(node, protected, table),
+        lambda: merge_contributions(node, table),
+        lambda: factor_sums(node, adjoints, elementwise, modules, table),  # merged sums
+        lambda: reuse_values(node, table),
+        lambda: simplify(node),  # last: inlining and merging bring constants together
+    ]
+    unchanged = 0  # passes run in a row that changed nothing: all of them ends it
+    for pass_ in itertools.islice(itertools.cycle(passes), 20 * len(passes)):
+        unchanged = 0 if pass_() else unchanged + 1
+        if unchanged == len(passes):
             break
     drop_loop_counters(node, tape)
     refold_while_tests(node, table)

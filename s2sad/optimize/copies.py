@@ -21,8 +21,10 @@ def propagate_copies(node: gast.FunctionDef, protected: set,
     loads, stores = table.counts(node)
     changed = False
     for stmts in blocks(node.body):
-        changed |= _sink_rebindings(stmts, table, set(stores))
         block = Block(stmts, table)
+        if _sink_rebindings(block, set(stores)):
+            changed = True
+            block = Block(stmts, table)
         for i, stmt in enumerate(stmts):
             if i in block.dropped:
                 continue
@@ -38,26 +40,27 @@ def propagate_copies(node: gast.FunctionDef, protected: set,
     return changed
 
 
-def _sink_rebindings(stmts: list, table: NameTable, local_names: set) -> bool:
+def _sink_rebindings(block: Block, local_names: set) -> bool:
     """Move `y = ...` after the reads of a copy `x = y` that follow it, when the
     statements it passes neither read what it binds nor bind what it reads (and
     all are plain and pure): `bt = bz; bz = f(bt); bb = g(bt)` becomes
-    `bt = bz; bb = g(bt); bz = f(bt)`, where the copy can go."""
-    changed = False
-    for i in range(len(stmts)):
-        if not _is_copy(stmts[i]):
+    `bt = bz; bb = g(bt); bz = f(bt)`, where the copy can go. One move per call
+    (positions change)."""
+    stmts = block.stmts
+    for i, stmt in enumerate(stmts):
+        if not _is_copy(stmt):
             continue
-        copy, source = stmts[i].targets[0].id, stmts[i].value.id
-        j = next((k for k in range(i + 1, len(stmts))
-                  if source in _changed_by(stmts[k], table)), None)
-        reads = [k for k in range(i + 1, len(stmts)) if copy in table.names(stmts[k])[0]]
-        if j is None or not reads or reads[-1] <= j:
+        copy, source = stmt.targets[0].id, stmt.value.id
+        j = block.next_change(source, i)
+        reads = block.loaded_at.get(copy, ())
+        last = reads[-1] if reads else None
+        if j is None or last is None or last <= j:
             continue
-        passed = stmts[j + 1:reads[-1] + 1]
-        if all(_commute(stmts[j], other, table, local_names) for other in passed):
-            stmts[j:reads[-1] + 1] = passed + [stmts[j]]
-            changed = True
-    return changed
+        passed = stmts[j + 1:last + 1]
+        if all(_commute(stmts[j], other, block.table, local_names) for other in passed):
+            stmts[j:last + 1] = passed + [stmts[j]]
+            return True
+    return False
 
 
 def _changed_by(stmt, table: NameTable) -> set:

@@ -17,20 +17,21 @@ import gast
 import numpy as np
 
 from .. import syntax
-from .blocks import blocks
+from .blocks import NameTable, blocks
 
 
 def factor_sums(node: gast.FunctionDef, adjoints: frozenset, scalars: frozenset,
-                modules: dict | None = None) -> bool:
+                modules: dict | None = None, table: NameTable | None = None) -> bool:
     """Rewrite `b = <sum of products>` for adjoints `b` in `scalars` where that
     saves operations; True if anything changed. `modules` maps names to the
     modules (NumPy, `math`) whose functions of such values count as values too."""
     changed = False
     modules = modules or {}
+    table = table or NameTable()
     if not adjoints & scalars:
         return False
     for stmts in blocks(node.body):
-        products = {}  # name -> the _Term of its binding earlier in this block
+        products = _Products()  # the products bound earlier in this block
         for k, stmt in enumerate(stmts):
             value = _factored(stmt.value, products) \
                 if _eligible(stmt, adjoints, scalars, modules) else None
@@ -41,12 +42,34 @@ def factor_sums(node: gast.FunctionDef, adjoints: frozenset, scalars: frozenset,
                 stmt = stmts[k] = syntax.copy_annos(stmt, new)
                 changed = True
             if products:
-                _forget(products, syntax.names_stored(stmt))
+                _, bound, in_place = table.uses(stmt)
+                products.forget(bound | in_place)
             name = _product_binding(stmt, scalars)
             if name is not None:
-                products[name] = _terms(stmt.value)[0]
-                products[name].adjoint = name in adjoints
+                products.add(name, _terms(stmt.value)[0], name in adjoints)
     return changed
+
+
+class _Products(dict):
+    """name -> the _Term of `name = <product of names>`, with an index of the
+    names each product reads, to forget the stale ones quickly."""
+
+    def __init__(self):
+        super().__init__()
+        self.readers = {}
+
+    def add(self, name: str, term: "_Term", adjoint: bool) -> None:
+        term.adjoint = adjoint
+        self[name] = term
+        for factor in term.factors:
+            self.readers.setdefault(factor.id, set()).add(name)
+
+    def forget(self, bound: set) -> None:
+        """Drop the products a binding makes stale: of a rebound name, or reading one."""
+        for name in bound:
+            self.pop(name, None)
+            for reader in self.readers.pop(name, ()):
+                self.pop(reader, None)
 
 
 @dataclass
@@ -90,13 +113,6 @@ def _product_binding(stmt, scalars: frozenset) -> str | None:
             any(f.__class__ is not gast.Name or f.id == name for f in terms[0].factors):
         return None
     return name
-
-
-def _forget(products: dict, bound: set) -> None:
-    """Drop the products a binding makes stale: of a rebound name, or reading one."""
-    for name, term in list(products.items()):
-        if name in bound or any(f.id in bound for f in term.factors):
-            del products[name]
 
 
 def _contracted(term: _Term, products: dict) -> _Term:
