@@ -52,31 +52,35 @@ def factor_sums(node: gast.FunctionDef, adjoints: frozenset, scalars: frozenset,
 
 class _Products(dict):
     """name -> the _Term of `name = <product of names>`, with an index of the
-    names each product reads, to forget the stale ones quickly."""
+    names each product reads (to find the products a term holds, and those a
+    binding makes stale), and `primal`, the same for the primal names only."""
 
-    def __init__(self):
+    def __init__(self, with_primal: bool = True):
         super().__init__()
         self.readers = {}
+        self.primal = _Products(with_primal=False) if with_primal else None
 
     def add(self, name: str, term: "_Term", adjoint: bool) -> None:
-        term.adjoint = adjoint
         self[name] = term
         for factor in term.factors:
             self.readers.setdefault(factor.id, set()).add(name)
+        if self.primal is not None and not adjoint:
+            self.primal.add(name, term, adjoint)
 
     def forget(self, bound: set) -> None:
-        """Drop the products a binding makes stale: of a rebound name, or reading one."""
+        """Drop the products of a rebound name, and those reading one."""
         for name in bound:
             self.pop(name, None)
             for reader in self.readers.pop(name, ()):
                 self.pop(reader, None)
+        if self.primal is not None:
+            self.primal.forget(bound)
 
 
 @dataclass
 class _Term:
     coefficient: object        # an int or a float
     factors: list              # expressions, in the order first met
-    adjoint: bool = False      # for a product bound earlier: bound to an adjoint
 
     def keys(self) -> list:
         return [_key(f) for f in self.factors]
@@ -93,8 +97,7 @@ def _factored(value: gast.expr, products: dict) -> gast.expr | None:
     before it spelled out, whichever takes fewer operations; None unless that is
     fewer than now."""
     best = value
-    primal = {name: p for name, p in products.items() if not p.adjoint}
-    for known in ({}, primal, products):
+    for known in ({}, products.primal, products):
         terms = _like_terms_added(_terms(value, products=known))
         if terms is not None:
             new = _sum([_contracted(term, known) for term in terms])
@@ -118,12 +121,14 @@ def _product_binding(stmt, scalars: frozenset) -> str | None:
 def _contracted(term: _Term, products: dict) -> _Term:
     """`term` with the factors of a product bound earlier replaced by its name:
     3 * x * x with t = x * x bound is 3 * t."""
-    for name, product in products.items():
-        if product.coefficient != 1 or len(product.factors) < 2:
+    keys = Counter(term.keys())
+    readers = getattr(products, "readers", {})
+    for name in sorted({name for key in keys for name in readers.get(key, ())}):
+        product = products.get(name)
+        if product is None or product.coefficient != 1 or len(product.factors) < 2:
             continue
-        keys = term.keys()
         wanted = Counter(product.keys())
-        if all(keys.count(k) >= n for k, n in wanted.items()):
+        if all(keys[k] >= n for k, n in wanted.items()):
             factors = list(term.factors)
             for key in product.keys():
                 factors = _without(factors, key)
@@ -255,7 +260,8 @@ def _without(factors: list, key: str) -> list:
 
 
 def _key(expr) -> str:
-    return gast.dump(expr)
+    """Equal for factors that spell the same code (a name is its identifier)."""
+    return expr.id if expr.__class__ is gast.Name else gast.dump(expr)
 
 
 def _operations(expr) -> int:
