@@ -233,3 +233,21 @@ def test_a_product_of_a_variable_with_itself_contributes_twice_once():
         gx = df(x, y)[0]
         np.testing.assert_allclose(gx, np.sum(2 * x * y, axis=-1, keepdims=np.ndim(x) == 2),
                                    rtol=1e-12)
+
+
+def collector_probe(x):
+    return x * x + 1.0
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_generation_leaves_the_garbage_collector_as_it_found_it(enabled):
+    # generation pauses the cyclic collector (s2sad/api.py) and must restore it
+    import gc
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        df = s2sad.grad(lambda x: collector_probe(x) * 2.0)
+        assert gc.isenabled() is enabled
+        assert df(3.0) == pytest.approx(12.0, rel=1e-12)   # d/dx 2(x^2 + 1) = 4x
+    finally:
+        gc.enable() if was else gc.disable()
