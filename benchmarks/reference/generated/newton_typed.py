@@ -2,13 +2,11 @@ def dnewton_typed(a, b, bresult=1.0):
     tape = []
     x = 1.0
     r = x * x * x + a * x - b
-    cond = abs(r) > 1e-12
-    while cond:
+    while abs(r) > 1e-12:
         tape.append(r)
         tape.append(x)
         x = x - r / (3.0 * x * x + a)
         r = x * x * x + a * x - b
-        cond = abs(r) > 1e-12
     # Grad of: return x * x
     bx = 2 * (bresult * x)
     # Grad of: while abs(r) > 1e-12:

@@ -12,9 +12,7 @@ def drecurrence_math_typed(a, b, n, bz=1.0):
         t = z + i
         t4 = b - i
         # Grad of: z = a * math.cos(z + i) + z * math.sin(b - i)
-        bt3 = bz
-        bt6 = bz
-        bz = bt6 * math.sin(t4) - bt3 * a * math.sin(t)
-        bb = bb + bt6 * z * math.cos(t4)
-        ba = ba + bt3 * math.cos(t)
+        bb = bb + bz * z * math.cos(t4)
+        ba = ba + bz * math.cos(t)
+        bz = bz * (math.sin(t4) - a * math.sin(t))
     return ba, bb

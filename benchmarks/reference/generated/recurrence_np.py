@@ -12,9 +12,7 @@ def drecurrence_np(a, b, n, bz=1.0):
         t = z + i
         t4 = b - i
         # Grad of: z = a * np.cos(z + i) + z * np.sin(b - i)
-        bt3 = bz
-        bt6 = bz
-        bz = bt6 * np.sin(t4) - bt3 * a * np.sin(t)
-        bb = bb + bt6 * z * np.cos(t4)
-        ba = ba + bt3 * np.cos(t)
+        bb = bb + bz * z * np.cos(t4)
+        ba = ba + bz * np.cos(t)
+        bz = bz * (np.sin(t4) - a * np.sin(t))
     return ba, bb
