@@ -1968,15 +1968,16 @@ def elementwise_chain(x, w):
     for i in range(3):
         z = np.cos(z) + i
     v = y @ w           # a matrix product: a shape of its own
+    m = np.matmul(y, w)  # a ufunc, but not an elementwise one
     u = x + w           # two parameters' shapes: broadcast, unknown
-    return np.sum(z * z) + np.sum(v) + np.sum(u)
+    return np.sum(z * z) + np.sum(v) + np.sum(u) + np.sum(m)
 
 
 def test_shape_classes_follow_elementwise_operations_only():
     shapes = classes_of(elementwise_chain)
     assert shapes["y"] == shapes["z"] == shapes["x"] == "x"
     assert shapes["w"] == "w"
-    assert "v" not in shapes and "u" not in shapes
+    assert "v" not in shapes and "u" not in shapes and "m" not in shapes
 
 
 def rebound_to_a_product(x, w):

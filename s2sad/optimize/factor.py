@@ -162,8 +162,8 @@ def _elementwise_function(func, modules: dict) -> bool:
             func.value.id not in modules:
         return False
     function = getattr(modules[func.value.id], func.attr, None)
-    if isinstance(function, np.ufunc):
-        return function.nout == 1
+    if isinstance(function, np.ufunc):  # not np.matmul, whose signature mixes shapes
+        return function.nout == 1 and function.signature is None
     return callable(function) and modules[func.value.id] is math
 
 
