@@ -89,7 +89,7 @@ def merge_contributions(node: gast.FunctionDef, table: NameTable | None = None) 
 
 
 def _is_copy(stmt) -> bool:
-    return _assigns_one_name(stmt) and isinstance(stmt.value, gast.Name)
+    return syntax.assigned_name(stmt) is not None and isinstance(stmt.value, gast.Name)
 
 
 def _drop_copy_back(block: Block, i: int, loads: Counter, stores: Counter) -> bool:
@@ -201,15 +201,9 @@ def _merge_block(block: Block) -> bool:
             last_change[name] = k
         for name in block.in_place[k]:
             last_change[name] = last_in_place[name] = k
-        if _assigns_one_name(stmt):
+        if syntax.assigned_name(stmt) is not None:
             first[stmt.targets[0].id] = k
     return block.compact()
-
-
-def _assigns_one_name(stmt) -> bool:
-    """`v = ...` with a single target (not `v = w = ...`)."""
-    return isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
-        and isinstance(stmt.targets[0], gast.Name)
 
 
 def _accumulation(stmt) -> tuple:

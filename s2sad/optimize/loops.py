@@ -32,36 +32,36 @@ def refold_while_tests(node: gast.FunctionDef, table: NameTable) -> bool:
     return changed
 
 
-def _first_binding(before: list, name: str):
-    """The `name = E` before the loop, past constants bound in between (a counter's
-    `n = 0`) that leave E's operands alone."""
-    between = []
-    for stmt in reversed(before):
-        if syntax.assigned_name(stmt) == name:
-            operands = syntax.names_loaded(stmt.value)
-            return None if any(syntax.names_stored(s) & operands for s in between) else stmt
-        if not (stmt.__class__ is gast.Assign and syntax.is_literal(stmt.value)):
-            return None
-        between.append(stmt)
-    return None
-
-
 def _test_name(loop) -> str | None:
     is_while = loop.__class__ is gast.While and not loop.orelse
     return loop.test.id if is_while and loop.test.__class__ is gast.Name else None
 
 
+def _first_binding(before: list, name: str):
+    """The `name = E` before the loop, past constants bound in between (a counter's
+    `n = 0`) that leave E's operands alone."""
+    return _binding_past(before, name, lambda stmt: stmt.__class__ is gast.Assign and
+                         syntax.is_literal(stmt.value))
+
+
 def _last_binding(body: list, name: str):
     """The body's `name = E` after which only loop exits (`if stop: break`) and
     counters follow that leave E's operands alone: E is what the test would read."""
-    after = []
-    for stmt in reversed(body):
+    return _binding_past(body, name, lambda stmt: name not in syntax.names_loaded(stmt)
+                         and _exit_or_count(stmt))
+
+
+def _binding_past(stmts: list, name: str, passable) -> gast.Assign | None:
+    """The last `name = E` in `stmts` when every statement after it is `passable`
+    and binds none of E's operands, else None."""
+    passed = []
+    for stmt in reversed(stmts):
         if syntax.assigned_name(stmt) == name:
             operands = syntax.names_loaded(stmt.value)
-            return None if any(syntax.names_stored(s) & operands for s in after) else stmt
-        if name in syntax.names_loaded(stmt) or not _exit_or_count(stmt):
+            return None if any(syntax.names_stored(s) & operands for s in passed) else stmt
+        if not passable(stmt):
             return None
-        after.append(stmt)
+        passed.append(stmt)
     return None
 
 
@@ -70,6 +70,5 @@ def _exit_or_count(stmt) -> bool:
     if stmt.__class__ is gast.If:
         return all(s.__class__ is gast.Break for s in stmt.body) and not stmt.orelse
     value = getattr(stmt, "value", None)
-    return stmt.__class__ is gast.Assign and value.__class__ is gast.BinOp and \
-        value.left.__class__ is gast.Name and len(stmt.targets) == 1 and \
-        getattr(stmt.targets[0], "id", None) == value.left.id
+    return value.__class__ is gast.BinOp and value.left.__class__ is gast.Name and \
+        syntax.assigned_name(stmt) == value.left.id
