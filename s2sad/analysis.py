@@ -13,7 +13,7 @@ import gast
 import numpy as np
 
 from . import syntax
-from .primitives import PACK
+from .primitives import PACK, is_elementwise
 
 
 def assigned(stmts) -> set:
@@ -249,8 +249,7 @@ def _elementwise_shape(value: gast.expr, classes: dict, scalars: set, classify: 
         isinstance(value, gast.BinOp) and not isinstance(value.op, gast.MatMult)
     if isinstance(value, gast.Call) and not value.keywords:
         key = getattr(classify(value), "key", None)
-        elementwise = isinstance(key, np.ufunc) and key.nout == 1 and key.signature is None \
-            or (getattr(key, "__module__", None) or "") == "math"  # np.matmul has a signature
+        elementwise = is_elementwise(key)
     operands = [value] if isinstance(value, gast.Name) else _operands(value)
     if not (elementwise or isinstance(value, gast.Name)) or \
             not all(isinstance(a, gast.Name) or syntax.is_literal(a) for a in operands):

@@ -6,12 +6,11 @@ import inspect
 from dataclasses import dataclass, field
 
 import gast
-import numpy as np
 
 from . import analysis, primitives, runtime, syntax
 from .errors import NonDifferentiableError, SourceUnavailableError, UnsupportedSyntaxError
 from .normalize import NormalFunction
-from .primitives import Primitive, primitive_of
+from .primitives import Primitive, is_elementwise, primitive_of
 from .templates import BindingError, Instance, instantiate
 
 
@@ -211,8 +210,7 @@ class Emitter:
         """Operands of an elementwise primitive known to have the result's shape:
         then `unbroadcast(g, x)` in its rule is just `g`."""
         if not (isinstance(stmt.value, (gast.BinOp, gast.UnaryOp)) or
-                isinstance(primitive.key, np.ufunc) or
-                getattr(primitive.key, "__module__", None) == "math") or \
+                is_elementwise(primitive.key)) or \
                 isinstance(getattr(stmt.value, "op", None), gast.MatMult):
             return set()
         names = [a.id for a in primitive.args if isinstance(a, gast.Name)]

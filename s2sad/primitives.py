@@ -39,6 +39,15 @@ PRODUCTS = frozenset({operator.matmul, np.matmul, np.dot, np.tensordot, np.einsu
                       np.inner, np.linalg.solve, np.linalg.inv})
 
 
+def is_elementwise(function) -> bool:
+    """Whether `function` maps its arguments item by item to one result of their
+    broadcast shape: a NumPy ufunc of one output (not a generalized one such as
+    np.matmul, whose signature mixes shapes) or a `math` function."""
+    if isinstance(function, np.ufunc):
+        return function.nout == 1 and function.signature is None
+    return callable(function) and getattr(function, "__module__", None) == "math"
+
+
 def list_append(stmt: gast.stmt):
     """(list name, item) for a statement `lst.append(item)`, else None."""
     call = getattr(stmt, "value", None) if isinstance(stmt, gast.Expr) else None

@@ -9,14 +9,13 @@ and loops) are left exactly as the user's function computes them.
 """
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass
 
 import gast
-import numpy as np
 
 from .. import syntax
+from ..primitives import is_elementwise
 from .blocks import NameTable, blocks
 
 
@@ -157,14 +156,11 @@ def _arithmetic(expr, scalars: frozenset, modules: dict) -> bool:
 
 
 def _elementwise_function(func, modules: dict) -> bool:
-    """`np.cos` or `math.cos` for a NumPy ufunc of one output or a `math` function."""
+    """`np.cos` or `math.cos`: an elementwise function of one of `modules`."""
     if func.__class__ is not gast.Attribute or func.value.__class__ is not gast.Name or \
             func.value.id not in modules:
         return False
-    function = getattr(modules[func.value.id], func.attr, None)
-    if isinstance(function, np.ufunc):  # not np.matmul, whose signature mixes shapes
-        return function.nout == 1 and function.signature is None
-    return callable(function) and modules[func.value.id] is math
+    return is_elementwise(getattr(modules[func.value.id], func.attr, None))
 
 
 def _terms(expr, sign=1, out=None, products=None) -> list:
