@@ -25,7 +25,7 @@ import gast
 
 from . import analysis, primitives, registry, runtime, syntax
 from .emit import Emitter, GeneratedFunction
-from .errors import NonDifferentiableError, UnsupportedSyntaxError
+from .errors import NonDifferentiableError
 from .normalize import NormalFunction
 from .templates import ACCUMULATE, Instance
 
