@@ -75,25 +75,6 @@ def differentiable_operands(primitive) -> set:
     return syntax.names_loaded(list(args) + list(primitive.keywords.values()))
 
 
-_NEW_ARRAY_FUNCTIONS = {
-    "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like",
-    "array", "copy", "arange", "eye", "identity", "linspace",
-}
-
-
-def makes_new_array(primitive) -> bool:
-    """Does this primitive return memory no other variable refers to?"""
-    if primitive is None:
-        return False
-    key = primitive.key
-    if key is np.ndarray.copy or isinstance(key, np.ufunc) or key in (PACK, list):
-        return True
-    if getattr(key, "__module__", None) == "_operator" and key is not operator.getitem:
-        return True  # arithmetic makes a new array
-    return getattr(key, "__name__", None) in _NEW_ARRAY_FUNCTIONS and \
-        getattr(key, "__module__", "").startswith("numpy")
-
-
 def indexed_names(stmts: list) -> set:
     """Names read with `x[...]`, `x.keys()` or `x.attribute`: possibly containers."""
     names = set()

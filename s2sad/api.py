@@ -78,17 +78,17 @@ def source(df: Callable, floats: bool = False) -> str:
 
 
 def _derivative(f, wrt, mode, optimized, preserve_result, verbose, seed_default,
-                check) -> Callable:
+                check, callee: bool = False) -> Callable:
     if inspect.ismethod(f):  # model.loss: differentiate loss, then bind the model again
         first = next(iter(inspect.signature(f.__func__).parameters))
         shifted = tuple(first if item == "self" else item + 1 if isinstance(item, int)
                         and item >= 0 else item for item in _as_tuple(wrt))
         df = _derivative(f.__func__, shifted, mode, optimized, preserve_result, verbose,
-                         seed_default, check)
+                         seed_default, check, callee)
         return types.MethodType(df, f.__self__)
     if not inspect.isfunction(inspect.unwrap(f)):
         parse_function(f)  # raises the error that says what s2sad can differentiate
-    key = (_as_tuple(wrt), mode, optimized, preserve_result, seed_default, check)
+    key = (_as_tuple(wrt), mode, optimized, preserve_result, seed_default, check, callee)
     with _cache_lock:
         per_function = _cache.setdefault(f, {})
         if key not in per_function:
@@ -123,17 +123,18 @@ def _generate(f: Callable, key: tuple, verbose: int, floats: bool) -> Callable:
 
 
 def _pipeline(f: Callable, key: tuple, verbose: int, floats: bool) -> Callable:
-    wrt, mode, optimized, preserve_result, seed_default, check = key
+    wrt, mode, optimized, preserve_result, seed_default, check, callee = key
     parsed = parse_function(f)
     normal = normalize(parsed)
     indices = _wrt_indices(wrt, normal.params, parsed)
     scalars = frozenset(normal.params) if floats else frozenset()
     subroutine = functools.partial(_subroutine, mode=mode, optimized=optimized)
     if mode == "forward":
-        result = forward(normal, TangentSpec(indices, preserve_result, subroutine, scalars))
+        result = forward(normal, TangentSpec(indices, preserve_result, subroutine, scalars,
+                                             callee))
     else:
         result = reverse(normal, GradientSpec(indices, seed_default, preserve_result, check,
-                                              subroutine, scalars))
+                                              subroutine, scalars, callee))
     if verbose >= 2:
         print(f"# normalized\n{codegen.to_source(normal.node)}")
         print(f"# {mode} mode, before optimization\n{codegen.to_source(result.node)}")
@@ -163,7 +164,7 @@ def _subroutine(func: Callable, wrt: tuple, mode: str, optimized: bool) -> Calla
     _in_progress.add(func)
     try:
         return _derivative(func, wrt, mode, optimized, mode == "forward", 0,
-                           seed_default=1.0, check=None)
+                           seed_default=1.0, check=None, callee=True)
     finally:
         _in_progress.discard(func)
 

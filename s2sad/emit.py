@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import gast
 
-from . import analysis, primitives, runtime, syntax
+from . import aliases, analysis, primitives, runtime, syntax
 from .errors import NonDifferentiableError, SourceUnavailableError, UnsupportedSyntaxError
 from .normalize import NormalFunction
 from .primitives import Primitive, is_elementwise, primitive_of
@@ -31,7 +31,7 @@ class Emitter:
     """Base of the mode transformers; `prefix` is 'b' (adjoints) or 'd' (tangents)."""
 
     def __init__(self, fn: NormalFunction, wrt: tuple, prefix: str,
-                 scalar_params: frozenset = frozenset()):
+                 scalar_params: frozenset = frozenset(), callee: bool = False):
         self.fn = fn
         self.names = fn.names
         self.namespace = fn.parsed.namespace
@@ -46,9 +46,6 @@ class Emitter:
         wrt_names = [fn.params[i] for i in wrt]
         self.active = analysis.active_names(self.body, wrt_names, fn.result, self.classify)
         self.varied = analysis.varied_names(self.body, wrt_names, self.classify)
-        self.mutated = analysis.mutated(self.body)
-        self.check_in_place_updates()
-        self.check_calls_for_effects()
         # a parameter known to be a float on entry, or annotated as one, stays a
         # scalar where every rebinding keeps it one
         self.scalars = analysis.scalar_names(
@@ -57,6 +54,12 @@ class Emitter:
         # names known to have the shape a parameter had on entry: {name: parameter}
         self.shapes = analysis.shape_classes(self.body, fn.params, self.scalars,
                                              self.classify)
+        self.aliases = aliases.analyze(self.body, fn.params, fn.result, self.classify,
+                                       self.scalars)
+        self.check_writes(callee)
+        # a loop checkpoints such names by copy: a write through another name changes them
+        self.mutated = analysis.mutated(self.body) | self.aliases.shares_written
+        self.check_calls_for_effects()
 
     # ------------------------------------------------------------ names
 
@@ -119,28 +122,61 @@ class Emitter:
             self.names.reserve([identifier])
         return instance
 
-    def check_in_place_updates(self) -> None:
-        """`x[i] = v` is differentiated only on arrays the function made itself and
-        never shares: anything else could change another variable behind our back."""
-        for name in sorted(self.mutated):
-            for stmt in syntax.statements(self.body):
-                problem = self.sharing_problem(name, stmt)
-                if problem:
-                    raise UnsupportedSyntaxError(
-                        f"s2sad cannot differentiate element assignment into '{name}': "
-                        f"{problem} (in function '{self.fn.parsed.name}')",
-                        self.fn.parsed.location(stmt),
-                        hint=f"work on a private copy: {name} = {name}.copy() (or "
-                             f"np.zeros(...)), and assign elements of that copy only.")
-            if name in self.fn.params:
-                # the write itself, not the `if` or loop around it
-                first = next(stmt for stmt in syntax.statements(self.body)
-                             if not hasattr(stmt, "body") and name in analysis.mutated([stmt]))
-                raise UnsupportedSyntaxError(
-                    f"s2sad cannot differentiate element assignment into the argument "
-                    f"'{name}' (in function '{self.fn.parsed.name}'): it would change the "
-                    "caller's array", self.fn.parsed.location(first),
-                    hint=f"assign into a copy under a new name: {name}_new = {name}.copy().")
+    def check_writes(self, callee: bool) -> None:
+        """Refuse a write another name could see (see aliases.py), and one into a
+        caller's object from a helper: its derivative reruns it after the write."""
+        self.unshared_checks = {}  # id(write) -> [(written, other)] known at run time only
+        for conflict in self.aliases.conflicts:
+            if conflict.certain:
+                raise self.shared_write(conflict)
+            self.unshared_checks.setdefault(id(conflict.stmt), []).append(
+                (conflict.written, conflict.other))
+        if callee and self.aliases.written_params:
+            name = sorted(self.aliases.written_params)[0]
+            stmt = next(stmt for stmt, written, objects in self.aliases.writes
+                        if ("param", name) in objects)
+            raise UnsupportedSyntaxError(
+                f"s2sad cannot differentiate a write into the argument '{name}' of "
+                f"function '{self.fn.parsed.name}', which is called from the function "
+                "being differentiated: the write would change the caller's array",
+                self.fn.parsed.location(stmt),
+                hint=f"write into a copy: {name} = {name}.copy() first, or return the "
+                     "new values instead.")
+
+    def unshared_guards(self, stmt) -> list:
+        """`assert_unshared(x, row, 'file:line')` for a write that may reach another
+        live name, to run before it: it raises if the write would."""
+        where = self.fn.parsed.location(stmt)
+        checks = [syntax.expr_stmt(syntax.call(
+            self.helper("assert_unshared"), syntax.name(written), syntax.name(other),
+            syntax.constant(f"{where.filename}:{where.lineno}")))
+            for written, other in self.unshared_checks.get(id(stmt), ())]
+        return checks
+
+    def private_arguments(self, *tangents: str) -> list:
+        """`x = copy_argument(x)` for each parameter the function writes into (and
+        for its tangent): the derivative never changes what the caller passed."""
+        out = []
+        for name in sorted(self.aliases.written_params):
+            copies = [name] + [self.derivative_name(name) for _ in tangents[:1]
+                               if name in self.active and self.derivative_name(name) in tangents]
+            out += [syntax.assign(v, syntax.call(self.helper("copy_argument"), syntax.name(v)))
+                    for v in copies]
+        return out
+
+    def shared_write(self, conflict) -> UnsupportedSyntaxError:
+        written, other = conflict.written, conflict.other
+        what = f"an augmented assignment to '{written}', which changes its array in " \
+            "place" if syntax.anno(conflict.stmt, aliases.AUGMENTED) else \
+            f"a write into '{written}'"
+        return UnsupportedSyntaxError(
+            f"s2sad cannot differentiate {what}: '{other}' may share its memory (a copy, "
+            f"view, element or container of it) and is read afterwards, so the write "
+            f"would change '{other}' too (in function '{self.fn.parsed.name}')",
+            self.fn.parsed.location(conflict.stmt),
+            hint=f"make the two independent: take a copy where '{other}' or '{written}' "
+                 f"is made (`.copy()`, `np.array(...)`, `list(...)`), or write "
+                 f"`{written} = <new value>` instead of changing it in place.")
 
     def check_calls_for_effects(self) -> None:
         """A call whose result is dropped, or that takes `out=`, may write into a
@@ -167,17 +203,6 @@ class Emitter:
         """print and the like: registered as non-differentiable, so they only read."""
         primitive = self.classify(call)
         return primitive is not None and primitive.nondifferentiable
-
-    def sharing_problem(self, name: str, stmt) -> str | None:
-        if not isinstance(stmt, gast.Assign):
-            return None
-        target, value = stmt.targets[0], stmt.value
-        if isinstance(value, gast.Name) and value.id == name:
-            return "it is shared with another variable here"
-        if isinstance(target, gast.Name) and target.id == name and \
-                not analysis.makes_new_array(self.classify(value)):
-            return "it may share memory with the value assigned here"
-        return None
 
     # ------------------------------------------------------------ rules
 

@@ -34,6 +34,7 @@ class TangentSpec:
     # jvp(function, wrt indices) -> generated JVP of a user function that is called
     subroutine: Callable | None = None
     scalar_params: frozenset = frozenset()   # parameters known to be floats
+    callee: bool = False   # a function called by the one being differentiated
 
 
 def forward(fn: NormalFunction, spec: TangentSpec) -> GeneratedFunction:
@@ -43,7 +44,8 @@ def forward(fn: NormalFunction, spec: TangentSpec) -> GeneratedFunction:
 
 class _Forward(Emitter):
     def __init__(self, fn: NormalFunction, spec: TangentSpec):
-        super().__init__(fn, spec.wrt, prefix="d", scalar_params=spec.scalar_params)
+        super().__init__(fn, spec.wrt, prefix="d", scalar_params=spec.scalar_params,
+                         callee=spec.callee)
         self.spec = spec
 
     def build(self) -> GeneratedFunction:
@@ -53,7 +55,7 @@ class _Forward(Emitter):
                            if p in self.active and i not in spec.wrt]
         body = [syntax.assign(self.derivative_name(p), syntax.constant(_ZERO))
                 for p in constant_params]
-        body += self.block(self.body)
+        body += self.private_arguments(*tangents) + self.block(self.body)
         output = self.output_tangent()
         returned = syntax.tuple_([output, syntax.name(fn.result)]) if spec.preserve_result \
             else output
@@ -75,6 +77,7 @@ class _Forward(Emitter):
     def block(self, stmts: list) -> list:
         out = []
         for stmt in stmts:
+            out.extend(self.unshared_guards(stmt))
             out.extend(self.stmt(stmt))
         return out
 
@@ -155,7 +158,7 @@ class _Forward(Emitter):
         return syntax.constant(_ZERO)
 
     def store(self, target: gast.Subscript, value: gast.expr) -> list:
-        """`dx[i] = dv` beside `x[i] = v` (dx is private: see check_in_place_updates)."""
+        """`dx[i] = dv` beside `x[i] = v` (dx is private: see Emitter.private_arguments)."""
         name = target.value.id
         if name not in self.active:
             return []

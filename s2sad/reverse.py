@@ -46,6 +46,7 @@ class GradientSpec:
     # vjp(function, wrt indices) -> generated VJP of a user function that is called
     subroutine: Callable | None = None
     scalar_params: frozenset = frozenset()   # parameters known to be floats
+    callee: bool = False   # a function called by the one being differentiated
 
 
 def reverse(fn: NormalFunction, spec: GradientSpec) -> GeneratedFunction:
@@ -65,7 +66,8 @@ class _AdjointState:
 
 class _Reverse(Emitter):
     def __init__(self, fn: NormalFunction, spec: GradientSpec):
-        super().__init__(fn, spec.wrt, prefix="b", scalar_params=spec.scalar_params)
+        super().__init__(fn, spec.wrt, prefix="b", scalar_params=spec.scalar_params,
+                         callee=spec.callee)
         self.spec = spec
         self.pushed = set()       # ids of assignments that save the old value
         self.plans = {}           # id(loop) -> _LoopPlan
@@ -84,7 +86,8 @@ class _Reverse(Emitter):
     def build(self) -> GeneratedFunction:
         fn, spec = self.fn, self.spec
         seed = self.derivative_name(fn.result)
-        primal = self.primal_block(self.body, set(fn.params), record=True)
+        primal = self.private_arguments() + \
+            self.primal_block(self.body, set(fn.params), record=True)
         user_function = syntax.name(self.bind_global(fn.parsed.name, fn.parsed.func))
         if spec.check == "scalar" and fn.result not in self.scalars:
             primal.append(syntax.expr_stmt(syntax.call(
@@ -157,6 +160,8 @@ class _Reverse(Emitter):
         """
         out = []
         for stmt in stmts:
+            if not rerun:  # a rerun writes what the first sweep checked
+                out.extend(self.unshared_guards(stmt))
             if known and id(stmt) in known:
                 out.extend(self.primal_assign(stmt, defined, record, known[id(stmt)]))
             else:

@@ -6,7 +6,7 @@ import contextlib
 import numpy as np
 
 from . import containers
-from .errors import Location, ShapeError
+from .errors import Location, ShapeError, UnsupportedSyntaxError
 
 _SCALARS = (float, int, np.float64, np.float32, np.int64)
 
@@ -71,6 +71,44 @@ def copy_of(value):
     if isinstance(value, list):
         return list(value)
     return value.copy() if isinstance(value, np.ndarray) else value
+
+
+def copy_argument(value):
+    """A private copy of an argument the function writes into: arrays, and the
+    lists, tuples and dicts holding them, copied all the way down."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, tuple)) and not hasattr(value, "_fields"):
+        return type(value)(copy_argument(item) for item in value)
+    if isinstance(value, dict):
+        return type(value)((k, copy_argument(v)) for k, v in value.items())
+    return value
+
+
+def assert_unshared(written, other, where: str) -> None:
+    """Refuse a write into `written` that `other` would see: s2sad gives each
+    variable its own derivative, so the gradient would miss that change."""
+    if not _arrays_overlap(written, other):
+        return
+    filename, _, line = where.rpartition(":")
+    raise UnsupportedSyntaxError(
+        "s2sad cannot differentiate this write: the array (or list) written into "
+        "shares its memory with another variable read afterwards (a copy `y = x`, a "
+        "view such as m[0] of a 2-d array, or a value a helper returned unchanged)",
+        Location(filename, int(line)),
+        hint="work on a copy: take `.copy()` of the value the other variable holds, "
+             "or of the array before writing into it.")
+
+
+def _arrays_overlap(a, b) -> bool:
+    if a is b and isinstance(a, (list, dict, np.ndarray)):
+        return True
+    if isinstance(b, (list, tuple)):
+        return any(_arrays_overlap(a, item) for item in b)
+    if isinstance(b, dict):
+        return any(_arrays_overlap(a, item) for item in b.values())
+    return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and \
+        np.may_share_memory(a, b)
 
 
 def zero_item(g, index):

@@ -371,7 +371,13 @@ def test_in_place_updates_match_finite_differences(f, args, wrt):
     assert_gradients(f, s2sad.grad(f, wrt=wrt), args, wrt)
 
 
-@pytest.mark.parametrize("f", [mutate_argument, mutate_alias])
+def test_writing_into_an_argument_leaves_the_callers_array_alone():
+    x = np.array([3.0, 4.0, 5.0])
+    assert_gradients(mutate_argument, s2sad.grad(mutate_argument), (x,), (0,))
+    assert np.array_equal(x, [3.0, 4.0, 5.0])
+
+
+@pytest.mark.parametrize("f", [mutate_alias])
 def test_in_place_update_of_shared_array_is_rejected(f):
     with pytest.raises(s2sad.UnsupportedSyntaxError, match="copy"):
         s2sad.grad(f)

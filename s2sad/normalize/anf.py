@@ -18,6 +18,8 @@ from ..errors import UnsupportedSyntaxError
 from ..names import Names
 from ..parsing import ParsedFunction
 
+AUGMENTED = "augmented"  # on `z = z + v` that the user wrote as `z += v`
+
 _UNSUPPORTED_EXPRESSIONS = {
     gast.Lambda: "a lambda inside the function",
     gast.SetComp: "a set comprehension",
@@ -134,9 +136,10 @@ class ANF:
         out = []
         target = node.target
         if isinstance(target, gast.Name):
-            self.reject_shared_update(node)
             value = gast.BinOp(left=syntax.name(target.id), op=node.op, right=node.value)
             self.assign_name(target.id, value, out)
+            # an array changes in place: aliases.py checks no other name sees it
+            syntax.set_anno(out[-1], AUGMENTED, True)
             return out
         if isinstance(target, gast.Subscript):
             base, index = self.subscript_parts(target, out)
@@ -148,22 +151,6 @@ class ANF:
             return out
         raise self.unsupported(target, "augmented assignment to an attribute",
                                "assign to a local variable instead.")
-
-    def reject_shared_update(self, node: gast.AugAssign) -> None:
-        """`s += y` changes an array in place. s2sad computes `s = s + y` instead,
-        which differs when another variable still refers to the same array."""
-        name = node.target.id
-        for stmt in gast.walk(self.parsed.node):
-            if not (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name)):
-                continue
-            targets = [t.id for t in stmt.targets if isinstance(t, gast.Name)]
-            if name in targets or stmt.value.id == name:  # name = other, or other = name
-                other = stmt.value.id if name in targets else targets[0] if targets else name
-                raise self.unsupported(
-                    node, f"an augmented assignment to '{name}', which may share its array "
-                          f"with '{other}' (assigned at line {stmt.lineno})",
-                    f"write `{name} = {name} {_operator_symbol(node.op)} ...`, or copy: "
-                    f"`{name} = {other}.copy()`.")
 
     def visit_Return(self, node):
         out = []
@@ -564,11 +551,6 @@ def _is_pop(value: gast.expr) -> bool:
     return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
         and value.func.attr == "pop" and isinstance(value.func.value, gast.Name)
 
-
-def _operator_symbol(op) -> str:
-    symbols = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Pow: "**",
-               gast.FloorDiv: "//", gast.Mod: "%", gast.MatMult: "@"}
-    return symbols.get(type(op), "<op>")
 
 
 def _indexes_itself(loop: gast.For) -> bool:

@@ -11,6 +11,7 @@ import operator
 import gast
 
 from .. import syntax
+from .effects import shares_a_written_array
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
          gast.Div: operator.truediv, gast.Pow: operator.pow}
@@ -18,7 +19,7 @@ _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul
 
 def simplify(node: gast.FunctionDef) -> bool:
     """Fold constants and drop neutral elements in place; True if anything changed."""
-    pass_ = _Simplify()
+    pass_ = _Simplify(node)
     pass_.block(node.body)
     return pass_.changed
 
@@ -38,11 +39,33 @@ class _Simplify:
 
     changed = False
 
+    def __init__(self, function: gast.FunctionDef):
+        self.function = function
+        self.written = None  # names sharing an array written in place, found on demand
+
     def block(self, stmts: list) -> None:
         for i, stmt in enumerate(stmts):
-            self.children(stmt)
+            if stmt.__class__ is gast.Assign and stmt.value.__class__ is gast.BinOp:
+                stmt.value = self.assigned_binop(stmt)
+            else:
+                self.children(stmt)
             if stmt.__class__ is gast.If:
                 stmts[i] = self.if_(stmt)
+
+    def assigned_binop(self, stmt: gast.Assign) -> gast.expr:
+        """`y = x + 0.0` makes a new array: it stays one where y or x is written
+        into in place (`y = x` would make the write change both)."""
+        value = stmt.value
+        self.children(value)
+        changed, folded = self.changed, self.binop(value)
+        if folded.__class__ is not gast.Name:
+            return folded
+        if self.written is None:
+            self.written = shares_a_written_array(self.function)
+        if self.written & ({folded.id} | syntax.names_stored(stmt.targets[0])):
+            self.changed = changed  # the fold is undone
+            return value
+        return folded
 
     def children(self, node: gast.AST) -> None:
         for field in syntax.child_fields(node.__class__):

@@ -1,0 +1,342 @@
+"""Stage 3: which names may share memory, and which writes that makes unsafe.
+
+s2sad gives every variable its own adjoint. That is only right while a write
+into one variable's array cannot be seen through another name. This analysis
+follows, statement by statement, the objects each name may refer to: a
+parameter's caller object, or an allocation site (the statement that made a new
+array or container). A name gets its operand's objects when it is a copy of it
+(`y = x`), a view or element of it (`x[1:]`, `x[0]`, `x.T`, `x.reshape(...)`), a
+container holding it (`[x, z]`), or the result of a call that might return it.
+
+A write (`x[i] = v`, `lst.append(v)`, `z += v` on an array) is safe when no other
+name that may refer to the same object is read afterwards; otherwise it is a
+`Conflict` for the caller to refuse. Writes that may reach a caller's object make
+that parameter `written`: the derivative copies it on entry, so the gradient never
+changes its inputs.
+"""
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+import gast
+import numpy as np
+
+from . import syntax
+from .normalize.anf import AUGMENTED
+from .primitives import PACK
+
+# Methods that change their receiver in place (lists, dicts, arrays).
+MUTATING_METHODS = frozenset({
+    "append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault",
+    "sort", "reverse", "fill", "resize", "popitem", "itemset", "put", "__setitem__",
+})
+# Methods that change a list or dict, not the objects it holds.
+STRUCTURE_METHODS = frozenset({
+    "append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault",
+    "reverse", "popitem",
+})
+_VIEW_ATTRIBUTES = frozenset({"T", "mT", "real", "imag", "flat"})
+# s2sad's runtime helpers that always return a new object (others may return g).
+_NEW_FROM_RUNTIME = frozenset({"zeros_like", "copy_of", "copy_argument", "zero_item",
+                               "shape_of"})
+# NumPy functions and methods whose result may be (a view of) an argument.
+_VIEW_FUNCTIONS = frozenset({
+    "reshape", "ravel", "transpose", "squeeze", "expand_dims", "asarray", "asanyarray",
+    "ascontiguousarray", "asfortranarray", "atleast_1d", "atleast_2d", "atleast_3d",
+    "swapaxes", "moveaxis", "rollaxis", "broadcast_to", "broadcast_arrays", "diagonal",
+    "view", "real", "imag", "split", "array_split", "hsplit", "vsplit", "dsplit",
+    "flip", "fliplr", "flipud", "rot90", "matrix_transpose", "permute_dims", "require",
+})
+
+
+@dataclass
+class Conflict:
+    """`stmt` writes into `written`'s object while `other`, which may share it, is
+    read afterwards. `certain`: shared through copies, slices, views or container
+    items; otherwise only through `x[i]` (a view when x has more dimensions than
+    indices), a call that might return its argument, or `z += v` (in place on
+    arrays and lists only): known at run time."""
+
+    stmt: gast.stmt
+    written: str
+    other: str
+    certain: bool
+
+
+@dataclass
+class AliasFacts:
+    conflicts: list = field(default_factory=list)
+    written_params: set = field(default_factory=set)  # caller objects written in place
+    shares_written: set = field(default_factory=set)  # names that may see such a write
+    writes: list = field(default_factory=list)  # (stmt, name, objects it may write)
+
+
+def analyze(stmts: list, params: Iterable[str], result: str, classify: Callable,
+            scalars: set) -> AliasFacts:
+    """Alias facts of a normalized body (without its final return)."""
+    live_after = {}
+    _live(stmts, {result}, live_after)
+    walker, certain = (_PointsTo(classify, scalars, live_after, optimistic)
+                       for optimistic in (False, True))
+    for pass_ in (walker, certain):
+        pass_.block(stmts, {p: _new(("param", p)) for p in params})
+    facts = AliasFacts(writes=walker.writes)
+    sure = {(id(stmt), other) for stmt, name, objects in certain.writes
+            for other in certain.sharing(name, objects, stmt)}
+    seen = set()
+    for stmt, name, objects in walker.writes:
+        facts.written_params |= {obj[1] for obj in map(_unwrapped, objects)
+                                 if obj[0] == "param" and not syntax.anno(stmt, AUGMENTED)}
+        for other in sorted(walker.sharing(name, objects, stmt)):
+            key = (id(stmt), other)
+            if key not in seen:
+                seen.add(key)
+                # `z += v` is in place only on an array or list, known at run time
+                certain = key in sure and not syntax.anno(stmt, AUGMENTED)
+                facts.conflicts.append(Conflict(stmt, name, other, certain))
+    written = set().union(*(objects for _, _, objects in walker.writes)) \
+        if walker.writes else set()
+    facts.shares_written = {name for name, objects in walker.ever.items()
+                            if _sees(objects, written)}
+    return facts
+
+
+class _PointsTo:
+    """Forward walk: for each name, the objects it may refer to.
+
+    An object is `("site", id, kind)` (made at a statement; kind 'array' for NumPy
+    values, 'container' for a list, tuple or dict display) or `("param", name)`,
+    and stands for the object's contents. `("identity", obj)` is the object itself,
+    which only plain copies of a name share (a list's append changes that), and
+    `("held", obj)` an object held as an item or field.
+    """
+
+    def __init__(self, classify: Callable, scalars: set, live_after: dict,
+                 optimistic: bool = False):
+        self.optimistic = optimistic  # `x[i]` and calls of unknown effect make new objects
+        self.classify = classify
+        self.scalars = scalars
+        self.live_after = live_after
+        self.writes = []   # (stmt, name written into, the objects written)
+        self.ever = {}     # name -> every object it may refer to anywhere
+        self.states = {}   # id(write) -> {name: objects} just before it
+
+    def block(self, stmts: list, state: dict) -> dict:
+        for stmt in stmts:
+            state = self.stmt(stmt, state)
+        return state
+
+    def stmt(self, stmt, state: dict) -> dict:
+        if isinstance(stmt, gast.If):
+            return _join(self.block(stmt.body, dict(state)),
+                         self.block(stmt.orelse, dict(state)))
+        if isinstance(stmt, (gast.For, gast.While)):
+            return self.loop(stmt, state)
+        if isinstance(stmt, gast.Assign):
+            return self.assign(stmt, dict(state))
+        if isinstance(stmt, gast.Expr) and _is_mutating_call(stmt.value):
+            state = dict(state)
+            call = stmt.value
+            self.write(stmt, call.func.value.id, state, call.func.attr)
+            self.hold(state, call.func.value.id, syntax.names_loaded(call.args))
+        return state
+
+    def loop(self, loop, state: dict) -> dict:
+        """Run the body until the objects names may hold stop growing."""
+        entry = dict(state)
+        if isinstance(loop, gast.For):
+            self.bind(entry, loop.target.id, _items(_union(entry, syntax.names_loaded(
+                loop.iter))))
+        while True:
+            after = self.block(loop.body, dict(entry))
+            joined = _join(entry, after)
+            if joined == entry:
+                return _join(state, after)
+            entry = joined
+
+    def assign(self, stmt: gast.Assign, state: dict) -> dict:
+        target, value = stmt.targets[0], stmt.value
+        if isinstance(target, gast.Subscript):
+            base = target.value.id
+            self.write(stmt, base, state)
+            if not self.holds_values_only(state.get(base, frozenset())):
+                self.hold(state, base, syntax.names_loaded(value))
+            return state
+        name = target.id
+        if syntax.anno(stmt, AUGMENTED) and name not in self.scalars:
+            self.write(stmt, name, state)  # `z += v` changes z's array in place
+        if _is_mutating_call(value):  # v = lst.pop()
+            self.write(stmt, value.func.value.id, state, value.func.attr)
+        if name in self.scalars:
+            self.bind(state, name, frozenset())
+        else:
+            self.bind(state, name, self.objects_of(stmt, value, state))
+        return state
+
+    def objects_of(self, stmt: gast.Assign, value: gast.expr, state: dict) -> frozenset:
+        """What `value` may refer to: its operands' objects, or a new one."""
+        if isinstance(value, gast.Name):
+            return state.get(value.id, frozenset())  # the same object
+        if isinstance(value, (gast.Subscript, gast.Attribute)) or _is_mutating_call(value):
+            base = value.value if not isinstance(value, gast.Call) else value.func.value
+            view = _has_slice(value.slice) if isinstance(value, gast.Subscript) else \
+                isinstance(value, gast.Attribute) and value.attr in _VIEW_ATTRIBUTES
+            return _items(_union(state, syntax.names_loaded(base)),
+                          views=view or not self.optimistic)
+        primitive = self.classify(value)
+        if primitive is not None and primitive.key in (PACK, list, tuple, dict):
+            return _new(("site", id(stmt), "container")) | _held(_union(
+                state, syntax.names_loaded(value)))
+        if primitive is not None and _makes_new_object(primitive):
+            return _new(("site", id(stmt), "array"))
+        site = _new(("site", id(stmt), "other"))
+        if self.optimistic and not _is_view_function(primitive):
+            return site
+        # a view, or a call that may return (or hold) its operands
+        return site | _union(state, syntax.names_loaded(value))
+
+    def holds_values_only(self, objects: frozenset) -> bool:
+        """Writing into NumPy arrays copies the value: no reference is kept."""
+        own = _own(objects)
+        return bool(own) and all(obj[0] == "site" and obj[2] == "array" for obj in own)
+
+    def hold(self, state: dict, name: str, items: Iterable[str]) -> None:
+        self.bind(state, name, state.get(name, frozenset()) | _held(_union(state, items)))
+
+    def write(self, stmt, name: str, state: dict, method: str = "") -> None:
+        """Record a write into `name`'s elements, or with a list or dict `method`
+        (append, pop, ...) into the container itself: names holding its items do
+        not see that."""
+        objects = state.get(name, frozenset())
+        written = frozenset(o for o in objects if o[0] == "identity") \
+            if method in STRUCTURE_METHODS else _own(objects)
+        self.writes.append((stmt, name, written))
+        self.states[id(stmt)] = _join(self.states.get(id(stmt), {}), state)
+
+    def bind(self, state: dict, name: str, objects: frozenset) -> None:
+        state[name] = objects
+        self.ever[name] = self.ever.get(name, frozenset()) | objects
+
+    def sharing(self, name: str, objects: frozenset, stmt) -> set:
+        """Names other than `name` that may see a write into `objects` and are read
+        after `stmt`."""
+        state = self.states.get(id(stmt), {})
+        live = self.live_after.get(id(stmt), set()) - syntax.names_stored(stmt)
+        return {other for other, held in state.items()
+                if other != name and other in live and other not in self.scalars
+                and _sees(held, objects)}
+
+
+def _makes_new_object(primitive) -> bool:
+    """Arithmetic, ufuncs and NumPy functions other than views return new memory."""
+    key = primitive.key
+    if primitive.nondifferentiable and getattr(key, "__module__", "") in ("builtins",):
+        return True  # len, range, isinstance: no arrays of the caller come back
+    if key is operator.getitem:
+        return False
+    if isinstance(key, np.ufunc) or getattr(key, "__module__", None) == "_operator":
+        return True
+    module = _module(key)
+    name = getattr(key, "__name__", "")
+    if module.startswith("numpy"):
+        return name not in _VIEW_FUNCTIONS and name != "__getitem__"
+    if module == "s2sad.runtime":
+        return name in _NEW_FROM_RUNTIME
+    return module == "math"
+
+
+def _new(obj: tuple) -> frozenset:
+    """A new object: its contents and its identity."""
+    return frozenset({obj, ("identity", obj)})
+
+
+def _unwrapped(obj: tuple) -> tuple:
+    return obj[1] if obj[0] in ("identity", "held") else obj
+
+
+def _own(objects: frozenset) -> frozenset:
+    """The objects whose contents a name refers to directly."""
+    return frozenset(o for o in objects if o[0] in ("site", "param"))
+
+
+def _held(objects: frozenset) -> frozenset:
+    """What a container holding `objects` holds (one level: nesting is merged)."""
+    return frozenset(o if o[0] == "held" else ("held", o) for o in objects)
+
+
+def _items(objects: frozenset, views: bool = True) -> frozenset:
+    """What `x[i]` or `x.field` may refer to: a held object, or (`views`) a view
+    of x's own contents (not of a list's or dict's: their items are other objects)."""
+    items = frozenset(o[1] for o in objects if o[0] == "held")
+    if not views:
+        return items
+    return items | frozenset(o for o in _own(objects) if not (o[0] == "site" and
+                                                              o[2] == "container"))
+
+
+def _has_slice(index: gast.expr) -> bool:
+    return any(isinstance(node, gast.Slice) for node in syntax.walk(index))
+
+
+def _is_view_function(primitive) -> bool:
+    return primitive is not None and getattr(primitive.key, "__name__", "") in \
+        _VIEW_FUNCTIONS and _module(primitive.key).startswith("numpy")
+
+
+def _module(key) -> str:
+    module = getattr(key, "__module__", None) or ""
+    objclass = getattr(key, "__objclass__", None)
+    return module or getattr(objclass, "__module__", "")
+
+
+def _sees(objects: frozenset, written: frozenset) -> bool:
+    """Does a name referring to `objects` see a write into `written`?"""
+    return bool(objects & written) or any(o[0] == "held" and o[1] in written
+                                          for o in objects)
+
+
+def _is_mutating_call(value) -> bool:
+    return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and \
+        isinstance(value.func.value, gast.Name) and value.func.attr in MUTATING_METHODS
+
+
+def _union(state: dict, names: Iterable[str]) -> frozenset:
+    out = frozenset()
+    for name in names:
+        out |= state.get(name, frozenset())
+    return out
+
+
+def _join(a: dict, b: dict) -> dict:
+    out = dict(a)
+    for name, objects in b.items():
+        out[name] = out.get(name, frozenset()) | objects
+    return out
+
+
+def _live(stmts: list, live_out: set, live_after: dict) -> set:
+    """Names live before `stmts` given those live after; records, for every
+    statement that may write in place, the names live just after it."""
+    live = set(live_out)
+    for stmt in reversed(stmts):
+        if isinstance(stmt, gast.If):
+            live = syntax.names_loaded(stmt.test) | _live(stmt.body, live, live_after) | \
+                _live(stmt.orelse, live, live_after)
+        elif isinstance(stmt, (gast.For, gast.While)):
+            header = syntax.names_loaded(stmt.iter if isinstance(stmt, gast.For)
+                                         else stmt.test)
+            target = {stmt.target.id} if isinstance(stmt, gast.For) else set()
+            head = live | header
+            while True:
+                inner = (_live(stmt.body, head, live_after) - target) | head
+                if inner == head:
+                    break
+                head = inner
+            live = head
+        else:
+            previous = live_after.get(id(stmt), set())
+            live_after[id(stmt)] = previous | live
+            live = (live - syntax.names_stored(stmt)) | syntax.names_loaded(stmt)
+    return live

@@ -1,0 +1,183 @@
+"""Issue 17: writes that another name could see, arithmetic copies, and
+arguments written in place. Gradients against central finite differences."""
+import numpy as np
+import pytest
+
+import s2sad
+from gradcheck import assert_gradients
+
+
+def copy_by_adding_zero(x):
+    y = x + 0.0
+    y[0] = y[0] * 4.0
+    return np.sum(y * x)
+
+
+def copy_by_multiplying_by_one(x):
+    y = 1.0 * x
+    y[0] = y[0] * 4.0
+    return np.sum(y * x)
+
+
+def copy_by_dividing_by_one(x):
+    y = x / 1.0
+    y[1] = y[0] * 3.0
+    return np.sum(y * x)
+
+
+def copy_in_loop(x):
+    s = 0.0
+    for i in range(3):
+        y = x - 0.0
+        y[0] = y[0] * 2.0
+        s = s + np.sum(y * x)
+    return s
+
+
+@pytest.mark.parametrize("f", [copy_by_adding_zero, copy_by_multiplying_by_one,
+                               copy_by_dividing_by_one, copy_in_loop])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_an_arithmetic_copy_stays_a_copy(f, mode):
+    x = np.array([1.0, 2.0])
+    if mode == "reverse":
+        df = s2sad.grad(f)
+        assert_gradients(f, df, (x,), (0,))
+        g, value = s2sad.grad(f, preserve_result=True)(x)
+        assert value == pytest.approx(f(np.array([1.0, 2.0])))
+    else:
+        df = s2sad.autodiff(f, mode="forward")
+        for e in np.eye(2):
+            eps = 1e-6
+            fd = (f(x + eps * e) - f(x - eps * e)) / (2 * eps)
+            assert df(x, e) == pytest.approx(fd, rel=1e-6)
+    assert np.array_equal(x, [1.0, 2.0])
+
+
+def copy_by_adding_zero_reference(x):
+    return np.sum(x * x) + 3.0 * x[0] ** 2
+
+
+def test_the_copy_gives_the_closed_form():
+    assert np.allclose(s2sad.grad(copy_by_adding_zero)(np.array([1.0, 2.0])), [8.0, 4.0])
+
+
+def view_then_write(x):
+    z = np.zeros(3)
+    w = z[1:]
+    z[1] = x[1]
+    return np.sum(w)
+
+
+def transpose_then_write(x):
+    m = np.zeros((2, 2))
+    t = m.T
+    m[0, 1] = x[0]
+    return np.sum(t * x[1])
+
+
+def list_holding_then_write(x):
+    z = np.zeros(2)
+    held = [z, x]
+    z[0] = x[0]
+    return np.sum(held[0]) * x[1]
+
+
+def write_into_view(x):
+    z = x * 2.0
+    w = z[:1]
+    w[0] = 5.0
+    return np.sum(z * x)
+
+
+@pytest.mark.parametrize("f, written, other", [
+    (view_then_write, "z", "w"), (transpose_then_write, "m", "t"),
+    (list_holding_then_write, "z", "held"), (write_into_view, "w", "z")])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_write_another_live_name_sees_is_refused_at_its_line(f, written, other, mode):
+    with pytest.raises(s2sad.UnsupportedSyntaxError) as info:
+        s2sad.autodiff(f, mode=mode)
+    message = str(info.value)
+    assert f"'{written}'" in message and f"'{other}'" in message
+    lines = f.__code__.co_firstlineno
+    source = open(__file__).read().splitlines()
+    assert f"[" in source[info.value.location.lineno - 1] and \
+        "= " in source[info.value.location.lineno - 1]
+    assert info.value.location.lineno > lines
+
+
+def row_then_write(m):
+    row = m[0]
+    m[0, 1] = 5.0
+    return np.sum(row * m)
+
+
+def element_then_write(x):
+    old = x[0]
+    x[0] = 5.0 * x[1]
+    return old * np.sum(x)
+
+
+def test_a_write_through_an_integer_index_is_checked_when_it_runs():
+    df = s2sad.grad(row_then_write)
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="shares its memory") as info:
+        df(np.ones((2, 2)))
+    assert info.value.location.lineno == row_then_write.__code__.co_firstlineno + 2
+    x = np.array([2.0, 3.0])
+    assert_gradients(element_then_write, s2sad.grad(element_then_write), (x,), (0,))
+    assert np.array_equal(x, [2.0, 3.0])  # a 1-d array's x[0] is a number: no view
+
+
+def on_a_copy(f):
+    """f for finite differences: f itself writes into its first argument."""
+    return lambda x, *rest: f(x.copy(), *rest)
+
+
+def writes_argument(x, a, b):
+    x[0] = a * b
+    return np.sum(x * x)
+
+
+def augments_alias_of_argument(x, y):
+    z = x
+    z += y
+    return np.sum(z * z)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_arguments_written_in_place_are_not_changed_by_the_derivative(mode):
+    x = np.array([1.0, 2.0, 3.0])
+    args = (x, 1.5, -2.0)
+    if mode == "reverse":
+        assert_gradients(on_a_copy(writes_argument),
+                         s2sad.grad(writes_argument, wrt=(0, 1, 2)), args, (0, 1, 2))
+    else:
+        dx = np.array([0.1, 0.2, 0.3])
+        tangent = s2sad.autodiff(writes_argument, mode="forward")(x, 1.5, -2.0, dx)
+        eps = 1e-6
+        fd = (writes_argument(x + eps * dx, 1.5, -2.0) -  # new arrays: f may write
+              writes_argument(x - eps * dx, 1.5, -2.0)) / (2 * eps)
+        assert tangent == pytest.approx(fd)
+        assert np.array_equal(dx, [0.1, 0.2, 0.3])
+    assert np.array_equal(x, [1.0, 2.0, 3.0])
+
+
+def test_augmented_assignment_on_an_alias_nothing_reads_again_rebinds():
+    x, y = np.array([1.0, 2.0]), np.array([0.5, -1.0])
+    df = s2sad.grad(augments_alias_of_argument, wrt=(0, 1))
+    assert_gradients(on_a_copy(augments_alias_of_argument), df, (x, y), (0, 1))
+    assert np.array_equal(x, [1.0, 2.0])
+
+
+def appends_to_a_list_and_reads_an_item(x):
+    hs = [x]
+    for i in range(3):
+        h = hs[-1]
+        hs.append(np.tanh(h) * 2.0)
+        h = h + hs[-1]
+    return np.sum(h)
+
+
+def test_appending_to_a_list_does_not_change_the_items_it_holds():
+    x = np.array([0.3, -0.2])
+    f = appends_to_a_list_and_reads_an_item
+    assert_gradients(f, s2sad.grad(f), (x,), (0,))
