@@ -37,7 +37,7 @@ def mutated(stmts) -> set:
 
 
 def _is_pop(value) -> bool:
-    return _is_method_on_local(value) and value.func.attr == "pop" and not value.args
+    return _is_method_on_local(value) and value.func.attr == "pop"
 
 
 def _flows(stmts: list, classify: Callable) -> list:

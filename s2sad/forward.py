@@ -114,7 +114,7 @@ class _Forward(Emitter):
             tangent = self.derivative_name(target.id)
             return [stmt, syntax.assign(tangent, syntax.call(gast.Attribute(
                 value=syntax.name(self.derivative_name(primitive.args[0].id)), attr="pop",
-                ctx=gast.Load())))]
+                ctx=gast.Load()), *map(syntax.clone, primitive.args[1:])))]
         if target.id not in self.active:
             return [stmt]
         tangent = self.derivative_name(target.id)

@@ -24,6 +24,7 @@ from typing import Callable
 import gast
 
 from . import analysis, primitives, registry, runtime, syntax
+from .draws import GLOBAL_GENERATORS, RandomDraws
 from .emit import Emitter, GeneratedFunction
 from .errors import NonDifferentiableError
 from .normalize import NormalFunction
@@ -80,6 +81,10 @@ class _Reverse(Emitter):
         # numbers, or arrays of a parameter's shape: + and * act item by item
         self.elementwise = self.scalars | (set(self.shapes) - self.containers)
         self.elementwise_copies = set()  # a loop's `x_end`, `x_next` of such an x
+        self.draws = RandomDraws(self.namespace, self.local_names)
+        self.drawing_calls = {}   # id(stmt) -> generators a helper called there may use
+        self.generators = []      # every generator whose state the tape keeps
+        self.kept = set()         # names the optimizer must not inline
 
     # ------------------------------------------------------------ entry point
 
@@ -88,6 +93,7 @@ class _Reverse(Emitter):
         seed = self.derivative_name(fn.result)
         primal = self.private_arguments() + \
             self.primal_block(self.body, set(fn.params), record=True)
+        replayed = self.generators_after(primal)
         user_function = syntax.name(self.bind_global(fn.parsed.name, fn.parsed.func))
         if spec.check == "scalar" and fn.result not in self.scalars:
             primal.append(syntax.expr_stmt(syntax.call(
@@ -107,13 +113,42 @@ class _Reverse(Emitter):
         returned = outputs[0] if len(outputs) == 1 else syntax.tuple_(outputs)
         prelude = [syntax.assign(self.tape, gast.List(elts=[], ctx=gast.Load()))] \
             if self.uses_tape else []
-        body = prelude + primal + adjoint + [syntax.return_(returned)]
+        body = prelude + primal + adjoint + replayed + [syntax.return_(returned)]
         node = self.derivative_function(body, [(seed, spec.seed_default)])
         elementwise = self.elementwise | self.elementwise_copies | \
             {d for d, v in self.primal_of.items() if v in self.elementwise}
         return GeneratedFunction(node, self.free, self.tape,
-                                 self.protected_names() | {seed, self.tape},
+                                 self.protected_names() | {seed, self.tape} | self.kept,
                                  frozenset(self.primal_of), frozenset(elementwise))
+
+    def generators_after(self, primal: list) -> list:
+        """Reruns draw again: the generators end as the primal sweep left them.
+        Appends the saving to `primal`, returns the restoring."""
+        if not self.generators:
+            return []
+        saved = self.names.fresh("random_after")
+        self.kept.add(saved)  # read the state here, not where it is restored
+        primal.append(syntax.assign(saved, self.random_state(self.generators)))
+        return [syntax.expr_stmt(syntax.call(self.helper("restore_random_state"),
+                                             syntax.name(saved)))]
+
+    def random_state(self, sources: list) -> gast.Call:
+        """`random_state(rs, numpy_random)`: generators as names in generated code."""
+        for source in sources:
+            if not any(source is known for known in self.generators):
+                self.generators.append(source)
+        names = {id(GLOBAL_GENERATORS[0]): "numpy_random", id(GLOBAL_GENERATORS[1]):
+                 "python_random"}
+        args = [syntax.name(s) if isinstance(s, str) else
+                syntax.name(self.bind_global(names.get(id(s), "generator"), s))
+                for s in sources]
+        return syntax.call(self.helper("random_state"), *args)
+
+    def replay(self, save) -> list:
+        """Set the generators back to the state the tape saved under `save`."""
+        state = self.names.fresh("random_before")
+        return [self.pop(state, save), syntax.expr_stmt(syntax.call(
+            self.helper("restore_random_state"), syntax.name(state)))]
 
     def gradient_of(self, param: str, state: _AdjointState) -> gast.expr:
         var = self.derivative_names.get(param)
@@ -187,8 +222,9 @@ class _Reverse(Emitter):
             return self.primal_assign(stmt, defined, record)
         if isinstance(stmt, gast.With):
             return []  # a gradient hook runs in the adjoint sweep only
-        if isinstance(stmt, gast.Expr) and rerun and not primitives.list_append(stmt):
-            return []  # a side effect such as print; list appends are data
+        if isinstance(stmt, gast.Expr) and rerun and not primitives.list_append(stmt) \
+                and not self.draws.sources([stmt]):
+            return []  # a side effect such as print; list appends and draws are data
         return [stmt]
 
     def primal_assign(self, stmt: gast.Assign, defined: set, record: bool,
@@ -208,10 +244,23 @@ class _Reverse(Emitter):
         if record and target.id in defined:
             self.pushed.add(id(stmt))
             out.append(self.push(syntax.name(target.id), id(stmt)))
+        drawing = self.helper_draws(stmt) if record else []
+        if drawing:  # its derivative runs the helper again: on the same numbers
+            self.drawing_calls[id(stmt)] = drawing
+            out.append(self.push(self.random_state(drawing), (id(stmt), "random")))
         out.append(stmt if known is None else
                    syntax.copy_annos(stmt, syntax.assign(target.id, syntax.name(known))))
         defined.add(target.id)
         return out
+
+    def helper_draws(self, stmt: gast.Assign) -> list:
+        """The generators a user function called by `stmt` may draw from."""
+        primitive = self.classify(stmt.value)
+        if primitive is None or not inspect.isfunction(primitive.key) or \
+                registry.adjoint_of(primitive.key) is not None:
+            return []
+        return [s for s in self.draws.call_sources(stmt.value)
+                if not isinstance(s, str) or s not in self.active]  # w is no generator
 
     def primal_loop(self, loop, defined: set, record: bool, rerun: bool) -> list:
         """A loop's forward sweep: plain body, a checkpoint per iteration.
@@ -228,6 +277,8 @@ class _Reverse(Emitter):
         plan = self.loop_plan(loop, defined)
         body = [self.push(self.copy_of(syntax.name(v)) if v in self.mutated else syntax.name(v),
                           (id(loop), v)) for v in plan.checkpoint]
+        if plan.generators:  # the rerun in the adjoint draws the same numbers
+            body.append(self.push(self.random_state(plan.generators), (id(loop), "random")))
         body += self.primal_block(loop.body, set(defined), record=False, rerun=rerun)
         defined |= analysis.assigned(loop.body) | plan.target
         # a checkpointed name the first iteration may find unbound
@@ -265,7 +316,7 @@ class _Reverse(Emitter):
         checkpoint = (changed & needed) | (set() if reversed_range else target)
         counter = None if reversed_range else self.names.fresh("n")
         plan = _LoopPlan(sorted(checkpoint), counter, 1 if has_exit else 0, target,
-                         reversed_range, set(defined))
+                         reversed_range, set(defined), self.draws.sources(body))
         self.plans[id(loop)] = plan
         return plan
 
@@ -365,6 +416,8 @@ class _Reverse(Emitter):
                      "of them, or over range(len(...)) with indexing.")
         body = loop.body[:-1] if plan.exit_len else loop.body
         restore = [self.pop(v, (id(loop), v)) for v in reversed(plan.checkpoint)]
+        if plan.generators:
+            restore = self.replay((id(loop), "random")) + restore
         # the values an iteration ends with are those the one after it started with
         last = self.last_bindings(body, plan)
         ends = {v: self.names.fresh(f"{v}_end") for v in last}
@@ -465,7 +518,7 @@ class _Reverse(Emitter):
         if isinstance(stmt.targets[0], gast.Subscript):
             return self.adjoint_store(stmt, state)
         target = stmt.targets[0].id
-        out = []
+        out = self.replay((id(stmt), "random")) if id(stmt) in self.drawing_calls else []
         var = self.derivative_names.get(target)
         if self.classify(stmt.value) is not None and \
                 self.classify(stmt.value).key == primitives.LIST_POP:
@@ -493,8 +546,10 @@ class _Reverse(Emitter):
         return out
 
     def adjoint_pop(self, stmt: gast.Assign, state: _AdjointState) -> list:
-        """`v = lst.pop()`: bv goes on top of blst, and v back on top of lst."""
+        """`v = lst.pop(i)`: bv goes back into blst, and v into lst, where they were
+        (`append` for the last item, `unpop(lst, i, v)` for another)."""
         name, target = stmt.value.func.value.id, stmt.targets[0].id
+        index = stmt.value.args[0] if stmt.value.args else None
         out = []
         if name in self.active:
             var = self.derivative_name(name)
@@ -503,9 +558,15 @@ class _Reverse(Emitter):
                 state.defined.add(var)
             adjoint = self.derivative_names.get(target)
             value = syntax.name(adjoint) if adjoint in state.defined else syntax.constant(0.0)
-            out.append(syntax.expr_stmt(self.method(var, "append", value)))
-        out.append(syntax.expr_stmt(self.method(name, "append", syntax.name(target))))
+            out.append(self.put_back(var, index, value))
+        out.append(self.put_back(name, index, syntax.name(target)))
         return out
+
+    def put_back(self, name: str, index: gast.expr | None, item: gast.expr) -> gast.stmt:
+        if index is None or syntax.is_literal(index) and syntax.constant_value(index) == -1:
+            return syntax.expr_stmt(self.method(name, "append", item))
+        return syntax.expr_stmt(syntax.call(self.helper("unpop"), syntax.name(name),
+                                            syntax.clone(index), item))
 
     def method(self, receiver: str, method: str, *args) -> gast.Call:
         return syntax.call(gast.Attribute(value=syntax.name(receiver), attr=method,
@@ -617,6 +678,7 @@ class _LoopPlan:
     target: set
     reversed_range: bool
     defined: set          # names that may hold a value before the loop
+    generators: list      # random number generators the body may draw from
     primal_body: list = field(default_factory=list)  # the recording sweep's, last made
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import random
 
 import numpy as np
 
@@ -111,6 +112,40 @@ def _arrays_overlap(a, b) -> bool:
         np.may_share_memory(a, b)
 
 
+GENERATORS = (np.random.RandomState, np.random.Generator, random.Random)
+
+
+def random_state(*sources) -> list:
+    """The state of each random number generator among `sources` (other values
+    are passed over), for `restore_random_state` to draw the same numbers again."""
+    states = []
+    for source in sources:
+        if isinstance(source, np.random.RandomState):
+            states.append((source, source.get_state()))
+        elif isinstance(source, np.random.Generator):
+            states.append((source, source.bit_generator.state))
+        elif isinstance(source, random.Random):
+            states.append((source, source.getstate()))
+    return states
+
+
+def restore_random_state(states: list) -> None:
+    for source, state in states:
+        if isinstance(source, np.random.RandomState):
+            source.set_state(state)
+        elif isinstance(source, np.random.Generator):
+            source.bit_generator.state = state
+        else:
+            source.setstate(state)
+
+
+def unpop(items: list, index: int, item) -> None:
+    """Put back the item that `items.pop(index)` took."""
+    if index < 0:
+        index += len(items) + 1
+    items.insert(index, item)
+
+
 def zero_item(g, index):
     """A copy of the gradient `g` with `g[index]` set to zero."""
     if isinstance(g, dict):
@@ -143,10 +178,24 @@ def restore_item(container, index, value):
 
 
 def item_of(g, index):
-    """g[index] of a gradient, zero where a dict gradient has no such key."""
+    """g[index] of a gradient, zero where a dict gradient has no such key. For an
+    index that names an element twice (`y[[0, 0]] = v`), only the item written last
+    kept its value, so only its slot gets the gradient."""
     if isinstance(g, dict):
         return g.get(index, 0.0)
-    return g[index]
+    item = g[index]
+    if not _may_repeat(index):
+        return item
+    slots = np.arange(np.size(item)).reshape(np.shape(item))
+    kept = np.full(np.shape(g), -1)
+    kept[index] = slots  # NumPy keeps the last of repeated writes
+    return np.where(kept[index] == slots, item, 0.0)
+
+
+def _may_repeat(index) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(part, list) or isinstance(part, np.ndarray) and part.ndim > 0
+               and part.dtype != bool for part in parts)
 
 
 def assert_scalar(value, function):
