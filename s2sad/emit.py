@@ -99,6 +99,7 @@ class Emitter:
             mine = self.namespace.lookup(identifier, None)
             ours = self.free.get(identifier, value)
             if identifier in self.user_locals or ours is not value or \
+                    identifier == "d" + self.fn.parsed.name or \
                     (mine is not None and mine is not value):
                 renamed[identifier] = self.fresh_global(identifier, value)
         return renamed

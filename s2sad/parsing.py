@@ -15,6 +15,7 @@ from . import syntax
 from .errors import Location, SourceUnavailableError, UnsupportedSyntaxError
 
 _MISSING = object()
+_UNBOUND = object()
 
 
 @dataclass
@@ -41,8 +42,8 @@ class Namespace:
         if dotted is None:
             return default
         head, *rest = dotted.split(".")
-        value = self.lookup(head, _MISSING)
-        if value is _MISSING:
+        value = self.lookup(head, _UNBOUND)
+        if value is _UNBOUND:
             return default
         for attr in rest:
             value = getattr(value, attr, _MISSING)

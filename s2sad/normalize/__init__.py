@@ -33,6 +33,7 @@ def normalize(parsed: ParsedFunction) -> NormalFunction:
     anf.check_supported(node.body)
     lower_jumps(node, names)
     node.body = anf.block(node.body)
+    anf.inliner.check_no_function_values(node.body)
     last = node.body[-1] if node.body else None
     if not isinstance(last, gast.Return):
         raise UnsupportedSyntaxError(
