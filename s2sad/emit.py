@@ -2,12 +2,13 @@
 that templates and runtime helpers need, and instantiating rules."""
 from __future__ import annotations
 
+import functools
 import inspect
 from dataclasses import dataclass, field
 
 import gast
 
-from . import aliases, analysis, primitives, runtime, syntax
+from . import aliases, analysis, dispatch, primitives, runtime, syntax
 from .errors import NonDifferentiableError, SourceUnavailableError, UnsupportedSyntaxError
 from .normalize import NormalFunction
 from .primitives import Primitive, is_elementwise, primitive_of
@@ -84,6 +85,10 @@ class Emitter:
     def helper(self, identifier: str) -> gast.Name:
         """A name for the runtime helper `identifier` in generated code."""
         return syntax.name(self.bind_global(identifier, getattr(runtime, identifier)))
+
+    def bind_dispatch(self, identifier: str) -> gast.Name:
+        """A name for call_vjp or call_jvp (dispatch.py) in generated code."""
+        return syntax.name(self.bind_global(identifier, getattr(dispatch, identifier)))
 
     def bind_global(self, identifier: str, value) -> str:
         """Make `value` visible to generated code, as `identifier` unless taken."""
@@ -290,6 +295,45 @@ class Emitter:
                      f"notebook cell or IPython (not with exec() or in a plain REPL), or "
                      f"register its derivative with @s2sad.{decorator}({name}).") from None
 
+    def is_dispatched(self, primitive: Primitive) -> bool:
+        """A call of a function value only known at run time: a method of an object
+        (`layer.forward_pass(h)`, not an ndarray or list method with a rule) or a
+        local variable (`activation(z)`); see dispatch.py."""
+        key = primitive.key
+        if inspect.ismethod(key) or isinstance(key, functools.partial):
+            return True   # a global or closure variable holding one
+        return isinstance(key, tuple) and len(key) == 2 and key[0] in ("method", "call") \
+            and key != primitives.LIST_POP and not primitive.nondifferentiable
+
+    def dispatched_call(self, primitive: Primitive, stmt) -> tuple:
+        """(the function value, its operands, {keyword: operand}, active positions or
+        keywords with their operands) of a dispatched call."""
+        call = stmt.value
+        method = isinstance(primitive.key, tuple) and primitive.key[0] == "method"
+        if method:
+            function = gast.Attribute(value=syntax.clone(primitive.args[0]),
+                                      attr=primitive.key[1], ctx=gast.Load())
+            args = primitive.args[1:]
+        else:
+            function, args = syntax.clone(call.func), primitive.args
+        if any(isinstance(a, gast.Starred) for a in args):
+            raise NonDifferentiableError(
+                f"s2sad cannot differentiate a call with *arguments to {primitive.description} "
+                f"(in function '{self.fn.parsed.name}')", self.fn.parsed.location(stmt),
+                hint="pass the arguments one by one.")
+        active = [(i, a) for i, a in enumerate(args) if self.derivative(a) is not None]
+        active += [(k, a) for k, a in primitive.keywords.items()
+                   if self.derivative(a) is not None]
+        if method and self.derivative(primitive.args[0]) is not None:
+            raise NonDifferentiableError(
+                f"s2sad cannot differentiate the method call {primitive.description} with "
+                f"respect to the object it is called on (in function "
+                f"'{self.fn.parsed.name}')", self.fn.parsed.location(stmt),
+                hint="pass the parameters the method reads as arguments, or call a "
+                     "module-level function with the object as an argument.")
+        wrt = syntax.tuple_(syntax.constant(i) for i, _ in active)
+        return function, wrt, args, active
+
     def no_derivative(self, primitive: Primitive, stmt, mode: str) -> NonDifferentiableError:
         what = primitive.description
         decorator = "adjoint" if mode == "reverse" else "tangent"
@@ -307,8 +351,8 @@ class Emitter:
         in its place."""
         args = self.fn.parsed.node.args
         positional = [a.id for a in args.posonlyargs + args.args]
-        keyword_only = [(a.id, syntax.clone(d)) for a, d in zip(args.kwonlyargs,
-                                                                args.kw_defaults)]
+        keyword_only = [(a.id, None if d is None else syntax.clone(d))   # None: required
+                        for a, d in zip(args.kwonlyargs, args.kw_defaults)]
         name = "d" + self.fn.parsed.name
         if args.defaults or keyword_only:
             extras = [(n, None if d is None else syntax.constant(d)) for n, d in extra]

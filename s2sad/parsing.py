@@ -74,6 +74,10 @@ class ParsedFunction:
 def parse_function(func: Callable) -> ParsedFunction:
     """Read `func`'s source and return its tree with line numbers of the file."""
     func = inspect.unwrap(func)
+    made = getattr(func, "__s2sad_parsed__", None)   # a wrapper dispatch.py built
+    if made is not None:
+        return ParsedFunction(func, syntax.clone(made.node), made.filename,
+                              Namespace(made.namespace.globals))
     if not inspect.isfunction(func):
         raise SourceUnavailableError(
             f"cannot differentiate {func!r}: it is not a Python function with source code",
