@@ -224,6 +224,11 @@ class Emitter:
         return bool(analysis.differentiable_operands(self.classify(value)) & self.active)
 
     def instantiate(self, template, stmt: gast.Assign, primitive: Primitive) -> Instance:
+        if any(isinstance(a, gast.Starred) for a in primitive.args):
+            raise NonDifferentiableError(
+                f"s2sad cannot differentiate {primitive.description} called with a starred "
+                f"argument (*args) (in function '{self.fn.parsed.name}')",
+                self.fn.parsed.location(stmt), hint="pass the arguments one by one.")
         try:
             instance = instantiate(template, syntax.name(stmt.targets[0].id), primitive.args,
                                    primitive.keywords, self.derivative, self.names,

@@ -264,6 +264,16 @@ def spread(g, items):
     return AdjointList(unbroadcast(g, item) for item in items)
 
 
+def index_of_max(items) -> int:
+    """Where the builtin `max(items)` finds its value: the first largest item."""
+    return max(range(len(items)), key=lambda i: items[i])
+
+
+def index_of_min(items) -> int:
+    """Where the builtin `min(items)` finds its value: the first smallest item."""
+    return min(range(len(items)), key=lambda i: items[i])
+
+
 def stop_gradient(x):
     """`x` itself, through which no derivative flows."""
     return x

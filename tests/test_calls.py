@@ -428,3 +428,92 @@ def test_tuple_output_of_mixed_shapes_with_a_wrong_seed_is_a_shape_error():
     np.testing.assert_allclose(vjp(np.ones(3), (np.ones(3), 1.0)), 3.0)
     with pytest.raises(s2sad.ShapeError):
         vjp(np.ones(3), (np.ones(3), np.ones(2)))
+
+
+# ---------------------------------------------------------------- reproduction 5, the rest
+
+
+def unpack_layers(weights, sizes):
+    start = 0
+    for size in sizes:
+        yield weights[start:start + size], weights[start + size]
+        start = start + size + 1
+
+
+def loop_over_generator(weights, x):
+    h = x
+    for w, b in unpack_layers(weights, [2, 2]):
+        h = np.tanh(np.sum(w * h) + b) + h
+    return np.sum(h)
+
+
+def loop_over_nested_generator(w, x):
+    def pairs(v):
+        for i in range(len(v) - 1):
+            if v[i] > -10.0:
+                yield v[i], v[i + 1]
+    s = 0.0
+    for a, b in pairs(x * w):
+        if a > b:
+            continue
+        s = s + a * b
+    return s
+
+
+def sum_of_generator_expression(w, x):
+    return sum(np.sin(v * w) for v in x) + sum((v * v for v in x), w)
+
+
+def builtin_max_and_min(w, x):
+    a, b = np.sum(x * w), np.sum(x * x * w)
+    return max(a, b, 0.1 * w) + min(a * 2.0, b, w) + max([x[0] * w, x[1], x[2] * 2.0]) + \
+        min(x * w)
+
+
+def starred_shape(w, x):
+    noise = np.ones(*x.shape) * 0.5
+    return np.sum(x * w * noise)
+
+
+def zip_of_starred(w, params):
+    s = 0.0
+    for weight, bias in zip(*params):
+        s = s + np.sum(np.tanh(weight * w + bias))
+    return s
+
+
+@pytest.mark.parametrize("f", [loop_over_generator])
+def test_a_generator_walked_by_a_for_loop_is_inlined(f):
+    # old main: yield refused
+    check_both_modes(f, (RNG.normal(size=6), RNG.normal(size=2)))
+
+
+@pytest.mark.parametrize("f", [loop_over_nested_generator, sum_of_generator_expression,
+                               builtin_max_and_min, starred_shape])
+def test_generators_sums_max_min_and_starred_arguments(f):
+    # old main: yield, max of three and max of a list, *args refused or without a rule
+    check_both_modes(f, (0.7, RNG.normal(size=3)))
+
+
+def test_zip_of_a_starred_list_of_sequences():
+    params = ([RNG.normal(size=2), RNG.normal(size=2)], [0.5, -0.2])
+    check_both_modes(zip_of_starred, (0.7, params))
+
+
+def test_a_starred_argument_to_a_differentiated_primitive_is_refused_at_its_line():
+    def f(x):
+        pair = (x, x)
+        return np.sum(np.multiply(*pair))
+
+    with pytest.raises(s2sad.NonDifferentiableError) as caught:
+        s2sad.grad(f)
+    assert "np.multiply(*pair)" in caught.value.location.excerpt()
+
+
+def test_a_generator_differentiated_itself_is_refused_at_its_yield():
+    def f(x):
+        yield x * 2.0
+
+    with pytest.raises(s2sad.UnsupportedSyntaxError) as caught:
+        s2sad.grad(f)
+    assert "yield x * 2.0" in caught.value.location.excerpt()

@@ -9,6 +9,7 @@ adjoint can read the branch taken after the branch has run.
 from __future__ import annotations
 
 import functools
+import inspect
 import linecache
 import textwrap
 
@@ -18,7 +19,7 @@ from .. import runtime, syntax
 from ..errors import Location, UnsupportedSyntaxError
 from ..names import Names
 from ..parsing import ParsedFunction
-from .calls import Inliner, LocalFunction, Partial, lambda_as_def
+from .calls import Inliner, LocalFunction, Partial, has_user_source, lambda_as_def
 
 AUGMENTED = "augmented"  # on `z = z + v` that the user wrote as `z += v`
 
@@ -27,9 +28,8 @@ _UNSUPPORTED_EXPRESSIONS = {
     gast.DictComp: "a dict comprehension",
     gast.NamedExpr: "an assignment expression (:=)",
     gast.Await: "await",
-    gast.Yield: "yield",
+    gast.Yield: "yield outside a generator looped over by a for statement",
     gast.YieldFrom: "yield from",
-    gast.Starred: "a starred expression",
     gast.JoinedStr: "an f-string",
     gast.Set: "a set literal",
 }
@@ -69,23 +69,34 @@ class ANF:
         out = []
         for stmt in stmts:
             produced = self.stmt(stmt)
-            _mark_origin(produced, stmt, self.filename)
+            _mark_origin(produced, stmt, syntax.anno(stmt, "filename") or self.filename)
             out.extend(produced)
         return out
 
-    def check_supported(self, body: list) -> None:
+    def check_supported(self, body: list, generator: bool = False) -> None:
         """Refuse the first construct outside the subset, in source order, before
-        anything else is said about the function."""
+        anything else is said about the function. `yield` statements are fine in a
+        nested function, or in `body` itself when it is a `generator`'s: calls.py
+        inlines generators that a `for` loop walks."""
         nodes = [n for n in syntax.walk(body) if getattr(n, "lineno", None) is not None]
+        yields = {id(s.value) for s in syntax.walk(body)
+                  if isinstance(s, gast.Expr) and isinstance(s.value, gast.Yield)}
+        nested = {id(n) for d in syntax.walk(body) if isinstance(d, gast.FunctionDef)
+                  for n in syntax.walk(d.body)}
+        calls = [n for n in syntax.walk(body) if isinstance(n, gast.Call)]
+        arguments = {id(a) for c in calls for a in c.args}
         for node in sorted(nodes, key=lambda n: (n.lineno, n.col_offset)):
             if isinstance(node, gast.stmt):
                 self.refuse_statement(node)
             if isinstance(node, gast.Starred) and isinstance(node.ctx, gast.Store):
                 raise self.unsupported(node, "starred unpacking",
                                        "unpack a fixed number of items.")
-            if isinstance(node, gast.Starred):
-                raise self.unsupported(node, "a starred argument (*args)",
-                                       "pass the arguments one by one.")
+            if isinstance(node, gast.Starred) and id(node) not in arguments:
+                raise self.unsupported(node, "a starred expression",
+                                       "list the items one by one.")
+            if isinstance(node, gast.Yield) and id(node) in yields and \
+                    (generator or id(node) in nested):
+                continue
             for kind, what in _UNSUPPORTED_EXPRESSIONS.items():
                 if isinstance(node, kind):
                     raise self.unsupported(node, what, _expression_hint(kind))
@@ -95,7 +106,7 @@ class ANF:
         saved = self.filename
         self.filename = parsed.filename
         try:
-            self.check_supported(body)
+            self.check_supported(body, generator=inspect.isgeneratorfunction(parsed.func))
         finally:
             self.filename = saved
 
@@ -197,6 +208,10 @@ class ANF:
         send each element's derivative back to its place in the sequence."""
         self.reject_else(node)
         out = []
+        generator = self.inliner.generator(node.iter)
+        if generator is not None:
+            self.inliner.inline_generator(node, *generator, out)
+            return out
         indexed = self.indexed_iteration(node, out)
         if indexed is not None:
             index, head = indexed
@@ -267,10 +282,14 @@ class ANF:
                 gast.BinOp(left=syntax.name(index), op=gast.Add(), right=self.atom(start, out))
             inner = self.item_pairs(iterable.args[0], target.elts[1], loop, out, index)
             return None if inner is None else [(target.elts[0], counter)] + inner
-        if call is zip and iterable.args and not iterable.keywords and unpacks \
-                and len(target.elts) == len(iterable.args):
+        sequences = iterable.args if call is zip else []
+        if call is zip and unpacks and len(sequences) == 1 and \
+                isinstance(sequences[0], gast.Starred):
+            sequences = self.unstarred(sequences[0].value, len(target.elts), out)
+        if call is zip and sequences and not iterable.keywords and unpacks \
+                and len(target.elts) == len(sequences):
             pairs = []
-            for element_target, sequence in zip(target.elts, iterable.args):
+            for element_target, sequence in zip(target.elts, sequences):
                 inner = self.item_pairs(sequence, element_target, loop, out, index)
                 if inner is None:
                     return None
@@ -279,6 +298,18 @@ class ANF:
         if call in (enumerate, zip):
             return None
         return [(target, _item(self.fixed_sequence(iterable, loop, out), index))]
+
+    def unstarred(self, value: gast.expr, count: int, out: list) -> list:
+        """`zip(*xs)` unpacked into `count` names is `zip(xs[0], ..., xs[count - 1])`
+        when xs has `count` items, which an assert checks (Python would fail to
+        unpack otherwise)."""
+        sequences = self.atom(value, out)
+        length = self.temp(syntax.call(syntax.name("len"), sequences), out)
+        same = self.temp(gast.Compare(left=length, ops=[gast.Eq()],
+                                      comparators=[syntax.constant(count)]), out)
+        out.append(gast.Assert(test=same, msg=None))
+        return [gast.Subscript(value=syntax.clone(sequences), slice=syntax.constant(i),
+                               ctx=gast.Load()) for i in range(count)]
 
     def fixed_sequence(self, iterable: gast.expr, loop, out: list) -> gast.expr:
         """The sequence a loop walks, held apart if the body rebinds its name: Python
@@ -561,13 +592,20 @@ class ANF:
         if not self.is_global_reference(func):
             func = self.atom(func, out) if not isinstance(func, gast.Attribute) else \
                 gast.Attribute(value=self.atom(func.value, out), attr=func.attr, ctx=gast.Load())
-        args = [self.inliner.operand(a, out) for a in node.args]
+        args = [gast.Starred(value=self.atom(a.value, out), ctx=gast.Load())
+                if isinstance(a, gast.Starred) else self.inliner.operand(a, out)
+                for a in node.args]
         keywords = {k.arg: self.inliner.operand(k.value, out) for k in node.keywords}
         return self.call(func, args, keywords, node, out)
 
     def call(self, func: gast.expr, args: list, keywords: dict, node, out: list):
         """A call with atoms as operands; inlined where calls.py says so."""
         callee = self.inliner.callee(func)
+        if any(isinstance(a, gast.Starred) for a in args) and \
+                (callee is not None or self.calls_user_function(func)):
+            raise self.unsupported(node, "a starred argument (*args) in a call of a "
+                                         "function s2sad differentiates through",
+                                   "pass the arguments one by one.")
         if isinstance(callee, Partial):
             return self.call(callee.target, callee.args + args,
                              {**callee.keywords, **keywords}, node, out)
@@ -578,11 +616,34 @@ class ANF:
         value = self.parsed.namespace.resolve(func) if self.is_global_reference(func) else None
         if value is functools.partial and args:
             return self.partial(args, keywords, node)
+        if value in (max, min) and args and not keywords and \
+                not any(isinstance(a, gast.Starred) for a in args):
+            return self.extremum(value, func, args, out)
         if value is not None and self.inliner.should_inline(value, args, keywords):
             return self.inliner.inline(self.inliner.module_function(value), args, keywords,
                                        node, out)
         return gast.Call(func=syntax.clone(func), args=args,
                          keywords=[gast.keyword(arg=k, value=v) for k, v in keywords.items()])
+
+    def extremum(self, which, func: gast.expr, args: list, out: list) -> gast.expr:
+        """The builtin max or min of several values as pairs, `max(max(a, b), c)`,
+        whose rule is registered; of one sequence, its item at the index of the
+        largest (smallest) one, which indexing differentiates."""
+        if len(args) == 1:
+            helper = runtime.index_of_max if which is max else runtime.index_of_min
+            name = self.names.fresh(helper.__name__)
+            self.parsed.namespace.closure[name] = helper
+            index = self.temp(syntax.call(syntax.name(name), args[0]), out)
+            return gast.Subscript(value=args[0], slice=index, ctx=gast.Load())
+        value = args[0]
+        for arg in args[1:-1]:
+            value = self.temp(syntax.call(syntax.clone(func), value, arg), out)
+        return syntax.call(syntax.clone(func), value, args[-1])
+
+    def calls_user_function(self, func: gast.expr) -> bool:
+        if not self.is_global_reference(func):
+            return False
+        return has_user_source(self.parsed.namespace.resolve(func))
 
     def partial(self, args: list, keywords: dict, node) -> gast.Name:
         """`functools.partial(f, a)`: a function value that calls f with a first."""

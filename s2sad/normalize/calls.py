@@ -208,10 +208,63 @@ class Inliner:
             self.functions[fresh] = syntax.name(fresh)
         return syntax.name(fresh)
 
+    def generator(self, iterable: gast.expr):
+        """(LocalFunction, call) when a loop iterates over a call of a generator
+        function s2sad can read, else None."""
+        if not isinstance(iterable, gast.Call):
+            return None
+        known = self.callee(iterable.func)
+        if isinstance(known, LocalFunction):
+            has_yield = any(isinstance(n, (gast.Yield, gast.YieldFrom))
+                            for n in syntax.walk(known.node.body))
+            return (known, iterable) if has_yield else None
+        if not self.anf.is_global_reference(iterable.func):
+            return None
+        value = self.anf.parsed.namespace.resolve(iterable.func)
+        if inspect.isgeneratorfunction(value) and has_user_source(value):
+            return self.module_function(value), iterable
+        return None
+
+    def inline_generator(self, loop: gast.For, function: LocalFunction, call: gast.Call,
+                         out: list) -> None:
+        """`for t in gen(a): body`: gen's body with each `yield v` replaced by
+        `t = v` and the loop body."""
+        anf = self.anf
+        body = loop.body
+        if body and syntax.anno(body[-1], "loop_exit"):
+            raise anf.unsupported(loop, "break or return in a loop over a generator",
+                                  "collect the generator's items in a list first, or use "
+                                  "a flag and let the loop finish.")
+        args = [self.operand(a, out) for a in call.args]
+        keywords = {k.arg: self.operand(k.value, out) for k in call.keywords}
+        for stmt in syntax.statements(body):
+            syntax.set_anno(stmt, "filename", anf.filename)
+
+        def at_yields(stmts: list) -> list:
+            new = []
+            for stmt in stmts:
+                value = stmt.value if isinstance(stmt, gast.Expr) else None
+                if isinstance(value, gast.Yield):
+                    item = value.value if value.value is not None else syntax.constant(None)
+                    bind = gast.copy_location(gast.Assign(
+                        targets=[syntax.clone(loop.target)], value=item, type_comment=None),
+                        stmt)
+                    syntax.set_anno(bind, "filename", anf.filename)
+                    new += [bind] + syntax.clone(body)
+                    continue
+                for field in ("body", "orelse"):
+                    if isinstance(getattr(stmt, field, None), list) and \
+                            not isinstance(stmt, gast.FunctionDef):
+                        setattr(stmt, field, at_yields(getattr(stmt, field)))
+                new.append(stmt)
+            return new
+
+        self.inline(function, args, keywords, call, out, transform=at_yields)
+
     def inline(self, function: LocalFunction, args: list, keywords: dict, call: gast.Call,
-               out: list) -> gast.expr:
+               out: list, transform=None) -> gast.expr:
         """The body of `function` bound to the operands, appended to `out`; returns
-        the atom holding its result."""
+        the atom holding its result. `transform` rewrites the body once renamed."""
         anf = self.anf
         key = id(function.node)
         if key in self.active:
@@ -231,6 +284,8 @@ class Inliner:
             if isinstance(nested, gast.FunctionDef) and nested.name in renamed:
                 nested.name = renamed[nested.name]
         anf.locals |= set(renamed.values())
+        if transform is not None:
+            node.body = transform(node.body)
         for param, operand in bound.items():
             if param in direct:
                 continue
