@@ -300,6 +300,17 @@ class Emitter:
                      f"notebook cell or IPython (not with exec() or in a plain REPL), or "
                      f"register its derivative with @s2sad.{decorator}({name}).") from None
 
+    def refuse_dispatch_twice(self, primitive: Primitive, stmt) -> None:
+        """A derivative that calls call_vjp or call_jvp (dispatch.py) is not
+        differentiated again: the function it differentiates is only known then."""
+        if primitive.key in (dispatch.call_vjp, dispatch.call_jvp):
+            raise NonDifferentiableError(
+                "s2sad cannot differentiate again a derivative through a method call or a "
+                f"function value known only at run time (in function '{self.fn.parsed.name}')",
+                self.fn.parsed.location(stmt),
+                hint="for second derivatives, call module-level functions, or nested "
+                     "functions and lambdas, which s2sad inlines.")
+
     def is_dispatched(self, primitive: Primitive) -> bool:
         """A call of a function value only known at run time: a method of an object
         (`layer.forward_pass(h)`, not an ndarray or list method with a rule) or a

@@ -129,6 +129,7 @@ class _Forward(Emitter):
                 packed.values = items
             return [stmt, syntax.assign(tangent, packed)]
         template = registry.tangent_of(primitive.key)
+        self.refuse_dispatch_twice(primitive, stmt)
         if template is None and inspect.isfunction(primitive.key):
             return self.subroutine_call(primitive, stmt)
         if template is None and self.is_dispatched(primitive):

@@ -582,6 +582,7 @@ class _Reverse(Emitter):
     def instantiate_rule(self, stmt: gast.Assign) -> Instance:
         primitive = self.classify(stmt.value)
         template = registry.adjoint_of(primitive.key)
+        self.refuse_dispatch_twice(primitive, stmt)
         if template is None and inspect.isfunction(primitive.key):
             return self.subroutine_call(primitive, stmt)
         if template is None and self.is_dispatched(primitive):

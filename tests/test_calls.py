@@ -517,3 +517,20 @@ def test_a_generator_differentiated_itself_is_refused_at_its_yield():
     with pytest.raises(s2sad.UnsupportedSyntaxError) as caught:
         s2sad.grad(f)
     assert "yield x * 2.0" in caught.value.location.excerpt()
+
+
+def test_a_second_derivative_through_a_function_value_is_refused_clearly():
+    with pytest.raises(s2sad.NonDifferentiableError, match="known only at run time"):
+        s2sad.grad(s2sad.grad(with_activation))(0.7, RNG.normal(size=3), swish)
+
+
+def test_second_derivative_through_inlined_closures():
+    def f(w, x):
+        squash = lambda v: np.tanh(v * w)
+        return np.sum(squash(squash(x)))
+
+    x = RNG.normal(size=3)
+    second = s2sad.grad(s2sad.grad(f))(0.7, x)
+    first = s2sad.grad(f)
+    expected = (first(0.7 + 1e-6, x) - first(0.7 - 1e-6, x)) / 2e-6
+    assert second == pytest.approx(expected, rel=1e-6)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+from collections import Counter
 import linecache
 import textwrap
 
@@ -61,7 +62,7 @@ class ANF:
         self.result_stem = "result"      # of an inlined function: its name + _result
         stores = [n.id for n in syntax.walk(parsed.node)
                   if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))]
-        self.rebound = {n for n in stores if stores.count(n) > 1}
+        self.rebound = {n for n, count in Counter(stores).items() if count > 1}
 
     # ------------------------------------------------------------ statements
 

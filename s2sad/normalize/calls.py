@@ -76,10 +76,12 @@ def has_user_source(func) -> bool:
     if not inspect.isfunction(func):
         return False
     filename = os.path.abspath(func.__code__.co_filename)
-    library = [sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib",
-                                                  "platlib")]
-    own = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    return not any(filename.startswith(os.path.abspath(p) + os.sep) for p in library + [own])
+    return not filename.startswith(_LIBRARY_PATHS)
+
+
+_LIBRARY_PATHS = tuple(os.path.abspath(sysconfig.get_paths()[k]) + os.sep
+                       for k in ("stdlib", "platstdlib", "purelib", "platlib")) + \
+    (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,)
 
 
 def lambda_as_def(node: gast.Lambda, name: str) -> gast.FunctionDef:
