@@ -534,3 +534,30 @@ def test_second_derivative_through_inlined_closures():
     first = s2sad.grad(f)
     expected = (first(0.7 + 1e-6, x) - first(0.7 - 1e-6, x)) / 2e-6
     assert second == pytest.approx(expected, rel=1e-6)
+
+
+def closure_outlives_the_rebinding(w, x):
+    def make(scale):
+        def apply(v):
+            return np.tanh(v * scale)
+        return apply
+    s = w
+    layer = make(s)
+    s = s * 3.0            # the closure keeps the scale bound when make ran
+    return np.sum(layer(x)) + s
+
+
+def defaults_bound_at_definition(w, x):
+    total = 0.0
+    functions = 0.0
+    k = w
+    scaled = lambda v, k=k: v * k     # k as it is now
+    k = k * 10.0
+    return np.sum(scaled(x)) + k * 0.01 + total + functions
+
+
+@pytest.mark.parametrize("f", [closure_outlives_the_rebinding, defaults_bound_at_definition])
+def test_closures_and_defaults_see_the_values_python_gives_them(f):
+    x = RNG.normal(size=3)
+    assert s2sad.grad(f, preserve_result=True)(0.7, x)[1] == pytest.approx(f(0.7, x))
+    check_both_modes(f, (0.7, x))

@@ -114,11 +114,19 @@ class Inliner:
         defaults = {}
         for param, default in zip(positional[len(positional) - len(args.defaults):],
                                   args.defaults):
-            defaults[param.id] = self.operand(default, out)
+            defaults[param.id] = self.default_value(default, out)
         for param, default in zip(args.kwonlyargs, args.kw_defaults):
             if default is not None:
-                defaults[param.id] = self.operand(default, out)
+                defaults[param.id] = self.default_value(default, out)
         self.functions[name] = LocalFunction(node, defaults, anf.filename)
+
+    def default_value(self, node: gast.expr, out: list) -> gast.expr:
+        """A default's value as the definition sees it (`lambda v, i=i: ...` keeps
+        the i of that moment): a variable is copied."""
+        atom = self.operand(node, out)
+        if isinstance(atom, gast.Name) and atom.id not in self.functions:
+            return self.anf.temp(atom, out, stem="default")
+        return atom
 
     def operand(self, node: gast.expr, out: list) -> gast.expr:
         """An atom for `node`; a function value stays an alias, not a variable."""
@@ -276,9 +284,14 @@ class Inliner:
         node = syntax.clone(function.node)
         local = syntax.names_stored(node.body) | set(bound)
         renamed = {v: anf.names.fresh(v) for v in sorted(local)}
-        # parameters the body never rebinds read the operand itself
-        direct = {p: a for p, a in bound.items() if p not in syntax.names_stored(node.body)
-                  and not (isinstance(a, gast.Name) and a.id in self.functions)}
+        # parameters the body never rebinds read the operand itself, unless a
+        # function defined inside may outlive the call (it must see the value bound
+        # now, not the caller's variable later)
+        closures = any(isinstance(n, (gast.FunctionDef, gast.Lambda))
+                       for n in syntax.walk(node.body))
+        direct = {} if closures else \
+            {p: a for p, a in bound.items() if p not in syntax.names_stored(node.body)
+             and not (isinstance(a, gast.Name) and a.id in self.functions)}
         for param in direct:
             renamed.pop(param)
         node.body = syntax.substitute(node.body, {**renamed, **direct})
