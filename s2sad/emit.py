@@ -15,6 +15,11 @@ from .primitives import Primitive, is_elementwise, primitive_of
 from .templates import BindingError, Instance, instantiate
 
 
+# methods of these are never dispatched at run time (a method of the same name on
+# a user class then needs its own function: call it through one)
+_BUILTIN_CONTAINERS = (dict, list, tuple, str, set, int, float)
+
+
 @dataclass
 class GeneratedFunction:
     """A derivative function's tree and the globals it reads."""
@@ -318,8 +323,11 @@ class Emitter:
         key = primitive.key
         if inspect.ismethod(key) or isinstance(key, functools.partial):
             return True   # a global or closure variable holding one
+        if isinstance(key, tuple) and len(key) == 2 and key[0] == "method" and \
+                any(hasattr(kind, key[1]) for kind in _BUILTIN_CONTAINERS):
+            return False  # d.get(k), lst.extend(v): refused where they are written
         return isinstance(key, tuple) and len(key) == 2 and key[0] in ("method", "call") \
-            and key != primitives.LIST_POP and not primitive.nondifferentiable
+            and not primitive.nondifferentiable
 
     def dispatched_call(self, primitive: Primitive, stmt) -> tuple:
         """(the function value, its operands, {keyword: operand}, active positions or

@@ -561,3 +561,27 @@ def test_closures_and_defaults_see_the_values_python_gives_them(f):
     x = RNG.normal(size=3)
     assert s2sad.grad(f, preserve_result=True)(0.7, x)[1] == pytest.approx(f(0.7, x))
     check_both_modes(f, (0.7, x))
+
+
+def apply_n_times(function, v, n):
+    if n == 0:
+        return v
+    return apply_n_times(function, function(v), n - 1)
+
+
+def recursion_through_a_function_argument(w, x):
+    return np.sum(apply_n_times(lambda t: t * w, x, 2))
+
+
+def test_recursion_of_an_inlined_module_function_is_refused():
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="recursive call"):
+        s2sad.grad(recursion_through_a_function_argument)
+
+
+def test_dict_get_is_still_refused_where_it_is_written():
+    def f(d):
+        return d.get("a") * 2.0
+
+    with pytest.raises(s2sad.NonDifferentiableError) as caught:
+        s2sad.grad(f)
+    assert 'd.get("a")' in caught.value.location.excerpt()

@@ -276,7 +276,7 @@ class Inliner:
         """The body of `function` bound to the operands, appended to `out`; returns
         the atom holding its result. `transform` rewrites the body once renamed."""
         anf = self.anf
-        key = id(function.node)
+        key = id(function.func) if function.func is not None else id(function.node)
         if key in self.active:
             raise anf.unsupported(call, f"a recursive call of {function.label}",
                                   "rewrite the recursion as a loop.")
