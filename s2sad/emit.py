@@ -2,16 +2,22 @@
 that templates and runtime helpers need, and instantiating rules."""
 from __future__ import annotations
 
+import functools
 import inspect
 from dataclasses import dataclass, field
 
 import gast
 
-from . import aliases, analysis, primitives, runtime, syntax
+from . import aliases, analysis, dispatch, primitives, runtime, syntax
 from .errors import NonDifferentiableError, SourceUnavailableError, UnsupportedSyntaxError
 from .normalize import NormalFunction
 from .primitives import Primitive, is_elementwise, primitive_of
 from .templates import BindingError, Instance, instantiate
+
+
+# methods of these are never dispatched at run time (a method of the same name on
+# a user class then needs its own function: call it through one)
+_BUILTIN_CONTAINERS = (dict, list, tuple, str, set, int, float)
 
 
 @dataclass
@@ -85,6 +91,10 @@ class Emitter:
         """A name for the runtime helper `identifier` in generated code."""
         return syntax.name(self.bind_global(identifier, getattr(runtime, identifier)))
 
+    def bind_dispatch(self, identifier: str) -> gast.Name:
+        """A name for call_vjp or call_jvp (dispatch.py) in generated code."""
+        return syntax.name(self.bind_global(identifier, getattr(dispatch, identifier)))
+
     def bind_global(self, identifier: str, value) -> str:
         """Make `value` visible to generated code, as `identifier` unless taken."""
         local = self.clashes({identifier: value}).get(identifier, identifier)
@@ -99,6 +109,7 @@ class Emitter:
             mine = self.namespace.lookup(identifier, None)
             ours = self.free.get(identifier, value)
             if identifier in self.user_locals or ours is not value or \
+                    identifier == "d" + self.fn.parsed.name or \
                     (mine is not None and mine is not value):
                 renamed[identifier] = self.fresh_global(identifier, value)
         return renamed
@@ -218,6 +229,11 @@ class Emitter:
         return bool(analysis.differentiable_operands(self.classify(value)) & self.active)
 
     def instantiate(self, template, stmt: gast.Assign, primitive: Primitive) -> Instance:
+        if any(isinstance(a, gast.Starred) for a in primitive.args):
+            raise NonDifferentiableError(
+                f"s2sad cannot differentiate {primitive.description} called with a starred "
+                f"argument (*args) (in function '{self.fn.parsed.name}')",
+                self.fn.parsed.location(stmt), hint="pass the arguments one by one.")
         try:
             instance = instantiate(template, syntax.name(stmt.targets[0].id), primitive.args,
                                    primitive.keywords, self.derivative, self.names,
@@ -289,6 +305,59 @@ class Emitter:
                      f"notebook cell or IPython (not with exec() or in a plain REPL), or "
                      f"register its derivative with @s2sad.{decorator}({name}).") from None
 
+    def refuse_dispatch_twice(self, primitive: Primitive, stmt) -> None:
+        """A derivative that calls call_vjp or call_jvp (dispatch.py) is not
+        differentiated again: the function it differentiates is only known then."""
+        if primitive.key in (dispatch.call_vjp, dispatch.call_jvp):
+            raise NonDifferentiableError(
+                "s2sad cannot differentiate again a derivative through a method call or a "
+                f"function value known only at run time (in function '{self.fn.parsed.name}')",
+                self.fn.parsed.location(stmt),
+                hint="for second derivatives, call module-level functions, or nested "
+                     "functions and lambdas, which s2sad inlines.")
+
+    def is_dispatched(self, primitive: Primitive) -> bool:
+        """A call of a function value only known at run time: a method of an object
+        (`layer.forward_pass(h)`, not an ndarray or list method with a rule) or a
+        local variable (`activation(z)`); see dispatch.py."""
+        key = primitive.key
+        if inspect.ismethod(key) or isinstance(key, functools.partial):
+            return True   # a global or closure variable holding one
+        if isinstance(key, tuple) and len(key) == 2 and key[0] == "method" and \
+                any(hasattr(kind, key[1]) for kind in _BUILTIN_CONTAINERS):
+            return False  # d.get(k), lst.extend(v): refused where they are written
+        return isinstance(key, tuple) and len(key) == 2 and key[0] in ("method", "call") \
+            and not primitive.nondifferentiable
+
+    def dispatched_call(self, primitive: Primitive, stmt) -> tuple:
+        """(the function value, its operands, {keyword: operand}, active positions or
+        keywords with their operands) of a dispatched call."""
+        call = stmt.value
+        method = isinstance(primitive.key, tuple) and primitive.key[0] == "method"
+        if method:
+            function = gast.Attribute(value=syntax.clone(primitive.args[0]),
+                                      attr=primitive.key[1], ctx=gast.Load())
+            args = primitive.args[1:]
+        else:
+            function, args = syntax.clone(call.func), primitive.args
+        if any(isinstance(a, gast.Starred) for a in args):
+            raise NonDifferentiableError(
+                f"s2sad cannot differentiate a call with *arguments to {primitive.description} "
+                f"(in function '{self.fn.parsed.name}')", self.fn.parsed.location(stmt),
+                hint="pass the arguments one by one.")
+        active = [(i, a) for i, a in enumerate(args) if self.derivative(a) is not None]
+        active += [(k, a) for k, a in primitive.keywords.items()
+                   if self.derivative(a) is not None]
+        if method and self.derivative(primitive.args[0]) is not None:
+            raise NonDifferentiableError(
+                f"s2sad cannot differentiate the method call {primitive.description} with "
+                f"respect to the object it is called on (in function "
+                f"'{self.fn.parsed.name}')", self.fn.parsed.location(stmt),
+                hint="pass the parameters the method reads as arguments, or call a "
+                     "module-level function with the object as an argument.")
+        wrt = syntax.tuple_(syntax.constant(i) for i, _ in active)
+        return function, wrt, args, active
+
     def no_derivative(self, primitive: Primitive, stmt, mode: str) -> NonDifferentiableError:
         what = primitive.description
         decorator = "adjoint" if mode == "reverse" else "tangent"
@@ -306,8 +375,8 @@ class Emitter:
         in its place."""
         args = self.fn.parsed.node.args
         positional = [a.id for a in args.posonlyargs + args.args]
-        keyword_only = [(a.id, syntax.clone(d)) for a, d in zip(args.kwonlyargs,
-                                                                args.kw_defaults)]
+        keyword_only = [(a.id, None if d is None else syntax.clone(d))   # None: required
+                        for a, d in zip(args.kwonlyargs, args.kw_defaults)]
         name = "d" + self.fn.parsed.name
         if args.defaults or keyword_only:
             extras = [(n, None if d is None else syntax.constant(d)) for n, d in extra]

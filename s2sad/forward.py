@@ -129,8 +129,11 @@ class _Forward(Emitter):
                 packed.values = items
             return [stmt, syntax.assign(tangent, packed)]
         template = registry.tangent_of(primitive.key)
+        self.refuse_dispatch_twice(primitive, stmt)
         if template is None and inspect.isfunction(primitive.key):
             return self.subroutine_call(primitive, stmt)
+        if template is None and self.is_dispatched(primitive):
+            return self.dispatched_jvp(primitive, stmt)
         if template is None:
             raise self.no_derivative(primitive, stmt, "forward")
         instance = self.instantiate(template, stmt, primitive)
@@ -196,6 +199,18 @@ class _Forward(Emitter):
         pair = syntax.tuple_([syntax.name(self.derivative_name(target), "store"),
                               syntax.name(target, "store")], "store")
         call = syntax.call(syntax.name(jvp_name), *primitive.args, **keywords)
+        return [gast.copy_location(syntax.assign(pair, call), stmt)]
+
+    def dispatched_jvp(self, primitive, stmt: gast.Assign) -> list:
+        """`dy, y = call_jvp(layer.forward_pass, (0, 1), (dh, dw), h, w)`: the function
+        is looked up when the derivative runs (dispatch.py)."""
+        function, wrt, args, active = self.dispatched_call(primitive, stmt)
+        tangents = syntax.tuple_(syntax.name(self.derivative(a)) for _, a in active)
+        call = syntax.call(self.bind_dispatch("call_jvp"), function, wrt, tangents, *args,
+                           **primitive.keywords)
+        target = stmt.targets[0].id
+        pair = syntax.tuple_([syntax.name(self.derivative_name(target), "store"),
+                              syntax.name(target, "store")], "store")
         return [gast.copy_location(syntax.assign(pair, call), stmt)]
 
 

@@ -15,6 +15,7 @@ from . import syntax
 from .errors import Location, SourceUnavailableError, UnsupportedSyntaxError
 
 _MISSING = object()
+_UNBOUND = object()
 
 
 @dataclass
@@ -41,8 +42,8 @@ class Namespace:
         if dotted is None:
             return default
         head, *rest = dotted.split(".")
-        value = self.lookup(head, _MISSING)
-        if value is _MISSING:
+        value = self.lookup(head, _UNBOUND)
+        if value is _UNBOUND:
             return default
         for attr in rest:
             value = getattr(value, attr, _MISSING)
@@ -73,6 +74,10 @@ class ParsedFunction:
 def parse_function(func: Callable) -> ParsedFunction:
     """Read `func`'s source and return its tree with line numbers of the file."""
     func = inspect.unwrap(func)
+    made = getattr(func, "__s2sad_parsed__", None)   # a wrapper dispatch.py built
+    if made is not None:
+        return ParsedFunction(func, syntax.clone(made.node), made.filename,
+                              Namespace(made.namespace.globals))
     if not inspect.isfunction(func):
         raise SourceUnavailableError(
             f"cannot differentiate {func!r}: it is not a Python function with source code",

@@ -643,8 +643,11 @@ class _Reverse(Emitter):
     def instantiate_rule(self, stmt: gast.Assign) -> Instance:
         primitive = self.classify(stmt.value)
         template = registry.adjoint_of(primitive.key)
+        self.refuse_dispatch_twice(primitive, stmt)
         if template is None and inspect.isfunction(primitive.key):
             return self.subroutine_call(primitive, stmt)
+        if template is None and self.is_dispatched(primitive):
+            return self.dispatched_vjp(primitive, stmt)
         if template is None:
             raise self.no_derivative(primitive, stmt, "reverse")
         return self.instantiate(template, stmt, primitive)
@@ -662,6 +665,22 @@ class _Reverse(Emitter):
         call = syntax.call(syntax.name(vjp_name), *primitive.args, **keywords)
         target = results[0] if len(results) == 1 else \
             syntax.tuple_((syntax.name(r, "store") for r in results), "store")
+        stmts = [syntax.assign(target, call)]
+        for (_, atom), result in zip(active, results):
+            add = syntax.assign(self.derivative(atom), syntax.name(result))
+            syntax.set_anno(add, ACCUMULATE, True)
+            stmts.append(add)
+        return Instance(stmts)
+
+    def dispatched_vjp(self, primitive, stmt: gast.Assign) -> Instance:
+        """`bh2, bw2 = call_vjp(layer.forward_pass, (0, 1), by, h, w)`: the function
+        is looked up when the derivative runs (dispatch.py)."""
+        function, wrt, args, active = self.dispatched_call(primitive, stmt)
+        seed = syntax.name(self.derivative_name(stmt.targets[0].id))
+        call = syntax.call(self.bind_dispatch("call_vjp"), function, wrt, seed, *args,
+                           **primitive.keywords)
+        results = [self.names.fresh(self.derivative(atom)) for _, atom in active]
+        target = syntax.tuple_((syntax.name(r, "store") for r in results), "store")
         stmts = [syntax.assign(target, call)]
         for (_, atom), result in zip(active, results):
             add = syntax.assign(self.derivative(atom), syntax.name(result))

@@ -257,16 +257,35 @@ class AdjointDict(dict):
     __radd__ = __add__
 
 
-def attribute_adjoint(g, name):
-    """The adjoint of an object of which only the attribute `name` was read."""
-    return AdjointDict({name: g})
+def attribute_adjoint(g, obj, name):
+    """The adjoint of an object of which only the attribute `name` was read; for a
+    property, the adjoints of the attributes its getter reads."""
+    getter = _property_getter(obj, name)
+    if getter is None and isinstance(obj, tuple) and hasattr(obj, "_fields"):
+        # a named tuple: item by item, like the adjoint of t[i]
+        return AdjointList(g if field == name else 0.0 for field in obj._fields)
+    if getter is None:
+        return AdjointDict({name: g})
+    from .dispatch import call_vjp
+    (gradient,) = call_vjp(getter, (0,), g, obj)
+    return AdjointDict(gradient if isinstance(gradient, dict) else vars(gradient))
 
 
-def attribute_tangent(t, name):
+def attribute_tangent(t, obj, name):
     """The tangent of `obj.name` from the tangent of obj: a dict or an object."""
+    getter = _property_getter(obj, name)
+    if getter is not None:
+        from .dispatch import call_jvp
+        return call_jvp(getter, (0,), (t,), obj)[0]
     if isinstance(t, dict):
         return t.get(name, 0.0)
     return getattr(t, name, 0.0)
+
+
+def _property_getter(obj, name):
+    """The getter function of `type(obj).name` if that is a property, else None."""
+    attribute = getattr(type(obj), name, None)
+    return attribute.fget if isinstance(attribute, property) else None
 
 
 def structured(g, x):
@@ -292,6 +311,16 @@ def structured(g, x):
 def spread(g, items):
     """The adjoint of a sum of `items` (a list) whose result has adjoint `g`."""
     return AdjointList(unbroadcast(g, item) for item in items)
+
+
+def index_of_max(items) -> int:
+    """Where the builtin `max(items)` finds its value: the first largest item."""
+    return max(range(len(items)), key=lambda i: items[i])
+
+
+def index_of_min(items) -> int:
+    """Where the builtin `min(items)` finds its value: the first smallest item."""
+    return min(range(len(items)), key=lambda i: items[i])
 
 
 def stop_gradient(x):

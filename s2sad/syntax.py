@@ -254,9 +254,12 @@ def all_names(node) -> set[str]:
 
 
 def statements(stmts: list) -> Iterator[gast.stmt]:
-    """Every statement in `stmts`, nested ones included, in order."""
+    """Every statement in `stmts`, nested ones included, in order; not those of
+    a nested function definition, which belong to another function."""
     for stmt in stmts:
         yield stmt
+        if stmt.__class__ is gast.FunctionDef:
+            continue
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
             if inner:

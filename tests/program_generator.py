@@ -5,9 +5,10 @@ straight-line arithmetic, NumPy and `math` calls, matrix products with a constan
 matrix (`a @ MIX`), reductions, element reads,
 branches on data and conditional expressions, `for` loops over ranges, arrays,
 `enumerate` and `zip`, `while` loops, loop-carried state, `break`/`continue`, early
-returns, augmented assignment, tuple unpacking, comprehensions, closures, globals
-and calls to helper functions of the same module (with defaults, returning one
-value or a pair). Values stay bounded (loop updates are squashed with tanh/sin,
+returns, augmented assignment, tuple unpacking, comprehensions, closures, globals,
+nested `def`s and lambdas that read the enclosing function's variables (called
+directly or passed to a helper that calls them), and calls to helper functions of
+the same module (with defaults, returning one value or a pair). Values stay bounded (loop updates are squashed with tanh/sin,
 divisions and logarithms only see positive denominators and arguments), so each
 function is smooth and finite near inputs in [-1.5, 1.5], except at the branch
 switches the tests detect with finite differences.
@@ -136,6 +137,7 @@ class Writer:
         self.want_hole = hole
         self.in_main = False
         self.pair_kinds = (S, S)
+        self.uses_apply_to = False
 
     # ------------------------------------------------------------ choices
 
@@ -318,7 +320,7 @@ class Writer:
         return Stmt(lines or ["pass"], jumped, defines)
 
     def statement(self, scope: Scope) -> Stmt:
-        options = ["assign"] * 3 + ["tuple"]
+        options = ["assign"] * 3 + ["tuple", "local_function"]
         if self.callable_helpers(scope, "pair"):
             options.append("unpack_call")
         if self.updatable(scope):
@@ -361,6 +363,23 @@ class Writer:
         var = self.fresh()
         value = self.squashed(scope, None, kind) if scope.loop else self.value(scope, kind)
         return Stmt([f"{var} = {value}"], defines={var: kind})
+
+    def stmt_local_function(self, scope):
+        """A nested def or a lambda over the enclosing variables, then a call of it,
+        directly or through the module's `apply_to` (which gets the function)."""
+        kind = self.any_kind(scope)
+        name, param, target = self.fresh("g"), self.fresh("u"), self.fresh()
+        inner = scope.child(loop=False, allow_return=False)
+        inner.variables[param] = kind
+        body = self.expr(inner, kind, 2, leaf=False)
+        if self.chance(50):
+            lines = [f"{name} = lambda {param}: {body}"]
+        else:
+            lines = [f"def {name}({param}):", f"    return {body}"]
+        argument = self.expr(scope, kind, 1, leaf=kind == S)
+        call = f"apply_to({name}, {argument})" if self.chance(40) else f"{name}({argument})"
+        self.uses_apply_to = self.uses_apply_to or call.startswith("apply_to")
+        return Stmt(lines + [f"{target} = {call}"], defines={target: kind})
 
     def stmt_reassign(self, scope):
         var = self.pick(self.updatable(scope))
@@ -596,6 +615,9 @@ class Writer:
         self.in_main = True
         main = self.function("f", params, kinds, S, constants, (1, 6), 2)
         self.in_main = False
+        if self.uses_apply_to:
+            lines += ["def apply_to(function, value):", "    return function(value)", "",
+                      ""]
         if self.want_hole:   # no block took it: the start of f's body
             main.insert(1, "    " + HOLE)
         if closure:
@@ -651,7 +673,8 @@ CONSTRUCTS = {
     "nonlocal write": (["nonlocal cell", "cell = $p * 1.0", "$t = cell * 2.0"], 0),
     "del": (["$t = $p * 2.0", "tmp_del = $t * 1.0", "del tmp_del"], 2),
     "class definition": (["class Local:", "    k = 2.0", "$t = $p * Local.k"], 0),
-    "lambda": (["sq = lambda u: u * u", "$t = sq($p)"], 0),
+    "lambda passed to a library function": (
+        ["$t = $p * np.sum(np.vectorize(lambda u: u * 2.0)(np.ones(2)))"], 0),
     "starred call": (["$t = np.multiply(*($p, 2.0))"], 0),
     "double-starred call": (["$t = np.multiply($p, **{'out': None})"], 0),
     "set comprehension": (["$t = $p * len({j * 2 for j in range(3)})"], 0),
@@ -664,7 +687,8 @@ CONSTRUCTS = {
     # f itself may write into its arguments (its derivative works on a copy); a helper
     # may not: its derivative would rerun on the changed array
     "helper writes into its argument": (["$a[0] = 1.0", "$t = $p * 2.0"], 0),
-    "nested function": (["def inner(u):", "    return u * 2.0", "$t = inner($p)"], 0),
+    "recursive nested function": (["def inner(u):", "    return inner(u * 0.5)",
+                                   "$t = inner($p)"], 1),
     "import": (["import operator", "$t = operator.mul($p, 2.0)"], 0),
     "raise": (["$t = $p * 2.0", "if $t is None:", "    raise ValueError('no')"], 2),
     "for-else": (["$t = $p * 1.0", "for j in range(2):", "    $t = $t * 0.5", "else:",

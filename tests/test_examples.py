@@ -15,6 +15,8 @@ import sys
 import numpy as np
 import pytest
 
+import s2sad
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
@@ -37,7 +39,7 @@ def test_every_example_is_tested():
     names = {path.stem for path in EXAMPLES.glob("*.py")}
     tested = {"quickstart", "logistic_regression", "rnn_gradient_clipping", "newton_solver",
               "projectile_fit", "hessian_vector_product", "newton_optimizer",
-              "custom_derivative", "dict_params_mlp"}
+              "custom_derivative", "dict_params_mlp", "lstm_nested_helpers"}
     assert names == tested
 
 
@@ -189,3 +191,26 @@ def test_dict_params_mlp_trains_with_dict_gradients():
 
     np.testing.assert_allclose(gradient["b2"], finite_difference(loss_b2, (params["b2"],), 0),
                                rtol=1e-6)
+
+
+def test_lstm_with_nested_helpers_matches_finite_differences_and_learns():
+    module = load("lstm_nested_helpers")
+    rng = np.random.default_rng(5)
+    params = module.init_params(rng, hidden=3)
+    inputs, targets = module.sine_batches(rng, 4, 2)
+    grads = s2sad.grad(module.lstm_loss)(params, inputs, targets)
+    assert sorted(grads) == sorted(params)
+    eps = 1e-6
+    for key in sorted(params):   # two entries of every parameter against central differences
+        for index in [(0, 0), tuple(np.array(params[key].shape) - 1)]:
+            plus = {k: v.copy() for k, v in params.items()}
+            minus = {k: v.copy() for k, v in params.items()}
+            plus[key][index] += eps
+            minus[key][index] -= eps
+            expected = (module.lstm_loss(plus, inputs, targets) -
+                        module.lstm_loss(minus, inputs, targets)) / (2 * eps)
+            assert grads[key][index] == pytest.approx(expected, rel=1e-5, abs=1e-8), key
+    out = module.main(quick=True)
+    losses = out["losses"]
+    assert all(later < earlier for earlier, later in zip(losses, losses[1:]))
+    assert losses[-1] < 0.2 * losses[0]

@@ -31,8 +31,10 @@ def normalize(parsed: ParsedFunction) -> NormalFunction:
     names = Names(syntax.all_names(node))
     anf = ANF(parsed, names)
     anf.check_supported(node.body)
+    _refuse_generator(parsed)
     lower_jumps(node, names)
     node.body = anf.block(node.body)
+    anf.inliner.check_no_function_values(node.body)
     last = node.body[-1] if node.body else None
     if not isinstance(last, gast.Return):
         raise UnsupportedSyntaxError(
@@ -40,6 +42,19 @@ def normalize(parsed: ParsedFunction) -> NormalFunction:
             parsed.location(last or parsed.node),
             hint="return the value to differentiate.")
     return NormalFunction(parsed, node, params, last.value.id, names)
+
+
+def _refuse_generator(parsed: ParsedFunction) -> None:
+    """The differentiated function itself must return its value, not yield it."""
+    nested = {id(n) for d in syntax.walk(parsed.node.body) if isinstance(d, gast.FunctionDef)
+              for n in syntax.walk(d.body)}
+    for node in syntax.walk(parsed.node.body):
+        if isinstance(node, gast.Expr) and isinstance(node.value, gast.Yield) and \
+                id(node) not in nested:
+            raise UnsupportedSyntaxError(
+                f"s2sad cannot differentiate yield (in function '{parsed.name}'): a "
+                "generator is differentiated through where a for loop walks it",
+                parsed.location(node), hint="return the value to differentiate.")
 
 
 def _parameters(parsed: ParsedFunction) -> list:

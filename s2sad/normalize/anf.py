@@ -8,27 +8,29 @@ adjoint can read the branch taken after the branch has run.
 """
 from __future__ import annotations
 
+import functools
+import inspect
+from collections import Counter
 import linecache
 import textwrap
 
 import gast
 
 from .. import runtime, syntax
-from ..errors import UnsupportedSyntaxError
+from ..errors import Location, UnsupportedSyntaxError
 from ..names import Names
 from ..parsing import ParsedFunction
+from .calls import Inliner, LocalFunction, Partial, has_user_source, lambda_as_def
 
 AUGMENTED = "augmented"  # on `z = z + v` that the user wrote as `z += v`
 
 _UNSUPPORTED_EXPRESSIONS = {
-    gast.Lambda: "a lambda inside the function",
     gast.SetComp: "a set comprehension",
     gast.DictComp: "a dict comprehension",
     gast.NamedExpr: "an assignment expression (:=)",
     gast.Await: "await",
-    gast.Yield: "yield",
+    gast.Yield: "yield outside a generator looped over by a for statement",
     gast.YieldFrom: "yield from",
-    gast.Starred: "a starred expression",
     gast.JoinedStr: "an f-string",
     gast.Set: "a set literal",
 }
@@ -41,8 +43,6 @@ _UNSUPPORTED_STATEMENTS = {
     gast.AsyncWith: ("async with", "differentiate synchronous code."),
     gast.AsyncFor: ("async for", "differentiate synchronous code."),
     gast.ClassDef: ("a class definition", "define classes at module level."),
-    gast.FunctionDef: ("a nested function definition",
-                       "define the helper at module level; s2sad differentiates calls to it."),
     gast.AsyncFunctionDef: ("a nested async function", "define helpers at module level."),
     gast.Import: ("an import inside the function", "import at module level."),
     gast.ImportFrom: ("an import inside the function", "import at module level."),
@@ -57,6 +57,12 @@ class ANF:
         self.parsed = parsed
         self.names = names
         self.locals = syntax.names_stored(parsed.node)
+        self.filename = parsed.filename   # of the function being inlined, if one is
+        self.inliner = Inliner(self)
+        self.result_stem = "result"      # of an inlined function: its name + _result
+        stores = [n.id for n in syntax.walk(parsed.node)
+                  if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))]
+        self.rebound = {n for n, count in Counter(stores).items() if count > 1}
 
     # ------------------------------------------------------------ statements
 
@@ -64,26 +70,46 @@ class ANF:
         out = []
         for stmt in stmts:
             produced = self.stmt(stmt)
-            _mark_origin(produced, stmt, self.parsed.filename)
+            _mark_origin(produced, stmt, syntax.anno(stmt, "filename") or self.filename)
             out.extend(produced)
         return out
 
-    def check_supported(self, body: list) -> None:
+    def check_supported(self, body: list, generator: bool = False) -> None:
         """Refuse the first construct outside the subset, in source order, before
-        anything else is said about the function."""
+        anything else is said about the function. `yield` statements are fine in a
+        nested function, or in `body` itself when it is a `generator`'s: calls.py
+        inlines generators that a `for` loop walks."""
         nodes = [n for n in syntax.walk(body) if getattr(n, "lineno", None) is not None]
+        yields = {id(s.value) for s in syntax.walk(body)
+                  if isinstance(s, gast.Expr) and isinstance(s.value, gast.Yield)}
+        nested = {id(n) for d in syntax.walk(body) if isinstance(d, gast.FunctionDef)
+                  for n in syntax.walk(d.body)}
+        calls = [n for n in syntax.walk(body) if isinstance(n, gast.Call)]
+        arguments = {id(a) for c in calls for a in c.args}
         for node in sorted(nodes, key=lambda n: (n.lineno, n.col_offset)):
             if isinstance(node, gast.stmt):
                 self.refuse_statement(node)
             if isinstance(node, gast.Starred) and isinstance(node.ctx, gast.Store):
                 raise self.unsupported(node, "starred unpacking",
                                        "unpack a fixed number of items.")
-            if isinstance(node, gast.Starred):
-                raise self.unsupported(node, "a starred argument (*args)",
-                                       "pass the arguments one by one.")
+            if isinstance(node, gast.Starred) and id(node) not in arguments:
+                raise self.unsupported(node, "a starred expression",
+                                       "list the items one by one.")
+            if isinstance(node, gast.Yield) and id(node) in yields and \
+                    (generator or id(node) in nested):
+                continue
             for kind, what in _UNSUPPORTED_EXPRESSIONS.items():
                 if isinstance(node, kind):
                     raise self.unsupported(node, what, _expression_hint(kind))
+
+    def check_supported_in(self, body: list, parsed: ParsedFunction) -> None:
+        """check_supported for the body of a function about to be inlined."""
+        saved = self.filename
+        self.filename = parsed.filename
+        try:
+            self.check_supported(body, generator=inspect.isgeneratorfunction(parsed.func))
+        finally:
+            self.filename = saved
 
     def refuse_statement(self, node: gast.stmt) -> None:
         for kind, (what, hint) in _UNSUPPORTED_STATEMENTS.items():
@@ -99,6 +125,16 @@ class ANF:
 
     def visit_Pass(self, node):
         return []
+
+    def visit_FunctionDef(self, node):
+        """A nested def runs nowhere by itself: its calls are inlined (calls.py)."""
+        if node.name in self.rebound:
+            raise self.unsupported(node, f"a nested function '{node.name}' whose name is "
+                                         "bound more than once",
+                                   "give each function a name of its own.")
+        out = []
+        self.inliner.define(node.name, node, out)
+        return out
 
     def visit_Expr(self, node):
         if isinstance(node.value, gast.Constant):  # docstring or stray literal
@@ -157,7 +193,7 @@ class ANF:
         value = self.operation(node.value if node.value is not None else syntax.constant(None),
                                out)
         if not isinstance(value, gast.Name):
-            value = self.temp(value, out, stem="result")
+            value = self.temp(value, out, stem=self.result_stem)
         out.append(syntax.return_(value))
         return out
 
@@ -173,6 +209,10 @@ class ANF:
         send each element's derivative back to its place in the sequence."""
         self.reject_else(node)
         out = []
+        generator = self.inliner.generator(node.iter)
+        if generator is not None:
+            self.inliner.inline_generator(node, *generator, out)
+            return out
         indexed = self.indexed_iteration(node, out)
         if indexed is not None:
             index, head = indexed
@@ -192,7 +232,7 @@ class ANF:
                 unpack.append(syntax.assign(element_target.id, value))
             else:
                 self.assign_from(element_target, value, unpack)
-        _mark_origin(unpack, node, self.parsed.filename)
+        _mark_origin(unpack, node, self.filename)
         out.append(_annotated(syntax.for_(target, iterable, unpack + body), node))
         return out
 
@@ -205,20 +245,12 @@ class ANF:
             else None
         if call is range:
             return None
-        if call is enumerate and isinstance(target, gast.Tuple) and len(target.elts) == 2:
-            start = iterable.args[1] if len(iterable.args) > 1 else \
-                next((k.value for k in iterable.keywords if k.arg == "start"), None)
-            sequence = self.fixed_sequence(iterable.args[0], node, out)
-            index = self.names.fresh("i")
-            counter = syntax.name(index) if start is None else \
-                gast.BinOp(left=syntax.name(index), op=gast.Add(), right=self.atom(start, out))
-            return index, [(target.elts[0], counter),
-                           (target.elts[1], _item(sequence, index))]
-        if call is zip and iterable.args and not iterable.keywords \
-                and isinstance(target, gast.Tuple) and len(target.elts) == len(iterable.args):
-            index = self.names.fresh("i")
-            sequences = [self.fixed_sequence(a, node, out) for a in iterable.args]
-            return index, [(t, _item(s, index)) for t, s in zip(target.elts, sequences)]
+        if call in (enumerate, zip):
+            pairs = self.zipped_items(iterable, target, node, out, self.names.fresh("i"))
+            if pairs is not None:
+                return pairs
+        if call is zip or call is enumerate:
+            return None
         if _is_mapping_view(iterable):
             return self.mapping_iteration(iterable, target, out)
         if _indexes_itself(node):  # `for k in d: ... d[k]`: a dict's keys
@@ -229,6 +261,56 @@ class ANF:
             return None
         index = self.names.fresh("i")
         return index, [(target, _item(self.fixed_sequence(iterable, node, out), index))]
+
+    def zipped_items(self, iterable: gast.expr, target, loop, out: list, index: str):
+        """(index, [(target, value)]) for `enumerate(...)` and `zip(...)`, nested in
+        each other as deep as the target unpacks them (`for i, (a, b) in
+        enumerate(zip(xs, ys))`): every sequence is read at the one shared index.
+        None when the target does not unpack the pairs."""
+        pairs = self.item_pairs(iterable, target, loop, out, index)
+        return None if pairs is None else (index, pairs)
+
+    def item_pairs(self, iterable: gast.expr, target, loop, out: list, index: str):
+        call = self.parsed.namespace.resolve(iterable.func) \
+            if isinstance(iterable, gast.Call) and self.is_global_reference(iterable.func) \
+            else None
+        unpacks = isinstance(target, (gast.Tuple, gast.List)) and \
+            not any(isinstance(e, gast.Starred) for e in target.elts)
+        if call is enumerate and unpacks and len(target.elts) == 2 and iterable.args:
+            start = iterable.args[1] if len(iterable.args) > 1 else \
+                next((k.value for k in iterable.keywords if k.arg == "start"), None)
+            counter = syntax.name(index) if start is None else \
+                gast.BinOp(left=syntax.name(index), op=gast.Add(), right=self.atom(start, out))
+            inner = self.item_pairs(iterable.args[0], target.elts[1], loop, out, index)
+            return None if inner is None else [(target.elts[0], counter)] + inner
+        sequences = iterable.args if call is zip else []
+        if call is zip and unpacks and len(sequences) == 1 and \
+                isinstance(sequences[0], gast.Starred):
+            sequences = self.unstarred(sequences[0].value, len(target.elts), out)
+        if call is zip and sequences and not iterable.keywords and unpacks \
+                and len(target.elts) == len(sequences):
+            pairs = []
+            for element_target, sequence in zip(target.elts, sequences):
+                inner = self.item_pairs(sequence, element_target, loop, out, index)
+                if inner is None:
+                    return None
+                pairs += inner
+            return pairs
+        if call in (enumerate, zip):
+            return None
+        return [(target, _item(self.fixed_sequence(iterable, loop, out), index))]
+
+    def unstarred(self, value: gast.expr, count: int, out: list) -> list:
+        """`zip(*xs)` unpacked into `count` names is `zip(xs[0], ..., xs[count - 1])`
+        when xs has `count` items, which an assert checks (Python would fail to
+        unpack otherwise)."""
+        sequences = self.atom(value, out)
+        length = self.temp(syntax.call(syntax.name("len"), sequences), out)
+        same = self.temp(gast.Compare(left=length, ops=[gast.Eq()],
+                                      comparators=[syntax.constant(count)]), out)
+        out.append(gast.Assert(test=same, msg=None))
+        return [gast.Subscript(value=syntax.clone(sequences), slice=syntax.constant(i),
+                               ctx=gast.Load()) for i in range(count)]
 
     def fixed_sequence(self, iterable: gast.expr, loop, out: list) -> gast.expr:
         """The sequence a loop walks, held apart if the body rebinds its name: Python
@@ -275,7 +357,7 @@ class ANF:
         body = self.block(node.body)
         test_stmts = []
         test = self.branch_test(node.test, body, test_stmts)
-        _mark_origin(test_stmts, node, self.parsed.filename)
+        _mark_origin(test_stmts, node, self.filename)
         recompute = syntax.clone(test_stmts)
         if body and syntax.anno(body[-1], "loop_exit"):
             body[-1:-1] = recompute
@@ -318,12 +400,37 @@ class ANF:
 
     def assign_name(self, target: str, value: gast.expr, out: list) -> None:
         """`target = value`, with value flattened to one operation."""
+        value = self.map_as_comprehension(value)
+        if isinstance(value, (gast.ListComp, gast.GeneratorExp)) and \
+                target not in syntax.names_loaded(value):
+            # filled under its own name: a list nobody else refers to
+            self.expr_ListComp(value, out, items=target)
+            return
         rhs = self.operation(value, out)
         if isinstance(rhs, gast.Name) and rhs.id == target:
             return  # `x = x` does nothing
+        if self.bind_function(target, rhs, value):
+            return
         if target in syntax.names_loaded(rhs) and not isinstance(rhs, gast.Name):
             rhs = self.temp(rhs, out)
         out.append(gast.copy_location(syntax.assign(target, rhs), value))
+
+    def bind_function(self, target: str, rhs: gast.expr, value: gast.expr) -> bool:
+        """`f = lambda ...`, `act = np.tanh`: calls of `target` go to that function.
+        True when nothing is left to run (a function that exists only inlined)."""
+        known = self.inliner.functions.get(rhs.id) if isinstance(rhs, gast.Name) else \
+            self.inliner.global_function(rhs)
+        if known is None:
+            return False
+        local = not isinstance(known, gast.expr)
+        if target in self.rebound:
+            if local:
+                raise self.unsupported(value, f"a function bound to '{target}', which is "
+                                              "bound more than once",
+                                       "give each function a name of its own.")
+            return False
+        self.inliner.functions[target] = known
+        return local
 
     def assign_parallel(self, targets: list, values: list, out: list) -> None:
         """`a, b = x, y`: evaluate every value before binding any target."""
@@ -393,6 +500,7 @@ class ANF:
                 raise self.unsupported(node, what, _expression_hint(kind))
         if syntax.is_atom(node):
             return syntax.clone(node)
+        node = self.map_as_comprehension(node)
         handler = getattr(self, "expr_" + type(node).__name__, None)
         if handler is None:
             raise self.unsupported(node, f"the expression {type(node).__name__}",
@@ -447,9 +555,10 @@ class ANF:
         out.append(syntax.if_(test, body, orelse))
         return syntax.name(result)
 
-    def expr_ListComp(self, node, out):
-        """`[f(x) for x in xs if c(x)]` as a loop appending to a fresh list."""
-        items = self.names.fresh("items")
+    def expr_ListComp(self, node, out, items: str | None = None):
+        """`[f(x) for x in xs if c(x)]` as a loop appending to a fresh list (named
+        `items` when given: the comprehension's target, which it does not read)."""
+        items = items or self.names.fresh("items")
         out.append(syntax.assign(items, gast.List(elts=[], ctx=gast.Load())))
         renamed = {}
         for generator in node.generators:
@@ -472,6 +581,11 @@ class ANF:
 
     expr_GeneratorExp = expr_ListComp
 
+    def expr_Lambda(self, node, out):
+        name = self.names.fresh("lambda_")
+        self.inliner.define(name, lambda_as_def(node, name), out)
+        return syntax.name(name)
+
     def expr_Call(self, node, out):
         if any(k.arg is None for k in node.keywords):
             raise self.unsupported(node, "**kwargs in a call", "pass keywords explicitly.")
@@ -479,10 +593,96 @@ class ANF:
         if not self.is_global_reference(func):
             func = self.atom(func, out) if not isinstance(func, gast.Attribute) else \
                 gast.Attribute(value=self.atom(func.value, out), attr=func.attr, ctx=gast.Load())
-        args = [self.atom(a, out) for a in node.args]
-        keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value, out))
-                    for k in node.keywords]
-        return gast.Call(func=syntax.clone(func), args=args, keywords=keywords)
+        args = [gast.Starred(value=self.atom(a.value, out), ctx=gast.Load())
+                if isinstance(a, gast.Starred) else self.inliner.operand(a, out)
+                for a in node.args]
+        keywords = {k.arg: self.inliner.operand(k.value, out) for k in node.keywords}
+        return self.call(func, args, keywords, node, out)
+
+    def call(self, func: gast.expr, args: list, keywords: dict, node, out: list):
+        """A call with atoms as operands; inlined where calls.py says so."""
+        callee = self.inliner.callee(func)
+        if any(isinstance(a, gast.Starred) for a in args) and \
+                (callee is not None or self.calls_user_function(func)):
+            raise self.unsupported(node, "a starred argument (*args) in a call of a "
+                                         "function s2sad differentiates through",
+                                   "pass the arguments one by one.")
+        if isinstance(callee, Partial):
+            return self.call(callee.target, callee.args + args,
+                             {**callee.keywords, **keywords}, node, out)
+        if isinstance(callee, LocalFunction):
+            return self.inliner.inline(callee, args, keywords, node, out)
+        if callee is not None:  # a name bound to a global function
+            func = callee
+        value = self.parsed.namespace.resolve(func) if self.is_global_reference(func) else None
+        if value is functools.partial and args:
+            return self.partial(args, keywords, node)
+        if value in (max, min) and args and not keywords and \
+                not any(isinstance(a, gast.Starred) for a in args):
+            return self.extremum(value, func, args, out)
+        if value is not None and self.inliner.should_inline(value, args, keywords):
+            return self.inliner.inline(self.inliner.module_function(value), args, keywords,
+                                       node, out)
+        return gast.Call(func=syntax.clone(func), args=args,
+                         keywords=[gast.keyword(arg=k, value=v) for k, v in keywords.items()])
+
+    def extremum(self, which, func: gast.expr, args: list, out: list) -> gast.expr:
+        """The builtin max or min of several values as pairs, `max(max(a, b), c)`,
+        whose rule is registered; of one sequence, its item at the index of the
+        largest (smallest) one, which indexing differentiates."""
+        if len(args) == 1:
+            helper = runtime.index_of_max if which is max else runtime.index_of_min
+            name = self.names.fresh(helper.__name__)
+            self.parsed.namespace.closure[name] = helper
+            index = self.temp(syntax.call(syntax.name(name), args[0]), out)
+            return gast.Subscript(value=args[0], slice=index, ctx=gast.Load())
+        value = args[0]
+        for arg in args[1:-1]:
+            value = self.temp(syntax.call(syntax.clone(func), value, arg), out)
+        return syntax.call(syntax.clone(func), value, args[-1])
+
+    def calls_user_function(self, func: gast.expr) -> bool:
+        if not self.is_global_reference(func):
+            return False
+        return has_user_source(self.parsed.namespace.resolve(func))
+
+    def partial(self, args: list, keywords: dict, node) -> gast.Name:
+        """`functools.partial(f, a)`: a function value that calls f with a first."""
+        target = args[0]
+        known = self.inliner.callee(target) if isinstance(target, gast.Name) else None
+        name = self.names.fresh("partial")
+        self.inliner.functions[name] = Partial(known if known is not None else target,
+                                               args[1:], keywords)
+        return syntax.name(name)
+
+    def map_as_comprehension(self, node: gast.expr) -> gast.expr:
+        """`map(f, xs, ys)` and `list(map(...))` as `[f(x, y) for x, y in zip(xs, ys)]`;
+        any other expression as it is."""
+        if not (isinstance(node, gast.Call) and not node.keywords and node.args and
+                self.is_global_reference(node.func)):
+            return node
+        called = self.parsed.namespace.resolve(node.func)
+        if called is list and len(node.args) == 1:
+            inner = self.map_as_comprehension(node.args[0])
+            return inner if isinstance(inner, gast.ListComp) else node
+        if called is not map or len(node.args) < 2 or \
+                any(isinstance(a, gast.Starred) for a in node.args):
+            return node
+        items = [syntax.name(self.names.fresh("item"), "store") for _ in node.args[1:]]
+        target = items[0] if len(items) == 1 else syntax.tuple_(items, "store")
+        iterable = node.args[1] if len(node.args) == 2 else \
+            syntax.call(self.zip_reference(), *node.args[1:])
+        elt = syntax.call(node.args[0], *[syntax.as_load(i) for i in items])
+        comprehension = gast.ListComp(elt=elt, generators=[gast.comprehension(
+            target=target, iter=iterable, ifs=[], is_async=0)])
+        return gast.copy_location(comprehension, node)
+
+    def zip_reference(self) -> gast.Name:
+        if self.parsed.namespace.lookup("zip", None) is zip and "zip" not in self.locals:
+            return syntax.name("zip")
+        fresh = self.names.fresh("zip_")
+        self.parsed.namespace.closure[fresh] = zip
+        return syntax.name(fresh)
 
     def expr_Attribute(self, node, out):
         if self.is_global_reference(node):
@@ -542,9 +742,10 @@ class ANF:
                                    "use a flag variable set before break instead.")
 
     def unsupported(self, node, what: str, hint: str) -> UnsupportedSyntaxError:
+        lineno = getattr(node, "lineno", None) or self.parsed.node.lineno
         return UnsupportedSyntaxError(
             f"s2sad cannot differentiate {what} (in function '{self.parsed.name}')",
-            self.parsed.location(node), hint=hint)
+            Location(self.filename, lineno, getattr(node, "col_offset", 0) or 0), hint=hint)
 
 
 def _is_pop(value: gast.expr) -> bool:

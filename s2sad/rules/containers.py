@@ -19,9 +19,9 @@ def sum_(y, iterable, start=0):
 
 @adjoint(getattr)
 def getattr_(y, obj, name):
-    d[obj] = attribute_adjoint(d[y], name)
+    d[obj] = attribute_adjoint(d[y], obj, name)
 
 
 @tangent(getattr)
 def getattr_(y, obj, name):
-    d[y] = attribute_tangent(d[obj], name)
+    d[y] = attribute_tangent(d[obj], obj, name)

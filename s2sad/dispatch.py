@@ -1,0 +1,110 @@
+"""Derivatives of calls whose function is only known when the derivative runs.
+
+`layer.forward_pass(h, w)` on an object of a user class, `activation(z)` where
+`activation` is a parameter, `fs[i](x)`: which function runs is decided by the
+values, not the source. Generated code calls `call_vjp` (reverse mode) or
+`call_jvp` (forward mode) with the function value itself; they look up the
+derivative of the function that is actually there, generated on first use and
+cached like any other (api._subroutine), and call it:
+
+- a bound method of a user class: the derivative of its function, with the object
+  as first argument (`self`);
+- any other Python function with source: its own derivative;
+- a function with a registered derivative (np.tanh, math.exp, your own
+  @s2sad.adjoint): the derivative of a one-line function that calls it.
+
+The active arguments are named by position in the call (0 is the first argument
+after the object of a bound method) or by keyword.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import itertools
+import threading
+
+import gast
+
+from . import registry, syntax
+from .errors import NonDifferentiableError
+from .parsing import Namespace, ParsedFunction, describe
+
+_lock = threading.RLock()
+_wrappers: dict = {}
+_counter = itertools.count()
+
+
+def call_vjp(function, wrt: tuple, seed, *args, **kwargs) -> tuple:
+    """The gradients of `function(*args, **kwargs)` with respect to the `wrt`
+    arguments, for the output cotangent `seed`: a tuple in `wrt` order."""
+    target, leading, indices = _resolve(function, wrt, args, kwargs, "reverse")
+    from .api import _subroutine  # api imports the emitters, which bind this module
+    vjp = _subroutine(target, indices, "reverse", True)
+    seed_param = list(inspect.signature(vjp).parameters)[-1]
+    gradients = vjp(*leading, *args, **kwargs, **{seed_param: seed})
+    return gradients if len(indices) > 1 else (gradients,)
+
+
+def call_jvp(function, wrt: tuple, tangents: tuple, *args, **kwargs) -> tuple:
+    """(tangent, value) of `function(*args, **kwargs)` along `tangents` of the `wrt`
+    arguments."""
+    target, leading, indices = _resolve(function, wrt, args, kwargs, "forward")
+    from .api import _subroutine
+    jvp = _subroutine(target, indices, "forward", True)
+    params = list(inspect.signature(jvp).parameters)
+    named = dict(zip(params[len(params) - len(indices):], tangents))
+    return jvp(*leading, *args, **kwargs, **named)
+
+
+def _resolve(function, wrt: tuple, args: tuple, kwargs: dict, mode: str):
+    """(Python function to differentiate, arguments to put first, wrt indices)."""
+    leading = ()
+    if inspect.ismethod(function):
+        function, leading = function.__func__, (function.__self__,)
+    if isinstance(function, functools.partial):
+        leading, args = tuple(function.args), args
+        kwargs = {**function.keywords, **kwargs}
+        function = function.func
+    if not inspect.isfunction(function):
+        function = _wrapper(function, len(leading) + len(args), tuple(kwargs), mode)
+    params = list(inspect.signature(function).parameters)
+    indices = tuple(params.index(w) if isinstance(w, str) else len(leading) + w for w in wrt)
+    return function, leading, indices
+
+
+def _wrapper(function, count: int, keywords: tuple, mode: str):
+    """A Python function `def call(a0, a1, k=k): return function(a0, a1, k=k)`, so
+    that a primitive with a registered derivative is differentiated like one."""
+    template = registry.adjoint_of(function) if mode == "reverse" else \
+        registry.tangent_of(function)
+    if template is None:
+        decorator = "adjoint" if mode == "reverse" else "tangent"
+        raise NonDifferentiableError(
+            f"no {mode}-mode derivative is registered for {describe(function)}, which a "
+            "function value called in the differentiated code turned out to be",
+            hint=f"register one with @s2sad.{decorator}(...) (see docs/custom_derivatives.md), "
+                 "or pass a Python function with source.")
+    key = (id(function), count, keywords)
+    with _lock:
+        if key not in _wrappers:
+            _wrappers[key] = (function, _make_wrapper(function, count, keywords))
+        return _wrappers[key][1]
+
+
+def _make_wrapper(function, count: int, keywords: tuple):
+    params = [f"a{i}" for i in range(count)] + list(keywords)
+    call = syntax.call(syntax.name("function"), *[syntax.name(p) for p in params[:count]],
+                       **{k: syntax.name(k) for k in keywords})
+    node = syntax.function_def("call", params, [syntax.return_(call)])
+    filename = f"<s2sad call of {describe(function)} #{next(_counter)}>"
+    for item in gast.walk(node):
+        if isinstance(item, (gast.stmt, gast.expr)):
+            item.lineno, item.col_offset = 1, 0
+    code = compile(gast.gast_to_ast(gast.Module(body=[node], type_ignores=[])), filename,
+                   "exec")
+    scope = {"function": function}
+    exec(code, scope)
+    wrapper = scope["call"]
+    wrapper.__s2sad_parsed__ = ParsedFunction(wrapper, node, filename, Namespace(scope))
+    return wrapper
+

@@ -1,0 +1,587 @@
+"""Calls to Python functions (issue #15, reproductions 4, 5 and 8): nested defs,
+lambdas, closures, functions passed as arguments or defaults, map, partial,
+enumerate(zip(...)). Every gradient against central finite differences, and forward
+mode against reverse mode."""
+import collections
+import dataclasses
+import functools
+
+import numpy as np
+import pytest
+
+import s2sad
+from gradcheck import finite_difference
+
+RNG = np.random.default_rng(15)
+
+
+def check_both_modes(f, args, wrt=0):
+    """Reverse mode against finite differences; forward mode against reverse mode."""
+    gradient = s2sad.grad(f, wrt=wrt)(*args)
+    expected = finite_difference(f, args, wrt)
+    np.testing.assert_allclose(gradient, expected, rtol=1e-6, atol=1e-8)
+    tangent = RNG.normal(size=np.shape(args[wrt]))
+    tangent = tangent if np.ndim(args[wrt]) else float(tangent)
+    forward = s2sad.autodiff(f, wrt=wrt, mode="forward")(*args, tangent)
+    np.testing.assert_allclose(forward, np.sum(gradient * tangent), rtol=1e-9, atol=1e-10)
+    return gradient
+
+
+# ---------------------------------------------------------------- enumerate(zip(...))
+
+
+def enumerate_zip(x, w):
+    s = 0.0
+    for i, (a, b) in enumerate(zip(x, w)):
+        s = s + a * b * (i + 1.0)
+    return s
+
+
+def zip_enumerate(x, w):
+    s = 0.0
+    for (i, a), b in zip(enumerate(x, 1), w):
+        s = s + np.sin(a) * b * i
+    return s
+
+
+@pytest.mark.parametrize("f", [enumerate_zip, zip_enumerate])
+@pytest.mark.parametrize("wrt", [0, 1])
+def test_enumerate_of_zip_sends_gradients_to_both_sequences(f, wrt):
+    # old main: `len(zip)` in the generated code
+    x, w = np.array([1.0, 2.0, 3.0]), np.array([0.5, -1.0, 2.0])
+    check_both_modes(f, (x, w), wrt)
+
+
+def test_enumerate_of_zip_over_lists_of_arrays():
+    def f(params, x):
+        h = x
+        for i, (weight, bias) in enumerate(zip(params[0], params[1])):
+            h = np.tanh(weight * h + bias) * (i + 1.0)
+        return np.sum(h)
+
+    weights = [RNG.normal(size=3) for _ in range(2)]
+    biases = [RNG.normal(size=3) for _ in range(2)]
+    x = RNG.normal(size=3)
+    gradient = s2sad.grad(f, wrt=1)((weights, biases), x)
+    np.testing.assert_allclose(gradient, finite_difference(
+        lambda x_: f((weights, biases), x_), (x,), 0), rtol=1e-6)
+
+
+# ---------------------------------------------------------------- nested defs, lambdas
+
+
+def nested_def_closure(w, x):
+    def scaled_square(v):
+        return v * v * w
+    return np.sum(scaled_square(x)) + np.sum(scaled_square(x * 2.0))
+
+
+def lambda_in_loop(w, x):
+    h = x
+    for i in range(3):
+        step = lambda v: np.tanh(v * w + 0.1 * i)
+        h = step(h)
+    return np.sum(h)
+
+
+def nested_def_with_early_return_and_defaults(w, x):
+    def inner(v, k=2.0):
+        if np.sum(v) > 100.0:
+            return v
+        return k * v * w
+    both = lambda t: inner(t) + inner(t, k=3.0)
+    return np.sum(both(x))
+
+
+def nested_def_with_loop(w, x):
+    def power_sum(v, n):
+        total = 0.0
+        for k in range(n):
+            total = total + np.sum(v ** (k + 1)) * w
+        return total
+    return power_sum(x, 3) * w
+
+
+def closure_factory(w, x):
+    def make(scale):
+        def apply(v):
+            return np.tanh(v * scale * w)
+        return apply
+    layer = make(2.0)
+    return np.sum(layer(x))
+
+
+def nested_def_reads_rebound_variable(w, x):
+    shift = w
+    def shifted(v):
+        return np.sin(v + shift)
+    shift = shift * shift           # late binding: the call reads the new value
+    return np.sum(shifted(x))
+
+
+def apply_twice(function, v):
+    return function(function(v))
+
+
+def lambda_passed_to_helper(w, x):
+    return np.sum(apply_twice(lambda t: np.sin(t * w), x))
+
+
+def layer(v, weights, nonlinearity=np.tanh):
+    return nonlinearity(v @ weights)
+
+
+def default_function_parameter(weights, x):
+    return np.sum(layer(layer(x, weights), weights, nonlinearity=np.sin))
+
+
+def global_function_as_value(w, x):
+    act = np.tanh
+    return np.sum(apply_twice(act, x * w)) + np.sum(act(x))
+
+
+@pytest.mark.parametrize("f", [nested_def_closure, lambda_in_loop,
+                               nested_def_with_early_return_and_defaults,
+                               nested_def_with_loop, closure_factory,
+                               nested_def_reads_rebound_variable, lambda_passed_to_helper,
+                               global_function_as_value])
+def test_nested_functions_and_lambdas(f):
+    # old main: UnsupportedSyntaxError (nested def, lambda, functions as arguments)
+    check_both_modes(f, (0.7, RNG.normal(size=3)))
+
+
+def test_function_default_parameter_and_keyword_function():
+    weights = RNG.normal(size=(3, 3)) * 0.5
+    check_both_modes(default_function_parameter, (weights, RNG.normal(size=3)))
+
+
+square = lambda x: x * x                         # noqa: E731
+quartic = lambda x: square(square(x)) + 1.0      # noqa: E731
+
+
+def test_module_lambda_calling_another():
+    # old main: endless recursion (both derivatives were named dlambda_)
+    assert s2sad.grad(quartic)(1.5) == pytest.approx(4 * 1.5 ** 3)
+    assert s2sad.autodiff(quartic, mode="forward")(1.5, 1.0) == pytest.approx(4 * 1.5 ** 3)
+
+
+# ---------------------------------------------------------------- map, partial, sum
+
+
+def sum_of_map_with_lambda(w, x):
+    return sum(map(lambda t: t * w * t, x))
+
+
+def list_of_map(w, x):
+    squashed = list(map(np.tanh, x * w))
+    return squashed[0] + squashed[2] * w
+
+
+def map_of_two_sequences(w, x):
+    return sum(map(lambda a, b: a * b * w, x, x * 2.0))
+
+
+def partial_of_helper(w, x):
+    scaled = functools.partial(layer, weights=w)
+    return np.sum(scaled(x))
+
+
+def partial_of_numpy(w, x):
+    times_w = functools.partial(np.multiply, w)
+    return np.sum(times_w(x) ** 2)
+
+
+@pytest.mark.parametrize("f", [sum_of_map_with_lambda, list_of_map, map_of_two_sequences,
+                               partial_of_numpy])
+def test_map_and_partial(f):
+    # old main: no derivative for map / functools.partial, refused lambdas
+    check_both_modes(f, (0.7, RNG.normal(size=3)))
+
+
+def test_partial_of_a_helper_with_a_keyword():
+    weights = RNG.normal(size=(3, 3)) * 0.5
+    check_both_modes(partial_of_helper, (weights, RNG.normal(size=3)))
+
+
+# ---------------------------------------------------------------- refusals
+
+
+def lambda_to_library(x):
+    return np.sum(np.vectorize(lambda v: v * v)(x))
+
+
+def function_chosen_by_branch(x, flag):
+    if flag:
+        act = lambda v: v * 2.0
+    else:
+        act = lambda v: v * 3.0
+    return act(x)
+
+
+def recursive_lambda(x):
+    f = lambda t: f(t * 0.5)
+    return f(x)
+
+
+@pytest.mark.parametrize("f, line, words", [
+    (lambda_to_library, "np.vectorize(lambda v: v * v)", "a lambda used as a value"),
+    (function_chosen_by_branch, "act = lambda v: v * 2.0", "bound more than once"),
+    (recursive_lambda, "f = lambda t: f(t * 0.5)", "recursive call"),
+])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_function_values_s2sad_cannot_follow_are_refused_at_their_line(f, line, words, mode):
+    with pytest.raises(s2sad.UnsupportedSyntaxError) as caught:
+        s2sad.autodiff(f, mode=mode)
+    assert words in caught.value.message
+    assert line in caught.value.location.excerpt()
+
+
+# ---------------------------------------------------------------- over-strict refusals
+
+
+def fill_then_scale(v):
+    smoke = np.zeros(4)
+    smoke[1:3] = 1.0
+    smoke = smoke * v
+    return np.sum(smoke * smoke)
+
+
+def test_element_writes_into_a_fresh_array_then_rebinding_it():
+    # old main: refused, "may share memory with the value assigned here"
+    check_both_modes(fill_then_scale, (np.array([1.0, 2.0, 3.0, 4.0]),))
+
+
+def step_in_place(p, g):
+    q = p
+    q -= 0.1 * g
+    return q
+
+
+def calls_step_in_place(x):
+    return np.sum(step_in_place(x * 2.0, x) ** 2)
+
+
+def test_augmented_assignment_in_a_helper():
+    # the helper updates a fresh array of the caller's in place: nothing else sees it
+    check_both_modes(calls_step_in_place, (RNG.normal(size=3),))
+
+
+def comprehension_then_indexed(w, x):
+    squashed = [np.tanh(v) for v in x * w]
+    return squashed[0] + squashed[2] * w
+
+
+def test_a_comprehension_bound_to_a_name_is_a_list_of_its_own():
+    # old main: refused, "element assignment into 'items': it is shared"
+    check_both_modes(comprehension_then_indexed, (0.7, RNG.normal(size=3)))
+
+
+# ---------------------------------------------------------------- objects (reproduction 6)
+
+
+class Scaled:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def forward_pass(self, inputs, w, shift=0.0):
+        return np.tanh(inputs * w * self.scale + shift)
+
+    @property
+    def doubled(self):
+        return self.scale * 2.0
+
+
+class Mixing(Scaled):
+    def forward_pass(self, inputs, w, shift=0.0):
+        return np.sin(inputs @ MIX * w) + shift
+
+
+MIX = np.linspace(-0.6, 0.6, 9).reshape(3, 3)
+
+
+def through_layer_objects(w, x, layers):
+    h = x
+    for layer in layers:
+        h = layer.forward_pass(h, w, shift=w * 0.1) * layer.doubled
+    return np.sum(h)
+
+
+def test_methods_of_a_list_of_layer_objects():
+    # old main: no derivative registered for the method .forward_pass()
+    check_both_modes(through_layer_objects, (0.7, RNG.normal(size=3),
+                                             [Scaled(1.0), Mixing(0.5), Scaled(-0.3)]))
+
+
+def through_a_property(layer, x):
+    return layer.doubled * np.sum(x) + layer.scale * layer.scale
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_property_sends_gradients_to_the_attributes_its_getter_reads(mode):
+    # old main: {'scale': 3.0, 'doubled': 2.0}, a gradient for the property's name
+    layer, x = Scaled(1.5), np.array([1.0, 1.0])
+    exact = 2.0 * 2.0 + 2.0 * 1.5
+    if mode == "reverse":
+        assert s2sad.grad(through_a_property)(layer, x)["scale"] == pytest.approx(exact)
+    else:
+        forward = s2sad.autodiff(through_a_property, mode="forward")
+        assert forward(layer, x, {"scale": 1.0}) == pytest.approx(exact)
+
+
+def with_activation(w, x, activation):
+    return np.sum(activation(x * w))
+
+
+def swish(z):
+    return z * np.tanh(z)
+
+
+def through_stored_functions(w, x, functions):
+    return np.sum(functions[0](x * w)) + np.sum(functions[1](x * w * w))
+
+
+@pytest.mark.parametrize("activation", [np.tanh, swish, functools.partial(np.multiply, 2.0),
+                                        Scaled(0.5).forward_pass])
+def test_a_function_passed_as_an_argument(activation):
+    # old main: no derivative registered for activation
+    if isinstance(activation, functools.partial) or activation is np.tanh or \
+            activation is swish:
+        check_both_modes(with_activation, (0.7, RNG.normal(size=3), activation))
+    else:
+        check_both_modes(lambda w, x: np.sum(activation(x, w)), (0.7, RNG.normal(size=3)))
+
+
+def test_functions_stored_in_a_list():
+    check_both_modes(through_stored_functions, (0.7, RNG.normal(size=3), [np.sin, swish]))
+
+
+def test_a_function_value_without_a_derivative_is_named():
+    with pytest.raises(s2sad.NonDifferentiableError, match="numpy.sinc"):
+        s2sad.grad(with_activation)(0.7, RNG.normal(size=3), np.sinc)
+
+
+def test_a_method_differentiated_with_respect_to_its_object_is_refused_at_the_call():
+    def loss(layer, x):
+        return np.sum(layer.forward_pass(x, 1.0))
+
+    with pytest.raises(s2sad.NonDifferentiableError) as caught:
+        s2sad.grad(loss)
+    assert "layer.forward_pass(x, 1.0)" in caught.value.location.excerpt()
+
+
+Pair = collections.namedtuple("Pair", "a b")
+
+
+def named_tuple_by_index_and_attribute(p, x):
+    return np.sum(p[0] * x) + np.sum(p.b * x * p.a)
+
+
+def test_named_tuple_read_by_index_and_by_attribute():
+    # old main: AttributeError 'AdjointList' object has no attribute 'items'
+    x = RNG.normal(size=3)
+    p = Pair(RNG.normal(size=3), RNG.normal(size=3))
+    gradient = s2sad.grad(named_tuple_by_index_and_attribute)(p, x)
+    assert isinstance(gradient, Pair)
+    for field in (0, 1):
+        expected = finite_difference(
+            lambda leaf: named_tuple_by_index_and_attribute(
+                Pair(*[leaf if i == field else p[i] for i in (0, 1)]), x), (p[field],), 0)
+        np.testing.assert_allclose(gradient[field], expected, rtol=1e-6)
+
+
+@dataclasses.dataclass
+class Params:
+    w: np.ndarray
+    b: float
+
+
+def dataclass_parameters(x, params):
+    return np.sum(np.tanh(params.w * x + params.b))
+
+
+def test_dataclass_holding_parameters_read_inside():
+    params = Params(RNG.normal(size=3), 0.3)
+    check_both_modes(dataclass_parameters, (RNG.normal(size=3), params))
+
+
+def required_keyword_only(x, *, scale):
+    return np.sum(x * scale)
+
+
+def calls_keyword_only(x):
+    return required_keyword_only(x, scale=2.0) + required_keyword_only(x * x, scale=0.5)
+
+
+def test_required_keyword_only_parameters():
+    # old main: internal AttributeError in syntax.py
+    x = RNG.normal(size=3)
+    check_both_modes(calls_keyword_only, (x,))
+    np.testing.assert_allclose(s2sad.grad(required_keyword_only)(x, scale=3.0), 3.0)
+
+
+def mixed_outputs(x):
+    return x * 2.0, np.sum(x)
+
+
+def test_tuple_output_of_mixed_shapes_with_a_wrong_seed_is_a_shape_error():
+    vjp = s2sad.autodiff(mixed_outputs)
+    np.testing.assert_allclose(vjp(np.ones(3), (np.ones(3), 1.0)), 3.0)
+    with pytest.raises(s2sad.ShapeError):
+        vjp(np.ones(3), (np.ones(3), np.ones(2)))
+
+
+# ---------------------------------------------------------------- reproduction 5, the rest
+
+
+def unpack_layers(weights, sizes):
+    start = 0
+    for size in sizes:
+        yield weights[start:start + size], weights[start + size]
+        start = start + size + 1
+
+
+def loop_over_generator(weights, x):
+    h = x
+    for w, b in unpack_layers(weights, [2, 2]):
+        h = np.tanh(np.sum(w * h) + b) + h
+    return np.sum(h)
+
+
+def loop_over_nested_generator(w, x):
+    def pairs(v):
+        for i in range(len(v) - 1):
+            if v[i] > -10.0:
+                yield v[i], v[i + 1]
+    s = 0.0
+    for a, b in pairs(x * w):
+        if a > b:
+            continue
+        s = s + a * b
+    return s
+
+
+def sum_of_generator_expression(w, x):
+    return sum(np.sin(v * w) for v in x) + sum((v * v for v in x), w)
+
+
+def builtin_max_and_min(w, x):
+    a, b = np.sum(x * w), np.sum(x * x * w)
+    return max(a, b, 0.1 * w) + min(a * 2.0, b, w) + max([x[0] * w, x[1], x[2] * 2.0]) + \
+        min(x * w)
+
+
+def starred_shape(w, x):
+    noise = np.ones(*x.shape) * 0.5
+    return np.sum(x * w * noise)
+
+
+def zip_of_starred(w, params):
+    s = 0.0
+    for weight, bias in zip(*params):
+        s = s + np.sum(np.tanh(weight * w + bias))
+    return s
+
+
+@pytest.mark.parametrize("f", [loop_over_generator])
+def test_a_generator_walked_by_a_for_loop_is_inlined(f):
+    # old main: yield refused
+    check_both_modes(f, (RNG.normal(size=6), RNG.normal(size=2)))
+
+
+@pytest.mark.parametrize("f", [loop_over_nested_generator, sum_of_generator_expression,
+                               builtin_max_and_min, starred_shape])
+def test_generators_sums_max_min_and_starred_arguments(f):
+    # old main: yield, max of three and max of a list, *args refused or without a rule
+    check_both_modes(f, (0.7, RNG.normal(size=3)))
+
+
+def test_zip_of_a_starred_list_of_sequences():
+    params = ([RNG.normal(size=2), RNG.normal(size=2)], [0.5, -0.2])
+    check_both_modes(zip_of_starred, (0.7, params))
+
+
+def test_a_starred_argument_to_a_differentiated_primitive_is_refused_at_its_line():
+    def f(x):
+        pair = (x, x)
+        return np.sum(np.multiply(*pair))
+
+    with pytest.raises(s2sad.NonDifferentiableError) as caught:
+        s2sad.grad(f)
+    assert "np.multiply(*pair)" in caught.value.location.excerpt()
+
+
+def test_a_generator_differentiated_itself_is_refused_at_its_yield():
+    def f(x):
+        yield x * 2.0
+
+    with pytest.raises(s2sad.UnsupportedSyntaxError) as caught:
+        s2sad.grad(f)
+    assert "yield x * 2.0" in caught.value.location.excerpt()
+
+
+def test_a_second_derivative_through_a_function_value_is_refused_clearly():
+    with pytest.raises(s2sad.NonDifferentiableError, match="known only at run time"):
+        s2sad.grad(s2sad.grad(with_activation))(0.7, RNG.normal(size=3), swish)
+
+
+def test_second_derivative_through_inlined_closures():
+    def f(w, x):
+        squash = lambda v: np.tanh(v * w)
+        return np.sum(squash(squash(x)))
+
+    x = RNG.normal(size=3)
+    second = s2sad.grad(s2sad.grad(f))(0.7, x)
+    first = s2sad.grad(f)
+    expected = (first(0.7 + 1e-6, x) - first(0.7 - 1e-6, x)) / 2e-6
+    assert second == pytest.approx(expected, rel=1e-6)
+
+
+def closure_outlives_the_rebinding(w, x):
+    def make(scale):
+        def apply(v):
+            return np.tanh(v * scale)
+        return apply
+    s = w
+    layer = make(s)
+    s = s * 3.0            # the closure keeps the scale bound when make ran
+    return np.sum(layer(x)) + s
+
+
+def defaults_bound_at_definition(w, x):
+    total = 0.0
+    functions = 0.0
+    k = w
+    scaled = lambda v, k=k: v * k     # k as it is now
+    k = k * 10.0
+    return np.sum(scaled(x)) + k * 0.01 + total + functions
+
+
+@pytest.mark.parametrize("f", [closure_outlives_the_rebinding, defaults_bound_at_definition])
+def test_closures_and_defaults_see_the_values_python_gives_them(f):
+    x = RNG.normal(size=3)
+    assert s2sad.grad(f, preserve_result=True)(0.7, x)[1] == pytest.approx(f(0.7, x))
+    check_both_modes(f, (0.7, x))
+
+
+def apply_n_times(function, v, n):
+    if n == 0:
+        return v
+    return apply_n_times(function, function(v), n - 1)
+
+
+def recursion_through_a_function_argument(w, x):
+    return np.sum(apply_n_times(lambda t: t * w, x, 2))
+
+
+def test_recursion_of_an_inlined_module_function_is_refused():
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="recursive call"):
+        s2sad.grad(recursion_through_a_function_argument)
+
+
+def test_dict_get_is_still_refused_where_it_is_written():
+    def f(d):
+        return d.get("a") * 2.0
+
+    with pytest.raises(s2sad.NonDifferentiableError) as caught:
+        s2sad.grad(f)
+    assert 'd.get("a")' in caught.value.location.excerpt()
