@@ -13,10 +13,11 @@ from typing import Callable, Sequence, Union
 
 import numpy as np
 
-from . import codegen, rules, specialize, syntax  # noqa: F401  (rules registers the templates)
+from . import codegen, rules, runtime, specialize, syntax  # noqa: F401  (rules: templates)
 from .errors import S2SADError, UnsupportedSyntaxError, WrtError
 from .normalize import normalize
 from .optimize import optimize
+from .optimize.effects import copy_returned_arguments
 from .parsing import ParsedFunction, parse_function
 from .forward import TangentSpec, forward
 from .reverse import GradientSpec, reverse
@@ -142,6 +143,10 @@ def _pipeline(f: Callable, key: tuple, verbose: int, floats: bool) -> Callable:
         protected = syntax.all_names(parsed.node) | set(result.protected)
         optimize(result.node, protected, result.tape, result.adjoints, result.elementwise,
                  {name: v for name, v in result.free.items() if v is np or v is math})
+    copy = "copy_of" if result.free.get("copy_of", runtime.copy_of) is runtime.copy_of \
+        and "copy_of" not in syntax.all_names(parsed.node) else "copy_of_"
+    if copy_returned_arguments(result.node, copy):
+        result.free[copy] = runtime.copy_of
     df = codegen.compile_function(result.node, result.free, parsed.namespace.globals,
                                   parsed.namespace.closure)
     if verbose >= 1:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import gast
 
 from . import aliases, analysis, dispatch, primitives, runtime, syntax
+from .aliases import MUTATING_METHODS
 from .errors import NonDifferentiableError, SourceUnavailableError, UnsupportedSyntaxError
 from .normalize import NormalFunction
 from .primitives import Primitive, is_elementwise, primitive_of
@@ -65,6 +66,10 @@ class Emitter:
         self.check_writes(callee)
         # a loop checkpoints such names by copy: a write through another name changes them
         self.mutated = analysis.mutated(self.body) | self.aliases.shares_written
+        # containers of the caller's module changed by f: a side effect, done once
+        self.outside = {name for name in analysis.mutated(self.body)
+                        if name not in self.local_names}
+        self.check_outside_writes()
         self.check_calls_for_effects()
 
     # ------------------------------------------------------------ names
@@ -188,6 +193,24 @@ class Emitter:
             hint=f"make the two independent: take a copy where '{other}' or '{written}' "
                  f"is made (`.copy()`, `np.array(...)`, `list(...)`), or write "
                  f"`{written} = <new value>` instead of changing it in place.")
+
+    def check_outside_writes(self) -> None:
+        """`LOG.append(v)` on a global list is a side effect the derivative does
+        once, as f does; f may not read the list back, nor write into a global array."""
+        for stmt in syntax.statements(self.body):
+            receiver = _mutated_receiver(stmt)
+            header = getattr(stmt, "iter", getattr(stmt, "test", None))
+            reads = syntax.names_loaded(header if hasattr(stmt, "body") else stmt) - \
+                ({receiver} if receiver else set())
+            written = stmt.targets[0].value.id if isinstance(stmt, gast.Assign) and \
+                isinstance(stmt.targets[0], gast.Subscript) else None
+            for name in sorted((reads | {written}) & self.outside):
+                raise UnsupportedSyntaxError(
+                    f"s2sad cannot differentiate {'a write into' if name == written else 'a read of'}"
+                    f" '{name}', a container from outside function '{self.fn.parsed.name}' "
+                    "that it changes", self.fn.parsed.location(stmt),
+                    hint=f"work on a local copy (`{name}_local = list({name})`) and return "
+                         f"it; appending to '{name}' without reading it back is fine.")
 
     def check_calls_for_effects(self) -> None:
         """A call whose result is dropped, or that takes `out=`, may write into a
@@ -385,3 +408,12 @@ class Emitter:
         trailing = [syntax.constant(d) for _, d in extra] \
             if all(d is not None for _, d in extra) else []
         return syntax.function_def(name, positional + [n for n, _ in extra], body, trailing)
+
+
+def _mutated_receiver(stmt) -> str | None:
+    """`lst` in `lst.append(v)` or `v = lst.pop()`."""
+    call = getattr(stmt, "value", None)
+    if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and \
+            isinstance(call.func.value, gast.Name) and call.func.attr in MUTATING_METHODS:
+        return call.func.value.id
+    return None

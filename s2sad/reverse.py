@@ -222,9 +222,11 @@ class _Reverse(Emitter):
             return self.primal_assign(stmt, defined, record)
         if isinstance(stmt, gast.With):
             return []  # a gradient hook runs in the adjoint sweep only
-        if isinstance(stmt, gast.Expr) and rerun and not primitives.list_append(stmt) \
-                and not self.draws.sources([stmt]):
-            return []  # a side effect such as print; list appends and draws are data
+        # the helper's own call in the caller's primal sweep did the side effects
+        again = rerun or self.spec.callee
+        if isinstance(stmt, gast.Expr) and again and (self.is_outside_effect(stmt) or not (
+                primitives.list_append(stmt) or self.draws.sources([stmt]))):
+            return []  # a side effect such as print; local list appends and draws are data
         return [stmt]
 
     def primal_assign(self, stmt: gast.Assign, defined: set, record: bool,
@@ -252,6 +254,11 @@ class _Reverse(Emitter):
                    syntax.copy_annos(stmt, syntax.assign(target.id, syntax.name(known))))
         defined.add(target.id)
         return out
+
+    def is_outside_effect(self, stmt) -> bool:
+        """`LOG.append(v)` on a list from outside f: done once, never undone."""
+        append = primitives.list_append(stmt)
+        return bool(append) and append[0] in self.outside
 
     def helper_draws(self, stmt: gast.Assign) -> list:
         """The generators a user function called by `stmt` may draw from."""
@@ -311,7 +318,7 @@ class _Reverse(Emitter):
         reversed_range = isinstance(loop, gast.For) and not has_exit and \
             self.is_range(loop.iter) and not (target & defined) and \
             not (syntax.names_loaded(loop.iter) & analysis.assigned(body))
-        changed = analysis.assigned(body) | analysis.mutated(body)
+        changed = analysis.assigned(body) | (analysis.mutated(body) - self.outside)
         needed = (defined & self.adjoint_reads) | analysis.upward_exposed(body)
         checkpoint = (changed & needed) | (set() if reversed_range else target)
         counter = None if reversed_range else self.names.fresh("n")
@@ -487,7 +494,7 @@ class _Reverse(Emitter):
             return self.adjoint_loop(stmt, state)
         if isinstance(stmt, gast.Assign):
             return self.adjoint_assign(stmt, state)
-        if primitives.list_append(stmt):
+        if primitives.list_append(stmt) and not self.is_outside_effect(stmt):
             return self.adjoint_append(stmt, state)
         if isinstance(stmt, gast.With):
             return self.gradient_hook(stmt, state)

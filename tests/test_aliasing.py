@@ -291,3 +291,52 @@ def test_random_draws_are_replayed_not_drawn_again(f, kind):
     # the generators end where f leaves them
     assert after == (np.random.randn(), random.random(), rs.normal() if kind else None)
     assert np.isfinite(value_of_f)
+
+
+# ---------------------------------------------------------------- state outside f
+
+LOG = []
+
+
+def logs_its_partial_sums(x):
+    s = 0.0
+    for i in range(2):
+        s = s + x * x
+        LOG.append(s)
+    return s
+
+
+def reads_the_log_back(x):
+    LOG.append(x * 2.0)
+    return LOG[-1] * x
+
+
+def test_appending_to_a_global_list_happens_as_in_f():
+    del LOG[:]
+    logs_its_partial_sums(3.0)
+    expected = list(LOG)
+    del LOG[:]
+    assert s2sad.grad(logs_its_partial_sums)(3.0) == pytest.approx(12.0)
+    assert LOG == expected  # the derivative appends what f appends, once
+    del LOG[:]
+    x = np.array([0.5, 2.0])
+    s2sad.grad(lambda v: np.sum(logs_its_partial_sums(v)))(x)
+    assert len(LOG) == 2
+
+
+def test_reading_a_changed_global_list_back_is_refused_at_its_line():
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="'LOG'") as info:
+        s2sad.grad(reads_the_log_back)
+    assert info.value.location.lineno == reads_the_log_back.__code__.co_firstlineno + 2
+
+
+def identity(x):
+    return x
+
+
+def test_the_derivative_of_the_identity_is_a_new_array():
+    x, seed = np.zeros(2), np.ones(2)
+    out = s2sad.autodiff(identity)(x, seed)
+    assert out is not seed and np.array_equal(out, seed)
+    out[0] = 5.0
+    assert np.array_equal(seed, [1.0, 1.0])

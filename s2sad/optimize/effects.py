@@ -50,3 +50,33 @@ def shares_a_written_array(node: gast.FunctionDef) -> set:
     roots = {root(name) for name in written}
     return {name for name in set(links) | set(links.values()) | written
             if root(name) in roots}
+
+
+def copy_returned_arguments(node: gast.FunctionDef, copy: str) -> bool:
+    """`return copy(bresult)` where a returned name may be an argument itself (the
+    gradient of the identity is the seed): the caller must get an object of its own."""
+    last = node.body[-1] if node.body else None
+    if not isinstance(last, gast.Return) or last.value is None:
+        return False
+    # arguments the body never rebinds (one rebound in a loop that may not run is
+    # taken as rebound: a rare case, and harmless for the numbers it mostly is)
+    params = {a.id for a in node.args.args + node.args.kwonlyargs} - \
+        syntax.names_stored(node.body)
+    copies = {}
+    for stmt in syntax.statements(node.body):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) and \
+                isinstance(stmt.value, gast.Name):
+            copies.setdefault(stmt.targets[0].id, set()).add(stmt.value.id)
+
+    def reaches_argument(name, seen=()):
+        return name in params or any(reaches_argument(source, seen + (name,))
+                                     for source in copies.get(name, ()) if source not in seen)
+
+    items = last.value.elts if isinstance(last.value, gast.Tuple) else [last.value]
+    wrapped = [i for i, item in enumerate(items)
+               if isinstance(item, gast.Name) and reaches_argument(item.id)]
+    for i in wrapped:
+        items[i] = syntax.call(syntax.name(copy), items[i])
+    if not isinstance(last.value, gast.Tuple):
+        last.value = items[0]
+    return bool(wrapped)
