@@ -728,6 +728,36 @@ def roll_axes(x, w):
     return np.sum(np.roll(x, (1, -1), axis=(0, 1)) * w)
 
 
+# ---------------------------------------------------------------- constructors of values
+
+def np_full(x, w):
+    return np.sum(np.full((2, 3), x) * w)
+
+
+def full_row(x, w):
+    return np.sum(np.full((2, 3), x) * w)
+
+
+def np_full_like(x, a, w):
+    return np.sum(np.full_like(a, x) * w)
+
+
+def np_linspace(a, b, w):
+    return np.sum(np.linspace(a, b, 5) * w)
+
+
+def linspace_arrays(a, b, w):
+    return np.sum(np.linspace(a, b, 4, endpoint=False, axis=1) * w)
+
+
+def np_arange(a, b, w):
+    return np.sum(np.arange(a, 10.0, b) * w)
+
+
+def arange_stop_only(x, w):
+    return np.sum(np.arange(x) * x * w)
+
+
 def np_tile(x, w):
     return np.sum(np.tile(x, 2) * w)
 
@@ -1147,6 +1177,13 @@ CASES = [
     C(np.flip, flip_axis, "2x3"),
     C(np.roll, np_roll, "5"),
     C(np.roll, roll_axes, "2x3"),
+    C(np.full, np_full, "()"),
+    C(np.full, full_row, "3"),
+    C(np.full_like, np_full_like, "() 2x3"),
+    C(np.linspace, np_linspace, "() ()"),
+    C(np.linspace, linspace_arrays, "3 2x1"),
+    C(np.arange, np_arange, "() ()", ("real", "pos")),
+    C(np.arange, arange_stop_only, "()", "pos"),
     C(np.tile, np_tile, "3"),
     C(np.tile, tile_more_dims, "2x3"),
     C(np.repeat, np_repeat, "2x3"),
