@@ -36,8 +36,9 @@ def stop_weights(y, num, endpoint, retstep, axis):
             hint="compute the step yourself: step = (stop - start) / (num - 1).")
     shape = [1] * np.ndim(y)
     shape[axis] = num
-    weights = np.linspace(0.0, 1.0, num, endpoint=endpoint).reshape(shape)
-    return weights if is_inexact(y) else 0.0 * weights
+    if not is_inexact(y):
+        return np.zeros(shape)
+    return np.linspace(0.0, 1.0, num, endpoint=endpoint, dtype=np.result_type(y)).reshape(shape)
 
 
 def summed_along(g, x, axis):

@@ -9,14 +9,16 @@ Conventions at kinks: `abs` uses sign(x) (0 at 0); `maximum`/`minimum` (and
 `fmax`/`fmin`, `max`/`min`) split the derivative equally between tied
 operands; `clip` passes it to `a` on the closed interval [a_min, a_max].
 """
+import math
+
 import numpy as np
 
 from ..registry import adjoint, d, tangent
-from ..runtime import unbroadcast
+from ..runtime import gradient_dtype, unbroadcast
 from .operators import like
 
-LN2 = np.log(2.0)
-LN10 = np.log(10.0)
+LN2 = math.log(2.0)  # Python floats: they do not widen float32 arrays
+LN10 = math.log(10.0)
 
 
 @adjoint(np.sin)
@@ -263,7 +265,8 @@ def absolute_tangent(y, x):
 
 def share(a, b):
     """How much of max(a, b) is a's: 1 where a wins, 1/2 at a tie, 0 where b wins."""
-    return (a > b) + 0.5 * (a == b)
+    shares = (a > b) + 0.5 * (a == b)
+    return shares if type(shares) is float else shares.astype(gradient_dtype(a, b), copy=False)
 
 
 def share_ignoring_nan(a, b):

@@ -5,12 +5,12 @@ mode over reverse mode. Every helper here is linear in its first argument.
 """
 from ..registry import adjoint, d, nondifferentiable, tangent
 from .indexing import scatter
-from ..runtime import (assert_scalar, assert_seed, copy_of, expand, item_of, restore_item,
-                       saved_item, shape_of, stop_gradient, structured, unbroadcast,
+from ..runtime import (assert_scalar, assert_seed, copy_of, expand, gradient_dtype, item_of,
+                       restore_item, saved_item, shape_of, stop_gradient, structured, unbroadcast,
                        zero_item, zeros_like)
 
 nondifferentiable(zeros_like, assert_scalar, assert_seed, stop_gradient, saved_item,
-                  restore_item, shape_of)
+                  restore_item, shape_of, gradient_dtype)
 
 
 @adjoint(unbroadcast)
