@@ -13,7 +13,7 @@ from typing import Callable, Sequence, Union
 
 import numpy as np
 
-from . import codegen, rules, specialize, syntax  # noqa: F401  (rules registers the templates)
+from . import codegen, decorators, rules, specialize, syntax  # noqa: F401  (rules registers the templates)
 from .errors import S2SADError, UnsupportedSyntaxError, WrtError
 from .normalize import normalize
 from .optimize import optimize
@@ -86,7 +86,7 @@ def _derivative(f, wrt, mode, optimized, preserve_result, verbose, seed_default,
         df = _derivative(f.__func__, shifted, mode, optimized, preserve_result, verbose,
                          seed_default, check, callee)
         return types.MethodType(df, f.__self__)
-    if not inspect.isfunction(inspect.unwrap(f)):
+    if not inspect.isfunction(decorators.undecorated(f)):
         parse_function(f)  # raises the error that says what s2sad can differentiate
     key = (_as_tuple(wrt), mode, optimized, preserve_result, seed_default, check, callee)
     with _cache_lock:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import gast
 
 from . import aliases, analysis, primitives, runtime, syntax
+from .decorators import signature_of, undecorated
 from .errors import NonDifferentiableError, SourceUnavailableError, UnsupportedSyntaxError
 from .normalize import NormalFunction
 from .primitives import Primitive, is_elementwise, primitive_of
@@ -25,6 +26,11 @@ class GeneratedFunction:
     adjoints: frozenset = frozenset()     # the adjoint variables
     elementwise: frozenset = frozenset()  # names (adjoints too) holding numbers, or
     #                                       arrays of a parameter's shape
+
+
+def is_user_function(called) -> bool:
+    """Whether a called object is a Python function s2sad reads, decorated or not."""
+    return inspect.isfunction(undecorated(called))
 
 
 class Emitter:
@@ -260,7 +266,7 @@ class Emitter:
 
     def bind_call(self, primitive: Primitive, stmt) -> list:
         """(parameter index, operand) of the active arguments of a user function call."""
-        signature = inspect.signature(primitive.key)
+        signature = signature_of(primitive.key)
         try:
             bound = signature.bind(*primitive.args, **primitive.keywords)
         except TypeError as exc:

@@ -17,7 +17,7 @@ from typing import Callable
 import gast
 
 from . import primitives, registry, syntax
-from .emit import Emitter, GeneratedFunction
+from .emit import Emitter, GeneratedFunction, is_user_function
 from .errors import NonDifferentiableError
 from .normalize import NormalFunction
 from .templates import ZERO, is_zero_derivative, zero_derivative
@@ -129,7 +129,7 @@ class _Forward(Emitter):
                 packed.values = items
             return [stmt, syntax.assign(tangent, packed)]
         template = registry.tangent_of(primitive.key)
-        if template is None and inspect.isfunction(primitive.key):
+        if template is None and is_user_function(primitive.key):
             return self.subroutine_call(primitive, stmt)
         if template is None:
             raise self.no_derivative(primitive, stmt, "forward")

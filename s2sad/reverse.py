@@ -24,7 +24,7 @@ from typing import Callable
 import gast
 
 from . import analysis, primitives, registry, runtime, syntax
-from .emit import Emitter, GeneratedFunction
+from .emit import Emitter, GeneratedFunction, is_user_function
 from .errors import NonDifferentiableError
 from .normalize import NormalFunction
 from .templates import ACCUMULATE, Instance
@@ -582,7 +582,7 @@ class _Reverse(Emitter):
     def instantiate_rule(self, stmt: gast.Assign) -> Instance:
         primitive = self.classify(stmt.value)
         template = registry.adjoint_of(primitive.key)
-        if template is None and inspect.isfunction(primitive.key):
+        if template is None and is_user_function(primitive.key):
             return self.subroutine_call(primitive, stmt)
         if template is None:
             raise self.no_derivative(primitive, stmt, "reverse")
