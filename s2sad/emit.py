@@ -26,6 +26,8 @@ class GeneratedFunction:
     adjoints: frozenset = frozenset()     # the adjoint variables
     elementwise: frozenset = frozenset()  # names (adjoints too) holding numbers, or
     #                                       arrays of a parameter's shape
+    callees: dict = field(default_factory=dict)  # {dotted name called: the user function
+    #                                              whose derivative the code calls}
 
 
 def is_user_function(called) -> bool:
@@ -43,6 +45,7 @@ class Emitter:
         self.namespace = fn.parsed.namespace
         self.prefix = prefix
         self.free = {}
+        self.callees = {}
         self.classified = {}      # id(value) -> (value, its Primitive)
         self.derivative_names = {}
         self.primal_of = {}       # derivative variable -> primal variable
@@ -281,6 +284,10 @@ class Emitter:
         """The generated VJP (or JVP) of the user function called at `stmt`, for its
         `active` arguments. When s2sad cannot read that function's source, the error
         points at this call: the user's line that needs the derivative."""
+        called = syntax.dotted_name(stmt.value.func) if isinstance(stmt.value, gast.Call) \
+            else None
+        if called is not None:  # the name may be rebound later: s2sad/rebinding.py
+            self.callees[called] = primitive.key
         try:
             return self.spec.subroutine(primitive.key, tuple(i for i, _ in active))
         except SourceUnavailableError as exc:

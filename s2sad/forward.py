@@ -61,7 +61,8 @@ class _Forward(Emitter):
             else output
         body.append(syntax.return_(returned))
         node = self.derivative_function(body, [(t, None) for t in tangents])
-        return GeneratedFunction(node, self.free, "tape", self.protected_names())
+        return GeneratedFunction(node, self.free, "tape", self.protected_names(),
+                                 callees=self.callees)
 
     def output_tangent(self) -> gast.expr:
         result = self.fn.result

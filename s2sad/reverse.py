@@ -113,7 +113,8 @@ class _Reverse(Emitter):
             {d for d, v in self.primal_of.items() if v in self.elementwise}
         return GeneratedFunction(node, self.free, self.tape,
                                  self.protected_names() | {seed, self.tape},
-                                 frozenset(self.primal_of), frozenset(elementwise))
+                                 frozenset(self.primal_of), frozenset(elementwise),
+                                 self.callees)
 
     def gradient_of(self, param: str, state: _AdjointState) -> gast.expr:
         var = self.derivative_names.get(param)
