@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import gast
+import numpy as np
 
 from . import analysis, primitives, registry, runtime, syntax
 from .emit import Emitter, GeneratedFunction, is_user_function
@@ -80,6 +81,7 @@ class _Reverse(Emitter):
         # numbers, or arrays of a parameter's shape: + and * act item by item
         self.elementwise = self.scalars | (set(self.shapes) - self.containers)
         self.elementwise_copies = set()  # a loop's `x_end`, `x_next` of such an x
+        self.complex = analysis.complex_names(self.body, self.classify)
 
     # ------------------------------------------------------------ entry point
 
@@ -524,8 +526,9 @@ class _Reverse(Emitter):
                                   primitives.index_value(index))
             contribution = self.derivative(stmt.value)
             if contribution is not None:
-                out.append(self.accumulate(syntax.assign(contribution, syntax.call(
-                    self.helper("unbroadcast"), element, syntax.clone(stmt.value))), state))
+                add = syntax.assign(contribution, syntax.call(
+                    self.helper("unbroadcast"), element, syntax.clone(stmt.value)))
+                out.append(self.accumulate(self.real_where_real(add, name), state))
             out.append(syntax.assign(var, syntax.call(
                 self.helper("zero_item"), syntax.name(var),
                 primitives.index_value(index))))
@@ -548,7 +551,7 @@ class _Reverse(Emitter):
         out = []
         for new in instance.stmts:
             if syntax.anno(new, ACCUMULATE):
-                new = self.accumulate(new, state)
+                new = self.accumulate(self.real_where_real(new, stmt.targets[0].id), state)
             out.append(new)
         return out
 
@@ -569,6 +572,17 @@ class _Reverse(Emitter):
                                       syntax.clone(primitive.keys[i]), syntax.constant(0.0))
             out.append(self.accumulate(syntax.assign(var, element), state))
         return out
+
+    def real_where_real(self, add: gast.Assign, source: str) -> gast.Assign:
+        """A contribution `bx = g` from a complex value `source` to a real x takes the
+        real part of g: the gradient of a real variable is real (JAX's convention, in
+        which the other rules need no conjugates but abs's)."""
+        if source not in self.complex or self.primal_of[add.targets[0].id] in self.complex:
+            return add
+        real = gast.Attribute(value=syntax.name(self.bind_global("np", np)), attr="real",
+                              ctx=gast.Load())
+        return syntax.copy_annos(add, syntax.assign(add.targets[0].id,
+                                                    syntax.call(real, add.value)))
 
     def accumulate(self, stmt: gast.Assign, state: _AdjointState) -> gast.Assign:
         var = stmt.targets[0].id

@@ -207,6 +207,34 @@ def np_reciprocal(x, w):
     return np.sum(np.reciprocal(x) * w)
 
 
+def np_real(x, w):
+    return np.sum(np.real(x * (1.0 + 2.0j)) * w)
+
+
+def real_attribute(x, w):
+    return np.sum((x * (0.5 - 1.0j)).real * w)
+
+
+def np_imag(x, w):
+    return np.sum(np.imag(x * (1.0 + 2.0j)) * w + np.imag(x))
+
+
+def imag_attribute(x, w):
+    return np.sum((x * (0.5 - 1.0j)).imag * w)
+
+
+def np_conj(x, w):
+    return np.sum(np.real(np.conj(x * (1.0 + 2.0j)) * (3.0 - 1.0j)) * w)
+
+
+def conj_method(x, w):
+    return np.sum(np.real((x * (1.0 + 2.0j)).conj() * (0.5 + 1.0j)) * w)
+
+
+def conjugate_method(x, w):
+    return np.sum(np.imag((x * (1.0 + 2.0j)).conjugate() * (0.5 + 1.0j)) * w)
+
+
 def np_abs(x, w):
     return np.sum(np.abs(x) * w)
 
@@ -1027,6 +1055,13 @@ CASES = [
     C(np.square, np_square, "2x3"),
     C(np.reciprocal, np_reciprocal, "2x3", "pos"),
     C(np.abs, np_abs, "2x3"),
+    C(np.real, np_real, "2x3"),
+    C(np.ndarray.real, real_attribute, "2x3"),
+    C(np.imag, np_imag, "2x3"),
+    C(np.ndarray.imag, imag_attribute, "2x3"),
+    C(np.conj, np_conj, "2x3"),
+    C(np.ndarray.conj, conj_method, "2x3"),
+    C(np.ndarray.conjugate, conjugate_method, "2x3"),
     C(abs, builtin_abs, "2x3"),
     C(abs, builtin_abs, "()"),
     # elementwise, several operands
