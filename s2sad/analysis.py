@@ -288,3 +288,53 @@ def definitely_assigned(stmts: list) -> set:
         elif not isinstance(stmt, (gast.For, gast.While)):
             defined |= syntax.names_stored(stmt)
     return defined
+
+
+# Functions whose result is real even for complex operands.
+_REAL_RESULTS = (abs, np.abs, np.real, np.imag, np.angle, np.ndarray.real, np.ndarray.imag,
+                 np.linalg.norm, np.isreal, np.iscomplex)
+# Functions that make complex values from real operands.
+_COMPLEX_SOURCES = (complex, np.fft.fft, np.fft.ifft, np.fft.fft2, np.fft.ifft2, np.fft.fftn,
+                    np.fft.ifftn, np.fft.rfft, np.fft.rfft2, np.fft.rfftn, np.emath.sqrt,
+                    np.emath.log, np.emath.power)
+
+
+def complex_names(stmts: list, classify: Callable) -> set:
+    """Names that may hold complex values: computed from a complex literal (`1j`),
+    by a function that makes complex values from real ones (complex, np.fft), or
+    from such names by anything but abs, real, imag and the like. Parameters and
+    globals count as real."""
+    edges = []
+    seeds = set()
+    for node in syntax.statements(stmts):
+        if isinstance(node, gast.For):
+            edges.append((syntax.names_loaded(node.iter), {node.target.id}))
+            continue
+        if isinstance(node, gast.Expr) and _is_method_on_local(node.value):
+            edges.append((syntax.names_loaded(node.value.args), {node.value.func.value.id}))
+            continue
+        if not isinstance(node, gast.Assign):
+            continue
+        target = node.targets[0]
+        base = (target.value if isinstance(target, gast.Subscript) else target).id
+        primitive = classify(node.value)
+        if primitive is None or primitive.nondifferentiable or \
+                any(primitive.key is f for f in _REAL_RESULTS):
+            continue
+        operands = list(primitive.args) + list(primitive.keywords.values())
+        if any(primitive.key is f for f in _COMPLEX_SOURCES) or \
+                any(_names_complex(atom) for atom in operands):
+            seeds.add(base)
+        edges.append((syntax.names_loaded(operands), {base}))
+    return _closure(seeds, edges)
+
+
+def _names_complex(node: gast.expr) -> bool:
+    """A complex literal, or `complex` named as a dtype."""
+    for sub in gast.walk(node):
+        if isinstance(sub, gast.Constant) and isinstance(sub.value, complex):
+            return True
+        if isinstance(sub, gast.Name) and sub.id == "complex" or \
+                isinstance(sub, gast.Attribute) and sub.attr.startswith("complex"):
+            return True
+    return False

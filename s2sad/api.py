@@ -13,7 +13,7 @@ from typing import Callable, Sequence, Union
 
 import numpy as np
 
-from . import codegen, rules, runtime, specialize, syntax  # noqa: F401  (rules: templates)
+from . import codegen, decorators, rebinding, rules, runtime, specialize, syntax  # noqa: F401
 from .errors import S2SADError, UnsupportedSyntaxError, WrtError
 from .normalize import normalize
 from .optimize import optimize
@@ -87,16 +87,31 @@ def _derivative(f, wrt, mode, optimized, preserve_result, verbose, seed_default,
         df = _derivative(f.__func__, shifted, mode, optimized, preserve_result, verbose,
                          seed_default, check, callee)
         return types.MethodType(df, f.__self__)
-    if not inspect.isfunction(inspect.unwrap(f)):
+    if not inspect.isfunction(decorators.undecorated(f)):
         parse_function(f)  # raises the error that says what s2sad can differentiate
     key = (_as_tuple(wrt), mode, optimized, preserve_result, seed_default, check, callee)
     with _cache_lock:
         per_function = _cache.setdefault(f, {})
         if key not in per_function:
-            general = _generate(f, key, verbose, floats=False)
-            per_function[key] = specialize.dispatch_on_floats(
-                general, functools.partial(_generate_locked, f, key, 0, floats=True))
+            df, callees = _dispatched(f, key, verbose)
+            per_function[key] = rebinding.guarded(
+                df, callees, f, functools.partial(_regenerated, f, key))
         return per_function[key]
+
+
+def _dispatched(f: Callable, key: tuple, verbose: int) -> tuple:
+    """The derivative (with its float dispatcher, see s2sad/specialize.py) and the
+    user functions it calls derivatives of."""
+    general = _generate(f, key, verbose, floats=False)
+    df = specialize.dispatch_on_floats(
+        general, functools.partial(_generate_locked, f, key, 0, floats=True))
+    return df, general.__s2sad_callees__
+
+
+def _regenerated(f: Callable, key: tuple) -> Callable:
+    """The derivative made again, after a callee's name was rebound."""
+    with _cache_lock:
+        return _dispatched(f, key, 0)[0]
 
 
 def _generate_locked(*args, **kwargs) -> Callable:
@@ -149,6 +164,7 @@ def _pipeline(f: Callable, key: tuple, verbose: int, floats: bool) -> Callable:
         result.free[copy] = runtime.copy_of
     df = codegen.compile_function(result.node, result.free, parsed.namespace.globals,
                                   parsed.namespace.closure)
+    df.__s2sad_callees__ = result.callees
     if verbose >= 1:
         print(source(df), end="")
     return df

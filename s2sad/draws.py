@@ -21,7 +21,7 @@ import numpy as np
 from . import syntax
 from .errors import S2SADError
 from .parsing import parse_function
-from .runtime import GENERATORS
+from .runtime import GENERATORS, restore_random_state
 
 # Methods of np.random.RandomState, np.random.Generator and random.Random that draw.
 RANDOM_METHODS = frozenset({
@@ -63,6 +63,8 @@ class RandomDraws:
                 func.value.id in self.local_names:
             return [func.value.id] if func.attr in RANDOM_METHODS else []
         target = _resolve(self.namespace, func)
+        if target is restore_random_state:  # generated code: sets what the next draw is
+            return list(GLOBAL_GENERATORS)
         owner = getattr(target, "__self__", None)
         if isinstance(owner, GENERATORS):
             return [owner]

@@ -10,6 +10,7 @@ import gast
 
 from . import aliases, analysis, dispatch, primitives, runtime, syntax
 from .aliases import MUTATING_METHODS
+from .decorators import signature_of, undecorated
 from .errors import NonDifferentiableError, SourceUnavailableError, UnsupportedSyntaxError
 from .normalize import NormalFunction
 from .primitives import Primitive, is_elementwise, primitive_of
@@ -32,6 +33,13 @@ class GeneratedFunction:
     adjoints: frozenset = frozenset()     # the adjoint variables
     elementwise: frozenset = frozenset()  # names (adjoints too) holding numbers, or
     #                                       arrays of a parameter's shape
+    callees: dict = field(default_factory=dict)  # {dotted name called: the user function
+    #                                              whose derivative the code calls}
+
+
+def is_user_function(called) -> bool:
+    """Whether a called object is a Python function s2sad reads, decorated or not."""
+    return inspect.isfunction(undecorated(called))
 
 
 class Emitter:
@@ -44,6 +52,7 @@ class Emitter:
         self.namespace = fn.parsed.namespace
         self.prefix = prefix
         self.free = {}
+        self.callees = dict(fn.inlined)  # {dotted name: user function its code follows}
         self.classified = {}      # id(value) -> (value, its Primitive)
         self.derivative_names = {}
         self.primal_of = {}       # derivative variable -> primal variable
@@ -299,7 +308,7 @@ class Emitter:
 
     def bind_call(self, primitive: Primitive, stmt) -> list:
         """(parameter index, operand) of the active arguments of a user function call."""
-        signature = inspect.signature(primitive.key)
+        signature = signature_of(primitive.key)
         try:
             bound = signature.bind(*primitive.args, **primitive.keywords)
         except TypeError as exc:
@@ -314,6 +323,10 @@ class Emitter:
         """The generated VJP (or JVP) of the user function called at `stmt`, for its
         `active` arguments. When s2sad cannot read that function's source, the error
         points at this call: the user's line that needs the derivative."""
+        called = syntax.dotted_name(stmt.value.func) if isinstance(stmt.value, gast.Call) \
+            else None
+        if called is not None:  # the name may be rebound later: s2sad/rebinding.py
+            self.callees[called] = primitive.key
         try:
             return self.spec.subroutine(primitive.key, tuple(i for i, _ in active))
         except SourceUnavailableError as exc:

@@ -17,7 +17,7 @@ from typing import Callable
 import gast
 
 from . import primitives, registry, syntax
-from .emit import Emitter, GeneratedFunction
+from .emit import Emitter, GeneratedFunction, is_user_function
 from .errors import NonDifferentiableError
 from .normalize import NormalFunction
 from .templates import ZERO, is_zero_derivative, zero_derivative
@@ -61,7 +61,8 @@ class _Forward(Emitter):
             else output
         body.append(syntax.return_(returned))
         node = self.derivative_function(body, [(t, None) for t in tangents])
-        return GeneratedFunction(node, self.free, "tape", self.protected_names())
+        return GeneratedFunction(node, self.free, "tape", self.protected_names(),
+                                 callees=self.callees)
 
     def output_tangent(self) -> gast.expr:
         result = self.fn.result
@@ -130,7 +131,7 @@ class _Forward(Emitter):
             return [stmt, syntax.assign(tangent, packed)]
         template = registry.tangent_of(primitive.key)
         self.refuse_dispatch_twice(primitive, stmt)
-        if template is None and inspect.isfunction(primitive.key):
+        if template is None and is_user_function(primitive.key):
             return self.subroutine_call(primitive, stmt)
         if template is None and self.is_dispatched(primitive):
             return self.dispatched_jvp(primitive, stmt)

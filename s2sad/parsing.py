@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import gast
 
-from . import syntax
+from . import decorators, syntax
 from .errors import Location, SourceUnavailableError, UnsupportedSyntaxError
 
 _MISSING = object()
@@ -72,8 +72,11 @@ class ParsedFunction:
 
 
 def parse_function(func: Callable) -> ParsedFunction:
-    """Read `func`'s source and return its tree with line numbers of the file."""
-    func = inspect.unwrap(func)
+    """Read `func`'s source and return its tree with line numbers of the file.
+
+    A decorated function is the wrapper its decorator returned, unless that
+    wrapper only forwards its call (see s2sad/decorators.py)."""
+    func = decorators.undecorated(func)
     made = getattr(func, "__s2sad_parsed__", None)   # a wrapper dispatch.py built
     if made is not None:
         return ParsedFunction(func, syntax.clone(made.node), made.filename,
@@ -83,12 +86,7 @@ def parse_function(func: Callable) -> ParsedFunction:
             f"cannot differentiate {func!r}: it is not a Python function with source code",
             hint="pass a plain `def` function; for a built-in or C function, register "
                  "its derivative with @s2sad.adjoint.")
-    filename, first_line, lines = _source_lines(func)
-    source = textwrap.dedent("".join(lines))
-    indent = _indent_of(lines)
-    tree = _ToGast(first_line - 1, indent).convert(ast.parse(source))
-    node = _find_definition(tree, func, filename)
-    node.decorator_list = []
+    node = read_definition(func)
     closure = {}
     if func.__closure__:
         for var, cell in zip(func.__code__.co_freevars, func.__closure__):
@@ -96,13 +94,28 @@ def parse_function(func: Callable) -> ParsedFunction:
                 closure[var] = cell.cell_contents
             except ValueError:  # a cell not filled yet (e.g. recursion)
                 pass
-    return ParsedFunction(func, node, filename, Namespace(func.__globals__, closure))
+    parsed = ParsedFunction(func, node, func.__code__.co_filename,
+                            Namespace(func.__globals__, closure))
+    decorators.with_parameters_of_wrapped(parsed)
+    return parsed
+
+
+def read_definition(func: Callable) -> gast.FunctionDef:
+    """The definition of the Python function `func` itself (not of a function it
+    wraps), its decorators left out: they made `func`, they are not part of it."""
+    filename, first_line, lines = _source_lines(func)
+    source = textwrap.dedent("".join(lines))
+    indent = _indent_of(lines)
+    tree = _ToGast(first_line - 1, indent).convert(ast.parse(source))
+    node = _find_definition(tree, func, filename)
+    node.decorator_list = []
+    return node
 
 
 def _source_lines(func: Callable) -> tuple[str, int, list[str]]:
     filename = func.__code__.co_filename
     try:
-        lines, first_line = inspect.getsourcelines(func)
+        lines, first_line = inspect.getsourcelines(func.__code__)  # not what it wraps
     except (OSError, TypeError) as exc:
         raise SourceUnavailableError(
             f"cannot read the source of function '{func.__name__}' "

@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import gast
+import numpy as np
 
 from . import analysis, primitives, registry, runtime, syntax
 from .draws import GLOBAL_GENERATORS, RandomDraws
-from .emit import Emitter, GeneratedFunction
+from .emit import Emitter, GeneratedFunction, is_user_function
 from .errors import NonDifferentiableError
 from .normalize import NormalFunction
 from .templates import ACCUMULATE, Instance
@@ -85,6 +86,7 @@ class _Reverse(Emitter):
         self.drawing_calls = {}   # id(stmt) -> generators a helper called there may use
         self.generators = []      # every generator whose state the tape keeps
         self.kept = set()         # names the optimizer must not inline
+        self.complex = analysis.complex_names(self.body, self.classify)
 
     # ------------------------------------------------------------ entry point
 
@@ -119,7 +121,8 @@ class _Reverse(Emitter):
             {d for d, v in self.primal_of.items() if v in self.elementwise}
         return GeneratedFunction(node, self.free, self.tape,
                                  self.protected_names() | {seed, self.tape} | self.kept,
-                                 frozenset(self.primal_of), frozenset(elementwise))
+                                 frozenset(self.primal_of), frozenset(elementwise),
+                                 self.callees)
 
     def generators_after(self, primal: list) -> list:
         """Reruns draw again: the generators end as the primal sweep left them.
@@ -591,8 +594,9 @@ class _Reverse(Emitter):
                                   primitives.index_value(index))
             contribution = self.derivative(stmt.value)
             if contribution is not None:
-                out.append(self.accumulate(syntax.assign(contribution, syntax.call(
-                    self.helper("unbroadcast"), element, syntax.clone(stmt.value))), state))
+                add = syntax.assign(contribution, syntax.call(
+                    self.helper("unbroadcast"), element, syntax.clone(stmt.value)))
+                out.append(self.accumulate(self.real_where_real(add, name), state))
             out.append(syntax.assign(var, syntax.call(
                 self.helper("zero_item"), syntax.name(var),
                 primitives.index_value(index))))
@@ -615,7 +619,7 @@ class _Reverse(Emitter):
         out = []
         for new in instance.stmts:
             if syntax.anno(new, ACCUMULATE):
-                new = self.accumulate(new, state)
+                new = self.accumulate(self.real_where_real(new, stmt.targets[0].id), state)
             out.append(new)
         return out
 
@@ -637,6 +641,17 @@ class _Reverse(Emitter):
             out.append(self.accumulate(syntax.assign(var, element), state))
         return out
 
+    def real_where_real(self, add: gast.Assign, source: str) -> gast.Assign:
+        """A contribution `bx = g` from a complex value `source` to a real x takes the
+        real part of g: the gradient of a real variable is real (JAX's convention, in
+        which the other rules need no conjugates but abs's)."""
+        if source not in self.complex or self.primal_of[add.targets[0].id] in self.complex:
+            return add
+        real = gast.Attribute(value=syntax.name(self.bind_global("np", np)), attr="real",
+                              ctx=gast.Load())
+        return syntax.copy_annos(add, syntax.assign(add.targets[0].id,
+                                                    syntax.call(real, add.value)))
+
     def accumulate(self, stmt: gast.Assign, state: _AdjointState) -> gast.Assign:
         var = stmt.targets[0].id
         if var in state.defined:
@@ -651,7 +666,7 @@ class _Reverse(Emitter):
         primitive = self.classify(stmt.value)
         template = registry.adjoint_of(primitive.key)
         self.refuse_dispatch_twice(primitive, stmt)
-        if template is None and inspect.isfunction(primitive.key):
+        if template is None and is_user_function(primitive.key):
             return self.subroutine_call(primitive, stmt)
         if template is None and self.is_dispatched(primitive):
             return self.dispatched_vjp(primitive, stmt)

@@ -50,7 +50,14 @@ def expand(t, x):
         return type(x)(expand(ti, xi) for ti, xi in zip(items, x))
     if np.shape(t) == np.shape(x):
         return t
-    return np.broadcast_to(t, np.shape(x)).copy()
+    return np.broadcast_to(np.asarray(t, gradient_dtype(t, x)), np.shape(x)).copy()
+
+
+def gradient_dtype(*values) -> np.dtype:
+    """The dtype of a gradient computed from `values`: theirs when it is floating or
+    complex (float32 in, float32 out; a Python float does not widen it), else float64."""
+    dtype = np.result_type(*values)
+    return dtype if np.issubdtype(dtype, np.inexact) else np.dtype(float)
 
 
 def zeros_like(x):
@@ -64,7 +71,7 @@ def zeros_like(x):
         return AdjointDict()
     if np.ndim(x) == 0:
         return 0.0
-    return np.zeros(np.shape(x))
+    return np.zeros(np.shape(x), gradient_dtype(x))
 
 
 def copy_of(value):
@@ -154,7 +161,7 @@ def zero_item(g, index):
         g = AdjointList(g)
         g[index] = 0.0
         return g
-    g = np.array(g, dtype=float)
+    g = np.array(g, dtype=gradient_dtype(g))
     g[index] = 0.0
     return g
 
@@ -302,7 +309,7 @@ def structured(g, x):
             if isinstance(g, (list, tuple)) else [zeros_like(xi) for xi in x]
         return type(x)(items) if not hasattr(x, "_fields") else type(x)(*items)
     if type(g) in _SCALARS and np.ndim(x) > 0:
-        return np.full(np.shape(x), float(g))
+        return np.full(np.shape(x), g, dtype=gradient_dtype(g, x))
     if isinstance(g, dict) and not isinstance(x, np.ndarray):  # an object's attributes
         return containers.rebuild(x, {k: structured(v, getattr(x, k)) for k, v in g.items()})
     return g

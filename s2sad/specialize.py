@@ -51,6 +51,7 @@ def dispatch_on_floats(general: Callable, generate_scalar: Callable[[], Callable
     dispatcher = functools.wraps(general)(scope[general.__name__])
     dispatcher.__defaults__ = general.__defaults__
     dispatcher.__s2sad_scalar__ = scope[own["scalar"]]
+    dispatcher.__s2sad_forwards__ = True  # to a derivative that computes the same
     return dispatcher
 
 

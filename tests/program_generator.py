@@ -8,7 +8,9 @@ branches on data and conditional expressions, `for` loops over ranges, arrays,
 returns, augmented assignment, tuple unpacking, comprehensions, closures, globals,
 nested `def`s and lambdas that read the enclosing function's variables (called
 directly or passed to a helper that calls them), and calls to helper functions of
-the same module (with defaults, returning one value or a pair). Values stay bounded (loop updates are squashed with tanh/sin,
+the same module (with defaults, returning one value or a pair, decorated or not: a
+`functools.wraps` wrapper that scales the value or only forwards the call, or
+`functools.lru_cache` on scalar helpers). Values stay bounded (loop updates are squashed with tanh/sin,
 divisions and logarithms only see positive denominators and arguments), so each
 function is smooth and finite near inputs in [-1.5, 1.5], except at the branch
 switches the tests detect with finite differences.
@@ -138,6 +140,7 @@ class Writer:
         self.in_main = False
         self.pair_kinds = (S, S)
         self.uses_apply_to = False
+        self.decorators: set = set()   # the decorators the module's helpers use
 
     # ------------------------------------------------------------ choices
 
@@ -588,9 +591,22 @@ class Writer:
                            self.pick([S, A]) if A in kinds else S)
         default = self.chance(30)
         lines = self.function(name, params, kinds, returns, {}, (0, 3), 1, default)
+        decorator = self.decorator(kinds, returns)
+        if decorator:
+            self.decorators.add(decorator)
+            lines = [f"@{DECORATORS[decorator][0]}"] + lines
         self.helpers.append(Helper(name, tuple(kinds), default, returns,
                                    self.pair_kinds if returns == "pair" else ()))
         return lines
+
+    def decorator(self, kinds: list, returns: str) -> str | None:
+        """A decorator for a helper, or None: one that changes the value (not of a
+        pair), one that forwards the call, or a cache (scalar parameters only)."""
+        if not self.chance(30):
+            return None
+        options = ["forwarded"] + ([] if returns == "pair" else ["scaled"]) + \
+            (["cached"] if A not in kinds else [])
+        return self.pick(options)
 
     def module(self) -> tuple:
         """(source lines, shapes of f's arguments)."""
@@ -608,6 +624,12 @@ class Writer:
             constants["OFFSET"] = S
         for _ in range(self.count(0, 2)):
             lines += self.helper(arrays) + ["", ""]
+        if self.decorators:  # their definitions, before the helpers
+            start = lines.index("import numpy as np") + 2
+            definitions = ["import functools", "", ""]
+            for decorator in sorted(self.decorators):
+                definitions += DECORATORS[decorator][1] + ["", ""]
+            lines[start:start] = definitions
         params = [f"p{i}" for i in range(count)]
         closure = self.chance(20)
         if closure:
@@ -626,6 +648,24 @@ class Writer:
         lines += main
         shapes = tuple(self.shape if k == A else () for k in kinds)
         return lines, shapes
+
+
+# name: (how a helper is decorated, the decorator's definition or [])
+DECORATORS = {
+    "scaled": ("scaled", [
+        "def scaled(fn):",
+        "    @functools.wraps(fn)",
+        "    def wrapper(*args, **kwargs):",
+        "        return 1.5 * fn(*args, **kwargs)",
+        "    return wrapper"]),
+    "forwarded": ("forwarded", [
+        "def forwarded(fn):",
+        "    @functools.wraps(fn)",
+        "    def wrapper(*args, **kwargs):",
+        "        return fn(*args, **kwargs)",
+        "    return wrapper"]),
+    "cached": ("functools.lru_cache(maxsize=None)", []),
+}
 
 
 @st.composite

@@ -207,6 +207,34 @@ def np_reciprocal(x, w):
     return np.sum(np.reciprocal(x) * w)
 
 
+def np_real(x, w):
+    return np.sum(np.real(x * (1.0 + 2.0j)) * w)
+
+
+def real_attribute(x, w):
+    return np.sum((x * (0.5 - 1.0j)).real * w)
+
+
+def np_imag(x, w):
+    return np.sum(np.imag(x * (1.0 + 2.0j)) * w + np.imag(x))
+
+
+def imag_attribute(x, w):
+    return np.sum((x * (0.5 - 1.0j)).imag * w)
+
+
+def np_conj(x, w):
+    return np.sum(np.real(np.conj(x * (1.0 + 2.0j)) * (3.0 - 1.0j)) * w)
+
+
+def conj_method(x, w):
+    return np.sum(np.real((x * (1.0 + 2.0j)).conj() * (0.5 + 1.0j)) * w)
+
+
+def conjugate_method(x, w):
+    return np.sum(np.imag((x * (1.0 + 2.0j)).conjugate() * (0.5 + 1.0j)) * w)
+
+
 def np_abs(x, w):
     return np.sum(np.abs(x) * w)
 
@@ -728,6 +756,36 @@ def roll_axes(x, w):
     return np.sum(np.roll(x, (1, -1), axis=(0, 1)) * w)
 
 
+# ---------------------------------------------------------------- constructors of values
+
+def np_full(x, w):
+    return np.sum(np.full((2, 3), x) * w)
+
+
+def full_row(x, w):
+    return np.sum(np.full((2, 3), x) * w)
+
+
+def np_full_like(x, a, w):
+    return np.sum(np.full_like(a, x) * w)
+
+
+def np_linspace(a, b, w):
+    return np.sum(np.linspace(a, b, 5) * w)
+
+
+def linspace_arrays(a, b, w):
+    return np.sum(np.linspace(a, b, 4, endpoint=False, axis=1) * w)
+
+
+def np_arange(a, b, w):
+    return np.sum(np.arange(a, 10.0, b) * w)
+
+
+def arange_stop_only(x, w):
+    return np.sum(np.arange(x) * x * w)
+
+
 def np_tile(x, w):
     return np.sum(np.tile(x, 2) * w)
 
@@ -997,6 +1055,13 @@ CASES = [
     C(np.square, np_square, "2x3"),
     C(np.reciprocal, np_reciprocal, "2x3", "pos"),
     C(np.abs, np_abs, "2x3"),
+    C(np.real, np_real, "2x3"),
+    C(np.ndarray.real, real_attribute, "2x3"),
+    C(np.imag, np_imag, "2x3"),
+    C(np.ndarray.imag, imag_attribute, "2x3"),
+    C(np.conj, np_conj, "2x3"),
+    C(np.ndarray.conj, conj_method, "2x3"),
+    C(np.ndarray.conjugate, conjugate_method, "2x3"),
     C(abs, builtin_abs, "2x3"),
     C(abs, builtin_abs, "()"),
     # elementwise, several operands
@@ -1147,6 +1212,13 @@ CASES = [
     C(np.flip, flip_axis, "2x3"),
     C(np.roll, np_roll, "5"),
     C(np.roll, roll_axes, "2x3"),
+    C(np.full, np_full, "()"),
+    C(np.full, full_row, "3"),
+    C(np.full_like, np_full_like, "() 2x3"),
+    C(np.linspace, np_linspace, "() ()"),
+    C(np.linspace, linspace_arrays, "3 2x1"),
+    C(np.arange, np_arange, "() ()", ("real", "pos")),
+    C(np.arange, arange_stop_only, "()", "pos"),
     C(np.tile, np_tile, "3"),
     C(np.tile, tile_more_dims, "2x3"),
     C(np.repeat, np_repeat, "2x3"),

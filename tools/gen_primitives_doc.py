@@ -17,12 +17,14 @@ import sys
 
 import numpy as np
 
-import s2sad  # noqa: F401  (importing registers every rule)
-from s2sad import runtime
-from s2sad.primitives import BINARY, COPY, UNARY
-from s2sad.registry import ADJOINTS, NONDIFFERENTIABLE, TANGENTS
-
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the s2sad of this checkout, not an installed one
+
+import s2sad  # noqa: E402,F401  (importing registers every rule)
+from s2sad import runtime  # noqa: E402
+from s2sad.primitives import BINARY, COPY, UNARY  # noqa: E402
+from s2sad.registry import ADJOINTS, NONDIFFERENTIABLE, TANGENTS  # noqa: E402
+
 OUTPUT = ROOT / "docs" / "primitives.md"
 
 NAMESPACES = [
@@ -38,6 +40,7 @@ FAMILIES = {
     "reductions": "Reductions",
     "linalg": "Linear algebra",
     "shapes": "Shapes and copies",
+    "constructors": "New arrays made from values",
     "indexing": "Indexing",
     "containers": "Containers and objects",
     "runtime_helpers": "Runtime helpers (for derivatives of derivatives)",

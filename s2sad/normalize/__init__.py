@@ -1,7 +1,7 @@
 """Stage 2: a parsed function rewritten so each statement does one thing."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import gast
 
@@ -22,6 +22,7 @@ class NormalFunction:
     params: list
     result: str
     names: Names
+    inlined: dict = field(default_factory=dict)  # {dotted name: function inlined there}
 
 
 def normalize(parsed: ParsedFunction) -> NormalFunction:
@@ -41,7 +42,7 @@ def normalize(parsed: ParsedFunction) -> NormalFunction:
             f"function '{parsed.name}' does not end with a return statement",
             parsed.location(last or parsed.node),
             hint="return the value to differentiate.")
-    return NormalFunction(parsed, node, params, last.value.id, names)
+    return NormalFunction(parsed, node, params, last.value.id, names, anf.inlined)
 
 
 def _refuse_generator(parsed: ParsedFunction) -> None:

@@ -59,6 +59,7 @@ class ANF:
         self.locals = syntax.names_stored(parsed.node)
         self.filename = parsed.filename   # of the function being inlined, if one is
         self.inliner = Inliner(self)
+        self.inlined = {}   # {dotted name called: module-level function inlined there}
         self.result_stem = "result"      # of an inlined function: its name + _result
         stores = [n.id for n in syntax.walk(parsed.node)
                   if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))]
@@ -621,8 +622,8 @@ class ANF:
                 not any(isinstance(a, gast.Starred) for a in args):
             return self.extremum(value, func, args, out)
         if value is not None and self.inliner.should_inline(value, args, keywords):
-            return self.inliner.inline(self.inliner.module_function(value), args, keywords,
-                                       node, out)
+            return self.inliner.inline(self.inliner.module_function(value, func), args,
+                                       keywords, node, out)
         return gast.Call(func=syntax.clone(func), args=args,
                          keywords=[gast.keyword(arg=k, value=v) for k, v in keywords.items()])
 

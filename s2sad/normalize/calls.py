@@ -179,7 +179,12 @@ class Inliner:
         defaults = list(func.__defaults__ or ()) + list((func.__kwdefaults__ or {}).values())
         return any(is_function_value(d) for d in defaults)
 
-    def module_function(self, func) -> LocalFunction:
+    def module_function(self, func, called: gast.expr) -> LocalFunction:
+        """A module-level function to inline where `called` names it; the name is
+        kept, so the derivative notices when it is rebound (rebinding.py)."""
+        dotted = syntax.dotted_name(called)
+        if dotted is not None:
+            self.anf.inlined[dotted] = func
         parsed = parse_function(func)
         node = parsed.node
         self.anf.check_supported_in(node.body, parsed)
@@ -232,7 +237,7 @@ class Inliner:
             return None
         value = self.anf.parsed.namespace.resolve(iterable.func)
         if inspect.isgeneratorfunction(value) and has_user_source(value):
-            return self.module_function(value), iterable
+            return self.module_function(value, iterable.func), iterable
         return None
 
     def inline_generator(self, loop: gast.For, function: LocalFunction, call: gast.Call,

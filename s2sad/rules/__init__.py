@@ -4,6 +4,6 @@ Importing this package registers every rule. Adding a primitive means adding
 one template to the module of its family (or a new module imported here).
 """
 from . import (operators, elementwise, scalar_math, reductions, linalg, shapes,  # noqa: F401
-               indexing, nondifferentiable)
+               indexing, constructors, nondifferentiable)
 from . import runtime_helpers  # noqa: F401,E402
 from . import containers  # noqa: F401,E402

@@ -9,14 +9,16 @@ Conventions at kinks: `abs` uses sign(x) (0 at 0); `maximum`/`minimum` (and
 `fmax`/`fmin`, `max`/`min`) split the derivative equally between tied
 operands; `clip` passes it to `a` on the closed interval [a_min, a_max].
 """
+import math
+
 import numpy as np
 
 from ..registry import adjoint, d, tangent
-from ..runtime import unbroadcast
+from ..runtime import gradient_dtype, unbroadcast
 from .operators import like
 
-LN2 = np.log(2.0)
-LN10 = np.log(10.0)
+LN2 = math.log(2.0)  # Python floats: they do not widen float32 arrays
+LN10 = math.log(10.0)
 
 
 @adjoint(np.sin)
@@ -249,21 +251,64 @@ def reciprocal_tangent(y, x):
     d[y] = -d[x] * y * y
 
 
+def abs_slope(x):
+    """sign(x); for complex x its conjugate, conj(x) / |x|: in JAX's convention the
+    adjoint of x is d/d(re x) - i d/d(im x)."""
+    slope = np.sign(x)
+    return np.conj(slope) if np.iscomplexobj(slope) else slope
+
+
 @adjoint(np.abs, np.absolute, abs)
 def absolute(y, x):
-    d[x] = d[y] * np.sign(x)
+    d[x] = d[y] * abs_slope(x)
 
 
 @tangent(np.abs, np.absolute, abs)
 def absolute_tangent(y, x):
-    d[y] = d[x] * np.sign(x)
+    d[y] = np.real(d[x] * abs_slope(x))
+
+
+@adjoint(np.real, np.ndarray.real)
+def real(y, val):
+    d[val] = d[y]
+
+
+@tangent(np.real, np.ndarray.real)
+def real_tangent(y, val):
+    d[y] = np.real(d[val])
+
+
+def imag_adjoint(g, x):
+    """Im z = -Re(i z): its adjoint is -i g for complex z, nothing for a real one."""
+    return -1j * g if np.iscomplexobj(x) else 0.0 * g
+
+
+@adjoint(np.imag, np.ndarray.imag)
+def imag(y, val):
+    d[val] = imag_adjoint(d[y], val)
+
+
+@tangent(np.imag, np.ndarray.imag)
+def imag_tangent(y, val):
+    d[y] = np.imag(d[val])
+
+
+@adjoint(np.conj, np.conjugate, np.ndarray.conj, np.ndarray.conjugate)
+def conjugate(y, x):
+    d[x] = np.conj(d[y])
+
+
+@tangent(np.conj, np.conjugate, np.ndarray.conj, np.ndarray.conjugate)
+def conjugate_tangent(y, x):
+    d[y] = np.conj(d[x])
 
 
 # ---------------------------------------------------------------- two operands
 
 def share(a, b):
     """How much of max(a, b) is a's: 1 where a wins, 1/2 at a tie, 0 where b wins."""
-    return (a > b) + 0.5 * (a == b)
+    shares = (a > b) + 0.5 * (a == b)
+    return shares if type(shares) is float else shares.astype(gradient_dtype(a, b), copy=False)
 
 
 def share_ignoring_nan(a, b):

@@ -16,7 +16,7 @@ import operator
 import numpy as np
 
 from ..registry import adjoint, d, tangent
-from ..runtime import AdjointDict, expand, zeros_like
+from ..runtime import AdjointDict, expand, gradient_dtype, zeros_like
 
 
 def item_adjoints(g, items, index):
@@ -32,7 +32,7 @@ def scatter(g, x, index):
     """The adjoint of x from the adjoint g of x[index]."""
     if isinstance(x, (tuple, list, dict)):
         return item_adjoints(g, x, index)
-    out = np.zeros(np.shape(x))
+    out = np.zeros(np.shape(x), gradient_dtype(g, x))
     np.add.at(out, index, g)
     return out
 

@@ -17,7 +17,7 @@ import string
 import numpy as np
 
 from ..registry import adjoint, d, tangent
-from ..runtime import expand, unbroadcast
+from ..runtime import expand, gradient_dtype, unbroadcast
 
 
 def inactive(t):
@@ -207,6 +207,7 @@ def einsum_adjoint(g, subscripts, which, *operands):
     as an operand of ones; a repeated letter (a diagonal) gets an identity.
     """
     operands = [x for x in operands if x is not None]
+    g = np.asarray(g, gradient_dtype(g, *operands))  # a float seed keeps float32 operands
     inputs, output = einsum_terms(subscripts, len(operands))
     target = inputs[which]
     others = [j for j in range(len(operands)) if j != which]
@@ -220,11 +221,11 @@ def einsum_adjoint(g, subscripts, which, *operands):
         if c in letters:            # repeated: a new letter tied to c by an identity
             new = next(fresh)
             terms.append(c + new)
-            values.append(np.eye(size))
+            values.append(np.eye(size, dtype=g.dtype))
             c = new
         elif c not in seen:         # summed over in this operand only
             terms.append(c)
-            values.append(np.ones(size))
+            values.append(np.ones(size, g.dtype))
         letters += c
     return np.einsum(",".join(terms) + "->" + letters, *values)
 
@@ -257,7 +258,8 @@ def einsum_tangent_rule(y, subscripts, a, b=None, c=None, out=None, optimize=Fal
 def untrace(g, a, offset, axis1, axis2):
     """Adjoint of np.trace: g on the chosen diagonal of each matrix, 0 elsewhere."""
     shape = np.shape(a)
-    eye = np.eye(shape[axis1], shape[axis2], k=offset)
+    g = np.asarray(g, gradient_dtype(g, a))
+    eye = np.eye(shape[axis1], shape[axis2], k=offset, dtype=g.dtype)
     return np.moveaxis(np.expand_dims(g, (-2, -1)) * eye, (-2, -1), (axis1, axis2))
 
 
@@ -265,7 +267,7 @@ def undiag(g, v, k):
     """Adjoint of np.diag(v, k): read back the diagonal, or put g on it."""
     if np.ndim(v) == 1:
         return np.diag(g, k)
-    out = np.zeros(np.shape(v))
+    out = np.zeros(np.shape(v), gradient_dtype(g, v))
     i = np.arange(len(g))
     out[i + max(-k, 0), i + max(k, 0)] = g
     return out
@@ -340,7 +342,7 @@ def log_det_tangent(a, da):
 
 def slogdet_tangent(y, a, da):
     """The tangent of the pair (sign, log|det A|), of y's type: the sign does not vary."""
-    return type(y)(np.zeros(np.shape(y[0])), log_det_tangent(a, da))
+    return type(y)(np.zeros(np.shape(y[0]), np.result_type(y[0])), log_det_tangent(a, da))
 
 
 @adjoint(np.linalg.inv)

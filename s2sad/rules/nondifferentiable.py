@@ -60,10 +60,11 @@ nondifferentiable(
     np.gcd, np.lcm, math.gcd, math.lcm, math.factorial, math.comb, math.perm,
 )
 
-# new arrays that do not depend on values
+# new arrays that do not depend on values (np.full, np.linspace, np.arange, which
+# take values, are in constructors.py)
 nondifferentiable(
-    np.zeros, np.ones, np.empty, np.full, np.eye, np.identity, np.tri, np.arange, np.linspace,
-    np.zeros_like, np.ones_like, np.empty_like, np.full_like,
+    np.zeros, np.ones, np.empty, np.eye, np.identity, np.tri,
+    np.zeros_like, np.ones_like, np.empty_like,
 )
 
 # random draws (np.random's module-level functions)

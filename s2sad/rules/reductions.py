@@ -14,14 +14,14 @@ Conventions: `max`/`min` split the derivative equally between tied extrema;
 import numpy as np
 
 from ..registry import adjoint, d, tangent
-from ..runtime import expand, unbroadcast
+from ..runtime import expand, gradient_dtype, unbroadcast
 
 
 def unreduce(g, x, axis=None, keepdims=False):
     """Broadcast `g`, the adjoint of a reduction of x over `axis`, to x's shape."""
     if axis is not None and not keepdims:
         g = np.expand_dims(g, axis)
-    return np.broadcast_to(g, np.shape(x))
+    return np.broadcast_to(np.asarray(g, gradient_dtype(g, x)), np.shape(x))
 
 
 def reduced_axes(x, axis):
@@ -45,13 +45,13 @@ def safe_divide(a, b):
 
 def product_of_others(x, axis):
     """For each entry of x, the product of the other entries of its slice (no division)."""
-    x = np.asarray(x, dtype=float)
+    x = np.asarray(x, dtype=gradient_dtype(x))
     axes = reduced_axes(x, axis)
     kept = x.ndim - len(axes)
     last = tuple(range(kept, x.ndim))
     moved = np.moveaxis(x, axes, last)
     flat = moved.reshape(moved.shape[:kept] + (-1,))
-    ones = np.ones(flat.shape[:-1] + (1,))
+    ones = np.ones(flat.shape[:-1] + (1,), x.dtype)
     before = np.cumprod(np.concatenate([ones, flat[..., :-1]], -1), -1)
     after = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], -1), -1)[..., ::-1]
     return np.moveaxis((before * after).reshape(moved.shape), last, axes)
@@ -60,7 +60,7 @@ def product_of_others(x, axis):
 def extremum_share(x, y, axis, keepdims):
     """d max/d x: 1 at the extremum of each slice, split equally between ties."""
     hit = x == unreduce(y, x, axis, keepdims)
-    return hit / np.sum(hit, axis=axis, keepdims=True)
+    return hit / np.sum(hit, axis=axis, keepdims=True, dtype=gradient_dtype(x))
 
 
 def var_partials(x, y, axis, ddof):

@@ -5,12 +5,14 @@ mode over reverse mode. Every helper here is linear in its first argument.
 """
 from ..registry import adjoint, d, nondifferentiable, tangent
 from .indexing import scatter
-from ..runtime import (assert_scalar, assert_seed, copy_of, expand, index_of_max,
-                       index_of_min, item_of, restore_item, saved_item, shape_of,
-                       stop_gradient, structured, unbroadcast, zero_item, zeros_like)
+from ..runtime import (assert_scalar, assert_seed, assert_unshared, copy_argument, copy_of,
+                       expand, gradient_dtype, index_of_max, index_of_min, item_of,
+                       random_state, restore_item, restore_random_state, saved_item,
+                       shape_of, stop_gradient, structured, unbroadcast, zero_item, zeros_like)
 
 nondifferentiable(zeros_like, assert_scalar, assert_seed, stop_gradient, saved_item,
-                  restore_item, shape_of, index_of_max, index_of_min)
+                  restore_item, shape_of, index_of_max, index_of_min, gradient_dtype,
+                  assert_unshared, random_state, restore_random_state)
 
 
 @adjoint(unbroadcast)
@@ -41,6 +43,16 @@ def copy_of_(y, value):
 @tangent(copy_of)
 def copy_of_(y, value):
     d[y] = copy_of(d[value])
+
+
+@adjoint(copy_argument)
+def copy_argument_(y, value):
+    d[value] = d[y]
+
+
+@tangent(copy_argument)
+def copy_argument_(y, value):
+    d[y] = copy_argument(d[value])
 
 
 @adjoint(zero_item)

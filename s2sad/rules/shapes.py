@@ -14,7 +14,7 @@ rules (rules/indexing.py).
 import numpy as np
 
 from ..registry import adjoint, d, tangent
-from ..runtime import AdjointList, copy_of, expand, unbroadcast
+from ..runtime import AdjointList, copy_of, expand, gradient_dtype, unbroadcast
 
 
 def ravel_order(a, order):
@@ -42,10 +42,10 @@ def untile(g, a, reps):
 def unrepeat(g, a, repeats, axis):
     """Adjoint of np.repeat: each entry collects the adjoints of its repetitions."""
     if axis is None:
-        out = np.zeros(np.size(a))
+        out = np.zeros(np.size(a), gradient_dtype(g, a))
         np.add.at(out, np.repeat(np.arange(np.size(a)), repeats), np.ravel(g))
         return np.reshape(out, np.shape(a))
-    out = np.zeros(np.shape(np.moveaxis(np.asarray(a), axis, 0)))
+    out = np.zeros(np.shape(np.moveaxis(np.asarray(a), axis, 0)), gradient_dtype(g, a))
     np.add.at(out, np.repeat(np.arange(len(out)), repeats), np.moveaxis(g, axis, 0))
     return np.moveaxis(out, 0, axis)
 
@@ -65,7 +65,7 @@ def unpad(g, array, pad_width, mode):
     """Adjoint of np.pad: each padded entry sends its adjoint to the entry it copies."""
     sources = pad_sources(array, pad_width, mode)
     copied = sources >= 0
-    out = np.zeros(np.size(array))
+    out = np.zeros(np.size(array), gradient_dtype(g, array))
     np.add.at(out, sources[copied], g[copied])
     return np.reshape(out, np.shape(array))
 
@@ -128,6 +128,14 @@ def cast_adjoint(g, dtype):
     if dtype is None or np.issubdtype(np.dtype(dtype), np.inexact):
         return g
     return np.zeros(np.shape(g))
+
+
+def in_dtype_of(g, a):
+    """The adjoint `g` of a converted array in the dtype of the array `a` it came from."""
+    if isinstance(a, np.ndarray) and isinstance(g, np.ndarray) and g.dtype != a.dtype \
+            and np.issubdtype(a.dtype, np.inexact):
+        return g.astype(a.dtype)
+    return g
 
 
 def cast_tangent(t, y, dtype):
@@ -348,7 +356,7 @@ def copy_tangent(y, a, order="K", subok=False):
 
 @adjoint(np.ndarray.astype)
 def astype(y, a, dtype, order="K", casting="unsafe", subok=True, copy=True):
-    d[a] = cast_adjoint(d[y], dtype)
+    d[a] = in_dtype_of(cast_adjoint(d[y], dtype), a)
 
 
 @tangent(np.ndarray.astype)
@@ -358,7 +366,7 @@ def astype_tangent(y, a, dtype, order="K", casting="unsafe", subok=True, copy=Tr
 
 @adjoint(np.asarray, np.array)
 def asarray(y, a, dtype=None, order=None, copy=None, subok=False, ndmin=0):
-    d[a] = np.reshape(cast_adjoint(d[y], dtype), np.shape(a))
+    d[a] = in_dtype_of(np.reshape(cast_adjoint(d[y], dtype), np.shape(a)), a)
 
 
 @tangent(np.asarray, np.array)
