@@ -10,7 +10,11 @@ nested `def`s and lambdas that read the enclosing function's variables (called
 directly or passed to a helper that calls them), and calls to helper functions of
 the same module (with defaults, returning one value or a pair, decorated or not: a
 `functools.wraps` wrapper that scales the value or only forwards the call, or
-`functools.lru_cache` on scalar helpers). Values stay bounded (loop updates are squashed with tanh/sin,
+`functools.lru_cache` on scalar helpers), and the shapes of issue 17: arithmetic
+copies (`c = a + 0.0`) and views read before an element write, augmented
+assignment on an alias, `q.pop(i)` on lists, repeated-index writes (`c[[0, 0]] = ...`)
+and random draws inside f's loops from a generator f seeds itself. Values stay
+bounded (loop updates are squashed with tanh/sin,
 divisions and logarithms only see positive denominators and arguments), so each
 function is smooth and finite near inputs in [-1.5, 1.5], except at the branch
 switches the tests detect with finite differences.
@@ -141,6 +145,7 @@ class Writer:
         self.pair_kinds = (S, S)
         self.uses_apply_to = False
         self.decorators: set = set()   # the decorators the module's helpers use
+        self.draws = False             # f draws random numbers from `rng`
 
     # ------------------------------------------------------------ choices
 
@@ -323,7 +328,11 @@ class Writer:
         return Stmt(lines or ["pass"], jumped, defines)
 
     def statement(self, scope: Scope) -> Stmt:
-        options = ["assign"] * 3 + ["tuple", "local_function"]
+        options = ["assign"] * 3 + ["tuple", "local_function", "list_pop"]
+        if scope.has_arrays():  # writes that aliasing must not lose (issue 17)
+            options += ["copy_then_write", "view_then_write", "augmented_alias"]
+        if self.in_main and scope.loop:
+            options.append("draw")
         if self.callable_helpers(scope, "pair"):
             options.append("unpack_call")
         if self.updatable(scope):
@@ -383,6 +392,57 @@ class Writer:
         call = f"apply_to({name}, {argument})" if self.chance(40) else f"{name}({argument})"
         self.uses_apply_to = self.uses_apply_to or call.startswith("apply_to")
         return Stmt(lines + [f"{target} = {call}"], defines={target: kind})
+
+    def stmt_copy_then_write(self, scope):
+        """An arithmetic copy, an element of it written, then read with its source:
+        `c = a + 0.0; c[0] = c[0] * 1.5` (c must not become an alias of a)."""
+        source = self.pick(scope.of_kind(A))
+        copy, target = self.fresh("c"), self.fresh()
+        form = self.pick(["+ 0.0", "* 1.0", "- 0.0", "/ 1.0"])
+        index = self.pick(["0", "-1", ":1", "[0, 0]"])
+        return Stmt([f"{copy} = {source} {form}",
+                     f"{copy}[{index}] = {copy}[{index}] * {self.pick(CONSTANTS)}",
+                     f"{target} = np.tanh({source} * {copy})"], defines={target: A})
+
+    def stmt_view_then_write(self, scope):
+        """A view read before its base is written (the view is dead by then)."""
+        base, view, total, target = (self.fresh(stem) for stem in ("z", "w", "v", "v"))
+        source = self.pick(scope.of_kind(A))
+        view_of = self.pick([f"{base}[:1]", f"{base}.T", f"{base}[0]", f"{base}.reshape(-1)"])
+        value = self.expr(scope, S, 1)
+        return Stmt([f"{base} = {source} * 1.0", f"{view} = {view_of}",
+                     f"{total} = np.tanh(np.sum({view}))",
+                     f"{base}[-1] = np.tanh({value}) * {total}",
+                     f"{target} = {base} * 0.5"], defines={total: S, target: A})
+
+    def stmt_augmented_alias(self, scope):
+        """`z = a; z += e` where nothing reads a again: a rebinding of z."""
+        fresh, alias = self.fresh("a"), self.fresh()
+        operand = self.expr(scope, self.any_kind(scope), 1)
+        return Stmt([f"{fresh} = {self.squashed(scope, None, A)}", f"{alias} = {fresh}",
+                     f"{alias} += 0.5 * np.tanh({operand})"], defines={alias: A})
+
+    def stmt_list_pop(self, scope):
+        """Items taken from a list at an index, `q.pop(0)`, and one left in it."""
+        queue, first, second, target = (self.fresh(stem) for stem in ("q", "v", "v", "v"))
+        items = ", ".join(self.expr(scope, S, 1) for _ in range(3))
+        return Stmt([f"{queue} = [{items}]",
+                     f"{first} = {queue}.pop({self.pick(['0', '1', '-2', '-1'])})",
+                     f"{second} = {queue}.pop(0)",
+                     f"{target} = np.tanh({first} * 0.5 + {second} - {queue}[0] * 0.25)"],
+                    defines={target: S})
+
+    def stmt_draw(self, scope):
+        """A random draw inside a loop of f, from a generator f seeds itself: the
+        derivative's rerun of the loop must see the same numbers."""
+        self.draws = True
+        kind = self.any_kind(scope)
+        target = self.fresh()
+        noise = "rng.rand()" if kind == S else \
+            f"rng.rand({', '.join(str(n) for n in self.shape)})"
+        value = self.squashed(scope, None, kind)
+        return Stmt([f"{target} = {value} * (0.75 + 0.5 * {noise})"],
+                    defines={target: kind})
 
     def stmt_reassign(self, scope):
         var = self.pick(self.updatable(scope))
@@ -637,6 +697,8 @@ class Writer:
         self.in_main = True
         main = self.function("f", params, kinds, S, constants, (1, 6), 2)
         self.in_main = False
+        if self.draws:  # seeded on each call: f stays a function of its arguments
+            main.insert(1, "    rng = np.random.RandomState(5)")
         if self.uses_apply_to:
             lines += ["def apply_to(function, value):", "    return function(value)", "",
                       ""]
