@@ -683,16 +683,8 @@ class _Reverse(Emitter):
         vjp_name = self.bind_global(vjp.__name__, vjp)
         keywords = dict(primitive.keywords)
         keywords[seed_param] = syntax.name(self.derivative_name(stmt.targets[0].id))
-        results = [self.names.fresh(self.derivative(atom)) for _, atom in active]
         call = syntax.call(syntax.name(vjp_name), *primitive.args, **keywords)
-        target = results[0] if len(results) == 1 else \
-            syntax.tuple_((syntax.name(r, "store") for r in results), "store")
-        stmts = [syntax.assign(target, call)]
-        for (_, atom), result in zip(active, results):
-            add = syntax.assign(self.derivative(atom), syntax.name(result))
-            syntax.set_anno(add, ACCUMULATE, True)
-            stmts.append(add)
-        return Instance(stmts)
+        return self.received(call, active, bare=len(active) == 1)
 
     def dispatched_vjp(self, primitive, stmt: gast.Assign) -> Instance:
         """`bh2, bw2 = call_vjp(layer.forward_pass, (0, 1), by, h, w)`: the function
@@ -701,8 +693,14 @@ class _Reverse(Emitter):
         seed = syntax.name(self.derivative_name(stmt.targets[0].id))
         call = syntax.call(self.bind_dispatch("call_vjp"), function, wrt, seed, *args,
                            **primitive.keywords)
+        return self.received(call, active, bare=False)
+
+    def received(self, call: gast.Call, active: list, bare: bool) -> Instance:
+        """`bx2, by2 = call`, then each added to its operand's adjoint; `bare`: the
+        call returns the one gradient itself, not a tuple."""
         results = [self.names.fresh(self.derivative(atom)) for _, atom in active]
-        target = syntax.tuple_((syntax.name(r, "store") for r in results), "store")
+        target = results[0] if bare else \
+            syntax.tuple_((syntax.name(r, "store") for r in results), "store")
         stmts = [syntax.assign(target, call)]
         for (_, atom), result in zip(active, results):
             add = syntax.assign(self.derivative(atom), syntax.name(result))
