@@ -179,6 +179,32 @@ def test_gradient_check_error_reports_the_worst_entry():
         registry.ADJOINTS[np.cbrt] = saved
 
 
+def layers_loss(params, x):
+    (W1, b1), (W2, b2) = params["first"], params["second"]
+    return np.sum(np.tanh(np.tanh(x @ W1 + b1) @ W2 + b2) ** 2)
+
+
+def test_check_grads_takes_nested_lists_tuples_and_dicts_of_arrays():
+    rng = np.random.RandomState(0)
+    params = {"first": [rng.randn(3, 4), rng.randn(4)],
+              "second": (rng.randn(4, 2), rng.randn(2))}
+    grads = s2sad.check_grads(layers_loss, params, rng.randn(5, 3))
+    assert [np.shape(g) for g in grads["first"]] == [(3, 4), (4,)]
+
+    import s2sad.registry as registry
+    saved = registry.ADJOINTS[np.cbrt]
+    try:  # a wrong rule on one leaf is found there
+        registry.ADJOINTS[np.cbrt] = registry.Template(wrong_cbrt)
+
+        def with_cbrt(params, x):
+            return layers_loss(params, x) + np.sum(np.cbrt(params["second"][1] + 2.0))
+
+        with pytest.raises(s2sad.GradientCheckError, match="max abs error"):
+            s2sad.check_grads(with_cbrt, params, rng.randn(5, 3))
+    finally:
+        registry.ADJOINTS[np.cbrt] = saved
+
+
 def test_function_from_an_ipython_style_cell_works():
     # IPython registers each cell's source in linecache under a made-up filename
     filename = "<ipython-input-7-0123456789ab>"
