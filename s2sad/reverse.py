@@ -116,6 +116,7 @@ class _Reverse(Emitter):
         prelude = [syntax.assign(self.tape, gast.List(elts=[], ctx=gast.Load()))] \
             if self.uses_tape else []
         body = prelude + primal + adjoint + replayed + [syntax.return_(returned)]
+        body = self.bind_before_loops(body)
         node = self.derivative_function(body, [(seed, spec.seed_default)])
         elementwise = self.elementwise | self.elementwise_copies | \
             {d for d, v in self.primal_of.items() if v in self.elementwise}
@@ -152,6 +153,20 @@ class _Reverse(Emitter):
         state = self.names.fresh("random_before")
         return [self.pop(state, save), syntax.expr_stmt(syntax.call(
             self.helper("restore_random_state"), syntax.name(state)))]
+
+    def bind_before_loops(self, stmts: list) -> list:
+        """`v = None` before each recording loop that keeps the shape of a v first
+        bound in its body: the first iteration finds v unbound."""
+        unbound = {id(plan.primal_loop): plan.unbound for plan in self.plans.values()}
+        out = []
+        for stmt in stmts:
+            out += [syntax.assign(v, syntax.constant(None))
+                    for v in sorted(unbound.get(id(stmt), ()))]
+            for field_name in ("body", "orelse"):
+                if isinstance(getattr(stmt, field_name, None), list):
+                    setattr(stmt, field_name, self.bind_before_loops(getattr(stmt, field_name)))
+            out.append(stmt)
+        return out
 
     def gradient_of(self, param: str, state: _AdjointState) -> gast.expr:
         var = self.derivative_names.get(param)
@@ -302,6 +317,8 @@ class _Reverse(Emitter):
         new = syntax.clone(loop)
         new.body = body
         plan.primal_body = body
+        plan.primal_loop = new
+        plan.unbound = set()
         if plan.counter:
             syntax.set_anno(new, COUNTER, plan.counter)
         out.append(new)
@@ -440,8 +457,9 @@ class _Reverse(Emitter):
         entry = state.copy()
         while True:  # adjoints accumulated across iterations must exist on entry
             exit_state = entry.copy()
-            rerun = self.primal_block(body, set(plan.defined), record=True, rerun=True,
-                                      known=known)
+            # the checkpoint restores its names: they hold a value in the rerun
+            rerun = self.primal_block(body, plan.defined | set(plan.checkpoint), record=True,
+                                      rerun=True, known=known)
             adjoint = self.adjoint_block(body, exit_state)
             missing = exit_state.defined - entry.defined
             if not missing:
@@ -453,7 +471,7 @@ class _Reverse(Emitter):
         restore = self.keep_shapes(shaped, loop, plan) + restore
         out = [self.zero(v) for v in sorted(entry.defined - state.defined)]
         # live on entry but consumed by the body: zero again for the next turn
-        reset = [self.zero(v) for v in sorted(entry.defined - exit_state.defined)]
+        reset = self.reset_adjoints(sorted(entry.defined - exit_state.defined), loop, plan)
         new_body = restore + rerun + adjoint + reset
         out += [syntax.assign(starts[v], syntax.name(v)) for v in last]
         if plan.reversed_range:
@@ -466,6 +484,23 @@ class _Reverse(Emitter):
             syntax.set_anno(out[-1], COUNTER, plan.counter)
         state.defined = set(entry.defined)
         return out
+
+    def reset_adjoints(self, adjoints: list, loop, plan: "_LoopPlan") -> list:
+        """Zero adjoints the body consumed, for the iteration before: of the shape
+        their variable had when that iteration ended, which may differ from this
+        one's (layers of different sizes). A variable first bound in the body is
+        not restored by the rerun: the primal sweep keeps its shape at the start
+        of each iteration, and the reset takes it back, last."""
+        pops = []
+        for var in adjoints:
+            primal = self.primal_of[var]
+            if primal not in plan.defined and primal not in self.scalars:
+                save = (id(loop), "start shape", primal)
+                plan.primal_body.insert(0, self.push(
+                    syntax.call(self.helper("shape_of"), syntax.name(primal)), save))
+                plan.unbound.add(primal)
+                pops.append(self.pop(primal, save))
+        return pops + [self.zero(var) for var in adjoints]
 
     def zero(self, var: str) -> gast.stmt:
         """`bx = zeros_like(x)`, or `bx = 0.0` for a scalar x."""
@@ -719,6 +754,8 @@ class _LoopPlan:
     defined: set          # names that may hold a value before the loop
     generators: list      # random number generators the body may draw from
     primal_body: list = field(default_factory=list)  # the recording sweep's, last made
+    primal_loop: gast.stmt | None = None  # the recording sweep's loop, last made
+    unbound: set = field(default_factory=set)  # first bound in the body, shape pushed
 
 
 def _plain_assignment(stmt) -> bool:

@@ -16,8 +16,13 @@ class Shape(tuple):
     """The shape of a value that reverse mode kept instead of the value itself."""
 
 
-def shape_of(x) -> Shape:
-    """`x`'s shape, for an `unbroadcast(g, x)` that needs nothing else of x."""
+def shape_of(x):
+    """`x`'s shape, for an `unbroadcast(g, x)` or a `zeros_like(x)` that needs
+    nothing else of x; item by item for a list, tuple or dict."""
+    if isinstance(x, (list, tuple)) and type(x) is not Shape:
+        return [shape_of(item) for item in x]
+    if isinstance(x, dict):
+        return {key: shape_of(value) for key, value in x.items()}
     return Shape(np.shape(x))
 
 
@@ -65,6 +70,8 @@ def zeros_like(x):
     list of zero gradients for a list."""
     if type(x) in _SCALARS:
         return 0.0
+    if type(x) is Shape:  # kept by shape_of
+        return np.zeros(x) if x else 0.0
     if isinstance(x, (list, tuple)):
         return AdjointList(zeros_like(item) for item in x)
     if isinstance(x, dict):
