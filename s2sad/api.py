@@ -165,6 +165,7 @@ def _pipeline(f: Callable, key: tuple, verbose: int, floats: bool) -> Callable:
     df = codegen.compile_function(result.node, result.free, parsed.namespace.globals,
                                   parsed.namespace.closure)
     df.__s2sad_callees__ = result.callees
+    df.__s2sad_containers__ = result.container_outputs
     if verbose >= 1:
         print(source(df), end="")
     return df
@@ -184,6 +185,7 @@ def _subroutine(func: Callable, wrt: tuple, mode: str, optimized: bool) -> Calla
             hint="rewrite the recursion as a loop.")
     _in_progress.add(func)
     try:
+        # a callee's gradients of containers stay in the form that adds item by item
         return _derivative(func, wrt, mode, optimized, mode == "forward", 0,
                            seed_default=1.0, check=None, callee=True)
     finally:

@@ -35,6 +35,8 @@ class GeneratedFunction:
     #                                       arrays of a parameter's shape
     callees: dict = field(default_factory=dict)  # {dotted name called: the user function
     #                                              whose derivative the code calls}
+    container_outputs: frozenset = frozenset()  # positions among the gradients that
+    #                                             may be lists, tuples, dicts or objects
 
 
 def is_user_function(called) -> bool:

@@ -87,6 +87,7 @@ class _Reverse(Emitter):
         self.generators = []      # every generator whose state the tape keeps
         self.kept = set()         # names the optimizer must not inline
         self.complex = analysis.complex_names(self.body, self.classify)
+        self.from_containers = set()  # names a called VJP may return a container for
 
     # ------------------------------------------------------------ entry point
 
@@ -108,6 +109,8 @@ class _Reverse(Emitter):
                               fn.result in fn.params else ())
         adjoint = self.adjoint_block(self.body, state)
         outputs = [self.gradient_of(fn.params[i], state) for i in spec.wrt]
+        containers = frozenset(k for k, i in enumerate(spec.wrt)
+                               if self.may_be_container(fn.params[i]))
         if spec.preserve_result:  # the adjoint sweep may restore the result's variable
             value = self.names.fresh("value")
             primal.append(syntax.assign(value, syntax.name(fn.result)))
@@ -123,7 +126,7 @@ class _Reverse(Emitter):
         return GeneratedFunction(node, self.free, self.tape,
                                  self.protected_names() | {seed, self.tape} | self.kept,
                                  frozenset(self.primal_of), frozenset(elementwise),
-                                 self.callees)
+                                 self.callees, containers)
 
     def generators_after(self, primal: list) -> list:
         """Reruns draw again: the generators end as the primal sweep left them.
@@ -174,9 +177,13 @@ class _Reverse(Emitter):
             gradient = syntax.call(self.helper("zeros_like"), syntax.name(param))
         else:
             gradient = syntax.name(var)
-        if param in self.containers:  # same dict keys, list and tuple types as the input
+        if self.may_be_container(param) and not self.spec.callee:
+            # same dict keys, list and tuple types as the input
             return syntax.call(self.helper("structured"), gradient, syntax.name(param))
         return gradient
+
+    def may_be_container(self, param: str) -> bool:
+        return param in self.containers or param in self.from_containers
 
     def copy_of(self, value: gast.expr) -> gast.expr:
         return syntax.call(self.helper("copy_of"), value)
@@ -714,6 +721,9 @@ class _Reverse(Emitter):
         generated VJP, `bx2, by2 = dg(x, y, bresult=by)`, then accumulation."""
         active = self.bind_call(primitive, stmt)
         vjp = self.callee_derivative(primitive, stmt, active, "reverse")
+        containers = getattr(vjp, "__s2sad_containers__", frozenset())
+        self.from_containers |= {atom.id for k, (_, atom) in enumerate(active)
+                                 if k in containers}
         seed_param = list(inspect.signature(vjp).parameters)[-1]
         vjp_name = self.bind_global(vjp.__name__, vjp)
         keywords = dict(primitive.keywords)

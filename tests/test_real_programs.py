@@ -2,6 +2,9 @@
 layers of different shapes, container parameters read by several calls, second
 derivatives through loops that break. Every leaf against finite differences, in
 reverse mode and (on a random tangent) in forward mode."""
+import collections
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -107,3 +110,119 @@ BROADCASTING = [(RNG.normal(size=3), 0.5), (RNG.normal(size=(2, 3)), RNG.normal(
 @pytest.mark.parametrize("index", [0, 1])
 def test_loops_whose_variables_change_shape(f, args, index):
     check_container_gradient(f, args, index)
+
+
+# ------------------------------------------------------------ containers read twice
+
+def layer_sum(params, x):
+    for W in params:
+        x = np.tanh(np.dot(x, W))
+    return np.sum(x)
+
+
+def layers_twice(params, x):
+    return layer_sum(params, x) + layer_sum(params, 2.0 * x)
+
+
+def dict_layer(p, x):
+    return np.sum(np.tanh(x @ p["W"] + p["b"]))
+
+
+def dict_twice(p, x):
+    return dict_layer(p, x) * dict_layer(p, -x)
+
+
+def tuple_layer(p, x):
+    W, b = p
+    return np.sum(np.sin(x @ W + b))
+
+
+def tuple_twice(p, x):
+    return tuple_layer(p, x) + tuple_layer(p, x * 3.0)
+
+
+def nested_layer(p, x):
+    return np.sum(np.tanh(x @ p["layers"][0][0] + p["layers"][0][1])) * p["scale"]
+
+
+def nested_twice(p, x):
+    return nested_layer(p, x) + nested_layer(p, x + 1.0)
+
+
+Pair = collections.namedtuple("Pair", "W b")
+
+
+@dataclasses.dataclass
+class Layer:
+    W: np.ndarray
+    b: np.ndarray
+
+
+def affine(p, x):
+    return np.sum(np.tanh(x @ p.W + p.b))
+
+
+def object_twice(p, x):
+    return affine(p, x) + affine(p, x * x)
+
+
+def reads_b(p, x):
+    return np.sum(p["b"] * x[0, :2])
+
+
+def reads_W(p, x):
+    return np.sum(x @ p["W"])
+
+
+def keys_read_apart(p, x):
+    return reads_b(p, x) * reads_W(p, x) + reads_W(p, -x)
+
+
+def first_two(params, x):
+    return np.sum(np.dot(x, params[0]) ** 2) + np.sum(params[1])
+
+
+def twice_more(params, x):
+    return first_two(params, x) + first_two(params, x * 0.5)
+
+
+def helpers_of_helpers(params, x):
+    return twice_more(params, x) * twice_more(params, -x)
+
+
+def through_a_copy(params, x):
+    same = params
+    return first_two(same, x) + first_two(params, x)
+
+
+def called_in_a_loop(params, x):
+    s = 0.0
+    for k in range(3):
+        s = s + first_two(params, x * (k + 1.0))
+    return s
+
+
+def read_here_and_there(params, x):
+    return first_two(params, x) + np.sum(params[0] * 2.0) + first_two(params, x + 1.0)
+
+
+PAIR_OF_ARRAYS = [RNG.normal(size=(3, 2)), RNG.normal(size=2)]
+
+
+@pytest.mark.parametrize("f, tree", [
+    (layers_twice, [RNG.normal(size=(3, 4)), RNG.normal(size=(4, 2)), RNG.normal(size=(2, 2))]),
+    (dict_twice, {"W": RNG.normal(size=(3, 2)), "b": RNG.normal(size=2)}),
+    (tuple_twice, tuple(PAIR_OF_ARRAYS)),
+    (nested_twice, {"layers": [tuple(PAIR_OF_ARRAYS)], "scale": 1.5}),
+    (object_twice, Pair(*PAIR_OF_ARRAYS)),
+    (object_twice, Layer(*PAIR_OF_ARRAYS)),
+    (keys_read_apart, {"W": RNG.normal(size=(3, 2)), "b": RNG.normal(size=2),
+                       "unused": RNG.normal(size=2)}),
+    (helpers_of_helpers, PAIR_OF_ARRAYS),
+    (helpers_of_helpers, tuple(PAIR_OF_ARRAYS)),
+    (through_a_copy, PAIR_OF_ARRAYS),
+    (called_in_a_loop, PAIR_OF_ARRAYS),
+    (read_here_and_there, PAIR_OF_ARRAYS),
+], ids=lambda v: getattr(v, "__name__", type(v).__name__))
+def test_gradients_of_a_container_read_twice_add_item_by_item(f, tree):
+    check_container_gradient(f, (tree, RNG.normal(size=(4, 3))))
