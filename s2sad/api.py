@@ -163,7 +163,7 @@ def _pipeline(f: Callable, key: tuple, verbose: int, floats: bool) -> Callable:
     if copy_returned_arguments(result.node, copy):
         result.free[copy] = runtime.copy_of
     df = codegen.compile_function(result.node, result.free, parsed.namespace.globals,
-                                  parsed.namespace.closure)
+                                  parsed.namespace.closure, origin=parsed.location())
     df.__s2sad_callees__ = result.callees
     df.__s2sad_containers__ = result.container_outputs
     if verbose >= 1:

@@ -15,6 +15,7 @@ from typing import Callable
 import gast
 
 from . import syntax
+from .errors import Location, register_generated
 
 try:  # astor prints the most readable code; ast.unparse is the fallback
     import astor
@@ -104,8 +105,10 @@ def _plan(cls):
 
 
 def compile_function(node: gast.FunctionDef, free: dict, globals_: dict,
-                     closure: dict | None = None) -> Callable:
-    """Compile `node` into a function that sees `globals_` live and `free` as closure."""
+                     closure: dict | None = None, origin: Location | None = None) -> Callable:
+    """Compile `node` into a function that sees `globals_` live and `free` as closure.
+    `origin`, the user's function the code was made from, is where errors about a
+    generated line point: at the line of `origin`'s file its statement came from."""
     source = to_source(node)
     with _counter_lock:
         filename = f"<s2sad {node.name} #{next(_counter)}>"
@@ -114,6 +117,10 @@ def compile_function(node: gast.FunctionDef, free: dict, globals_: dict,
     bindings.update(free)
     names = sorted(bindings)
     function_def = ast.parse(source).body[0]
+    if origin is not None:
+        lines = {}
+        _line_origins(node.body, function_def.body, (origin.lineno, origin.col), lines)
+        register_generated(filename, origin.filename, lines, origin.lineno)
     # Positions are set by hand: fix_missing_locations would walk the whole body.
     at = dict(lineno=1, col_offset=0, end_lineno=1, end_col_offset=0)
     factory = ast.FunctionDef(
@@ -131,3 +138,16 @@ def compile_function(node: gast.FunctionDef, free: dict, globals_: dict,
     function.__qualname__ = function.__name__
     function.__s2sad_source__ = source
     return function
+
+
+def _line_origins(stmts: list, printed: list, outer: tuple, lines: dict) -> None:
+    """{printed line: (line, column)} of each statement's location in the source it
+    came from; a statement without one (a tape push) takes its block's."""
+    for stmt, parsed in zip((s for s in stmts if not syntax.is_comment(s)), printed):
+        here = (stmt.lineno, stmt.col_offset or 0) if getattr(stmt, "lineno", None) \
+            else outer
+        lines[parsed.lineno] = here
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list):
+                _line_origins(inner, getattr(parsed, field), here, lines)

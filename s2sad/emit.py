@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 from dataclasses import dataclass, field
 
 import gast
@@ -11,7 +12,8 @@ import gast
 from . import aliases, analysis, dispatch, primitives, runtime, syntax
 from .aliases import MUTATING_METHODS
 from .decorators import signature_of, undecorated
-from .errors import NonDifferentiableError, SourceUnavailableError, UnsupportedSyntaxError
+from .errors import (Location, NonDifferentiableError, S2SADError, SourceUnavailableError,
+                     UnsupportedSyntaxError)
 from .normalize import NormalFunction
 from .primitives import Primitive, is_elementwise, primitive_of
 from .templates import BindingError, Instance, instantiate
@@ -342,6 +344,17 @@ class Emitter:
                 hint=f"s2sad reads source code: define '{name}' with `def` in a file, a "
                      f"notebook cell or IPython (not with exec() or in a plain REPL), or "
                      f"register its derivative with @s2sad.{decorator}({name}).") from None
+        except S2SADError as exc:
+            if not _inside_s2sad(exc.location) or _inside_s2sad(self.fn.parsed.location()):
+                raise
+            # s2sad's own helper, called by a derivative being differentiated again
+            raise type(exc)(
+                f"s2sad cannot differentiate the derivative of this line again: it calls "
+                f"s2sad's helper '{primitive.key.__name__}' ({exc.message})",
+                self.fn.parsed.location(stmt),
+                hint="this line has no derivative of this order in s2sad (see Higher "
+                     "order in docs/supported_python.md): write it with operations "
+                     "that have one, or take this derivative in the other mode.") from None
 
     def refuse_dispatch_twice(self, primitive: Primitive, stmt) -> None:
         """A derivative that calls call_vjp or call_jvp (dispatch.py) is not
@@ -432,3 +445,12 @@ def _mutated_receiver(stmt) -> str | None:
             isinstance(call.func.value, gast.Name) and call.func.attr in MUTATING_METHODS:
         return call.func.value.id
     return None
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _inside_s2sad(location: Location | None) -> bool:
+    """Whether an error points into s2sad's own files (a runtime helper)."""
+    return location is not None and \
+        os.path.abspath(location.filename).startswith(_PACKAGE + os.sep)

@@ -24,12 +24,32 @@ class Location:
         return f"    {stripped}\n    {caret}"
 
 
+# generated file -> (the file its code came from, {line: (line, column) there},
+# the line of the function it was made from)
+_GENERATED: dict = {}
+
+
+def register_generated(filename: str, origin: str, lines: dict, first_line: int) -> None:
+    """Record where each line of generated code `filename` came from."""
+    _GENERATED[filename] = (origin, lines, first_line)
+
+
+def user_location(location: Location | None) -> Location | None:
+    """The user's line that `location` in generated code came from (through
+    derivatives of derivatives); a location in other files as it is."""
+    while location is not None and location.filename in _GENERATED:
+        origin, lines, first_line = _GENERATED[location.filename]
+        lineno, col = lines.get(location.lineno, (first_line, 0))
+        location = Location(origin, lineno, col)
+    return location
+
+
 class S2SADError(Exception):
     """Base class of every error s2sad raises on purpose."""
 
     def __init__(self, message: str, location: Location | None = None, hint: str = ""):
         self.message = message
-        self.location = location
+        self.location = user_location(location)
         self.hint = hint
         super().__init__(self._format())
 

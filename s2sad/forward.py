@@ -79,7 +79,7 @@ class _Forward(Emitter):
         out = []
         for stmt in stmts:
             out.extend(self.unshared_guards(stmt))
-            out.extend(self.stmt(stmt))
+            out.extend(syntax.locate(self.stmt(stmt), stmt))
         return out
 
     def stmt(self, stmt) -> list:
@@ -88,7 +88,10 @@ class _Forward(Emitter):
                              self.block(stmt.orelse))
             return [syntax.copy_annos(stmt, gast.copy_location(new, stmt))]
         if isinstance(stmt, (gast.For, gast.While)):
-            if isinstance(stmt, gast.For) and stmt.target.id in self.active:
+            constant_items = isinstance(stmt, gast.For) and \
+                not syntax.names_loaded(stmt.iter) & self.varied
+            if isinstance(stmt, gast.For) and stmt.target.id in self.active and \
+                    not constant_items:
                 raise NonDifferentiableError(
                     f"s2sad cannot carry tangents through the iterable of this loop "
                     f"(in function '{self.fn.parsed.name}')", self.fn.parsed.location(stmt),
@@ -96,6 +99,10 @@ class _Forward(Emitter):
                          "or over range(len(...)) with indexing.")
             new = syntax.clone(stmt)
             new.body = self.block(stmt.body)
+            if isinstance(stmt, gast.For) and stmt.target.id in self.active:
+                # items that carry no tangent, as an index restored from a tape
+                new.body.insert(0, syntax.assign(self.derivative_name(stmt.target.id),
+                                                 syntax.constant(_ZERO)))
             return [new]
         if isinstance(stmt, gast.Assign):
             return self.assign(stmt)

@@ -223,9 +223,10 @@ class _Reverse(Emitter):
             if not rerun:  # a rerun writes what the first sweep checked
                 out.extend(self.unshared_guards(stmt))
             if known and id(stmt) in known:
-                out.extend(self.primal_assign(stmt, defined, record, known[id(stmt)]))
+                made = self.primal_assign(stmt, defined, record, known[id(stmt)])
             else:
-                out.extend(self.primal_stmt(stmt, defined, record, rerun))
+                made = self.primal_stmt(stmt, defined, record, rerun)
+            out.extend(syntax.locate(made, stmt))
         return out
 
     def primal_stmt(self, stmt, defined: set, record: bool, rerun: bool) -> list:
@@ -326,7 +327,7 @@ class _Reverse(Emitter):
         plan.primal_body = body
         plan.primal_loop = new
         plan.unbound = set()
-        if plan.counter:
+        if plan.counter and not plan.reversed_range:
             syntax.set_anno(new, COUNTER, plan.counter)
         out.append(new)
         if plan.counter:
@@ -342,13 +343,17 @@ class _Reverse(Emitter):
         body = loop.body
         has_exit = bool(body) and bool(syntax.anno(body[-1], "loop_exit"))
         target = {loop.target.id} if isinstance(loop, gast.For) else set()
-        reversed_range = isinstance(loop, gast.For) and not has_exit and \
-            self.is_range(loop.iter) and not (target & defined) and \
+        over_range = isinstance(loop, gast.For) and self.is_range(loop.iter) and \
+            not (target & defined) and \
             not (syntax.names_loaded(loop.iter) & analysis.assigned(body))
+        # after a break, the iterations that ran are the range's first n: walking
+        # range(...)[:n] backwards gives the index without the tape, where a second
+        # derivative would take it for a differentiable value
+        reversed_range = over_range and (not has_exit or bool(target & syntax.names_loaded(body)))
         changed = analysis.assigned(body) | (analysis.mutated(body) - self.outside)
         needed = (defined & self.adjoint_reads) | analysis.upward_exposed(body)
         checkpoint = (changed & needed) | (set() if reversed_range else target)
-        counter = None if reversed_range else self.names.fresh("n")
+        counter = self.names.fresh("n") if has_exit or not reversed_range else None
         plan = _LoopPlan(sorted(checkpoint), counter, 1 if has_exit else 0, target,
                          reversed_range, set(defined), self.draws.sources(body))
         self.plans[id(loop)] = plan
@@ -442,7 +447,8 @@ class _Reverse(Emitter):
     def adjoint_loop(self, loop, state: _AdjointState) -> list:
         """Iterations backwards: restore checkpoint, rerun with recording, adjoint."""
         plan = self.plans[id(loop)]
-        if isinstance(loop, gast.For) and loop.target.id in self.active:
+        dropped = self.target_without_derivative(loop)
+        if isinstance(loop, gast.For) and loop.target.id in self.active and not dropped:
             raise NonDifferentiableError(
                 f"s2sad cannot send derivatives back through the iterable of this loop "
                 f"(in function '{self.fn.parsed.name}')", self.fn.parsed.location(loop),
@@ -468,6 +474,7 @@ class _Reverse(Emitter):
             rerun = self.primal_block(body, plan.defined | set(plan.checkpoint), record=True,
                                       rerun=True, known=known)
             adjoint = self.adjoint_block(body, exit_state)
+            exit_state.defined.discard(dropped)  # the items carry no derivative
             missing = exit_state.defined - entry.defined
             if not missing:
                 break
@@ -482,7 +489,12 @@ class _Reverse(Emitter):
         new_body = restore + rerun + adjoint + reset
         out += [syntax.assign(starts[v], syntax.name(v)) for v in last]
         if plan.reversed_range:
-            iterable = syntax.call(self.bind_global("reversed", reversed), syntax.clone(loop.iter))
+            iterable = syntax.clone(loop.iter)
+            if plan.counter:  # the iterations before a break: range(...)[:n]
+                out.append(self.pop(plan.counter, (id(loop), plan.counter)))
+                iterable = gast.Subscript(value=iterable, slice=gast.Slice(
+                    lower=None, upper=syntax.name(plan.counter), step=None), ctx=gast.Load())
+            iterable = syntax.call(self.bind_global("reversed", reversed), iterable)
             out.append(syntax.for_(syntax.clone(loop.target), iterable, new_body))
         else:
             out.append(self.pop(plan.counter, (id(loop), plan.counter)))
@@ -491,6 +503,15 @@ class _Reverse(Emitter):
             syntax.set_anno(out[-1], COUNTER, plan.counter)
         state.defined = set(entry.defined)
         return out
+
+    def target_without_derivative(self, loop) -> str | None:
+        """The adjoint of a `for` loop's target when the items carry no derivative
+        (`range(...)`, constants): the target may still look active, as an index
+        restored from the tape does in a second derivative."""
+        if isinstance(loop, gast.For) and loop.target.id in self.active and \
+                not syntax.names_loaded(loop.iter) & self.varied:
+            return self.derivative_name(loop.target.id)
+        return None
 
     def reset_adjoints(self, adjoints: list, loop, plan: "_LoopPlan") -> list:
         """Zero adjoints the body consumed, for the iteration before: of the shape
@@ -524,7 +545,7 @@ class _Reverse(Emitter):
         out = []
         origin = None
         for stmt in reversed(stmts):
-            produced = self.adjoint_stmt(stmt, state)
+            produced = syntax.locate(self.adjoint_stmt(stmt, state), stmt)
             text = syntax.anno(stmt, "origin") if not isinstance(stmt, gast.If) else None
             if produced and text and text != origin and _has_code(produced):
                 out.append(syntax.comment(f"Grad of: {text}"))

@@ -52,6 +52,22 @@ def same(a, b) -> bool:
     return all(same(getattr(a, f, None), getattr(b, f, None)) for f in a._fields)
 
 
+def locate(stmts: list, source: gast.AST) -> list:
+    """`stmts`, each statement without a position (nested ones too) given that of
+    `source`: generated code keeps the user's line its statements came from."""
+    lineno = getattr(source, "lineno", None)
+    if lineno is None:
+        return stmts
+    for stmt in stmts:
+        if getattr(stmt, "lineno", None) is None:
+            stmt.lineno, stmt.col_offset = lineno, getattr(source, "col_offset", 0)
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list):
+                locate(inner, stmt)
+    return stmts
+
+
 # ---------------------------------------------------------------- builders
 
 def name(identifier: str, ctx: str = "load") -> gast.Name:

@@ -1930,7 +1930,7 @@ def sum_until_large(x):
     (newton_root, 1, 0),
     (halving_then_newton, 1, 1),  # the first loop pushes nothing: it needs its count
     (overwritten_before_the_loop, 0, 1),  # x is pushed before the loop
-    (sum_until_large, 1, 0),
+    (sum_until_large, 0, 0),  # walks range(len(...))[:n] backwards: no index on the tape
 ])
 def test_reverse_loops_without_a_counter(f, uncounted, counted):
     source = s2sad.source(s2sad.grad(f))

@@ -8,6 +8,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+import s2sad
 from test_containers import check_container_gradient
 
 RNG = np.random.default_rng(15)
@@ -226,3 +227,75 @@ PAIR_OF_ARRAYS = [RNG.normal(size=(3, 2)), RNG.normal(size=2)]
 ], ids=lambda v: getattr(v, "__name__", type(v).__name__))
 def test_gradients_of_a_container_read_twice_add_item_by_item(f, tree):
     check_container_gradient(f, (tree, RNG.normal(size=(4, 3))))
+
+
+# ------------------------------------------------------------ second derivatives, break
+
+def layers_of_sines(x):
+    y = x
+    for i in range(5):
+        y = y * np.sin(x + i)
+        if i > 2:
+            break
+    return y
+
+
+def sum_until_large(x):
+    s = 0.0
+    for i in range(10):
+        s = s + x * i
+        if s > 5.0:
+            break
+    return s * x
+
+
+def steps_until_large(x):
+    y = x
+    for t in np.linspace(0.5, 1.5, 5):  # not range: the first derivative keeps t
+        y = y * np.sin(t * x)
+        if y > 2.0:
+            break
+    return y
+
+
+def repeated_breaks(x):
+    y = x
+    for j in range(3):
+        for i in range(4):
+            y = y + np.sin(x * i * j)
+            if y > 3.0:
+                break
+    return y
+
+
+def second_difference(f, x, h=1e-4):
+    return (f(x + h) - 2.0 * f(x) + f(x - h)) / (h * h)
+
+
+@pytest.mark.parametrize("f, x", [(layers_of_sines, 0.3), (sum_until_large, 0.7),
+                                  (steps_until_large, 0.7), (steps_until_large, 1.3),
+                                  (repeated_breaks, 0.4)],
+                         ids=lambda v: getattr(v, "__name__", str(v)))
+def test_second_derivatives_through_a_loop_that_breaks_and_reads_its_index(f, x):
+    expected = second_difference(f, x)
+    first = s2sad.grad(f)
+    reverse_over_reverse = s2sad.grad(first)(x)
+    forward_over_reverse = s2sad.autodiff(first, mode="forward")(x, dx=1.0)
+    reverse_over_forward = s2sad.grad(s2sad.autodiff(f, mode="forward"))(x, 1.0)
+    for value in (reverse_over_reverse, forward_over_reverse, reverse_over_forward):
+        assert value == pytest.approx(expected, rel=1e-5, abs=1e-6)
+
+
+def through_einsum(x, A):
+    y = np.einsum("ij,j->i", A, x)
+    return np.sum(np.tanh(y))
+
+
+def test_an_error_in_a_second_derivative_points_at_the_users_line():
+    first = s2sad.grad(through_einsum)
+    with pytest.raises(s2sad.S2SADError) as info:
+        s2sad.autodiff(first, mode="forward")
+    location = info.value.location
+    assert location.filename == __file__
+    assert location.lineno == through_einsum.__code__.co_firstlineno + 1
+    assert 'y = np.einsum("ij,j->i", A, x)' in str(info.value)

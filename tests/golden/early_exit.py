@@ -3,13 +3,14 @@ def dearly_exit(x, bresult=1.0):
     returned = False
     s = 0.0
     stop = False
+    n = 0
     for i in range(10):
-        tape.append(i)
         tape.append(s)
         s = s + x * i
         if s > 5.0:
             returned = True
             stop = True
+        n = n + 1
         if stop:
             break
     if not returned:
@@ -21,9 +22,8 @@ def dearly_exit(x, bresult=1.0):
     # Grad of: for i in range(10):
     bx = 0.0
     s_next = s
-    while tape:
+    for i in reversed(range(10)[:n]):
         s = tape.pop()
-        i = tape.pop()
         s_end = s_next
         s_next = s
         s = s_end
