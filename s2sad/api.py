@@ -35,6 +35,12 @@ def grad(f: Callable | None = None, wrt: Wrt = (0,), optimized: bool = True,
     Returns `df(*args)`: the gradient for one `wrt` entry, a tuple of gradients in
     `wrt` order for several, with the value of `f` appended when `preserve_result`.
     Usable as a decorator, bare or with arguments.
+
+    An int passed for a `wrt` parameter that `f` uses as a number (`f(3, 4.0)`) gets
+    its gradient as a float would. One that no derivative reaches (a count as in
+    `range(n)`, an index) raises `WrtError`, as JAX refuses int inputs to grad,
+    rather than returning 0.0. `verbose=1` prints the generated code, also when it
+    comes from the cache; `verbose=2` adds the stages before it when generating.
     """
     if f is None:
         return functools.partial(grad, wrt=wrt, optimized=optimized,
@@ -46,23 +52,35 @@ def grad(f: Callable | None = None, wrt: Wrt = (0,), optimized: bool = True,
 
 def autodiff(f: Callable | None = None, wrt: Wrt = (0,), mode: str = "reverse",
              optimized: bool = True, preserve_result: bool = False, check_dims: bool = True,
-             verbose: int = 0):
+             verbose: int = 0, motion: str = "joint"):
     """A derivative function of `f` in the given mode.
 
     Reverse mode: `df(*args, seed)` returns the vector-Jacobian product of the
     output cotangent `seed` with respect to the `wrt` arguments. Forward mode:
     `df(*args, *tangents)`, one tangent per `wrt` argument, returns the
-    Jacobian-vector product (the output's tangent).
+    Jacobian-vector product (the output's tangent). Seeds and tangents may be
+    passed by position (`ddf(x, 1.0, v)`) or by name.
+
+    `check_dims=False` drops the check that the seed has the output's shape; an
+    array seed of a scalar output then multiplies each gradient item by item, as
+    in tangent. `verbose=1` prints the generated code, also when it comes from
+    the cache. `motion='joint'` (one function doing both sweeps) is accepted for
+    tangent's sake; it is the only motion.
     """
     if f is None:
         return functools.partial(autodiff, wrt=wrt, mode=mode, optimized=optimized,
                                  preserve_result=preserve_result, check_dims=check_dims,
-                                 verbose=verbose)
+                                 verbose=verbose, motion=motion)
     if mode not in ("reverse", "forward"):
         raise S2SADError(f"mode must be 'reverse' or 'forward', not {mode!r}",
                          hint="use mode='reverse' (VJP) or mode='forward' (JVP).")
+    if motion != "joint":
+        raise S2SADError(f"motion must be 'joint', not {motion!r}",
+                         hint="s2sad makes one function doing both sweeps (tangent's "
+                              "'joint' motion); leave motion out.")
+    check = None if mode == "forward" else "seed" if check_dims else "broadcast"
     return _derivative(f, wrt, mode, optimized, preserve_result, verbose, seed_default=None,
-                       check="seed" if check_dims and mode == "reverse" else None)
+                       check=check)
 
 
 def source(df: Callable, floats: bool = False) -> str:
@@ -96,6 +114,8 @@ def _derivative(f, wrt, mode, optimized, preserve_result, verbose, seed_default,
             df, callees = _dispatched(f, key, verbose)
             per_function[key] = rebinding.guarded(
                 df, callees, f, functools.partial(_regenerated, f, key))
+        elif verbose >= 1:  # made before: its code, as when it was made
+            print(source(per_function[key]), end="")
         return per_function[key]
 
 

@@ -44,11 +44,17 @@ class GradientSpec:
     wrt: tuple
     seed_default: float | None = 1.0   # None: the seed is a required argument
     preserve_result: bool = False
-    check: str | None = "scalar"   # 'scalar' output (grad), 'seed' shape (autodiff), None
+    # 'scalar' output (grad), 'seed' shape (autodiff), 'broadcast' (autodiff without
+    # check_dims: an array seed of a scalar output multiplies each gradient), None
+    check: str | None = "scalar"
     # vjp(function, wrt indices) -> generated VJP of a user function that is called
     subroutine: Callable | None = None
     scalar_params: frozenset = frozenset()   # parameters known to be floats
-    callee: bool = False   # a function called by the one being differentiated
+    # a function called by the one being differentiated; its gradients go to the
+    # caller's VJP: containers' as AdjointList and AdjointDict, which the caller adds
+    # item by item (the user's types only where the user gets them), and an int
+    # argument no derivative reaches is refused only where the user passed it
+    callee: bool = False
 
 
 def reverse(fn: NormalFunction, spec: GradientSpec) -> GeneratedFunction:
@@ -105,10 +111,20 @@ class _Reverse(Emitter):
             primal.append(syntax.expr_stmt(syntax.call(
                 self.helper("assert_seed"), syntax.name(seed), syntax.name(fn.result),
                 user_function)))
+        scale = self.names.fresh("seed_scale") if spec.check == "broadcast" else None
+        if scale:
+            primal.append(syntax.assign(
+                syntax.tuple_([syntax.name(seed, "store"), syntax.name(scale, "store")],
+                              "store"),
+                syntax.call(self.helper("broadcast_seed"), syntax.name(seed),
+                            syntax.name(fn.result))))
         state = _AdjointState({seed} if fn.result in self.active or
                               fn.result in fn.params else ())
         adjoint = self.adjoint_block(self.body, state)
         outputs = [self.gradient_of(fn.params[i], state) for i in spec.wrt]
+        if scale:
+            outputs = [syntax.call(self.helper("scaled"), output, syntax.name(scale))
+                       for output in outputs]
         containers = frozenset(k for k, i in enumerate(spec.wrt)
                                if self.may_be_container(fn.params[i]))
         if spec.preserve_result:  # the adjoint sweep may restore the result's variable
@@ -173,7 +189,12 @@ class _Reverse(Emitter):
 
     def gradient_of(self, param: str, state: _AdjointState) -> gast.expr:
         var = self.derivative_names.get(param)
-        if var is None or var not in state.defined:
+        if (var is None or var not in state.defined) and not self.spec.callee:
+            # no derivative reaches it: refuse an int (a count, an index), as JAX does
+            user_function = self.bind_global(self.fn.parsed.name, self.fn.parsed.func)
+            gradient = syntax.call(self.helper("zero_gradient"), syntax.name(param),
+                                   syntax.constant(param), syntax.name(user_function))
+        elif var is None or var not in state.defined:
             gradient = syntax.call(self.helper("zeros_like"), syntax.name(param))
         else:
             gradient = syntax.name(var)

@@ -7,7 +7,7 @@ import random
 import numpy as np
 
 from . import containers
-from .errors import Location, ShapeError, UnsupportedSyntaxError
+from .errors import Location, ShapeError, UnsupportedSyntaxError, WrtError
 
 _SCALARS = (float, int, np.float64, np.float32, np.int64)
 
@@ -231,6 +231,38 @@ def assert_seed(seed, value, function):
             f"value of shape {_shapes(value)}", _where(function),
             hint="pass a seed with the output's shape (the cotangent of the output).")
     return seed
+
+
+def broadcast_seed(seed, value) -> tuple:
+    """(seed, None), or (1.0, seed) for an array seed of a scalar output: without
+    check_dims, such a seed multiplies each gradient item by item, as tangent's did
+    (for f = sum of elementwise terms, the Hessian-vector product of reverse over
+    forward mode, `ddf(x, 1, v)`)."""
+    if np.ndim(value) == 0 and np.ndim(seed) > 0:
+        return 1.0, seed
+    return seed, None
+
+
+def scaled(g, scale):
+    """`scale * g` after broadcast_seed, `g` itself without a scale."""
+    return g if scale is None else scale * g
+
+
+def zero_gradient(x, name: str, function):
+    """The gradient with respect to a parameter no derivative reaches: zeros, but an
+    error for an int, bool or integer array (a count, an index): as in JAX, grad is
+    for real numbers. An int the function uses as a real number (`f(3, 4.0)`) gets
+    its gradient like a float."""
+    if isinstance(x, (bool, int, np.integer)) or \
+            (isinstance(x, np.ndarray) and not np.issubdtype(x.dtype, np.inexact)):
+        what = f"an array of {x.dtype}" if np.ndim(x) else f"the integer {x}"
+        raise WrtError(
+            f"the gradient with respect to '{name}' of '{function.__name__}' was asked "
+            f"for, but '{name}' is {what} and no derivative reaches it (it "
+            f"serves as a count, an index or in a comparison)", _where(function),
+            hint=f"leave '{name}' out of wrt; to differentiate with respect to it, pass "
+                 f"a float and use it in arithmetic.")
+    return zeros_like(x)
 
 
 def _shapes(value):

@@ -196,7 +196,7 @@ def test_check_argument_errors():
     assert_one_line_error(run("check", target("f"), "--args", "1.0", "abc"),
                           "'abc' is not a Python literal")
     assert_one_line_error(run("check", target("loop"), "--wrt", "n", "--args", "0.5", "3"),
-                          "TypeError")
+                          "'n' is the integer 3")
 
 
 def test_non_scalar_output_is_an_s2sad_error():

@@ -299,3 +299,89 @@ def test_an_error_in_a_second_derivative_points_at_the_users_line():
     assert location.filename == __file__
     assert location.lineno == through_einsum.__code__.co_firstlineno + 1
     assert 'y = np.einsum("ij,j->i", A, x)' in str(info.value)
+
+
+# ------------------------------------------------------------ tangent's calls
+
+def straight_line(x):
+    a = x * x * x
+    b = a * x ** 2.0
+    return np.sum(b)
+
+
+def cube(a):
+    return a * a * a
+
+
+def call_tree(x):
+    a = cube(x)
+    b = a * x ** 2.0
+    return np.sum(b)
+
+
+@pytest.mark.parametrize("f", [straight_line, call_tree])
+@pytest.mark.parametrize("first, second", [("reverse", "forward"), ("reverse", "reverse"),
+                                           ("forward", "reverse")])
+def test_tangents_hessian_vector_product_calls(f, first, second):
+    """tangent's HVP tests: the seed, then the tangent (or the second seed), by
+    position; the Hessian of these sums of x ** 5 is diagonal: 20 x ** 3."""
+    a, v = RNG.normal(size=30), RNG.normal(size=30)
+    df = s2sad.autodiff(f, mode=first, motion="joint", check_dims=False)
+    ddf = s2sad.autodiff(df, mode=second, motion="joint", check_dims=False)
+    np.testing.assert_allclose(ddf(a, 1, v), 20 * a ** 3 * v, rtol=1e-10)
+
+
+def test_forward_over_reverse_takes_the_tangent_by_name_or_position():
+    a, v = RNG.normal(size=4), RNG.normal(size=4)
+    ddf = s2sad.autodiff(s2sad.autodiff(straight_line, mode="reverse"), mode="forward")
+    np.testing.assert_allclose(ddf(a, 1.0, v), 20 * a ** 3 * v, rtol=1e-10)
+    np.testing.assert_allclose(ddf(a, 1.0, dx=v), 20 * a ** 3 * v, rtol=1e-10)
+    hvp = s2sad.autodiff(s2sad.grad(straight_line), mode="forward")
+    np.testing.assert_allclose(hvp(a, dx=v), 20 * a ** 3 * v, rtol=1e-10)
+
+
+def test_motion_is_joint_only():
+    with pytest.raises(s2sad.S2SADError, match="motion must be 'joint'"):
+        s2sad.autodiff(straight_line, motion="split")
+
+
+def test_a_seed_of_the_wrong_shape_is_refused_with_check_dims():
+    df = s2sad.autodiff(straight_line, mode="reverse")
+    with pytest.raises(s2sad.ShapeError):
+        df(np.ones(3), np.ones(3))
+
+
+def repeat(x, n):
+    s = 0.0
+    for i in range(n):
+        s = s + x * x
+    return s
+
+
+def power(x, n):
+    return x ** n
+
+
+def test_an_int_argument_no_derivative_reaches_is_refused_at_the_users_function():
+    df = s2sad.grad(repeat, wrt=(1,))
+    for n in (3, np.int64(3)):
+        with pytest.raises(s2sad.WrtError, match="'n' is the integer 3") as info:
+            df(0.5, n)
+        assert info.value.location.filename == __file__
+        assert info.value.location.lineno == repeat.__code__.co_firstlineno
+    assert s2sad.grad(repeat, wrt=(1,))(0.5, 3.0) == 0.0  # a float: zero, as before
+    # an int used as a number gets its gradient as a float would
+    assert s2sad.grad(power, wrt=(1,))(2.0, 3) == pytest.approx(8.0 * np.log(2.0))
+    assert s2sad.grad(power)(3, 2.0) == pytest.approx(6.0)
+
+
+def test_verbose_prints_the_code_also_from_the_cache(capsys):
+    def shifted_cube(x):
+        return (x + 1.0) ** 3
+
+    first = s2sad.grad(shifted_cube, verbose=1)
+    printed = capsys.readouterr().out
+    assert "def dshifted_cube" in printed
+    again = s2sad.grad(shifted_cube, verbose=1)
+    assert again is first
+    assert capsys.readouterr().out == printed
