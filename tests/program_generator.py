@@ -7,15 +7,17 @@ branches on data and conditional expressions, `for` loops over ranges, arrays,
 `enumerate` and `zip`, `while` loops, loop-carried state, `break`/`continue`, early
 returns, augmented assignment, tuple unpacking, comprehensions, closures, globals,
 nested `def`s and lambdas that read the enclosing function's variables (called
-directly or passed to a helper that calls them), and calls to helper functions of
+directly or passed to a helper that calls them), calls to helper functions of
 the same module (with defaults, returning one value or a pair, decorated or not: a
 `functools.wraps` wrapper that scales the value or only forwards the call, or
-`functools.lru_cache` on scalar helpers), and the shapes of issue 17: arithmetic
-copies (`c = a + 0.0`) and views read before an element write, augmented
-assignment on an alias, `q.pop(i)` on lists, repeated-index writes (`c[[0, 0]] = ...`)
-and random draws inside f's loops from a generator f seeds itself. Values stay
-bounded (loop updates are squashed with tanh/sin,
-divisions and logarithms only see positive denominators and arguments), so each
+`functools.lru_cache` on scalar helpers), loops over a list of layer matrices of
+different shapes (the loop's variables change shape between iterations),
+helpers taking a list or dict that f builds once and passes to two calls, and
+the shapes of issue 17: arithmetic copies (`c = a + 0.0`) and views read before
+an element write, augmented assignment on an alias, `q.pop(i)` on lists,
+repeated-index writes (`c[[0, 0]] = ...`) and random draws inside f's loops from
+a generator f seeds itself. Values stay bounded (loop updates are squashed with
+tanh/sin, divisions and logarithms only see positive denominators and arguments), so each
 function is smooth and finite near inputs in [-1.5, 1.5], except at the branch
 switches the tests detect with finite differences.
 
@@ -94,6 +96,13 @@ class Helper:
 
 
 @dataclass
+class ContainerHelper:
+    name: str
+    form: str              # "list" or "dict": how its first parameter holds two values
+    kinds: tuple           # the kinds of those two values
+
+
+@dataclass
 class Scope:
     variables: dict                    # assignable names -> kind
     constants: dict                    # readable only (closure cells, globals) -> kind
@@ -138,6 +147,8 @@ class Writer:
     def __init__(self, draw, hole: bool = False):
         self.draw = draw
         self.helpers: list = []
+        self.container_helpers: list = []
+        self.layers = False    # the module defines LAYERS, matrices of different shapes
         self.counter = itertools.count()
         self.shape = None
         self.want_hole = hole
@@ -343,6 +354,10 @@ class Writer:
                 options.append("for_elements")
         if scope.loop:
             options += ["jump"] * 2
+        if self.layers and scope.has_arrays():
+            options += ["layers"] * 3
+        if self.usable_container_helpers(scope):
+            options += ["container_calls"] * 3
         if scope.allow_return:
             options.append("early_return")
         return getattr(self, "stmt_" + self.pick(options))(scope)
@@ -464,6 +479,42 @@ class Writer:
             form = self.pick([f"{var} += {operand}", f"{var} -= {operand}",
                               f"{var} *= {operand}", f"{var} /= (2.0 + np.sin({operand}))"])
         return Stmt([form])
+
+    def stmt_layers(self, scope):
+        """`for W in LAYERS: o = np.tanh(l @ W); l = o`: o and l change shape from
+        one iteration to the next, and o is read after the loop."""
+        start, out, weight, result = self.fresh("l"), self.fresh("o"), self.fresh("W"), \
+            self.fresh()
+        lines = [f"{start} = {self.expr(scope, A, 2, leaf=False)}",
+                 f"for {weight} in LAYERS:",
+                 f"    {out} = np.tanh({start} @ {weight})",
+                 f"    {start} = {out}"]
+        if self.chance(25):
+            lines += [f"    if np.sum({out}) > {self.pick(['0.5', '1.0'])}:", "        break"]
+        summary = f"{self.pick(['np.sum', 'np.mean'])}({out}{self.pick(['', ' * ' + out])})"
+        lines.append(f"{result} = {f'np.tanh({summary})' if scope.loop else summary}")
+        return Stmt(lines, defines={result: S})
+
+    def usable_container_helpers(self, scope: Scope) -> list:
+        return [h for h in self.container_helpers if A not in h.kinds or scope.has_arrays()]
+
+    def stmt_container_calls(self, scope):
+        """`c = [x, y]` (or a dict), then two calls of a helper taking c: the
+        gradients of c's items from both calls add up."""
+        helper = self.pick(self.usable_container_helpers(scope))
+        container, result = self.fresh("c"), self.fresh()
+        # new values, not bare names: nothing in f may share an array with c
+        items = [self.expr(scope, kind, 1, leaf=False) for kind in helper.kinds]
+        literal = f"[{items[0]}, {items[1]}]" if helper.form == "list" else \
+            f"{{'w': {items[0]}, 'b': {items[1]}}}"
+        calls = [f"{helper.name}({container}, {self.expr(scope, S, 1)})" for _ in range(2)]
+        value = f"{calls[0]} {self.pick('+-*')} {calls[1]}"
+        if self.chance(30):   # and read here too
+            key = "0" if helper.form == "list" else "'w'"
+            value += f" + np.sum({container}[{key}])"
+        value = f"np.tanh({value})" if scope.loop else value
+        return Stmt([f"{container} = {literal}", f"{result} = {value}"],
+                    defines={result: S})
 
     def stmt_unpack_call(self, scope):
         """`a, b = helper(...)` with a helper that returns two values."""
@@ -668,6 +719,21 @@ class Writer:
             (["cached"] if A not in kinds else [])
         return self.pick(options)
 
+    def container_helper(self, arrays: bool) -> list:
+        """`def g0(ps, u):` reading two values out of the list or dict ps."""
+        name = f"g{len(self.container_helpers)}"
+        kinds = tuple(self.pick([S, A]) if arrays else S for _ in range(2))
+        form = self.pick(["list", "dict"])
+        reads = ["ps[0]", "ps[1]"] if form == "list" else ["ps['w']", "ps['b']"]
+        # a and b are the caller's values: never updated in place
+        scope = Scope({"u": S, "a": kinds[0], "b": kinds[1]}, {}, [], {"u", "a", "b"}, S, 1)
+        body = self.block(scope, 0, 2, [f"a = {reads[0]}", f"b = {reads[1]}"])
+        recent = [v for v in scope.variables if v != "u"]
+        lines = [f"def {name}(ps, u):"] + indent(body.lines) + \
+            ["    " + self.final_return(scope, recent)]
+        self.container_helpers.append(ContainerHelper(name, form, kinds))
+        return _spell_out_shared_updates(lines)
+
     def module(self) -> tuple:
         """(source lines, shapes of f's arguments)."""
         self.shape = self.pick(SHAPES)
@@ -684,6 +750,14 @@ class Writer:
             constants["OFFSET"] = S
         for _ in range(self.count(0, 2)):
             lines += self.helper(arrays) + ["", ""]
+        if self.chance(35):
+            lines += self.container_helper(arrays) + ["", ""]
+        if arrays and self.chance(35):
+            n = self.shape[-1]
+            lines[-1:] = [f"LAYERS = [np.linspace(-0.9, 0.9, {n * 4}).reshape({n}, 4), "
+                          f"np.linspace(-0.8, 0.7, 8).reshape(4, 2), "
+                          f"np.linspace(-0.6, 0.9, {2 * n}).reshape(2, {n})]", "", ""]
+            self.layers = True
         if self.decorators:  # their definitions, before the helpers
             start = lines.index("import numpy as np") + 2
             definitions = ["import functools", "", ""]
