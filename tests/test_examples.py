@@ -39,7 +39,8 @@ def test_every_example_is_tested():
     names = {path.stem for path in EXAMPLES.glob("*.py")}
     tested = {"quickstart", "logistic_regression", "rnn_gradient_clipping", "newton_solver",
               "projectile_fit", "hessian_vector_product", "newton_optimizer",
-              "custom_derivative", "dict_params_mlp", "lstm_nested_helpers"}
+              "custom_derivative", "dict_params_mlp", "lstm_nested_helpers",
+              "layers_mlp"}
     assert names == tested
 
 
@@ -214,3 +215,18 @@ def test_lstm_with_nested_helpers_matches_finite_differences_and_learns():
     losses = out["losses"]
     assert all(later < earlier for earlier, later in zip(losses, losses[1:]))
     assert losses[-1] < 0.2 * losses[0]
+
+
+def test_layers_mlp_over_weight_bias_pairs_trains_and_matches_differences(capsys):
+    from test_containers import check_container_gradient
+    example = load("layers_mlp")
+    result = example.main(quick=True)
+    assert "def dobjective(" in capsys.readouterr().out
+    assert result["losses"][-1] < 0.05 * result["losses"][0]
+    assert [(np.shape(w), np.shape(b)) for w, b in result["first_gradient"]] == \
+        [((1, 12), (12,)), ((12, 8), (8,)), ((8, 1), (1,))]
+    rs = np.random.RandomState(3)
+    params = example.init_random_params(0.5, [2, 5, 3, 1], rs)
+    inputs, targets = rs.randn(4, 2), rs.randn(4, 1)
+    check_container_gradient(example.objective, (params, inputs, targets, 0.01))
+    check_container_gradient(example.objective, (params, inputs, targets, 0.01), index=1)
