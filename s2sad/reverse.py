@@ -135,7 +135,8 @@ class _Reverse(Emitter):
         prelude = [syntax.assign(self.tape, gast.List(elts=[], ctx=gast.Load()))] \
             if self.uses_tape else []
         body = prelude + primal + adjoint + replayed + [syntax.return_(returned)]
-        body = self.bind_before_loops(body)
+        body = _bind_before(body, {id(plan.primal_loop): plan.unbound
+                                   for plan in self.plans.values() if plan.unbound})
         node = self.derivative_function(body, [(seed, spec.seed_default)])
         elementwise = self.elementwise | self.elementwise_copies | \
             {d for d, v in self.primal_of.items() if v in self.elementwise}
@@ -172,20 +173,6 @@ class _Reverse(Emitter):
         state = self.names.fresh("random_before")
         return [self.pop(state, save), syntax.expr_stmt(syntax.call(
             self.helper("restore_random_state"), syntax.name(state)))]
-
-    def bind_before_loops(self, stmts: list) -> list:
-        """`v = None` before each recording loop that keeps the shape of a v first
-        bound in its body: the first iteration finds v unbound."""
-        unbound = {id(plan.primal_loop): plan.unbound for plan in self.plans.values()}
-        out = []
-        for stmt in stmts:
-            out += [syntax.assign(v, syntax.constant(None))
-                    for v in sorted(unbound.get(id(stmt), ()))]
-            for field_name in ("body", "orelse"):
-                if isinstance(getattr(stmt, field_name, None), list):
-                    setattr(stmt, field_name, self.bind_before_loops(getattr(stmt, field_name)))
-            out.append(stmt)
-        return out
 
     def gradient_of(self, param: str, state: _AdjointState) -> gast.expr:
         var = self.derivative_names.get(param)
@@ -814,6 +801,23 @@ def _plain_assignment(stmt) -> bool:
     """`v = expr` with one name as target, changing no container in place."""
     return isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
         isinstance(stmt.targets[0], gast.Name) and not analysis.mutated([stmt])
+
+
+def _bind_before(stmts: list, unbound: dict) -> list:
+    """`v = None` before each loop whose id `unbound` maps to names v: a recording
+    loop keeps the shape of a v first bound in its body, which the first iteration
+    finds unbound."""
+    if not unbound:
+        return stmts
+    out = []
+    for stmt in stmts:
+        out += [syntax.assign(v, syntax.constant(None))
+                for v in sorted(unbound.get(id(stmt), ()))]
+        for field_name in ("body", "orelse"):
+            if isinstance(getattr(stmt, field_name, None), list):
+                setattr(stmt, field_name, _bind_before(getattr(stmt, field_name), unbound))
+        out.append(stmt)
+    return out
 
 
 def _has_code(stmts: list) -> bool:

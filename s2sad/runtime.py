@@ -238,9 +238,10 @@ def broadcast_seed(seed, value) -> tuple:
     check_dims, such a seed multiplies each gradient item by item, as tangent's did
     (for f = sum of elementwise terms, the Hessian-vector product of reverse over
     forward mode, `ddf(x, 1, v)`)."""
-    if np.ndim(value) == 0 and np.ndim(seed) > 0:
-        return 1.0, seed
-    return seed, None
+    if isinstance(value, (tuple, list)) or isinstance(seed, (tuple, list)) or \
+            np.ndim(value) > 0 or np.ndim(seed) == 0:
+        return seed, None
+    return 1.0, seed
 
 
 def scaled(g, scale):

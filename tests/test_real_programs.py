@@ -340,6 +340,16 @@ def test_forward_over_reverse_takes_the_tangent_by_name_or_position():
     np.testing.assert_allclose(hvp(a, dx=v), 20 * a ** 3 * v, rtol=1e-10)
 
 
+def value_and_double(x):
+    return np.sum(x * x), x * 2.0
+
+
+def test_check_dims_off_keeps_tuple_seeds():
+    x = RNG.normal(size=3)
+    df = s2sad.autodiff(value_and_double, check_dims=False)
+    np.testing.assert_allclose(df(x, (1.0, np.ones(3))), 2 * x + 2.0, rtol=1e-12)
+
+
 def test_motion_is_joint_only():
     with pytest.raises(s2sad.S2SADError, match="motion must be 'joint'"):
         s2sad.autodiff(straight_line, motion="split")
