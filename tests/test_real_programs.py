@@ -113,6 +113,25 @@ def test_loops_whose_variables_change_shape(f, args, index):
     check_container_gradient(f, args, index)
 
 
+def squares_after_layers(x, Ws):
+    for W in Ws:
+        h = np.tanh(x @ W)
+        x = h
+    return np.sum(h ** 2)
+
+
+def test_hessian_vector_products_through_layers_of_different_shapes():
+    x, v = RNG.normal(size=(2, 3)), RNG.normal(size=(2, 3))
+    gradient = s2sad.grad(squares_after_layers)
+    step = 1e-6
+    expected = (gradient(x + step * v, WEIGHTS[:2]) - gradient(x - step * v, WEIGHTS[:2])) \
+        / (2 * step)
+    forward_over_reverse = s2sad.autodiff(gradient, mode="forward")(x, WEIGHTS[:2], dx=v)
+    reverse_over_reverse = s2sad.autodiff(gradient, mode="reverse")(x, WEIGHTS[:2], bbx=v)
+    for value in (forward_over_reverse, reverse_over_reverse):
+        np.testing.assert_allclose(value, expected, rtol=1e-5, atol=1e-7)
+
+
 # ------------------------------------------------------------ containers read twice
 
 def layer_sum(params, x):
