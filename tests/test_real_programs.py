@@ -226,6 +226,18 @@ def read_here_and_there(params, x):
     return first_two(params, x) + np.sum(params[0] * 2.0) + first_two(params, x + 1.0)
 
 
+def pair_by_index(p, x):
+    return np.sum(np.sin(x @ p[0]) * p[1])
+
+
+def by_name_and_by_index(p, x):
+    return affine(p, x) + pair_by_index(p, x)
+
+
+def by_name_and_by_index_here(p, x):
+    return np.sum(p.W) * np.sum(p[0] * x[0, :, None])
+
+
 PAIR_OF_ARRAYS = [RNG.normal(size=(3, 2)), RNG.normal(size=2)]
 
 
@@ -243,6 +255,8 @@ PAIR_OF_ARRAYS = [RNG.normal(size=(3, 2)), RNG.normal(size=2)]
     (through_a_copy, PAIR_OF_ARRAYS),
     (called_in_a_loop, PAIR_OF_ARRAYS),
     (read_here_and_there, PAIR_OF_ARRAYS),
+    (by_name_and_by_index, Pair(*PAIR_OF_ARRAYS)),
+    (by_name_and_by_index_here, Pair(*PAIR_OF_ARRAYS)),
 ], ids=lambda v: getattr(v, "__name__", type(v).__name__))
 def test_gradients_of_a_container_read_twice_add_item_by_item(f, tree):
     check_container_gradient(f, (tree, RNG.normal(size=(4, 3))))
