@@ -17,8 +17,8 @@ the shapes of issue 17: arithmetic copies (`c = a + 0.0`) and views read before
 an element write, augmented assignment on an alias, `q.pop(i)` on lists,
 repeated-index writes (`c[[0, 0]] = ...`) and random draws inside f's loops from
 a generator f seeds itself. Values stay bounded (loop updates are squashed with
-tanh/sin, divisions and logarithms only see positive denominators and arguments), so each
-function is smooth and finite near inputs in [-1.5, 1.5], except at the branch
+tanh/sin, divisions and logarithms only see positive denominators and arguments),
+so each function is smooth and finite near inputs in [-1.5, 1.5], except at the branch
 switches the tests detect with finite differences.
 
 `invalid_programs()` draws a valid program with one construct s2sad does not

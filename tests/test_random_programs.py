@@ -5,8 +5,9 @@
 arrays, `enumerate` and `zip`, `while` loops, `break`, `continue` and early returns,
 augmented assignment, tuple unpacking, comprehensions, closures, helper functions
 that may return pairs, loops over layer matrices of different shapes, helpers
-taking a list or dict that f passes to two calls). Each is differentiated in reverse mode and in forward mode and
-compared with finite differences in float64; reverse and forward mode are also
+taking a list or dict that f passes to two calls). Each is differentiated in
+reverse mode and in forward mode and compared with finite differences in
+float64; reverse and forward mode are also
 compared with each other through <J v, u> = <v, J^T u>. Points where finite
 differences straddle a branch switch (one-sided and central differences at two
 step sizes disagree) are skipped with `assume`.
