@@ -31,6 +31,8 @@ def unbroadcast(g, x):
     that Shape itself)."""
     if type(g) in _SCALARS:
         return g
+    if type(x) is list:  # a list given to a NumPy function: its adjoint is a list too
+        return AdjointList(unbroadcast(g, Shape(np.shape(x))))
     gshape, xshape = np.shape(g), x if type(x) is Shape else np.shape(x)
     if gshape == xshape:
         return g
@@ -61,8 +63,21 @@ def expand(t, x):
 def gradient_dtype(*values) -> np.dtype:
     """The dtype of a gradient computed from `values`: theirs when it is floating or
     complex (float32 in, float32 out; a Python float does not widen it), else float64."""
-    dtype = np.result_type(*values)
+    dtype = np.result_type(*(_dtype_of(v) if isinstance(v, (list, tuple)) else v
+                             for v in values))
     return dtype if np.issubdtype(dtype, np.inexact) else np.dtype(float)
+
+
+def _dtype_of(items) -> np.dtype:
+    """The dtype NumPy gives a list of numbers or arrays."""
+    return np.result_type(*(_dtype_of(v) if isinstance(v, (list, tuple)) else v
+                            for v in items)) if items else np.dtype(float)
+
+
+def list_adjoint(g, x):
+    """`g` as the adjoint of `x`: item by item (an AdjointList) when x is a list
+    given to a NumPy function, else `g` itself."""
+    return AdjointList(g) if type(x) is list else g
 
 
 def zeros_like(x):

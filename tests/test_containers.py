@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import s2sad
-from gradcheck import finite_difference
+from gradcheck import assert_gradients, finite_difference
 
 RNG = np.random.default_rng(3)
 
@@ -248,3 +248,51 @@ def loops_over_keys(params, x):
 def test_loop_over_a_dicts_keys():
     params = {"a": RNG.normal(size=3), "b": RNG.normal(size=3)}
     check_container_gradient(loops_over_keys, (params, RNG.normal(size=3)))
+
+
+# ---------------------------------------------------------------- lists given to NumPy
+
+
+def sum_of_a_comprehension(x):
+    return np.sum([np.sin(v) for v in x])
+
+
+def trajectory_as_an_array(x):
+    traj = []
+    for i in range(3):
+        traj.append(x * (i + 1.0))
+    return np.sum(np.array(traj) ** 2)
+
+
+def reductions_of_a_list(x):
+    parts = [x[0], x[1] * 2.0, x[0] * x[1]]
+    return np.std(parts) + np.var(parts) + np.linalg.norm(parts) + np.max(parts) + \
+        np.min(parts) + np.prod(parts)
+
+
+def stacked_states(x):
+    hs = []
+    for i in range(3):
+        hs.append(np.tanh(x * i))
+    return np.sum(np.sum(hs, axis=0) ** 2) + np.mean(np.stack(hs))
+
+
+def spring(k, x0):
+    x, v = x0, 0.1
+    positions = []
+    for i in range(20):
+        v = v + 0.05 * (-k * x - 0.1 * v)
+        x = x + 0.05 * v
+        positions.append(x)
+    return np.sum(np.array(positions) ** 2)
+
+
+@pytest.mark.parametrize("f, args", [
+    (sum_of_a_comprehension, (np.array([0.1, 0.2, -0.4]),)),
+    (trajectory_as_an_array, (np.array([0.3, -0.5]),)),
+    (reductions_of_a_list, (np.array([0.3, 0.7]),)),
+    (stacked_states, (np.array([0.3, -0.5]),)),
+    (spring, (1.3, 0.5))], ids=lambda v: getattr(v, "__name__", ""))
+def test_a_list_given_to_a_numpy_function_gets_a_list_adjoint(f, args):
+    wrt = tuple(range(len(args)))
+    assert_gradients(f, s2sad.grad(f, wrt=wrt), args, wrt)

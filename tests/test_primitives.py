@@ -28,8 +28,8 @@ from s2sad.parsing import parse_function
 from s2sad.primitives import COPY, primitive_of
 from s2sad.registry import ADJOINTS, TANGENTS
 from s2sad.rules.indexing import scatter
-from s2sad.runtime import (copy_argument, copy_of, expand, item_of, structured, unbroadcast,
-                           zero_item)
+from s2sad.runtime import (copy_argument, copy_of, expand, item_of, list_adjoint, structured,
+                           unbroadcast, zero_item)
 
 # ---------------------------------------------------------------- operators
 
@@ -974,6 +974,10 @@ def runtime_copy_argument(x, w):
     return np.sum(copy_argument(x) * w)
 
 
+def runtime_list_adjoint(x, w):
+    return np.sum(list_adjoint(x, w) * w)
+
+
 def runtime_zero_item(g, w):
     return np.sum(zero_item(g, 1) * w)
 
@@ -1274,6 +1278,7 @@ CASES = [
     C(expand, runtime_expand, "4 3x4"),
     C(copy_of, runtime_copy_of, "2x3"),
     C(copy_argument, runtime_copy_argument, "2x3"),
+    C(list_adjoint, runtime_list_adjoint, "2x3"),
     C(zero_item, runtime_zero_item, "3"),
     C(structured, runtime_structured, "3"),
     C(item_of, runtime_item_of, "3x2"),

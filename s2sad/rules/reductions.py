@@ -14,14 +14,15 @@ Conventions: `max`/`min` split the derivative equally between tied extrema;
 import numpy as np
 
 from ..registry import adjoint, d, tangent
-from ..runtime import expand, gradient_dtype, unbroadcast
+from ..runtime import expand, gradient_dtype, list_adjoint, unbroadcast
 
 
 def unreduce(g, x, axis=None, keepdims=False):
-    """Broadcast `g`, the adjoint of a reduction of x over `axis`, to x's shape."""
+    """Broadcast `g`, the adjoint of a reduction of x over `axis`, to x's shape (a
+    list of items for a list x)."""
     if axis is not None and not keepdims:
         g = np.expand_dims(g, axis)
-    return np.broadcast_to(np.asarray(g, gradient_dtype(g, x)), np.shape(x))
+    return list_adjoint(np.broadcast_to(np.asarray(g, gradient_dtype(g, x)), np.shape(x)), x)
 
 
 def reduced_axes(x, axis):
@@ -59,15 +60,18 @@ def product_of_others(x, axis):
 
 def extremum_share(x, y, axis, keepdims):
     """d max/d x: 1 at the extremum of each slice, split equally between ties."""
+    x = np.asarray(x)
     hit = x == unreduce(y, x, axis, keepdims)
     return hit / np.sum(hit, axis=axis, keepdims=True, dtype=gradient_dtype(x))
 
 
 def var_partials(x, y, axis, ddof):
+    x = np.asarray(x)
     return 2.0 * (x - np.mean(x, axis=axis, keepdims=True)) / (count(x, y) - ddof)
 
 
 def std_partials(x, y, axis, ddof, keepdims):
+    x = np.asarray(x)
     return safe_divide(var_partials(x, y, axis, ddof), 2.0 * unreduce(y, x, axis, keepdims))
 
 
@@ -82,6 +86,7 @@ def check_norm_order(x, ord, axis):
 def norm_partials(x, y, ord, axis, keepdims):
     """d norm/d x for the 2-norm of vectors and the Frobenius norm of matrices."""
     check_norm_order(x, ord, axis)
+    x = np.asarray(x)
     return safe_divide(x, unreduce(y, x, axis, keepdims))
 
 

@@ -6,7 +6,7 @@ mode over reverse mode. Every helper here is linear in its first argument.
 from ..registry import adjoint, d, nondifferentiable, tangent
 from .indexing import scatter
 from ..runtime import (assert_scalar, assert_seed, assert_unshared, copy_argument, copy_of,
-                       expand, gradient_dtype, index_of_max, index_of_min, item_of,
+                       expand, gradient_dtype, index_of_max, index_of_min, item_of, list_adjoint,
                        random_state, restore_item, restore_random_state, saved_item,
                        shape_of, stop_gradient, structured, unbroadcast, zero_item, zeros_like)
 
@@ -43,6 +43,16 @@ def copy_of_(y, value):
 @tangent(copy_of)
 def copy_of_(y, value):
     d[y] = copy_of(d[value])
+
+
+@adjoint(list_adjoint)
+def list_adjoint_(y, g, x):
+    d[g] = d[y]
+
+
+@tangent(list_adjoint)
+def list_adjoint_(y, g, x):
+    d[y] = list_adjoint(d[g], x)
 
 
 @adjoint(copy_argument)

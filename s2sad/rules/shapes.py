@@ -14,7 +14,7 @@ rules (rules/indexing.py).
 import numpy as np
 
 from ..registry import adjoint, d, tangent
-from ..runtime import AdjointList, copy_of, expand, gradient_dtype, unbroadcast
+from ..runtime import AdjointList, copy_of, expand, gradient_dtype, list_adjoint, unbroadcast
 
 
 def ravel_order(a, order):
@@ -131,7 +131,10 @@ def cast_adjoint(g, dtype):
 
 
 def in_dtype_of(g, a):
-    """The adjoint `g` of a converted array in the dtype of the array `a` it came from."""
+    """The adjoint `g` of a converted array in the dtype of the array `a` it came
+    from; for a list `a`, a list of the items' adjoints."""
+    if type(a) is list:
+        return list_adjoint(g, a)
     if isinstance(a, np.ndarray) and isinstance(g, np.ndarray) and g.dtype != a.dtype \
             and np.issubdtype(a.dtype, np.inexact):
         return g.astype(a.dtype)
