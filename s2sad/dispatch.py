@@ -25,7 +25,7 @@ import threading
 
 import gast
 
-from . import registry, syntax
+from . import libraries, registry, syntax
 from .errors import NonDifferentiableError
 from .parsing import Namespace, ParsedFunction, describe
 
@@ -59,13 +59,14 @@ def call_jvp(function, wrt: tuple, tangents: tuple, *args, **kwargs) -> tuple:
 def _resolve(function, wrt: tuple, args: tuple, kwargs: dict, mode: str):
     """(Python function to differentiate, arguments to put first, wrt indices)."""
     leading = ()
-    if inspect.ismethod(function):
+    function = registry.source_for_of(function) or function
+    if inspect.ismethod(function) and not libraries.is_installed(function):
         function, leading = function.__func__, (function.__self__,)
     if isinstance(function, functools.partial):
         leading, args = tuple(function.args), args
         kwargs = {**function.keywords, **kwargs}
-        function = function.func
-    if not inspect.isfunction(function):
+        function = registry.source_for_of(function.func) or function.func
+    if libraries.source_to_differentiate(function) is None:  # a library's, a built-in
         function = _wrapper(function, len(leading) + len(args), tuple(kwargs), mode)
     params = list(inspect.signature(function).parameters)
     indices = tuple(params.index(w) if isinstance(w, str) else len(leading) + w for w in wrt)
@@ -80,8 +81,8 @@ def _wrapper(function, count: int, keywords: tuple, mode: str):
     if template is None:
         decorator = "adjoint" if mode == "reverse" else "tangent"
         raise NonDifferentiableError(
-            f"no {mode}-mode derivative is registered for {describe(function)}, which a "
-            "function value called in the differentiated code turned out to be",
+            f"no {mode}-mode derivative is registered for {libraries.public_name(function)}, "
+            "which a function value called in the differentiated code turned out to be",
             hint=f"register one with @s2sad.{decorator}(...) (see docs/custom_derivatives.md), "
                  "or pass a Python function with source.")
     key = (id(function), count, keywords)

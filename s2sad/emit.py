@@ -5,11 +5,11 @@ from __future__ import annotations
 import functools
 import inspect
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import gast
 
-from . import aliases, analysis, dispatch, primitives, runtime, syntax
+from . import aliases, analysis, dispatch, libraries, primitives, runtime, syntax
 from .aliases import MUTATING_METHODS
 from .decorators import signature_of, undecorated
 from .errors import (Location, NonDifferentiableError, S2SADError, SourceUnavailableError,
@@ -42,8 +42,10 @@ class GeneratedFunction:
 
 
 def is_user_function(called) -> bool:
-    """Whether a called object is a Python function s2sad reads, decorated or not."""
-    return inspect.isfunction(undecorated(called))
+    """Whether a called object is a Python function s2sad reads, decorated or not
+    (one of the user's code, not of an installed library)."""
+    function = undecorated(called)
+    return inspect.isfunction(function) and not libraries.is_installed(function)
 
 
 class Emitter:
@@ -372,6 +374,8 @@ class Emitter:
         (`layer.forward_pass(h)`, not an ndarray or list method with a rule) or a
         local variable (`activation(z)`); see dispatch.py."""
         key = primitive.key
+        if libraries.is_installed(key):
+            return False  # a library's method, as stats.norm.sf: needs a rule
         if inspect.ismethod(key) or isinstance(key, functools.partial):
             return True   # a global or closure variable holding one
         if isinstance(key, tuple) and len(key) == 2 and key[0] == "method" and \
@@ -409,13 +413,22 @@ class Emitter:
         wrt = syntax.tuple_(syntax.constant(i) for i, _ in active)
         return function, wrt, args, active
 
+    def through_source(self, primitive: Primitive) -> Primitive | None:
+        """The call as a call to the Python function whose source s2sad differentiates
+        for it (the user's own function, or a registered stand-in), or None when it
+        needs a derivative rule (a library function, a built-in)."""
+        source = libraries.source_to_differentiate(primitive.key)
+        return None if source is None else replace(primitive, key=source)
+
     def no_derivative(self, primitive: Primitive, stmt, mode: str) -> NonDifferentiableError:
         what = primitive.description
         decorator = "adjoint" if mode == "reverse" else "tangent"
+        library = libraries.is_installed(undecorated(primitive.key))
+        why = "s2sad does not read the source of installed libraries; " if library else ""
         return NonDifferentiableError(
             f"no {mode}-mode derivative is registered for {what} (in function "
             f"'{self.fn.parsed.name}')", self.fn.parsed.location(stmt),
-            hint=f"register one with @s2sad.{decorator}({what}) (see "
+            hint=f"{why}register one with @s2sad.{decorator}({what}) (see "
                  "docs/custom_derivatives.md), or wrap the value in s2sad.stop_gradient "
                  "if it needs none.")
 

@@ -17,7 +17,7 @@ from typing import Callable
 import gast
 
 from . import primitives, registry, syntax
-from .emit import Emitter, GeneratedFunction, is_user_function
+from .emit import Emitter, GeneratedFunction
 from .errors import NonDifferentiableError
 from .normalize import NormalFunction
 from .templates import ZERO, is_zero_derivative, zero_derivative
@@ -138,8 +138,8 @@ class _Forward(Emitter):
             return [stmt, syntax.assign(tangent, packed)]
         template = registry.tangent_of(primitive.key)
         self.refuse_dispatch_twice(primitive, stmt)
-        if template is None and is_user_function(primitive.key):
-            return self.subroutine_call(primitive, stmt)
+        if template is None and self.through_source(primitive) is not None:
+            return self.subroutine_call(self.through_source(primitive), stmt)
         if template is None and self.is_dispatched(primitive):
             return self.dispatched_jvp(primitive, stmt)
         if template is None:

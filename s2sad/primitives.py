@@ -14,7 +14,8 @@ import gast
 import numpy as np
 
 from . import registry, syntax
-from .parsing import Namespace, describe
+from .libraries import public_name
+from .parsing import Namespace
 
 BINARY = {
     gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -123,7 +124,7 @@ def _call(call: gast.Call, namespace: Namespace, local_names: set) -> Primitive:
         return Primitive(key if key is not None else ("method", func.attr),
                          [func.value] + args, keywords, description=what)
     obj = namespace.resolve(func) if not _rooted_in(func, local_names) else None
-    what = describe(obj) if obj is not None else (syntax.dotted_name(func) or "a call")
+    what = public_name(obj) if obj is not None else (syntax.dotted_name(func) or "a call")
     return Primitive(obj if obj is not None else ("call", what), list(call.args), keywords,
                      description=what)
 

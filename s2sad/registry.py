@@ -23,6 +23,8 @@ import gast
 ADJOINTS: dict = {}
 TANGENTS: dict = {}
 NONDIFFERENTIABLE: set = set()
+SOURCES: dict = {}  # a library function -> a Python function s2sad differentiates instead
+STAND_INS: set = set()  # the values of SOURCES: read even where they are installed
 
 
 class _AdjointMarker:
@@ -81,6 +83,33 @@ def _register(table: dict, primitives) -> Callable:
             table[_key(primitive)] = template
         return func
     return decorate
+
+
+def source_for(*functions: Any) -> Callable:
+    """Register the decorated Python function as the source s2sad differentiates for
+    calls to `functions` (library functions without source it can read, or whose
+    source it should not read). It must compute the same values with the same
+    parameters; the calls themselves still run the original."""
+    def decorate(stand_in: Callable) -> Callable:
+        for function in functions:
+            SOURCES[function] = stand_in
+        STAND_INS.add(stand_in)
+        return stand_in
+    return decorate
+
+
+def is_stand_in(function: Any) -> bool:
+    try:
+        return function in STAND_INS
+    except TypeError:
+        return False
+
+
+def source_for_of(function: Any) -> Callable | None:
+    try:
+        return SOURCES.get(function)
+    except TypeError:
+        return None
 
 
 def nondifferentiable(*functions: Any) -> None:

@@ -26,7 +26,7 @@ import numpy as np
 
 from . import analysis, primitives, registry, runtime, syntax
 from .draws import GLOBAL_GENERATORS, RandomDraws
-from .emit import Emitter, GeneratedFunction, is_user_function
+from .emit import Emitter, GeneratedFunction
 from .errors import NonDifferentiableError
 from .normalize import NormalFunction
 from .templates import ACCUMULATE, Instance
@@ -737,8 +737,8 @@ class _Reverse(Emitter):
         primitive = self.classify(stmt.value)
         template = registry.adjoint_of(primitive.key)
         self.refuse_dispatch_twice(primitive, stmt)
-        if template is None and is_user_function(primitive.key):
-            return self.subroutine_call(primitive, stmt)
+        if template is None and self.through_source(primitive) is not None:
+            return self.subroutine_call(self.through_source(primitive), stmt)
         if template is None and self.is_dispatched(primitive):
             return self.dispatched_vjp(primitive, stmt)
         if template is None:

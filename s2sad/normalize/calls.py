@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import os
-import sysconfig
 from dataclasses import dataclass, field
 
 import gast
@@ -32,6 +30,7 @@ import numpy as np
 
 from .. import syntax
 from ..errors import UnsupportedSyntaxError
+from ..libraries import is_installed
 from ..parsing import parse_function
 from .jumps import lower_jumps
 
@@ -72,16 +71,9 @@ def is_function_value(value) -> bool:
 
 def has_user_source(func) -> bool:
     """A plain Python function defined outside the standard library, installed
-    packages and s2sad: one s2sad walks into."""
-    if not inspect.isfunction(func):
-        return False
-    filename = os.path.abspath(func.__code__.co_filename)
-    return not filename.startswith(_LIBRARY_PATHS)
-
-
-_LIBRARY_PATHS = tuple(os.path.abspath(sysconfig.get_paths()[k]) + os.sep
-                       for k in ("stdlib", "platstdlib", "purelib", "platlib")) + \
-    (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,)
+    packages (libraries.py draws the line) and s2sad: one s2sad walks into."""
+    return inspect.isfunction(func) and not is_installed(func) and \
+        not (func.__module__ or "").startswith("s2sad.")
 
 
 def lambda_as_def(node: gast.Lambda, name: str) -> gast.FunctionDef:
