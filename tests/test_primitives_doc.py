@@ -8,11 +8,14 @@ import pathlib
 import subprocess
 import sys
 
+import pytest
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 GENERATOR = ROOT / "tools" / "gen_primitives_doc.py"
 
 
 def test_checked_in_primitives_doc_matches_the_registry():
+    pytest.importorskip("scipy")  # the doc lists SciPy's rules too
     result = subprocess.run([sys.executable, str(GENERATOR), "--check"], cwd=ROOT,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -21,7 +21,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the s2sad of this checkout, not an installed one
 
 import s2sad  # noqa: E402,F401  (importing registers every rule)
-from s2sad import runtime  # noqa: E402
+from s2sad import libraries, runtime  # noqa: E402
 from s2sad.primitives import BINARY, COPY, UNARY  # noqa: E402
 from s2sad.registry import ADJOINTS, NONDIFFERENTIABLE, TANGENTS  # noqa: E402
 
@@ -32,6 +32,14 @@ NAMESPACES = [
     ("numpy.ndarray", np.ndarray), ("math", math), ("operator", operator),
     ("", builtins), ("s2sad.runtime", runtime),
 ]
+try:  # SciPy's rules register when it imports (and the doc lists them)
+    import scipy.linalg
+    import scipy.special
+    import scipy.stats
+    NAMESPACES += [("scipy.special", scipy.special), ("scipy.linalg", scipy.linalg),
+                   ("scipy.stats", scipy.stats)]
+except ImportError:
+    pass
 
 FAMILIES = {
     "operators": "Operators",
@@ -44,6 +52,9 @@ FAMILIES = {
     "indexing": "Indexing",
     "containers": "Containers and objects",
     "runtime_helpers": "Runtime helpers (for derivatives of derivatives)",
+    "scipy_special": "scipy.special (when SciPy is installed)",
+    "scipy_stats": "scipy.stats (when SciPy is installed)",
+    "scipy_linalg": "scipy.linalg (when SciPy is installed)",
 }
 
 SYNTAX = {op: f"x {symbol} y" for op, symbol in (
@@ -110,8 +121,8 @@ def public_names(key) -> list:
                 found.append(f"{prefix}.{attr}" if prefix else attr)
     own = getattr(key, "__name__", None)
     found.sort(key=lambda name: (name.rsplit(".", 1)[-1] != own, len(name), name))
-    if not found and hasattr(key, "__module__") and hasattr(key, "__qualname__"):
-        found = [f"{key.__module__}.{key.__qualname__}"]
+    if not found and callable(key):
+        found = [libraries.public_name(key)]
     return found or [repr(key)]
 
 

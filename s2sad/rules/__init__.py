@@ -2,8 +2,16 @@
 
 Importing this package registers every rule. Adding a primitive means adding
 one template to the module of its family (or a new module imported here).
+The SciPy families register only when SciPy imports: it is not a dependency.
 """
 from . import (operators, elementwise, scalar_math, reductions, linalg, shapes,  # noqa: F401
                indexing, constructors, nondifferentiable)
 from . import runtime_helpers  # noqa: F401,E402
 from . import containers  # noqa: F401,E402
+
+try:
+    import scipy  # noqa: F401
+except ImportError:  # pragma: no cover  (SciPy is optional)
+    pass
+else:
+    from . import scipy_special  # noqa: F401
