@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))  # the s2sad of this checkout, not an installed on
 import s2sad  # noqa: E402,F401  (importing registers every rule)
 from s2sad import libraries, runtime  # noqa: E402
 from s2sad.primitives import BINARY, COPY, UNARY  # noqa: E402
-from s2sad.registry import ADJOINTS, NONDIFFERENTIABLE, TANGENTS  # noqa: E402
+from s2sad.registry import ADJOINTS, NONDIFFERENTIABLE, SOURCES, TANGENTS  # noqa: E402
 
 OUTPUT = ROOT / "docs" / "primitives.md"
 
@@ -77,8 +77,13 @@ Every function s2sad knows, with the mode(s) it has a derivative rule for.
 Reverse mode is `s2sad.grad` / `s2sad.autodiff(mode="reverse")`, forward mode
 `s2sad.autodiff(mode="forward")`. A rule is a template in the `d[x]` notation in
 `s2sad/rules/<family>.py`; tests/test_primitives.py checks each one against
-finite differences in both modes. Calling a function that is in none of these
-tables raises `NonDifferentiableError` naming it.
+finite differences in both modes (tests/test_scipy_*.py for SciPy's). A
+*stand-in* is a Python function that computes the same values, whose source
+s2sad differentiates instead (see `source_for` in
+[Custom derivatives](custom_derivatives.md#scipy)). Calling a function that is
+in none of these tables raises `NonDifferentiableError` naming it; so does a
+Python function of an installed library (site-packages, the standard library):
+s2sad differentiates through the source of your own code only.
 
 Methods (`x.sum()`) and attributes (`x.T`) are those of a local NumPy array.
 Reductions take `axis` (an int, a negative int or a tuple) and `keepdims`.
@@ -101,6 +106,12 @@ Elementwise functions and operators broadcast.
   `max`/`min`/`maximum`/`minimum` split it equally between tied values; `clip`
   passes it on the closed interval; `prod` is exact when entries are zero;
   `norm`, `sqrt`, `det` follow the formula (norm's is 0 at 0).
+- SciPy: `logsumexp` is refused with `return_sign=True`; the derivatives of
+  `stdtr`, `gammainc`, `gammaincc`, `betainc` (so of the `cdf` and `logcdf` of
+  `t`, `gamma`, `beta`) in their shape parameters have no closed form and are
+  refused. Distributions are called as `stats.norm.logpdf(x, loc, scale)`, not
+  frozen (`stats.norm(loc, scale).logpdf(x)`); `multivariate_normal` takes
+  `mean` and a 2-D `cov`. Stand-ins follow the formula inside the support.
 """
 
 
@@ -152,21 +163,26 @@ def _hashable_in(key, table) -> bool:
         return False
 
 
-def rule_name(template) -> str:
-    module = template.func.__module__.rsplit(".", 1)[-1]
-    return f"`{module}.{template.func.__name__}`"
+def rule_function(key):
+    """The template, or the stand-in differentiated through its source, of `key`."""
+    template = ADJOINTS.get(key) or TANGENTS.get(key)
+    return template.func if template is not None else SOURCES[key]
+
+
+def rule_name(function) -> str:
+    module = function.__module__.rsplit(".", 1)[-1]
+    return f"`{module}.{function.__name__}`"
 
 
 def family_of(key) -> str:
-    template = ADJOINTS.get(key) or TANGENTS.get(key)
-    return template.func.__module__.rsplit(".", 1)[-1]
+    return rule_function(key).__module__.rsplit(".", 1)[-1]
 
 
 def rows_by_family() -> dict:
     families: dict = {}
-    for key in list(ADJOINTS) + [k for k in TANGENTS if k not in ADJOINTS]:
-        template = ADJOINTS.get(key) or TANGENTS.get(key)
-        if template.func.__module__.startswith("s2sad."):  # not rules a user registered
+    keys = list(ADJOINTS) + [k for k in TANGENTS if k not in ADJOINTS] + list(SOURCES)
+    for key in keys:
+        if rule_function(key).__module__.startswith("s2sad."):  # not a user's rules
             families.setdefault(family_of(key), []).append(key)
     return families
 
@@ -174,10 +190,11 @@ def rows_by_family() -> dict:
 def table(keys) -> list:
     lines = ["| Function | Reverse | Forward | Rule |", "|---|---|---|---|"]
     for key in keys:
-        reverse = "yes" if _hashable_in(key, ADJOINTS) else "no"
-        forward = "yes" if _hashable_in(key, TANGENTS) else "no"
-        template = ADJOINTS.get(key) or TANGENTS.get(key)
-        lines.append(f"| {label(key)} | {reverse} | {forward} | {rule_name(template)} |")
+        through_source = _hashable_in(key, SOURCES)
+        reverse = "yes" if through_source or _hashable_in(key, ADJOINTS) else "no"
+        forward = "yes" if through_source or _hashable_in(key, TANGENTS) else "no"
+        rule = rule_name(rule_function(key)) + (" (stand-in)" if through_source else "")
+        lines.append(f"| {label(key)} | {reverse} | {forward} | {rule} |")
     return lines
 
 

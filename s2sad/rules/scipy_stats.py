@@ -1,0 +1,255 @@
+"""scipy.stats: the log-densities, densities and distribution functions of the
+common distributions, in their arguments and parameters.
+
+Registered only when SciPy imports. Rather than one template per distribution
+and method, each method gets a *stand-in*: a few lines of NumPy and
+scipy.special that compute the same values, registered with `source_for`.
+s2sad differentiates a call such as `stats.norm.logpdf(x, loc, scale)` through
+the stand-in's source, so the calculus lives in the rules of the functions the
+stand-ins call (scipy.special's `gammaln`, `ndtr`, `stdtr`, ...), and reverse
+and forward mode both come for free. The call itself still runs SciPy's code.
+
+Location-scale families take `loc` and `scale` by position or keyword, as in
+SciPy, after their shape parameters; `z = (x - loc) / scale` is the standardized
+argument. Derivatives hold inside the support (where the log-density is finite).
+The distribution functions (`cdf`, `logcdf`) of `t`, `gamma` and `beta` are
+differentiated in `x`, `loc` and `scale`, not in their shape parameters (their
+derivative there has no closed form: asking for it raises NonDifferentiableError).
+"""
+import numpy as np
+from scipy import special, stats
+
+from ..registry import source_for
+
+LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
+LOG_2PI = np.log(2.0 * np.pi)
+LOG_PI = np.log(np.pi)
+
+
+# ---------------------------------------------------------------- norm
+
+@source_for(stats.norm.logpdf)
+def norm_logpdf(x, loc=0.0, scale=1.0):
+    z = (x - loc) / scale
+    return -0.5 * z * z - np.log(scale) - LOG_SQRT_2PI
+
+
+@source_for(stats.norm.pdf)
+def norm_pdf(x, loc=0.0, scale=1.0):
+    return np.exp(stats.norm.logpdf(x, loc, scale))
+
+
+@source_for(stats.norm.cdf)
+def norm_cdf(x, loc=0.0, scale=1.0):
+    return special.ndtr((x - loc) / scale)
+
+
+@source_for(stats.norm.logcdf)
+def norm_logcdf(x, loc=0.0, scale=1.0):
+    return special.log_ndtr((x - loc) / scale)
+
+
+# ---------------------------------------------------------------- t
+
+@source_for(stats.t.logpdf)
+def t_logpdf(x, df, loc=0.0, scale=1.0):
+    z = (x - loc) / scale
+    return special.gammaln(0.5 * (df + 1.0)) - special.gammaln(0.5 * df) \
+        - 0.5 * (np.log(df) + LOG_PI) - np.log(scale) \
+        - 0.5 * (df + 1.0) * np.log1p(z * z / df)
+
+
+@source_for(stats.t.pdf)
+def t_pdf(x, df, loc=0.0, scale=1.0):
+    return np.exp(stats.t.logpdf(x, df, loc, scale))
+
+
+@source_for(stats.t.cdf)
+def t_cdf(x, df, loc=0.0, scale=1.0):
+    return special.stdtr(df, (x - loc) / scale)
+
+
+@source_for(stats.t.logcdf)
+def t_logcdf(x, df, loc=0.0, scale=1.0):
+    return np.log(stats.t.cdf(x, df, loc, scale))
+
+
+# ---------------------------------------------------------------- gamma
+
+@source_for(stats.gamma.logpdf)
+def gamma_logpdf(x, a, loc=0.0, scale=1.0):
+    z = (x - loc) / scale
+    return special.xlogy(a - 1.0, z) - z - special.gammaln(a) - np.log(scale)
+
+
+@source_for(stats.gamma.pdf)
+def gamma_pdf(x, a, loc=0.0, scale=1.0):
+    return np.exp(stats.gamma.logpdf(x, a, loc, scale))
+
+
+@source_for(stats.gamma.cdf)
+def gamma_cdf(x, a, loc=0.0, scale=1.0):
+    return special.gammainc(a, (x - loc) / scale)
+
+
+@source_for(stats.gamma.logcdf)
+def gamma_logcdf(x, a, loc=0.0, scale=1.0):
+    return np.log(stats.gamma.cdf(x, a, loc, scale))
+
+
+# ---------------------------------------------------------------- beta
+
+@source_for(stats.beta.logpdf)
+def beta_logpdf(x, a, b, loc=0.0, scale=1.0):
+    z = (x - loc) / scale
+    return special.xlogy(a - 1.0, z) + special.xlog1py(b - 1.0, -z) \
+        - special.betaln(a, b) - np.log(scale)
+
+
+@source_for(stats.beta.pdf)
+def beta_pdf(x, a, b, loc=0.0, scale=1.0):
+    return np.exp(stats.beta.logpdf(x, a, b, loc, scale))
+
+
+@source_for(stats.beta.cdf)
+def beta_cdf(x, a, b, loc=0.0, scale=1.0):
+    return special.betainc(a, b, (x - loc) / scale)
+
+
+@source_for(stats.beta.logcdf)
+def beta_logcdf(x, a, b, loc=0.0, scale=1.0):
+    return np.log(stats.beta.cdf(x, a, b, loc, scale))
+
+
+# ---------------------------------------------------------------- expon
+
+@source_for(stats.expon.logpdf)
+def expon_logpdf(x, loc=0.0, scale=1.0):
+    return -(x - loc) / scale - np.log(scale)
+
+
+@source_for(stats.expon.pdf)
+def expon_pdf(x, loc=0.0, scale=1.0):
+    return np.exp(stats.expon.logpdf(x, loc, scale))
+
+
+@source_for(stats.expon.cdf)
+def expon_cdf(x, loc=0.0, scale=1.0):
+    return -np.expm1(-(x - loc) / scale)
+
+
+@source_for(stats.expon.logcdf)
+def expon_logcdf(x, loc=0.0, scale=1.0):
+    return np.log(stats.expon.cdf(x, loc, scale))
+
+
+# ---------------------------------------------------------------- laplace
+
+@source_for(stats.laplace.logpdf)
+def laplace_logpdf(x, loc=0.0, scale=1.0):
+    return -np.abs(x - loc) / scale - np.log(2.0 * scale)
+
+
+@source_for(stats.laplace.pdf)
+def laplace_pdf(x, loc=0.0, scale=1.0):
+    return np.exp(stats.laplace.logpdf(x, loc, scale))
+
+
+@source_for(stats.laplace.cdf)
+def laplace_cdf(x, loc=0.0, scale=1.0):
+    z = (x - loc) / scale
+    tail = 0.5 * np.exp(-np.abs(z))
+    return np.where(z < 0.0, tail, 1.0 - tail)
+
+
+@source_for(stats.laplace.logcdf)
+def laplace_logcdf(x, loc=0.0, scale=1.0):
+    return np.log(stats.laplace.cdf(x, loc, scale))
+
+
+# ---------------------------------------------------------------- cauchy
+
+@source_for(stats.cauchy.logpdf)
+def cauchy_logpdf(x, loc=0.0, scale=1.0):
+    z = (x - loc) / scale
+    return -np.log1p(z * z) - np.log(scale) - LOG_PI
+
+
+@source_for(stats.cauchy.pdf)
+def cauchy_pdf(x, loc=0.0, scale=1.0):
+    return np.exp(stats.cauchy.logpdf(x, loc, scale))
+
+
+@source_for(stats.cauchy.cdf)
+def cauchy_cdf(x, loc=0.0, scale=1.0):
+    return 0.5 + np.arctan((x - loc) / scale) / np.pi
+
+
+@source_for(stats.cauchy.logcdf)
+def cauchy_logcdf(x, loc=0.0, scale=1.0):
+    return np.log(stats.cauchy.cdf(x, loc, scale))
+
+
+# ---------------------------------------------------------------- logistic
+
+@source_for(stats.logistic.logpdf)
+def logistic_logpdf(x, loc=0.0, scale=1.0):
+    z = (x - loc) / scale
+    return special.log_expit(z) + special.log_expit(-z) - np.log(scale)
+
+
+@source_for(stats.logistic.pdf)
+def logistic_pdf(x, loc=0.0, scale=1.0):
+    return np.exp(stats.logistic.logpdf(x, loc, scale))
+
+
+@source_for(stats.logistic.cdf)
+def logistic_cdf(x, loc=0.0, scale=1.0):
+    return special.expit((x - loc) / scale)
+
+
+@source_for(stats.logistic.logcdf)
+def logistic_logcdf(x, loc=0.0, scale=1.0):
+    return special.log_expit((x - loc) / scale)
+
+
+# ---------------------------------------------------------------- counts
+
+@source_for(stats.poisson.logpmf)
+def poisson_logpmf(k, mu, loc=0):
+    n = k - loc
+    return special.xlogy(n, mu) - special.gammaln(n + 1.0) - mu
+
+
+@source_for(stats.poisson.pmf)
+def poisson_pmf(k, mu, loc=0):
+    return np.exp(stats.poisson.logpmf(k, mu, loc))
+
+
+@source_for(stats.nbinom.logpmf)
+def nbinom_logpmf(k, n, p, loc=0):
+    m = k - loc
+    return special.gammaln(m + n) - special.gammaln(n) - special.gammaln(m + 1.0) \
+        + special.xlogy(n, p) + special.xlog1py(m, -p)
+
+
+@source_for(stats.nbinom.pmf)
+def nbinom_pmf(k, n, p, loc=0):
+    return np.exp(stats.nbinom.logpmf(k, n, p, loc))
+
+
+# ---------------------------------------------------------------- multivariate normal
+
+@source_for(stats.multivariate_normal.logpdf)
+def multivariate_normal_logpdf(x, mean, cov, allow_singular=False):
+    """x: one point (k,) or points (n, k); mean (k,); cov a (k, k) matrix."""
+    r = x - mean
+    solved = np.linalg.solve(cov, r.T).T
+    squared_distance = np.sum(r * solved, axis=-1)
+    sign, logdet = np.linalg.slogdet(cov)
+    return -0.5 * (squared_distance + logdet + np.shape(cov)[-1] * LOG_2PI)
+
+
+@source_for(stats.multivariate_normal.pdf)
+def multivariate_normal_pdf(x, mean, cov, allow_singular=False):
+    return np.exp(stats.multivariate_normal.logpdf(x, mean, cov))

@@ -1,0 +1,156 @@
+"""scipy.stats: every distribution method s2sad differentiates, in its argument and
+its parameters, against central finite differences in both modes; and each
+stand-in s2sad differentiates through computes what SciPy computes."""
+import numpy as np
+import pytest
+
+stats = pytest.importorskip("scipy.stats")
+
+import s2sad  # noqa: E402
+from rulecheck import check_both_modes  # noqa: E402
+from s2sad.registry import SOURCES  # noqa: E402
+
+RNG = np.random.default_rng(1616)
+W = RNG.normal(size=4)
+
+
+def between(low, high):
+    return RNG.uniform(low, high, 4)
+
+
+# (method, arguments by position, which of them are differentiated)
+CASES = [
+    (stats.norm.logpdf, [between(-2, 2), 0.3, 1.4], (0, 1, 2)),
+    (stats.norm.pdf, [between(-2, 2), 0.3, 1.4], (0, 1, 2)),
+    (stats.norm.cdf, [between(-2, 2), 0.3, 1.4], (0, 1, 2)),
+    (stats.norm.logcdf, [between(-2, 2), 0.3, 1.4], (0, 1, 2)),
+    (stats.t.logpdf, [between(-2, 2), 3.5, 0.3, 1.4], (0, 1, 2, 3)),
+    (stats.t.pdf, [between(-2, 2), 3.5, 0.3, 1.4], (0, 1, 2, 3)),
+    (stats.t.cdf, [between(-2, 2), 3.5, 0.3, 1.4], (0, 2, 3)),
+    (stats.t.logcdf, [between(-2, 2), 3.5, 0.3, 1.4], (0, 2, 3)),
+    (stats.gamma.logpdf, [between(0.5, 3), 2.5, 0.1, 1.3], (0, 1, 2, 3)),
+    (stats.gamma.pdf, [between(0.5, 3), 2.5, 0.1, 1.3], (0, 1, 2, 3)),
+    (stats.gamma.cdf, [between(0.5, 3), 2.5, 0.1, 1.3], (0, 2, 3)),
+    (stats.gamma.logcdf, [between(0.5, 3), 2.5, 0.1, 1.3], (0, 2, 3)),
+    (stats.beta.logpdf, [between(0.2, 0.8), 2.5, 1.7, -0.1, 1.2], (0, 1, 2, 3, 4)),
+    (stats.beta.pdf, [between(0.2, 0.8), 2.5, 1.7, -0.1, 1.2], (0, 1, 2, 3, 4)),
+    (stats.beta.cdf, [between(0.2, 0.8), 2.5, 1.7, -0.1, 1.2], (0, 3, 4)),
+    (stats.beta.logcdf, [between(0.2, 0.8), 2.5, 1.7, -0.1, 1.2], (0, 3, 4)),
+    (stats.expon.logpdf, [between(0.5, 3), 0.2, 1.5], (0, 1, 2)),
+    (stats.expon.pdf, [between(0.5, 3), 0.2, 1.5], (0, 1, 2)),
+    (stats.expon.cdf, [between(0.5, 3), 0.2, 1.5], (0, 1, 2)),
+    (stats.expon.logcdf, [between(0.5, 3), 0.2, 1.5], (0, 1, 2)),
+    (stats.laplace.logpdf, [between(-2, 2), 0.1, 1.5], (0, 1, 2)),
+    (stats.laplace.pdf, [between(-2, 2), 0.1, 1.5], (0, 1, 2)),
+    (stats.laplace.cdf, [between(-2, 2), 0.1, 1.5], (0, 1, 2)),
+    (stats.laplace.logcdf, [between(-2, 2), 0.1, 1.5], (0, 1, 2)),
+    (stats.cauchy.logpdf, [between(-2, 2), 0.3, 0.8], (0, 1, 2)),
+    (stats.cauchy.pdf, [between(-2, 2), 0.3, 0.8], (0, 1, 2)),
+    (stats.cauchy.cdf, [between(-2, 2), 0.3, 0.8], (0, 1, 2)),
+    (stats.cauchy.logcdf, [between(-2, 2), 0.3, 0.8], (0, 1, 2)),
+    (stats.logistic.logpdf, [between(-2, 2), 0.3, 0.8], (0, 1, 2)),
+    (stats.logistic.pdf, [between(-2, 2), 0.3, 0.8], (0, 1, 2)),
+    (stats.logistic.cdf, [between(-2, 2), 0.3, 0.8], (0, 1, 2)),
+    (stats.logistic.logcdf, [between(-2, 2), 0.3, 0.8], (0, 1, 2)),
+    (stats.poisson.logpmf, [np.array([0.0, 1.0, 3.0, 7.0]), between(0.5, 4)], (1,)),
+    (stats.poisson.pmf, [np.array([0.0, 1.0, 3.0, 7.0]), 2.5], (1,)),
+    (stats.nbinom.logpmf, [np.array([0.0, 1.0, 3.0, 7.0]), 3.5, between(0.2, 0.8)], (1, 2)),
+    (stats.nbinom.pmf, [np.array([0.0, 1.0, 3.0, 7.0]), between(1, 4), 0.4], (1, 2)),
+]
+
+
+def _id(case):
+    method = case[0]
+    return f"{method.__self__.name}.{method.__name__}"
+
+
+@pytest.mark.parametrize("method, args, wrt", CASES, ids=[_id(c) for c in CASES])
+def test_stand_in_computes_what_scipy_computes(method, args, wrt):
+    np.testing.assert_allclose(SOURCES[method](*args), method(*args), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("method, args, wrt", CASES, ids=[_id(c) for c in CASES])
+def test_method_matches_finite_differences(method, args, wrt):
+    params = ", ".join(f"a{i}" for i in range(len(args)))
+    source = (f"def objective({params}):\n"
+              f"    return np.sum(stats.{method.__self__.name}.{method.__name__}({params}) * W)\n")
+    check_both_modes(_compile(source), args, wrt)
+
+
+_KEEP = []
+
+
+def _compile(source):
+    """A function from source s2sad can read (registered with linecache)."""
+    import linecache
+    filename = f"<test_scipy_stats {len(_KEEP)}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace = {"np": np, "stats": stats, "W": W}
+    exec(compile(source, filename, "exec"), namespace)
+    _KEEP.append(namespace)
+    return namespace["objective"]
+
+
+def norm_by_keyword(x, mu, sigma):
+    return np.sum(stats.norm.logpdf(x, loc=mu, scale=sigma) * W)
+
+
+def t_by_keyword(x, nu, sigma):
+    return np.sum(stats.t.logpdf(x, df=nu, scale=sigma) * W)
+
+
+def gamma_in_shape_only(a):
+    return np.sum(stats.gamma.logpdf(np.array([0.5, 1.0, 2.0, 4.0]), a) * W)
+
+
+def test_parameters_by_keyword_and_defaults():
+    check_both_modes(norm_by_keyword, [between(-2, 2), 0.2, 1.3])
+    check_both_modes(t_by_keyword, [between(-2, 2), 4.0, 1.3])
+    check_both_modes(gamma_in_shape_only, [1.7])
+
+
+def mvn_logpdf(x, mean, root):
+    cov = root @ root.T + 0.5 * np.eye(3)
+    return np.sum(stats.multivariate_normal.logpdf(x, mean, cov) * W)
+
+
+def mvn_pdf_one_point(x, mean, root):
+    cov = root @ root.T + 0.5 * np.eye(3)
+    return stats.multivariate_normal.pdf(x, mean, cov)
+
+
+def test_multivariate_normal_in_points_mean_and_covariance():
+    root = RNG.normal(size=(3, 3))
+    mean = RNG.normal(size=3)
+    check_both_modes(mvn_logpdf, [RNG.normal(size=(4, 3)), mean, root])
+    check_both_modes(mvn_pdf_one_point, [RNG.normal(size=3), mean, root])
+    x = RNG.normal(size=(4, 3))
+    cov = root @ root.T + 0.5 * np.eye(3)
+    np.testing.assert_allclose(SOURCES[stats.multivariate_normal.logpdf](x, mean, cov),
+                               stats.multivariate_normal.logpdf(x, mean, cov), rtol=1e-12)
+
+
+def test_every_stand_in_has_a_case():
+    tested = {case[0] for case in CASES} | {stats.multivariate_normal.logpdf,
+                                             stats.multivariate_normal.pdf}
+    registered = {k for k, f in SOURCES.items() if f.__module__ == "s2sad.rules.scipy_stats"}
+    assert registered == tested
+
+
+def t_cdf_in_df(x, df):
+    return np.sum(stats.t.cdf(x, df))
+
+
+def test_cdf_in_a_shape_parameter_is_refused():
+    with pytest.raises(s2sad.NonDifferentiableError, match="stdtr in its parameter 'df'"):
+        s2sad.grad(t_cdf_in_df, wrt=1)(np.array([0.2, 1.0]), 3.0)
+
+
+def norm_sf(x):
+    return np.sum(stats.norm.sf(x))
+
+
+def test_a_method_without_a_rule_is_named_publicly():
+    with pytest.raises(s2sad.NonDifferentiableError,
+                       match=r"registered for scipy\.stats\.norm\.sf \(in function 'norm_sf'\)"):
+        s2sad.grad(norm_sf)
