@@ -655,6 +655,17 @@ def slogdet_attribute(a, w):
     return np.sum(np.linalg.slogdet(a).logabsdet * w)
 
 
+def cholesky(b, w):
+    """Of a symmetric positive definite matrix built from b (cholesky reads one triangle)."""
+    a = b @ np.swapaxes(b, -1, -2) + 2.0 * np.eye(3)
+    return np.sum(np.linalg.cholesky(a) * w)
+
+
+def cholesky_upper(b, w):
+    a = b @ b.T + 2.0 * np.eye(3)
+    return np.sum(np.linalg.cholesky(a, upper=True) * w)
+
+
 # ---------------------------------------------------------------- shapes
 
 def np_reshape(x, w):
@@ -1194,6 +1205,10 @@ CASES = [
     C(np.linalg.det, det, "2x3x3", "matrix"),
     C(np.linalg.slogdet, slogdet, "3x3", "matrix"),
     C(np.linalg.slogdet, slogdet, "2x3x3", "matrix"),
+    C(np.linalg.cholesky, cholesky, "3x3"),
+    C(np.linalg.cholesky, cholesky, "2x3x3"),
+    C(np.linalg.cholesky, cholesky_upper, "3x3",
+      skip="" if np.__version__ >= "2" else "np.linalg.cholesky has `upper` from NumPy 2"),
     C(getattr, slogdet_attribute, "2x3x3", "matrix"),
     # shapes
     C(np.reshape, np_reshape, "2x3"),

@@ -384,3 +384,43 @@ def slogdet(y, a):
 @tangent(np.linalg.slogdet)
 def slogdet_tangent_rule(y, a):
     d[y] = slogdet_tangent(y, a, d[a])
+
+
+# ---------------------------------------------------------------- Cholesky
+
+def phi(x):
+    """The lower triangle of x with its diagonal halved."""
+    return np.tril(x) - 0.5 * np.tril(np.triu(x))
+
+
+def symmetric_part(x):
+    return 0.5 * (x + mT(x))
+
+
+def cholesky_adjoint(g, factor, upper):
+    """The adjoint of A in `factor = cholesky(A)`, symmetric (A is symmetric, and the
+    derivative is taken along symmetric changes of A): L^-T phi(L^T g) L^-1."""
+    lower = mT(factor) if upper else factor
+    g = mT(g) if upper else g
+    inner = phi(mT(lower) @ g)
+    s = np.linalg.solve(mT(lower), mT(np.linalg.solve(mT(lower), mT(inner))))
+    return symmetric_part(s)
+
+
+def cholesky_tangent(factor, da, a, upper):
+    """dL = L phi(L^-1 dA L^-T), with dA's symmetric part (its transpose for upper)."""
+    lower = mT(factor) if upper else factor
+    da = symmetric_part(expand(da, a))
+    inner = np.linalg.solve(lower, mT(np.linalg.solve(lower, mT(da))))
+    dl = lower @ phi(inner)
+    return mT(dl) if upper else dl
+
+
+@adjoint(np.linalg.cholesky)
+def cholesky(y, a, upper=False):
+    d[a] = cholesky_adjoint(d[y], y, upper)
+
+
+@tangent(np.linalg.cholesky)
+def cholesky_tangent_rule(y, a, upper=False):
+    d[y] = cholesky_tangent(y, d[a], a, upper)
