@@ -95,8 +95,12 @@ Elementwise functions and operators broadcast.
   `np.hstack`, `np.vstack`, `np.array`) accept a list or tuple literal
   (`np.concatenate([a, b])`) or an array whose rows are joined
   (`np.concatenate(x)`).
-- `np.linalg.norm` is differentiated for `ord=None`, `'fro'` (matrices) and
-  `2` (vectors); other orders raise `NotImplementedError`.
+- `np.linalg.norm` is differentiated for every vector `ord`; for matrices, for
+  `ord=None`, `'fro'`, and (a whole 2-D array only) `'nuc'`, 1, -1, 2, -2,
+  `inf`, `-inf`; a matrix norm over a stack raises `NonDifferentiableError`.
+- `np.sort` and `np.take` differentiate through the permutation or the
+  positions read (ties in sort keep their order); `np.diff` takes no
+  `prepend`/`append`; `np.atleast_1d`/`2d`/`3d` take one array.
 - `np.einsum` takes up to three operands and explicit letters (no `...`).
 - `np.pad` modes: constant, edge, reflect, symmetric, wrap.
 - `np.linalg.slogdet` and `np.split` return a tuple or list: read its items by

@@ -67,3 +67,37 @@ def scatter_adjoint(y, g, x, index):
 @tangent(scatter)
 def scatter_tangent(y, g, x, index):
     d[y] = scatter(d[g], x, index)
+
+
+def take_indices(indices, a, axis, mode):
+    """np.take's indices as plain (possibly negative) positions: 'wrap' and 'clip' applied."""
+    n = np.size(a) if axis is None else np.shape(a)[axis]
+    if mode == "wrap":
+        return np.mod(indices, n)
+    if mode == "clip":
+        return np.clip(indices, 0, n - 1)
+    return indices
+
+
+def untake(g, a, indices, axis, mode):
+    """Adjoint of np.take: g added back at the positions taken (repeats add up)."""
+    indices = np.asarray(take_indices(indices, a, axis, mode))
+    if axis is None:
+        out = np.zeros(np.size(a))
+        np.add.at(out, indices, g)
+        return np.reshape(out, np.shape(a))
+    axis = axis % np.ndim(a)
+    out = np.zeros(np.shape(np.moveaxis(np.asarray(a), axis, 0)))
+    taken = list(range(axis, axis + indices.ndim))
+    np.add.at(out, indices, np.moveaxis(g, taken, list(range(indices.ndim))))
+    return np.moveaxis(out, 0, axis)
+
+
+@adjoint(np.take)
+def take(y, a, indices, axis=None, out=None, mode="raise"):
+    d[a] = untake(d[y], a, indices, axis, mode)
+
+
+@tangent(np.take)
+def take_tangent(y, a, indices, axis=None, out=None, mode="raise"):
+    d[y] = np.take(expand(d[a], a), indices, axis=axis, mode=mode)

@@ -9,10 +9,12 @@ variable (forward mode's convention: it stands for itself broadcast); rules
 that are not elementwise `expand` it first.
 
 Conventions: `max`/`min` split the derivative equally between tied extrema;
-`prod` is exact when entries are zero (no division); `norm` has derivative 0 at 0.
+`prod` and `cumprod` are exact when entries are zero (no division); `norm` has
+derivative 0 at 0, its inf-norms split it between tied extreme entries.
 """
 import numpy as np
 
+from ..errors import NonDifferentiableError
 from ..registry import adjoint, d, tangent
 from ..runtime import expand, gradient_dtype, list_adjoint, unbroadcast
 
@@ -75,19 +77,92 @@ def std_partials(x, y, axis, ddof, keepdims):
     return safe_divide(var_partials(x, y, axis, ddof), 2.0 * unreduce(y, x, axis, keepdims))
 
 
-def check_norm_order(x, ord, axis):
-    vector = np.ndim(x) == 1 if axis is None else np.ndim(axis) == 0
-    if not (ord is None or ord == "fro" and not vector or ord == 2 and vector):
-        raise NotImplementedError(
-            f"s2sad differentiates np.linalg.norm for ord=None, ord='fro' (matrices) and "
-            f"ord=2 (vectors); not ord={ord!r} with axis={axis!r} on shape {np.shape(x)}")
-
-
 def norm_partials(x, y, ord, axis, keepdims):
-    """d norm/d x for the 2-norm of vectors and the Frobenius norm of matrices."""
-    check_norm_order(x, ord, axis)
+    """d norm/d x: of vectors for any ord, of matrices for ord None, 'fro', 'nuc',
+    1, -1, 2, -2, inf, -inf (a whole 2-D x only)."""
     x = np.asarray(x)
-    return safe_divide(x, unreduce(y, x, axis, keepdims))
+    vector = np.ndim(x) == 1 if axis is None else np.ndim(axis) == 0
+    if ord is None or ord == "fro" and not vector or ord == 2 and vector:
+        return safe_divide(x, unreduce(y, x, axis, keepdims))
+    if vector:
+        return vector_norm_partials(x, y, ord, axis, keepdims)
+    if axis is not None and tuple(sorted(a % 2 for a in axis)) != (0, 1) or np.ndim(x) != 2:
+        raise NonDifferentiableError(
+            f"s2sad differentiates the matrix norms of np.linalg.norm with ord={ord!r} for "
+            f"a 2-D array, not on shape {np.shape(x)} with axis={axis!r}",
+            hint="loop over the matrices of the stack, or use ord=None / 'fro'.")
+    return matrix_norm_partials(x, ord)
+
+
+def vector_norm_partials(x, y, ord, axis, keepdims):
+    """sign(x) |x|^(p-1) / norm^(p-1); at inf and -inf, sign(x) on the extreme entries
+    (split between ties); 0 for ord=0, which counts nonzero entries."""
+    if ord == 0:
+        return np.zeros(np.shape(x))
+    if ord in (np.inf, -np.inf):
+        return np.sign(x) * extremum_share(np.abs(x), y, axis, keepdims)
+    if ord == 1:
+        return np.sign(x)
+    power = np.abs(x) ** (ord - 1)
+    return np.sign(x) * safe_divide(power, unreduce(y, x, axis, keepdims) ** (ord - 1))
+
+
+def matrix_norm_partials(x, ord):
+    """Induced norms and the nuclear norm of a matrix: the column (ord 1, -1) or row
+    (inf, -inf) of extreme absolute sum, or singular vectors (2, -2, 'nuc')."""
+    if ord in ("nuc", 2, -2):
+        u, _, vt = np.linalg.svd(x, full_matrices=False)
+        if ord == "nuc":
+            return u @ vt
+        k = 0 if ord == 2 else -1
+        return np.outer(u[:, k], vt[k])
+    if ord not in (1, -1, np.inf, -np.inf):
+        raise NonDifferentiableError(f"np.linalg.norm has no matrix norm ord={ord!r}")
+    rows = ord in (np.inf, -np.inf)
+    sums = np.sum(np.abs(x), axis=1 if rows else 0)
+    extreme = np.max(sums) if ord > 0 else np.min(sums)
+    share = (sums == extreme) / np.sum(sums == extreme)
+    return np.sign(x) * (share[:, None] if rows else share[None, :])
+
+
+def cumprod_products(a):
+    """For a along its last axis, products[..., i, j]: the product of a_k for k <= j,
+    k != i, when j >= i (d cumprod_j / d a_i), and 0 when j < i. Exact with zeros."""
+    n = np.shape(a)[-1]
+    others = np.where(np.eye(n, dtype=bool), 1.0, np.expand_dims(a, -2))
+    return np.cumprod(others, axis=-1) * np.triu(np.ones((n, n)))
+
+
+def cumprod_adjoint(g, y, a, axis):
+    """Adjoint of np.cumprod: sum over j >= i of g_j d y_j / d a_i."""
+    if axis is None:
+        return np.reshape(cumprod_adjoint(np.ravel(g), np.ravel(y), np.ravel(a), 0), np.shape(a))
+    a = np.asarray(a, dtype=float)
+    if np.all(a != 0):  # y_j / a_i, in O(n)
+        return reverse_cumsum(g * y, a, axis) / a
+    products = cumprod_products(np.moveaxis(a, axis, -1))
+    out = np.sum(products * np.expand_dims(np.moveaxis(g, axis, -1), -2), axis=-1)
+    return np.moveaxis(out, -1, axis)
+
+
+def cumprod_tangent(t, y, a, axis):
+    """Tangent of np.cumprod: sum over i <= j of t_i d y_j / d a_i."""
+    t = expand(t, a)
+    if axis is None:
+        return cumprod_tangent(np.ravel(t), y, np.ravel(a), 0)
+    a = np.asarray(a, dtype=float)
+    if np.all(a != 0):
+        return y * np.cumsum(t / a, axis=axis)
+    products = cumprod_products(np.moveaxis(a, axis, -1))
+    out = np.sum(products * np.expand_dims(np.moveaxis(t, axis, -1), -1), axis=-2)
+    return np.moveaxis(out, -1, axis)
+
+
+def undiff(g, n, axis):
+    """Adjoint of np.diff(a, n, axis): n times, -diff of g padded with a zero each side."""
+    for _ in range(n):
+        g = -np.diff(g, axis=axis, prepend=0.0, append=0.0)
+    return g
 
 
 def reverse_cumsum(g, x, axis):
@@ -175,3 +250,23 @@ def cumsum(y, a, axis=None, dtype=None, out=None):
 @tangent(np.cumsum, np.ndarray.cumsum)
 def cumsum_tangent(y, a, axis=None, dtype=None, out=None):
     d[y] = np.cumsum(expand(d[a], a), axis=axis)
+
+
+@adjoint(np.cumprod, np.ndarray.cumprod)
+def cumprod(y, a, axis=None, dtype=None, out=None):
+    d[a] = cumprod_adjoint(d[y], y, a, axis)
+
+
+@tangent(np.cumprod, np.ndarray.cumprod)
+def cumprod_tangent_rule(y, a, axis=None, dtype=None, out=None):
+    d[y] = cumprod_tangent(d[a], y, a, axis)
+
+
+@adjoint(np.diff)
+def diff(y, a, n=1, axis=-1):
+    d[a] = undiff(d[y], n, axis)
+
+
+@tangent(np.diff)
+def diff_tangent(y, a, n=1, axis=-1):
+    d[y] = np.diff(expand(d[a], a), n=n, axis=axis)

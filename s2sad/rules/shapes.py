@@ -50,6 +50,32 @@ def unrepeat(g, a, repeats, axis):
     return np.moveaxis(out, 0, axis)
 
 
+def sort_order(a, axis):
+    """Where each entry of np.sort(a, axis) comes from (along axis; of the flat a for
+    axis=None). Ties keep their order: the derivative follows the permutation."""
+    return np.argsort(np.ravel(a) if axis is None else a, axis=-1 if axis is None else axis,
+                      kind="stable")
+
+
+def unsort(g, a, axis):
+    """Adjoint of np.sort: each entry of g back to the place its value came from."""
+    order = sort_order(a, axis)
+    if axis is None:
+        out = np.zeros(np.size(a))
+        out[order] = g
+        return np.reshape(out, np.shape(a))
+    out = np.zeros(np.shape(a))
+    np.put_along_axis(out, order, g, axis)
+    return out
+
+
+def sorted_like(t, a, axis):
+    """The tangent of np.sort(a, axis): the tangent permuted as a is."""
+    order = sort_order(a, axis)
+    t = expand(t, a)
+    return np.ravel(t)[order] if axis is None else np.take_along_axis(t, order, axis)
+
+
 def pad_sources(array, pad_width, mode):
     """For each entry of np.pad(array, ...), the flat index of the entry it copies (-1: a constant)."""
     index = np.reshape(np.arange(np.size(array)), np.shape(array))
@@ -194,6 +220,16 @@ def expand_dims(y, a, axis):
 @tangent(np.expand_dims)
 def expand_dims_tangent(y, a, axis):
     d[y] = np.expand_dims(expand(d[a], a), axis)
+
+
+@adjoint(np.atleast_1d, np.atleast_2d, np.atleast_3d)
+def atleast(y, ary):
+    d[ary] = np.reshape(d[y], np.shape(ary))
+
+
+@tangent(np.atleast_1d, np.atleast_2d, np.atleast_3d)
+def atleast_tangent(y, ary):
+    d[y] = np.reshape(expand(d[ary], ary), np.shape(y))
 
 
 @adjoint(np.transpose, np.ndarray.transpose)
@@ -345,6 +381,16 @@ def split(y, ary, indices_or_sections, axis=0):
 @tangent(np.split, np.array_split)
 def split_tangent(y, ary, indices_or_sections, axis=0):
     d[y] = np.array_split(expand(d[ary], ary), indices_or_sections, axis)
+
+
+@adjoint(np.sort)
+def sort(y, a, axis=-1, kind=None, order=None, stable=None):
+    d[a] = unsort(d[y], a, axis)
+
+
+@tangent(np.sort)
+def sort_tangent(y, a, axis=-1, kind=None, order=None, stable=None):
+    d[y] = sorted_like(d[a], a, axis)
 
 
 @adjoint(np.copy, np.ndarray.copy)
