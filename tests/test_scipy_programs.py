@@ -1,0 +1,127 @@
+"""Whole statistical programs that call SciPy, differentiated in both modes and
+checked against central finite differences: a Gaussian-process marginal
+likelihood, a Gaussian-mixture negative log-likelihood, a negative-binomial
+regression and a black-box variational objective."""
+import numpy as np
+import pytest
+
+pytest.importorskip("scipy")
+from scipy import linalg, special, stats  # noqa: E402
+
+from rulecheck import check_both_modes  # noqa: E402
+
+RNG = np.random.default_rng(2026)
+LOG_2PI = np.log(2.0 * np.pi)
+
+
+# ---------------------------------------------------------------- Gaussian process
+
+def squared_distances(x):
+    diff = x[:, None] - x[None, :]
+    return diff * diff
+
+
+def gp_nll_cho_solve(log_length, log_signal, log_noise, x, y):
+    """-log N(y | 0, K + noise I), with K the squared-exponential kernel."""
+    k = np.exp(2.0 * log_signal) * np.exp(-0.5 * squared_distances(x) / np.exp(2.0 * log_length))
+    k = k + np.exp(2.0 * log_noise) * np.eye(len(x))
+    factor = linalg.cholesky(k, lower=True)
+    alpha = linalg.cho_solve((factor, True), y)
+    logdet = 2.0 * np.sum(np.log(np.diag(factor)))
+    return 0.5 * y @ alpha + 0.5 * logdet + 0.5 * len(x) * LOG_2PI
+
+
+def gp_nll_triangular(log_length, log_signal, log_noise, x, y):
+    """The same with two triangular solves and np.linalg.cholesky."""
+    k = np.exp(2.0 * log_signal) * np.exp(-0.5 * squared_distances(x) / np.exp(2.0 * log_length))
+    k = k + np.exp(2.0 * log_noise) * np.eye(len(x))
+    factor = np.linalg.cholesky(k)
+    white = linalg.solve_triangular(factor, y, lower=True)
+    return 0.5 * np.sum(white ** 2) + np.sum(np.log(np.diag(factor))) + 0.5 * len(x) * LOG_2PI
+
+
+def gp_data():
+    x = np.sort(RNG.uniform(-3.0, 3.0, 12))
+    y = np.sin(x) + 0.1 * RNG.normal(size=12)
+    return x, y
+
+
+@pytest.mark.parametrize("nll", [gp_nll_cho_solve, gp_nll_triangular])
+def test_gaussian_process_marginal_likelihood(nll):
+    x, y = gp_data()
+    args = [np.log(1.2), np.log(0.9), np.log(0.2), x, y]
+    reference = -stats.multivariate_normal.logpdf(
+        y, np.zeros(12), 0.81 * np.exp(-0.5 * squared_distances(x) / 1.44) + 0.04 * np.eye(12))
+    np.testing.assert_allclose(nll(*args), reference, rtol=1e-10)
+    check_both_modes(nll, args, wrt=(0, 1, 2, 4))
+
+
+# ---------------------------------------------------------------- Gaussian mixture
+
+def gmm_nll(means, log_scales, logits, x):
+    """-sum_i log sum_k pi_k N(x_i | mean_k, scale_k^2 I)."""
+    log_weights = special.log_softmax(logits)
+    scales = np.exp(log_scales)
+    offsets = x[:, None, :] - means[None, :, :]
+    squared = np.sum(offsets ** 2, axis=-1) / scales ** 2
+    dim = x.shape[1]
+    log_components = -0.5 * squared - dim * log_scales - 0.5 * dim * LOG_2PI
+    return -np.sum(special.logsumexp(log_weights + log_components, axis=1))
+
+
+def test_gaussian_mixture_negative_log_likelihood():
+    x = np.concatenate([RNG.normal(-2.0, 0.5, (10, 2)), RNG.normal(1.5, 0.8, (8, 2))])
+    args = [RNG.normal(size=(3, 2)), RNG.normal(0.0, 0.3, 3), RNG.normal(size=3), x]
+    weights = special.softmax(args[2])
+    density = sum(weights[k] * stats.multivariate_normal.pdf(x, args[0][k],
+                                                           np.exp(2 * args[1][k]) * np.eye(2))
+                  for k in range(3))
+    np.testing.assert_allclose(gmm_nll(*args), -np.sum(np.log(density)), rtol=1e-10)
+    check_both_modes(gmm_nll, args, wrt=(0, 1, 2))
+
+
+# ---------------------------------------------------------------- negative binomial
+
+def negative_binomial_nll(beta, log_dispersion, features, counts):
+    """Counts with mean exp(features @ beta) and dispersion r = exp(log_dispersion)."""
+    mean = np.exp(features @ beta)
+    r = np.exp(log_dispersion)
+    log_lik = special.gammaln(counts + r) - special.gammaln(r) - special.gammaln(counts + 1.0) \
+        + r * np.log(r / (r + mean)) + counts * np.log(mean / (r + mean))
+    return -np.sum(log_lik)
+
+
+def negative_binomial_nll_stats(beta, log_dispersion, features, counts):
+    """The same through scipy.stats.nbinom (success probability r / (r + mean))."""
+    mean = np.exp(features @ beta)
+    r = np.exp(log_dispersion)
+    return -np.sum(stats.nbinom.logpmf(counts, r, r / (r + mean)))
+
+
+def test_negative_binomial_regression():
+    features = np.column_stack([np.ones(15), RNG.normal(size=(15, 2))])
+    counts = RNG.poisson(np.exp(features @ np.array([0.5, 0.3, -0.2]))).astype(float)
+    args = [np.array([0.4, 0.2, -0.1]), np.log(2.0), features, counts]
+    np.testing.assert_allclose(negative_binomial_nll(*args), negative_binomial_nll_stats(*args),
+                               rtol=1e-10)
+    check_both_modes(negative_binomial_nll, args, wrt=(0, 1))
+    check_both_modes(negative_binomial_nll_stats, args, wrt=(0, 1))
+
+
+# ---------------------------------------------------------------- variational inference
+
+def negative_elbo(mean, log_scale, noise, data):
+    """Monte Carlo estimate of -ELBO for q(z) = N(mean, exp(log_scale)^2) over the mean
+    z of data ~ N(z, 1), prior z ~ N(0, 10^2), reparametrized by fixed noise draws."""
+    scale = np.exp(log_scale)
+    z = mean + scale * noise
+    log_lik = np.sum(stats.norm.logpdf(data[None, :], z[:, None], 1.0), axis=1)
+    log_prior = stats.norm.logpdf(z, 0.0, 10.0)
+    log_q = stats.norm.logpdf(z, mean, scale)
+    return -np.mean(log_lik + log_prior - log_q)
+
+
+def test_black_box_variational_objective():
+    data = RNG.normal(1.3, 1.0, 20)
+    args = [0.4, np.log(0.5), RNG.normal(size=16), data]
+    check_both_modes(negative_elbo, args, wrt=(0, 1))
