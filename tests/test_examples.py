@@ -40,7 +40,7 @@ def test_every_example_is_tested():
     tested = {"quickstart", "logistic_regression", "rnn_gradient_clipping", "newton_solver",
               "projectile_fit", "hessian_vector_product", "newton_optimizer",
               "custom_derivative", "dict_params_mlp", "lstm_nested_helpers",
-              "layers_mlp"}
+              "layers_mlp", "gaussian_process", "variational_inference"}
     assert names == tested
 
 
@@ -230,3 +230,27 @@ def test_layers_mlp_over_weight_bias_pairs_trains_and_matches_differences(capsys
     inputs, targets = rs.randn(4, 2), rs.randn(4, 1)
     check_container_gradient(example.objective, (params, inputs, targets, 0.01))
     check_container_gradient(example.objective, (params, inputs, targets, 0.01), index=1)
+
+
+def test_gaussian_process_fit_finds_a_stationary_point_near_the_truth(capsys):
+    pytest.importorskip("scipy")
+    example = load("gaussian_process")
+    out = example.main(quick=True)
+    assert "cho_solve_factor(" in capsys.readouterr().out
+    values = [value for value, _ in out["history"]]
+    assert all(later <= earlier for earlier, later in zip(values, values[1:]))
+    assert np.linalg.norm(out["final_gradient"]) < 1e-3
+    # the gradient at the optimum, by central differences: zero too
+    params, eps = out["params"], 1e-5
+    fd = [(example.nll(params + eps * e, out["x"], out["y"])
+           - example.nll(params - eps * e, out["x"], out["y"])) / (2 * eps) for e in np.eye(3)]
+    np.testing.assert_allclose(fd, 0.0, atol=1e-3)
+    np.testing.assert_allclose(np.exp(out["params"]), np.exp(out["truth"]), rtol=0.5)
+
+
+def test_variational_inference_finds_the_exact_posterior(capsys):
+    pytest.importorskip("scipy")
+    out = load("variational_inference").main(quick=True)
+    assert "dnorm_logpdf(z, mean, scale, bresult=blog_q)" in capsys.readouterr().out
+    assert out["mean"] == pytest.approx(out["exact_mean"], abs=0.05)
+    assert out["scale"] == pytest.approx(out["exact_scale"], rel=0.1)
