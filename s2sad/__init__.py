@@ -5,11 +5,12 @@ from .containers import register_container
 from .errors import (GradientCheckError, NonDifferentiableError, S2SADError, ShapeError,
                      SourceUnavailableError, UnsupportedSyntaxError, WrtError)
 from .functional import hessian, hvp, jacobian, jvp, value_and_grad, vjp
-from .registry import adjoint, d, nondifferentiable, tangent
+from .registry import adjoint, d, nondifferentiable, source_for, tangent
 from .runtime import insert_grad_of, stop_gradient
 
 __all__ = [
     "grad", "autodiff", "source", "check_grads", "adjoint", "tangent", "d", "nondifferentiable",
+    "source_for",
     "value_and_grad", "jvp", "vjp", "hvp", "jacobian", "hessian",
     "stop_gradient", "insert_grad_of", "register_container",
     "S2SADError", "UnsupportedSyntaxError", "NonDifferentiableError",

@@ -86,10 +86,16 @@ def _register(table: dict, primitives) -> Callable:
 
 
 def source_for(*functions: Any) -> Callable:
-    """Register the decorated Python function as the source s2sad differentiates for
-    calls to `functions` (library functions without source it can read, or whose
-    source it should not read). It must compute the same values with the same
-    parameters; the calls themselves still run the original."""
+    """Register the decorated Python function as a *stand-in* for `functions`: s2sad
+    differentiates calls to them through the stand-in's source, in both modes.
+
+    For functions of installed libraries, which s2sad does not read, and for
+    built-ins: the stand-in computes the same values, with the same parameters
+    (names and defaults), from functions s2sad differentiates. The calls in your
+    code still run the original; forward-mode derivatives also compute the value
+    with the stand-in. Example: `@s2sad.source_for(scipy.stats.norm.sf)` on
+    `def norm_sf(x, loc=0.0, scale=1.0): return scipy.special.ndtr((loc - x) / scale)`.
+    """
     def decorate(stand_in: Callable) -> Callable:
         for function in functions:
             SOURCES[function] = stand_in

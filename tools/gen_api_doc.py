@@ -28,7 +28,7 @@ GROUPS = [
      "Built on `grad` and `autodiff`; see the "
      "[Hessian-vector product](../examples/hessian_vector_product.py) and "
      "[Newton optimizer](../examples/newton_optimizer.py) examples."),
-    ("Custom derivatives", ["adjoint", "tangent", "d", "nondifferentiable"],
+    ("Custom derivatives", ["adjoint", "tangent", "d", "nondifferentiable", "source_for"],
      "Registering derivative templates; [Custom derivatives](custom_derivatives.md) "
      "explains the notation."),
     ("Controlling the backward pass", ["stop_gradient", "insert_grad_of"],
