@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 
 import gast
 
-from . import aliases, analysis, dispatch, libraries, primitives, runtime, syntax
+from . import aliases, analysis, dispatch, libraries, primitives, registry, runtime, syntax
 from .aliases import MUTATING_METHODS
 from .decorators import signature_of, undecorated
 from .errors import (Location, NonDifferentiableError, S2SADError, SourceUnavailableError,
@@ -425,12 +425,13 @@ class Emitter:
         decorator = "adjoint" if mode == "reverse" else "tangent"
         library = libraries.is_installed(undecorated(primitive.key))
         why = "s2sad does not read the source of installed libraries; " if library else ""
+        hint = f"{why}register one with @s2sad.{decorator}({what}) (see " \
+            "docs/custom_derivatives.md), or wrap the value in s2sad.stop_gradient " \
+            "if it needs none."
+        hint = registry.advice_for(primitive.key) or hint
         return NonDifferentiableError(
             f"no {mode}-mode derivative is registered for {what} (in function "
-            f"'{self.fn.parsed.name}')", self.fn.parsed.location(stmt),
-            hint=f"{why}register one with @s2sad.{decorator}({what}) (see "
-                 "docs/custom_derivatives.md), or wrap the value in s2sad.stop_gradient "
-                 "if it needs none.")
+            f"'{self.fn.parsed.name}')", self.fn.parsed.location(stmt), hint=hint)
 
     def derivative_function(self, body: list, extra: list) -> gast.FunctionDef:
         """`def d<f>(params..., extra...)`: `extra` holds (name, default or None) for

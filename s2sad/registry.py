@@ -25,6 +25,7 @@ TANGENTS: dict = {}
 NONDIFFERENTIABLE: set = set()
 SOURCES: dict = {}  # a library function -> a Python function s2sad differentiates instead
 STAND_INS: set = set()  # the values of SOURCES: read even where they are installed
+ADVICE: dict = {}   # a primitive without a rule -> the hint of the error that refuses it
 
 
 class _AdjointMarker:
@@ -114,6 +115,20 @@ def is_stand_in(function: Any) -> bool:
 def source_for_of(function: Any) -> Callable | None:
     try:
         return SOURCES.get(function)
+    except TypeError:
+        return None
+
+
+def advise(text: str, *primitives: Any) -> None:
+    """Give the error refusing a call of `primitives` (which have no rule) `text` as
+    its hint: what to call instead."""
+    for primitive in primitives:
+        ADVICE[primitive] = text
+
+
+def advice_for(primitive: Any) -> str | None:
+    try:
+        return ADVICE.get(primitive)
     except TypeError:
         return None
 

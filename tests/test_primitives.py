@@ -654,6 +654,21 @@ def einsum_transpose(a, w):
     return np.sum(np.einsum("ij->ji", a) * w)
 
 
+def einsum_chain_of_four(a, b, c, e, w):
+    return np.sum(np.einsum("ij,jk,kl,l->i", a, b, c, e) * w)
+
+
+def einsum_of_seven(a, w):
+    return np.einsum("i,i,i,i,i,i,i->", a, a, a, a, a, a, a) * w
+
+
+def test_einsum_with_seven_operands_says_so():
+    with pytest.raises(s2sad.NonDifferentiableError, match="up to six"):
+        s2sad.grad(einsum_of_seven)(np.ones(2), 1.0)
+    with pytest.raises(s2sad.NonDifferentiableError, match="up to six"):
+        s2sad.autodiff(einsum_of_seven, mode="forward")(np.ones(2), 1.0, np.ones(2))
+
+
 def einsum_trace(a, w):
     return np.einsum("ii", a) * w
 
@@ -1298,6 +1313,7 @@ CASES = [
     C(np.tensordot, tensordot_2, "2x3x4 3x4x2"),
     C(np.tensordot, tensordot_pairs, "3x2x4 4x3x2"),
     C(np.einsum, einsum_matmul, "2x3 3x4"),
+    C(np.einsum, einsum_chain_of_four, "2x3 3x2 2x2 2"),
     C(np.einsum, einsum_rowdot, "2x3 2x3"),
     C(np.einsum, einsum_implicit_outer, "3 2"),
     C(np.einsum, einsum_transpose, "2x3"),

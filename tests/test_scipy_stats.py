@@ -154,3 +154,15 @@ def test_a_method_without_a_rule_is_named_publicly():
     with pytest.raises(s2sad.NonDifferentiableError,
                        match=r"for scipy\.stats\.norm\.logsf \(in function 'norm_logsf'\)"):
         s2sad.grad(norm_logsf)
+
+
+def frozen(x, mu, sigma):
+    dist = stats.norm(mu, sigma)
+    return np.sum(dist.logpdf(x))
+
+
+def test_a_frozen_distribution_says_how_to_call_the_method_instead():
+    for mode in ("reverse", "forward"):
+        with pytest.raises(s2sad.NonDifferentiableError) as caught:
+            s2sad.autodiff(frozen, wrt=(0, 1, 2), mode=mode)
+        assert "stats.norm.logpdf(x, loc, scale) rather than the frozen" in caught.value.hint

@@ -101,7 +101,7 @@ Elementwise functions and operators broadcast.
 - `np.sort` and `np.take` differentiate through the permutation or the
   positions read (ties in sort keep their order); `np.diff` takes no
   `prepend`/`append`; `np.atleast_1d`/`2d`/`3d` take one array.
-- `np.einsum` takes up to three operands and explicit letters (no `...`).
+- `np.einsum` takes up to six operands and explicit letters (no `...`).
 - `np.pad` modes: constant, edge, reflect, symmetric, wrap.
 - `np.linalg.slogdet` and `np.split` return a tuple or list: read its items by
   indexing, unpacking (`sign, logdet = np.linalg.slogdet(a)`) or, for slogdet,

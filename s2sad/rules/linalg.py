@@ -16,6 +16,7 @@ import string
 
 import numpy as np
 
+from ..errors import NonDifferentiableError
 from ..registry import adjoint, d, tangent
 from ..runtime import expand, gradient_dtype, unbroadcast
 
@@ -190,9 +191,11 @@ def einsum_terms(subscripts, count):
     spec = subscripts.replace(" ", "")
     inputs, _, output = spec.partition("->")
     inputs = inputs.split(",")
-    if len(inputs) != count:
-        raise ValueError(f"einsum subscripts {subscripts!r} name {len(inputs)} operands, "
-                         f"got {count}")
+    if len(inputs) != count:  # a seventh operand lands in `out`
+        raise NonDifferentiableError(
+            f"einsum subscripts {subscripts!r} name {len(inputs)} operands, and s2sad "
+            f"differentiates np.einsum with up to six (and without out=)",
+            hint="split the contraction into einsum calls of six operands or fewer.")
     if "->" not in spec:
         letters = "".join(inputs)
         output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
@@ -233,6 +236,7 @@ def einsum_adjoint(g, subscripts, which, *operands):
 def einsum_tangent(y, subscripts, operands, tangents):
     """Sum over operands carrying a tangent of einsum with that operand's tangent."""
     operands = [x for x in operands if x is not None]
+    einsum_terms(subscripts, len(operands))  # refuses what the rule does not cover
     total = 0.0
     for i, t in enumerate(tangents[:len(operands)]):
         if not inactive(t):
@@ -242,15 +246,21 @@ def einsum_tangent(y, subscripts, operands, tangents):
 
 
 @adjoint(np.einsum)
-def einsum(y, subscripts, a, b=None, c=None, out=None, optimize=False):
-    d[a] = einsum_adjoint(d[y], subscripts, 0, a, b, c)
-    d[b] = einsum_adjoint(d[y], subscripts, 1, a, b, c)
-    d[c] = einsum_adjoint(d[y], subscripts, 2, a, b, c)
+def einsum(y, subscripts, a, b=None, c=None, e=None, f=None, g=None, out=None,
+           optimize=False):
+    d[a] = einsum_adjoint(d[y], subscripts, 0, a, b, c, e, f, g)
+    d[b] = einsum_adjoint(d[y], subscripts, 1, a, b, c, e, f, g)
+    d[c] = einsum_adjoint(d[y], subscripts, 2, a, b, c, e, f, g)
+    d[e] = einsum_adjoint(d[y], subscripts, 3, a, b, c, e, f, g)
+    d[f] = einsum_adjoint(d[y], subscripts, 4, a, b, c, e, f, g)
+    d[g] = einsum_adjoint(d[y], subscripts, 5, a, b, c, e, f, g)
 
 
 @tangent(np.einsum)
-def einsum_tangent_rule(y, subscripts, a, b=None, c=None, out=None, optimize=False):
-    d[y] = einsum_tangent(y, subscripts, (a, b, c), (d[a], d[b], d[c]))
+def einsum_tangent_rule(y, subscripts, a, b=None, c=None, e=None, f=None, g=None, out=None,
+                        optimize=False):
+    d[y] = einsum_tangent(y, subscripts, (a, b, c, e, f, g),
+                          (d[a], d[b], d[c], d[e], d[f], d[g]))
 
 
 # ---------------------------------------------------------------- trace and diagonals

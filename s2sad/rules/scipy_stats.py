@@ -19,11 +19,20 @@ derivative there has no closed form: asking for it raises NonDifferentiableError
 import numpy as np
 from scipy import special, stats
 
-from ..registry import source_for
+from ..registry import advise, source_for
 
 LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
 LOG_2PI = np.log(2.0 * np.pi)
 LOG_PI = np.log(np.pi)
+
+# Frozen distributions (stats.norm(loc, scale).logpdf(x)) are objects whose methods
+# s2sad cannot resolve when it reads the code: the errors say what to write instead.
+advise("call the distribution's method with its parameters: stats.norm.logpdf(x, loc, "
+       "scale) rather than the frozen stats.norm(loc, scale).logpdf(x); or wrap the "
+       "value in s2sad.stop_gradient if it needs none.",
+       stats.norm, stats.t, stats.gamma, stats.beta, stats.expon, stats.laplace,
+       stats.cauchy, stats.logistic, stats.poisson, stats.nbinom, stats.multivariate_normal,
+       *(("method", name) for name in ("logpdf", "pdf", "cdf", "logcdf", "logpmf", "pmf")))
 
 
 # ---------------------------------------------------------------- norm
