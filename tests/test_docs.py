@@ -149,6 +149,8 @@ def refresh(path: pathlib.Path, lines: list, pairs: list) -> None:
 @pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_documentation_code_runs_and_shows_real_output(path, tmp_path):
     text = path.read_text()
+    if re.search(r"^(import|from) scipy\b", text, re.MULTILINE):
+        pytest.importorskip("scipy")  # an optional dependency: its pages need it
     blocks = parse_blocks(text)
     lines = text.splitlines(keepends=True)
     printed = run_python_blocks(path, blocks, len(lines), tmp_path)
