@@ -80,11 +80,13 @@ def _wrapper(function, count: int, keywords: tuple, mode: str):
         registry.tangent_of(function)
     if template is None:
         decorator = "adjoint" if mode == "reverse" else "tangent"
+        advice = registry.advice_for(("method", getattr(function, "__name__", None))) \
+            if inspect.ismethod(function) else None
         raise NonDifferentiableError(
             f"no {mode}-mode derivative is registered for {libraries.public_name(function)}, "
             "which a function value called in the differentiated code turned out to be",
-            hint=f"register one with @s2sad.{decorator}(...) (see docs/custom_derivatives.md), "
-                 "or pass a Python function with source.")
+            hint=advice or f"register one with @s2sad.{decorator}(...) (see "
+                           "docs/custom_derivatives.md), or pass a Python function with source.")
     key = (id(function), count, keywords)
     with _lock:
         if key not in _wrappers:

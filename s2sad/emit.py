@@ -408,8 +408,9 @@ class Emitter:
                 f"s2sad cannot differentiate the method call {primitive.description} with "
                 f"respect to the object it is called on (in function "
                 f"'{self.fn.parsed.name}')", self.fn.parsed.location(stmt),
-                hint="pass the parameters the method reads as arguments, or call a "
-                     "module-level function with the object as an argument.")
+                hint=registry.advice_for(primitive.key) or
+                "pass the parameters the method reads as arguments, or call a "
+                "module-level function with the object as an argument.")
         wrt = syntax.tuple_(syntax.constant(i) for i, _ in active)
         return function, wrt, args, active
 

@@ -8,6 +8,7 @@ derivative, and the error says which function, at the user's line.
 import importlib
 import inspect
 import statistics
+import sys
 import textwrap
 
 import numpy as np
@@ -33,6 +34,7 @@ def _import_from(directory, name, monkeypatch):
     (package / "__init__.py").write_text(MODULE_SOURCE)
     monkeypatch.syspath_prepend(str(directory))
     importlib.invalidate_caches()
+    sys.modules.pop(name, None)  # each test imports a fresh one
     return importlib.import_module(name)
 
 
@@ -89,6 +91,18 @@ def test_the_two_ways_out_work(installed):
     np.testing.assert_allclose(s2sad.grad(held_fixed)(x), installed.log_density(x))
 
 
+def apply_to_array(function, x):
+    return np.sum(function(x))
+
+
+def test_a_library_function_passed_as_a_value_is_a_primitive_too(installed):
+    x = np.array([0.3, -1.2])
+    with pytest.raises(s2sad.NonDifferentiableError,
+                       match="registered for fake_installed_density.log_density, which a "
+                             "function value"):
+        s2sad.grad(apply_to_array, wrt=1)(installed.log_density, x)
+
+
 def test_a_module_of_the_users_project_is_differentiated_through(project_module):
     def total_log_density(x):
         return np.sum(project_module.log_density(x))
@@ -96,6 +110,8 @@ def test_a_module_of_the_users_project_is_differentiated_through(project_module)
     assert not libraries.is_installed(project_module.log_density)
     x = np.array([0.3, -1.2, 2.0])
     assert_gradients(total_log_density, s2sad.grad(total_log_density), (x,), (0,))
+    np.testing.assert_allclose(s2sad.grad(apply_to_array, wrt=1)(project_module.log_density, x),
+                               -x)
     jvp = s2sad.autodiff(total_log_density, mode="forward")
     np.testing.assert_allclose(jvp(x, np.ones(3)), -np.sum(x))
 

@@ -161,8 +161,19 @@ def frozen(x, mu, sigma):
     return np.sum(dist.logpdf(x))
 
 
+def frozen_constant(x):
+    return np.sum(stats.norm(0.0, 2.0).logpdf(x))
+
+
 def test_a_frozen_distribution_says_how_to_call_the_method_instead():
     for mode in ("reverse", "forward"):
         with pytest.raises(s2sad.NonDifferentiableError) as caught:
             s2sad.autodiff(frozen, wrt=(0, 1, 2), mode=mode)
+        assert "stats.norm.logpdf(x, loc, scale) rather than the frozen" in caught.value.hint
+    x = np.array([0.5, -1.0])
+    for derivative, args in ((s2sad.grad(frozen_constant), (x,)),
+                             (s2sad.autodiff(frozen_constant, mode="forward"), (x, x))):
+        with pytest.raises(s2sad.NonDifferentiableError) as caught:  # found when it runs
+            derivative(*args)
+        assert "stats.norm.logpdf(x, loc, scale) rather than the frozen" in caught.value.hint
         assert "stats.norm.logpdf(x, loc, scale) rather than the frozen" in caught.value.hint
