@@ -41,13 +41,6 @@ class GeneratedFunction:
     #                                             may be lists, tuples, dicts or objects
 
 
-def is_user_function(called) -> bool:
-    """Whether a called object is a Python function s2sad reads, decorated or not
-    (one of the user's code, not of an installed library)."""
-    function = undecorated(called)
-    return inspect.isfunction(function) and not libraries.is_installed(function)
-
-
 class Emitter:
     """Base of the mode transformers; `prefix` is 'b' (adjoints) or 'd' (tangents)."""
 
