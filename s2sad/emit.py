@@ -324,8 +324,8 @@ class Emitter:
         points at this call: the user's line that needs the derivative."""
         called = syntax.dotted_name(stmt.value.func) if isinstance(stmt.value, gast.Call) \
             else None
-        if called is not None:  # the name may be rebound later: s2sad/rebinding.py
-            self.callees[called] = primitive.key
+        if called is not None and not registry.is_stand_in(primitive.key):
+            self.callees[called] = primitive.key  # may be rebound later: rebinding.py
         try:
             return self.spec.subroutine(primitive.key, tuple(i for i, _ in active))
         except SourceUnavailableError as exc:

@@ -177,3 +177,18 @@ def test_a_frozen_distribution_says_how_to_call_the_method_instead():
             derivative(*args)
         assert "stats.norm.logpdf(x, loc, scale) rather than the frozen" in caught.value.hint
         assert "stats.norm.logpdf(x, loc, scale) rather than the frozen" in caught.value.hint
+
+
+def test_a_derivative_through_a_stand_in_is_generated_once(monkeypatch):
+    """`stats.norm.logpdf` reads a new bound method each time: the guard against
+    rebound helpers (rebinding.py) must not take that for a rebinding."""
+    import s2sad.api as api
+    args = [between(-2, 2), 0.2, 1.3]
+    df = s2sad.grad(norm_by_keyword, wrt=(0, 1, 2))
+    df(*args)
+    generated = []
+    pipeline = api._pipeline
+    monkeypatch.setattr(api, "_pipeline", lambda *a, **k: generated.append(a) or pipeline(*a, **k))
+    df(*args)
+    df(*args)
+    assert not generated
