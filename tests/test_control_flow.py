@@ -466,3 +466,22 @@ def test_second_derivative_through_kept_shapes():
     v = RNG.normal(size=4)
     hvp = s2sad.grad(lambda b: np.sum(first(Wx, Wh, b, xs, h0) * v), wrt=(0,))
     assert_gradients(lambda b: np.sum(first(Wx, Wh, b, xs, h0) * v), hvp, (b,), (0,))
+
+
+def tanh_of_sum(u):
+    return np.tanh(np.sum(u))
+
+
+def rebinds_in_nested_loops(p):
+    for i in range(2):
+        for j in range(2):
+            v = np.tanh(p)
+            v = v + tanh_of_sum(p)
+    return np.sum(v * v)
+
+
+def test_merged_sums_leave_the_rerun_of_a_loop_alone():
+    # found by a long random-program run: merging `v = a; v = v + b` in the primal
+    # sweep changed the node the outer loop's rerun shares, which then added b twice
+    p = np.array([0.1, -0.3, 0.2])
+    assert_gradients(rebinds_in_nested_loops, s2sad.grad(rebinds_in_nested_loops), (p,), (0,))

@@ -188,7 +188,7 @@ def _merge_block(block: Block) -> bool:
         if i is not None and all(last_change.get(n, -1) < i for n in added) \
                 and all(last_in_place.get(n, -1) < i for n in block.loads[i]) \
                 and fits_one_line(block.stmts[i], stmt.value.right):
-            merged = block.stmts[i]
+            merged = syntax.clone(block.stmts[i])  # a loop's rerun may share the node
             merged.value = gast.BinOp(left=merged.value, op=gast.Add(), right=stmt.value.right)
             block.replace(i, merged)
             block.drop(k)
