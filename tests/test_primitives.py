@@ -22,6 +22,7 @@ import pytest
 
 import s2sad
 from gradcheck import assert_gradients
+from rulecheck import directional_difference
 from s2sad import syntax
 from s2sad.normalize import normalize
 from s2sad.parsing import parse_function
@@ -1508,14 +1509,6 @@ def test_adjoint_matches_finite_differences(case):
     args = arguments(case)
     wrt = tuple(range(len(args) - 1))
     assert_gradients(case.fn, s2sad.grad(case.fn, wrt=wrt), args, wrt)
-
-
-def directional_difference(f, args, wrt, tangents, eps=1e-6):
-    plus, minus = list(args), list(args)
-    for i, t in zip(wrt, tangents):
-        plus[i] = args[i] + eps * t
-        minus[i] = args[i] - eps * t
-    return (f(*plus) - f(*minus)) / (2 * eps)
 
 
 @pytest.mark.parametrize("case", CASES, ids=_ids)
