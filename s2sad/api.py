@@ -180,7 +180,9 @@ def _pipeline(f: Callable, key: tuple, verbose: int, floats: bool) -> Callable:
                  {name: v for name, v in result.free.items() if v is np or v is math})
     copy = "copy_of" if result.free.get("copy_of", runtime.copy_of) is runtime.copy_of \
         and "copy_of" not in syntax.all_names(parsed.node) else "copy_of_"
-    if copy_returned_arguments(result.node, copy):
+    passing = frozenset(name for name, value in result.free.items()
+                        if value is runtime.expand or value is runtime.unbroadcast)
+    if copy_returned_arguments(result.node, copy, passing):
         result.free[copy] = runtime.copy_of
     df = codegen.compile_function(result.node, result.free, parsed.namespace.globals,
                                   parsed.namespace.closure, origin=parsed.location())

@@ -334,9 +334,10 @@ def identity(x):
     return x
 
 
-def test_the_derivative_of_the_identity_is_a_new_array():
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_the_derivative_of_the_identity_is_a_new_array(mode):
     x, seed = np.zeros(2), np.ones(2)
-    out = s2sad.autodiff(identity)(x, seed)
+    out = s2sad.autodiff(identity, mode=mode)(x, seed)
     assert out is not seed and np.array_equal(out, seed)
     out[0] = 5.0
     assert np.array_equal(seed, [1.0, 1.0])

@@ -52,9 +52,12 @@ def shares_a_written_array(node: gast.FunctionDef) -> set:
             if root(name) in roots}
 
 
-def copy_returned_arguments(node: gast.FunctionDef, copy: str) -> bool:
+def copy_returned_arguments(node: gast.FunctionDef, copy: str,
+                            passing: frozenset = frozenset()) -> bool:
     """`return copy(bresult)` where a returned name may be an argument itself (the
-    gradient of the identity is the seed): the caller must get an object of its own."""
+    gradient of the identity is the seed), also through a call of a `passing`
+    helper that may return its first argument (`expand(dx, x)`): the caller must get
+    an object of its own."""
     last = node.body[-1] if node.body else None
     if not isinstance(last, gast.Return) or last.value is None:
         return False
@@ -73,8 +76,14 @@ def copy_returned_arguments(node: gast.FunctionDef, copy: str) -> bool:
                                      for source in copies.get(name, ()) if source not in seen)
 
     items = last.value.elts if isinstance(last.value, gast.Tuple) else [last.value]
-    wrapped = [i for i, item in enumerate(items)
-               if isinstance(item, gast.Name) and reaches_argument(item.id)]
+    def first_argument(item):
+        if isinstance(item, gast.Call) and isinstance(item.func, gast.Name) and \
+                item.func.id in passing and item.args:
+            return item.args[0]
+        return item
+
+    wrapped = [i for i, item in enumerate(items) if isinstance(first_argument(item), gast.Name)
+               and reaches_argument(first_argument(item).id)]
     for i in wrapped:
         items[i] = syntax.call(syntax.name(copy), items[i])
     if not isinstance(last.value, gast.Tuple):
