@@ -68,9 +68,9 @@ class Conflict:
 @dataclass
 class AliasFacts:
     conflicts: list = field(default_factory=list)
-    written_params: set = field(default_factory=set)  # caller objects written in place
+    written_params: dict = field(default_factory=dict)  # {parameter whose caller object
+    #                                                     is written in place: a write}
     shares_written: set = field(default_factory=set)  # names that may see such a write
-    writes: list = field(default_factory=list)  # (stmt, name, objects it may write)
 
 
 def analyze(stmts: list, params: Iterable[str], result: str, classify: Callable,
@@ -82,13 +82,14 @@ def analyze(stmts: list, params: Iterable[str], result: str, classify: Callable,
                        for optimistic in (False, True))
     for pass_ in (walker, certain):
         pass_.block(stmts, {p: _new(("param", p)) for p in params})
-    facts = AliasFacts(writes=walker.writes)
+    facts = AliasFacts()
     sure = {(id(stmt), other) for stmt, name, objects in certain.writes
             for other in certain.sharing(name, objects, stmt)}
     seen = set()
     for stmt, name, objects in walker.writes:
-        facts.written_params |= {obj[1] for obj in map(_unwrapped, objects)
-                                 if obj[0] == "param" and not syntax.anno(stmt, AUGMENTED)}
+        for obj in map(_unwrapped, objects):
+            if obj[0] == "param" and not syntax.anno(stmt, AUGMENTED):
+                facts.written_params.setdefault(obj[1], stmt)
         for other in sorted(walker.sharing(name, objects, stmt)):
             key = (id(stmt), other)
             if key not in seen:
@@ -297,9 +298,17 @@ def _sees(objects: frozenset, written: frozenset) -> bool:
                                           for o in objects)
 
 
+def mutated_receiver(value) -> str | None:
+    """`lst` for a call `lst.append(v)`, `lst.pop()` (a method that changes its
+    receiver), else None."""
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and \
+            isinstance(value.func.value, gast.Name) and value.func.attr in MUTATING_METHODS:
+        return value.func.value.id
+    return None
+
+
 def _is_mutating_call(value) -> bool:
-    return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and \
-        isinstance(value.func.value, gast.Name) and value.func.attr in MUTATING_METHODS
+    return mutated_receiver(value) is not None
 
 
 def _union(state: dict, names: Iterable[str]) -> frozenset:

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field, replace
 import gast
 
 from . import aliases, analysis, dispatch, libraries, primitives, registry, runtime, syntax
-from .aliases import MUTATING_METHODS
 from .decorators import signature_of, undecorated
 from .errors import (Location, NonDifferentiableError, S2SADError, SourceUnavailableError,
                      UnsupportedSyntaxError)
@@ -73,10 +72,10 @@ class Emitter:
                                        self.scalars)
         self.check_writes(callee)
         # a loop checkpoints such names by copy: a write through another name changes them
-        self.mutated = analysis.mutated(self.body) | self.aliases.shares_written
+        changed = analysis.mutated(self.body)
+        self.mutated = changed | self.aliases.shares_written
         # containers of the caller's module changed by f: a side effect, done once
-        self.outside = {name for name in analysis.mutated(self.body)
-                        if name not in self.local_names}
+        self.outside = {name for name in changed if name not in self.local_names}
         self.check_outside_writes()
         self.check_calls_for_effects()
 
@@ -157,8 +156,7 @@ class Emitter:
                 (conflict.written, conflict.other))
         if callee and self.aliases.written_params:
             name = sorted(self.aliases.written_params)[0]
-            stmt = next(stmt for stmt, written, objects in self.aliases.writes
-                        if ("param", name) in objects)
+            stmt = self.aliases.written_params[name]
             raise UnsupportedSyntaxError(
                 f"s2sad cannot differentiate a write into the argument '{name}' of "
                 f"function '{self.fn.parsed.name}', which is called from the function "
@@ -206,7 +204,7 @@ class Emitter:
         """`LOG.append(v)` on a global list is a side effect the derivative does
         once, as f does; f may not read the list back, nor write into a global array."""
         for stmt in syntax.statements(self.body):
-            receiver = _mutated_receiver(stmt)
+            receiver = aliases.mutated_receiver(getattr(stmt, "value", None))
             header = getattr(stmt, "iter", getattr(stmt, "test", None))
             reads = syntax.names_loaded(header if hasattr(stmt, "body") else stmt) - \
                 ({receiver} if receiver else set())
@@ -444,15 +442,6 @@ class Emitter:
         trailing = [syntax.constant(d) for _, d in extra] \
             if all(d is not None for _, d in extra) else []
         return syntax.function_def(name, positional + [n for n, _ in extra], body, trailing)
-
-
-def _mutated_receiver(stmt) -> str | None:
-    """`lst` in `lst.append(v)` or `v = lst.pop()`."""
-    call = getattr(stmt, "value", None)
-    if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and \
-            isinstance(call.func.value, gast.Name) and call.func.attr in MUTATING_METHODS:
-        return call.func.value.id
-    return None
 
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))

@@ -341,3 +341,20 @@ def test_the_derivative_of_the_identity_is_a_new_array(mode):
     assert out is not seed and np.array_equal(out, seed)
     out[0] = 5.0
     assert np.array_equal(seed, [1.0, 1.0])
+
+
+def appends_to_its_argument(xs, v):
+    xs.append(v * 2.0)
+    return v * 3.0
+
+
+def calls_a_helper_that_appends(x):
+    xs = []
+    y = appends_to_its_argument(xs, x)
+    return y + xs[0]
+
+
+def test_a_helper_changing_its_list_argument_is_refused_at_the_change():
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="argument 'xs'") as info:
+        s2sad.grad(calls_a_helper_that_appends)
+    assert info.value.location.lineno == appends_to_its_argument.__code__.co_firstlineno + 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 import gast
 
 from .. import syntax
-from ..aliases import MUTATING_METHODS
+from ..aliases import mutated_receiver
 
 
 def is_pure(node: gast.AST, local_names: set) -> bool:
@@ -34,10 +34,9 @@ def shares_a_written_array(node: gast.FunctionDef) -> set:
     for stmt in syntax.statements(node.body):
         if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name):
             written.add(stmt.target.id)
-        call = getattr(stmt, "value", None)
-        if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and \
-                isinstance(call.func.value, gast.Name) and call.func.attr in MUTATING_METHODS:
-            written.add(call.func.value.id)
+        receiver = mutated_receiver(getattr(stmt, "value", None))
+        if receiver is not None:
+            written.add(receiver)
         if not isinstance(stmt, gast.Assign) or len(stmt.targets) != 1:
             continue
         target, value = stmt.targets[0], stmt.value
