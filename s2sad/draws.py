@@ -3,7 +3,7 @@
 The reverse sweep runs a loop's body again, and a helper's derivative runs the
 helper again. Both must see the numbers the first run drew: reverse mode saves
 the state of every generator a body may draw from before it runs, and sets it
-back before the rerun (see reverse.py). This module finds those generators:
+back before the rerun (see reverse/draws.py). This module finds those generators:
 NumPy's and Python's global ones (`np.random.randn`, `random.gauss`), a
 generator object the function holds (`rs.randn(3)`, `rng.normal()`), and, for a
 call to a user function that draws, the generators it could reach.

@@ -2,7 +2,7 @@
 
 s2sad differentiates through every Python function whose source it can reach.
 Most calls keep their shape: `y = helper(x)` for a module-level `helper` gets a
-derivative of its own (reverse.py, forward.py). The calls below are inlined
+derivative of its own (reverse/calls.py, forward.py). The calls below are inlined
 instead, because a derivative of the callee alone could not know what they know:
 
 - a nested `def` or a `lambda` in the body: it reads the enclosing function's

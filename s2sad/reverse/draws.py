@@ -1,0 +1,55 @@
+"""Random draws in reverse mode: the tape keeps the generators' state where a
+rerun or a helper's VJP would draw again, so they draw the same numbers, and the
+generators end where the primal sweep left them."""
+from __future__ import annotations
+
+import inspect
+
+import gast
+
+from .. import registry, syntax
+from ..draws import GLOBAL_GENERATORS
+from .tape import Recorder
+
+
+class RandomReplay(Recorder):
+    """Uses `self.generators` (every generator whose state the tape keeps),
+    `self.draws` (a RandomDraws analysis) and `self.kept`."""
+
+    def generators_after(self, primal: list) -> list:
+        """Reruns draw again: the generators end as the primal sweep left them.
+        Appends the saving to `primal`, returns the restoring."""
+        if not self.generators:
+            return []
+        saved = self.names.fresh("random_after")
+        self.kept.add(saved)  # read the state here, not where it is restored
+        primal.append(syntax.assign(saved, self.random_state(self.generators)))
+        return [syntax.expr_stmt(syntax.call(self.helper("restore_random_state"),
+                                             syntax.name(saved)))]
+
+    def random_state(self, sources: list) -> gast.Call:
+        """`random_state(rs, numpy_random)`: generators as names in generated code."""
+        for source in sources:
+            if not any(source is known for known in self.generators):
+                self.generators.append(source)
+        names = {id(GLOBAL_GENERATORS[0]): "numpy_random", id(GLOBAL_GENERATORS[1]):
+                 "python_random"}
+        args = [syntax.name(s) if isinstance(s, str) else
+                syntax.name(self.bind_global(names.get(id(s), "generator"), s))
+                for s in sources]
+        return syntax.call(self.helper("random_state"), *args)
+
+    def replay(self, save) -> list:
+        """Set the generators back to the state the tape saved under `save`."""
+        state = self.names.fresh("random_before")
+        return [self.pop(state, save), syntax.expr_stmt(syntax.call(
+            self.helper("restore_random_state"), syntax.name(state)))]
+
+    def helper_draws(self, stmt: gast.Assign) -> list:
+        """The generators a user function called by `stmt` may draw from."""
+        primitive = self.classify(stmt.value)
+        if primitive is None or not inspect.isfunction(primitive.key) or \
+                registry.adjoint_of(primitive.key) is not None:
+            return []
+        return [s for s in self.draws.call_sources(stmt.value)
+                if not isinstance(s, str) or s not in self.active]  # w is no generator
