@@ -220,7 +220,12 @@ class Emitter:
 
     def check_calls_for_effects(self) -> None:
         """A call whose result is dropped, or that takes `out=`, may write into a
-        differentiable argument (np.add.at, lst.extend): s2sad cannot follow that."""
+        differentiable argument (np.add.at, lst.extend): s2sad cannot follow that.
+        Under a branch (`if ax: plot(ax, x)`) the refusal waits for the branch to
+        run: the derivative raises there, before the call, and not at all if the
+        branch is never taken."""
+        branched = {id(s) for s in syntax.statements(self.body) if isinstance(s, gast.If)
+                    for s in syntax.statements(s.body + s.orelse)}
         for stmt in syntax.statements(self.body):
             call = getattr(stmt, "value", None)
             if not isinstance(call, gast.Call) or primitives.list_append(stmt):
@@ -232,12 +237,22 @@ class Emitter:
             if not syntax.names_loaded(operands) & self.varied:
                 continue
             writes_out = any(k.arg == "out" for k in call.keywords)
-            if writes_out or (isinstance(stmt, gast.Expr) and not self.is_harmless(call)):
+            if isinstance(stmt, gast.Expr) and id(stmt) in branched and \
+                    not self.is_harmless(call):
+                stmt.value = self.refusal_when_run(call, stmt)
+            elif writes_out or (isinstance(stmt, gast.Expr) and not self.is_harmless(call)):
                 raise NonDifferentiableError(
                     f"s2sad cannot follow a call that may change its arguments in place "
                     f"(in function '{self.fn.parsed.name}')", self.fn.parsed.location(stmt),
                     hint="assign the result instead (y = np.add(y, v), lst = lst + [v]); "
                          "in-place writes s2sad follows are x[i] = v and lst.append(v).")
+
+    def refusal_when_run(self, call: gast.Call, stmt) -> gast.Call:
+        """`refuse_effect('plot', 'file.py:12')` in place of the call."""
+        where = self.fn.parsed.location(stmt)
+        called = syntax.dotted_name(call.func) or "this call"
+        return syntax.call(self.helper("refuse_effect"), syntax.constant(called),
+                           syntax.constant(f"{where.filename}:{where.lineno}"))
 
     def is_harmless(self, call: gast.Call) -> bool:
         """print and the like: registered as non-differentiable, so they only read."""

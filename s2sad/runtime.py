@@ -7,7 +7,7 @@ import random
 import numpy as np
 
 from . import containers
-from .errors import Location, ShapeError, UnsupportedSyntaxError, WrtError
+from .errors import Location, NonDifferentiableError, ShapeError, UnsupportedSyntaxError, WrtError
 
 _SCALARS = (float, int, np.float64, np.float32, np.int64)
 
@@ -128,6 +128,18 @@ def assert_unshared(written, other, where: str) -> None:
         Location(filename, int(line)),
         hint="work on a copy: take `.copy()` of the value the other variable holds, "
              "or of the array before writing into it.")
+
+
+def refuse_effect(called: str, where: str) -> None:
+    """Stand in for a call that may change its arguments in place, on a branch
+    the derivative has just taken."""
+    filename, _, line = where.rpartition(":")
+    raise NonDifferentiableError(
+        f"s2sad cannot follow the call to {called}, which may change its arguments in "
+        "place; this branch ran", Location(filename, int(line)),
+        hint="keep such calls (plotting, logging into arrays) out of the function you "
+             "differentiate, or pass them values s2sad.stop_gradient(...) makes constant; "
+             "in-place writes s2sad follows are x[i] = v and lst.append(v).")
 
 
 def _arrays_overlap(a, b) -> bool:

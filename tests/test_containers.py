@@ -211,6 +211,36 @@ def test_calls_that_write_into_arguments_are_refused(f):
         s2sad.grad(f)(np.ones(3) if f is not extends else 1.0)
 
 
+def plot(ax, values):
+    ax.append(float(values[0]))
+    values[0] = 0.0  # as a plotting call might: f's own arrays are not safe in it
+
+
+def simulate_and_plot(x, ax=None):
+    y = np.sin(x) * x
+    if ax is not None:
+        plot(ax, y)
+    return np.sum(y * y)
+
+
+def test_a_call_that_may_write_is_refused_only_on_the_branch_that_runs_it():
+    x = RNG.normal(size=3)
+    df = s2sad.grad(simulate_and_plot)
+    expected = 2.0 * np.sin(x) * x * (np.cos(x) * x + np.sin(x))
+    np.testing.assert_allclose(df(x), expected)
+    forward = s2sad.autodiff(simulate_and_plot, mode="forward")
+    np.testing.assert_allclose(forward(x, dx=np.ones(3)), np.sum(expected))
+    ax = []
+    with pytest.raises(s2sad.NonDifferentiableError, match="call to plot") as error:
+        df(x, ax)
+    assert ax == []  # refused before the call: nothing plotted, nothing written
+    assert error.value.location.filename == __file__
+    assert error.value.location.lineno == simulate_and_plot.__code__.co_firstlineno + 3
+    with pytest.raises(s2sad.NonDifferentiableError, match="call to plot"):
+        forward(x, ax, dx=np.ones(3))
+    assert ax == []
+
+
 def fills_a_dict(x):
     d = {}
     d["a"] = x * 2.0
