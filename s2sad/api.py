@@ -14,7 +14,7 @@ from typing import Callable, Sequence, Union
 import numpy as np
 
 from . import codegen, decorators, rebinding, rules, runtime, specialize, syntax  # noqa: F401
-from .errors import S2SADError, UnsupportedSyntaxError, WrtError
+from .errors import RecursiveCall, S2SADError, WrtError
 from .normalize import normalize
 from .optimize import optimize
 from .optimize.effects import copy_returned_arguments
@@ -201,9 +201,10 @@ def _subroutine(func: Callable, wrt: tuple, mode: str, optimized: bool) -> Calla
     function called from a function being differentiated."""
     if func in _in_progress:
         parsed = parse_function(func)
-        raise UnsupportedSyntaxError(
+        raise RecursiveCall(
             f"function '{parsed.name}' calls itself (directly or through others); "
-            "s2sad does not differentiate recursion", parsed.location(),
+            "s2sad differentiates such a call only once its derivative is made, at run "
+            "time, and cannot differentiate that again", parsed.location(),
             hint="rewrite the recursion as a loop.")
     _in_progress.add(func)
     try:

@@ -11,8 +11,8 @@ import gast
 
 from . import aliases, analysis, dispatch, libraries, primitives, registry, runtime, syntax
 from .decorators import signature_of, undecorated
-from .errors import (Location, NonDifferentiableError, S2SADError, SourceUnavailableError,
-                     UnsupportedSyntaxError)
+from .errors import (Location, NonDifferentiableError, RecursiveCall, S2SADError,
+                     SourceUnavailableError, UnsupportedSyntaxError)
 from .normalize import NormalFunction
 from .primitives import Primitive, is_elementwise, primitive_of
 from .templates import BindingError, Instance, instantiate
@@ -333,14 +333,18 @@ class Emitter:
 
     def callee_derivative(self, primitive: Primitive, stmt, active: list, mode: str):
         """The generated VJP (or JVP) of the user function called at `stmt`, for its
-        `active` arguments. When s2sad cannot read that function's source, the error
-        points at this call: the user's line that needs the derivative."""
+        `active` arguments; None for a call of a function whose derivative is being
+        made (recursion), which the derivative looks up when it runs. When s2sad
+        cannot read that function's source, the error points at this call: the
+        user's line that needs the derivative."""
         called = syntax.dotted_name(stmt.value.func) if isinstance(stmt.value, gast.Call) \
             else None
         if called is not None and not registry.is_stand_in(primitive.key):
             self.callees[called] = primitive.key  # may be rebound later: rebinding.py
         try:
             return self.spec.subroutine(primitive.key, tuple(i for i, _ in active))
+        except RecursiveCall:
+            return None  # the derivative being made: found when it runs (dispatch.py)
         except SourceUnavailableError as exc:
             if exc.location is not None:  # from a call further down, placed there
                 raise
@@ -369,8 +373,8 @@ class Emitter:
         differentiated again: the function it differentiates is only known then."""
         if primitive.key in (dispatch.call_vjp, dispatch.call_jvp):
             raise NonDifferentiableError(
-                "s2sad cannot differentiate again a derivative through a method call or a "
-                f"function value known only at run time (in function '{self.fn.parsed.name}')",
+                "s2sad cannot differentiate again a derivative through a method call, a "
+                f"recursive call or a function value known only at run time (in function '{self.fn.parsed.name}')",
                 self.fn.parsed.location(stmt),
                 hint="for second derivatives, call module-level functions, or nested "
                      "functions and lambdas, which s2sad inlines.")

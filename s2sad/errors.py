@@ -70,6 +70,11 @@ class UnsupportedSyntaxError(S2SADError):
     """A Python construct outside the subset s2sad differentiates."""
 
 
+class RecursiveCall(UnsupportedSyntaxError):
+    """A function whose derivative is being made calls itself: its call's derivative
+    is looked up when it runs (dispatch.py), or this error reaches the user."""
+
+
 class NonDifferentiableError(S2SADError):
     """A call or operation with no known derivative."""
 

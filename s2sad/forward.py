@@ -197,6 +197,8 @@ class _Forward(Emitter):
         returns its value."""
         active = self.bind_call(primitive, stmt)
         jvp = self.callee_derivative(primitive, stmt, active, "forward")
+        if jvp is None:  # recursion
+            return self.dispatched_jvp(primitive, stmt)
         jvp_name = self.bind_global(jvp.__name__, jvp)
         params = list(inspect.signature(jvp).parameters)
         tangent_params = params[len(params) - len(active):]

@@ -321,9 +321,29 @@ def test_each_helper_gets_its_own_generated_function():
     assert "dpoly(" in text
 
 
-def test_recursion_is_rejected_with_a_clear_error():
-    with pytest.raises(s2sad.UnsupportedSyntaxError, match="recursion"):
-        s2sad.grad(calls_recursive)
+def tree_sum(w, data):
+    """Recursion on the structure of the data, as autograd's HMM example writes it."""
+    if isinstance(data, list):
+        return sum(tree_sum(w, item) for item in data)
+    return np.sum(np.tanh(w * data))
+
+
+def test_recursion_matches_finite_differences_in_both_modes():
+    # x -> x ** 8 through three calls of itself: 8 x ** 7
+    assert s2sad.grad(calls_recursive)(0.9) == pytest.approx(8 * 0.9 ** 7, rel=1e-12)
+    assert s2sad.grad(recursive)(0.9, 3) == pytest.approx(8 * 0.9 ** 7, rel=1e-12)
+    jvp = s2sad.autodiff(calls_recursive, mode="forward")
+    assert jvp(0.9, 2.0) == pytest.approx(16 * 0.9 ** 7, rel=1e-12)
+    w = np.array([0.3, -0.7])
+    data = [np.array([1.0, 2.0]), [np.array([0.5, -1.0]), np.array([2.0, 0.1])]]
+    assert_gradients(tree_sum, s2sad.grad(tree_sum), (w, data), (0,))
+    jvp = s2sad.autodiff(tree_sum, mode="forward")(w, data, np.array([1.0, -2.0]))
+    assert jvp == pytest.approx(np.dot(s2sad.grad(tree_sum)(w, data), [1.0, -2.0]))
+
+
+def test_a_second_derivative_through_recursion_is_refused_clearly():
+    with pytest.raises(s2sad.NonDifferentiableError, match="run time"):
+        s2sad.grad(s2sad.grad(calls_recursive))
 
 
 def fill_in_loop(x, n):

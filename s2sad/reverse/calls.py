@@ -31,6 +31,8 @@ class CallAdjoints(Recorder):
         generated VJP, `bx2, by2 = dg(x, y, bresult=by)`, then accumulation."""
         active = self.bind_call(primitive, stmt)
         vjp = self.callee_derivative(primitive, stmt, active, "reverse")
+        if vjp is None:  # recursion
+            return self.dispatched_vjp(primitive, stmt)
         containers = getattr(vjp, "__s2sad_containers__", frozenset())
         self.from_containers |= {atom.id for k, (_, atom) in enumerate(active)
                                  if k in containers}
