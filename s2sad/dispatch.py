@@ -18,15 +18,17 @@ after the object of a bound method) or by keyword.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import itertools
+import sys
 import threading
 
 import gast
 
 from . import libraries, registry, syntax
-from .errors import NonDifferentiableError
+from .errors import Location, NonDifferentiableError
 from .parsing import Namespace, ParsedFunction, describe
 
 _lock = threading.RLock()
@@ -37,7 +39,8 @@ _counter = itertools.count()
 def call_vjp(function, wrt: tuple, seed, *args, **kwargs) -> tuple:
     """The gradients of `function(*args, **kwargs)` with respect to the `wrt`
     arguments, for the output cotangent `seed`: a tuple in `wrt` order."""
-    target, leading, indices = _resolve(function, wrt, args, kwargs, "reverse")
+    with _located(sys._getframe(1)):
+        target, leading, indices = _resolve(function, wrt, args, kwargs, "reverse")
     from .api import _subroutine  # api imports the emitters, which bind this module
     vjp = _subroutine(target, indices, "reverse", True)
     seed_param = list(inspect.signature(vjp).parameters)[-1]
@@ -48,12 +51,27 @@ def call_vjp(function, wrt: tuple, seed, *args, **kwargs) -> tuple:
 def call_jvp(function, wrt: tuple, tangents: tuple, *args, **kwargs) -> tuple:
     """(tangent, value) of `function(*args, **kwargs)` along `tangents` of the `wrt`
     arguments."""
-    target, leading, indices = _resolve(function, wrt, args, kwargs, "forward")
+    with _located(sys._getframe(1)):
+        target, leading, indices = _resolve(function, wrt, args, kwargs, "forward")
     from .api import _subroutine
     jvp = _subroutine(target, indices, "forward", True)
     params = list(inspect.signature(jvp).parameters)
     named = dict(zip(params[len(params) - len(indices):], tangents))
     return jvp(*leading, *args, **kwargs, **named)
+
+
+@contextlib.contextmanager
+def _located(caller):
+    """An error about the function found, placed at the line of generated code
+    that called it (which maps back to the user's line)."""
+    try:
+        yield
+    except NonDifferentiableError as exc:
+        if exc.location is not None:
+            raise
+        raise NonDifferentiableError(
+            exc.message, Location(caller.f_code.co_filename, caller.f_lineno),
+            exc.hint) from None
 
 
 def _resolve(function, wrt: tuple, args: tuple, kwargs: dict, mode: str):
@@ -80,8 +98,9 @@ def _wrapper(function, count: int, keywords: tuple, mode: str):
         registry.tangent_of(function)
     if template is None:
         decorator = "adjoint" if mode == "reverse" else "tangent"
+        bound = getattr(function, "__self__", None)  # d.get: a built-in's method
         advice = registry.advice_for(("method", getattr(function, "__name__", None))) \
-            if inspect.ismethod(function) else None
+            if bound is not None and not inspect.ismodule(bound) else None
         raise NonDifferentiableError(
             f"no {mode}-mode derivative is registered for {libraries.public_name(function)}, "
             "which a function value called in the differentiated code turned out to be",

@@ -389,8 +389,9 @@ class Emitter:
         if inspect.ismethod(key) or isinstance(key, functools.partial):
             return True   # a global or closure variable holding one
         if isinstance(key, tuple) and len(key) == 2 and key[0] == "method" and \
+                key[1] in aliases.MUTATING_METHODS and \
                 any(hasattr(kind, key[1]) for kind in _BUILTIN_CONTAINERS):
-            return False  # d.get(k), lst.extend(v): refused where they are written
+            return False  # lst.extend(v), d.update(e): refused where they are written
         return isinstance(key, tuple) and len(key) == 2 and key[0] in ("method", "call") \
             and not primitive.nondifferentiable
 
@@ -415,8 +416,8 @@ class Emitter:
                    if self.derivative(a) is not None]
         if method and self.derivative(primitive.args[0]) is not None:
             raise NonDifferentiableError(
-                f"s2sad cannot differentiate the method call {primitive.description} with "
-                f"respect to the object it is called on (in function "
+                f"s2sad cannot differentiate a call of {primitive.description} with respect "
+                f"to the object it is called on (in function "
                 f"'{self.fn.parsed.name}')", self.fn.parsed.location(stmt),
                 hint=registry.advice_for(primitive.key) or
                 "pass the parameters the method reads as arguments, or call a "

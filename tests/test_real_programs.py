@@ -428,3 +428,74 @@ def test_verbose_prints_the_code_also_from_the_cache(capsys):
     again = s2sad.grad(shifted_cube, verbose=1)
     assert again is first
     assert capsys.readouterr().out == printed
+
+
+# ------------------------------------------------------------ a flat weight vector, cut by an object
+
+class Slices:
+    """Named pieces of one flat vector, as autograd's convnet example keeps its weights."""
+
+    def __init__(self):
+        self.where = {}
+        self.size = 0
+
+    def add(self, name, shape):
+        count = int(np.prod(shape))
+        self.where[name] = (slice(self.size, self.size + count), shape)
+        self.size += count
+
+    def get(self, vector, name):  # the name of dict.get: still a method of this class
+        piece, shape = self.where[name]
+        return np.reshape(vector[piece], shape)
+
+
+class Dense:
+    def __init__(self, n_in, n_out):
+        self.pieces = Slices()
+        self.pieces.add("weights", (n_in, n_out))
+        self.pieces.add("bias", (n_out,))
+
+    def forward(self, inputs, vector):
+        weights = self.pieces.get(vector, "weights")
+        bias = self.pieces.get(vector, "bias")
+        if inputs.ndim > 2:
+            inputs = inputs.reshape((inputs.shape[0], int(np.prod(inputs.shape[1:]))))
+        return np.tanh(inputs @ weights + bias)
+
+
+class Pool:
+    def forward(self, inputs, vector):
+        shape = inputs.shape[:2]
+        for axis in [0, 1]:
+            shape += (inputs.shape[axis + 2] // 2, 2)
+        return np.max(np.max(inputs.reshape(shape), axis=3), axis=4)
+
+
+POOLED_NET = [Pool(), Dense(8, 5), Dense(5, 3)]
+NET_PIECES = Slices()
+for layer in POOLED_NET:
+    NET_PIECES.add(layer, (getattr(layer, "pieces", Slices()).size,))
+
+
+def pooled_net_loss(vector, images, targets):
+    units = images
+    for layer in POOLED_NET:
+        units = layer.forward(units, NET_PIECES.get(vector, layer))
+    return np.sum((units - targets) ** 2) + 0.1 * np.dot(vector, vector)
+
+
+def test_methods_named_like_dict_methods_on_objects_and_pooling_by_reshape():
+    images, targets = RNG.normal(size=(4, 2, 4, 4)), RNG.normal(size=(4, 3))
+    check_container_gradient(pooled_net_loss, (RNG.normal(size=NET_PIECES.size), images,
+                                               targets))
+
+
+def default_from_a_cache(x, cache):
+    return cache.get("k", x) * 2.0
+
+
+def test_dict_get_found_at_run_time_is_refused_at_the_users_line():
+    with pytest.raises(s2sad.NonDifferentiableError, match="dict.get") as caught:
+        s2sad.grad(default_from_a_cache)(1.5, {})
+    assert caught.value.location.lineno == default_from_a_cache.__code__.co_firstlineno + 1
+    assert "d[key]" in caught.value.hint

@@ -1,9 +1,11 @@
 """Python containers and objects: summing a list, walking a dict's keys, reading
 an attribute."""
-from ..registry import adjoint, d, nondifferentiable, tangent
+from ..registry import adjoint, advise, d, nondifferentiable, tangent
 from ..runtime import attribute_adjoint, attribute_tangent, spread
 
 nondifferentiable(("method", "keys"))
+advise("index the dict instead: `d[key]`, or `d[key] if key in d else default`",
+       ("method", "get"), dict.get)
 
 
 @adjoint(sum)
