@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import random
+import types
 import weakref
 from typing import Callable
 
@@ -37,14 +38,19 @@ RANDOM_METHODS = frozenset({
     "getrandbits",
 })
 GLOBAL_GENERATORS = (np.random.mtrand._rand, random._inst)
+# Annotation on a call that draws, or reads or sets a generator's state: the
+# optimizer neither drops it nor moves other draws across it.
+DRAWS = "draws"
 
 
 class RandomDraws:
     """Answers 'which generators may this code draw from?' for one function."""
 
-    def __init__(self, namespace, local_names: set):
+    def __init__(self, namespace, local_names: set,
+                 known_at_run_time: Callable[[gast.Call], bool] = lambda call: False):
         self.namespace = namespace
         self.local_names = local_names
+        self.known_at_run_time = known_at_run_time  # layer.forward(h): see dispatch.py
 
     def sources(self, stmts) -> list:
         """The generators `stmts` may draw from: objects (global generators), or
@@ -57,52 +63,127 @@ class RandomDraws:
                         found.append(source)
         return found
 
+    def mark(self, stmts: list) -> None:
+        """Annotate each call in `stmts` that may draw with DRAWS."""
+        for node in syntax.walk(gast.Module(body=list(stmts), type_ignores=[])):
+            if isinstance(node, gast.Call) and self.call_sources(node):
+                syntax.set_anno(node, DRAWS, True)
+
+    def sources_on_entry(self, body: list) -> list:
+        """The generators `body` may draw from, with each name the body binds
+        replaced by the names its binding reads (`m = self.mods[i]`: self, i), so
+        that they can be looked for before it runs."""
+        bound = {}
+        for stmt in syntax.statements(body):
+            for name in syntax.names_stored(getattr(stmt, "targets", None) or
+                                            getattr(stmt, "target", None) or []):
+                bound.setdefault(name, set()).update(_holders(stmt))
+        out, todo, seen = [], list(self.sources(body)), set()
+        while todo:
+            source = todo.pop(0)
+            if not isinstance(source, str):
+                out.append(source)
+            elif source not in seen:
+                seen.add(source)
+                if source in bound:
+                    todo += sorted(n for n in bound[source] if self.may_hold_generators(n))
+                else:
+                    out.append(source)
+        return out
+
+    def may_hold_generators(self, name: str) -> bool:
+        """A variable, or a global or closure value other than a module, function or
+        class (a list of layers may hold generators)."""
+        if name in self.local_names:
+            return True
+        value = _resolve(self.namespace, gast.Name(id=name, ctx=gast.Load(),
+                                                   annotation=None, type_comment=None))
+        return value is not None and not callable(value) and \
+            not isinstance(value, types.ModuleType)
+
     def call_sources(self, call: gast.Call) -> list:
         func = call.func
+        if is_generator_draw(call, self.local_names):
+            return [func.value.id]
+        if self.known_at_run_time(call):
+            # a method of an object, a function value: it may draw from the global
+            # generators or from one its object or arguments hold
+            operands = [func.value if isinstance(func, gast.Attribute) else func] + \
+                list(call.args) + [k.value for k in call.keywords]
+            return list(GLOBAL_GENERATORS) + \
+                [a.id for a in operands if isinstance(a, gast.Name) and a.id in self.local_names]
         if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) and \
                 func.value.id in self.local_names:
-            return [func.value.id] if func.attr in RANDOM_METHODS else []
+            return []  # x.sum(), lst.copy()
         target = _resolve(self.namespace, func)
         if target is restore_random_state:  # generated code: sets what the next draw is
             return list(GLOBAL_GENERATORS)
         owner = getattr(target, "__self__", None)
         if isinstance(owner, GENERATORS):
             return [owner]
-        if inspect.isfunction(target) and user_function_draws(target):
-            names = [a.id for a in list(call.args) + [k.value for k in call.keywords]
-                     if isinstance(a, gast.Name) and a.id in self.local_names]
-            return list(GLOBAL_GENERATORS) + names
-        return []
+        reached = reached_generators(target) if inspect.isfunction(target) else None
+        if reached is None:
+            return []
+        # generators passed in: variables (which may hold one in a container or an
+        # object's attribute, found when the state is taken) and global generators
+        operands = [a for a in list(call.args) + [k.value for k in call.keywords]
+                    if isinstance(a, gast.Name)]
+        passed = [a.id for a in operands if a.id in self.local_names]
+        passed += [g for a in operands if a.id not in self.local_names
+                   for g in [_resolve(self.namespace, a)] if isinstance(g, GENERATORS)]
+        return list(GLOBAL_GENERATORS) + reached + passed
 
 
 _draws_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def user_function_draws(func: Callable, seen: frozenset = frozenset()) -> bool:
+def user_function_draws(func: Callable) -> bool:
     """Whether a user function (or one it calls) may draw random numbers."""
+    return reached_generators(func) is not None
+
+
+def reached_generators(func: Callable, seen: frozenset = frozenset()) -> list | None:
+    """None when a user function (and every one it calls) never draws; else the
+    generator objects of its modules it may draw from (besides the global ones and
+    those passed to it as arguments)."""
     if func in seen:
-        return False
+        return None
     if func not in _draws_cache:
         try:
             parsed = parse_function(func)
         except S2SADError:  # no source: s2sad will say so where it matters
-            return False
-        found = False
+            return None
+        draws, reached = False, []
         for node in syntax.walk(parsed.node):
             if not isinstance(node, gast.Call):
                 continue
-            func_node = node.func
-            if isinstance(func_node, gast.Attribute) and func_node.attr in RANDOM_METHODS:
-                found = True
-                break
-            target = _resolve(parsed.namespace, func_node)
-            if isinstance(getattr(target, "__self__", None), GENERATORS) or \
-                    inspect.isfunction(target) and target is not func and \
-                    user_function_draws(target, seen | {func}):
-                found = True
-                break
-        _draws_cache[func] = found
+            target = _resolve(parsed.namespace, node.func)
+            owner = getattr(target, "__self__", None)
+            inner = reached_generators(target, seen | {func}) \
+                if inspect.isfunction(target) and target is not func else None
+            if isinstance(owner, GENERATORS) and owner not in GLOBAL_GENERATORS:
+                reached.append(owner)
+            draws = draws or isinstance(owner, GENERATORS) or inner is not None or \
+                isinstance(node.func, gast.Attribute) and node.func.attr in RANDOM_METHODS
+            reached += inner or []
+        unique = list({id(g): g for g in reached}.values())
+        _draws_cache[func] = unique if draws else None
     return _draws_cache[func]
+
+
+def is_generator_draw(call: gast.Call, local_names: set) -> bool:
+    """`rs.randn(3)`, `rng.normal()` on a variable: a draw, not a helper's call."""
+    func = getattr(call, "func", None)
+    return isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) and \
+        func.value.id in local_names and func.attr in RANDOM_METHODS
+
+
+def _holders(stmt) -> set:
+    """Names a statement reads, but for indices: `layer = layers[i]` reads layers."""
+    indices = {id(n) for node in syntax.walk(stmt) if isinstance(node, gast.Subscript)
+               for n in syntax.walk(node.slice) if isinstance(n, gast.Name)}
+    return {n.id for n in syntax.walk(stmt) if isinstance(n, gast.Name) and
+            isinstance(n.ctx, gast.Load) and id(n) not in indices}
 
 
 def _resolve(namespace, node: gast.expr):

@@ -11,6 +11,7 @@ import gast
 
 from . import aliases, analysis, dispatch, libraries, primitives, registry, runtime, syntax
 from .decorators import signature_of, undecorated
+from .draws import DRAWS, RandomDraws
 from .errors import (Location, NonDifferentiableError, RecursiveCall, S2SADError,
                      SourceUnavailableError, UnsupportedSyntaxError)
 from .normalize import NormalFunction
@@ -78,6 +79,8 @@ class Emitter:
         self.outside = {name for name in changed if name not in self.local_names}
         self.check_outside_writes()
         self.check_calls_for_effects()
+        self.draws = RandomDraws(self.namespace, self.local_names, self.is_dispatched_call)
+        self.draws.mark(self.body)
 
     # ------------------------------------------------------------ names
 
@@ -254,6 +257,14 @@ class Emitter:
         return syntax.call(self.helper("refuse_effect"), syntax.constant(called),
                            syntax.constant(f"{where.filename}:{where.lineno}"))
 
+    @staticmethod
+    def drawing_like(call: gast.Call, primal: gast.expr) -> gast.Call:
+        """`call`, marked as drawing random numbers if the primal call it stands for
+        is (a helper's derivative runs the helper again)."""
+        if syntax.anno(primal, DRAWS):
+            syntax.set_anno(call, DRAWS, True)
+        return call
+
     def is_harmless(self, call: gast.Call) -> bool:
         """print and the like: registered as non-differentiable, so they only read."""
         primitive = self.classify(call)
@@ -378,6 +389,10 @@ class Emitter:
                 self.fn.parsed.location(stmt),
                 hint="for second derivatives, call module-level functions, or nested "
                      "functions and lambdas, which s2sad inlines.")
+
+    def is_dispatched_call(self, call: gast.Call) -> bool:
+        primitive = self.classify(call)
+        return primitive is not None and self.is_dispatched(primitive)
 
     def is_dispatched(self, primitive: Primitive) -> bool:
         """A call of a function value only known at run time: a method of an object

@@ -209,7 +209,8 @@ class _Forward(Emitter):
         pair = syntax.tuple_([syntax.name(self.derivative_name(target), "store"),
                               syntax.name(target, "store")], "store")
         call = syntax.call(syntax.name(jvp_name), *primitive.args, **keywords)
-        return [gast.copy_location(syntax.assign(pair, call), stmt)]
+        return [gast.copy_location(syntax.assign(pair, self.drawing_like(call, stmt.value)),
+                                   stmt)]
 
     def dispatched_jvp(self, primitive, stmt: gast.Assign) -> list:
         """`dy, y = call_jvp(layer.forward_pass, (0, 1), (dh, dw), h, w)`: the function
@@ -221,7 +222,8 @@ class _Forward(Emitter):
         target = stmt.targets[0].id
         pair = syntax.tuple_([syntax.name(self.derivative_name(target), "store"),
                               syntax.name(target, "store")], "store")
-        return [gast.copy_location(syntax.assign(pair, call), stmt)]
+        return [gast.copy_location(syntax.assign(pair, self.drawing_like(call, stmt.value)),
+                                   stmt)]
 
 
 class _ZeroPropagation(gast.NodeTransformer):

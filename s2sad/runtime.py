@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import types
 
 import numpy as np
 
@@ -157,17 +158,37 @@ GENERATORS = (np.random.RandomState, np.random.Generator, random.Random)
 
 
 def random_state(*sources) -> list:
-    """The state of each random number generator among `sources` (other values
-    are passed over), for `restore_random_state` to draw the same numbers again."""
-    states = []
-    for source in sources:
+    """The state of each random number generator among `sources`, in the lists,
+    tuples and dicts among them, or an attribute of an object among them (other
+    values are passed over), for `restore_random_state` to draw the same numbers
+    again."""
+    states, seen = [], set()
+    for source in _generators_in(sources, depth=3):
+        if id(source) in seen:
+            continue
+        seen.add(id(source))
         if isinstance(source, np.random.RandomState):
             states.append((source, source.get_state()))
         elif isinstance(source, np.random.Generator):
             states.append((source, source.bit_generator.state))
-        elif isinstance(source, random.Random):
+        else:
             states.append((source, source.getstate()))
     return states
+
+
+def _generators_in(values, depth: int):
+    for value in values:
+        if isinstance(value, GENERATORS):
+            yield value
+        elif depth == 0 or isinstance(value, (np.ndarray, str, bytes, float, int,
+                                              types.ModuleType)):
+            continue
+        elif isinstance(value, (list, tuple)):
+            yield from _generators_in(value, depth - 1)
+        elif isinstance(value, dict):
+            yield from _generators_in(value.values(), depth - 1)
+        elif hasattr(value, "__dict__") and not callable(value):
+            yield from _generators_in(vars(value).values(), depth - 1)
 
 
 def restore_random_state(states: list) -> None:

@@ -15,8 +15,9 @@ different shapes (the loop's variables change shape between iterations),
 helpers taking a list or dict that f builds once and passes to two calls, and
 the shapes of issue 17: arithmetic copies (`c = a + 0.0`) and views read before
 an element write, augmented assignment on an alias, `q.pop(i)` on lists,
-repeated-index writes (`c[[0, 0]] = ...`) and random draws inside f's loops from
-a generator f seeds itself. Values stay bounded (loop updates are squashed with
+repeated-index writes (`c[[0, 0]] = ...`) and random draws from a generator f
+seeds itself (in f, after a draw nothing reads, by a helper two calls down, or by
+the method of an object holding the generator). Values stay bounded (loop updates are squashed with
 tanh/sin, divisions and logarithms only see positive denominators and arguments),
 so each function is smooth and finite near inputs in [-1.5, 1.5], except at the branch
 switches the tests detect with finite differences.
@@ -157,6 +158,7 @@ class Writer:
         self.uses_apply_to = False
         self.decorators: set = set()   # the decorators the module's helpers use
         self.draws = False             # f draws random numbers from `rng`
+        self.draw_helpers: set = set()  # "function", "method": module code that draws
 
     # ------------------------------------------------------------ choices
 
@@ -342,7 +344,7 @@ class Writer:
         options = ["assign"] * 3 + ["tuple", "local_function", "list_pop"]
         if scope.has_arrays():  # writes that aliasing must not lose (issue 17)
             options += ["copy_then_write", "view_then_write", "augmented_alias"]
-        if self.in_main and scope.loop:
+        if self.in_main:
             options.append("draw")
         if self.callable_helpers(scope, "pair"):
             options.append("unpack_call")
@@ -448,15 +450,24 @@ class Writer:
                     defines={target: S})
 
     def stmt_draw(self, scope):
-        """A random draw inside a loop of f, from a generator f seeds itself: the
-        derivative's rerun of the loop must see the same numbers."""
+        """A random draw from a generator f seeds itself: the derivative's reruns
+        (a loop's, a helper's) must see the same numbers. Drawn in f, after a draw
+        nothing reads (still drawn), by a helper two calls down, or by the method of
+        an object that holds the generator (found only when it runs)."""
         self.draws = True
         kind = self.any_kind(scope)
         target = self.fresh()
+        value = self.squashed(scope, None, kind)
+        how = self.pick(["inline", "unused first", "function", "method"])
+        if how in ("function", "method"):
+            self.draw_helpers.add(how)
+            call = f"jittered(rng, {value})" if how == "function" else \
+                f"jitter.apply({value})"
+            return Stmt([f"{target} = {call}"], defines={target: kind})
         noise = "rng.rand()" if kind == S else \
             f"rng.rand({', '.join(str(n) for n in self.shape)})"
-        value = self.squashed(scope, None, kind)
-        return Stmt([f"{target} = {value} * (0.75 + 0.5 * {noise})"],
+        lines = [f"{self.fresh('unused')} = rng.rand()"] if how == "unused first" else []
+        return Stmt(lines + [f"{target} = {value} * (0.75 + 0.5 * {noise})"],
                     defines={target: kind})
 
     def stmt_reassign(self, scope):
@@ -774,6 +785,10 @@ class Writer:
         self.in_main = False
         if self.draws:  # seeded on each call: f stays a function of its arguments
             main.insert(1, "    rng = np.random.RandomState(5)")
+        if "method" in self.draw_helpers:
+            main.insert(2, "    jitter = Jitter(rng)")
+        for helper in sorted(self.draw_helpers):
+            lines += DRAW_HELPERS[helper] + ["", ""]
         if self.uses_apply_to:
             lines += ["def apply_to(function, value):", "    return function(value)", "",
                       ""]
@@ -786,6 +801,24 @@ class Writer:
         shapes = tuple(self.shape if k == A else () for k in kinds)
         return lines, shapes
 
+
+# Module code that draws: a function two calls down from f, and a class.
+DRAW_HELPERS = {
+    "function": [
+        "def noise_like(rs, v):",
+        "    return 0.75 + 0.5 * rs.rand(*np.shape(v))",
+        "",
+        "",
+        "def jittered(rs, v):",
+        "    return v * noise_like(rs, v)"],
+    "method": [
+        "class Jitter:",
+        "    def __init__(self, rs):",
+        "        self.rs = rs",
+        "",
+        "    def apply(self, v):",
+        "        return v * (0.75 + 0.5 * self.rs.rand(*np.shape(v)))"],
+}
 
 # name: (how a helper is decorated, the decorator's definition or [])
 DECORATORS = {

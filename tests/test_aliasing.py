@@ -293,6 +293,109 @@ def test_random_draws_are_replayed_not_drawn_again(f, kind):
     assert np.isfinite(value_of_f)
 
 
+def unused_draw_in_a_loop(x):
+    y = x
+    for i in range(3):
+        a = np.random.randn()    # its value is not needed by the derivative: still drawn
+        b = np.random.randn()
+        y = y * b + a
+    return np.sum(y)
+
+
+def noisy(x):
+    return x * np.random.randn(2)
+
+
+def helper_draws_then_f_draws(x):
+    return np.sum(noisy(x) * x) * 2.0 + np.random.randn() * x[0]
+
+
+SHARED = np.random.RandomState(3)
+
+
+def sample_from(mean, rs):
+    return rs.randn(*mean.shape) + mean
+
+
+def two_levels_down(w, rs):
+    z = sample_from(w, rs)
+    return np.sum(z * z * w)
+
+
+def passes_a_global_generator(w):
+    return two_levels_down(w, SHARED)
+
+
+class Dropout:
+    def __init__(self, rate, rng):
+        self.rate, self.rng = rate, rng
+
+    def forward(self, h):
+        keep = self.rng.random(h.shape) > self.rate
+        return h * keep / (1.0 - self.rate)
+
+
+LAYER_RNG = np.random.default_rng(4)
+DROPOUTS = [Dropout(0.3, LAYER_RNG), Dropout(0.5, np.random.default_rng(5))]
+
+
+def dropout_layers(x):
+    h = x
+    for layer in DROPOUTS:
+        h = np.tanh(layer.forward(h) * 1.5)
+    return np.sum(h * h)
+
+
+def dropout_twice(x):
+    h = np.sin(DROPOUTS[0].forward(x))
+    return np.sum(h * h) + np.sum(np.cos(DROPOUTS[1].forward(x * 2.0)))
+
+
+GENERATORS = [SHARED, LAYER_RNG, DROPOUTS[1].rng, np.random.mtrand._rand, random._inst]
+
+
+def states():
+    return [g.bit_generator.state if isinstance(g, np.random.Generator) else
+            g.get_state() if isinstance(g, np.random.RandomState) else g.getstate()
+            for g in GENERATORS]
+
+
+def set_states(saved):
+    for g, state in zip(GENERATORS, saved):
+        if isinstance(g, np.random.Generator):
+            g.bit_generator.state = state
+        elif isinstance(g, np.random.RandomState):
+            g.set_state(state)
+        else:
+            g.setstate(state)
+
+
+def next_draws():
+    return [g.random() if not isinstance(g, np.random.RandomState) else g.rand()
+            for g in GENERATORS]
+
+
+@pytest.mark.parametrize("f", [unused_draw_in_a_loop, helper_draws_then_f_draws,
+                               passes_a_global_generator, dropout_layers, dropout_twice])
+def test_draws_the_optimizer_must_keep_in_place_and_generators_found_at_run_time(f):
+    x = np.array([0.7, -0.4, 0.2]) if f is not helper_draws_then_f_draws else \
+        np.array([0.5, -1.0])
+    start = states()
+    expected = np.zeros_like(x)
+    for i, e in enumerate(np.eye(len(x)) * 1e-6):
+        set_states(start)
+        up = f(x + e)
+        set_states(start)
+        expected[i] = (up - f(x - e)) / 2e-6
+    set_states(start)
+    f(x)
+    after_f = next_draws()
+    set_states(start)
+    g = s2sad.grad(f)(x)
+    assert next_draws() == after_f  # every generator ends where f leaves it
+    np.testing.assert_allclose(g, expected, rtol=1e-6, atol=1e-8)
+
+
 # ---------------------------------------------------------------- state outside f
 
 LOG = []

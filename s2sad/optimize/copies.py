@@ -11,7 +11,7 @@ import gast
 
 from .. import syntax
 from .blocks import Block, NameTable, blocks, fits_one_line, sum_into_itself
-from .effects import is_pure
+from .effects import draws, is_pure
 
 
 def propagate_copies(node: gast.FunctionDef, protected: set,
@@ -180,7 +180,8 @@ def _merge_block(block: Block) -> bool:
     nothing a reads was changed in place (v may be a itself, or a view of it)."""
     first, last_change, last_in_place = {}, {}, {}
     for k, stmt in enumerate(block.stmts):
-        if syntax.is_comment(stmt):  # a sum stays under the `# Grad of:` of its terms
+        if syntax.is_comment(stmt) or draws(stmt):
+            # a sum stays under the `# Grad of:` of its terms; draws keep their order
             first.clear()
             continue
         var, added = _accumulation(stmt)

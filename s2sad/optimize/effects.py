@@ -5,12 +5,22 @@ import gast
 
 from .. import syntax
 from ..aliases import mutated_receiver
+from ..draws import DRAWS
+
+
+def draws(node: gast.AST) -> bool:
+    """Whether a call in `node` may draw random numbers (or set a generator)."""
+    return any(isinstance(sub, gast.Call) and syntax.anno(sub, DRAWS)
+               for sub in syntax.walk(node))
 
 
 def is_pure(node: gast.AST, local_names: set) -> bool:
-    """No call here can change state: method calls on locals (tape.pop) can."""
+    """No call here can change state: method calls on locals (tape.pop) and
+    random draws can."""
     for sub in syntax.walk(node):
         if isinstance(sub, gast.Call):
+            if syntax.anno(sub, DRAWS):
+                return False
             func = sub.func
             while isinstance(func, gast.Attribute):
                 func = func.value

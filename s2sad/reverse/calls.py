@@ -41,7 +41,8 @@ class CallAdjoints(Recorder):
         keywords = dict(primitive.keywords)
         keywords[seed_param] = syntax.name(self.derivative_name(stmt.targets[0].id))
         call = syntax.call(syntax.name(vjp_name), *primitive.args, **keywords)
-        return self.received(call, active, bare=len(active) == 1)
+        return self.received(self.drawing_like(call, stmt.value), active,
+                             bare=len(active) == 1)
 
     def dispatched_vjp(self, primitive, stmt: gast.Assign) -> Instance:
         """`bh2, bw2 = call_vjp(layer.forward_pass, (0, 1), by, h, w)`: the function
@@ -50,7 +51,7 @@ class CallAdjoints(Recorder):
         seed = syntax.name(self.derivative_name(stmt.targets[0].id))
         call = syntax.call(self.bind_dispatch("call_vjp"), function, wrt, seed, *args,
                            **primitive.keywords)
-        return self.received(call, active, bare=False)
+        return self.received(self.drawing_like(call, stmt.value), active, bare=False)
 
     def received(self, call: gast.Call, active: list, bare: bool) -> Instance:
         """`bx2, by2 = call`, then each added to its operand's adjoint; `bare`: the

@@ -8,7 +8,7 @@ import inspect
 import gast
 
 from .. import registry, syntax
-from ..draws import GLOBAL_GENERATORS
+from ..draws import DRAWS, GLOBAL_GENERATORS, is_generator_draw
 from .tape import Recorder
 
 
@@ -23,9 +23,12 @@ class RandomReplay(Recorder):
             return []
         saved = self.names.fresh("random_after")
         self.kept.add(saved)  # read the state here, not where it is restored
-        primal.append(syntax.assign(saved, self.random_state(self.generators)))
-        return [syntax.expr_stmt(syntax.call(self.helper("restore_random_state"),
-                                             syntax.name(saved)))]
+        # a variable bound again (a loop's `layer`) may have held others: every
+        # generator met is on the tape
+        met = [self.tape] if self.uses_tape and any(
+            isinstance(g, str) and self.bindings[g] for g in self.generators) else []
+        primal.append(syntax.assign(saved, self.random_state(self.generators + met)))
+        return [syntax.expr_stmt(self.restore_random_state(saved))]
 
     def random_state(self, sources: list) -> gast.Call:
         """`random_state(rs, numpy_random)`: generators as names in generated code."""
@@ -37,19 +40,29 @@ class RandomReplay(Recorder):
         args = [syntax.name(s) if isinstance(s, str) else
                 syntax.name(self.bind_global(names.get(id(s), "generator"), s))
                 for s in sources]
-        return syntax.call(self.helper("random_state"), *args)
+        return _drawing(syntax.call(self.helper("random_state"), *args))
+
+    def restore_random_state(self, saved: str) -> gast.Call:
+        return _drawing(syntax.call(self.helper("restore_random_state"), syntax.name(saved)))
 
     def replay(self, save) -> list:
         """Set the generators back to the state the tape saved under `save`."""
         state = self.names.fresh("random_before")
-        return [self.pop(state, save), syntax.expr_stmt(syntax.call(
-            self.helper("restore_random_state"), syntax.name(state)))]
+        return [self.pop(state, save), syntax.expr_stmt(self.restore_random_state(state))]
 
     def helper_draws(self, stmt: gast.Assign) -> list:
         """The generators a user function called by `stmt` may draw from."""
         primitive = self.classify(stmt.value)
-        if primitive is None or not inspect.isfunction(primitive.key) or \
-                registry.adjoint_of(primitive.key) is not None:
+        if primitive is None or is_generator_draw(stmt.value, self.local_names) or \
+                not self.is_dispatched(primitive) and (
+                not inspect.isfunction(primitive.key) or
+                registry.adjoint_of(primitive.key) is not None):
             return []
         return [s for s in self.draws.call_sources(stmt.value)
                 if not isinstance(s, str) or s not in self.active]  # w is no generator
+
+
+def _drawing(call: gast.Call) -> gast.Call:
+    """A call that reads or sets a generator's state: kept in its place."""
+    syntax.set_anno(call, DRAWS, True)
+    return call

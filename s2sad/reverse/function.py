@@ -10,7 +10,6 @@ import gast
 import numpy as np
 
 from .. import analysis, primitives, syntax
-from ..draws import RandomDraws
 from ..emit import GeneratedFunction
 from ..normalize import NormalFunction
 from ..templates import ACCUMULATE
@@ -58,7 +57,6 @@ class FunctionAdjoint(LoopAdjoints, ContainerAdjoints, CallAdjoints):
         # numbers, or arrays of a parameter's shape: + and * act item by item
         self.elementwise = self.scalars | (set(self.shapes) - self.containers)
         self.elementwise_copies = set()  # a loop's `x_end`, `x_next` of such an x
-        self.draws = RandomDraws(self.namespace, self.local_names)
         self.drawing_calls = {}   # id(stmt) -> generators a helper called there may use
         self.generators = []      # every generator whose state the tape keeps
         self.kept = set()         # names the optimizer must not inline

@@ -3,8 +3,6 @@ the adjoint, iterations backwards: restore the checkpoint, rerun the body
 recording, run the body's adjoint."""
 from __future__ import annotations
 
-import functools
-from collections import Counter
 from dataclasses import dataclass, field
 
 import gast
@@ -79,7 +77,7 @@ class LoopAdjoints(RandomReplay):
         checkpoint = (changed & needed) | (set() if reversed_range else target)
         counter = self.names.fresh("n") if has_exit or not reversed_range else None
         plan = LoopPlan(sorted(checkpoint), counter, 1 if has_exit else 0, target,
-                         reversed_range, set(defined), self.draws.sources(body))
+                         reversed_range, set(defined), self.draws.sources_on_entry(body))
         self.plans[id(loop)] = plan
         return plan
 
@@ -137,13 +135,6 @@ class LoopAdjoints(RandomReplay):
             return [], []  # cheaper to compute again than to keep shapes
         shaped = [stmt for stmt in kept if "shape" in reads[stmt.targets[0].id]]
         return [stmt for stmt in kept if stmt not in shaped], shaped
-
-    @functools.cached_property
-    def bindings(self) -> Counter:
-        """How many statements of the function bind each name."""
-        return Counter(n for stmt in syntax.statements(self.body) for n in
-                       syntax.names_stored(getattr(stmt, "targets", None) or
-                                           getattr(stmt, "target", None) or []))
 
     def shape_reads(self, stmt) -> set:
         """Ids of the names read as the shape argument of `unbroadcast(g, x)`."""

@@ -2,6 +2,9 @@
 adjoint variables' bookkeeping that every kind of statement shares."""
 from __future__ import annotations
 
+import functools
+from collections import Counter
+
 import gast
 
 from .. import syntax
@@ -70,3 +73,10 @@ class Recorder(Emitter):
     def method(self, receiver: str, method: str, *args) -> gast.Call:
         return syntax.call(gast.Attribute(value=syntax.name(receiver), attr=method,
                                           ctx=gast.Load()), *args)
+
+    @functools.cached_property
+    def bindings(self) -> Counter:
+        """How many statements of the function bind each name."""
+        return Counter(n for stmt in syntax.statements(self.body) for n in
+                       syntax.names_stored(getattr(stmt, "targets", None) or
+                                           getattr(stmt, "target", None) or []))
