@@ -7,13 +7,14 @@ correctness.
 from __future__ import annotations
 
 import operator
+from dataclasses import replace
 from typing import Callable, Iterable
 
 import gast
 import numpy as np
 
 from . import syntax
-from .primitives import PACK, is_elementwise
+from .primitives import CONCAT, COPY, PACK, REPEAT, is_elementwise
 
 
 def assigned(stmts) -> set:
@@ -66,6 +67,55 @@ def _flows(stmts: list, classify: Callable) -> list:
 def _is_method_on_local(call) -> bool:
     return isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) \
         and isinstance(call.func.value, gast.Name)
+
+
+def sequence_names(stmts: list, params: Iterable[str], classify: Callable) -> set:
+    """Names every binding of which makes a list or tuple: a literal `[a, b]`,
+    `list(...)`, `tuple(...)`, `sorted(...)`, or `+` and `*` on such names. For
+    these, `+` joins and `*` repeats; parameters may be arrays, so they count
+    only where the code shows it."""
+    bindings = {}
+    for node in syntax.statements(stmts):
+        if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
+            bindings.setdefault(node.targets[0].id, []).append(node.value)
+        elif isinstance(node, (gast.For, gast.AugAssign)):
+            for name in syntax.names_stored(node.target):
+                bindings.setdefault(name, []).append(None)  # not known to be one
+    known = set(bindings) - set(params)  # the largest set that explains itself
+    while True:
+        new = {name for name in known
+               if all(_makes_sequence(v, classify, known) for v in bindings[name])}
+        if new == known:
+            return known
+        known = new
+
+
+def _makes_sequence(value, classify: Callable, known: set) -> bool:
+    if value is None:
+        return False
+    primitive = classify(value)
+    if primitive is None:
+        return isinstance(value, (gast.List, gast.Tuple))
+    if primitive.key == PACK:
+        return primitive.keys is None  # not a dict literal
+    if primitive.key in (list, tuple, sorted):
+        return True
+    operands = [a.id for a in primitive.args if isinstance(a, gast.Name)]
+    return primitive.key in (operator.add, operator.mul, COPY) and bool(set(operands) & known)
+
+
+def on_sequences(primitive, sequences: set):
+    """The primitive, with `xs + ys` as joining and `xs * n` as repeating where xs
+    is one of the `sequences` (lists or tuples)."""
+    if primitive is None or primitive.key not in (operator.add, operator.mul):
+        return primitive
+    is_sequence = [isinstance(a, gast.Name) and a.id in sequences for a in primitive.args]
+    if not any(is_sequence):
+        return primitive
+    if primitive.key is operator.add:
+        return replace(primitive, key=CONCAT)
+    args = primitive.args if is_sequence[0] else primitive.args[::-1]  # n * xs
+    return replace(primitive, key=REPEAT, args=list(args))
 
 
 def differentiable_operands(primitive) -> set:

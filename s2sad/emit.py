@@ -9,7 +9,8 @@ from dataclasses import dataclass, field, replace
 
 import gast
 
-from . import aliases, analysis, dispatch, libraries, primitives, registry, runtime, syntax
+from . import (aliases, analysis, dispatch, libraries, primitives, registry, runtime, syntax,
+               varargs)
 from .decorators import signature_of, undecorated
 from .draws import DRAWS, RandomDraws
 from .errors import (Location, NonDifferentiableError, RecursiveCall, S2SADError,
@@ -58,6 +59,9 @@ class Emitter:
         self.body = fn.node.body[:-1]  # all but the final `return result`
         self.local_names = set(fn.params) | syntax.names_stored(fn.node)
         self.user_locals = syntax.names_stored(fn.parsed.node)
+        self.sequences = analysis.sequence_names(
+            self.body, fn.params, lambda value: primitive_of(value, self.namespace,
+                                                             self.local_names))
         wrt_names = [fn.params[i] for i in wrt]
         self.active = analysis.active_names(self.body, wrt_names, fn.result, self.classify)
         self.varied = analysis.varied_names(self.body, wrt_names, self.classify)
@@ -277,7 +281,8 @@ class Emitter:
         known = self.classified.get(id(value))
         if known is None or known[0] is not value:
             known = self.classified[id(value)] = \
-                value, primitive_of(value, self.namespace, self.local_names)
+                value, analysis.on_sequences(
+                    primitive_of(value, self.namespace, self.local_names), self.sequences)
         return known[1]
 
     def has_active_operands(self, value: gast.expr) -> bool:
@@ -351,7 +356,9 @@ class Emitter:
         called = syntax.dotted_name(stmt.value.func) if isinstance(stmt.value, gast.Call) \
             else None
         if called is not None and not registry.is_stand_in(primitive.key):
-            self.callees[called] = primitive.key  # may be rebound later: rebinding.py
+            # may be rebound later: rebinding.py
+            self.callees[called] = getattr(primitive.key, "__s2sad_varargs_of__",
+                                           primitive.key)
         try:
             return self.spec.subroutine(primitive.key, tuple(i for i, _ in active))
         except RecursiveCall:
@@ -443,8 +450,12 @@ class Emitter:
     def through_source(self, primitive: Primitive) -> Primitive | None:
         """The call as a call to the Python function whose source s2sad differentiates
         for it (the user's own function, or a registered stand-in), or None when it
-        needs a derivative rule (a library function, a built-in)."""
+        needs a derivative rule (a library function, a built-in). A function taking
+        `*args` is taken in its version for this call's number of arguments."""
         source = libraries.source_to_differentiate(primitive.key)
+        if source is not None and varargs.takes_varargs(source) and \
+                not any(isinstance(a, gast.Starred) for a in primitive.args):
+            source = varargs.with_arity(source, len(primitive.args))
         return None if source is None else replace(primitive, key=source)
 
     def no_derivative(self, primitive: Primitive, stmt, mode: str) -> NonDifferentiableError:

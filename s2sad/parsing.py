@@ -80,7 +80,7 @@ def parse_function(func: Callable) -> ParsedFunction:
     made = getattr(func, "__s2sad_parsed__", None)   # a wrapper dispatch.py built
     if made is not None:
         return ParsedFunction(func, syntax.clone(made.node), made.filename,
-                              Namespace(made.namespace.globals))
+                              Namespace(made.namespace.globals, made.namespace.closure))
     if not inspect.isfunction(func):
         raise SourceUnavailableError(
             f"cannot differentiate {func!r}: it is not a Python function with source code",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import sys
 import types
 
 import numpy as np
@@ -32,6 +33,8 @@ def unbroadcast(g, x):
     that Shape itself)."""
     if type(g) in _SCALARS:
         return g
+    if type(x) in (list, tuple) and isinstance(g, (list, tuple)) and len(g) != len(x):
+        raise _joined_unseen(sys._getframe(1))
     if type(x) is list:  # a list given to a NumPy function: its adjoint is a list too
         return AdjointList(unbroadcast(g, Shape(np.shape(x))))
     gshape, xshape = np.shape(g), x if type(x) is Shape else np.shape(x)
@@ -46,6 +49,14 @@ def unbroadcast(g, x):
     if np.shape(g) != xshape:
         g = np.broadcast_to(g, xshape)
     return g
+
+
+def _joined_unseen(caller) -> UnsupportedSyntaxError:
+    return UnsupportedSyntaxError(
+        "s2sad took a `+` or `*` here for arithmetic, but it joined or repeated lists or "
+        "tuples; it knows `+` joins where it sees a list or tuple made in the function",
+        Location(caller.f_code.co_filename, caller.f_lineno),
+        hint="make the lists visible: write `list(xs) + list(ys)` (or `tuple(...)`).")
 
 
 def expand(t, x):
@@ -401,6 +412,47 @@ def structured(g, x):
     if isinstance(g, dict) and not isinstance(x, np.ndarray):  # an object's attributes
         return containers.rebuild(x, {k: structured(v, getattr(x, k)) for k, v in g.items()})
     return g
+
+
+def leading_items(g, x):
+    """The adjoint of xs in `xs + ys` (lists or tuples): the joined adjoint's first
+    len(xs) items."""
+    return AdjointList(g[:len(x)])
+
+
+def trailing_items(g, y):
+    """The adjoint of ys in `xs + ys`: the joined adjoint's last len(ys) items."""
+    return AdjointList(g[len(g) - len(y):])
+
+
+def repeats_added(g, x):
+    """The adjoint of xs in `xs * n`: the adjoints of its n copies, added."""
+    count = len(x)
+    return AdjointList(sum(g[i::count]) for i in range(count)) if count else AdjointList()
+
+
+def items_adjoint(g, x):
+    """The adjoint of x in `list(x)` or `tuple(x)`: its items' adjoints, held as x
+    holds its items (the rows of an array)."""
+    if isinstance(x, np.ndarray):
+        return np.stack([expand(gi, xi) for gi, xi in zip(g, x)]) if len(x) else \
+            zeros_like(x)
+    return AdjointList(g)
+
+
+def items_tangent(dx, x, y):
+    """The tangent of `list(x)` or `tuple(x)`: x's tangent, item by item."""
+    return type(y)(expand(dx, x))
+
+
+def joined_tangents(dx, x, dy, y):
+    """The tangent of `xs + ys` (lists or tuples), item by item."""
+    return expand(dx, x) + expand(dy, y)
+
+
+def repeated_tangent(dx, x, count: int):
+    """The tangent of `xs * n`, item by item."""
+    return expand(dx, x) * count
 
 
 def spread(g, items):

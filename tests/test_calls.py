@@ -585,3 +585,34 @@ def test_dict_get_is_still_refused_where_it_is_written():
     with pytest.raises(s2sad.NonDifferentiableError) as caught:
         s2sad.grad(f)
     assert 'd.get("a")' in caught.value.location.excerpt()
+
+
+# ------------------------------------------------------------ helpers taking *args
+
+def concat_and_multiply(weights, *args):
+    """As autograd's RNN example writes it."""
+    cat_state = np.hstack(args + (np.ones((args[0].shape[0], 1)),))
+    return np.dot(cat_state, weights)
+
+
+def rnn_step_loss(w_change, w_predict, inputs, hiddens):
+    hiddens = np.tanh(concat_and_multiply(w_change, inputs, hiddens))
+    return np.sum(concat_and_multiply(w_predict, hiddens) ** 2)
+
+
+def test_a_helper_taking_star_args_is_differentiated_for_each_number_of_arguments():
+    args = (RNG.normal(size=(6, 3)), RNG.normal(size=(4, 2)), RNG.normal(size=(5, 2)),
+            RNG.normal(size=(5, 3)))
+    for wrt in range(4):
+        check_both_modes(rnn_step_loss, args, wrt)
+    text = s2sad.source(s2sad.grad(rnn_step_loss, wrt=(0, 1, 2, 3)))
+    assert "dconcat_and_multiply(" in text
+
+
+def takes_star_args(*xs):
+    return xs[0] * xs[1]
+
+
+def test_the_differentiated_function_itself_may_not_take_star_args():
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match=r"\*args"):
+        s2sad.grad(takes_star_args)

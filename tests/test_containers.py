@@ -326,3 +326,50 @@ def spring(k, x0):
 def test_a_list_given_to_a_numpy_function_gets_a_list_adjoint(f, args):
     wrt = tuple(range(len(args)))
     assert_gradients(f, s2sad.grad(f, wrt=wrt), args, wrt)
+
+
+# ------------------------------------------------------------ + and * on lists and tuples
+
+def joins_tuples(x, y):
+    a = (x,)
+    t = a + (y,)          # joined, not added: t[1] is y
+    return t[0] * 2.0 + t[1] * 3.0
+
+
+def joins_a_list_with_itself(x, y):
+    a = [x, y]
+    a = a + a
+    return a[0] * a[3]
+
+
+def repeats_a_list(x):
+    t = [x] * 3
+    return t[0] * 2.0 + t[2]
+
+
+def lists_of_rows(m):
+    rows = list(m)
+    return rows[0] @ rows[1] + np.sum(tuple(m * 2.0)[1])
+
+
+def test_plus_and_times_on_lists_and_tuples_join_and_repeat():
+    # old main: (5, 5) for joins_tuples, 2.0 for repeats_a_list
+    assert s2sad.grad(joins_tuples, wrt=(0, 1))(1.5, 2.0) == pytest.approx((2.0, 3.0))
+    assert s2sad.grad(joins_a_list_with_itself, wrt=(0, 1))(1.5, 2.0) == \
+        pytest.approx((2.0, 1.5))
+    assert s2sad.grad(repeats_a_list)(1.5) == pytest.approx(3.0)
+    for f, args in ((joins_tuples, (1.5, 2.0)), (joins_a_list_with_itself, (1.5, 2.0)),
+                    (repeats_a_list, (1.5,)), (lists_of_rows, (RNG.normal(size=(2, 3)),))):
+        for index in range(len(args)):
+            check_container_gradient(f, args, index)
+
+
+def joins_two_parameters(xs, ys):
+    t = xs + ys
+    return t[0] * t[2]
+
+
+def test_joining_lists_s2sad_cannot_see_is_refused_at_the_users_line():
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="joined or repeated") as caught:
+        s2sad.grad(joins_two_parameters)([1.0, 2.0], [3.0])
+    assert caught.value.location.lineno == joins_two_parameters.__code__.co_firstlineno + 1

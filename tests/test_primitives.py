@@ -23,10 +23,10 @@ import pytest
 import s2sad
 from gradcheck import assert_gradients
 from rulecheck import directional_difference
-from s2sad import syntax
+from s2sad import analysis, syntax
 from s2sad.normalize import normalize
 from s2sad.parsing import parse_function
-from s2sad.primitives import COPY, primitive_of
+from s2sad.primitives import CONCAT, COPY, REPEAT, primitive_of
 from s2sad.registry import ADJOINTS, TANGENTS
 from s2sad.rules.indexing import scatter
 from s2sad.runtime import (copy_argument, copy_of, expand, item_of, list_adjoint, structured,
@@ -37,6 +37,26 @@ from s2sad.runtime import (copy_argument, copy_of, expand, item_of, list_adjoint
 def assign(x, w):
     y = x
     return np.sum(y * w)
+
+
+def join_lists(x, y, w):
+    t = [x * 2.0] + [y, x]
+    return np.sum((t[0] * t[1] + t[2]) * w)
+
+
+def repeat_list(x, y, w):
+    t = [x, y] * 2
+    return np.sum((t[0] * t[3] + t[2]) * w)
+
+
+def list_of_rows(x, w):
+    rows = list(x * 2.0)
+    return np.sum((rows[0] * rows[1]) * w)
+
+
+def tuple_of_rows(x, w):
+    rows = tuple(x)
+    return np.sum((rows[1] - rows[0] ** 2) * w)
 
 
 def unary_plus(x, w):
@@ -1127,6 +1147,10 @@ def C(key, fn, shapes, domain="real", skip=""):
 CASES = [
     # operators
     C(COPY, assign, "2x3"),
+    C(CONCAT, join_lists, "3 3"),
+    C(REPEAT, repeat_list, "2x3 2x3"),
+    C(list, list_of_rows, "2x3"),
+    C(tuple, tuple_of_rows, "3x2"),
     C(operator.pos, unary_plus, "3"),
     C(np.positive, np_positive, "3"),
     C(operator.neg, unary_minus, "2x3"),
@@ -1487,10 +1511,15 @@ def keys_applied(fn):
     parsed = parse_function(fn)
     normal = normalize(parsed)
     local_names = set(normal.params) | syntax.names_stored(normal.node)
+
+    def classify(value):
+        return primitive_of(value, parsed.namespace, local_names)
+
+    sequences = analysis.sequence_names(normal.node.body, normal.params, classify)
     keys = []
     for stmt in normal.node.body:
         if isinstance(stmt, syntax.gast.Assign):
-            primitive = primitive_of(stmt.value, parsed.namespace, local_names)
+            primitive = analysis.on_sequences(classify(stmt.value), sequences)
             if primitive is not None:
                 keys.append(primitive.key)
     return keys

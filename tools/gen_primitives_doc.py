@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))  # the s2sad of this checkout, not an installed on
 
 import s2sad  # noqa: E402,F401  (importing registers every rule)
 from s2sad import libraries, runtime  # noqa: E402
-from s2sad.primitives import BINARY, COPY, UNARY  # noqa: E402
+from s2sad.primitives import BINARY, CONCAT, COPY, REPEAT, UNARY  # noqa: E402
 from s2sad.registry import ADJOINTS, NONDIFFERENTIABLE, SOURCES, TANGENTS  # noqa: E402
 
 OUTPUT = ROOT / "docs" / "primitives.md"
@@ -66,7 +66,8 @@ SYNTAX = {op: f"x {symbol} y" for op, symbol in (
     (operator.eq, "=="), (operator.ne, "!="), (operator.is_, "is"),
     (operator.is_not, "is not"), (operator.contains, "in"))}
 SYNTAX.update({operator.neg: "-x", operator.pos: "+x", operator.not_: "not x",
-               operator.invert: "~x", operator.getitem: "x[index]", COPY: "y = x"})
+               operator.invert: "~x", operator.getitem: "x[index]", COPY: "y = x",
+               CONCAT: "xs + ys", REPEAT: "xs * n"})
 
 HEADER = """\
 # Supported functions
@@ -121,8 +122,10 @@ Elementwise functions and operators broadcast.
 
 def public_names(key) -> list:
     """The dotted names under which `key` is reachable, most canonical first."""
-    if key is COPY:
-        return ["assignment"]
+    statements = {COPY: "assignment", CONCAT: "joining lists or tuples",
+                  REPEAT: "repeating a list or tuple"}
+    if key in statements:
+        return [statements[key]]
     found = []
     for prefix, module in NAMESPACES:
         for attr in sorted(vars(module) if isinstance(module, type) else dir(module)):

@@ -1,7 +1,10 @@
 """Python containers and objects: summing a list, walking a dict's keys, reading
 an attribute."""
+from ..primitives import CONCAT, REPEAT
 from ..registry import adjoint, advise, d, nondifferentiable, tangent
-from ..runtime import attribute_adjoint, attribute_tangent, spread
+from ..runtime import (attribute_adjoint, attribute_tangent, items_adjoint, items_tangent,
+                       joined_tangents, leading_items, repeated_tangent, repeats_added, spread,
+                       trailing_items)
 
 nondifferentiable(("method", "keys"))
 advise("index the dict instead: `d[key]`, or `d[key] if key in d else default`",
@@ -27,3 +30,34 @@ def getattr_(y, obj, name):
 @tangent(getattr)
 def getattr_(y, obj, name):
     d[y] = attribute_tangent(d[obj], obj, name)
+
+
+@adjoint(CONCAT)
+def concatenate(z, x, y):
+    d[x] = leading_items(d[z], x)
+    d[y] = trailing_items(d[z], y)
+
+
+@tangent(CONCAT)
+def concatenate_tangent(z, x, y):
+    d[z] = joined_tangents(d[x], x, d[y], y)
+
+
+@adjoint(REPEAT)
+def repeat(z, x, n):
+    d[x] = repeats_added(d[z], x)
+
+
+@tangent(REPEAT)
+def repeat_tangent(z, x, n):
+    d[z] = repeated_tangent(d[x], x, n)
+
+
+@adjoint(list, tuple)
+def sequence_of(y, x):
+    d[x] = items_adjoint(d[y], x)
+
+
+@tangent(list, tuple)
+def sequence_of_tangent(y, x):
+    d[y] = items_tangent(d[x], x, y)
