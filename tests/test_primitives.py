@@ -13,6 +13,7 @@ together), against central differences in float64.
 
 Shapes: "2x3" is a (2, 3) array, "()" a Python float. Domains: see DOMAINS.
 """
+import linecache
 import math
 import operator
 from dataclasses import dataclass
@@ -663,11 +664,37 @@ def einsum_of_seven(a, w):
     return np.einsum("i,i,i,i,i,i,i->", a, a, a, a, a, a, a) * w
 
 
+def einsum_with_ellipsis(a, w):
+    return np.sum(np.einsum("...ij->...ji", a) * w)
+
+
+def pad_mean(x):
+    return np.sum(np.pad(x, 1, mode="mean"))
+
+
+def assert_at_line(error, text):
+    """The refusal, found when the rule runs, points at the user's line holding `text`."""
+    location = error.location
+    assert location.filename == __file__
+    assert text in linecache.getline(location.filename, location.lineno)
+
+
 def test_einsum_with_seven_operands_says_so():
-    with pytest.raises(s2sad.NonDifferentiableError, match="up to six"):
+    with pytest.raises(s2sad.NonDifferentiableError, match="up to six") as caught:
         s2sad.grad(einsum_of_seven)(np.ones(2), 1.0)
-    with pytest.raises(s2sad.NonDifferentiableError, match="up to six"):
+    assert_at_line(caught.value, "np.einsum(")
+    with pytest.raises(s2sad.NonDifferentiableError, match="up to six") as caught:
         s2sad.autodiff(einsum_of_seven, mode="forward")(np.ones(2), 1.0, np.ones(2))
+    assert_at_line(caught.value, "np.einsum(")
+
+
+def test_einsum_with_an_ellipsis_and_pad_with_other_modes_are_refused_at_their_line():
+    with pytest.raises(s2sad.NonDifferentiableError, match="explicit letters") as caught:
+        s2sad.grad(einsum_with_ellipsis)(np.ones((2, 3, 3)), np.ones((2, 3, 3)))
+    assert_at_line(caught.value, "np.einsum(")
+    with pytest.raises(s2sad.NonDifferentiableError, match="not 'mean'") as caught:
+        s2sad.grad(pad_mean)(np.ones(3))
+    assert_at_line(caught.value, "np.pad(")
 
 
 def einsum_trace(a, w):
@@ -1641,8 +1668,10 @@ def test_every_adjoint_has_a_tangent():
 
 def test_a_matrix_norm_of_a_stack_says_what_is_supported():
     df = s2sad.grad(_norm_nuclear_of_stack)
-    with pytest.raises(s2sad.NonDifferentiableError, match="ord='nuc' for a 2-D array"):
+    with pytest.raises(s2sad.NonDifferentiableError, match="ord='nuc' for a 2-D array") \
+            as caught:
         df(np.ones((2, 2, 2)) + np.eye(2))
+    assert_at_line(caught.value, "np.linalg.norm(")
 
 
 def _norm_nuclear_of_stack(x):
