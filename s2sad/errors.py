@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import linecache
+import sys
 from dataclasses import dataclass
 
 
@@ -42,6 +43,18 @@ def user_location(location: Location | None) -> Location | None:
         lineno, col = lines.get(location.lineno, (first_line, 0))
         location = Location(origin, lineno, col)
     return location
+
+
+def running_derivative_line() -> Location | None:
+    """The user's line whose derivative is running: for a derivative rule that can
+    only refuse once it sees the values (a shape, a flag), called from generated
+    code. None when no generated code is on the stack."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_filename in _GENERATED:
+            return user_location(Location(frame.f_code.co_filename, frame.f_lineno))
+        frame = frame.f_back
+    return None
 
 
 class S2SADError(Exception):

@@ -59,7 +59,8 @@ class _Forward(Emitter):
         output = self.output_tangent()
         returned = syntax.tuple_([output, syntax.name(fn.result)]) if spec.preserve_result \
             else output
-        body.append(syntax.return_(returned))
+        # at the user's `return`: the optimizer may move the last tangents into it
+        body += syntax.locate([syntax.return_(returned)], fn.node.body[-1])
         node = self.derivative_function(body, [(t, None) for t in tangents])
         return GeneratedFunction(node, self.free, "tape", self.protected_names(),
                                  callees=self.callees)

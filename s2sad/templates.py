@@ -44,6 +44,9 @@ class Instance:
     free: dict = field(default_factory=dict)
 
 
+_POSITIONS = frozenset({"lineno", "col_offset", "end_lineno", "end_col_offset"})
+
+
 def instantiate(template: Template, result: gast.expr, args: list, keywords: dict,
                 derivative: Callable[[gast.expr], str | None], names: Names,
                 same_shape: set = frozenset(), scalar_result: bool = False) -> Instance:
@@ -155,6 +158,8 @@ class _Rewriter:
             return node
         new = cls.__new__(cls)
         for key, value in node.__dict__.items():
+            if key in _POSITIONS:  # the template's own lines: locate() gives the user's
+                continue
             if value.__class__ is list:
                 value = [self.copy(v) if isinstance(v, gast.AST) else v for v in value]
             elif isinstance(value, gast.AST):

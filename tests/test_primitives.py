@@ -13,6 +13,7 @@ together), against central differences in float64.
 
 Shapes: "2x3" is a (2, 3) array, "()" a Python float. Domains: see DOMAINS.
 """
+import linecache
 import math
 import operator
 from dataclasses import dataclass
@@ -683,11 +684,37 @@ def einsum_of_seven(a, w):
     return np.einsum("i,i,i,i,i,i,i->", a, a, a, a, a, a, a) * w
 
 
+def einsum_with_ellipsis(a, w):
+    return np.sum(np.einsum("...ij->...ji", a) * w)
+
+
+def pad_mean(x):
+    return np.sum(np.pad(x, 1, mode="mean"))
+
+
+def assert_at_line(error, text):
+    """The refusal, found when the rule runs, points at the user's line holding `text`."""
+    location = error.location
+    assert location.filename == __file__
+    assert text in linecache.getline(location.filename, location.lineno)
+
+
 def test_einsum_with_seven_operands_says_so():
-    with pytest.raises(s2sad.NonDifferentiableError, match="up to six"):
+    with pytest.raises(s2sad.NonDifferentiableError, match="up to six") as caught:
         s2sad.grad(einsum_of_seven)(np.ones(2), 1.0)
-    with pytest.raises(s2sad.NonDifferentiableError, match="up to six"):
+    assert_at_line(caught.value, "np.einsum(")
+    with pytest.raises(s2sad.NonDifferentiableError, match="up to six") as caught:
         s2sad.autodiff(einsum_of_seven, mode="forward")(np.ones(2), 1.0, np.ones(2))
+    assert_at_line(caught.value, "np.einsum(")
+
+
+def test_einsum_with_an_ellipsis_and_pad_with_other_modes_are_refused_at_their_line():
+    with pytest.raises(s2sad.NonDifferentiableError, match="explicit letters") as caught:
+        s2sad.grad(einsum_with_ellipsis)(np.ones((2, 3, 3)), np.ones((2, 3, 3)))
+    assert_at_line(caught.value, "np.einsum(")
+    with pytest.raises(s2sad.NonDifferentiableError, match="not 'mean'") as caught:
+        s2sad.grad(pad_mean)(np.ones(3))
+    assert_at_line(caught.value, "np.pad(")
 
 
 def einsum_trace(a, w):
@@ -752,6 +779,70 @@ def cholesky(b, w):
 def cholesky_upper(b, w):
     a = b @ b.T + 2.0 * np.eye(3)
     return np.sum(np.linalg.cholesky(a, upper=True) * w)
+
+
+def symmetric(b):
+    """A symmetric matrix built from a free one: eigh reads one triangle only."""
+    return b + np.swapaxes(b, -1, -2)
+
+
+def eigh(b, w):
+    values, vectors = np.linalg.eigh(symmetric(b))
+    return np.sum(vectors * w) + np.sum(values ** 2)
+
+
+def eigh_values_by_name(b, w):
+    return np.sum(np.linalg.eigh(symmetric(b)).eigenvalues * w)
+
+
+def eigvalsh(b, w):
+    return np.sum(np.linalg.eigvalsh(symmetric(b), UPLO="U") * w)
+
+
+def svd_reduced(a, w):
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    return np.sum(u * w) + np.sum(s ** 2) + np.sum(vh[..., 0, :] ** 3)
+
+
+def svd_square(a, w):
+    """Full matrices of a square matrix are the reduced ones."""
+    u, s, vh = np.linalg.svd(a)
+    return np.sum(vh * w) + np.sum(u[:, 0] ** 3) + np.sum(np.log(s))
+
+
+def svd_values(a, w):
+    return np.sum(np.linalg.svd(a, compute_uv=False) * w)
+
+
+def qr(a, w):
+    q, r = np.linalg.qr(a)
+    return np.sum(q * w) + np.sum(r ** 2)
+
+
+def qr_r_only(a, w):
+    return np.sum(np.linalg.qr(a, mode="r") * w)
+
+
+def lstsq(a, b, w):
+    return np.sum(np.linalg.lstsq(a, b)[0] * w)
+
+
+def lstsq_every_output(a, b, w):
+    """x, the residuals and the singular values all vary; the rank does not."""
+    x, residuals, rank, s = np.linalg.lstsq(a, b, rcond=None)
+    return np.sum(x * w) + np.sum(residuals * np.arange(1.0, 3.0)) + np.sum(s ** 2) * rank
+
+
+def pinv(a, w):
+    return np.sum(np.linalg.pinv(a) * w)
+
+
+def matrix_power_3(a, w):
+    return np.sum(np.linalg.matrix_power(a, 3) * w)
+
+
+def matrix_power_minus_2(a, w):
+    return np.sum(np.linalg.matrix_power(a, -2) * w)
 
 
 # ---------------------------------------------------------------- shapes
@@ -1364,6 +1455,24 @@ CASES = [
     C(np.linalg.cholesky, cholesky_upper, "3x3",
       skip="" if np.__version__ >= "2" else "np.linalg.cholesky has `upper` from NumPy 2"),
     C(getattr, slogdet_attribute, "2x3x3", "matrix"),
+    C(np.linalg.eigh, eigh, "3x3"),
+    C(np.linalg.eigh, eigh, "2x3x3"),
+    C(np.linalg.eigh, eigh_values_by_name, "3x3"),
+    C(np.linalg.eigvalsh, eigvalsh, "2x3x3"),
+    C(np.linalg.svd, svd_reduced, "4x3"),
+    C(np.linalg.svd, svd_reduced, "2x3x4"),
+    C(np.linalg.svd, svd_square, "3x3", "matrix"),
+    C(np.linalg.svd, svd_values, "2x4x3"),
+    C(np.linalg.qr, qr, "4x3"),
+    C(np.linalg.qr, qr, "2x3x3"),
+    C(np.linalg.qr, qr_r_only, "4x3"),
+    C(np.linalg.lstsq, lstsq, "4x3 4"),
+    C(np.linalg.lstsq, lstsq, "3x3 3x2", ("matrix", "real")),
+    C(np.linalg.lstsq, lstsq_every_output, "5x3 5x2"),
+    C(np.linalg.pinv, pinv, "4x3"),
+    C(np.linalg.pinv, pinv, "2x3x4"),
+    C(np.linalg.matrix_power, matrix_power_3, "3x3"),
+    C(np.linalg.matrix_power, matrix_power_minus_2, "2x3x3", "matrix"),
     # shapes
     C(np.reshape, np_reshape, "2x3"),
     C(np.reshape, reshape_fortran, "2x3"),
@@ -1588,8 +1697,10 @@ def test_every_adjoint_has_a_tangent():
 
 def test_a_matrix_norm_of_a_stack_says_what_is_supported():
     df = s2sad.grad(_norm_nuclear_of_stack)
-    with pytest.raises(s2sad.NonDifferentiableError, match="ord='nuc' for a 2-D array"):
+    with pytest.raises(s2sad.NonDifferentiableError, match="ord='nuc' for a 2-D array") \
+            as caught:
         df(np.ones((2, 2, 2)) + np.eye(2))
+    assert_at_line(caught.value, "np.linalg.norm(")
 
 
 def _norm_nuclear_of_stack(x):

@@ -3,6 +3,8 @@
 Symmetric matrices are built from free ones (B B^T + c I), since cholesky and
 cho_solve read one triangle only; triangular factors are passed directly, so
 that the entries SciPy ignores must get a zero derivative."""
+import linecache
+
 import numpy as np
 import pytest
 
@@ -80,6 +82,56 @@ def determinant(a):
     return linalg.det(a)
 
 
+def eigh_pair(b):
+    w, v = linalg.eigh(b + b.T)
+    return np.sum(w * W3) + np.sum(v * W33)
+
+
+def eigh_upper_triangle(b):
+    w, v = linalg.eigh(b + b.T, lower=False, driver="evd")
+    return np.sum(w ** 2) + np.sum(v[:, 1] * W3)
+
+
+def eigh_values_only(b):
+    return np.sum(linalg.eigh(b + b.T, eigvals_only=True) * W3)
+
+
+def eigvalsh(b):
+    return np.sum(linalg.eigvalsh(b + b.T) * W3)
+
+
+def matrix_exponential(a):
+    return np.sum(linalg.expm(a) * W33)
+
+
+def matrix_exponential_of_stack(a):
+    return np.sum(linalg.expm(a) * W33)
+
+
+def lu_factor(a):
+    lu, piv = linalg.lu_factor(a)
+    return np.sum(lu * W33)
+
+
+def lu_solve(a, b):
+    return np.sum(linalg.lu_solve(linalg.lu_factor(a), b) * W3)
+
+
+def lu_solve_transposed(a, b):
+    return np.sum(linalg.lu_solve(linalg.lu_factor(a), b, trans=1) * W32)
+
+
+def lu_solve_raw_factor(lu, b):
+    """A packed factor passed directly, with pivots that swap rows."""
+    return np.sum(linalg.lu_solve((lu, np.array([2, 2, 2])), b) * W3)
+
+
+def spread_spectrum(shape=(3, 3)):
+    """b with b + b^T's eigenvalues far apart: the eigenvectors' derivative divides
+    by their gaps."""
+    return np.diag([1.0, 2.5, 4.0]) + 0.3 * RNG.normal(size=shape)
+
+
 def well_conditioned(shape=(3, 3)):
     return RNG.normal(size=shape) + 3.0 * np.eye(3)
 
@@ -104,6 +156,17 @@ CASES = [
     (linalg.solve, general_solve_vector, [well_conditioned(), RNG.normal(size=3)]),
     (linalg.inv, inverse, [well_conditioned()]),
     (linalg.det, determinant, [well_conditioned()]),
+    (linalg.eigh, eigh_pair, [spread_spectrum()]),
+    (linalg.eigh, eigh_upper_triangle, [spread_spectrum()]),
+    (linalg.eigh, eigh_values_only, [spread_spectrum()]),
+    (linalg.eigvalsh, eigvalsh, [spread_spectrum()]),
+    (linalg.lu_factor, lu_factor, [RNG.normal(size=(3, 3))]),
+    (linalg.lu_factor, lu_factor, [RNG.normal(size=(2, 3, 3))]),
+    (linalg.lu_solve, lu_solve, [RNG.normal(size=(3, 3)), RNG.normal(size=3)]),
+    (linalg.lu_solve, lu_solve_transposed, [RNG.normal(size=(3, 3)), RNG.normal(size=(3, 2))]),
+    (linalg.lu_solve, lu_solve_raw_factor, [well_conditioned(), RNG.normal(size=3)]),
+    (linalg.expm, matrix_exponential, [RNG.normal(size=(3, 3))]),
+    (linalg.expm, matrix_exponential_of_stack, [RNG.normal(size=(2, 3, 3))]),
 ]
 
 
@@ -127,3 +190,60 @@ def test_what_the_rules_do_not_cover_is_refused():
     a, b = well_conditioned(), RNG.normal(size=3)
     with pytest.raises(s2sad.NonDifferentiableError, match="transposed=False"):
         s2sad.grad(solve_transposed)(a, b)
+
+
+def generalized_eigh(a, b):
+    return np.sum(linalg.eigh(a, b)[0])
+
+
+def eigh_subset(a):
+    w, v = linalg.eigh(a, subset_by_index=[1, 2])
+    return np.sum(w)
+
+
+def eigh_overwriting(a):
+    return np.sum(linalg.eigvalsh(a, overwrite_a=True))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("f, args, message, line", [
+    (generalized_eigh, (3.0 * np.eye(3), np.eye(3)), "without b", "linalg.eigh(a, b)"),
+    (eigh_subset, (np.diag([1.0, 2.0, 3.0]),), "without subset_by_index", "subset_by_index"),
+    (eigh_overwriting, (np.diag([1.0, 2.0, 3.0]),), "overwrite_a", "overwrite_a=True"),
+], ids=["b", "subset", "overwrite"])
+def test_eigh_refuses_what_it_does_not_cover_at_the_users_line(f, args, message, line, mode):
+    """The refusal comes when the rule sees the values, and still names the line."""
+    with pytest.raises(s2sad.NonDifferentiableError, match=message) as caught:
+        if mode == "reverse":
+            s2sad.grad(f)(*args)
+        else:
+            s2sad.autodiff(f, mode="forward")(*args, np.ones((3, 3)))
+    location = caught.value.location
+    assert location.filename == __file__
+    assert line in linecache.getline(location.filename, location.lineno)
+
+
+def exponential(a):
+    return linalg.expm(a)
+
+
+def test_expm_derivative_is_scipys_frechet_derivative():
+    """An independent closed form: scipy.linalg.expm_frechet, both ways."""
+    a, e, g = RNG.normal(size=(3, 3)), RNG.normal(size=(3, 3)), RNG.normal(size=(3, 3))
+    forward = s2sad.autodiff(exponential, mode="forward")(a, e)
+    np.testing.assert_allclose(forward, linalg.expm_frechet(a, e, compute_expm=False),
+                               rtol=1e-10, atol=1e-12)
+    reverse = s2sad.autodiff(exponential)(a, g)
+    np.testing.assert_allclose(reverse, linalg.expm_frechet(a.T, g, compute_expm=False),
+                               rtol=1e-10, atol=1e-12)
+
+
+def trace_through_eigh(a):
+    w, v = linalg.eigh(a)
+    return np.sum(w)
+
+
+def test_eigenvalues_alone_are_exact_at_repeated_eigenvalues():
+    """The gradient of tr(A) = sum(w) is I, also at A = 2I where all eigenvalues meet."""
+    np.testing.assert_allclose(s2sad.grad(trace_through_eigh)(2.0 * np.eye(3)), np.eye(3),
+                               atol=1e-12)

@@ -1,7 +1,8 @@
 """Whole statistical programs that call SciPy, differentiated in both modes and
 checked against central finite differences: a Gaussian-process marginal
 likelihood, a Gaussian-mixture negative log-likelihood, a negative-binomial
-regression and a black-box variational objective."""
+regression, a black-box variational objective, a linear ODE fitted through its
+matrix-exponential propagator and a PCA reconstruction loss through eigh."""
 import numpy as np
 import pytest
 
@@ -125,3 +126,68 @@ def test_black_box_variational_objective():
     data = RNG.normal(1.3, 1.0, 20)
     args = [0.4, np.log(0.5), RNG.normal(size=16), data]
     check_both_modes(negative_elbo, args, wrt=(0, 1))
+
+
+# ---------------------------------------------------------------- linear ODE through expm
+
+STIFFNESS = np.array([[0.0, 0.0], [-1.0, 0.0]])
+DAMPING = np.array([[0.0, 0.0], [0.0, -1.0]])
+COUPLING = np.array([[0.0, 1.0], [0.0, 0.0]])
+
+
+def oscillator_fit_loss(log_k, log_c, x0, times, observed):
+    """Squared error of a damped oscillator x' = A x, x(t) = expm(A t) x0, against
+    noisy observations: the propagator's derivative in A is expm's Frechet one."""
+    a = COUPLING + np.exp(log_k) * STIFFNESS + np.exp(log_c) * DAMPING
+    loss = 0.0
+    for i in range(len(times)):
+        predicted = linalg.expm(a * times[i]) @ x0
+        loss = loss + np.sum((predicted - observed[i]) ** 2)
+    return loss
+
+
+def oscillator_data():
+    times = np.linspace(0.3, 3.0, 6)
+    a = COUPLING + 2.0 * STIFFNESS + 0.3 * DAMPING
+    x0 = np.array([1.0, 0.0])
+    clean = np.array([linalg.expm(a * t) @ x0 for t in times])
+    return times, clean + 0.05 * RNG.normal(size=clean.shape)
+
+
+def test_linear_ode_fit_through_the_matrix_exponential():
+    times, observed = oscillator_data()
+    args = [np.log(1.5), np.log(0.5), np.array([0.9, 0.1]), times, observed]
+    check_both_modes(oscillator_fit_loss, args, wrt=(0, 1, 2))
+
+
+# ---------------------------------------------------------------- PCA through eigh
+
+def pca_reconstruction_loss(scales, data):
+    """Mean squared error of rebuilding scaled, centred data from its top two
+    principal directions (eigenvectors of the covariance), plus the variance they
+    leave out (the smallest eigenvalue)."""
+    x = data * scales
+    x = x - np.mean(x, axis=0)
+    covariance = x.T @ x / len(x)
+    variances, directions = linalg.eigh(covariance)
+    top = directions[:, 1:]
+    rebuilt = x @ top @ top.T
+    return np.mean((x - rebuilt) ** 2) + variances[0]
+
+
+def pca_reconstruction_loss_numpy(scales, data):
+    """The same with np.linalg.eigh, its result read by name."""
+    x = data * scales
+    x = x - np.mean(x, axis=0)
+    decomposition = np.linalg.eigh(x.T @ x / len(x))
+    top = decomposition.eigenvectors[:, 1:]
+    rebuilt = x @ top @ top.T
+    return np.mean((x - rebuilt) ** 2) + decomposition.eigenvalues[0]
+
+
+@pytest.mark.parametrize("loss", [pca_reconstruction_loss, pca_reconstruction_loss_numpy])
+def test_pca_reconstruction_loss_through_eigh(loss):
+    data = RNG.normal(size=(30, 3)) @ np.array([[2.0, 0.3, 0.0], [0.0, 1.0, 0.2], [0.0, 0.0, 0.4]])
+    args = [np.array([1.0, 0.8, 1.2]), data]
+    np.testing.assert_allclose(loss(*args), pca_reconstruction_loss(*args), rtol=1e-12)
+    check_both_modes(loss, args)

@@ -215,8 +215,12 @@ def lse_with_sign(a):
 
 
 def test_logsumexp_with_return_sign_is_refused_clearly():
-    with pytest.raises(s2sad.NonDifferentiableError, match="without return_sign=True"):
+    with pytest.raises(s2sad.NonDifferentiableError, match="without return_sign=True") \
+            as caught:
         s2sad.grad(lse_with_sign)(np.array([0.3, 0.1]))
+    location = caught.value.location  # found when the rule runs, placed at the call
+    assert location.filename == __file__
+    assert location.lineno == lse_with_sign.__code__.co_firstlineno + 1
 
 
 def t_cdf_in_df(df):
@@ -230,8 +234,12 @@ def t_cdf_in_both(df, t):
 def test_a_parameter_without_closed_form_derivative_is_refused_in_both_modes():
     with pytest.raises(s2sad.NonDifferentiableError, match="stdtr in its parameter 'df'"):
         s2sad.grad(t_cdf_in_df)(3.0)
-    with pytest.raises(s2sad.NonDifferentiableError, match="stdtr in its parameter 'df'"):
+    with pytest.raises(s2sad.NonDifferentiableError, match="stdtr in its parameter 'df'") \
+            as caught:
         s2sad.autodiff(t_cdf_in_df, mode="forward")(3.0, 1.0)
+    location = caught.value.location
+    assert location.filename == __file__
+    assert location.lineno == t_cdf_in_df.__code__.co_firstlineno + 1
     # with df held fixed, the derivative in t is the density
     dt = s2sad.autodiff(t_cdf_in_both, wrt=1, mode="forward")(3.0, 0.7, 1.0)
     np.testing.assert_allclose(dt, __import__("scipy.stats").stats.t.pdf(0.7, 3.0))

@@ -47,6 +47,7 @@ FAMILIES = {
     "scalar_math": "The math module and scalar builtins",
     "reductions": "Reductions",
     "linalg": "Linear algebra",
+    "decompositions": "Matrix decompositions",
     "shapes": "Shapes and copies",
     "constructors": "New arrays made from values",
     "indexing": "Indexing",
@@ -111,6 +112,25 @@ Elementwise functions and operators broadcast.
   `max`/`min`/`maximum`/`minimum` split it equally between tied values; `clip`
   passes it on the closed interval; `prod` is exact when entries are zero;
   `norm`, `sqrt`, `det` follow the formula (norm's is 0 at 0).
+- Matrix decompositions (`eigh`, `eigvalsh`, `svd`, `qr`, `lstsq`, `pinv`,
+  `matrix_power`, and SciPy's `eigh`, `eigvalsh`) work on stacks of matrices
+  where NumPy does. `eigh` and `eigvalsh` take the matrix as symmetric (its
+  adjoint is symmetric, as in JAX and autograd), and SciPy's solve the standard
+  problem only (no `b`, no `subset_by_index`/`subset_by_value`). The
+  derivatives of eigenvectors divide by the gaps w_j - w_i between eigenvalues,
+  those of singular vectors by s_j^2 - s_i^2 and by s: they blow up as two
+  eigenvalues (singular values) meet or a singular value reaches 0, where the
+  vectors are not unique; the eigenvalues alone stay exact. `svd` takes
+  `full_matrices=False` or a square matrix, `compute_uv` either way, and not
+  `hermitian=True`; `qr` a matrix with at least as many rows as columns, modes
+  `'reduced'` and `'r'`; `lstsq` a matrix of full column rank (its residuals and
+  singular values get derivatives, the rank none); `pinv` assumes a rank that
+  does not change nearby; `scipy.linalg.lu_factor` gives no derivative to the
+  pivots (the adjoint of the packed `lu` holds L's strict lower triangle and U's
+  upper one). A case outside these raises `NonDifferentiableError`
+  at the line of the call, when the derivative runs. `scipy.linalg.expm` is
+  differentiated by its Fréchet derivative (the block matrix
+  `expm([[A, E], [0, A]])`).
 - SciPy: `logsumexp` is refused with `return_sign=True`; the derivatives of
   `stdtr`, `gammainc`, `gammaincc`, `betainc` (so of the `cdf` and `logcdf` of
   `t`, `gamma`, `beta`) in their shape parameters have no closed form and are

@@ -4,8 +4,8 @@ Importing this package registers every rule. Adding a primitive means adding
 one template to the module of its family (or a new module imported here).
 The SciPy families register only when SciPy imports: it is not a dependency.
 """
-from . import (operators, elementwise, scalar_math, reductions, linalg, shapes,  # noqa: F401
-               indexing, constructors, nondifferentiable)
+from . import (operators, elementwise, scalar_math, reductions, linalg,  # noqa: F401
+               decompositions, shapes, indexing, constructors, nondifferentiable)
 from . import runtime_helpers  # noqa: F401,E402
 from . import containers  # noqa: F401,E402
 

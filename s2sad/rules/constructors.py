@@ -7,7 +7,7 @@ as a conversion to an integer type has.
 """
 import numpy as np
 
-from ..errors import NonDifferentiableError
+from ..errors import NonDifferentiableError, running_derivative_line
 from ..registry import adjoint, d, tangent
 from ..runtime import expand, unbroadcast
 
@@ -33,6 +33,7 @@ def stop_weights(y, num, endpoint, retstep, axis):
     if retstep:
         raise NonDifferentiableError(
             "s2sad cannot differentiate np.linspace(..., retstep=True)",
+            running_derivative_line(),
             hint="compute the step yourself: step = (stop - start) / (num - 1).")
     shape = [1] * np.ndim(y)
     shape[axis] = num

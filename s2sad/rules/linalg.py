@@ -16,7 +16,7 @@ import string
 
 import numpy as np
 
-from ..errors import NonDifferentiableError
+from ..errors import NonDifferentiableError, running_derivative_line
 from ..registry import adjoint, d, tangent
 from ..runtime import expand, gradient_dtype, unbroadcast
 
@@ -186,8 +186,10 @@ def vdot_tangent(z, a, b):
 def einsum_terms(subscripts, count):
     """'ij,jk->ik' as (['ij', 'jk'], 'ik'); implicit output: letters seen once, sorted."""
     if not isinstance(subscripts, str) or "." in subscripts:
-        raise NotImplementedError("s2sad differentiates einsum with explicit letters "
-                                  "('ij,jk->ik'), not with '...' or sublists")
+        raise NonDifferentiableError(
+            "s2sad differentiates np.einsum with explicit letters ('ij,jk->ik'), not with "
+            "'...' or sublists", running_derivative_line(),
+            hint="name every axis: np.einsum('bij,bjk->bik', a, b) for a stack of matrices.")
     spec = subscripts.replace(" ", "")
     inputs, _, output = spec.partition("->")
     inputs = inputs.split(",")
@@ -195,6 +197,7 @@ def einsum_terms(subscripts, count):
         raise NonDifferentiableError(
             f"einsum subscripts {subscripts!r} name {len(inputs)} operands, and s2sad "
             f"differentiates np.einsum with up to six (and without out=)",
+            running_derivative_line(),
             hint="split the contraction into einsum calls of six operands or fewer.")
     if "->" not in spec:
         letters = "".join(inputs)

@@ -14,7 +14,7 @@ derivative 0 at 0, its inf-norms split it between tied extreme entries.
 """
 import numpy as np
 
-from ..errors import NonDifferentiableError
+from ..errors import NonDifferentiableError, running_derivative_line
 from ..registry import adjoint, d, tangent
 from ..runtime import expand, gradient_dtype, list_adjoint, unbroadcast
 
@@ -90,6 +90,7 @@ def norm_partials(x, y, ord, axis, keepdims):
         raise NonDifferentiableError(
             f"s2sad differentiates the matrix norms of np.linalg.norm with ord={ord!r} for "
             f"a 2-D array, not on shape {np.shape(x)} with axis={axis!r}",
+            running_derivative_line(),
             hint="loop over the matrices of the stack, or use ord=None / 'fro'.")
     return matrix_norm_partials(x, ord)
 
@@ -117,7 +118,8 @@ def matrix_norm_partials(x, ord):
         k = 0 if ord == 2 else -1
         return np.outer(u[:, k], vt[k])
     if ord not in (1, -1, np.inf, -np.inf):
-        raise NonDifferentiableError(f"np.linalg.norm has no matrix norm ord={ord!r}")
+        raise NonDifferentiableError(f"np.linalg.norm has no matrix norm ord={ord!r}",
+                                     running_derivative_line())
     rows = ord in (np.inf, -np.inf)
     sums = np.sum(np.abs(x), axis=1 if rows else 0)
     extreme = np.max(sums) if ord > 0 else np.min(sums)

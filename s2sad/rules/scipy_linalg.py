@@ -7,14 +7,25 @@ Registered only when SciPy imports. Conventions:
   `cho_solve` and `solve_triangular` (SciPy ignores the other one).
 - `solve` differentiates x = A^-1 b for the whole matrix A, whatever `assume_a`
   says (for symmetric A parametrized symmetrically, the same derivative).
+- `eigh` and `eigvalsh` solve the standard symmetric problem (no `b`, all
+  eigenvalues), with the conventions and caveat of np.linalg.eigh
+  (decompositions.py): a symmetric adjoint, and eigenvector derivatives that
+  divide by the gaps between eigenvalues.
+- `expm`'s derivative is its Frechet derivative L(A, E), the top right block of
+  expm([[A, E], [0, A]]); the adjoint of A is L(A^T, g).
+- `lu_factor` returns the pair (lu, piv), L (unit diagonal) and U packed in lu:
+  the adjoint of lu has L's strict lower triangle and U's upper one; the pivots,
+  piecewise constant, get none.
 - The flags `overwrite_*` must be False (s2sad keeps the operands).
 """
 import numpy as np
 from scipy import linalg
 
-from ..errors import NonDifferentiableError
+from ..errors import NonDifferentiableError, running_derivative_line
 from ..registry import adjoint, d, tangent
 from ..runtime import AdjointList, expand, unbroadcast
+from .decompositions import (eigenvalues_tangent, eigh_adjoint, eigh_result_adjoint,
+                             eigh_tangent, items_read)
 from .linalg import (cholesky_adjoint, cholesky_tangent, det_adjoint, inactive, log_det_tangent,
                      mT, solve_adjoint_a, solve_adjoint_b, solve_tangent)
 
@@ -24,7 +35,8 @@ def no_overwrite(function, *flags):
     if any(flags):
         raise NonDifferentiableError(
             f"s2sad differentiates scipy.linalg.{function} with overwrite_a and "
-            f"overwrite_b left False", hint="drop the overwrite_ flags.")
+            f"overwrite_b left False", running_derivative_line(),
+            hint="drop the overwrite_ flags.")
 
 
 def outer_of(u, v):
@@ -139,7 +151,7 @@ def general_solve(transposed, *overwrite):
     if transposed:
         raise NonDifferentiableError(
             "s2sad differentiates scipy.linalg.solve with transposed=False",
-            hint="solve with the transpose: scipy.linalg.solve(a.T, b).")
+            running_derivative_line(), hint="solve with the transpose: scipy.linalg.solve(a.T, b).")
 
 
 @adjoint(linalg.solve)
@@ -175,3 +187,189 @@ def det(y, a, overwrite_a=False, check_finite=True):
 @tangent(linalg.det)
 def det_tangent(y, a, overwrite_a=False, check_finite=True):
     d[y] = y * log_det_tangent(a, d[a])
+
+
+# ---------------------------------------------------------------- symmetric eigenproblem
+
+def standard_eigenproblem(b, subset_by_index, subset_by_value, *overwrite):
+    """Refuse the generalized problem and a subset of the eigenvalues."""
+    no_overwrite("eigh", *overwrite)
+    if b is not None:
+        raise NonDifferentiableError(
+            "s2sad differentiates scipy.linalg.eigh for the standard problem A v = w v, "
+            "without b", running_derivative_line(),
+            hint="reduce A v = w B v to a standard problem: L = cholesky(B, lower=True); "
+                 "C = solve_triangular(L, solve_triangular(L, A, lower=True).T, lower=True); "
+                 "w, u = eigh(C); v = solve_triangular(L, u, trans='T', lower=True).")
+    if subset_by_index is not None or subset_by_value is not None:
+        raise NonDifferentiableError(
+            "s2sad differentiates scipy.linalg.eigh for all eigenvalues, without "
+            "subset_by_index or subset_by_value", running_derivative_line(),
+            hint="compute them all and index the result: w, v = eigh(a); w[-k:], v[:, -k:].")
+
+
+def scipy_eigh_adjoint(g, y, a, lower, eigvals_only):
+    """The adjoint of A from that of (w, v), or of w alone."""
+    if not eigvals_only:
+        return eigh_result_adjoint(g, y)
+    w, v = linalg.eigh(a, lower=lower)
+    return eigh_adjoint(expand(g, w), None, w, v)
+
+
+def scipy_eigh_tangent(y, a, da, lower, eigvals_only):
+    """The tangent of (w, v), or of w alone (from eigenvectors computed again)."""
+    if eigvals_only:
+        return eigenvalues_tangent(linalg.eigh(a, lower=lower)[1], a, da)
+    return eigh_tangent(y[0], y[1], a, da)
+
+
+@adjoint(linalg.eigh)
+def eigh(y, a, b=None, lower=True, eigvals_only=False, overwrite_a=False, overwrite_b=False,
+         type=1, check_finite=True, subset_by_index=None, subset_by_value=None, driver=None):
+    standard_eigenproblem(b, subset_by_index, subset_by_value, overwrite_a, overwrite_b)
+    d[a] = scipy_eigh_adjoint(d[y], y, a, lower, eigvals_only)
+
+
+@tangent(linalg.eigh)
+def eigh_tangent_rule(y, a, b=None, lower=True, eigvals_only=False, overwrite_a=False,
+                      overwrite_b=False, type=1, check_finite=True, subset_by_index=None,
+                      subset_by_value=None, driver=None):
+    standard_eigenproblem(b, subset_by_index, subset_by_value, overwrite_a, overwrite_b)
+    d[y] = scipy_eigh_tangent(y, a, d[a], lower, eigvals_only)
+
+
+@adjoint(linalg.eigvalsh)
+def eigvalsh(y, a, b=None, lower=True, overwrite_a=False, overwrite_b=False, type=1,
+             check_finite=True, subset_by_index=None, subset_by_value=None, driver=None):
+    standard_eigenproblem(b, subset_by_index, subset_by_value, overwrite_a, overwrite_b)
+    d[a] = scipy_eigh_adjoint(d[y], y, a, lower, True)
+
+
+@tangent(linalg.eigvalsh)
+def eigvalsh_tangent(y, a, b=None, lower=True, overwrite_a=False, overwrite_b=False, type=1,
+                     check_finite=True, subset_by_index=None, subset_by_value=None,
+                     driver=None):
+    standard_eigenproblem(b, subset_by_index, subset_by_value, overwrite_a, overwrite_b)
+    d[y] = scipy_eigh_tangent(y, a, d[a], lower, True)
+
+
+# ---------------------------------------------------------------- matrix exponential
+
+def expm_frechet_block(a, e):
+    """L(A, E), the derivative of expm at A along E: the top right block of
+    expm([[A, E], [0, A]]) (for a stack of matrices too)."""
+    n = np.shape(a)[-1]
+    e = np.broadcast_to(e, np.shape(a))
+    top = np.concatenate([a, e], axis=-1)
+    bottom = np.concatenate([np.zeros_like(top[..., :n]), a], axis=-1)
+    return linalg.expm(np.concatenate([top, bottom], axis=-2))[..., :n, n:]
+
+
+@adjoint(linalg.expm)
+def expm(y, A):
+    d[A] = expm_frechet_block(mT(A), d[y])
+
+
+@tangent(linalg.expm)
+def expm_tangent(y, A):
+    d[y] = expm_frechet_block(A, expand(d[A], A))
+
+
+# ---------------------------------------------------------------- LU
+
+def row_order(piv):
+    """The row order `perm` of lu_factor's pivots: a[perm] = L U (LAPACK's piv
+    swaps row i with row piv[i], in turn)."""
+    n = np.shape(piv)[-1]
+    perm = np.array(np.broadcast_to(np.arange(n), np.shape(piv)))
+    for i in range(n):
+        swap = piv[..., i:i + 1]
+        kept = perm[..., i:i + 1].copy()
+        perm[..., i:i + 1] = np.take_along_axis(perm, swap, -1)
+        np.put_along_axis(perm, swap, kept, -1)
+    return perm
+
+
+def rows(x, order):
+    """x[order] row by row, for a stack of matrices too."""
+    return np.take_along_axis(x, order[..., :, None], -2)
+
+
+def factors(lu):
+    """(L, U) from lu_factor's packed lu: L has a unit diagonal."""
+    return np.tril(lu, -1) + np.eye(np.shape(lu)[-1]), np.triu(lu)
+
+
+def packed(gl, gu):
+    """The adjoint of the packed lu from those of L (strictly lower) and U."""
+    return np.tril(gl, -1) + np.triu(gu)
+
+
+def lu_factor_adjoint(g, y):
+    """With X = L^-1 P^T dA U^-1, dL = L tril(X, -1) and dU = triu(X) U; so
+    gX = tril(L^T gL, -1) + triu(gU U^T) and gA = P L^-T gX U^-T."""
+    lu, piv = y
+    g_lu = expand(items_read(g, y)[0], lu)
+    lower, upper = factors(lu)
+    gx = packed(mT(lower) @ g_lu, g_lu @ mT(upper))
+    gy = mT(np.linalg.solve(upper, mT(np.linalg.solve(mT(lower), gx))))
+    return rows(gy, np.argsort(row_order(piv), axis=-1))
+
+
+def lu_factor_tangent(y, a, da):
+    lu, piv = y
+    lower, upper = factors(lu)
+    x = np.linalg.solve(lower, rows(expand(da, a), row_order(piv)))
+    x = mT(np.linalg.solve(mT(upper), mT(x)))
+    return type(y)((lower @ np.tril(x, -1) + np.triu(x) @ upper, 0.0))
+
+
+@adjoint(linalg.lu_factor)
+def lu_factor(y, a, overwrite_a=False, check_finite=True):
+    no_overwrite("lu_factor", overwrite_a)
+    d[a] = lu_factor_adjoint(d[y], y)
+
+
+@tangent(linalg.lu_factor)
+def lu_factor_tangent_rule(y, a, overwrite_a=False, check_finite=True):
+    no_overwrite("lu_factor", overwrite_a)
+    d[y] = lu_factor_tangent(y, a, d[a])
+
+
+def lu_solve_factor(g, x, lu_and_piv, trans, overwrite_b):
+    """The adjoint of the pair (lu, piv): with A = P L U and gA that of the matrix
+    (-(A^-T g) x^T, transposed for trans), gL = P^T gA U^T, gU = L^T P^T gA on
+    their triangles; the pivots get none."""
+    no_overwrite("lu_solve", overwrite_b)
+    lu, piv = lu_and_piv
+    solved = linalg.lu_solve(lu_and_piv, g, trans=0 if is_transposed(trans) else 1)
+    ga = -outer_of(x, solved) if is_transposed(trans) else -outer_of(solved, x)
+    lower, upper = factors(lu)
+    permuted = rows(ga, row_order(piv))
+    return AdjointList([packed(permuted @ mT(upper), mT(lower) @ permuted), 0.0])
+
+
+def lu_solve_tangent(x, lu_and_piv, dlu_and_piv, b, db, trans):
+    """dx = op(A)^-1 (db - op(dA) x), dA = P (dL U + L dU)."""
+    rhs = 0.0 if inactive(db) else db
+    dlu = 0.0 if inactive(dlu_and_piv) else dlu_and_piv[0]
+    if not inactive(dlu):
+        lu, piv = lu_and_piv
+        lower, upper = factors(lu)
+        dlu = expand(dlu, lu)
+        da = rows(np.tril(dlu, -1) @ upper + lower @ np.triu(dlu),
+                  np.argsort(row_order(piv), axis=-1))
+        rhs = rhs - (mT(da) if is_transposed(trans) else da) @ x
+    return linalg.lu_solve(lu_and_piv, np.broadcast_to(rhs, np.shape(x)), trans=trans)
+
+
+@adjoint(linalg.lu_solve)
+def lu_solve(x, lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
+    d[lu_and_piv] = lu_solve_factor(d[x], x, lu_and_piv, trans, overwrite_b)
+    d[b] = unbroadcast(linalg.lu_solve(lu_and_piv, d[x], trans=0 if is_transposed(trans)
+                                       else 1), b)
+
+
+@tangent(linalg.lu_solve)
+def lu_solve_tangent_rule(x, lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
+    d[x] = lu_solve_tangent(x, lu_and_piv, d[lu_and_piv], b, d[b], trans)

@@ -13,7 +13,7 @@ form (the degrees of freedom of `stdtr`, the shape `a` of `gammainc`, `a` and
 import numpy as np
 from scipy import special
 
-from ..errors import NonDifferentiableError
+from ..errors import NonDifferentiableError, running_derivative_line
 from ..registry import adjoint, d, tangent
 from ..runtime import expand, unbroadcast
 from .operators import like
@@ -28,7 +28,7 @@ def no_closed_form(function, parameter):
     """Refuse the derivative of `function` in `parameter` (only met when it is asked for)."""
     raise NonDifferentiableError(
         f"s2sad has no derivative of scipy.special.{function} in its parameter "
-        f"{parameter!r} (no closed form)",
+        f"{parameter!r} (no closed form)", running_derivative_line(),
         hint=f"hold {parameter!r} fixed with s2sad.stop_gradient, or register a rule of "
              f"your own for scipy.special.{function} (docs/custom_derivatives.md).")
 
@@ -313,6 +313,7 @@ def logsumexp_weights(a, y, axis, b, keepdims, return_sign):
     if return_sign:
         raise NonDifferentiableError(
             "s2sad differentiates scipy.special.logsumexp without return_sign=True",
+            running_derivative_line(),
             hint="with positive weights b, leave return_sign out; otherwise compute the "
                  "sign apart, under s2sad.stop_gradient.")
     shape = np.shape(a) if b is None else np.broadcast_shapes(np.shape(a), np.shape(b))

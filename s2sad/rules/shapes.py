@@ -13,6 +13,7 @@ rules (rules/indexing.py).
 """
 import numpy as np
 
+from ..errors import NonDifferentiableError, running_derivative_line
 from ..registry import adjoint, d, tangent
 from ..runtime import AdjointList, copy_of, expand, gradient_dtype, list_adjoint, unbroadcast
 
@@ -83,8 +84,10 @@ def pad_sources(array, pad_width, mode):
         return np.pad(index, pad_width, mode="constant", constant_values=-1)
     if mode in ("edge", "reflect", "symmetric", "wrap"):
         return np.pad(index, pad_width, mode=mode)
-    raise NotImplementedError(f"s2sad differentiates np.pad with mode 'constant', 'edge', "
-                              f"'reflect', 'symmetric' or 'wrap', not {mode!r}")
+    raise NonDifferentiableError(
+        f"s2sad differentiates np.pad with mode 'constant', 'edge', 'reflect', "
+        f"'symmetric' or 'wrap', not {mode!r}", running_derivative_line(),
+        hint="build the padding from slices and np.concatenate.")
 
 
 def unpad(g, array, pad_width, mode):
@@ -98,8 +101,10 @@ def unpad(g, array, pad_width, mode):
 
 def check_scalar_pad_value(constant_values):
     if np.ndim(constant_values) != 0:
-        raise NotImplementedError("s2sad differentiates np.pad's constant_values only "
-                                  "when it is a single number")
+        raise NonDifferentiableError(
+            "s2sad differentiates np.pad's constant_values only when it is a single number",
+            running_derivative_line(),
+            hint="pad with one number, or build the padding with np.full and np.concatenate.")
 
 
 def pad_value_adjoint(g, array, pad_width, mode, constant_values):
