@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import linecache
+import sys
 from dataclasses import dataclass
 
 
@@ -42,6 +43,17 @@ def user_location(location: Location | None) -> Location | None:
         lineno, col = lines.get(location.lineno, (first_line, 0))
         location = Location(origin, lineno, col)
     return location
+
+
+def generated_caller() -> Location | None:
+    """Where the innermost generated code on the call stack stands, for an error
+    raised by a helper it called (None when no generated code is running)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_filename in _GENERATED:
+            return Location(frame.f_code.co_filename, frame.f_lineno)
+        frame = frame.f_back
+    return None
 
 
 class S2SADError(Exception):
