@@ -22,13 +22,12 @@ import contextlib
 import functools
 import inspect
 import itertools
-import sys
 import threading
 
 import gast
 
 from . import libraries, registry, syntax
-from .errors import Location, NonDifferentiableError
+from .errors import NonDifferentiableError, running_derivative_line
 from .parsing import Namespace, ParsedFunction, describe
 
 _lock = threading.RLock()
@@ -39,7 +38,7 @@ _counter = itertools.count()
 def call_vjp(function, wrt: tuple, seed, *args, **kwargs) -> tuple:
     """The gradients of `function(*args, **kwargs)` with respect to the `wrt`
     arguments, for the output cotangent `seed`: a tuple in `wrt` order."""
-    with _located(sys._getframe(1)):
+    with _located():
         target, leading, indices = _resolve(function, wrt, args, kwargs, "reverse")
     from .api import _subroutine  # api imports the emitters, which bind this module
     vjp = _subroutine(target, indices, "reverse", True)
@@ -51,7 +50,7 @@ def call_vjp(function, wrt: tuple, seed, *args, **kwargs) -> tuple:
 def call_jvp(function, wrt: tuple, tangents: tuple, *args, **kwargs) -> tuple:
     """(tangent, value) of `function(*args, **kwargs)` along `tangents` of the `wrt`
     arguments."""
-    with _located(sys._getframe(1)):
+    with _located():
         target, leading, indices = _resolve(function, wrt, args, kwargs, "forward")
     from .api import _subroutine
     jvp = _subroutine(target, indices, "forward", True)
@@ -61,17 +60,16 @@ def call_jvp(function, wrt: tuple, tangents: tuple, *args, **kwargs) -> tuple:
 
 
 @contextlib.contextmanager
-def _located(caller):
-    """An error about the function found, placed at the line of generated code
-    that called it (which maps back to the user's line)."""
+def _located():
+    """An error about the function found, placed at the user's line whose
+    derivative called it."""
     try:
         yield
     except NonDifferentiableError as exc:
         if exc.location is not None:
             raise
-        raise NonDifferentiableError(
-            exc.message, Location(caller.f_code.co_filename, caller.f_lineno),
-            exc.hint) from None
+        raise NonDifferentiableError(exc.message, running_derivative_line(),
+                                     exc.hint) from None
 
 
 def _resolve(function, wrt: tuple, args: tuple, kwargs: dict, mode: str):

@@ -2,16 +2,55 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import random
-import sys
 import types
 
 import numpy as np
 
 from . import containers
-from .errors import Location, NonDifferentiableError, ShapeError, UnsupportedSyntaxError, WrtError
+from .errors import (Location, NonDifferentiableError, ShapeError, UnsupportedSyntaxError,
+                     WrtError, running_derivative_line)
 
 _SCALARS = (float, int, np.float64, np.float32, np.int64)
+
+
+def is_foreign(x) -> bool:
+    """Is `x` an array of another library that NumPy dispatches to (a Dask or CuPy
+    array)? The helpers keep such arrays in their library: no np.asarray (it would
+    compute a Dask array, copy a CuPy one to the host), no writes into them."""
+    return type(x) is not np.ndarray and hasattr(type(x), "__array_function__") \
+        and not isinstance(x, (np.ndarray, np.generic))
+
+
+def as_array(x, dtype=None):
+    """`x` as an array of its own library: np.asarray for NumPy values and lists."""
+    if is_foreign(x):
+        return x if dtype is None or x.dtype == dtype else x.astype(dtype)
+    return np.asarray(x, dtype)
+
+
+def numpy_only(what: str, *values) -> None:
+    """Refuse another library's array in a helper written for NumPy arrays only (it
+    would call np.add.at or write through an index that library does not take)."""
+    foreign = next((value for value in values if is_foreign(value)), None)
+    if foreign is not None:
+        kind = f"{type(foreign).__module__}.{type(foreign).__name__}"
+        raise NonDifferentiableError(
+            f"s2sad's derivative of {what} works on NumPy arrays only, not on a {kind}",
+            running_derivative_line(),
+            hint="apply it to a NumPy array (compute the value first), or write the step "
+                 "with functions whose derivative stays in the library (docs/scaling.md).")
+
+
+def broadcast_like(value, x, dtype):
+    """`value` broadcast to the shape of `x`, a read-only view. On another library's
+    array it stays in that library (for Dask, with x's chunks: a view per chunk, so
+    a broadcast seed is never materialized whole)."""
+    if is_foreign(x):
+        value = value.astype(dtype) if is_foreign(value) else np.asarray(value, dtype, like=x)
+        return np.broadcast_arrays(value, x)[0]
+    return np.broadcast_to(as_array(value, dtype), np.shape(x))
 
 
 class Shape(tuple):
@@ -34,7 +73,7 @@ def unbroadcast(g, x):
     if type(g) in _SCALARS:
         return g
     if type(x) in (list, tuple) and isinstance(g, (list, tuple)) and len(g) != len(x):
-        raise _joined_unseen(sys._getframe(1))
+        raise _joined_unseen()
     if type(x) is list:  # a list given to a NumPy function: its adjoint is a list too
         return AdjointList(unbroadcast(g, Shape(np.shape(x))))
     gshape, xshape = np.shape(g), x if type(x) is Shape else np.shape(x)
@@ -51,11 +90,11 @@ def unbroadcast(g, x):
     return g
 
 
-def _joined_unseen(caller) -> UnsupportedSyntaxError:
+def _joined_unseen() -> UnsupportedSyntaxError:
     return UnsupportedSyntaxError(
         "s2sad took a `+` or `*` here for arithmetic, but it joined or repeated lists or "
         "tuples; it knows `+` joins where it sees a list or tuple made in the function",
-        Location(caller.f_code.co_filename, caller.f_lineno),
+        running_derivative_line(),
         hint="make the lists visible: write `list(xs) + list(ys)` (or `tuple(...)`).")
 
 
@@ -69,7 +108,7 @@ def expand(t, x):
         return type(x)(expand(ti, xi) for ti, xi in zip(items, x))
     if np.shape(t) == np.shape(x):
         return t
-    return np.broadcast_to(np.asarray(t, gradient_dtype(t, x)), np.shape(x)).copy()
+    return broadcast_like(t, x, gradient_dtype(t, x)).copy()
 
 
 def gradient_dtype(*values) -> np.dtype:
@@ -105,6 +144,8 @@ def zeros_like(x):
         return AdjointDict()
     if np.ndim(x) == 0:
         return 0.0
+    if is_foreign(x):
+        return np.zeros_like(x, dtype=gradient_dtype(x))
     return np.zeros(np.shape(x), gradient_dtype(x))
 
 
@@ -112,13 +153,13 @@ def copy_of(value):
     """A copy of an array (or array element) that later writes cannot change."""
     if isinstance(value, list):
         return list(value)
-    return value.copy() if isinstance(value, np.ndarray) else value
+    return value.copy() if isinstance(value, np.ndarray) or is_foreign(value) else value
 
 
 def copy_argument(value):
     """A private copy of an argument the function writes into: arrays, and the
     lists, tuples and dicts holding them, copied all the way down."""
-    if isinstance(value, np.ndarray):
+    if isinstance(value, np.ndarray) or is_foreign(value):
         return value.copy()
     if isinstance(value, (list, tuple)) and not hasattr(value, "_fields"):
         return type(value)(copy_argument(item) for item in value)
@@ -155,7 +196,7 @@ def refuse_effect(called: str, where: str) -> None:
 
 
 def _arrays_overlap(a, b) -> bool:
-    if a is b and isinstance(a, (list, dict, np.ndarray)):
+    if a is b and (isinstance(a, (list, dict, np.ndarray)) or is_foreign(a)):
         return True
     if isinstance(b, (list, tuple)):
         return any(_arrays_overlap(a, item) for item in b)
@@ -192,7 +233,7 @@ def _generators_in(values, depth: int):
         if isinstance(value, GENERATORS):
             yield value
         elif depth == 0 or isinstance(value, (np.ndarray, str, bytes, float, int,
-                                              types.ModuleType)):
+                                              types.ModuleType)) or is_foreign(value):
             continue
         elif isinstance(value, (list, tuple)):
             yield from _generators_in(value, depth - 1)
@@ -227,7 +268,11 @@ def zero_item(g, index):
         g = AdjointList(g)
         g[index] = 0.0
         return g
-    g = np.array(g, dtype=gradient_dtype(g))
+    dtype = gradient_dtype(g)
+    if is_foreign(g):  # a new array object: on Dask, the write rebinds it to a new graph
+        g = g.copy() if g.dtype == dtype else g.astype(dtype)
+    else:
+        g = np.array(g, dtype)
     g[index] = 0.0
     return g
 
@@ -257,15 +302,16 @@ def item_of(g, index):
     if isinstance(g, dict):
         return g.get(index, 0.0)
     item = g[index]
-    if not _may_repeat(index):
+    if not may_repeat(index):
         return item
-    slots = np.arange(np.size(item)).reshape(np.shape(item))
+    slots = np.arange(math.prod(np.shape(item))).reshape(np.shape(item))
     kept = np.full(np.shape(g), -1)
     kept[index] = slots  # NumPy keeps the last of repeated writes
     return np.where(kept[index] == slots, item, 0.0)
 
 
-def _may_repeat(index) -> bool:
+def may_repeat(index) -> bool:
+    """Can `index` name an element twice (it holds an integer array or a list)?"""
     parts = index if isinstance(index, tuple) else (index,)
     return any(isinstance(part, list) or isinstance(part, np.ndarray) and part.ndim > 0
                and part.dtype != bool for part in parts)
@@ -313,8 +359,8 @@ def zero_gradient(x, name: str, function):
     error for an int, bool or integer array (a count, an index): as in JAX, grad is
     for real numbers. An int the function uses as a real number (`f(3, 4.0)`) gets
     its gradient like a float."""
-    if isinstance(x, (bool, int, np.integer)) or \
-            (isinstance(x, np.ndarray) and not np.issubdtype(x.dtype, np.inexact)):
+    if isinstance(x, (bool, int, np.integer)) or (isinstance(x, np.ndarray) or is_foreign(x)) \
+            and not np.issubdtype(x.dtype, np.inexact):
         what = f"an array of {x.dtype}" if np.ndim(x) else f"the integer {x}"
         raise WrtError(
             f"the gradient with respect to '{name}' of '{function.__name__}' was asked "
@@ -408,6 +454,8 @@ def structured(g, x):
             if isinstance(g, (list, tuple)) else [zeros_like(xi) for xi in x]
         return type(x)(items) if not hasattr(x, "_fields") else type(x)(*items)
     if type(g) in _SCALARS and np.ndim(x) > 0:
+        if is_foreign(x):
+            return np.full_like(x, g, dtype=gradient_dtype(g, x))
         return np.full(np.shape(x), g, dtype=gradient_dtype(g, x))
     if isinstance(g, dict) and not isinstance(x, np.ndarray):  # an object's attributes
         return containers.rebuild(x, {k: structured(v, getattr(x, k)) for k, v in g.items()})

@@ -149,8 +149,9 @@ def refresh(path: pathlib.Path, lines: list, pairs: list) -> None:
 @pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_documentation_code_runs_and_shows_real_output(path, tmp_path):
     text = path.read_text()
-    if re.search(r"^(import|from) scipy\b", text, re.MULTILINE):
-        pytest.importorskip("scipy")  # an optional dependency: its pages need it
+    for optional in ("scipy", "dask"):  # optional dependencies: their pages need them
+        if re.search(rf"^(import|from) {optional}\b", text, re.MULTILINE):
+            pytest.importorskip(optional)
     blocks = parse_blocks(text)
     lines = text.splitlines(keepends=True)
     printed = run_python_blocks(path, blocks, len(lines), tmp_path)

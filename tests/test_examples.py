@@ -40,7 +40,8 @@ def test_every_example_is_tested():
     tested = {"quickstart", "logistic_regression", "rnn_gradient_clipping", "newton_solver",
               "projectile_fit", "hessian_vector_product", "newton_optimizer",
               "custom_derivative", "dict_params_mlp", "lstm_nested_helpers",
-              "layers_mlp", "gaussian_process", "variational_inference"}
+              "layers_mlp", "gaussian_process", "variational_inference",
+              "dask_logistic_regression"}  # in tests/test_dask.py
     assert names == tested
 
 

@@ -30,8 +30,8 @@ from s2sad.parsing import parse_function
 from s2sad.primitives import CONCAT, COPY, REPEAT, primitive_of
 from s2sad.registry import ADJOINTS, TANGENTS
 from s2sad.rules.indexing import scatter
-from s2sad.runtime import (copy_argument, copy_of, expand, item_of, list_adjoint, structured,
-                           unbroadcast, zero_item)
+from s2sad.runtime import (as_array, broadcast_like, copy_argument, copy_of, expand, item_of,
+                           list_adjoint, structured, unbroadcast, zero_item)
 
 # ---------------------------------------------------------------- operators
 
@@ -656,6 +656,10 @@ def tensordot_2(a, b, w):
     return np.sum(np.tensordot(a, b) * w)
 
 
+def tensordot_0(a, b, w):
+    return np.sum(np.tensordot(a, b, axes=0) * w)
+
+
 def tensordot_pairs(a, b, w):
     return np.sum(np.tensordot(a, b, axes=([0, 2], [1, 0])) * w)
 
@@ -1192,6 +1196,14 @@ def runtime_expand(t, x, w):
     return np.sum(expand(t, x) * w)
 
 
+def runtime_as_array(x, w):
+    return np.sum(as_array(x) * w)
+
+
+def runtime_broadcast_like(value, x, w):
+    return np.sum(broadcast_like(value, x, np.float64) * w)
+
+
 def runtime_copy_of(x, w):
     return np.sum(copy_of(x) * w)
 
@@ -1426,6 +1438,8 @@ CASES = [
     C(np.outer, np_outer, "3 2x2"),
     C(np.vdot, np_vdot, "2x3 3x2"),
     C(np.tensordot, tensordot_1, "2x3 3x4"),
+    C(np.tensordot, tensordot_0, "3 4"),
+    C(np.tensordot, tensordot_1, "3 3"),
     C(np.tensordot, tensordot_2, "2x3x4 3x4x2"),
     C(np.tensordot, tensordot_pairs, "3x2x4 4x3x2"),
     C(np.einsum, einsum_matmul, "2x3 3x4"),
@@ -1555,6 +1569,9 @@ CASES = [
     C(unbroadcast, runtime_unbroadcast, "2x3 2x1"),
     C(expand, runtime_expand, "4 3x4"),
     C(copy_of, runtime_copy_of, "2x3"),
+    C(as_array, runtime_as_array, "2x3"),
+    C(broadcast_like, runtime_broadcast_like, "3 2x3"),
+    C(broadcast_like, runtime_broadcast_like, "() 2x3"),
     C(copy_argument, runtime_copy_argument, "2x3"),
     C(list_adjoint, runtime_list_adjoint, "2x3"),
     C(zero_item, runtime_zero_item, "3"),

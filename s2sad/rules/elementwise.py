@@ -408,12 +408,12 @@ def fmin_tangent(z, x1, x2):
 
 def below(a, bound):
     """Where a < bound (nowhere if there is no bound)."""
-    return np.zeros(np.shape(a), bool) if bound is None else a < bound
+    return np.zeros_like(a, dtype=bool) if bound is None else a < bound
 
 
 def above(a, bound):
     """Where a > bound (nowhere if there is no bound)."""
-    return np.zeros(np.shape(a), bool) if bound is None else a > bound
+    return np.zeros_like(a, dtype=bool) if bound is None else a > bound
 
 
 def lower(a_min, min):

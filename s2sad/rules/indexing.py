@@ -5,6 +5,11 @@ Ellipsis, None, tuples of these, integer arrays or lists (fancy indexing) and
 boolean masks. The adjoint scatters the result's adjoint back with np.add.at,
 which adds up the contributions of entries read more than once (x[[0, 0]]).
 
+On another library's arrays (Dask, CuPy), which have no np.add.at, the adjoint
+writes g into zeros (`out[index] = g`): right for every index that names each
+entry once. Rows that one integer index reads twice are summed first; other
+indices that may read an entry twice are refused.
+
 Indexing a tuple or list (the result of np.linalg.slogdet, np.split, or tuple
 unpacking `a, b = t`) gives the container an adjoint list (runtime.AdjointList)
 with one adjoint per item, zero for the items not read; indexing a dict gives an
@@ -15,8 +20,10 @@ import operator
 
 import numpy as np
 
+from ..errors import NonDifferentiableError, running_derivative_line
 from ..registry import adjoint, d, tangent
-from ..runtime import AdjointDict, expand, gradient_dtype, zeros_like
+from ..runtime import (AdjointDict, expand, gradient_dtype, is_foreign, may_repeat, numpy_only,
+                       zeros_like)
 
 
 def item_adjoints(g, items, index):
@@ -32,9 +39,69 @@ def scatter(g, x, index):
     """The adjoint of x from the adjoint g of x[index]."""
     if isinstance(x, (tuple, list, dict)):
         return item_adjoints(g, x, index)
+    if is_foreign(g) or is_foreign(x):
+        return written_at(g, x, index)
     out = np.zeros(np.shape(x), gradient_dtype(g, x))
     np.add.at(out, index, g)
     return out
+
+
+def written_at(g, x, index):
+    """scatter for another library's arrays, which have no np.add.at: g written into
+    zeros of x's shape and library (rows that one integer index reads twice are
+    summed first)."""
+    dtype = gradient_dtype(g, x)
+    out = np.zeros_like(x, dtype=dtype) if is_foreign(x) else np.zeros(np.shape(x), dtype, like=g)
+    if may_repeat(index):
+        index, g = rows_summed(index, g, np.shape(x))
+    index, g = without_new_axes(index, g, np.ndim(x))
+    out[index] = g
+    return out
+
+
+def rows_summed(index, g, shape):
+    """For an index whose first part is a list or 1-d array of integers (rows of x)
+    and whose other parts are basic (slices, integers): its distinct rows, and g
+    summed over the places that read each. Other indices that may read an entry
+    twice are refused."""
+    rows, *rest = index if isinstance(index, tuple) else (index,)
+    if np.ndim(rows) != 1 or may_repeat(tuple(rest)):
+        raise NonDifferentiableError(
+            f"s2sad cannot differentiate this indexing of a {type(g).__name__}: an integer "
+            f"index other than one for the rows (the first axis) may read an entry twice, "
+            f"and summing those needs np.add.at, which that library does not implement",
+            running_derivative_line(),
+            hint="index the rows with one 1-d integer array (transpose first), or use "
+                 "slices, integers or a boolean mask.")
+    distinct, inverse = np.unique(np.mod(rows, shape[0]), return_inverse=True)
+    if len(distinct) == len(rows):
+        return index, g
+    reads = np.asarray(inverse[None, :] == np.arange(len(distinct))[:, None], g.dtype, like=g)
+    return (distinct, *rest), np.tensordot(reads, g, axes=1)  # the sum of g over each row's reads
+
+
+def without_new_axes(index, g, ndim):
+    """A basic index without its `None`s, and g without the unit axes they added
+    (Dask does not accept None in an index it writes through)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    if not any(part is None for part in parts) or \
+            not all(part is None or part is Ellipsis or isinstance(part, (int, np.integer, slice))
+                    for part in parts):
+        return index, g
+    consumed = sum(isinstance(part, (int, np.integer, slice)) for part in parts)
+    new_axes, position = [], 0
+    for part in parts:
+        if part is None:
+            new_axes.append(position)
+        if part is Ellipsis:
+            position += ndim - consumed
+        elif not isinstance(part, (int, np.integer)):  # a slice or None: one axis
+            position += 1
+    if Ellipsis not in parts:
+        position += ndim - consumed
+    if np.ndim(g) == position:
+        g = np.squeeze(g, axis=tuple(new_axes))
+    return tuple(part for part in parts if part is not None), g
 
 
 def gather(h, x, index):
@@ -81,6 +148,7 @@ def take_indices(indices, a, axis, mode):
 
 def untake(g, a, indices, axis, mode):
     """Adjoint of np.take: g added back at the positions taken (repeats add up)."""
+    numpy_only("np.take", g, a)
     indices = np.asarray(take_indices(indices, a, axis, mode))
     if axis is None:
         out = np.zeros(np.size(a))

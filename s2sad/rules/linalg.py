@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import NonDifferentiableError, running_derivative_line
 from ..registry import adjoint, d, tangent
-from ..runtime import expand, gradient_dtype, unbroadcast
+from ..runtime import as_array, expand, gradient_dtype, numpy_only, unbroadcast
 
 
 def inactive(t):
@@ -123,6 +123,8 @@ def contraction_adjoint(g, a, b, axes, which):
     """tensordot_adjoint, with a scalar factor meaning plain multiplication."""
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return unbroadcast(g * (b if which == 0 else a), (a, b)[which])
+    if np.ndim(a) == np.ndim(b) == 1 and np.ndim(g) == 0:  # a scalar product of vectors
+        return g * (b if which == 0 else a)
     return tensordot_adjoint(g, a, b, axes, which)
 
 
@@ -213,7 +215,7 @@ def einsum_adjoint(g, subscripts, which, *operands):
     as an operand of ones; a repeated letter (a diagonal) gets an identity.
     """
     operands = [x for x in operands if x is not None]
-    g = np.asarray(g, gradient_dtype(g, *operands))  # a float seed keeps float32 operands
+    g = as_array(g, gradient_dtype(g, *operands))  # a float seed keeps float32 operands
     inputs, output = einsum_terms(subscripts, len(operands))
     target = inputs[which]
     others = [j for j in range(len(operands)) if j != which]
@@ -271,7 +273,7 @@ def einsum_tangent_rule(y, subscripts, a, b=None, c=None, e=None, f=None, g=None
 def untrace(g, a, offset, axis1, axis2):
     """Adjoint of np.trace: g on the chosen diagonal of each matrix, 0 elsewhere."""
     shape = np.shape(a)
-    g = np.asarray(g, gradient_dtype(g, a))
+    g = as_array(g, gradient_dtype(g, a))
     eye = np.eye(shape[axis1], shape[axis2], k=offset, dtype=g.dtype)
     return np.moveaxis(np.expand_dims(g, (-2, -1)) * eye, (-2, -1), (axis1, axis2))
 
@@ -280,6 +282,7 @@ def undiag(g, v, k):
     """Adjoint of np.diag(v, k): read back the diagonal, or put g on it."""
     if np.ndim(v) == 1:
         return np.diag(g, k)
+    numpy_only("np.diag", g)
     out = np.zeros(np.shape(v), gradient_dtype(g, v))
     i = np.arange(len(g))
     out[i + max(-k, 0), i + max(k, 0)] = g

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..registry import adjoint, d, tangent
 from ..primitives import COPY
-from ..runtime import copy_of, expand, unbroadcast
+from ..runtime import broadcast_like, copy_of, expand, is_foreign, unbroadcast
 
 
 def like(t, z):
@@ -25,6 +25,8 @@ def like(t, z):
     function may write into z, and forward mode then writes into its tangent)."""
     if np.ndim(z) == 0:
         return t
+    if is_foreign(t) or is_foreign(z):
+        return broadcast_like(t, z, np.result_type(t)).copy()
     return np.array(np.broadcast_to(t, np.shape(z)))
 
 

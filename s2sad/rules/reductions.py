@@ -12,11 +12,14 @@ Conventions: `max`/`min` split the derivative equally between tied extrema;
 `prod` and `cumprod` are exact when entries are zero (no division); `norm` has
 derivative 0 at 0, its inf-norms split it between tied extreme entries.
 """
+import math
+
 import numpy as np
 
 from ..errors import NonDifferentiableError, running_derivative_line
 from ..registry import adjoint, d, tangent
-from ..runtime import expand, gradient_dtype, list_adjoint, unbroadcast
+from ..runtime import (as_array, broadcast_like, expand, gradient_dtype, list_adjoint,
+                       unbroadcast)
 
 
 def unreduce(g, x, axis=None, keepdims=False):
@@ -24,7 +27,7 @@ def unreduce(g, x, axis=None, keepdims=False):
     list of items for a list x)."""
     if axis is not None and not keepdims:
         g = np.expand_dims(g, axis)
-    return list_adjoint(np.broadcast_to(np.asarray(g, gradient_dtype(g, x)), np.shape(x)), x)
+    return list_adjoint(broadcast_like(g, x, gradient_dtype(g, x)), x)
 
 
 def reduced_axes(x, axis):
@@ -38,7 +41,7 @@ def reduced_axes(x, axis):
 
 def count(x, y):
     """How many entries of x each entry of the reduction y combines."""
-    return np.size(x) // max(np.size(y), 1)
+    return math.prod(np.shape(x)) // max(math.prod(np.shape(y)), 1)
 
 
 def safe_divide(a, b):
@@ -48,13 +51,13 @@ def safe_divide(a, b):
 
 def product_of_others(x, axis):
     """For each entry of x, the product of the other entries of its slice (no division)."""
-    x = np.asarray(x, dtype=gradient_dtype(x))
+    x = as_array(x, gradient_dtype(x))
     axes = reduced_axes(x, axis)
     kept = x.ndim - len(axes)
     last = tuple(range(kept, x.ndim))
     moved = np.moveaxis(x, axes, last)
     flat = moved.reshape(moved.shape[:kept] + (-1,))
-    ones = np.ones(flat.shape[:-1] + (1,), x.dtype)
+    ones = np.ones_like(flat[..., :1])
     before = np.cumprod(np.concatenate([ones, flat[..., :-1]], -1), -1)
     after = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], -1), -1)[..., ::-1]
     return np.moveaxis((before * after).reshape(moved.shape), last, axes)
@@ -62,25 +65,25 @@ def product_of_others(x, axis):
 
 def extremum_share(x, y, axis, keepdims):
     """d max/d x: 1 at the extremum of each slice, split equally between ties."""
-    x = np.asarray(x)
+    x = as_array(x)
     hit = x == unreduce(y, x, axis, keepdims)
     return hit / np.sum(hit, axis=axis, keepdims=True, dtype=gradient_dtype(x))
 
 
 def var_partials(x, y, axis, ddof):
-    x = np.asarray(x)
+    x = as_array(x)
     return 2.0 * (x - np.mean(x, axis=axis, keepdims=True)) / (count(x, y) - ddof)
 
 
 def std_partials(x, y, axis, ddof, keepdims):
-    x = np.asarray(x)
+    x = as_array(x)
     return safe_divide(var_partials(x, y, axis, ddof), 2.0 * unreduce(y, x, axis, keepdims))
 
 
 def norm_partials(x, y, ord, axis, keepdims):
     """d norm/d x: of vectors for any ord, of matrices for ord None, 'fro', 'nuc',
     1, -1, 2, -2, inf, -inf (a whole 2-D x only)."""
-    x = np.asarray(x)
+    x = as_array(x)
     vector = np.ndim(x) == 1 if axis is None else np.ndim(axis) == 0
     if ord is None or ord == "fro" and not vector or ord == 2 and vector:
         return safe_divide(x, unreduce(y, x, axis, keepdims))
@@ -99,7 +102,7 @@ def vector_norm_partials(x, y, ord, axis, keepdims):
     """sign(x) |x|^(p-1) / norm^(p-1); at inf and -inf, sign(x) on the extreme entries
     (split between ties); 0 for ord=0, which counts nonzero entries."""
     if ord == 0:
-        return np.zeros(np.shape(x))
+        return np.zeros_like(x, dtype=gradient_dtype(x))
     if ord in (np.inf, -np.inf):
         return np.sign(x) * extremum_share(np.abs(x), y, axis, keepdims)
     if ord == 1:
@@ -139,7 +142,7 @@ def cumprod_adjoint(g, y, a, axis):
     """Adjoint of np.cumprod: sum over j >= i of g_j d y_j / d a_i."""
     if axis is None:
         return np.reshape(cumprod_adjoint(np.ravel(g), np.ravel(y), np.ravel(a), 0), np.shape(a))
-    a = np.asarray(a, dtype=float)
+    a = as_array(a, float)
     if np.all(a != 0):  # y_j / a_i, in O(n)
         return reverse_cumsum(g * y, a, axis) / a
     products = cumprod_products(np.moveaxis(a, axis, -1))
@@ -152,7 +155,7 @@ def cumprod_tangent(t, y, a, axis):
     t = expand(t, a)
     if axis is None:
         return cumprod_tangent(np.ravel(t), y, np.ravel(a), 0)
-    a = np.asarray(a, dtype=float)
+    a = as_array(a, float)
     if np.all(a != 0):
         return y * np.cumsum(t / a, axis=axis)
     products = cumprod_products(np.moveaxis(a, axis, -1))

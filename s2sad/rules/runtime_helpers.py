@@ -3,16 +3,40 @@
 They make generated code differentiable again: grad of a gradient, forward
 mode over reverse mode. Every helper here is linear in its first argument.
 """
+import numpy as np
+
 from ..registry import adjoint, d, nondifferentiable, tangent
 from .indexing import scatter
-from ..runtime import (assert_scalar, assert_seed, assert_unshared, copy_argument, copy_of,
-                       expand, gradient_dtype, index_of_max, index_of_min, item_of, list_adjoint,
-                       random_state, restore_item, restore_random_state, saved_item,
-                       shape_of, stop_gradient, structured, unbroadcast, zero_item, zeros_like)
+from .shapes import cast_adjoint, cast_tangent, in_dtype_of
+from ..runtime import (as_array, assert_scalar, assert_seed, assert_unshared, broadcast_like,
+                       copy_argument, copy_of, expand, gradient_dtype, index_of_max,
+                       index_of_min, is_foreign, item_of, list_adjoint, numpy_only, random_state,
+                       restore_item, restore_random_state, saved_item, shape_of,
+                       stop_gradient, structured, unbroadcast, zero_item, zeros_like)
 
 nondifferentiable(zeros_like, assert_scalar, assert_seed, stop_gradient, saved_item,
                   restore_item, shape_of, index_of_max, index_of_min, gradient_dtype,
-                  assert_unshared, random_state, restore_random_state)
+                  assert_unshared, random_state, restore_random_state, is_foreign, numpy_only)
+
+
+@adjoint(as_array)
+def as_array_(y, x, dtype=None):
+    d[x] = in_dtype_of(np.reshape(cast_adjoint(d[y], dtype), np.shape(x)), x)
+
+
+@tangent(as_array)
+def as_array_(y, x, dtype=None):
+    d[y] = cast_tangent(expand(d[x], x), y, dtype)
+
+
+@adjoint(broadcast_like)
+def broadcast_like_(y, value, x, dtype):
+    d[value] = unbroadcast(d[y], value)
+
+
+@tangent(broadcast_like)
+def broadcast_like_(y, value, x, dtype):
+    d[y] = broadcast_like(d[value], x, dtype)
 
 
 @adjoint(unbroadcast)

@@ -15,7 +15,8 @@ import numpy as np
 
 from ..errors import NonDifferentiableError, running_derivative_line
 from ..registry import adjoint, d, tangent
-from ..runtime import AdjointList, copy_of, expand, gradient_dtype, list_adjoint, unbroadcast
+from ..runtime import (AdjointList, as_array, copy_of, expand, gradient_dtype, list_adjoint,
+                       numpy_only, unbroadcast)
 
 
 def ravel_order(a, order):
@@ -42,6 +43,7 @@ def untile(g, a, reps):
 
 def unrepeat(g, a, repeats, axis):
     """Adjoint of np.repeat: each entry collects the adjoints of its repetitions."""
+    numpy_only("np.repeat", g, a)
     if axis is None:
         out = np.zeros(np.size(a), gradient_dtype(g, a))
         np.add.at(out, np.repeat(np.arange(np.size(a)), repeats), np.ravel(g))
@@ -60,6 +62,7 @@ def sort_order(a, axis):
 
 def unsort(g, a, axis):
     """Adjoint of np.sort: each entry of g back to the place its value came from."""
+    numpy_only("np.sort", g, a)
     order = sort_order(a, axis)
     if axis is None:
         out = np.zeros(np.size(a))
@@ -92,6 +95,7 @@ def pad_sources(array, pad_width, mode):
 
 def unpad(g, array, pad_width, mode):
     """Adjoint of np.pad: each padded entry sends its adjoint to the entry it copies."""
+    numpy_only("np.pad", g, array)
     sources = pad_sources(array, pad_width, mode)
     copied = sources >= 0
     out = np.zeros(np.size(array), gradient_dtype(g, array))
@@ -129,13 +133,21 @@ def in_form_of(pieces, arrays):
     return AdjointList(pieces)
 
 
-def unconcatenate(g, arrays, axis, at_least=np.asarray):
+def unconcatenate(g, arrays, axis, at_least=as_array):
     """Adjoint of concatenating `arrays` (each made `at_least`-dimensional) along axis."""
     if axis is None:
         g, axis, at_least = np.ravel(g), 0, np.ravel
     sizes = [np.shape(at_least(x))[axis] for x in arrays]
-    pieces = np.split(g, np.cumsum(sizes)[:-1], axis)
+    pieces = cut(g, sizes, axis)
     return in_form_of([np.reshape(p, np.shape(x)) for p, x in zip(pieces, arrays)], arrays)
+
+
+def cut(g, sizes, axis):
+    """g cut along `axis` into consecutive pieces of the given sizes: np.split by
+    slicing, which every array library has (Dask has no np.split)."""
+    ends = np.cumsum(sizes)
+    before = (slice(None),) * (axis % np.ndim(g))
+    return [g[before + (slice(end - size, end),)] for size, end in zip(sizes, ends)]
 
 
 def hstack_axis(arrays):
@@ -150,7 +162,8 @@ def unstack(g, arrays, axis):
 
 def unsplit(g, ary, indices_or_sections, axis):
     """Adjoint of np.split: the pieces' adjoints joined (a piece without one counts as 0)."""
-    shapes = [np.shape(p) for p in np.array_split(ary, indices_or_sections, axis)]
+    zeros = np.broadcast_to(0.0, np.shape(ary))  # a view: the shapes of ary's pieces, for free
+    shapes = [np.shape(p) for p in np.array_split(zeros, indices_or_sections, axis)]
     return np.concatenate([np.broadcast_to(p, s) for p, s in zip(g, shapes)], axis)
 
 
@@ -174,7 +187,7 @@ def in_dtype_of(g, a):
 
 def cast_tangent(t, y, dtype):
     """The tangent through a conversion to dtype: y's shape, memory of its own."""
-    return np.array(np.reshape(cast_adjoint(t, dtype), np.shape(y)))
+    return copy_of(np.reshape(cast_adjoint(t, dtype), np.shape(y)))
 
 
 @adjoint(np.reshape)
