@@ -3,6 +3,7 @@
 They make generated code differentiable again: grad of a gradient, forward
 mode over reverse mode. Every helper here is linear in its first argument.
 """
+from ..checkpointing import Schedule
 from ..registry import adjoint, d, nondifferentiable, tangent
 from .indexing import scatter
 from ..runtime import (assert_scalar, assert_seed, assert_unshared, copy_argument, copy_of,
@@ -12,7 +13,7 @@ from ..runtime import (assert_scalar, assert_seed, assert_unshared, copy_argumen
 
 nondifferentiable(zeros_like, assert_scalar, assert_seed, stop_gradient, saved_item,
                   restore_item, shape_of, index_of_max, index_of_min, gradient_dtype,
-                  assert_unshared, random_state, restore_random_state)
+                  assert_unshared, random_state, restore_random_state, Schedule)
 
 
 @adjoint(unbroadcast)
