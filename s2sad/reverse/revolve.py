@@ -45,7 +45,7 @@ class CheckpointedLoops(RandomReplay):
         """Whether `loop` keeps K snapshots instead of one per iteration: a loop of
         the function's own sweep (one nested in a loop reruns as usual), `while`
         or `for` over `range`; a `for` over another iterable keeps its tape."""
-        if getattr(self.spec, "checkpoints", None) is None or rerun:
+        if self.spec.checkpoints is None or rerun:
             return False
         return isinstance(loop, gast.While) or reversed_range
 
