@@ -4,6 +4,7 @@ the gradient of a time-stepping loop, against the plain tape.
     python -m benchmarks.checkpointing                    # 2000 steps x 20000 cells
     python -m benchmarks.checkpointing --steps 200 --cells 2000 --ks 10   # quick
     nice python -m benchmarks.checkpointing --big         # 10^5 steps x 10^5 cells, K=50
+    python -m benchmarks.checkpointing --big --big-steps 10000   # a tenth of it
 
 The model is an explicit heat-equation solver with a cubic reaction term (so the
 adjoint needs each step's state): `heat` loops over `range(steps)` (offline
@@ -162,10 +163,12 @@ def main(argv=None) -> None:
     parser.add_argument("--jax", action="store_true", help="add jax.checkpoint")
     parser.add_argument("--big", action="store_true",
                         help="only the 10^5 steps x 10^5 cells run with K=50")
+    parser.add_argument("--big-steps", type=int, default=100_000,
+                        help="the number of steps of the --big run")
     args = parser.parse_args(argv)
     print(f"# checkpointing benchmark (pid {os.getpid()}, load {os.getloadavg()[0]:.1f})\n")
     if args.big:
-        print(big(100_000, 100_000, 50))
+        print(big(args.big_steps, 100_000, 50))
     else:
         print(compare(args.steps, args.cells, args.ks, args.repeat, args.jax))
 

@@ -8,7 +8,7 @@ import pytest
 
 import s2sad
 from s2sad.checkpointing import Schedule, least_recomputation
-from tests.gradcheck import assert_gradients, finite_difference
+from gradcheck import assert_gradients, finite_difference
 
 
 # ------------------------------------------------------------------ the schedule
