@@ -29,7 +29,8 @@ _cache_lock = threading.RLock()
 
 
 def grad(f: Callable | None = None, wrt: Wrt = (0,), optimized: bool = True,
-         preserve_result: bool = False, check_dims: bool = True, verbose: int = 0):
+         preserve_result: bool = False, check_dims: bool = True, verbose: int = 0,
+         checkpoints: int | None = None):
     """The gradient of a scalar function `f` with respect to the `wrt` arguments.
 
     Returns `df(*args)`: the gradient for one `wrt` entry, a tuple of gradients in
@@ -41,18 +42,24 @@ def grad(f: Callable | None = None, wrt: Wrt = (0,), optimized: bool = True,
     `range(n)`, an index) raises `WrtError`, as JAX refuses int inputs to grad,
     rather than returning 0.0. `verbose=1` prints the generated code, also when it
     comes from the cache; `verbose=2` adds the stages before it when generating.
+
+    `checkpoints=K` bounds the memory of loops: each loop of `f` (and of the
+    functions it calls) keeps at most K snapshots of its state instead of one per
+    iteration, and recomputes the iterations between them by a binomial schedule
+    (see docs/how_it_works.md, "Long loops in bounded memory").
     """
     if f is None:
         return functools.partial(grad, wrt=wrt, optimized=optimized,
                                  preserve_result=preserve_result, check_dims=check_dims,
-                                 verbose=verbose)
+                                 verbose=verbose, checkpoints=checkpoints)
     return _derivative(f, wrt, "reverse", optimized, preserve_result, verbose,
-                       seed_default=1.0, check="scalar" if check_dims else None)
+                       seed_default=1.0, check="scalar" if check_dims else None,
+                       checkpoints=_checked_checkpoints(checkpoints))
 
 
 def autodiff(f: Callable | None = None, wrt: Wrt = (0,), mode: str = "reverse",
              optimized: bool = True, preserve_result: bool = False, check_dims: bool = True,
-             verbose: int = 0, motion: str = "joint"):
+             verbose: int = 0, motion: str = "joint", checkpoints: int | None = None):
     """A derivative function of `f` in the given mode.
 
     Reverse mode: `df(*args, seed)` returns the vector-Jacobian product of the
@@ -65,12 +72,13 @@ def autodiff(f: Callable | None = None, wrt: Wrt = (0,), mode: str = "reverse",
     array seed of a scalar output then multiplies each gradient item by item, as
     in tangent. `verbose=1` prints the generated code, also when it comes from
     the cache. `motion='joint'` (one function doing both sweeps) is accepted for
-    tangent's sake; it is the only motion.
+    tangent's sake; it is the only motion. `checkpoints=K` bounds the memory of
+    loops in reverse mode, as for `grad`; forward mode keeps no tape and ignores it.
     """
     if f is None:
         return functools.partial(autodiff, wrt=wrt, mode=mode, optimized=optimized,
                                  preserve_result=preserve_result, check_dims=check_dims,
-                                 verbose=verbose, motion=motion)
+                                 verbose=verbose, motion=motion, checkpoints=checkpoints)
     if mode not in ("reverse", "forward"):
         raise S2SADError(f"mode must be 'reverse' or 'forward', not {mode!r}",
                          hint="use mode='reverse' (VJP) or mode='forward' (JVP).")
@@ -79,8 +87,18 @@ def autodiff(f: Callable | None = None, wrt: Wrt = (0,), mode: str = "reverse",
                          hint="s2sad makes one function doing both sweeps (tangent's "
                               "'joint' motion); leave motion out.")
     check = None if mode == "forward" else "seed" if check_dims else "broadcast"
+    checkpoints = None if mode == "forward" else _checked_checkpoints(checkpoints)
     return _derivative(f, wrt, mode, optimized, preserve_result, verbose, seed_default=None,
-                       check=check)
+                       check=check, checkpoints=checkpoints)
+
+
+def _checked_checkpoints(checkpoints):
+    if checkpoints is None or isinstance(checkpoints, int) and \
+            not isinstance(checkpoints, bool) and checkpoints >= 1:
+        return checkpoints
+    raise S2SADError(f"checkpoints must be a positive int or None, not {checkpoints!r}",
+                     hint="for example checkpoints=20: each loop keeps at most 20 "
+                          "snapshots of its state.")
 
 
 def source(df: Callable, floats: bool = False) -> str:
@@ -97,17 +115,18 @@ def source(df: Callable, floats: bool = False) -> str:
 
 
 def _derivative(f, wrt, mode, optimized, preserve_result, verbose, seed_default,
-                check, callee: bool = False) -> Callable:
+                check, callee: bool = False, checkpoints: int | None = None) -> Callable:
     if inspect.ismethod(f):  # model.loss: differentiate loss, then bind the model again
         first = next(iter(inspect.signature(f.__func__).parameters))
         shifted = tuple(first if item == "self" else item + 1 if isinstance(item, int)
                         and item >= 0 else item for item in _as_tuple(wrt))
         df = _derivative(f.__func__, shifted, mode, optimized, preserve_result, verbose,
-                         seed_default, check, callee)
+                         seed_default, check, callee, checkpoints)
         return types.MethodType(df, f.__self__)
     if not inspect.isfunction(decorators.undecorated(f)):
         parse_function(f)  # raises the error that says what s2sad can differentiate
-    key = (_as_tuple(wrt), mode, optimized, preserve_result, seed_default, check, callee)
+    key = (_as_tuple(wrt), mode, optimized, preserve_result, seed_default, check, callee,
+           checkpoints)
     with _cache_lock:
         per_function = _cache.setdefault(f, {})
         if key not in per_function:
@@ -159,18 +178,19 @@ def _generate(f: Callable, key: tuple, verbose: int, floats: bool) -> Callable:
 
 
 def _pipeline(f: Callable, key: tuple, verbose: int, floats: bool) -> Callable:
-    wrt, mode, optimized, preserve_result, seed_default, check, callee = key
+    wrt, mode, optimized, preserve_result, seed_default, check, callee, checkpoints = key
     parsed = parse_function(f)
     normal = normalize(parsed)
     indices = _wrt_indices(wrt, normal.params, parsed)
     scalars = frozenset(normal.params) if floats else frozenset()
-    subroutine = functools.partial(_subroutine, mode=mode, optimized=optimized)
+    subroutine = functools.partial(_subroutine, mode=mode, optimized=optimized,
+                                   checkpoints=checkpoints)
     if mode == "forward":
         result = forward(normal, TangentSpec(indices, preserve_result, subroutine, scalars,
                                              callee))
     else:
         result = reverse(normal, GradientSpec(indices, seed_default, preserve_result, check,
-                                              subroutine, scalars, callee))
+                                              subroutine, scalars, callee, checkpoints))
     if verbose >= 2:
         print(f"# normalized\n{codegen.to_source(normal.node)}")
         print(f"# {mode} mode, before optimization\n{codegen.to_source(result.node)}")
@@ -196,9 +216,11 @@ def _pipeline(f: Callable, key: tuple, verbose: int, floats: bool) -> Callable:
 _in_progress = set()
 
 
-def _subroutine(func: Callable, wrt: tuple, mode: str, optimized: bool) -> Callable:
+def _subroutine(func: Callable, wrt: tuple, mode: str, optimized: bool,
+                checkpoints: int | None = None) -> Callable:
     """The VJP (or, in forward mode, the JVP that also returns the value) of a user
-    function called from a function being differentiated."""
+    function called from a function being differentiated; with the caller's
+    `checkpoints`."""
     if func in _in_progress:
         parsed = parse_function(func)
         raise RecursiveCall(
@@ -210,7 +232,7 @@ def _subroutine(func: Callable, wrt: tuple, mode: str, optimized: bool) -> Calla
     try:
         # a callee's gradients of containers stay in the form that adds item by item
         return _derivative(func, wrt, mode, optimized, mode == "forward", 0,
-                           seed_default=1.0, check=None, callee=True)
+                           seed_default=1.0, check=None, callee=True, checkpoints=checkpoints)
     finally:
         _in_progress.discard(func)
 

@@ -56,8 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     show = commands.add_parser(
         "show", help="print the generated derivative of a function",
         description="Print the source code s2sad generates.",
-        usage="%(prog)s FILE.py:FUNCTION [--wrt X,Y] [--mode {reverse,forward}] "
-              "[--no-optimize] [--color {auto,always,never}]")
+        usage="%(prog)s FILE.py:FUNCTION [--wrt X,Y] [--checkpoints K] "
+              "[--mode {reverse,forward}] [--no-optimize] [--color {auto,always,never}]")
     _add_target_arguments(show)
     show.add_argument("--mode", choices=("reverse", "forward"), default="reverse",
                       help="reverse: the gradient, as s2sad.grad makes it (default); "
@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Compare s2sad's gradient with central finite differences; exit "
                     "status 1 if they disagree.",
         usage="%(prog)s FILE.py:FUNCTION --args VALUE [VALUE ...] [--wrt X,Y] "
-              "[--rtol RTOL] [--atol ATOL] [--eps EPS]")
+              "[--checkpoints K] [--rtol RTOL] [--atol ATOL] [--eps EPS]")
     _add_target_arguments(check)
     check.add_argument("--args", nargs="+", required=True, metavar="VALUE",
                        help="the point to check at, one Python literal per parameter "
@@ -93,6 +93,9 @@ def _add_target_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--wrt", type=parse_wrt, default=(0,), metavar="X,Y",
                         help="parameters to differentiate with respect to, by name or "
                              "index (default: the first)")
+    parser.add_argument("--checkpoints", type=int, default=None, metavar="K",
+                        help="loops keep at most K snapshots (binomial checkpointing; "
+                             "reverse mode)")
 
 
 # ---------------------------------------------------------------- commands
@@ -100,7 +103,8 @@ def _add_target_arguments(parser: argparse.ArgumentParser) -> None:
 def show_command(args: argparse.Namespace) -> int:
     func = load_function(args.target)
     if args.mode == "reverse":
-        df = api.grad(func, wrt=args.wrt, optimized=args.optimized)
+        df = api.grad(func, wrt=args.wrt, optimized=args.optimized,
+                      checkpoints=args.checkpoints)
     else:
         df = api.autodiff(func, wrt=args.wrt, mode=args.mode, optimized=args.optimized)
     text = api.source(df)
@@ -125,7 +129,7 @@ def check_command(args: argparse.Namespace) -> int:
     func = load_function(args.target)
     values = [parse_value(text) for text in args.args]
     params = _check_arity(func, values)
-    df = api.grad(func, wrt=args.wrt)   # validates --wrt
+    df = api.grad(func, wrt=args.wrt, checkpoints=args.checkpoints)   # validates --wrt
     gradients = _run_user_code(f"the gradient of {func.__name__}", lambda: df(*values))
     indices = wrt_indices(args.wrt, params)
     if len(indices) == 1:

@@ -19,9 +19,10 @@ import numpy as np
 from .api import autodiff, grad
 
 
-def value_and_grad(f: Callable, wrt=(0,)) -> Callable:
-    """`g(*args) -> (f(*args), gradient)`; the gradient as `grad` returns it."""
-    df = grad(f, wrt=wrt, preserve_result=True)
+def value_and_grad(f: Callable, wrt=(0,), checkpoints: int | None = None) -> Callable:
+    """`g(*args) -> (f(*args), gradient)`; the gradient as `grad` returns it (with
+    `checkpoints=K`, loops keep at most K snapshots, as in `grad`)."""
+    df = grad(f, wrt=wrt, preserve_result=True, checkpoints=checkpoints)
 
     def value_and_gradient(*args):
         *grads, value = df(*args)
@@ -38,17 +39,20 @@ def jvp(f: Callable, primals: tuple, tangents: tuple, wrt=None) -> tuple:
     return value, tangent
 
 
-def vjp(f: Callable, *primals, wrt=None) -> tuple:
-    """`(f(*primals), pullback)` where `pullback(seed)` is the vector-Jacobian product."""
+def vjp(f: Callable, *primals, wrt=None, checkpoints: int | None = None) -> tuple:
+    """`(f(*primals), pullback)` where `pullback(seed)` is the vector-Jacobian product
+    (with `checkpoints=K`, loops keep at most K snapshots, as in `grad`)."""
     wrt = tuple(range(len(primals))) if wrt is None else _as_tuple(wrt)
-    df = autodiff(f, wrt=wrt, mode="reverse")
+    df = autodiff(f, wrt=wrt, mode="reverse", checkpoints=checkpoints)
     return f(*primals), lambda seed: _call(df, primals, (seed,))
 
 
-def hvp(f: Callable, wrt: int = 0) -> Callable:
+def hvp(f: Callable, wrt: int = 0, checkpoints: int | None = None) -> Callable:
     """`h(*args, v)`: the Hessian of scalar `f` in argument `wrt` times `v`
-    (forward mode over reverse mode)."""
-    second = autodiff(grad(f, wrt=(wrt,)), wrt=(wrt,), mode="forward")
+    (forward mode over reverse mode; with `checkpoints=K`, over a gradient whose
+    loops keep at most K snapshots)."""
+    second = autodiff(grad(f, wrt=(wrt,), checkpoints=checkpoints), wrt=(wrt,),
+                      mode="forward")
 
     def hessian_vector_product(*args):
         *primals, v = args
@@ -75,9 +79,10 @@ def jacobian(f: Callable, wrt: int = 0) -> Callable:
     return jacobian_of
 
 
-def hessian(f: Callable, wrt: int = 0) -> Callable:
-    """`H(*args)`: second derivatives of scalar `f` in argument `wrt`, one HVP a column."""
-    product = hvp(f, wrt)
+def hessian(f: Callable, wrt: int = 0, checkpoints: int | None = None) -> Callable:
+    """`H(*args)`: second derivatives of scalar `f` in argument `wrt`, one HVP a column
+    (`checkpoints` as in `hvp`)."""
+    product = hvp(f, wrt, checkpoints)
 
     def hessian_of(*args):
         x = np.asarray(args[wrt], dtype=float)

@@ -64,6 +64,8 @@ def shape_of(x):
         return [shape_of(item) for item in x]
     if isinstance(x, dict):
         return {key: shape_of(value) for key, value in x.items()}
+    if type(x) is Shape:  # a checkpointed loop keeps such shapes in its snapshots
+        return x
     return Shape(np.shape(x))
 
 

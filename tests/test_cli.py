@@ -72,6 +72,17 @@ def test_show_loop_runs_backwards_and_sibling_imports_work():
     assert "while x > 1.0:" in result.stdout and "in range(n):" in result.stdout
 
 
+def test_show_and_check_take_checkpoints():
+    shown = run("show", target("halve_until_small"), "--checkpoints", "3")
+    assert shown.returncode == 0, shown.stderr
+    assert "schedule = Schedule(3)" in shown.stdout
+    assert "Schedule" not in run("show", target("halve_until_small")).stdout
+    checked = run("check", target("halve_until_small"), "--args", "40.0", "--checkpoints", "2")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    refused = run("show", target("loop"), "--checkpoints", "0")
+    assert refused.returncode == 2 and "checkpoints must be a positive int" in refused.stderr
+
+
 def test_show_no_optimize_prints_the_unoptimized_code():
     optimized = run("show", target("f")).stdout
     plain = run("show", target("f"), "--no-optimize").stdout

@@ -37,11 +37,14 @@ def _test_name(loop) -> str | None:
     return loop.test.id if is_while and loop.test.__class__ is gast.Name else None
 
 
+SCHEDULE = "schedule"  # set by reverse mode on a checkpointed loop's `schedule = ...`
+
+
 def _first_binding(before: list, name: str):
     """The `name = E` before the loop, past constants bound in between (a counter's
-    `n = 0`) that leave E's operands alone."""
+    `n = 0`, a checkpointed loop's schedule) that leave E's operands alone."""
     return _binding_past(before, name, lambda stmt: stmt.__class__ is gast.Assign and
-                         syntax.is_literal(stmt.value))
+                         (syntax.is_literal(stmt.value) or syntax.anno(stmt, SCHEDULE)))
 
 
 def _last_binding(body: list, name: str):

@@ -16,6 +16,7 @@ from ..templates import ACCUMULATE
 from .calls import CallAdjoints
 from .containers import ContainerAdjoints
 from .loops import LoopAdjoints, bind_before
+from .revolve import refuse_differentiating_schedules
 from .tape import TAPE, AdjointState
 
 
@@ -37,6 +38,9 @@ class GradientSpec:
     # item by item (the user's types only where the user gets them), and an int
     # argument no derivative reaches is refused only where the user passed it
     callee: bool = False
+    # K: every loop keeps at most K snapshots, reversed by a binomial schedule
+    # (reverse/revolve.py); None: a checkpoint per iteration
+    checkpoints: int | None = None
 
 
 class FunctionAdjoint(LoopAdjoints, ContainerAdjoints, CallAdjoints):
@@ -45,6 +49,7 @@ class FunctionAdjoint(LoopAdjoints, ContainerAdjoints, CallAdjoints):
     def __init__(self, fn: NormalFunction, spec: GradientSpec):
         super().__init__(fn, spec.wrt, prefix="b", scalar_params=spec.scalar_params,
                          callee=spec.callee)
+        refuse_differentiating_schedules(fn)
         self.spec = spec
         self.pushed = set()       # ids of assignments that save the old value
         self.plans = {}           # id(loop) -> LoopPlan

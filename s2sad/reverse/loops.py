@@ -9,13 +9,13 @@ import gast
 
 from .. import analysis, primitives, runtime, syntax
 from ..errors import NonDifferentiableError
-from .draws import RandomReplay
+from .revolve import CheckpointedLoops
 from .tape import AdjointState
 
 COUNTER = "counter"  # on a recorded loop and its reverse: the name counting iterations
 
 
-class LoopAdjoints(RandomReplay):
+class LoopAdjoints(CheckpointedLoops):
     """Uses `self.plans` (id(loop) -> LoopPlan) and `self.elementwise_copies`;
     `primal_block` and `adjoint_block` come from the function's sweep."""
 
@@ -31,11 +31,10 @@ class LoopAdjoints(RandomReplay):
             defined |= analysis.assigned(loop.body) | analysis.assigned(loop.target) \
                 if isinstance(loop, gast.For) else analysis.assigned(loop.body)
             return [new]
-        plan = self.loop_plan(loop, defined)
-        body = [self.push(self.copy_of(syntax.name(v)) if v in self.mutated else syntax.name(v),
-                          (id(loop), v)) for v in plan.checkpoint]
-        if plan.generators:  # the rerun in the adjoint draws the same numbers
-            body.append(self.push(self.random_state(plan.generators), (id(loop), "random")))
+        plan = self.loop_plan(loop, defined, rerun)
+        schedule = [self.start_schedule(loop, plan)] if plan.checkpointed else []
+        body = [self.take_snapshot(loop, plan)] if plan.checkpointed else \
+            self.checkpoint_pushes(loop, plan)
         body += self.primal_block(loop.body, set(defined), record=False, rerun=rerun)
         defined |= analysis.assigned(loop.body) | plan.target
         # a checkpointed name the first iteration may find unbound
@@ -46,19 +45,28 @@ class LoopAdjoints(RandomReplay):
                                    right=syntax.constant(1))
             body.insert(len(body) - plan.exit_len, syntax.assign(plan.counter, increment))
             out.append(syntax.assign(plan.counter, syntax.constant(0)))
+        out += schedule
         new = syntax.clone(loop)
         new.body = body
         plan.primal_body = body
         plan.primal_loop = new
         plan.unbound = set()
-        if plan.counter and not plan.reversed_range:
+        if plan.counter and not plan.reversed_range and not plan.checkpointed:
             syntax.set_anno(new, COUNTER, plan.counter)
         out.append(new)
         if plan.counter:
             out.append(self.push(syntax.name(plan.counter), (id(loop), plan.counter)))
         return out
 
-    def loop_plan(self, loop, defined: set) -> "LoopPlan":
+    def checkpoint_pushes(self, loop, plan: "LoopPlan") -> list:
+        """The pushes at the start of each iteration of a recorded loop."""
+        body = [self.push(self.copy_of(syntax.name(v)) if v in self.mutated else syntax.name(v),
+                          (id(loop), v)) for v in plan.checkpoint]
+        if plan.generators:  # the rerun in the adjoint draws the same numbers
+            body.append(self.push(self.random_state(plan.generators), (id(loop), "random")))
+        return body
+
+    def loop_plan(self, loop, defined: set, rerun: bool = False) -> "LoopPlan":
         """What a loop saves per iteration; fixed the first time it is asked."""
         if id(loop) in self.plans:
             return self.plans[id(loop)]
@@ -77,7 +85,8 @@ class LoopAdjoints(RandomReplay):
         checkpoint = (changed & needed) | (set() if reversed_range else target)
         counter = self.names.fresh("n") if has_exit or not reversed_range else None
         plan = LoopPlan(sorted(checkpoint), counter, 1 if has_exit else 0, target,
-                         reversed_range, set(defined), self.draws.sources_on_entry(body))
+                         reversed_range, set(defined), self.draws.sources_on_entry(body),
+                         self.is_checkpointed(loop, reversed_range, rerun))
         self.plans[id(loop)] = plan
         return plan
 
@@ -170,8 +179,9 @@ class LoopAdjoints(RandomReplay):
                 hint="loop over an array or list directly, over enumerate(...) or zip(...) "
                      "of them, or over range(len(...)) with indexing.")
         body = loop.body[:-1] if plan.exit_len else loop.body
-        restore = [self.pop(v, (id(loop), v)) for v in reversed(plan.checkpoint)]
-        if plan.generators:
+        restore = [] if plan.checkpointed else \
+            [self.pop(v, (id(loop), v)) for v in reversed(plan.checkpoint)]
+        if plan.generators and not plan.checkpointed:
             restore = self.replay((id(loop), "random")) + restore
         # the values an iteration ends with are those the one after it started with
         last = self.last_bindings(body, plan)
@@ -194,13 +204,18 @@ class LoopAdjoints(RandomReplay):
             if not missing:
                 break
             entry.defined |= missing
-        unneeded, shaped = self.shapes_only(body, plan, rerun + adjoint, known)
+        # a checkpointed loop keeps nothing per iteration: it computes the shapes again
+        unneeded, shaped = ([], []) if plan.checkpointed else \
+            self.shapes_only(body, plan, rerun + adjoint, known)
         skipped = {id(s) for s in unneeded + shaped}
         rerun = [stmt for stmt in rerun if id(stmt) not in skipped]
         restore = self.keep_shapes(shaped, loop, plan) + restore
         out = [self.zero(v) for v in sorted(entry.defined - state.defined)]
         # live on entry but consumed by the body: zero again for the next turn
-        reset = self.reset_adjoints(sorted(entry.defined - exit_state.defined), loop, plan)
+        shapes, reset = self.reset_adjoints(sorted(entry.defined - exit_state.defined),
+                                            loop, plan)
+        if plan.checkpointed:
+            restore = self.restore_and_advance(loop, plan, body) + restore + shapes
         new_body = restore + rerun + adjoint + reset
         out += [syntax.assign(starts[v], syntax.name(v)) for v in last]
         if plan.reversed_range:
@@ -215,7 +230,8 @@ class LoopAdjoints(RandomReplay):
             out.append(self.pop(plan.counter, (id(loop), plan.counter)))
             out.append(syntax.for_(self.names.fresh("_"), syntax.call(
                 self.bind_global("range", range), syntax.name(plan.counter)), new_body))
-            syntax.set_anno(out[-1], COUNTER, plan.counter)
+            if not plan.checkpointed:
+                syntax.set_anno(out[-1], COUNTER, plan.counter)
         state.defined = set(entry.defined)
         return out
 
@@ -228,22 +244,28 @@ class LoopAdjoints(RandomReplay):
             return self.derivative_name(loop.target.id)
         return None
 
-    def reset_adjoints(self, adjoints: list, loop, plan: "LoopPlan") -> list:
+    def reset_adjoints(self, adjoints: list, loop, plan: "LoopPlan") -> tuple:
         """Zero adjoints the body consumed, for the iteration before: of the shape
         their variable had when that iteration ended, which may differ from this
         one's (layers of different sizes). A variable first bound in the body is
         not restored by the rerun: the primal sweep keeps its shape at the start
-        of each iteration, and the reset takes it back, last."""
+        of each iteration, and the reset takes it back, last. Returns (pushes to
+        run before the rerun, the reset); a checkpointed loop pushes the shapes
+        there, the others in the primal sweep."""
+        unbound = [self.primal_of[var] for var in adjoints
+                   if self.primal_of[var] not in plan.defined
+                   and self.primal_of[var] not in self.scalars]
+        if plan.checkpointed:
+            pushes, pops = self.snapshot_shapes(loop, plan, unbound)
+            return pushes, pops + [self.zero(var) for var in adjoints]
         pops = []
-        for var in adjoints:
-            primal = self.primal_of[var]
-            if primal not in plan.defined and primal not in self.scalars:
-                save = (id(loop), "start shape", primal)
-                plan.primal_body.insert(0, self.push(
-                    syntax.call(self.helper("shape_of"), syntax.name(primal)), save))
-                plan.unbound.add(primal)
-                pops.append(self.pop(primal, save))
-        return pops + [self.zero(var) for var in adjoints]
+        for primal in unbound:
+            save = (id(loop), "start shape", primal)
+            plan.primal_body.insert(0, self.push(
+                syntax.call(self.helper("shape_of"), syntax.name(primal)), save))
+            plan.unbound.add(primal)
+            pops.append(self.pop(primal, save))
+        return [], pops + [self.zero(var) for var in adjoints]
 
 
 @dataclass
@@ -255,6 +277,9 @@ class LoopPlan:
     reversed_range: bool
     defined: set          # names that may hold a value before the loop
     generators: list      # random number generators the body may draw from
+    checkpointed: bool = False  # K snapshots and a schedule (see revolve.py)
+    schedule: str | None = None  # the name of a checkpointed loop's Schedule
+    snapshots: list = field(default_factory=list)  # its `if schedule.due(): ...`
     primal_body: list = field(default_factory=list)  # the recording sweep's, last made
     primal_loop: gast.stmt | None = None  # the recording sweep's loop, last made
     unbound: set = field(default_factory=set)  # first bound in the body, shape pushed

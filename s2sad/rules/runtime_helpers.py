@@ -5,6 +5,7 @@ mode over reverse mode. Every helper here is linear in its first argument.
 """
 import numpy as np
 
+from ..checkpointing import Schedule
 from ..registry import adjoint, d, nondifferentiable, tangent
 from .indexing import scatter
 from .shapes import cast_adjoint, cast_tangent, in_dtype_of
@@ -16,7 +17,8 @@ from ..runtime import (as_array, assert_scalar, assert_seed, assert_unshared, br
 
 nondifferentiable(zeros_like, assert_scalar, assert_seed, stop_gradient, saved_item,
                   restore_item, shape_of, index_of_max, index_of_min, gradient_dtype,
-                  assert_unshared, random_state, restore_random_state, is_foreign, numpy_only)
+                  assert_unshared, random_state, restore_random_state, is_foreign, numpy_only,
+                  Schedule)
 
 
 @adjoint(as_array)
