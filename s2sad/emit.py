@@ -9,8 +9,8 @@ from dataclasses import dataclass, field, replace
 
 import gast
 
-from . import (aliases, analysis, dispatch, libraries, primitives, registry, runtime, syntax,
-               varargs)
+from . import (aliases, analysis, dispatch, libraries, outside, primitives, registry, runtime,
+               syntax, varargs)
 from .decorators import signature_of, undecorated
 from .draws import DRAWS, RandomDraws
 from .errors import (Location, NonDifferentiableError, RecursiveCall, S2SADError,
@@ -85,6 +85,7 @@ class Emitter:
         self.check_calls_for_effects()
         self.draws = RandomDraws(self.namespace, self.local_names, self.is_dispatched_call)
         self.draws.mark(self.body)
+        self.effects = self.calls_changing_outside()
 
     # ------------------------------------------------------------ names
 
@@ -396,6 +397,20 @@ class Emitter:
                 self.fn.parsed.location(stmt),
                 hint="for second derivatives, call module-level functions, or nested "
                      "functions and lambdas, which s2sad inlines.")
+
+    def calls_changing_outside(self) -> dict:
+        """{id(stmt): (called name, what it changes)} for `y = helper(x)` where the
+        helper changes state outside itself; each such call is marked EFFECT."""
+        found = {}
+        for stmt in syntax.statements(self.body):
+            if not (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Call)):
+                continue
+            primitive = self.classify(stmt.value)
+            change = outside.outside_change(primitive.key) if primitive is not None else None
+            if change is not None:
+                syntax.set_anno(stmt.value, outside.EFFECT, True)
+                found[id(stmt)] = (primitive.description, change)
+        return found
 
     def is_dispatched_call(self, call: gast.Call) -> bool:
         primitive = self.classify(call)

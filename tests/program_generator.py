@@ -615,7 +615,9 @@ class Writer:
         element = self.fresh("e")
         first, others = [], [a for a in arrays if a != sequence]
         form = self.pick(["plain", "enumerate", "zip"] if others else ["plain", "enumerate"])
-        inner_scope = scope.child(depth=scope.depth)
+        # an array the loop walks is not changed in place in its body (later items
+        # would see the change: s2sad refuses that write): `+=` rebinds it instead
+        inner_scope = scope.child(depth=scope.depth, params=scope.params | set(arrays))
         index = None
         if form == "enumerate":
             index = self.fresh("i")

@@ -427,6 +427,48 @@ def test_appending_to_a_global_list_happens_as_in_f():
     assert len(LOG) == 2
 
 
+def logs_and_doubles(x):
+    LOG.append(1)
+    return x * 2.0
+
+
+def logs_in_a_loop(x, n):
+    s = 0.0
+    for i in range(n):
+        s = s + logs_and_doubles(x) * x
+    return s
+
+
+def logs_once_unused(x):
+    y = logs_and_doubles(x)
+    return x * x
+
+
+def through_a_helper_that_logs(x):
+    return logs_and_doubles(x) * x
+
+
+def calls_a_helper_that_logs(x):
+    return through_a_helper_that_logs(x) + x
+
+
+def test_a_helper_changing_outside_state_runs_as_in_f_or_is_refused_where_it_would_rerun():
+    del LOG[:]
+    assert s2sad.grad(logs_once_unused)(1.5) == pytest.approx(3.0)
+    assert LOG == [1]  # old main: [] (the unused call was dropped)
+    del LOG[:]
+    assert s2sad.autodiff(logs_in_a_loop, mode="forward")(1.5, 3, 1.0) == pytest.approx(18.0)
+    assert LOG == [1, 1, 1]
+    for f, line in ((logs_in_a_loop, 3), (calls_a_helper_that_logs, None)):
+        with pytest.raises(s2sad.UnsupportedSyntaxError, match="changes 'LOG'") as info:
+            s2sad.grad(f)(1.5, 3) if f is logs_in_a_loop else s2sad.grad(f)(1.5)
+        if line:  # old main: 6 entries in LOG for 3 iterations
+            assert info.value.location.lineno == f.__code__.co_firstlineno + line
+        else:
+            assert info.value.location.lineno == \
+                through_a_helper_that_logs.__code__.co_firstlineno + 1
+
+
 def test_reading_a_changed_global_list_back_is_refused_at_its_line():
     with pytest.raises(s2sad.UnsupportedSyntaxError, match="'LOG'") as info:
         s2sad.grad(reads_the_log_back)

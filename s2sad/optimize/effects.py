@@ -6,6 +6,7 @@ import gast
 from .. import syntax
 from ..aliases import mutated_receiver
 from ..draws import DRAWS
+from ..outside import EFFECT
 
 
 def draws(node: gast.AST) -> bool:
@@ -19,7 +20,7 @@ def is_pure(node: gast.AST, local_names: set) -> bool:
     random draws can."""
     for sub in syntax.walk(node):
         if isinstance(sub, gast.Call):
-            if syntax.anno(sub, DRAWS):
+            if syntax.anno(sub, DRAWS) or syntax.anno(sub, EFFECT):
                 return False
             func = sub.func
             while isinstance(func, gast.Attribute):

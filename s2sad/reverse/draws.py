@@ -23,11 +23,16 @@ class RandomReplay(Recorder):
             return []
         saved = self.names.fresh("random_after")
         self.kept.add(saved)  # read the state here, not where it is restored
-        # a variable bound again (a loop's `layer`) may have held others: every
-        # generator met is on the tape
-        met = [self.tape] if self.uses_tape and any(
-            isinstance(g, str) and self.bindings[g] for g in self.generators) else []
-        primal.append(syntax.assign(saved, self.random_state(self.generators + met)))
+        # a variable bound again (a loop's `layer`) may have held others, and one
+        # bound in a loop or branch may be unbound here: every generator met in a
+        # rerun's or a helper's saving is on the tape
+        bound = set(self.fn.params) | {s.targets[0].id for s in self.body
+                                       if isinstance(s, gast.Assign) and
+                                       isinstance(s.targets[0], gast.Name)}
+        sure = [g for g in self.generators if not isinstance(g, str) or
+                g in bound and self.bindings[g] <= 1]
+        met = [self.tape] if self.uses_tape and len(sure) < len(self.generators) else []
+        primal.append(syntax.assign(saved, self.random_state(sure + met)))
         return [syntax.expr_stmt(self.restore_random_state(saved))]
 
     def random_state(self, sources: list) -> gast.Call:

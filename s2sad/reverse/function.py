@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import analysis, primitives, syntax
 from ..emit import GeneratedFunction
+from ..errors import UnsupportedSyntaxError
 from ..normalize import NormalFunction
 from ..templates import ACCUMULATE
 from .calls import CallAdjoints
@@ -67,6 +68,28 @@ class FunctionAdjoint(LoopAdjoints, ContainerAdjoints, CallAdjoints):
         self.kept = set()         # names the optimizer must not inline
         self.complex = analysis.complex_names(self.body, self.classify)
         self.from_containers = set()  # names a called VJP may return a container for
+        self.refuse_repeated_effects()
+
+    def refuse_repeated_effects(self) -> None:
+        """A call of a helper that changes state outside itself, where the derivative
+        runs it again: in a loop (whose adjoint reruns the body) or in a helper
+        (whose derivative runs its primal again inside the caller's)."""
+        looped = {id(s) for loop in syntax.statements(self.body)
+                  if isinstance(loop, (gast.For, gast.While)) for s in syntax.statements(loop.body)}
+        for stmt in syntax.statements(self.body):
+            if id(stmt) not in self.effects or not (id(stmt) in looped or self.spec.callee):
+                continue
+            called, change = self.effects[id(stmt)]
+            again = "to reverse the loop" if id(stmt) in looped else \
+                f"inside the derivative of '{self.fn.parsed.name}', which its caller needs"
+            raise UnsupportedSyntaxError(
+                f"s2sad cannot differentiate this call of {called}, which {change}: the "
+                f"derivative runs it again {again}, and it would do that again",
+                self.fn.parsed.location(stmt),
+                hint="keep changes to outside state (logging into a global list, counters) "
+                     "out of the functions you differentiate: return the values instead, "
+                     "or make the call in the differentiated function itself, outside "
+                     "loops.")
 
     def build(self) -> GeneratedFunction:
         fn, spec = self.fn, self.spec

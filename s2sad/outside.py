@@ -1,0 +1,60 @@
+"""Stage 3: which user functions change state outside themselves.
+
+A helper that appends to a global list (`LOG.append(v)`) or writes into a global
+array does it each time it runs. Reverse mode runs a helper again where a loop's
+adjoint reruns its body and where a caller's derivative runs the helper's own
+derivative; such a call there would repeat the change, so it is refused (see
+reverse/function.py), and kept in its place everywhere (the optimizer reads the
+EFFECT mark).
+"""
+from __future__ import annotations
+
+import inspect
+import weakref
+from typing import Callable
+
+import gast
+
+from . import syntax
+from .aliases import MUTATING_METHODS
+from .errors import S2SADError
+from .libraries import is_installed
+from .parsing import parse_function
+
+EFFECT = "effect"  # annotation on a call of a function that changes outside state
+
+_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def outside_change(func: Callable, seen: frozenset = frozenset()) -> str | None:
+    """What a user function (or one it calls) changes outside itself, as words
+    ("appends to LOG"), or None."""
+    if func in seen or not inspect.isfunction(func) or is_installed(func) or \
+            (func.__module__ or "").split(".")[0] == "s2sad":  # a library's, s2sad's own
+        return None
+    if func not in _cache:
+        try:
+            parsed = parse_function(func)
+        except S2SADError:  # no source: s2sad will say so where it matters
+            return None
+        _cache[func] = _first_change(parsed, seen | {func})
+    return _cache[func]
+
+
+def _first_change(parsed, seen: frozenset) -> str | None:
+    local = syntax.names_stored(parsed.node) | {a.id for a in gast.walk(parsed.node.args)
+                                                if isinstance(a, gast.Name)}
+    for node in syntax.walk(parsed.node.body):
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
+                isinstance(node.func.value, gast.Name) and node.func.value.id not in local \
+                and node.func.attr in MUTATING_METHODS:
+            return f"changes '{node.func.value.id}' ({node.func.attr})"
+        if isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) and \
+                isinstance(node.value, gast.Name) and node.value.id not in local:
+            return f"writes into '{node.value.id}'"
+        if isinstance(node, gast.Call):
+            callee = parsed.namespace.resolve(node.func)
+            inner = outside_change(callee, seen) if inspect.isfunction(callee) else None
+            if inner is not None:
+                return f"calls '{callee.__name__}', which {inner}"
+    return None
