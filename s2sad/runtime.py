@@ -20,6 +20,8 @@ class Shape(tuple):
 def shape_of(x):
     """`x`'s shape, for an `unbroadcast(g, x)` or a `zeros_like(x)` that needs
     nothing else of x; item by item for a list, tuple or dict."""
+    if type(x) is np.ndarray:  # the common case, tested first: it runs once per product
+        return Shape(x.shape)
     if isinstance(x, (list, tuple)) and type(x) is not Shape:
         return [shape_of(item) for item in x]
     if isinstance(x, dict):
@@ -30,6 +32,9 @@ def shape_of(x):
 def unbroadcast(g, x):
     """`g` summed over the axes along which `x` was broadcast: x's shape (x may be
     that Shape itself)."""
+    if type(g) is np.ndarray and g.shape == (x if type(x) is Shape else
+                                             x.shape if type(x) is np.ndarray else None):
+        return g  # the common case, tested first: nothing to sum
     if type(g) in _SCALARS:
         return g
     if type(x) is list:  # a list given to a NumPy function: its adjoint is a list too
