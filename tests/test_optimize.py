@@ -1632,6 +1632,62 @@ def test_tape_only_looks_at_its_own_tape():
         """, UNCHANGED, changed=False, kinds=[("f",)])
 
 
+ACROSS_BRANCHES = """
+    def f(x, y):
+        tape = []
+        c = x > 0
+        if c:
+            z = x * 2
+            tape.append(z)
+        w = y * 3
+        if c:
+            z = tape.pop()
+            w = w + z
+        return w + len(tape)
+    """
+
+
+def test_tape_drops_a_push_at_a_branch_end_and_its_pop_in_the_next_same_branch():
+    node = mark_saves(parse(ACROSS_BRANCHES), "z", "z")
+    before = compile_node(node)
+    assert drop_saves(node) is True
+    assert to_source(node) == textwrap.dedent("""\
+        def f(x, y):
+            tape = []
+            c = x > 0
+            if c:
+                z = x * 2
+            w = y * 3
+            if c:
+                w = w + z
+            return w + len(tape)
+        """)
+    assert_same_values(before, compile_node(node), ("f", "f"))
+
+
+@pytest.mark.parametrize("between", [
+    "z = y",                # the pushed name changes in between
+    "z[0] = y",             # ... its contents
+    "c = y > 0",            # the test may take the other branch
+    "tape.append(y)",       # the tape is used in between
+])
+def test_tape_keeps_a_pair_across_branches(between):
+    src = ACROSS_BRANCHES.replace("w = y * 3", f"w = y * 3\n        {between}")
+    keys = ("z", "y", "z") if between.startswith("tape") else ("z", "z")
+    node = mark_saves(parse(src), *keys)
+    text = to_source(node)
+    drop_redundant_saves(node, "tape")
+    assert to_source(node) == text
+
+
+def test_tape_keeps_a_pair_across_branches_whose_push_has_another_pop():
+    node = mark_saves(parse(ACROSS_BRANCHES.replace(
+        "return w + len(tape)", "z = tape.pop()\n        return w + z")), "z", "z", "z")
+    text = to_source(node)
+    drop_redundant_saves(node, "tape")
+    assert to_source(node) == text
+
+
 # ---------------------------------------------------------------- accumulate_in_place
 
 def in_place(node):
@@ -2042,6 +2098,27 @@ def test_grad_keeps_a_draw_nobody_reads():
         slope = np.random.normal()  # f is x times this number: its derivative
         np.random.seed(seed)
         assert df(2.5) == slope
+
+
+def sine_branch_in_a_loop(x, n):
+    s = 0.0
+    for i in range(n):
+        if s > 1.0:
+            y = x * s
+            y = np.sin(y)
+        else:
+            y = x + s
+        s = s + y
+    return s
+
+
+def test_grad_of_a_branch_in_a_loop_saves_nothing_its_rerun_keeps():
+    # the rerun of the branch pushed y and the branch's adjoint popped it right back
+    df = s2sad.grad(sine_branch_in_a_loop)
+    for x in (0.4, 0.9, 2.0):
+        want = finite_difference(sine_branch_in_a_loop, [x, 6], 0, eps=1e-6)
+        assert_allclose(df(x, 6), want, rtol=1e-6)
+    assert s2sad.source(df, floats=True).count("tape.append") == 1  # the checkpoint
 
 
 def squared_cubic(x: float, a: float):
