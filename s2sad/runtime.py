@@ -32,9 +32,9 @@ def shape_of(x):
 def unbroadcast(g, x):
     """`g` summed over the axes along which `x` was broadcast: x's shape (x may be
     that Shape itself)."""
-    if type(g) is np.ndarray and g.shape == (x if type(x) is Shape else
-                                             x.shape if type(x) is np.ndarray else None):
-        return g  # the common case, tested first: nothing to sum
+    if type(g) is np.ndarray and type(x) is not list:  # the common case, tested first
+        shape = x if type(x) is Shape else x.shape if type(x) is np.ndarray else np.shape(x)
+        return g if g.shape == shape else _summed_to(g, shape)
     if type(g) in _SCALARS:
         return g
     if type(x) is list:  # a list given to a NumPy function: its adjoint is a list too
@@ -51,6 +51,18 @@ def unbroadcast(g, x):
     if np.shape(g) != xshape:
         g = np.broadcast_to(g, xshape)
     return g
+
+
+def _summed_to(g: np.ndarray, shape: tuple) -> np.ndarray:
+    """unbroadcast for an array g and a shape, with the array's own methods (half
+    the time of np.sum's, which counts once per loop iteration for a bias)."""
+    extra = g.ndim - len(shape)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g if g.shape == shape else np.broadcast_to(g, shape)
 
 
 def expand(t, x):
