@@ -108,6 +108,48 @@ def newton_grad(a, b):
 
 
 # --------------------------------------------------------------------------
+# A Newton solve inside an outer loop: one root per step, summed.
+# --------------------------------------------------------------------------
+
+def newton_outer(a, b, n):
+    s = 0.0
+    for i in range(n):
+        c = b + 0.1 * i
+        x = 1.0
+        r = x * x * x + a * x - c
+        while abs(r) > 1e-12:
+            x = x - r / (3.0 * x * x + a)
+            r = x * x * x + a * x - c
+        s = s + x * x
+    return s
+
+
+def newton_outer_grad(a, b, n):
+    # Each solve once, forward then backward through its iterations (as newton_grad).
+    ba = 0.0
+    bb = 0.0
+    for i in range(n):
+        c = b + 0.1 * i
+        xs = []
+        x = 1.0
+        r = x * x * x + a * x - c
+        while abs(r) > 1e-12:
+            xs.append(x)
+            x = x - r / (3.0 * x * x + a)
+            r = x * x * x + a * x - c
+        bx = 2.0 * x
+        # r = x^3 + a x - c at the solution: its adjoint is 0 there, as in s2sad's sweep
+        for k in range(len(xs) - 1, -1, -1):
+            x = xs[k]
+            r = x * x * x + a * x - c
+            d = 3.0 * x * x + a
+            ba = ba + bx * (r / (d * d) - x / d)
+            bb = bb + bx / d
+            bx = bx * 6.0 * x * r / (d * d)
+    return ba, bb
+
+
+# --------------------------------------------------------------------------
 # A piecewise function: three branches chosen inside a loop.
 # --------------------------------------------------------------------------
 
@@ -242,6 +284,47 @@ def rnn_grad(Wx, Wh, b, xs, h0):
 
 
 # --------------------------------------------------------------------------
+# Logistic regression and the RNN again, written with np.dot.
+# --------------------------------------------------------------------------
+
+def logreg_dot(w, X, y):
+    z = np.dot(X, w)
+    return np.sum(np.log(1.0 + np.exp(-y * z))) / X.shape[0]
+
+
+def logreg_dot_grad(w, X, y):
+    z = np.dot(X, w)
+    e = np.exp(-y * z)
+    return np.dot(X.T, -y * e / (1.0 + e)) / X.shape[0]
+
+
+def rnn_dot(Wx, Wh, b, xs, h0):
+    h = h0
+    for t in range(xs.shape[0]):
+        h = np.tanh(np.dot(xs[t], Wx) + np.dot(h, Wh) + b)
+    return np.sum(h * h)
+
+
+def rnn_dot_grad(Wx, Wh, b, xs, h0):
+    hs = [h0]
+    h = h0
+    for t in range(xs.shape[0]):
+        h = np.tanh(np.dot(xs[t], Wx) + np.dot(h, Wh) + b)
+        hs.append(h)
+    bWx = np.zeros_like(Wx)
+    bWh = np.zeros_like(Wh)
+    bb = np.zeros_like(b)
+    bh = 2.0 * h
+    for t in range(xs.shape[0] - 1, -1, -1):
+        bpre = bh * (1.0 - hs[t + 1] * hs[t + 1])
+        bWx += np.dot(xs[t].T, bpre)
+        bWh += np.dot(hs[t].T, bpre)
+        bb += np.sum(bpre, axis=0)
+        bh = np.dot(bpre, Wh.T)
+    return bWx, bWh, bb
+
+
+# --------------------------------------------------------------------------
 # Elementwise chain on 10**6 values.
 # --------------------------------------------------------------------------
 
@@ -327,6 +410,21 @@ def _rnn_args(quick):
     return (Wx, Wh, b, xs, h0)
 
 
+def _newton_outer_args(quick):
+    return (2.0, 5.0, 3 if quick else 20)
+
+
+def _rnn_dot_args(quick):
+    steps, batch, d_in, hidden = (5, 4, 8, 16) if quick else (50, 16, 32, 64)
+    rng = _rng(5)
+    Wx = rng.standard_normal((d_in, hidden)) / np.sqrt(d_in)
+    Wh = rng.standard_normal((hidden, hidden)) / np.sqrt(hidden)
+    b = 0.1 * rng.standard_normal(hidden)
+    xs = rng.standard_normal((steps, batch, d_in))
+    h0 = np.zeros((batch, hidden))
+    return (Wx, Wh, b, xs, h0)
+
+
 def _chain_args(quick):
     return (_rng(4).standard_normal(10_000 if quick else 1_000_000),)
 
@@ -341,6 +439,8 @@ CASES = [
          jit_heavy="jax.jit unrolls the 1000 Python iterations: 1-2 min of XLA compilation"),
     Case("newton", "Newton solve, while loop (scalar)",
          newton, newton_grad, (0, 1), _newton_args, "scalar"),
+    Case("newton_outer", "Newton solves inside a 20-step loop (scalar)",
+         newton_outer, newton_outer_grad, (0, 1), _newton_outer_args, "scalar", static=(2,)),
     Case("piecewise", "piecewise branches in a 1000-step loop (scalar)",
          piecewise, piecewise_grad, (0, 1), _piecewise_args, "scalar", static=(2,)),
     Case("recurrence_math_typed", "scalar recurrence, 1000 steps (math, `float` annotations)",
@@ -359,6 +459,10 @@ CASES = [
          mlp, mlp_grad, (0, 1, 2, 3), _mlp_args, "array"),
     Case("rnn", "vanilla RNN, 50 steps, batch 32, 32-128",
          rnn, rnn_grad, (0, 1, 2), _rnn_args, "array"),
+    Case("logreg_dot", "logistic regression with np.dot, 20000x100",
+         logreg_dot, logreg_dot_grad, (0,), _logreg_args, "array"),
+    Case("rnn_dot", "vanilla RNN with np.dot, 50 steps, batch 16, 32-64",
+         rnn_dot, rnn_dot_grad, (0, 1, 2), _rnn_dot_args, "array"),
     Case("chain", "elementwise chain, 10^6 values",
          chain, chain_grad, (0,), _chain_args, "array"),
 ]

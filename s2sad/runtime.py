@@ -60,6 +60,8 @@ class Shape(tuple):
 def shape_of(x):
     """`x`'s shape, for an `unbroadcast(g, x)` or a `zeros_like(x)` that needs
     nothing else of x; item by item for a list, tuple or dict."""
+    if type(x) is np.ndarray:  # the common case, tested first: it runs once per product
+        return Shape(x.shape)
     if isinstance(x, (list, tuple)) and type(x) is not Shape:
         return [shape_of(item) for item in x]
     if isinstance(x, dict):
@@ -72,6 +74,9 @@ def shape_of(x):
 def unbroadcast(g, x):
     """`g` summed over the axes along which `x` was broadcast: x's shape (x may be
     that Shape itself)."""
+    if type(g) is np.ndarray and type(x) is not list:  # the common case, tested first
+        shape = x if type(x) is Shape else x.shape if type(x) is np.ndarray else np.shape(x)
+        return g if g.shape == shape else _summed_to(g, shape)
     if type(g) in _SCALARS:
         return g
     if type(x) in (list, tuple) and isinstance(g, (list, tuple)) and len(g) != len(x):
@@ -98,6 +103,18 @@ def _joined_unseen() -> UnsupportedSyntaxError:
         "tuples; it knows `+` joins where it sees a list or tuple made in the function",
         running_derivative_line(),
         hint="make the lists visible: write `list(xs) + list(ys)` (or `tuple(...)`).")
+
+
+def _summed_to(g: np.ndarray, shape: tuple) -> np.ndarray:
+    """unbroadcast for an array g and a shape, with the array's own methods (half
+    the time of np.sum's, which counts once per loop iteration for a bias)."""
+    extra = g.ndim - len(shape)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g if g.shape == shape else np.broadcast_to(g, shape)
 
 
 def expand(t, x):

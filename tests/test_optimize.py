@@ -23,6 +23,7 @@ import s2sad
 from gradcheck import finite_difference
 from s2sad import runtime, syntax
 from s2sad.codegen import to_source
+from s2sad.draws import DRAWS
 from s2sad.emit import Emitter
 from s2sad.normalize import normalize
 from s2sad.optimize import optimize
@@ -519,6 +520,68 @@ def test_dce_keeps_a_chained_assignment_with_a_live_target():
     before = compile_node(node)
     eliminate_dead_code(node)
     assert_same_values(before, compile_node(node), ("f",))
+
+
+def test_dce_removes_a_loop_that_only_binds_names_nobody_reads_after_it():
+    check(eliminate_dead_code, """
+        def f(x, n):
+            s = x
+            for i in range(n):
+                t = s * i
+                if t > 1.0:
+                    t = t - 1.0
+                s = s + t
+            return x * 2
+        """, """
+        def f(x, n):
+            return x * 2
+        """, changed=True, kinds=[("f", "n")])
+
+
+NESTED_WHILE = """
+    def f(x, n):
+        for i in range(n):
+            y = x + i
+            while y > 1.0:
+                y = y * 0.5
+        return x * 2
+    """
+
+
+def test_dce_removes_a_dead_loop_with_a_while_the_reverse_sweep_runs_again():
+    node = parse(NESTED_WHILE)
+    before = compile_node(node)
+    syntax.set_anno(node.body[0], "rerun", True)  # as reverse mode marks a primal loop
+    assert eliminate_dead_code(node) is True
+    assert to_source(node) == "def f(x, n):\n    return x * 2\n"
+    assert_same_values(before, compile_node(node), ("f", "n"))
+
+
+def test_dce_keeps_a_dead_loop_with_a_while_nothing_runs_again():
+    # whether the `while` ends is up to it
+    check(eliminate_dead_code, NESTED_WHILE, UNCHANGED, changed=False, kinds=[("f", "n")])
+
+
+@pytest.mark.parametrize("statement", [
+    "seen.append(t)",              # a method call on a local: it changes the list
+    "print(t)",                    # a call for its effect
+    "u = np.random.normal()",      # a draw from NumPy's generator
+    "u = rs.normal()",             # a draw from a generator object
+    "buffer[0] = t",               # a write into an array
+])
+def test_dce_keeps_a_dead_loop_with_an_effect(statement):
+    node = parse(f"""
+        def f(x, n, rs, seen, buffer):
+            for i in range(n):
+                t = x * i
+                {statement}
+            return x * 2
+        """)
+    for call in gast.walk(node):  # as s2sad.draws marks the calls that may draw
+        if isinstance(call, gast.Call) and "random" in to_source(call):
+            syntax.set_anno(call, DRAWS, True)
+    eliminate_dead_code(node)
+    assert isinstance(node.body[0], gast.For)
 
 
 # ---------------------------------------------------------------- inline
@@ -1569,6 +1632,62 @@ def test_tape_only_looks_at_its_own_tape():
         """, UNCHANGED, changed=False, kinds=[("f",)])
 
 
+ACROSS_BRANCHES = """
+    def f(x, y):
+        tape = []
+        c = x > 0
+        if c:
+            z = x * 2
+            tape.append(z)
+        w = y * 3
+        if c:
+            z = tape.pop()
+            w = w + z
+        return w + len(tape)
+    """
+
+
+def test_tape_drops_a_push_at_a_branch_end_and_its_pop_in_the_next_same_branch():
+    node = mark_saves(parse(ACROSS_BRANCHES), "z", "z")
+    before = compile_node(node)
+    assert drop_saves(node) is True
+    assert to_source(node) == textwrap.dedent("""\
+        def f(x, y):
+            tape = []
+            c = x > 0
+            if c:
+                z = x * 2
+            w = y * 3
+            if c:
+                w = w + z
+            return w + len(tape)
+        """)
+    assert_same_values(before, compile_node(node), ("f", "f"))
+
+
+@pytest.mark.parametrize("between", [
+    "z = y",                # the pushed name changes in between
+    "z[0] = y",             # ... its contents
+    "c = y > 0",            # the test may take the other branch
+    "tape.append(y)",       # the tape is used in between
+])
+def test_tape_keeps_a_pair_across_branches(between):
+    src = ACROSS_BRANCHES.replace("w = y * 3", f"w = y * 3\n        {between}")
+    keys = ("z", "y", "z") if between.startswith("tape") else ("z", "z")
+    node = mark_saves(parse(src), *keys)
+    text = to_source(node)
+    drop_redundant_saves(node, "tape")
+    assert to_source(node) == text
+
+
+def test_tape_keeps_a_pair_across_branches_whose_push_has_another_pop():
+    node = mark_saves(parse(ACROSS_BRANCHES.replace(
+        "return w + len(tape)", "z = tape.pop()\n        return w + z")), "z", "z", "z")
+    text = to_source(node)
+    drop_redundant_saves(node, "tape")
+    assert to_source(node) == text
+
+
 # ---------------------------------------------------------------- accumulate_in_place
 
 def in_place(node):
@@ -1937,6 +2056,69 @@ def test_reverse_loops_without_a_counter(f, uncounted, counted):
     assert source.count("while tape:") == uncounted
     assert source.count(" in range(n") == counted
     assert_grad_matches_differences(f, [0.3, 1.7, 4.5])
+
+
+def roots_summed(a, b, n):
+    s = 0.0
+    for i in range(n):
+        c = b + 0.1 * i
+        x = 1.0
+        r = x * x * x + a * x - c
+        while abs(r) > 1e-12:
+            x = x - r / (3.0 * x * x + a)
+            r = x * x * x + a * x - c
+        s = s + x * x
+    return s
+
+
+def test_grad_solves_each_newton_problem_in_an_outer_loop_once():
+    # the primal sweep ran every solve too, for nothing: the reverse sweep reruns it
+    df = s2sad.grad(roots_summed, wrt=(0, 1))
+    for a, b in [(2.0, 5.0), (1.5, -0.5)]:
+        got = df(a, b, 4)
+        for index in (0, 1):
+            want = finite_difference(roots_summed, [a, b, 4], index, eps=1e-6)
+            assert_allclose(got[index], want, rtol=1e-6)
+    lines = s2sad.source(df, floats=True).splitlines()
+    assert sum(line.strip().startswith("while ") for line in lines) == 1
+
+
+def unused_draw_then_scale(x):
+    u = np.random.normal()
+    return x * np.random.normal()
+
+
+def test_grad_keeps_a_draw_nobody_reads():
+    # dce dropped `u = np.random.normal()`: the gradient then had the first number
+    # where f multiplies by the second
+    df = s2sad.grad(unused_draw_then_scale)
+    for seed in (0, 1):
+        np.random.seed(seed)
+        np.random.normal()
+        slope = np.random.normal()  # f is x times this number: its derivative
+        np.random.seed(seed)
+        assert df(2.5) == slope
+
+
+def sine_branch_in_a_loop(x, n):
+    s = 0.0
+    for i in range(n):
+        if s > 1.0:
+            y = x * s
+            y = np.sin(y)
+        else:
+            y = x + s
+        s = s + y
+    return s
+
+
+def test_grad_of_a_branch_in_a_loop_saves_nothing_its_rerun_keeps():
+    # the rerun of the branch pushed y and the branch's adjoint popped it right back
+    df = s2sad.grad(sine_branch_in_a_loop)
+    for x in (0.4, 0.9, 2.0):
+        want = finite_difference(sine_branch_in_a_loop, [x, 6], 0, eps=1e-6)
+        assert_allclose(df(x, 6), want, rtol=1e-6)
+    assert s2sad.source(df, floats=True).count("tape.append") == 1  # the checkpoint
 
 
 def squared_cubic(x: float, a: float):

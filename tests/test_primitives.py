@@ -684,6 +684,29 @@ def einsum_chain_of_four(a, b, c, e, w):
     return np.sum(np.einsum("ij,jk,kl,l->i", a, b, c, e) * w)
 
 
+def _shaped(text, rng):
+    return np.asarray(rng.normal(size=tuple(int(n) for n in text.split("x"))))
+
+
+@pytest.mark.parametrize("fn", [np_dot, dot_method, np_inner, tensordot_1])
+@pytest.mark.parametrize("shapes", ["2x3 3x4", "3 3x4", "2x3 3", "3 3"])
+def test_products_of_vectors_and_matrices_need_no_contraction(fn, shapes, monkeypatch):
+    """Operands of one or two axes, the common case, take a product each for their
+    adjoints: never the general contraction, which copies a transposed operand."""
+    rng = np.random.default_rng(7)
+    a, b = (_shaped(text, rng) for text in shapes.split())
+    if fn is np_inner:
+        b = b.T  # inner contracts the last axes of both
+    weights = np.asarray(rng.normal(size=np.shape(np.dot(a, b.T if fn is np_inner else b))))
+    weights = float(weights) if weights.ndim == 0 else weights
+
+    def refuse(*args):
+        raise AssertionError("the general contraction ran")
+
+    monkeypatch.setattr(s2sad.rules.linalg, "tensordot_adjoint", refuse)
+    assert_gradients(fn, s2sad.grad(fn, wrt=(0, 1)), (a, b, weights), (0, 1))
+
+
 def einsum_of_seven(a, w):
     return np.einsum("i,i,i,i,i,i,i->", a, a, a, a, a, a, a) * w
 
@@ -1432,14 +1455,29 @@ CASES = [
     C(np.dot, np_dot, "() 3"),
     C(np.dot, np_dot, "2x3x4 4"),
     C(np.dot, np_dot, "2x3x4 2x4x3"),
+    C(np.dot, np_dot, "3 3x4"),
+    C(np.dot, np_dot, "2x3 3"),
+    C(np.dot, np_dot, "2x3 ()"),
+    C(np.dot, np_dot, "2 4x2x3"),
     C(np.ndarray.dot, dot_method, "2x3 3x2"),
+    C(np.ndarray.dot, dot_method, "3 3x2"),
+    C(np.ndarray.dot, dot_method, "2x3 3"),
+    C(np.ndarray.dot, dot_method, "3 3"),
     C(np.inner, np_inner, "2x3 4x3"),
     C(np.inner, np_inner, "3 3"),
+    C(np.inner, np_inner, "3 4x3"),
+    C(np.inner, np_inner, "2x3 3"),
+    C(np.inner, np_inner, "2x4x3 3"),
+    C(np.inner, np_inner, "() 2x3"),
     C(np.outer, np_outer, "3 2x2"),
     C(np.vdot, np_vdot, "2x3 3x2"),
     C(np.tensordot, tensordot_1, "2x3 3x4"),
     C(np.tensordot, tensordot_0, "3 4"),
+    C(np.tensordot, tensordot_1, "3 3x4"),
+    C(np.tensordot, tensordot_1, "2x3 3"),
     C(np.tensordot, tensordot_1, "3 3"),
+    C(np.tensordot, tensordot_1, "2x3x2 2x4"),
+    C(np.tensordot, tensordot_2, "2x3 2x3"),
     C(np.tensordot, tensordot_2, "2x3x4 3x4x2"),
     C(np.tensordot, tensordot_pairs, "3x2x4 4x3x2"),
     C(np.einsum, einsum_matmul, "2x3 3x4"),

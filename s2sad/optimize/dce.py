@@ -7,9 +7,13 @@ from .. import syntax
 from .blocks import NameTable
 from .effects import is_pure
 
+RERUN = "rerun"  # set by reverse mode on a primal `for` whose adjoint reruns its
+                 # iterations, the `while` loops in them whole: they end as these do
+
 
 def eliminate_dead_code(node: gast.FunctionDef, table: NameTable | None = None) -> bool:
-    """Drop assignments nobody reads and `x = x`; True if anything changed."""
+    """Drop assignments nobody reads, `x = x`, and loops that only bind names
+    nobody reads after them; True if anything changed."""
     table = table or NameTable()
     pass_ = _DeadCode(set(table.counts(node)[1]), table)
     node.body, _ = pass_.block(node.body, set())
@@ -68,6 +72,12 @@ class _DeadCode:
 
     def loop(self, stmt, live: set) -> tuple:
         header = stmt.iter if isinstance(stmt, gast.For) else stmt.test
+        if not syntax.names_stored(stmt) & live and self.only_computes(stmt) and \
+                (syntax.anno(stmt, RERUN) or not _has_while(stmt)):
+            # a loop nothing reads after does nothing but spend time; a `while`
+            # in it must end, unless the reverse sweep runs it again anyway
+            self.changed = True
+            return [], live
         live_out = self.loop_live(stmt, live)
         stmt.body, _ = self.block(stmt.body, live_out)
         # an empty `for` goes unless its target is read after it (it keeps the
@@ -78,6 +88,25 @@ class _DeadCode:
             return [], live
         stmt.body = stmt.body or [gast.Pass()]
         return [stmt], live | live_out | syntax.names_loaded(header)
+
+    def only_computes(self, loop) -> bool:
+        """Whether the loop only binds local names, with no call that may change
+        state (`tape.append`, a draw from a generator object, `print`): then, with
+        none of those names read after it, it can go."""
+        for stmt in syntax.statements([loop]):
+            if syntax.is_comment(stmt) or stmt.__class__ in _JUMPS_AND_PASS:
+                continue
+            if stmt.__class__ in (gast.If, gast.While):
+                expression = stmt.test
+            elif stmt.__class__ is gast.For:
+                expression = stmt.iter
+            elif _assigned_names(stmt) is not None:
+                expression = stmt.value
+            else:
+                return False
+            if not is_pure(expression, self.locals):
+                return False
+        return True
 
     def loop_live(self, stmt, live: set) -> set:
         """Names live at the end of a loop body: after the loop, or at the body's start."""
@@ -107,6 +136,13 @@ class _DeadCode:
                 elif targets & live or not is_pure(stmt.value, self.locals):
                     live = (live - targets) | self.table.names(stmt)[0]
         return live
+
+
+_JUMPS_AND_PASS = (gast.Break, gast.Continue, gast.Pass)
+
+
+def _has_while(loop) -> bool:
+    return any(stmt.__class__ is gast.While for stmt in syntax.statements([loop]))
 
 
 def _assigned_names(stmt) -> set | None:

@@ -17,8 +17,12 @@ def drop_redundant_saves(node: gast.FunctionDef, tape: str) -> bool:
     between but nothing else uses the tape, a local variable keeps x instead."""
     changed = _drop_discarded(node, tape)
     names = None
+    keys = None
     for block in blocks(node.body):
         changed |= _drop_pairs(block, tape)
+        if any(stmt.__class__ is gast.If for stmt in block):
+            keys = keys or _key_counts(node)
+            changed |= _drop_pairs_across_branches(block, tape, keys)
         for i, j in _local_pairs(block, tape):
             names = names or Names(syntax.all_names(node))
             name = block[j].targets[0].id
@@ -133,6 +137,76 @@ def _matching_pop(block: list, i: int, name: str, tape: str):
         if name in syntax.names_stored(block[j]):
             return None
     return None
+
+
+def _key_counts(node: gast.FunctionDef) -> dict:
+    """How many pushes and pops carry each SAVE key."""
+    counts = {}
+    for stmt in syntax.statements(node.body):
+        key = syntax.anno(stmt, SAVE)
+        if key is not None:
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def _drop_pairs_across_branches(block: list, tape: str, keys: dict) -> bool:
+    """`if c: ...; tape.append(x)`, then code that leaves x, c and the tape alone,
+    then `if c: x = tape.pop(); ...`: a branch's rerun in a loop's adjoint saves
+    the value its adjoint, in the same branch of the next `if`, takes back. The
+    same test takes the same branch, so the pair goes."""
+    changed = False
+    for k, first in enumerate(block):
+        if first.__class__ is not gast.If:
+            continue
+        m = next((i for i in range(k + 1, len(block)) if _uses_tape(block[i], tape)), None)
+        if m is None:
+            continue
+        second, between = block[m], block[k + 1:m]
+        test_names = syntax.names_loaded(first.test)
+        if second.__class__ is not gast.If or not syntax.same(first.test, second.test) or \
+                _jumps(between) or test_names & syntax.names_stored(between + [first]):
+            continue
+        for pushes, pops in ((first.body, second.body), (first.orelse, second.orelse)):
+            pair = _pair_across(pushes, pops, between, tape, keys)
+            if pair is not None:
+                pushes.remove(pair[0])
+                pops.remove(pair[1])
+                changed = True
+    return changed
+
+
+def _pair_across(pushes: list, pops: list, between: list, tape: str, keys: dict):
+    """(push, pop): the last use of the tape in `pushes`, a push of x, and the first
+    in `pops`, the pop of that push (its only one) into x or discarded, with x
+    unchanged from one to the other; else None."""
+    i = next((i for i in range(len(pushes) - 1, -1, -1) if _uses_tape(pushes[i], tape)),
+             None)
+    j = next((j for j in range(len(pops)) if _uses_tape(pops[j], tape)), None)
+    if i is None or j is None:
+        return None
+    push, pop = pushes[i], pops[j]
+    name, key = _pushed_name(push, tape), syntax.anno(push, SAVE)
+    if name is None or key is None or syntax.anno(pop, SAVE) != key or keys.get(key) != 2 \
+            or _popped(pop, tape) not in ((True, None), (True, name)):
+        return None
+    passed = pushes[i + 1:] + between + pops[:j]
+    if _jumps(passed) or any(name in syntax.names_stored(s) or name in _written(s)
+                             for s in passed):
+        return None
+    return push, pop
+
+
+def _written(stmt) -> set:
+    """Names whose contents the statement may write into: `x[i] = v` and method
+    calls `x.sort()`, nested ones too."""
+    names = set()
+    for node in syntax.walk(stmt):
+        if node.__class__ is gast.Subscript and node.ctx.__class__ is gast.Store or \
+                node.__class__ is gast.Call and node.func.__class__ is gast.Attribute:
+            inner = node.value if node.__class__ is gast.Subscript else node.func.value
+            if inner.__class__ is gast.Name:
+                names.add(inner.id)
+    return names
 
 
 COUNTER = "counter"  # set by reverse mode on a recorded loop and on its reverse

@@ -13,6 +13,7 @@ from .revolve import CheckpointedLoops
 from .tape import AdjointState
 
 COUNTER = "counter"  # on a recorded loop and its reverse: the name counting iterations
+RERUN = "rerun"  # on a primal `for`: its adjoint reruns each iteration, inner loops whole
 
 
 class LoopAdjoints(CheckpointedLoops):
@@ -53,6 +54,8 @@ class LoopAdjoints(CheckpointedLoops):
         plan.unbound = set()
         if plan.counter and not plan.reversed_range and not plan.checkpointed:
             syntax.set_anno(new, COUNTER, plan.counter)
+        if not rerun and isinstance(loop, gast.For):
+            syntax.set_anno(new, RERUN, True)
         out.append(new)
         if plan.counter:
             out.append(self.push(syntax.name(plan.counter), (id(loop), plan.counter)))

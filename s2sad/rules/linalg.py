@@ -128,10 +128,107 @@ def contraction_adjoint(g, a, b, axes, which):
     return tensordot_adjoint(g, a, b, axes, which)
 
 
+# Operands of one or two axes are the common case: there `np.dot(a, b)` is a
+# matrix product, a vector-matrix product, an outer or an inner product, and its
+# adjoints are one product each, with no transposed copy of a large operand.
+
+def ndims(a, b) -> tuple:
+    """np.ndim of both, read from the arrays' attribute when they are arrays (a
+    tenth of np.ndim's time, which counts at the small shapes of a loop body)."""
+    try:
+        return a.ndim, b.ndim
+    except AttributeError:
+        return np.ndim(a), np.ndim(b)
+
+
+def dot_adjoint_a(g, a, b):
+    """The adjoint of a in `np.dot(a, b)` (and `a.dot(b)`)."""
+    na, nb = ndims(a, b)
+    if nb == 2:
+        if na == 2:
+            return g @ b.T
+        if na == 1:
+            return b @ g
+    elif nb == 1:
+        if na == 2:
+            return np.outer(g, b)
+        if na == 1:
+            return g * b
+    return contraction_adjoint(g, a, b, dot_axes(a, b), 0)
+
+
+def dot_adjoint_b(g, a, b):
+    """The adjoint of b in `np.dot(a, b)` (and `a.dot(b)`)."""
+    na, nb = ndims(a, b)
+    if na == 2:
+        if nb in (1, 2):
+            return a.T @ g
+    elif na == 1:
+        if nb == 2:
+            return np.outer(a, g)
+        if nb == 1:
+            return g * a
+    return contraction_adjoint(g, a, b, dot_axes(a, b), 1)
+
+
+def inner_adjoint_a(g, a, b):
+    """The adjoint of a in `np.inner(a, b)`, which contracts the last axes of both."""
+    na, nb = ndims(a, b)
+    if nb == 2:
+        if na in (1, 2):
+            return g @ b
+    elif nb == 1:
+        if na == 2:
+            return np.outer(g, b)
+        if na == 1:
+            return g * b
+    return contraction_adjoint(g, a, b, inner_axes(a, b), 0)
+
+
+def inner_adjoint_b(g, a, b):
+    """The adjoint of b in `np.inner(a, b)`."""
+    na, nb = ndims(a, b)
+    if na == 2:
+        if nb == 2:
+            return g.T @ a
+        if nb == 1:
+            return g @ a
+    elif na == 1:
+        if nb == 2:
+            return np.outer(g, a)
+        if nb == 1:
+            return g * a
+    return contraction_adjoint(g, a, b, inner_axes(a, b), 1)
+
+
+def is_full_contraction(a, b, axes) -> bool:
+    """`np.tensordot(a, b, n)` summing every axis of two operands of n axes."""
+    return type(axes) is int and np.ndim(a) == np.ndim(b) == axes
+
+
+def tensordot_adjoint_a(g, a, b, axes):
+    """The adjoint of a in `np.tensordot(a, b, axes)`: axes=1 on operands of one or
+    two axes is np.dot; summing all axes of both is a product with the scalar g."""
+    if type(axes) is int and axes == 1 and 1 <= np.ndim(a) <= 2 and 1 <= np.ndim(b) <= 2:
+        return dot_adjoint_a(g, a, b)
+    if is_full_contraction(a, b, axes):
+        return g * b
+    return contraction_adjoint(g, a, b, axes, 0)
+
+
+def tensordot_adjoint_b(g, a, b, axes):
+    """The adjoint of b in `np.tensordot(a, b, axes)`."""
+    if type(axes) is int and axes == 1 and 1 <= np.ndim(a) <= 2 and 1 <= np.ndim(b) <= 2:
+        return dot_adjoint_b(g, a, b)
+    if is_full_contraction(a, b, axes):
+        return g * a
+    return contraction_adjoint(g, a, b, axes, 1)
+
+
 @adjoint(np.dot, np.ndarray.dot)
 def dot(z, a, b, out=None):
-    d[a] = contraction_adjoint(d[z], a, b, dot_axes(a, b), 0)
-    d[b] = contraction_adjoint(d[z], a, b, dot_axes(a, b), 1)
+    d[a] = dot_adjoint_a(d[z], a, b)
+    d[b] = dot_adjoint_b(d[z], a, b)
 
 
 @tangent(np.dot, np.ndarray.dot)
@@ -141,8 +238,8 @@ def dot_tangent(z, a, b, out=None):
 
 @adjoint(np.inner)
 def inner(z, a, b):
-    d[a] = contraction_adjoint(d[z], a, b, inner_axes(a, b), 0)
-    d[b] = contraction_adjoint(d[z], a, b, inner_axes(a, b), 1)
+    d[a] = inner_adjoint_a(d[z], a, b)
+    d[b] = inner_adjoint_b(d[z], a, b)
 
 
 @tangent(np.inner)
@@ -152,8 +249,8 @@ def inner_tangent(z, a, b):
 
 @adjoint(np.tensordot)
 def tensordot(z, a, b, axes=2):
-    d[a] = contraction_adjoint(d[z], a, b, axes, 0)
-    d[b] = contraction_adjoint(d[z], a, b, axes, 1)
+    d[a] = tensordot_adjoint_a(d[z], a, b, axes)
+    d[b] = tensordot_adjoint_b(d[z], a, b, axes)
 
 
 @tangent(np.tensordot)
