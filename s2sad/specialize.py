@@ -68,7 +68,7 @@ def scalar_version(df: Callable) -> Callable | None:
     """The float-specialized derivative behind a dispatcher (made now if need be),
     or None when `df` has none."""
     scalar = getattr(df, "__s2sad_scalar__", None)
-    return scalar.make() if isinstance(scalar, _FirstCall) else scalar
+    return scalar.make() if hasattr(scalar, "make") else scalar  # a _FirstCall or alike
 
 
 class _FirstCall:
