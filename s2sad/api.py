@@ -228,6 +228,9 @@ def _pipeline(f: Callable, key: tuple, verbose: int, floats: bool) -> Callable:
     else:
         result = reverse(normal, GradientSpec(indices, seed_default, preserve_result, check,
                                               subroutine, scalars, callee, checkpoints))
+    if floats:
+        specialize.use_math(result.node, result.scalars, result.free, parsed.namespace,
+                            normal.names)
     if verbose >= 2:
         print(f"# normalized\n{codegen.to_source(normal.node)}")
         print(f"# {mode} mode, before optimization\n{codegen.to_source(result.node)}")

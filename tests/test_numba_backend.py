@@ -241,3 +241,38 @@ def test_a_new_process_loads_the_compiled_code_from_the_disk_cache(cache_folder)
     assert runs[0].stdout.split("] ")[1].split(")")[0] == \
         runs[1].stdout.split("] ")[1].split(")")[0]  # the same gradient
     assert len(list(cache_folder.glob("s2sad_numba_dnewton_*.py"))) == 1
+
+
+def log_plus(x, y):
+    return np.log(x) + np.sqrt(x) * y + np.exp(y)
+
+
+def test_compiled_code_gives_numpys_inf_and_nan():
+    df = s2sad.grad(log_plus, wrt=1, preserve_result=True, backend="numba")
+    for x, y in [(0.0, 2.0), (-1.0, 2.0), (1.0, 1000.0)]:
+        got = compiled_without_warnings(df, x, y)
+        with np.errstate(all="ignore"):
+            expected = s2sad.grad(log_plus, wrt=1, preserve_result=True)(
+                np.float64(x), np.float64(y))
+        assert not np.all(np.isfinite(got))
+        np.testing.assert_equal(got, expected)
+
+
+def square(x):
+    return x * x
+
+
+def cube(x):
+    return x * x * x
+
+
+def calls_square(x):
+    return square(x) + x
+
+
+def test_a_rebound_helper_gets_a_new_compiled_derivative(monkeypatch):
+    df = s2sad.grad(calls_square, backend="numba")
+    assert compiled_without_warnings(df, 1.5) == pytest.approx(2 * 1.5 + 1)
+    monkeypatch.setattr(sys.modules[__name__], "square", cube)
+    assert compiled_without_warnings(df, 1.5) == pytest.approx(3 * 1.5 ** 2 + 1)
+    assert "x * x * x" in s2sad.source(df, floats=True)
