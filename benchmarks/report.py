@@ -10,7 +10,7 @@ NUMBA_COLUMNS = ("s2sad numba", "hand numba")
 def fmt_time(seconds) -> str:
     if seconds is None:
         return ""
-    if seconds >= 1.0:
+    if seconds >= 0.9995:  # what would print as 1e+03 ms
         return f"{seconds:.2f} s"
     if seconds >= 1e-3:
         return f"{seconds * 1e3:.3g} ms"
