@@ -44,7 +44,6 @@ class GeneratedFunction:
     #                                   they are bound
 
 
-
 class Emitter:
     """Base of the mode transformers; `prefix` is 'b' (adjoints) or 'd' (tangents)."""
 
