@@ -4,12 +4,13 @@ from __future__ import annotations
 from pathlib import Path
 
 PEER_COLUMNS = ("autograd", "jax", "jax.jit", "torch")
+NUMBA_COLUMNS = ("s2sad numba", "hand numba")
 
 
 def fmt_time(seconds) -> str:
     if seconds is None:
         return ""
-    if seconds >= 1.0:
+    if seconds >= 0.9995:  # what would print as 1e+03 ms
         return f"{seconds:.2f} s"
     if seconds >= 1e-3:
         return f"{seconds * 1e3:.3g} ms"
@@ -65,12 +66,20 @@ def peer_columns(rows) -> list:
     return [c for c in PEER_COLUMNS if any(c in r["status"] for r in rows)]
 
 
+def numba_columns(rows) -> list:
+    """The numba columns, when at least one row has a time in them."""
+    return [c for c in NUMBA_COLUMNS if any(r["status"].get(c) == "ok" for r in rows)]
+
+
 def times_table(rows) -> str:
     peers = peer_columns(rows)
-    head = ["case", "function", "s2sad grad", "hand-written grad"] + peers + ["s2sad generation"]
+    compiled = numba_columns(rows)
+    head = ["case", "function", "s2sad grad", "hand-written grad"] + compiled + peers + \
+        ["s2sad generation"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in rows:
         cells = [row["title"], cell(row, "function"), cell(row, "s2sad"), cell(row, "hand")]
+        cells += [cell(row, c) if row["status"].get(c) == "ok" else "n/a" for c in compiled]
         cells += [cell(row, p) for p in peers]
         gen = row.get("generation")
         cells.append(fmt_time(gen) if gen is not None
@@ -88,6 +97,32 @@ def ratios_table(rows) -> str:
         cells = [row["title"], ratio_cell(row, "s2sad", "function"),
                  ratio_cell(row, "hand", "function"), ratio_cell(row, "s2sad", "hand")]
         cells += [ratio_cell(row, "s2sad", p) for p in peers]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def compiled_table(rows) -> str:
+    """The numba backend against a numba-compiled hand-written gradient and jax.jit,
+    with compile and disk-cache load times apart."""
+    head = ["case", "s2sad numba", "hand numba", "s2sad numba / hand numba", "jax.jit",
+            "s2sad numba / jax.jit", "s2sad Python / s2sad numba",
+            "s2sad build + first call", "hand numba first call", "jax.jit compile",
+            "new process: numba start-up", "new process: s2sad generation",
+            "new process: first call (from the disk cache)"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in rows:
+        if row["status"].get("s2sad numba") is None or \
+                row["status"]["s2sad numba"].startswith("n/a"):
+            continue
+        jit = fmt_time(row["times"].get("jax.jit")) if row["status"].get("jax.jit") == "ok" \
+            else (row["status"].get("jax.jit") or "—").split(":")[0]
+        cells = [row["title"], cell(row, "s2sad numba"), cell(row, "hand numba"),
+                 ratio_cell(row, "s2sad numba", "hand numba"), jit,
+                 ratio_cell(row, "s2sad numba", "jax.jit"),
+                 ratio_cell(row, "s2sad", "s2sad numba"),
+                 fmt_time(row.get("numba_compile")), fmt_time(row.get("hand_numba_compile")),
+                 fmt_time(row.get("jit_compile")), fmt_time(row.get("numba_startup")),
+                 fmt_time(row.get("cached_generation")), fmt_time(row.get("numba_cache_load"))]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -115,6 +150,8 @@ def notes(rows) -> str:
                 out.append(f"- {row['name']}: peers as in {row['peers_same_as']}")
     for row in rows:
         for column, status in row["status"].items():
+            if column in NUMBA_COLUMNS and status.startswith("n/a"):
+                continue  # the array cases: said once in the compiled table's title
             if status != "ok" and ":" in status:
                 out.append(f"- {row['name']} / {column}: {status}")
     return "\n".join(out)
@@ -126,6 +163,9 @@ def markdown(result: dict) -> str:
              "Median time per call (all columns sampled in turn, in one process).", "",
              times_table(rows), "", "Ratios (below 1: s2sad is faster).", "",
              ratios_table(rows)]
+    if any(c in r["status"] for r in rows for c in NUMBA_COLUMNS):
+        parts += ["", "Compiled: `backend=\"numba\"` on the float cases (steady-state medians; "
+                  "compile and cache-load times apart).", "", compiled_table(rows)]
     if result.get("generation"):
         parts += ["", "Gradient generation time (`s2sad.grad`, cache bypassed).", "",
                   generation_table(result["generation"])]

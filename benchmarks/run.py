@@ -39,7 +39,7 @@ import s2sad  # noqa: E402
 from s2sad.specialize import SCALAR_TYPES, scalar_version  # noqa: E402
 
 from benchmarks import cases as cases_module  # noqa: E402
-from benchmarks import generation, peers, report, timing  # noqa: E402
+from benchmarks import compiled, generation, peers, report, timing  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -114,7 +114,7 @@ def generate(case, quick: bool) -> dict:
 
 
 def run_case(case, quick: bool, peer_names, slow: bool, settings, log, shared,
-             generated: dict) -> dict:
+             generated: dict, numba_columns: bool = False) -> dict:
     args = case.make_args(quick)
     title = case.title if not quick else f"{case.name} (--quick: small inputs)"
     row = {"name": case.name, "title": title, "kind": case.kind,
@@ -141,6 +141,20 @@ def run_case(case, quick: bool, peer_names, slow: bool, settings, log, shared,
         row["status"]["s2sad"] = problem or "ok"
         if not problem:
             columns["s2sad"] = lambda: df(*args)
+
+    # The numba backend and a numba-compiled hand-written gradient (float cases).
+    if numba_columns:
+        calls, statuses, extra = compiled.columns(case, args, quick)
+        row.update(extra)
+        for column, call in calls.items():
+            try:
+                problem = compare(as_tuple(call(), case), hand)
+            except Exception as error:  # noqa: BLE001
+                problem = f"error: {type(error).__name__}: {error}".replace("\n", " ")
+            statuses[column] = problem or "ok"
+            if not problem:
+                columns[column] = call
+        row["status"].update(statuses)
 
     # Peers: the same code with np/math rebound; checked before they are timed.
     first_calls = {}
@@ -230,7 +244,8 @@ def machine() -> str:
                         ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"))
     if "torch" in sys.modules:
         threads += f", torch threads={sys.modules['torch'].get_num_threads()}"
-    versions = peers.versions([p for p in peers.PEERS if peers.available(p)])
+    versions = peers.versions([p for p in peers.PEERS if peers.available(p)] +
+                              (["numba"] if compiled.available() else []))
     extra = ", ".join(f"{k} {v}" for k, v in versions.items())
     return (f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}; "
             f"Python {platform.python_version()}, NumPy {np.__version__}"
@@ -251,6 +266,10 @@ def main(argv=None) -> dict:
     parser.add_argument("--slow", action="store_true",
                         help="also jax.jit the 1000-step scalar loops (about a minute of "
                              "XLA compilation each)")
+    parser.add_argument("--numba", choices=("yes", "no"), default=None,
+                        help="the numba columns: backend='numba' and a numba-compiled "
+                             "hand-written gradient, on the float cases (default: yes when "
+                             "numba is installed, no with --quick)")
     parser.add_argument("--no-generation", action="store_true",
                         help="skip the 30/300-line generation benchmark")
     parser.add_argument("--out", default=None,
@@ -288,6 +307,11 @@ def main(argv=None) -> dict:
         if p not in installed:
             log(f"peer {p} is not installed: its columns are left out")
 
+    if options.numba is None:
+        options.numba = "no" if options.quick else "yes"
+    numba_columns = options.numba == "yes" and compiled.available()
+    if options.numba == "yes" and not numba_columns:
+        log("numba is not installed: its columns are left out")
     settings = timing.QUICK if options.quick else timing.FULL
     revision, load_at_start = s2sad_revision(), load_average()
     started = time.perf_counter()
@@ -309,7 +333,7 @@ def main(argv=None) -> dict:
         log(f"case {name} ...")
         t0 = time.perf_counter()
         row = run_case(case, options.quick, installed, options.slow, settings, log, shared,
-                       generated[name])
+                       generated[name], numba_columns)
         row["wall"] = time.perf_counter() - t0
         rows.append(row)
         shared[name] = row

@@ -2,8 +2,9 @@
 from .api import autodiff, grad, source
 from .checking import check_grads
 from .containers import register_container
-from .errors import (GradientCheckError, NonDifferentiableError, S2SADError, ShapeError,
-                     SourceUnavailableError, UnsupportedSyntaxError, WrtError)
+from .errors import (BackendFallbackWarning, GradientCheckError, NonDifferentiableError,
+                     S2SADError, S2SADWarning, ShapeError, SourceUnavailableError,
+                     UnsupportedSyntaxError, WrtError)
 from .functional import hessian, hvp, jacobian, jvp, value_and_grad, vjp
 from .registry import adjoint, d, nondifferentiable, source_for, tangent
 from .runtime import insert_grad_of, stop_gradient
@@ -15,5 +16,6 @@ __all__ = [
     "stop_gradient", "insert_grad_of", "register_container",
     "S2SADError", "UnsupportedSyntaxError", "NonDifferentiableError",
     "SourceUnavailableError", "WrtError", "ShapeError", "GradientCheckError",
+    "S2SADWarning", "BackendFallbackWarning",
 ]
 __version__ = "0.1.0"

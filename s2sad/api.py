@@ -8,13 +8,16 @@ import inspect
 import math
 import threading
 import types
+import warnings
 import weakref
 from typing import Callable, Sequence, Union
 
 import numpy as np
 
-from . import codegen, decorators, rebinding, rules, runtime, specialize, syntax  # noqa: F401
-from .errors import RecursiveCall, S2SADError, WrtError
+from . import (backends, codegen, decorators, rebinding, rules, runtime,  # noqa: F401
+               specialize, syntax)
+from .backends import numba as numba_backend
+from .errors import BackendFallbackWarning, RecursiveCall, S2SADError, WrtError
 from .normalize import normalize
 from .optimize import optimize
 from .optimize.effects import copy_returned_arguments
@@ -30,7 +33,7 @@ _cache_lock = threading.RLock()
 
 def grad(f: Callable | None = None, wrt: Wrt = (0,), optimized: bool = True,
          preserve_result: bool = False, check_dims: bool = True, verbose: int = 0,
-         checkpoints: int | None = None):
+         checkpoints: int | None = None, backend: str = "python"):
     """The gradient of a scalar function `f` with respect to the `wrt` arguments.
 
     Returns `df(*args)`: the gradient for one `wrt` entry, a tuple of gradients in
@@ -47,19 +50,25 @@ def grad(f: Callable | None = None, wrt: Wrt = (0,), optimized: bool = True,
     functions it calls) keeps at most K snapshots of its state instead of one per
     iteration, and recomputes the iterations between them by a binomial schedule
     (see docs/how_it_works.md, "Long loops in bounded memory").
+
+    `backend="numba"` runs calls whose arguments are all Python floats and ints
+    in the float version compiled by numba (an optional extra: `pip install
+    's2sad[numba]'`); other calls, or code numba cannot compile, run in Python
+    after one `BackendFallbackWarning` that says why.
     """
     if f is None:
         return functools.partial(grad, wrt=wrt, optimized=optimized,
                                  preserve_result=preserve_result, check_dims=check_dims,
-                                 verbose=verbose, checkpoints=checkpoints)
+                                 verbose=verbose, checkpoints=checkpoints, backend=backend)
     return _derivative(f, wrt, "reverse", optimized, preserve_result, verbose,
                        seed_default=1.0, check="scalar" if check_dims else None,
-                       checkpoints=_checked_checkpoints(checkpoints))
+                       checkpoints=_checked_checkpoints(checkpoints), backend=backend)
 
 
 def autodiff(f: Callable | None = None, wrt: Wrt = (0,), mode: str = "reverse",
              optimized: bool = True, preserve_result: bool = False, check_dims: bool = True,
-             verbose: int = 0, motion: str = "joint", checkpoints: int | None = None):
+             verbose: int = 0, motion: str = "joint", checkpoints: int | None = None,
+             backend: str = "python"):
     """A derivative function of `f` in the given mode.
 
     Reverse mode: `df(*args, seed)` returns the vector-Jacobian product of the
@@ -74,11 +83,13 @@ def autodiff(f: Callable | None = None, wrt: Wrt = (0,), mode: str = "reverse",
     the cache. `motion='joint'` (one function doing both sweeps) is accepted for
     tangent's sake; it is the only motion. `checkpoints=K` bounds the memory of
     loops in reverse mode, as for `grad`; forward mode keeps no tape and ignores it.
+    `backend` is as for `grad`.
     """
     if f is None:
         return functools.partial(autodiff, wrt=wrt, mode=mode, optimized=optimized,
                                  preserve_result=preserve_result, check_dims=check_dims,
-                                 verbose=verbose, motion=motion, checkpoints=checkpoints)
+                                 verbose=verbose, motion=motion, checkpoints=checkpoints,
+                                 backend=backend)
     if mode not in ("reverse", "forward"):
         raise S2SADError(f"mode must be 'reverse' or 'forward', not {mode!r}",
                          hint="use mode='reverse' (VJP) or mode='forward' (JVP).")
@@ -89,7 +100,7 @@ def autodiff(f: Callable | None = None, wrt: Wrt = (0,), mode: str = "reverse",
     check = None if mode == "forward" else "seed" if check_dims else "broadcast"
     checkpoints = None if mode == "forward" else _checked_checkpoints(checkpoints)
     return _derivative(f, wrt, mode, optimized, preserve_result, verbose, seed_default=None,
-                       check=check, checkpoints=checkpoints)
+                       check=check, checkpoints=checkpoints, backend=backend)
 
 
 def _checked_checkpoints(checkpoints):
@@ -104,7 +115,9 @@ def _checked_checkpoints(checkpoints):
 def source(df: Callable, floats: bool = False) -> str:
     """The generated source code of a function made by s2sad; with `floats`, the
     version that runs when every argument is a Python float (see
-    s2sad/specialize.py), or the general one when there is none."""
+    s2sad/specialize.py), or the general one when there is none. With
+    `backend="numba"` that is the module numba compiles (or, once it could not,
+    the Python float version that runs instead)."""
     if floats:
         df = specialize.scalar_version(df) or df
     text = getattr(df, "__s2sad_source__", None)
@@ -115,13 +128,18 @@ def source(df: Callable, floats: bool = False) -> str:
 
 
 def _derivative(f, wrt, mode, optimized, preserve_result, verbose, seed_default,
-                check, callee: bool = False, checkpoints: int | None = None) -> Callable:
+                check, callee: bool = False, checkpoints: int | None = None,
+                backend: str = "python") -> Callable:
+    if backend not in backends.BACKENDS:
+        raise S2SADError(f"backend must be one of {', '.join(map(repr, backends.BACKENDS))}, "
+                         f"not {backend!r}",
+                         hint="leave backend out for Python, or use backend='numba'.")
     if inspect.ismethod(f):  # model.loss: differentiate loss, then bind the model again
         first = next(iter(inspect.signature(f.__func__).parameters))
         shifted = tuple(first if item == "self" else item + 1 if isinstance(item, int)
                         and item >= 0 else item for item in _as_tuple(wrt))
         df = _derivative(f.__func__, shifted, mode, optimized, preserve_result, verbose,
-                         seed_default, check, callee, checkpoints)
+                         seed_default, check, callee, checkpoints, backend)
         return types.MethodType(df, f.__self__)
     if not inspect.isfunction(decorators.undecorated(f)):
         parse_function(f)  # raises the error that says what s2sad can differentiate
@@ -135,7 +153,26 @@ def _derivative(f, wrt, mode, optimized, preserve_result, verbose, seed_default,
                 df, callees, f, functools.partial(_regenerated, f, key))
         elif verbose >= 1:  # made before: its code, as when it was made
             print(source(per_function[key]), end="")
-        return per_function[key]
+        if backend == "python":
+            return per_function[key]
+        return _compiled(f, key, per_function)
+
+
+def _compiled(f: Callable, key: tuple, per_function: dict) -> Callable:
+    """The derivative behind the numba backend's dispatcher (made once per key)."""
+    if (key, "numba") not in per_function:
+        python = per_function[key]
+        if not numba_backend.available():
+            warnings.warn(BackendFallbackWarning(
+                "backend='numba' needs numba, which is not installed: the derivative runs "
+                "in Python. Install it with pip install 's2sad[numba]'."), stacklevel=4)
+            per_function[(key, "numba")] = python
+            return python
+        compiled = numba_backend.compiled(python, f)
+        per_function[(key, "numba")] = rebinding.guarded(
+            compiled, compiled.__s2sad_callees__, f,
+            lambda: numba_backend.compiled(_regenerated(f, key), f))
+    return per_function[(key, "numba")]
 
 
 def _dispatched(f: Callable, key: tuple, verbose: int) -> tuple:
@@ -191,6 +228,9 @@ def _pipeline(f: Callable, key: tuple, verbose: int, floats: bool) -> Callable:
     else:
         result = reverse(normal, GradientSpec(indices, seed_default, preserve_result, check,
                                               subroutine, scalars, callee, checkpoints))
+    if floats:
+        specialize.use_math(result.node, result.scalars, result.free, parsed.namespace,
+                            normal.names)
     if verbose >= 2:
         print(f"# normalized\n{codegen.to_source(normal.node)}")
         print(f"# {mode} mode, before optimization\n{codegen.to_source(result.node)}")

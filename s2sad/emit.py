@@ -40,6 +40,8 @@ class GeneratedFunction:
     #                                              whose derivative the code calls}
     container_outputs: frozenset = frozenset()  # positions among the gradients that
     #                                             may be lists, tuples, dicts or objects
+    scalars: frozenset = frozenset()  # names (derivatives too) holding a number wherever
+    #                                   they are bound
 
 
 class Emitter:
@@ -106,6 +108,11 @@ class Emitter:
         """Derivatives of the user's own variables keep their names in the output."""
         user_names = syntax.all_names(self.fn.parsed.node)
         return {d for v, d in self.derivative_names.items() if v in user_names}
+
+    def scalar_names(self) -> frozenset:
+        """The scalars, and the derivatives of scalars (numbers too)."""
+        return frozenset(self.scalars | {d for d, v in self.primal_of.items()
+                                         if v in self.scalars})
 
     def helper(self, identifier: str) -> gast.Name:
         """A name for the runtime helper `identifier` in generated code."""

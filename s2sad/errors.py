@@ -106,3 +106,12 @@ class ShapeError(S2SADError):
 
 class GradientCheckError(S2SADError, AssertionError):
     """Gradients disagree with finite differences (raised by check_grads)."""
+
+
+class S2SADWarning(UserWarning):
+    """Base class of the warnings s2sad gives."""
+
+
+class BackendFallbackWarning(S2SADWarning):
+    """A derivative asked for a compiled backend runs in Python instead (once per
+    derivative and reason: the message says why)."""

@@ -63,7 +63,7 @@ class _Forward(Emitter):
         body += syntax.locate([syntax.return_(returned)], fn.node.body[-1])
         node = self.derivative_function(body, [(t, None) for t in tangents])
         return GeneratedFunction(node, self.free, "tape", self.protected_names(),
-                                 callees=self.callees)
+                                 callees=self.callees, scalars=self.scalar_names())
 
     def output_tangent(self) -> gast.expr:
         result = self.fn.result

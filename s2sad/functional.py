@@ -19,10 +19,12 @@ import numpy as np
 from .api import autodiff, grad
 
 
-def value_and_grad(f: Callable, wrt=(0,), checkpoints: int | None = None) -> Callable:
+def value_and_grad(f: Callable, wrt=(0,), checkpoints: int | None = None,
+                   backend: str = "python") -> Callable:
     """`g(*args) -> (f(*args), gradient)`; the gradient as `grad` returns it (with
-    `checkpoints=K`, loops keep at most K snapshots, as in `grad`)."""
-    df = grad(f, wrt=wrt, preserve_result=True, checkpoints=checkpoints)
+    `checkpoints=K`, loops keep at most K snapshots, as in `grad`; `backend` as for
+    `grad`)."""
+    df = grad(f, wrt=wrt, preserve_result=True, checkpoints=checkpoints, backend=backend)
 
     def value_and_gradient(*args):
         *grads, value = df(*args)
@@ -30,20 +32,23 @@ def value_and_grad(f: Callable, wrt=(0,), checkpoints: int | None = None) -> Cal
     return value_and_gradient
 
 
-def jvp(f: Callable, primals: tuple, tangents: tuple, wrt=None) -> tuple:
+def jvp(f: Callable, primals: tuple, tangents: tuple, wrt=None,
+        backend: str = "python") -> tuple:
     """`(f(*primals), J @ tangents)`: one forward sweep, one tangent per `wrt` argument
-    (all arguments by default)."""
+    (all arguments by default; `backend` as for `grad`)."""
     wrt = tuple(range(len(primals))) if wrt is None else _as_tuple(wrt)
-    df = autodiff(f, wrt=wrt, mode="forward", preserve_result=True)
+    df = autodiff(f, wrt=wrt, mode="forward", preserve_result=True, backend=backend)
     tangent, value = _call(df, primals, tangents)
     return value, tangent
 
 
-def vjp(f: Callable, *primals, wrt=None, checkpoints: int | None = None) -> tuple:
+def vjp(f: Callable, *primals, wrt=None, checkpoints: int | None = None,
+        backend: str = "python") -> tuple:
     """`(f(*primals), pullback)` where `pullback(seed)` is the vector-Jacobian product
-    (with `checkpoints=K`, loops keep at most K snapshots, as in `grad`)."""
+    (with `checkpoints=K`, loops keep at most K snapshots, as in `grad`; `backend` as
+    for `grad`)."""
     wrt = tuple(range(len(primals))) if wrt is None else _as_tuple(wrt)
-    df = autodiff(f, wrt=wrt, mode="reverse", checkpoints=checkpoints)
+    df = autodiff(f, wrt=wrt, mode="reverse", checkpoints=checkpoints, backend=backend)
     return f(*primals), lambda seed: _call(df, primals, (seed,))
 
 

@@ -82,3 +82,17 @@ def test_quick_analysis_runs_the_version_each_call_runs(capsys):
     # float arguments: the float version, which calls no runtime helper
     assert rows["newton"].split("|")[2].strip() == ""
     assert "unbroadcast" in rows["logreg"].split("|")[2]
+
+
+def test_quick_run_with_the_numba_columns(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("numba")
+    from benchmarks import compiled
+    monkeypatch.setattr(compiled, "_cache_load", lambda case, folder, quick: (0.5, 0.02, 0.01))
+    result = _quick(tmp_path, "newton,logreg", extra=["--no-generation", "--numba", "yes"])
+    rows = {row["name"]: row for row in result["rows"]}
+    for column in compiled.COLUMNS:   # checked against the hand-written gradient
+        assert rows["newton"]["status"][column] == "ok", rows["newton"]["status"]
+        assert rows["logreg"]["status"][column].startswith("n/a"), rows["logreg"]["status"]
+    assert rows["newton"]["numba_compile"] > 0 and rows["newton"]["hand_numba_compile"] > 0
+    printed = capsys.readouterr().out
+    assert "| newton (--quick: small inputs) | " in printed.split("Compiled:")[1]

@@ -184,3 +184,55 @@ def test_parameter_names_do_not_hide_the_dispatcher():
     for got, want in zip(df(*args), numerical(parameters_named_like_the_dispatcher, args,
                                               (0, 1, 2))):
         assert got == pytest.approx(want, rel=1e-6)
+
+
+def numpy_on_floats(x, y):
+    z = np.exp(x) * np.sin(y) + np.sqrt(x * x + y * y)
+    return np.log(z) + np.tanh(x - y) + np.arctan2(x, y)
+
+
+def numpy_on_an_array(x):
+    v = np.array([x, 2.0 * x])
+    return np.sum(np.sin(v))
+
+
+def log_plus(x, y):
+    return np.log(x) + y
+
+
+def grows(x, y):
+    return np.exp(x) * y
+
+
+def root_plus(x, y):
+    return np.sqrt(x) + y
+
+
+def test_the_float_version_calls_math_where_numpy_was_called_on_numbers():
+    df = s2sad.grad(numpy_on_floats, wrt=(0, 1))
+    args = (0.7, 1.3)
+    assert_gradients(numpy_on_floats, df, args, (0, 1))
+    text = s2sad.source(df, floats=True)
+    for name in ("exp", "sin", "cos", "sqrt", "tanh"):  # log's value is not needed
+        assert f"math.{name}(" in text, name
+    assert not [line for line in text.splitlines()
+                if "np." in line and not line.strip().startswith("#")]
+    general = df(np.float64(0.7), np.float64(1.3))
+    np.testing.assert_allclose(df(*args), general, rtol=1e-14)
+
+
+def test_numpy_on_an_array_stays_numpy_in_the_float_version():
+    df = s2sad.grad(numpy_on_an_array)
+    assert "np.sin(v)" in s2sad.source(df, floats=True)
+    assert df(0.4) == pytest.approx(float(finite_difference(numpy_on_an_array, (0.4,), 0)))
+
+
+@pytest.mark.parametrize("f, x", [(log_plus, 0.0), (grows, 1000.0), (root_plus, -1.0)])
+def test_where_math_raises_the_result_is_numpys(f, x):
+    df = s2sad.grad(f, wrt=1, preserve_result=True)  # 1/x, 1/sqrt(x): no finite answer
+    assert "math." in s2sad.source(df, floats=True)
+    with np.errstate(all="ignore"):
+        got = df(x, 2.0)
+        expected = df(np.float64(x), np.float64(2.0))  # the general derivative
+    assert not np.all(np.isfinite(got))  # -inf, inf or nan, as NumPy gives
+    np.testing.assert_equal(got, expected)

@@ -44,6 +44,11 @@ GROUPS = [
      "`message` (one line), `location` (file, line and column in your code, or "
      "None) and `hint` (what to do about it); `str(error)` shows all three. "
      "[Supported Python](supported_python.md) lists which constructs raise which."),
+    ("Warnings", ["S2SADWarning", "BackendFallbackWarning"],
+     "Warnings s2sad gives: `BackendFallbackWarning` when `backend=\"numba\"` runs a "
+     "derivative in Python (an argument that is not a float or an int, code numba "
+     "cannot compile, numba not installed), once per derivative and reason. Turn it "
+     "into an error with `warnings.simplefilter(\"error\", s2sad.BackendFallbackWarning)`."),
 ]
 
 HEADER = """\

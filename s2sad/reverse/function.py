@@ -137,7 +137,7 @@ class FunctionAdjoint(LoopAdjoints, ContainerAdjoints, CallAdjoints):
         return GeneratedFunction(node, self.free, self.tape,
                                  self.protected_names() | {seed, self.tape} | self.kept,
                                  frozenset(self.primal_of), frozenset(elementwise),
-                                 self.callees, containers)
+                                 self.callees, containers, self.scalar_names())
 
     def gradient_of(self, param: str, state: AdjointState) -> gast.expr:
         var = self.derivative_names.get(param)

@@ -1,0 +1,278 @@
+"""backend="numba": the float version compiled by numba, with a Python fallback.
+
+Every gradient is compared with central finite differences and with the Python
+derivative; the tests also check that the compiled code did run (no fallback).
+"""
+import math
+import os
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import numpy as np
+import pytest
+
+numba = pytest.importorskip("numba")
+
+import s2sad  # noqa: E402
+from s2sad.backends import numba as numba_backend  # noqa: E402
+from s2sad.specialize import scalar_version  # noqa: E402
+
+from gradcheck import finite_difference  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def cache_folder(tmp_path_factory, monkeypatch):
+    folder = tmp_path_factory.mktemp("s2sad_cache")
+    monkeypatch.setenv("S2SAD_CACHE", str(folder))
+    return folder
+
+
+def recurrence(a, b, n):
+    z = 0.5
+    for i in range(n):
+        z = a * math.cos(z + i) + z * np.sin(b - i)
+    return z
+
+
+def newton(a, b):
+    x = 1.0
+    r = x * x * x + a * x - b
+    while abs(r) > 1e-12:
+        x = x - r / (3.0 * x * x + a)
+        r = x * x * x + a * x - b
+    return x * x
+
+
+def piecewise(x, y, n):
+    s = 0.0
+    for i in range(n):
+        t = x * (i % 7) - y * 0.01 * i
+        if t > 1.0:
+            s = s + math.log(t)
+        elif t > -1.0:
+            s = s + 0.5 * t * t
+        else:
+            s = s - t - 0.5
+    return s
+
+
+def bump(x, y):
+    return x * np.sin(y) + y
+
+
+def calls_bump(x, y):
+    s = 0.0
+    for i in range(3, 11, 2):
+        s = s + bump(x, y + i) * s + x
+    return s * x
+
+
+def scaled_exp(x, y=2.0):
+    return np.exp(x) * y
+
+
+def uses_a_stack(x, n):
+    items = []
+    for i in range(n):
+        items.append(x * i)
+    s = 0.0
+    while items:
+        s = s + items.pop() ** 2
+    return s
+
+
+def counts(x, n):
+    s = 0.0
+    for i in range(n):
+        s = s + x
+    return s
+
+
+def compiled_without_warnings(df, *args, **kwargs):
+    """df(*args), failing on any warning (a fallback), and checked to have run
+    numba's code."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value = df(*args, **kwargs)
+    assert isinstance(scalar_version(df), numba.core.dispatcher.Dispatcher)
+    return value
+
+
+def assert_matches(f, df, args, wrt):
+    got = compiled_without_warnings(df, *args)
+    got = got if len(wrt) > 1 else (got,)
+    python = s2sad.grad(f, wrt=wrt)(*args)
+    python = python if len(wrt) > 1 else (python,)
+    for value, reference, index in zip(got, python, wrt):
+        assert type(value) is float
+        np.testing.assert_allclose(value, reference, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(value, finite_difference(f, args, index), rtol=1e-6,
+                                   atol=1e-8)
+
+
+def test_a_scalar_loop_runs_compiled_and_matches():
+    df = s2sad.grad(recurrence, wrt=(0, 1), backend="numba")
+    assert_matches(recurrence, df, (0.7, 0.3, 40), (0, 1))
+    text = s2sad.source(df, floats=True)
+    assert "@numba.njit(error_model='numpy', cache=True)" in text
+    assert "for i in range(n - 1, -1, -1):" in text and "reversed" not in text
+
+
+def test_data_dependent_while_and_if():
+    assert_matches(newton, s2sad.grad(newton, wrt=(0, 1), backend="numba"), (2.0, 5.0),
+                   (0, 1))
+    assert_matches(piecewise, s2sad.grad(piecewise, wrt=(0, 1), backend="numba"),
+                   (0.9, 0.4, 60), (0, 1))
+
+
+def test_helpers_are_compiled_as_a_call_graph():
+    df = s2sad.grad(calls_bump, wrt=(0, 1), backend="numba")
+    assert_matches(calls_bump, df, (0.3, 0.2), (0, 1))
+    text = s2sad.source(df, floats=True)
+    assert "def bump(x, y):" in text and "def dbump(" in text
+    assert "assert_scalar(" in text and ", calls_bump)" not in text  # the function is dropped
+    assert "range(3 + (11 - 3 - 1) // 2 * 2, 3 - 2, -2)" in text
+
+
+def test_keyword_only_seeds_and_tangents_become_positional():
+    vjp_df = s2sad.autodiff(scaled_exp, backend="numba")
+    got = compiled_without_warnings(vjp_df, 0.4, 3.0, bresult=2.0)
+    assert got == pytest.approx(2.0 * 3.0 * math.exp(0.4), rel=1e-14)
+    assert "def dscaled_exp(x, y, bresult):" in s2sad.source(vjp_df, floats=True)
+    jvp_df = s2sad.autodiff(scaled_exp, mode="forward", backend="numba")
+    assert compiled_without_warnings(jvp_df, 0.4, 3.0, dx=2.0) == \
+        pytest.approx(2.0 * 3.0 * math.exp(0.4), rel=1e-14)
+
+
+def test_functional_conveniences_take_the_backend():
+    value, tangent = s2sad.jvp(newton, (2.0, 5.0), (1.0, 0.0), backend="numba")
+    assert value == pytest.approx(newton(2.0, 5.0))
+    assert tangent == pytest.approx(finite_difference(newton, (2.0, 5.0), 0), rel=1e-6)
+    value, gradient = s2sad.value_and_grad(newton, wrt=1, backend="numba")(2.0, 5.0)
+    assert gradient == pytest.approx(finite_difference(newton, (2.0, 5.0), 1), rel=1e-6)
+    value, pullback = s2sad.vjp(newton, 2.0, 5.0, backend="numba")
+    assert pullback(2.0)[1] == pytest.approx(2 * finite_difference(newton, (2.0, 5.0), 1),
+                                             rel=1e-6)
+
+
+def test_array_arguments_run_python_after_one_warning():
+    df = s2sad.grad(piecewise, wrt=(0, 1), backend="numba")
+    args = (np.array(0.9), 0.4, 20)
+    with pytest.warns(s2sad.BackendFallbackWarning, match="got x of type ndarray"):
+        first = df(*args)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        second = df(*args)
+    expected = s2sad.grad(piecewise, wrt=(0, 1))(*args)
+    np.testing.assert_allclose(first, expected)
+    np.testing.assert_allclose(second, expected)
+    assert_matches(piecewise, df, (0.9, 0.4, 20), (0, 1))  # floats still compile
+
+
+def test_code_numba_cannot_type_runs_python_after_one_warning():
+    df = s2sad.grad(uses_a_stack, backend="numba")
+    with pytest.warns(s2sad.BackendFallbackWarning, match="numba cannot compile the "
+                      "derivative of 'uses_a_stack'.*test_numba_backend.py"):
+        first = df(1.5, 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        second = df(2.0, 4)
+    assert first == pytest.approx(finite_difference(uses_a_stack, (1.5, 4), 0), rel=1e-6)
+    assert second == pytest.approx(finite_difference(uses_a_stack, (2.0, 4), 0), rel=1e-6)
+    assert "copy_of(" in s2sad.source(df, floats=True)  # the Python float version runs
+
+
+def test_an_int_parameter_no_derivative_reaches_is_refused_as_in_python():
+    df = s2sad.grad(counts, wrt=(0, 1), backend="numba")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", s2sad.BackendFallbackWarning)
+        with pytest.raises(s2sad.WrtError, match="'n'"):
+            df(2.0, 3)
+
+
+def test_an_unknown_backend_is_refused():
+    with pytest.raises(s2sad.S2SADError, match="backend must be one of 'python', 'numba'"):
+        s2sad.grad(newton, backend="cython")
+
+
+def test_without_numba_the_python_derivative_runs_after_a_warning(monkeypatch):
+    monkeypatch.setattr(numba_backend, "available", lambda: False)
+    with pytest.warns(s2sad.BackendFallbackWarning, match="needs numba"):
+        df = s2sad.grad(counts, backend="numba")
+    assert df(2.0, 3) == 3.0
+
+
+@pytest.mark.parametrize("arguments", [(5,), (0,), (2, 9), (9, 2), (-3, 4), (1, 10, 3),
+                                       (1, 11, 3), (4, 4, 2), (7, 1, 2), (-5, 6, 4)])
+def test_reversed_ranges_count_down_to_the_same_values(arguments):
+    import ast
+    call = ast.parse(f"reversed(range({', '.join(map(str, arguments))}))").body[0].value
+    counted = numba_backend._reversed_ranges(ast.Module(body=[ast.Expr(call)]))
+    text = numba_backend._count_down(numba_backend._Source(ast.unparse(call)),
+                                     counted[call])
+    assert list(eval(text)) == list(reversed(range(*arguments)))
+
+
+def test_a_new_process_loads_the_compiled_code_from_the_disk_cache(cache_folder):
+    script = textwrap.dedent("""
+        import time
+        t0 = time.perf_counter()
+        import s2sad, test_numba_backend as cases
+        from s2sad.specialize import scalar_version
+        df = s2sad.grad(cases.newton, wrt=(0, 1), backend="numba")
+        t1 = time.perf_counter()
+        value = df(2.0, 5.0)
+        t2 = time.perf_counter()
+        print(scalar_version(df).stats.cache_hits.most_common(), value, t2 - t1)
+    """)
+    environment = dict(os.environ, S2SAD_CACHE=str(cache_folder),
+                       PYTHONPATH=os.pathsep.join([os.path.dirname(__file__),
+                                                   os.path.dirname(os.path.dirname(
+                                                       __file__))]))
+    runs = [subprocess.run([sys.executable, "-c", script], env=environment,
+                           capture_output=True, text=True, timeout=300) for _ in range(2)]
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+    first, second = (run.stdout.split("] ")[0] for run in runs)
+    assert first == "["          # compiled
+    assert "1)" in second        # one signature loaded from the cache
+    assert runs[0].stdout.split("] ")[1].split(")")[0] == \
+        runs[1].stdout.split("] ")[1].split(")")[0]  # the same gradient
+    assert len(list(cache_folder.glob("s2sad_numba_dnewton_*.py"))) == 1
+
+
+def log_plus(x, y):
+    return np.log(x) + np.sqrt(x) * y + np.exp(y)
+
+
+def test_compiled_code_gives_numpys_inf_and_nan():
+    df = s2sad.grad(log_plus, wrt=1, preserve_result=True, backend="numba")
+    for x, y in [(0.0, 2.0), (-1.0, 2.0), (1.0, 1000.0)]:
+        got = compiled_without_warnings(df, x, y)
+        with np.errstate(all="ignore"):
+            expected = s2sad.grad(log_plus, wrt=1, preserve_result=True)(
+                np.float64(x), np.float64(y))
+        assert not np.all(np.isfinite(got))
+        np.testing.assert_equal(got, expected)
+
+
+def square(x):
+    return x * x
+
+
+def cube(x):
+    return x * x * x
+
+
+def calls_square(x):
+    return square(x) + x
+
+
+def test_a_rebound_helper_gets_a_new_compiled_derivative(monkeypatch):
+    df = s2sad.grad(calls_square, backend="numba")
+    assert compiled_without_warnings(df, 1.5) == pytest.approx(2 * 1.5 + 1)
+    monkeypatch.setattr(sys.modules[__name__], "square", cube)
+    assert compiled_without_warnings(df, 1.5) == pytest.approx(3 * 1.5 ** 2 + 1)
+    assert "x * x * x" in s2sad.source(df, floats=True)
