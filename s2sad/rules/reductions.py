@@ -11,6 +11,10 @@ that are not elementwise `expand` it first.
 Conventions: `max`/`min` split the derivative equally between tied extrema;
 `prod` and `cumprod` are exact when entries are zero (no division); `norm` has
 derivative 0 at 0, its inf-norms split it between tied extreme entries.
+`median`, `quantile` and `percentile` weight the one or two order statistics
+they read (NumPy's interpolation weights), put back through the stable sorting
+permutation (ties as np.sort); in q, a linear quantile has the step between
+those two order statistics as slope, the other methods are flat.
 """
 import math
 
@@ -275,3 +279,137 @@ def diff(y, a, n=1, axis=-1):
 @tangent(np.diff)
 def diff_tangent(y, a, n=1, axis=-1):
     d[y] = np.diff(expand(d[a], a), n=n, axis=axis)
+
+
+# ---------------------------------------------------------------- order statistics
+
+QUANTILE_METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def sorted_slices(a, axis):
+    """(slices, order, moved): a with the reduced axes moved last and flattened into
+    one, the stable order that sorts each slice (ties keep their order: the
+    derivative follows the permutation, as for np.sort), and the permutation of
+    a's axes that moved them."""
+    a = np.asarray(a)
+    axes = reduced_axes(a, axis)
+    moved = [i for i in range(a.ndim) if i not in axes] + list(axes)
+    slices = np.transpose(a, moved).reshape(tuple(a.shape[i] for i in moved[:a.ndim - len(axes)])
+                                            + (-1,))
+    return slices, np.argsort(slices, axis=-1, kind="stable"), moved
+
+
+def quantile_weights(q, m, method, weights):
+    """W[j, k]: the weight of the k-th smallest of m entries in the j-th quantile
+    (q a fraction); NumPy's virtual index q (m - 1) between two order statistics."""
+    if weights is not None or method not in QUANTILE_METHODS:
+        raise NonDifferentiableError(
+            f"s2sad differentiates quantiles with method in {QUANTILE_METHODS} and no "
+            f"weights, not method={method!r}" + (" with weights" if weights is not None else ""),
+            hint="use method='linear' (the default), or sort and index the array yourself.")
+    position = np.ravel(np.asarray(q, dtype=float)) * (m - 1)
+    low = np.clip(np.floor(position).astype(int), 0, m - 1)
+    high = np.minimum(low + 1, m - 1)
+    share = {"linear": position - low, "lower": 0.0 * position,
+             "higher": 1.0 * (position > low), "midpoint": 0.5 * (position > low),
+             "nearest": 1.0 * (np.around(position) > low)}[method]
+    w = np.zeros((position.size, m))
+    rows = np.arange(position.size)
+    np.add.at(w, (rows, low), 1.0 - share)
+    np.add.at(w, (rows, high), share)
+    return w
+
+
+def quantile_adjoint(g, y, a, q, axis, method, weights):
+    """Adjoint of np.quantile in a: the weights of the order statistics, put back
+    where each sorted entry came from."""
+    slices, order, moved = sorted_slices(a, axis)
+    w = quantile_weights(q, slices.shape[-1], method, weights)
+    g = np.reshape(np.broadcast_to(g, np.shape(y)), (w.shape[0],) + slices.shape[:-1])
+    in_sorted = np.tensordot(g, w, axes=(0, 0))
+    out = np.zeros(slices.shape, gradient_dtype(g, a))
+    np.put_along_axis(out, order, in_sorted, axis=-1)
+    return np.transpose(out.reshape([np.shape(a)[i] for i in moved]), np.argsort(moved))
+
+
+def quantile_tangent(t, y, a, q, axis, method, weights):
+    if type(t) is float and t == 0.0:  # an inactive a
+        return 0.0
+    slices, order, moved = sorted_slices(a, axis)
+    w = quantile_weights(q, slices.shape[-1], method, weights)
+    t = np.transpose(expand(t, a), moved).reshape(slices.shape)
+    return np.reshape(np.tensordot(w, np.take_along_axis(t, order, -1), axes=(1, -1)),
+                      np.shape(y))
+
+
+def quantile_slope(y, a, q, axis, method, per_unit):
+    """d y / d q: the step between the two order statistics a linear quantile reads,
+    times m - 1 (per fraction; `per_unit` 100 for percentiles); 0 for the others."""
+    slices, order, moved = sorted_slices(a, axis)
+    m = slices.shape[-1]
+    position = np.ravel(np.asarray(q, dtype=float)) / per_unit * (m - 1)
+    low = np.clip(np.floor(position).astype(int), 0, m - 1)
+    high = np.minimum(low + 1, m - 1)
+    ordered = np.sort(slices, axis=-1, kind="stable")
+    step = np.take(ordered, high, axis=-1) - np.take(ordered, low, axis=-1)
+    slope = np.moveaxis(step, -1, 0) * (m - 1) / per_unit * (method == "linear")
+    return slope.reshape((position.size, -1))
+
+
+def quantile_adjoint_q(g, y, a, q, axis, method, per_unit):
+    slope = quantile_slope(y, a, q, axis, method, per_unit)
+    g = np.reshape(np.broadcast_to(g, np.shape(y)), slope.shape)
+    return np.reshape(np.sum(g * slope, axis=1), np.shape(q))
+
+
+def quantile_tangent_q(t, y, a, q, axis, method, per_unit):
+    if type(t) is float and t == 0.0:  # a constant q
+        return 0.0
+    slope = quantile_slope(y, a, q, axis, method, per_unit)
+    return np.reshape(np.reshape(expand(t, q), (-1, 1)) * slope, np.shape(y))
+
+
+def percentile_adjoint(g, y, a, q, axis, method, weights):
+    return quantile_adjoint(g, y, a, np.divide(q, 100.0), axis, method, weights)
+
+
+def percentile_tangent(t, y, a, q, axis, method, weights):
+    return quantile_tangent(t, y, a, np.divide(q, 100.0), axis, method, weights)
+
+
+@adjoint(np.quantile)
+def quantile(y, a, q, axis=None, out=None, overwrite_input=False, method="linear",
+             keepdims=False, *, weights=None):
+    d[a] = quantile_adjoint(d[y], y, a, q, axis, method, weights)
+    d[q] = quantile_adjoint_q(d[y], y, a, q, axis, method, 1.0)
+
+
+@tangent(np.quantile)
+def quantile_tangent_rule(y, a, q, axis=None, out=None, overwrite_input=False,
+                          method="linear", keepdims=False, *, weights=None):
+    d[y] = quantile_tangent(d[a], y, a, q, axis, method, weights) + \
+        quantile_tangent_q(d[q], y, a, q, axis, method, 1.0)
+
+
+@adjoint(np.percentile)
+def percentile(y, a, q, axis=None, out=None, overwrite_input=False, method="linear",
+               keepdims=False, *, weights=None):
+    d[a] = percentile_adjoint(d[y], y, a, q, axis, method, weights)
+    d[q] = quantile_adjoint_q(d[y], y, a, q, axis, method, 100.0)
+
+
+@tangent(np.percentile)
+def percentile_tangent_rule(y, a, q, axis=None, out=None, overwrite_input=False,
+                            method="linear", keepdims=False, *, weights=None):
+    d[y] = percentile_tangent(d[a], y, a, q, axis, method, weights) + \
+        quantile_tangent_q(d[q], y, a, q, axis, method, 100.0)
+
+
+@adjoint(np.median)
+def median(y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    d[a] = quantile_adjoint(d[y], y, a, 0.5, axis, "linear", None)
+
+
+@tangent(np.median)
+def median_tangent(y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    d[y] = quantile_tangent(d[a], y, a, 0.5, axis, "linear", None)

@@ -1,0 +1,79 @@
+"""Programs with order statistics, convolutions, interpolation and Fourier
+transforms (the rules themselves have rows in test_primitives.py), checked
+against central differences in both modes, and what s2sad refuses there."""
+import numpy as np
+import pytest
+
+import s2sad
+from rulecheck import check_both_modes
+
+
+def spectral_filter(x, h):
+    """Smooths x by multiplying its spectrum with h: complex in between, real out."""
+    spectrum = np.fft.rfft(x)
+    smooth = np.fft.irfft(spectrum * h, n=x.shape[0])
+    return np.sum((smooth - x) ** 2) + np.sum(np.abs(np.fft.fft(x)))
+
+
+def robust_loss(residuals, scale):
+    """A median absolute deviation and a trimmed range, as robust statistics use them."""
+    mad = np.median(np.abs(residuals - np.median(residuals)))
+    spread = np.percentile(residuals, 90.0) - np.percentile(residuals, 10.0)
+    return mad * scale + spread ** 2
+
+
+def smoothed_curve(signal, kernel, knots):
+    smooth = np.convolve(signal, kernel / np.sum(kernel), mode="same")
+    xp = np.linspace(0.0, 1.0, smooth.shape[0])
+    curve = np.interp(knots, xp, smooth)
+    return np.sum(curve * np.polyval(kernel, knots))
+
+
+def test_spectral_filter():
+    rng = np.random.default_rng(1)
+    check_both_modes(spectral_filter, (rng.normal(size=8), rng.uniform(0.2, 1.0, size=5)))
+
+
+def test_spectral_filter_gradient_is_real():
+    rng = np.random.default_rng(2)
+    g = s2sad.grad(spectral_filter)(rng.normal(size=7), rng.uniform(size=4))
+    assert not np.iscomplexobj(g)
+
+
+def test_robust_loss():
+    rng = np.random.default_rng(3)
+    check_both_modes(robust_loss, (rng.normal(size=9), 1.7))
+
+
+def test_smoothed_curve():
+    rng = np.random.default_rng(4)
+    check_both_modes(smoothed_curve, (rng.normal(size=7), rng.uniform(0.5, 1.5, size=3),
+                                      rng.uniform(-0.1, 1.1, size=5)))
+
+
+def median_of_ties(x):
+    return np.median(x * 1.0)
+
+
+def test_ties_follow_the_permutation_as_sort_does():
+    """With ties the median reads the sorted entries the stable order puts there."""
+    g = s2sad.grad(median_of_ties)(np.array([2.0, 1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(g, [0.5, 0.0, 0.5, 0.0])
+
+
+def hazen_quantile(x):
+    return np.quantile(x, 0.3, method="hazen")
+
+
+def periodic_interp(x):
+    return np.sum(np.interp(x, [0.0, 1.0, 2.0], [1.0, 3.0, 2.0], period=2.0))
+
+
+def test_unsupported_quantile_method_is_refused():
+    with pytest.raises(s2sad.NonDifferentiableError, match="method='hazen'"):
+        s2sad.grad(hazen_quantile)(np.arange(5.0))
+
+
+def test_interp_with_a_period_is_refused():
+    with pytest.raises(s2sad.NonDifferentiableError, match="without `period`"):
+        s2sad.grad(periodic_interp)(np.array([0.5, 2.5]))
