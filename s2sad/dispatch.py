@@ -39,7 +39,8 @@ def call_vjp(function, wrt: tuple, seed, *args, **kwargs) -> tuple:
     """The gradients of `function(*args, **kwargs)` with respect to the `wrt`
     arguments, for the output cotangent `seed`: a tuple in `wrt` order."""
     with _located():
-        target, leading, indices = _resolve(function, wrt, args, kwargs, "reverse")
+        target, leading, args, kwargs, indices = _resolve(function, wrt, args, kwargs,
+                                                          "reverse")
     from .api import _subroutine  # api imports the emitters, which bind this module
     vjp = _subroutine(target, indices, "reverse", True)
     seed_param = list(inspect.signature(vjp).parameters)[-1]
@@ -51,7 +52,8 @@ def call_jvp(function, wrt: tuple, tangents: tuple, *args, **kwargs) -> tuple:
     """(tangent, value) of `function(*args, **kwargs)` along `tangents` of the `wrt`
     arguments."""
     with _located():
-        target, leading, indices = _resolve(function, wrt, args, kwargs, "forward")
+        target, leading, args, kwargs, indices = _resolve(function, wrt, args, kwargs,
+                                                          "forward")
     from .api import _subroutine
     jvp = _subroutine(target, indices, "forward", True)
     params = list(inspect.signature(jvp).parameters)
@@ -73,8 +75,13 @@ def _located():
 
 
 def _resolve(function, wrt: tuple, args: tuple, kwargs: dict, mode: str):
-    """(Python function to differentiate, arguments to put first, wrt indices)."""
+    """(Python function to differentiate, arguments to put first, the call's arguments
+    and keywords, wrt indices)."""
     leading = ()
+    unfrozen = registry.unfrozen(function) if inspect.ismethod(function) else None
+    if unfrozen is not None:  # a frozen distribution's method: its parameters follow
+        function, extra, extra_keywords = unfrozen
+        args, kwargs = tuple(args) + tuple(extra), {**extra_keywords, **kwargs}
     function = registry.source_for_of(function) or function
     if inspect.ismethod(function) and not libraries.is_installed(function):
         function, leading = function.__func__, (function.__self__,)
@@ -86,7 +93,7 @@ def _resolve(function, wrt: tuple, args: tuple, kwargs: dict, mode: str):
         function = _wrapper(function, len(leading) + len(args), tuple(kwargs), mode)
     params = list(inspect.signature(function).parameters)
     indices = tuple(params.index(w) if isinstance(w, str) else len(leading) + w for w in wrt)
-    return function, leading, indices
+    return function, leading, args, kwargs, indices
 
 
 def _wrapper(function, count: int, keywords: tuple, mode: str):

@@ -48,6 +48,8 @@ FAMILIES = {
     "reductions": "Reductions",
     "linalg": "Linear algebra",
     "decompositions": "Matrix decompositions",
+    "signal": "Signals and curves",
+    "fft": "Fourier transforms",
     "shapes": "Shapes and copies",
     "constructors": "New arrays made from values",
     "indexing": "Indexing",
@@ -104,6 +106,16 @@ Elementwise functions and operators broadcast.
   positions read (ties in sort keep their order); `np.diff` takes no
   `prepend`/`append`; `np.atleast_1d`/`2d`/`3d` take one array.
 - `np.einsum` takes up to six operands and explicit letters (no `...`).
+- `np.median`, `np.quantile`, `np.percentile` differentiate through the sorting
+  permutation (ties as in sort) and NumPy's interpolation weights, for the
+  methods linear, lower, higher, midpoint and nearest, without `weights`; in `q`
+  (linear only) the slope is the step between the two order statistics read.
+- `np.interp` is differentiated in `x`, `xp`, `fp`, `left` and `right` (slope of
+  the segment to the right at a knot, 0 beyond the ends), not with `period`;
+  `np.polyval` takes a 1-D array of coefficients.
+- `np.fft`: `fft`, `ifft`, `fft2`, `ifft2`, `fftn`, `ifftn`, `rfft`, `irfft` with
+  `n`/`s`, `axis`/`axes` and `norm`; complex values follow JAX's convention
+  (see docs/supported_python.md).
 - `np.pad` modes: constant, edge, reflect, symmetric, wrap.
 - `np.linalg.slogdet` and `np.split` return a tuple or list: read its items by
   indexing, unpacking (`sign, logdet = np.linalg.slogdet(a)`) or, for slogdet,
@@ -134,8 +146,9 @@ Elementwise functions and operators broadcast.
 - SciPy: `logsumexp` is refused with `return_sign=True`; the derivatives of
   `stdtr`, `gammainc`, `gammaincc`, `betainc` (so of the `cdf` and `logcdf` of
   `t`, `gamma`, `beta`) in their shape parameters have no closed form and are
-  refused. Distributions are called as `stats.norm.logpdf(x, loc, scale)`, not
-  frozen (`stats.norm(loc, scale).logpdf(x)`); `multivariate_normal` takes
+  refused. Frozen distributions (`dist = stats.norm(loc, scale); dist.logpdf(x)`)
+  differentiate in their parameters when made in the function and bound once;
+  made outside it, their parameters are constants. `multivariate_normal` takes
   `mean` and a 2-D `cov`. Stand-ins follow the formula inside the support.
 """
 
