@@ -33,11 +33,12 @@ NAMESPACES = [
     ("", builtins), ("s2sad.runtime", runtime),
 ]
 try:  # SciPy's rules register when it imports (and the doc lists them)
+    import scipy.integrate
     import scipy.linalg
     import scipy.special
     import scipy.stats
     NAMESPACES += [("scipy.special", scipy.special), ("scipy.linalg", scipy.linalg),
-                   ("scipy.stats", scipy.stats)]
+                   ("scipy.stats", scipy.stats), ("scipy.integrate", scipy.integrate)]
 except ImportError:
     pass
 
@@ -58,6 +59,7 @@ FAMILIES = {
     "scipy_special": "scipy.special (when SciPy is installed)",
     "scipy_stats": "scipy.stats (when SciPy is installed)",
     "scipy_linalg": "scipy.linalg (when SciPy is installed)",
+    "scipy_integrate": "scipy.integrate (when SciPy is installed)",
 }
 
 SYNTAX = {op: f"x {symbol} y" for op, symbol in (
@@ -150,6 +152,12 @@ Elementwise functions and operators broadcast.
   differentiate in their parameters when made in the function and bound once;
   made outside it, their parameters are constants. `multivariate_normal` takes
   `mean` and a 2-D `cov`. Stand-ins follow the formula inside the support.
+- `scipy.integrate.odeint` and `solve_ivp` differentiate in `y0`, the floats and
+  float arrays of `args`, and the times (`t`; `t_span[0]` and `t_eval`), with a
+  right-hand side defined with `def` at module level (not a lambda or nested
+  function) that returns an array of `y0`'s shape: reverse mode by the adjoint
+  method, forward mode by the sensitivity equations, each solved with the
+  call's solver and tolerances. Refused: `full_output`, `dense_output`, `events`.
 """
 
 

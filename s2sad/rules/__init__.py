@@ -14,4 +14,4 @@ try:
 except ImportError:  # pragma: no cover  (SciPy is optional)
     pass
 else:
-    from . import scipy_special, scipy_stats, scipy_linalg  # noqa: F401
+    from . import scipy_special, scipy_stats, scipy_linalg, scipy_integrate  # noqa: F401
