@@ -1268,6 +1268,18 @@ def percentile_methods(x, w):
                    + np.percentile(x, 30.0, method="nearest")) * w)
 
 
+def np_nanmedian(x, w):
+    return np.sum(np.nanmedian(x, axis=0) * w)
+
+
+def np_nanquantile(x, q, w):
+    return np.sum(np.nanquantile(x, q, axis=1, keepdims=True) * w)
+
+
+def np_nanpercentile(x, w):
+    return np.sum(np.nanpercentile(x, [20.0, 70.0]) * w)
+
+
 # ---------------------------------------------------------------- signals and curves
 
 def np_convolve(a, v, w):
@@ -1585,6 +1597,9 @@ CASES = [
     C(np.percentile, np_percentile, "6x2"),
     C(np.percentile, percentile_of_q, "6 2", ("real", "high")),
     C(np.percentile, percentile_methods, "7"),
+    C(np.nanmedian, np_nanmedian, "4x3"),
+    C(np.nanquantile, np_nanquantile, "2x5 ()", ("real", "high")),
+    C(np.nanpercentile, np_nanpercentile, "6"),
     # signals and curves
     C(np.convolve, np_convolve, "5 3"),
     C(np.convolve, convolve_same, "3 5"),

@@ -61,6 +61,33 @@ def test_ties_follow_the_permutation_as_sort_does():
     np.testing.assert_array_equal(g, [0.5, 0.0, 0.5, 0.0])
 
 
+def test_nan_functions_skip_the_nans():
+    """Against central differences in the entries that are not NaN; 0 at the NaNs
+    (an all-NaN row gives NaN, with derivative 0)."""
+    x = np.random.default_rng(5).normal(size=(4, 5))
+    x[0, 1] = x[2, 0] = x[2, 3] = np.nan
+    x[3] = np.nan
+    g = s2sad.grad(nan_statistics)(x)
+    eps = 1e-6
+    for index in np.ndindex(x.shape):
+        if np.isnan(x[index]):
+            assert g[index] == 0.0
+            continue
+        e = np.zeros(x.shape)
+        e[index] = eps
+        expected = (nan_statistics(x + e) - nan_statistics(x - e)) / (2 * eps)
+        assert g[index] == pytest.approx(expected, rel=1e-6, abs=1e-9)
+    t = np.where(np.isnan(x), 0.0, 1.0)
+    jvp = s2sad.autodiff(nan_statistics, mode="forward")(x, t)
+    assert jvp == pytest.approx(np.sum(np.where(np.isnan(x), 0.0, g)))
+
+
+def nan_statistics(x):
+    """The NaN row's median is NaN: the objective keeps only finite statistics."""
+    rows = np.nanmedian(x[:3], axis=1)
+    return np.sum(rows ** 2) + np.sum(np.nanpercentile(x[:3], 30.0, axis=0))
+
+
 def hazen_quantile(x):
     return np.quantile(x, 0.3, method="hazen")
 

@@ -108,7 +108,8 @@ Elementwise functions and operators broadcast.
   positions read (ties in sort keep their order); `np.diff` takes no
   `prepend`/`append`; `np.atleast_1d`/`2d`/`3d` take one array.
 - `np.einsum` takes up to six operands and explicit letters (no `...`).
-- `np.median`, `np.quantile`, `np.percentile` differentiate through the sorting
+- `np.median`, `np.quantile`, `np.percentile` and their nan-versions (which do
+  not count NaNs; the derivative there is 0) differentiate through the sorting
   permutation (ties as in sort) and NumPy's interpolation weights, for the
   methods linear, lower, higher, midpoint and nearest, without `weights`; in `q`
   (linear only) the slope is the step between the two order statistics read.
