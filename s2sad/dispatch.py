@@ -23,6 +23,7 @@ import functools
 import inspect
 import itertools
 import threading
+from typing import Callable
 
 import gast
 
@@ -59,6 +60,39 @@ def call_jvp(function, wrt: tuple, tangents: tuple, *args, **kwargs) -> tuple:
     params = list(inspect.signature(jvp).parameters)
     named = dict(zip(params[len(params) - len(indices):], tangents))
     return jvp(*leading, *args, **kwargs, **named)
+
+
+def vjp_function(function, wrt: tuple, *args, **kwargs) -> Callable:
+    """`vjp(seed, *args, **kwargs)`, which does what `call_vjp(function, wrt, seed,
+    *args, **kwargs)` does for arguments of the kinds given here, with the lookups
+    done once: for a solver that calls the same function many times."""
+    target, leading, resolved, resolved_keywords, indices = \
+        _resolve(function, wrt, args, kwargs, "reverse")
+    if leading or len(resolved) != len(args) or resolved_keywords != kwargs:
+        return lambda seed, *a, **k: call_vjp(function, wrt, seed, *a, **k)
+    from .api import _subroutine
+    vjp = _subroutine(target, indices, "reverse", True)
+    seed_param = list(inspect.signature(vjp).parameters)[-1]
+    single = len(indices) == 1
+
+    def gradients(seed, *a, **k):
+        result = vjp(*a, **k, **{seed_param: seed})
+        return (result,) if single else result
+    return gradients
+
+
+def jvp_function(function, wrt: tuple, *args, **kwargs) -> Callable:
+    """`jvp(tangents, *args, **kwargs)`: `call_jvp(function, wrt, tangents, *args,
+    **kwargs)` with the lookups done once (see vjp_function)."""
+    target, leading, resolved, resolved_keywords, indices = \
+        _resolve(function, wrt, args, kwargs, "forward")
+    if leading or len(resolved) != len(args) or resolved_keywords != kwargs:
+        return lambda tangents, *a, **k: call_jvp(function, wrt, tangents, *a, **k)
+    from .api import _subroutine
+    jvp = _subroutine(target, indices, "forward", True)
+    params = list(inspect.signature(jvp).parameters)
+    names = params[len(params) - len(indices):]
+    return lambda tangents, *a, **k: jvp(*a, **k, **dict(zip(names, tangents)))
 
 
 @contextlib.contextmanager

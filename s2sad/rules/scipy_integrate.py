@@ -23,13 +23,14 @@ tolerances (rtol, atol) when the derivative matters.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 from scipy import integrate
 
-from ..dispatch import call_jvp, call_vjp
+from ..dispatch import jvp_function, vjp_function
 from ..errors import NonDifferentiableError
 from ..registry import adjoint, d, tangent
 from ..runtime import AdjointDict, AdjointList
@@ -48,6 +49,8 @@ class RightHandSide:
     shape: tuple          # of y0
     params: tuple
     time_first: bool      # f(t, y, ...) (solve_ivp, odeint's tfirst=True)
+    _vjp: Callable | None = None
+    _jvp: Callable | None = None
 
     @property
     def size(self) -> int:
@@ -61,30 +64,44 @@ class RightHandSide:
     def y_position(self) -> int:
         return 1 if self.time_first else 0
 
-    @property
+    @functools.cached_property
     def differentiable(self) -> list:
         """Indices of the parameters that carry a derivative: floats, float arrays."""
         return [k for k, p in enumerate(self.params)
                 if isinstance(p, float) or isinstance(p, np.ndarray) and
                 np.issubdtype(p.dtype, np.inexact)]
 
+    @functools.cached_property
+    def wrt(self) -> tuple:
+        """Positions of y and of the differentiable parameters in f's arguments."""
+        return (self.y_position,) + tuple(2 + k for k in self.differentiable)
+
     def value(self, y, t):
         return np.ravel(np.asarray(self.func(*self.arguments(y, t)), dtype=float))
 
     def vjp(self, y, t, a):
         """(a f_y, [a f_p for each differentiable p]) at (y, t), flat."""
-        wrt = (self.y_position,) + tuple(2 + k for k in self.differentiable)
-        grads = call_vjp(self.func, wrt, np.reshape(a, self.shape), *self.arguments(y, t))
-        return [np.ravel(g) * np.ones(np.size(self.params[k - 2]) if k >= 2 else self.size)
-                for g, k in zip(grads, wrt)]
+        arguments = self.arguments(y, t)
+        if self._vjp is None:  # the derivative looked up once for the whole solve
+            self._vjp = vjp_function(self.func, self.wrt, *arguments)
+        grads = self._vjp(np.reshape(a, self.shape), *arguments)
+        return [np.ravel(g) if np.size(g) == size else np.full(size, float(np.sum(g)))
+                for g, size in zip(grads, self.sizes)]
 
     def jvp(self, y, t, s, param_tangents):
         """f_y s + f_p dp at (y, t), flat."""
-        wrt = (self.y_position,) + tuple(2 + k for k in self.differentiable)
+        arguments = self.arguments(y, t)
+        if self._jvp is None:
+            self._jvp = jvp_function(self.func, self.wrt, *arguments)
         tangents = (np.reshape(s, self.shape),) + tuple(param_tangents[k]
                                                          for k in self.differentiable)
-        derivative, _ = call_jvp(self.func, wrt, tangents, *self.arguments(y, t))
+        derivative, _ = self._jvp(tangents, *arguments)
         return np.ravel(derivative) * np.ones(self.size)
+
+    @functools.cached_property
+    def sizes(self) -> list:
+        """The sizes of y and of the differentiable parameters."""
+        return [self.size] + [np.size(self.params[k]) for k in self.differentiable]
 
 
 def right_hand_side(func, y0, args, time_first) -> RightHandSide:
