@@ -135,18 +135,30 @@ def advice_for(primitive: Any) -> str | None:
         return None
 
 
-def freezes(methods: dict, *makers: Any) -> None:
+@dataclass
+class Freezer:
+    """How a frozen object's methods take the parameters its maker was called with."""
+
+    methods: dict              # method name -> how many positional arguments it takes
+    positional: int | None     # how many of the maker's positional arguments they take
+    dropped: tuple             # the maker's keywords they do not take
+
+
+def freezes(methods: dict, *makers: Any, positional: int | None = None,
+            dropped: tuple = ()) -> None:
     """Declare that `maker(*params)` (as `stats.norm(loc, scale)`) returns a frozen
     object whose method `m` called with `methods[m]` positional arguments is the
     maker's own method given the parameters after them: `stats.norm(loc,
-    scale).logpdf(x)` is `stats.norm.logpdf(x, loc, scale)`. The normalizer writes
-    such calls in the unfrozen form (normalize/frozen.py), so they differentiate in
-    the parameters too."""
+    scale).logpdf(x)` is `stats.norm.logpdf(x, loc, scale)`. Parameters only the
+    maker takes (a random seed) are left out: the first `positional` positional
+    ones are passed on, and no keyword in `dropped`. The normalizer writes such
+    calls in the unfrozen form (normalize/frozen.py), so they differentiate in the
+    parameters too."""
     for maker in makers:
-        FREEZERS[maker] = dict(methods)
+        FREEZERS[maker] = Freezer(dict(methods), positional, tuple(dropped))
 
 
-def frozen_methods(maker: Any) -> dict | None:
+def frozen_methods(maker: Any) -> Freezer | None:
     try:
         return FREEZERS.get(maker)
     except TypeError:

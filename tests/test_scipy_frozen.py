@@ -55,6 +55,12 @@ def multivariate_frozen(x, mean, scale):
     return dist.logpdf(x)
 
 
+def multivariate_frozen_with_a_seed(x, mean):
+    """The seed is the maker's alone: logpdf does not take it."""
+    total = stats.multivariate_normal(mean, np.eye(2), seed=3).logpdf(x)
+    return total + stats.multivariate_normal(mean, 2.0 * np.eye(2), False, 4).logpdf(x)
+
+
 CASES = [
     (norm_frozen, (X, 0.3, 1.4)),
     (norm_by_keyword, (X, 0.3, 1.4)),
@@ -64,6 +70,7 @@ CASES = [
     (others_frozen, (X + 0.5, 0.3, 1.4)),
     (counts_frozen, (2.5, 3.5, 0.4)),
     (multivariate_frozen, (np.array([0.4, -0.2]), np.array([0.1, 0.3]), 1.5)),
+    (multivariate_frozen_with_a_seed, (np.array([0.4, -0.2]), np.array([0.1, 0.3]))),
 ]
 
 

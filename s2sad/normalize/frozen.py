@@ -30,19 +30,19 @@ def unfreeze_methods(node: gast.FunctionDef, namespace: Namespace, names: Names)
         made = _made_frozen(stmt, namespace)
         if made is not None and stores[made[0]] == 1 and made[0] not in params:
             makers[made[0]] = (stmt, made[1])
-    for frozen, (stmt, methods) in makers.items():
+    for frozen, (stmt, freezer) in makers.items():
         operands = _kept_operands(node.body, stmt, set(stores) | params, names, frozen)
         for call_stmt in syntax.statements(node.body):
-            _rewrite_call(call_stmt, frozen, stmt.value, methods, operands)
+            _rewrite_call(call_stmt, frozen, stmt.value, freezer, operands)
 
 
 def _made_frozen(stmt: gast.stmt, namespace: Namespace) -> tuple | None:
-    """(name, methods) for `name = maker(...)` with a registered maker."""
+    """(name, its registry.Freezer) for `name = maker(...)` with a registered maker."""
     if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name) or \
             not isinstance(stmt.value, gast.Call):
         return None
-    methods = registry.frozen_methods(namespace.resolve(stmt.value.func))
-    return None if methods is None else (stmt.targets[0].id, methods)
+    freezer = registry.frozen_methods(namespace.resolve(stmt.value.func))
+    return None if freezer is None else (stmt.targets[0].id, freezer)
 
 
 def _kept_operands(body: list, stmt: gast.Assign, local: set, names: Names,
@@ -92,7 +92,7 @@ def _blocks(body: list):
                 yield from _blocks(inner)
 
 
-def _rewrite_call(stmt: gast.stmt, frozen: str, maker: gast.Call, methods: dict,
+def _rewrite_call(stmt: gast.stmt, frozen: str, maker: gast.Call, freezer: registry.Freezer,
                   operands: tuple) -> None:
     """`t = frozen.m(x)` -> `t = maker.m(x, *maker's operands)` for a frozen method m."""
     if not isinstance(stmt, gast.Assign) or not isinstance(stmt.value, gast.Call):
@@ -100,9 +100,11 @@ def _rewrite_call(stmt: gast.stmt, frozen: str, maker: gast.Call, methods: dict,
     call = stmt.value
     func = call.func
     if not (isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name)
-            and func.value.id == frozen and methods.get(func.attr) == len(call.args)):
+            and func.value.id == frozen and freezer.methods.get(func.attr) == len(call.args)):
         return
     args, keywords = operands
+    args = args[:freezer.positional]
+    keywords = [k for k in keywords if k.arg not in freezer.dropped]
     stmt.value = gast.Call(
         func=gast.Attribute(value=syntax.clone(maker.func), attr=func.attr, ctx=gast.Load()),
         args=list(call.args) + [syntax.clone(a) for a in args],

@@ -38,7 +38,8 @@ FROZEN_TYPES = (type(stats.norm()), type(stats.poisson(1.0)))
 MULTIVARIATE_NORMAL_FROZEN = type(stats.multivariate_normal(np.zeros(1)))
 
 freezes({**{m: 1 for m in DATA_METHODS}, **{m: 0 for m in SUMMARY_METHODS}}, *DISTRIBUTIONS)
-freezes({m: 1 for m in ("logpdf", "pdf", "cdf", "logcdf")}, stats.multivariate_normal)
+freezes({m: 1 for m in ("logpdf", "pdf", "cdf", "logcdf")}, stats.multivariate_normal,
+        positional=3, dropped=("seed",))  # (mean, cov, allow_singular, seed)
 
 
 @unfreezes
