@@ -157,8 +157,9 @@ def with_a_lambda(y0, k):
 
 
 def test_full_output_and_dense_output_are_refused():
-    with pytest.raises(s2sad.NonDifferentiableError, match="without full_output"):
+    with pytest.raises(s2sad.NonDifferentiableError, match="without full_output") as caught:
         s2sad.grad(with_full_output)(np.array([1.0]))
+    assert caught.value.location.lineno == with_full_output.__code__.co_firstlineno + 1
     with pytest.raises(s2sad.NonDifferentiableError, match="without dense_output"):
         s2sad.grad(with_dense_output)(np.array([1.0]))
 

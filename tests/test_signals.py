@@ -97,10 +97,13 @@ def periodic_interp(x):
 
 
 def test_unsupported_quantile_method_is_refused():
-    with pytest.raises(s2sad.NonDifferentiableError, match="method='hazen'"):
+    with pytest.raises(s2sad.NonDifferentiableError, match="method='hazen'") as caught:
         s2sad.grad(hazen_quantile)(np.arange(5.0))
+    assert caught.value.location.filename == __file__
+    assert caught.value.location.lineno == hazen_quantile.__code__.co_firstlineno + 1
 
 
 def test_interp_with_a_period_is_refused():
-    with pytest.raises(s2sad.NonDifferentiableError, match="without `period`"):
+    with pytest.raises(s2sad.NonDifferentiableError, match="without `period`") as caught:
         s2sad.grad(periodic_interp)(np.array([0.5, 2.5]))
+    assert caught.value.location.lineno == periodic_interp.__code__.co_firstlineno + 1

@@ -326,6 +326,7 @@ def quantile_weights(q, slices, method, weights, skip_nan):
         raise NonDifferentiableError(
             f"s2sad differentiates quantiles with method in {QUANTILE_METHODS} and no "
             f"weights, not method={method!r}" + (" with weights" if weights is not None else ""),
+            running_derivative_line(),
             hint="use method='linear' (the default), or sort and index the array yourself.")
     low, high, position = order_positions(q, slices, skip_nan)
     share = {"linear": position - low, "lower": 0.0 * position,

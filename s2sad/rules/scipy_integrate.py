@@ -31,7 +31,7 @@ import numpy as np
 from scipy import integrate
 
 from ..dispatch import jvp_function, vjp_function
-from ..errors import NonDifferentiableError
+from ..errors import NonDifferentiableError, running_derivative_line
 from ..registry import adjoint, d, tangent
 from ..runtime import AdjointDict, AdjointList
 
@@ -112,7 +112,7 @@ def right_hand_side(func, y0, args, time_first) -> RightHandSide:
                 not isinstance(p, np.ndarray):
             raise NonDifferentiableError(
                 "s2sad differentiates ODE solutions in parameters passed in `args` as "
-                f"floats or arrays, not as a {type(p).__name__}",
+                f"floats or arrays, not as a {type(p).__name__}", running_derivative_line(),
                 hint="pass each parameter as its own float or array in args=(...).")
     return RightHandSide(func, np.shape(y0), params, time_first)
 
@@ -203,6 +203,7 @@ def sensitivity_sweep(f: RightHandSide, solve: Solver, y0, dy0, times, t0, dt, d
 def odeint_solver(rtol, atol, full_output, others):
     if full_output:
         raise NonDifferentiableError("s2sad differentiates odeint without full_output",
+                                     running_derivative_line(),
                                      hint="call odeint without full_output=True.")
     return Solver(None, rtol=rtol, atol=atol, **others)
 
@@ -257,6 +258,7 @@ def ivp_solver(method, dense_output, events, rtol, atol, max_step, first_step):
     if dense_output or events is not None:
         raise NonDifferentiableError(
             "s2sad differentiates solve_ivp without dense_output and events",
+            running_derivative_line(),
             hint="ask for the solution at fixed times with t_eval=... instead.")
     return Solver(method, rtol=rtol, atol=atol, max_step=max_step, first_step=first_step)
 

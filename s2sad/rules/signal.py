@@ -14,7 +14,7 @@ in fp the weights (1 - s, s), in xp minus the slope times those weights, and in
 """
 import numpy as np
 
-from ..errors import NonDifferentiableError
+from ..errors import NonDifferentiableError, running_derivative_line
 from ..registry import adjoint, d, tangent
 from ..runtime import expand, gradient_dtype
 from .linalg import inactive, product_rule
@@ -101,12 +101,13 @@ def interp_pieces(x, xp, fp, period):
     the segment's slope, and the masks of the points below and above the knots."""
     if period is not None:
         raise NonDifferentiableError(
-            "s2sad differentiates np.interp without `period`",
+            "s2sad differentiates np.interp without `period`", running_derivative_line(),
             hint="map x into one period yourself (x % period, with xp and fp extended "
                  "by one period each side) and call np.interp without it.")
     x, xp, fp = np.asarray(x, float), np.asarray(xp, float), np.asarray(fp)
     if xp.size < 2:
-        raise NonDifferentiableError("s2sad differentiates np.interp with two knots or more")
+        raise NonDifferentiableError("s2sad differentiates np.interp with two knots or more",
+                                     running_derivative_line())
     i = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, xp.size - 2)
     width = xp[i + 1] - xp[i]
     s = (x - xp[i]) / width
@@ -188,7 +189,8 @@ def powers(p, x):
     if np.ndim(p) != 1:
         raise NonDifferentiableError(
             f"s2sad differentiates np.polyval with a 1-D array of coefficients, not one of "
-            f"shape {np.shape(p)}", hint="call np.polyval once per polynomial.")
+            f"shape {np.shape(p)}", running_derivative_line(),
+            hint="call np.polyval once per polynomial.")
     return np.asarray(x)[..., None] ** np.arange(np.size(p) - 1, -1, -1)
 
 
