@@ -342,7 +342,8 @@ def definitely_assigned(stmts: list) -> set:
 
 # Functions whose result is real even for complex operands.
 _REAL_RESULTS = (abs, np.abs, np.real, np.imag, np.angle, np.ndarray.real, np.ndarray.imag,
-                 np.linalg.norm, np.isreal, np.iscomplex)
+                 np.linalg.norm, np.isreal, np.iscomplex, np.fft.irfft, np.fft.irfft2,
+                 np.fft.irfftn)
 # Functions that make complex values from real operands.
 _COMPLEX_SOURCES = (complex, np.fft.fft, np.fft.ifft, np.fft.fft2, np.fft.ifft2, np.fft.fftn,
                     np.fft.ifftn, np.fft.rfft, np.fft.rfft2, np.fft.rfftn, np.emath.sqrt,

@@ -23,6 +23,7 @@ import functools
 import inspect
 import itertools
 import threading
+from typing import Callable
 
 import gast
 
@@ -39,7 +40,8 @@ def call_vjp(function, wrt: tuple, seed, *args, **kwargs) -> tuple:
     """The gradients of `function(*args, **kwargs)` with respect to the `wrt`
     arguments, for the output cotangent `seed`: a tuple in `wrt` order."""
     with _located():
-        target, leading, indices = _resolve(function, wrt, args, kwargs, "reverse")
+        target, leading, args, kwargs, indices = _resolve(function, wrt, args, kwargs,
+                                                          "reverse")
     from .api import _subroutine  # api imports the emitters, which bind this module
     vjp = _subroutine(target, indices, "reverse", True)
     seed_param = list(inspect.signature(vjp).parameters)[-1]
@@ -51,12 +53,46 @@ def call_jvp(function, wrt: tuple, tangents: tuple, *args, **kwargs) -> tuple:
     """(tangent, value) of `function(*args, **kwargs)` along `tangents` of the `wrt`
     arguments."""
     with _located():
-        target, leading, indices = _resolve(function, wrt, args, kwargs, "forward")
+        target, leading, args, kwargs, indices = _resolve(function, wrt, args, kwargs,
+                                                          "forward")
     from .api import _subroutine
     jvp = _subroutine(target, indices, "forward", True)
     params = list(inspect.signature(jvp).parameters)
     named = dict(zip(params[len(params) - len(indices):], tangents))
     return jvp(*leading, *args, **kwargs, **named)
+
+
+def vjp_function(function, wrt: tuple, *args, **kwargs) -> Callable:
+    """`vjp(seed, *args, **kwargs)`, which does what `call_vjp(function, wrt, seed,
+    *args, **kwargs)` does for arguments of the kinds given here, with the lookups
+    done once: for a solver that calls the same function many times."""
+    target, leading, resolved, resolved_keywords, indices = \
+        _resolve(function, wrt, args, kwargs, "reverse")
+    if leading or len(resolved) != len(args) or resolved_keywords != kwargs:
+        return lambda seed, *a, **k: call_vjp(function, wrt, seed, *a, **k)
+    from .api import _subroutine
+    vjp = _subroutine(target, indices, "reverse", True)
+    seed_param = list(inspect.signature(vjp).parameters)[-1]
+    single = len(indices) == 1
+
+    def gradients(seed, *a, **k):
+        result = vjp(*a, **k, **{seed_param: seed})
+        return (result,) if single else result
+    return gradients
+
+
+def jvp_function(function, wrt: tuple, *args, **kwargs) -> Callable:
+    """`jvp(tangents, *args, **kwargs)`: `call_jvp(function, wrt, tangents, *args,
+    **kwargs)` with the lookups done once (see vjp_function)."""
+    target, leading, resolved, resolved_keywords, indices = \
+        _resolve(function, wrt, args, kwargs, "forward")
+    if leading or len(resolved) != len(args) or resolved_keywords != kwargs:
+        return lambda tangents, *a, **k: call_jvp(function, wrt, tangents, *a, **k)
+    from .api import _subroutine
+    jvp = _subroutine(target, indices, "forward", True)
+    params = list(inspect.signature(jvp).parameters)
+    names = params[len(params) - len(indices):]
+    return lambda tangents, *a, **k: jvp(*a, **k, **dict(zip(names, tangents)))
 
 
 @contextlib.contextmanager
@@ -73,8 +109,13 @@ def _located():
 
 
 def _resolve(function, wrt: tuple, args: tuple, kwargs: dict, mode: str):
-    """(Python function to differentiate, arguments to put first, wrt indices)."""
+    """(Python function to differentiate, arguments to put first, the call's arguments
+    and keywords, wrt indices)."""
     leading = ()
+    unfrozen = registry.unfrozen(function) if inspect.ismethod(function) else None
+    if unfrozen is not None:  # a frozen distribution's method: its parameters follow
+        function, extra, extra_keywords = unfrozen
+        args, kwargs = tuple(args) + tuple(extra), {**extra_keywords, **kwargs}
     function = registry.source_for_of(function) or function
     if inspect.ismethod(function) and not libraries.is_installed(function):
         function, leading = function.__func__, (function.__self__,)
@@ -86,7 +127,7 @@ def _resolve(function, wrt: tuple, args: tuple, kwargs: dict, mode: str):
         function = _wrapper(function, len(leading) + len(args), tuple(kwargs), mode)
     params = list(inspect.signature(function).parameters)
     indices = tuple(params.index(w) if isinstance(w, str) else len(leading) + w for w in wrt)
-    return function, leading, indices
+    return function, leading, args, kwargs, indices
 
 
 def _wrapper(function, count: int, keywords: tuple, mode: str):

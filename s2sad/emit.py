@@ -428,6 +428,8 @@ class Emitter:
         (`layer.forward_pass(h)`, not an ndarray or list method with a rule) or a
         local variable (`activation(z)`); see dispatch.py."""
         key = primitive.key
+        if inspect.ismethod(key) and registry.unfrozen(key) is not None:
+            return True   # a frozen distribution made outside: unfrozen at run time
         if libraries.is_installed(key):
             return False  # a library's method, as stats.norm.sf: needs a rule
         if inspect.ismethod(key) or isinstance(key, functools.partial):

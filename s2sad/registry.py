@@ -26,6 +26,8 @@ NONDIFFERENTIABLE: set = set()
 SOURCES: dict = {}  # a library function -> a Python function s2sad differentiates instead
 STAND_INS: set = set()  # the values of SOURCES: read even where they are installed
 ADVICE: dict = {}   # a primitive without a rule -> the hint of the error that refuses it
+FREEZERS: dict = {}  # a maker of frozen objects (stats.norm) -> {method: its data arguments}
+UNFREEZERS: list = []  # functions: a method of a frozen object -> its unfrozen call, or None
 
 
 class _AdjointMarker:
@@ -131,6 +133,55 @@ def advice_for(primitive: Any) -> str | None:
         return ADVICE.get(primitive)
     except TypeError:
         return None
+
+
+@dataclass
+class Freezer:
+    """How a frozen object's methods take the parameters its maker was called with."""
+
+    methods: dict              # method name -> how many positional arguments it takes
+    positional: int | None     # how many of the maker's positional arguments they take
+    dropped: tuple             # the maker's keywords they do not take
+
+
+def freezes(methods: dict, *makers: Any, positional: int | None = None,
+            dropped: tuple = ()) -> None:
+    """Declare that `maker(*params)` (as `stats.norm(loc, scale)`) returns a frozen
+    object whose method `m` called with `methods[m]` positional arguments is the
+    maker's own method given the parameters after them: `stats.norm(loc,
+    scale).logpdf(x)` is `stats.norm.logpdf(x, loc, scale)`. Parameters only the
+    maker takes (a random seed) are left out: the first `positional` positional
+    ones are passed on, and no keyword in `dropped`. The normalizer writes such
+    calls in the unfrozen form (normalize/frozen.py), so they differentiate in the
+    parameters too."""
+    for maker in makers:
+        FREEZERS[maker] = Freezer(dict(methods), positional, tuple(dropped))
+
+
+def frozen_methods(maker: Any) -> Freezer | None:
+    try:
+        return FREEZERS.get(maker)
+    except TypeError:
+        return None
+
+
+def unfreezes(function: Callable) -> Callable:
+    """Register `function(method)`, which maps a method of a frozen object made
+    outside the differentiated code (`dist.logpdf` for a global `dist`) to
+    (the unfrozen function, parameters to pass after the call's arguments, keyword
+    parameters), or returns None. Its parameters are constants then."""
+    UNFREEZERS.append(function)
+    return function
+
+
+def unfrozen(method: Any) -> tuple | None:
+    """(unfrozen function, extra arguments, extra keywords) for a method of a frozen
+    object, or None."""
+    for function in UNFREEZERS:
+        found = function(method)
+        if found is not None:
+            return found
+    return None
 
 
 def nondifferentiable(*functions: Any) -> None:

@@ -910,7 +910,7 @@ CONSTRUCTS = {
     "starred assignment": (["$t, *rest = $p, 1.0, 2.0"], 0),
     "match": (["match 1:", "    case 1:", "        $t = $p * 2.0", "    case _:",
                "        $t = $p"], 0),
-    "C function without derivative": (["$t = np.real(np.fft.fft($p * np.ones(4)))"], 0),
+    "C function without derivative": (["$t = np.fft.hfft($p * np.ones(4))"], 0),
     "function without source": (["$t = no_source($p)"], 0),
 }
 

@@ -41,6 +41,7 @@ def test_every_example_is_tested():
               "projectile_fit", "hessian_vector_product", "newton_optimizer",
               "custom_derivative", "dict_params_mlp", "lstm_nested_helpers",
               "layers_mlp", "gaussian_process", "variational_inference",
+              "lotka_volterra_fit",
               "dask_logistic_regression"}  # in tests/test_dask.py
     assert names == tested
 
@@ -247,6 +248,15 @@ def test_gaussian_process_fit_finds_a_stationary_point_near_the_truth(capsys):
            - example.nll(params - eps * e, out["x"], out["y"])) / (2 * eps) for e in np.eye(3)]
     np.testing.assert_allclose(fd, 0.0, atol=1e-3)
     np.testing.assert_allclose(np.exp(out["params"]), np.exp(out["truth"]), rtol=0.5)
+
+
+def test_lotka_volterra_fit_recovers_the_rates(capsys):
+    pytest.importorskip("scipy")
+    out = load("lotka_volterra_fit").main(quick=True)
+    printed = capsys.readouterr().out
+    assert "odeint_adjoints(" in printed and "checked against finite differences: OK" in printed
+    assert out["loss"] < 0.05 * out["start_loss"]
+    np.testing.assert_allclose(out["rates"], out["true_rates"], rtol=0.05)
 
 
 def test_variational_inference_finds_the_exact_posterior(capsys):

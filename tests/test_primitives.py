@@ -1251,6 +1251,171 @@ def runtime_structured(g, w):
     return np.sum(structured(g, w) * w)
 
 
+# ---------------------------------------------------------------- order statistics
+
+def np_median(x, w):
+    return np.sum(np.median(x) * w)
+
+
+def median_axis_keepdims(x, w):
+    return np.sum(np.median(x, axis=1, keepdims=True) * w)
+
+
+def median_axes(x, w):
+    return np.sum(np.median(x, axis=(0, 2)) * w)
+
+
+def np_quantile(x, w):
+    return np.sum(np.quantile(x, 0.3) * w)
+
+
+def quantile_of_q(x, q, w):
+    return np.sum(np.quantile(x, q, axis=0) * w)
+
+
+def quantiles_axis(x, w):
+    return np.sum(np.quantile(x, [0.1, 0.5, 0.9], axis=1) * w)
+
+
+def np_percentile(x, w):
+    return np.sum(np.percentile(x, [25.0, 60.0], axis=0, keepdims=True) * w)
+
+
+def percentile_of_q(x, q, w):
+    return np.sum(np.percentile(x, 100.0 * q) * w)
+
+
+def percentile_methods(x, w):
+    return np.sum((np.percentile(x, 30.0, method="lower") + np.percentile(x, 30.0, method="higher")
+                   + np.percentile(x, 30.0, method="midpoint")
+                   + np.percentile(x, 30.0, method="nearest")) * w)
+
+
+def np_nanmedian(x, w):
+    return np.sum(np.nanmedian(x, axis=0) * w)
+
+
+def np_nanquantile(x, q, w):
+    return np.sum(np.nanquantile(x, q, axis=1, keepdims=True) * w)
+
+
+def np_nanpercentile(x, w):
+    return np.sum(np.nanpercentile(x, [20.0, 70.0]) * w)
+
+
+# ---------------------------------------------------------------- signals and curves
+
+def np_convolve(a, v, w):
+    return np.sum(np.convolve(a, v) * w)
+
+
+def convolve_same(a, v, w):
+    return np.sum(np.convolve(a, v, mode="same") * w)
+
+
+def convolve_valid(a, v, w):
+    return np.sum(np.convolve(a, v, "valid") * w)
+
+
+def np_correlate(a, v, w):
+    return np.sum(np.correlate(a, v) * w)
+
+
+def correlate_same(a, v, w):
+    return np.sum(np.correlate(a, v, "same") * w)
+
+
+def correlate_full(a, v, w):
+    return np.sum(np.correlate(a, v, mode="full") * w)
+
+
+def np_interp(x, gaps, fp, w):
+    xp = np.cumsum(gaps)
+    return np.sum(np.interp(x, xp, fp) * w)
+
+
+def interp_left_right(x, fp, left, right, w):
+    return np.sum(np.interp(x, [0.0, 1.0, 2.5, 4.0], fp, left, right) * w)
+
+
+def np_polyval(p, x, w):
+    return np.sum(np.polyval(p, x) * w)
+
+
+def polyval_constant_coefficients(x, w):
+    return np.sum(np.polyval([1.0, -2.0, 0.5], x) * w)
+
+
+# ---------------------------------------------------------------- Fourier transforms
+# each counts the real and the imaginary part of the transform
+
+def np_fft(x, w):
+    z = np.fft.fft(x)
+    return np.sum((z.real + 2.0 * z.imag) * w)
+
+
+def fft_n_axis_norm(x, w):
+    z = np.fft.fft(x, 6, axis=0, norm="ortho")
+    return np.sum((z.real + 2.0 * z.imag) * w)
+
+
+def fft_cut(x, w):
+    z = np.fft.fft(x, n=3)
+    return np.sum((z.real + 2.0 * z.imag) * w)
+
+
+def np_ifft(x, w):
+    z = np.fft.ifft(x * (1.0 - 0.5j), norm="forward")
+    return np.sum((z.real + 2.0 * z.imag) * w)
+
+
+def np_fft2(x, w):
+    z = np.fft.fft2(x)
+    return np.sum((z.real + 2.0 * z.imag) * w)
+
+
+def fft2_shape(x, w):
+    z = np.fft.fft2(x, s=(4, 2), norm="ortho")
+    return np.sum((z.real + 2.0 * z.imag) * w)
+
+
+def np_ifft2(x, w):
+    z = np.fft.ifft2(x + 0.5j * x * x)
+    return np.sum((z.real + 2.0 * z.imag) * w)
+
+
+def fftn_axes(x, w):
+    z = np.fft.fftn(x, axes=(0, 2))
+    return np.sum((z.real + 2.0 * z.imag) * w)
+
+
+def ifftn_shape(x, w):
+    z = np.fft.ifftn(x * (2.0 + 1.0j), s=(3, 5), axes=(0, 1))
+    return np.sum((z.real + 2.0 * z.imag) * w)
+
+
+def np_rfft(x, w):
+    z = np.fft.rfft(x)
+    return np.sum((z.real + 2.0 * z.imag) * w)
+
+
+def rfft_n_axis(x, w):
+    z = np.fft.rfft(x, n=7, axis=0, norm="forward")
+    return np.sum((z.real + 2.0 * z.imag) * w)
+
+
+def np_irfft(x, w):
+    return np.sum(np.fft.irfft(x * (1.0 + 0.5j)) * w)
+
+
+def irfft_odd_n(x, w):
+    return np.sum(np.fft.irfft(x * (0.5 - 1.0j), 7, norm="ortho") * w)
+
+
+def irfft_cut_axis(x, w):
+    return np.sum(np.fft.irfft(x * (1.0 + 2.0j), n=4, axis=0) * w)
+
+
 # ---------------------------------------------------------------- the table
 
 @dataclass
@@ -1443,6 +1608,53 @@ CASES = [
     C(np.cumsum, np_cumsum, "2x3"),
     C(np.cumsum, cumsum_axis, "2x3"),
     C(np.ndarray.cumsum, cumsum_method, "3x2"),
+    # order statistics
+    C(np.median, np_median, "5"),
+    C(np.median, np_median, "2x3"),
+    C(np.median, median_axis_keepdims, "2x4"),
+    C(np.median, median_axes, "2x3x3"),
+    C(np.quantile, np_quantile, "7"),
+    C(np.quantile, quantile_of_q, "5x2 ()", ("real", "high")),
+    C(np.quantile, quantile_of_q, "4 3", ("real", "high")),
+    C(np.quantile, quantiles_axis, "3x5"),
+    C(np.percentile, np_percentile, "6x2"),
+    C(np.percentile, percentile_of_q, "6 2", ("real", "high")),
+    C(np.percentile, percentile_methods, "7"),
+    C(np.nanmedian, np_nanmedian, "4x3"),
+    C(np.nanquantile, np_nanquantile, "2x5 ()", ("real", "high")),
+    C(np.nanpercentile, np_nanpercentile, "6"),
+    # signals and curves
+    C(np.convolve, np_convolve, "5 3"),
+    C(np.convolve, convolve_same, "3 5"),
+    C(np.convolve, convolve_same, "6 4"),
+    C(np.convolve, convolve_valid, "6 2"),
+    C(np.correlate, np_correlate, "5 3"),
+    C(np.correlate, correlate_same, "2 5"),
+    C(np.correlate, correlate_same, "5 4"),
+    C(np.correlate, correlate_full, "3 4"),
+    C(np.interp, np_interp, "9 4 4", ("spread", "pos", "real")),
+    C(np.interp, np_interp, "() 3 3", ("spread", "pos", "real")),
+    C(np.interp, interp_left_right, "2x5 4 () ()", ("spread", "real", "real", "real")),
+    C(np.polyval, np_polyval, "4 2x3"),
+    C(np.polyval, np_polyval, "1 3"),
+    C(np.polyval, np_polyval, "3 ()"),
+    C(np.polyval, polyval_constant_coefficients, "3"),
+    # Fourier transforms
+    C(np.fft.fft, np_fft, "5"),
+    C(np.fft.fft, fft_n_axis_norm, "4x3"),
+    C(np.fft.fft, fft_cut, "2x5"),
+    C(np.fft.ifft, np_ifft, "6"),
+    C(np.fft.fft2, np_fft2, "2x3x4"),
+    C(np.fft.fft2, fft2_shape, "3x3"),
+    C(np.fft.ifft2, np_ifft2, "3x4"),
+    C(np.fft.fftn, fftn_axes, "2x3x2"),
+    C(np.fft.ifftn, ifftn_shape, "2x4"),
+    C(np.fft.rfft, np_rfft, "6"),
+    C(np.fft.rfft, np_rfft, "2x5"),
+    C(np.fft.rfft, rfft_n_axis, "5x2"),
+    C(np.fft.irfft, np_irfft, "5"),
+    C(np.fft.irfft, irfft_odd_n, "4"),
+    C(np.fft.irfft, irfft_cut_axis, "5x2"),
     # linear algebra
     C(operator.matmul, matmul, "2x3 3x4"),
     C(operator.matmul, matmul, "3 3x2"),
@@ -1628,6 +1840,7 @@ DOMAINS = {
     "big": lambda rng, shape: rng.uniform(1.5, 3.0, shape),
     "low": lambda rng, shape: rng.uniform(-0.8, -0.2, shape),
     "high": lambda rng, shape: rng.uniform(0.2, 0.8, shape),
+    "spread": lambda rng, shape: rng.uniform(-1.0, 7.0, shape),
     # an exact zero entry: the derivative of prod there is the product of the others
     "zero first": lambda rng, shape: np.where(np.arange(np.prod(shape)).reshape(shape) == 0,
                                               0.0, rng.uniform(0.5, 1.5, shape)),

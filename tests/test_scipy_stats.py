@@ -156,29 +156,6 @@ def test_a_method_without_a_rule_is_named_publicly():
         s2sad.grad(norm_logsf)
 
 
-def frozen(x, mu, sigma):
-    dist = stats.norm(mu, sigma)
-    return np.sum(dist.logpdf(x))
-
-
-def frozen_constant(x):
-    return np.sum(stats.norm(0.0, 2.0).logpdf(x))
-
-
-def test_a_frozen_distribution_says_how_to_call_the_method_instead():
-    for mode in ("reverse", "forward"):
-        with pytest.raises(s2sad.NonDifferentiableError) as caught:
-            s2sad.autodiff(frozen, wrt=(0, 1, 2), mode=mode)
-        assert "stats.norm.logpdf(x, loc, scale) rather than the frozen" in caught.value.hint
-    x = np.array([0.5, -1.0])
-    for derivative, args in ((s2sad.grad(frozen_constant), (x,)),
-                             (s2sad.autodiff(frozen_constant, mode="forward"), (x, x))):
-        with pytest.raises(s2sad.NonDifferentiableError) as caught:  # found when it runs
-            derivative(*args)
-        assert "stats.norm.logpdf(x, loc, scale) rather than the frozen" in caught.value.hint
-        assert "stats.norm.logpdf(x, loc, scale) rather than the frozen" in caught.value.hint
-
-
 def test_a_derivative_through_a_stand_in_is_generated_once(monkeypatch):
     """`stats.norm.logpdf` reads a new bound method each time: the guard against
     rebound helpers (rebinding.py) must not take that for a rebinding."""

@@ -33,11 +33,12 @@ NAMESPACES = [
     ("", builtins), ("s2sad.runtime", runtime),
 ]
 try:  # SciPy's rules register when it imports (and the doc lists them)
+    import scipy.integrate
     import scipy.linalg
     import scipy.special
     import scipy.stats
     NAMESPACES += [("scipy.special", scipy.special), ("scipy.linalg", scipy.linalg),
-                   ("scipy.stats", scipy.stats)]
+                   ("scipy.stats", scipy.stats), ("scipy.integrate", scipy.integrate)]
 except ImportError:
     pass
 
@@ -48,6 +49,8 @@ FAMILIES = {
     "reductions": "Reductions",
     "linalg": "Linear algebra",
     "decompositions": "Matrix decompositions",
+    "signal": "Signals and curves",
+    "fft": "Fourier transforms",
     "shapes": "Shapes and copies",
     "constructors": "New arrays made from values",
     "indexing": "Indexing",
@@ -56,6 +59,7 @@ FAMILIES = {
     "scipy_special": "scipy.special (when SciPy is installed)",
     "scipy_stats": "scipy.stats (when SciPy is installed)",
     "scipy_linalg": "scipy.linalg (when SciPy is installed)",
+    "scipy_integrate": "scipy.integrate (when SciPy is installed)",
 }
 
 SYNTAX = {op: f"x {symbol} y" for op, symbol in (
@@ -104,6 +108,17 @@ Elementwise functions and operators broadcast.
   positions read (ties in sort keep their order); `np.diff` takes no
   `prepend`/`append`; `np.atleast_1d`/`2d`/`3d` take one array.
 - `np.einsum` takes up to six operands and explicit letters (no `...`).
+- `np.median`, `np.quantile`, `np.percentile` and their nan-versions (which do
+  not count NaNs; the derivative there is 0) differentiate through the sorting
+  permutation (ties as in sort) and NumPy's interpolation weights, for the
+  methods linear, lower, higher, midpoint and nearest, without `weights`; in `q`
+  (linear only) the slope is the step between the two order statistics read.
+- `np.interp` is differentiated in `x`, `xp`, `fp`, `left` and `right` (slope of
+  the segment to the right at a knot, 0 beyond the ends), not with `period`;
+  `np.polyval` takes a 1-D array of coefficients.
+- `np.fft`: `fft`, `ifft`, `fft2`, `ifft2`, `fftn`, `ifftn`, `rfft`, `irfft` with
+  `n`/`s`, `axis`/`axes` and `norm`; complex values follow JAX's convention
+  (see docs/supported_python.md).
 - `np.pad` modes: constant, edge, reflect, symmetric, wrap.
 - `np.linalg.slogdet` and `np.split` return a tuple or list: read its items by
   indexing, unpacking (`sign, logdet = np.linalg.slogdet(a)`) or, for slogdet,
@@ -134,9 +149,16 @@ Elementwise functions and operators broadcast.
 - SciPy: `logsumexp` is refused with `return_sign=True`; the derivatives of
   `stdtr`, `gammainc`, `gammaincc`, `betainc` (so of the `cdf` and `logcdf` of
   `t`, `gamma`, `beta`) in their shape parameters have no closed form and are
-  refused. Distributions are called as `stats.norm.logpdf(x, loc, scale)`, not
-  frozen (`stats.norm(loc, scale).logpdf(x)`); `multivariate_normal` takes
+  refused. Frozen distributions (`dist = stats.norm(loc, scale); dist.logpdf(x)`)
+  differentiate in their parameters when made in the function and bound once;
+  made outside it, their parameters are constants. `multivariate_normal` takes
   `mean` and a 2-D `cov`. Stand-ins follow the formula inside the support.
+- `scipy.integrate.odeint` and `solve_ivp` differentiate in `y0`, the floats and
+  float arrays of `args`, and the times (`t`; `t_span[0]` and `t_eval`), with a
+  right-hand side defined with `def` at module level (not a lambda or nested
+  function) that returns an array of `y0`'s shape: reverse mode by the adjoint
+  method, forward mode by the sensitivity equations, each solved with the
+  call's solver and tolerances. Refused: `full_output`, `dense_output`, `events`.
 """
 
 

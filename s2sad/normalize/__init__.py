@@ -10,6 +10,7 @@ from ..errors import UnsupportedSyntaxError
 from ..names import Names
 from ..parsing import ParsedFunction
 from .anf import ANF
+from .frozen import unfreeze_methods
 from .jumps import lower_jumps
 
 
@@ -35,6 +36,7 @@ def normalize(parsed: ParsedFunction) -> NormalFunction:
     _refuse_generator(parsed)
     lower_jumps(node, names)
     node.body = anf.block(node.body)
+    unfreeze_methods(node, parsed.namespace, names)
     anf.inliner.check_no_function_values(node.body)
     last = node.body[-1] if node.body else None
     if not isinstance(last, gast.Return):

@@ -370,4 +370,7 @@ class Inliner:
                     "and lambdas where they are called",
                     self.anf.parsed.location(stmt),
                     hint="call the function directly, or pass it to a function of yours "
-                         "(with source), not to a library function.")
+                         "(with source), not to a library function. A library function "
+                         "with a rule that calls it (scipy.integrate.odeint, solve_ivp) "
+                         "takes a function defined with def at module level, its "
+                         "parameters passed in args=(...).")

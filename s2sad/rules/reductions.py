@@ -11,6 +11,11 @@ that are not elementwise `expand` it first.
 Conventions: `max`/`min` split the derivative equally between tied extrema;
 `prod` and `cumprod` are exact when entries are zero (no division); `norm` has
 derivative 0 at 0, its inf-norms split it between tied extreme entries.
+`median`, `quantile` and `percentile` (and their nan-versions, which do not count
+the NaNs) weight the one or two order statistics they read (NumPy's
+interpolation weights), put back through the stable sorting permutation (ties
+as np.sort); in q, a linear quantile has the step between those two order
+statistics as slope, the other methods are flat.
 """
 import math
 
@@ -275,3 +280,190 @@ def diff(y, a, n=1, axis=-1):
 @tangent(np.diff)
 def diff_tangent(y, a, n=1, axis=-1):
     d[y] = np.diff(expand(d[a], a), n=n, axis=axis)
+
+
+# ---------------------------------------------------------------- order statistics
+
+QUANTILE_METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def sorted_slices(a, axis):
+    """(slices, order, moved): a with the reduced axes moved last and flattened into
+    one, then the kept axes into one, (S, m); the stable order that sorts each
+    slice (ties keep their order: the derivative follows the permutation, as for
+    np.sort; NaNs go last); and the permutation of a's axes that moved them."""
+    a = np.asarray(a)
+    axes = reduced_axes(a, axis)
+    moved = [i for i in range(a.ndim) if i not in axes] + list(axes)
+    slices = np.transpose(a, moved).reshape(-1, max(int(np.prod([a.shape[i] for i in axes])), 1))
+    return slices, np.argsort(slices, axis=-1, kind="stable"), moved
+
+
+def unsorted(in_sorted, order, a, moved):
+    """Values given per sorted position, (S, m), put back where a's entries are."""
+    out = np.zeros(order.shape, in_sorted.dtype)
+    np.put_along_axis(out, order, in_sorted, axis=-1)
+    return np.transpose(out.reshape([np.shape(a)[i] for i in moved]), np.argsort(moved))
+
+
+def order_positions(q, slices, skip_nan):
+    """(low, high, position): the two order statistics (sorted positions) the
+    quantiles q (fractions) of each slice read, as (Q, S) arrays, and NumPy's
+    virtual index q (n - 1) between them, n the entries counted (not NaNs for the
+    nan-functions)."""
+    m = slices.shape[-1]
+    counts = np.sum(~np.isnan(slices), axis=-1) if skip_nan else np.full(len(slices), m)
+    position = np.ravel(np.asarray(q, dtype=float))[:, None] * (counts - 1)
+    last = np.maximum(counts - 1, 0)
+    low = np.clip(np.floor(position).astype(int), 0, last)
+    return low, np.minimum(low + 1, last), position
+
+
+def quantile_weights(q, slices, method, weights, skip_nan):
+    """W[j, s, k]: the weight of the k-th smallest entry of slice s in its j-th
+    quantile (q a fraction)."""
+    if weights is not None or method not in QUANTILE_METHODS:
+        raise NonDifferentiableError(
+            f"s2sad differentiates quantiles with method in {QUANTILE_METHODS} and no "
+            f"weights, not method={method!r}" + (" with weights" if weights is not None else ""),
+            running_derivative_line(),
+            hint="use method='linear' (the default), or sort and index the array yourself.")
+    low, high, position = order_positions(q, slices, skip_nan)
+    share = {"linear": position - low, "lower": 0.0 * position,
+             "higher": 1.0 * (position > low), "midpoint": 0.5 * (position > low),
+             "nearest": 1.0 * (np.around(position) > low)}[method]
+    share = np.where(np.isfinite(share), share, 0.0)  # an all-NaN slice reads nothing
+    k = np.arange(slices.shape[-1])
+    return (1.0 - share)[..., None] * (k == low[..., None]) + \
+        share[..., None] * (k == high[..., None])
+
+
+def quantile_adjoint(g, y, a, q, axis, method, weights, skip_nan=False):
+    """Adjoint of np.quantile (np.nanquantile) in a: the weights of the order
+    statistics, put back where each sorted entry came from."""
+    slices, order, moved = sorted_slices(a, axis)
+    w = quantile_weights(q, slices, method, weights, skip_nan)
+    g = np.reshape(np.broadcast_to(g, np.shape(y)), w.shape[:2])
+    return unsorted(np.einsum("js,jsk->sk", g, w), order, a, moved)
+
+
+def quantile_tangent(t, y, a, q, axis, method, weights, skip_nan=False):
+    if type(t) is float and t == 0.0:  # an inactive a
+        return 0.0
+    slices, order, moved = sorted_slices(a, axis)
+    w = quantile_weights(q, slices, method, weights, skip_nan)
+    t = np.transpose(expand(t, a), moved).reshape(slices.shape)
+    return np.reshape(np.einsum("jsk,sk->js", w, np.take_along_axis(t, order, -1)),
+                      np.shape(y))
+
+
+def quantile_slope(y, a, q, axis, method, per_unit, skip_nan):
+    """d y / d q, (Q, S): the step between the two order statistics a linear
+    quantile reads, times n - 1 (per fraction; `per_unit` 100 for percentiles); 0
+    for the other methods."""
+    slices, order, moved = sorted_slices(a, axis)
+    low, high, position = order_positions(np.divide(q, per_unit), slices, skip_nan)
+    ordered = np.take_along_axis(slices, order, -1)
+    rows = np.arange(len(slices))
+    step = ordered[rows, high] - ordered[rows, low]
+    counts = np.sum(~np.isnan(slices), axis=-1) if skip_nan else slices.shape[-1]
+    return np.nan_to_num(step * (counts - 1)) / per_unit * (method == "linear")
+
+
+def quantile_adjoint_q(g, y, a, q, axis, method, per_unit, skip_nan=False):
+    slope = quantile_slope(y, a, q, axis, method, per_unit, skip_nan)
+    g = np.reshape(np.broadcast_to(g, np.shape(y)), slope.shape)
+    return np.reshape(np.sum(g * slope, axis=1), np.shape(q))
+
+
+def quantile_tangent_q(t, y, a, q, axis, method, per_unit, skip_nan=False):
+    if type(t) is float and t == 0.0:  # a constant q
+        return 0.0
+    slope = quantile_slope(y, a, q, axis, method, per_unit, skip_nan)
+    return np.reshape(np.reshape(expand(t, q), (-1, 1)) * slope, np.shape(y))
+
+
+def percentile_adjoint(g, y, a, q, axis, method, weights, skip_nan=False):
+    return quantile_adjoint(g, y, a, np.divide(q, 100.0), axis, method, weights, skip_nan)
+
+
+def percentile_tangent(t, y, a, q, axis, method, weights, skip_nan=False):
+    return quantile_tangent(t, y, a, np.divide(q, 100.0), axis, method, weights, skip_nan)
+
+
+@adjoint(np.quantile)
+def quantile(y, a, q, axis=None, out=None, overwrite_input=False, method="linear",
+             keepdims=False, *, weights=None):
+    d[a] = quantile_adjoint(d[y], y, a, q, axis, method, weights)
+    d[q] = quantile_adjoint_q(d[y], y, a, q, axis, method, 1.0)
+
+
+@tangent(np.quantile)
+def quantile_tangent_rule(y, a, q, axis=None, out=None, overwrite_input=False,
+                          method="linear", keepdims=False, *, weights=None):
+    d[y] = quantile_tangent(d[a], y, a, q, axis, method, weights) + \
+        quantile_tangent_q(d[q], y, a, q, axis, method, 1.0)
+
+
+@adjoint(np.percentile)
+def percentile(y, a, q, axis=None, out=None, overwrite_input=False, method="linear",
+               keepdims=False, *, weights=None):
+    d[a] = percentile_adjoint(d[y], y, a, q, axis, method, weights)
+    d[q] = quantile_adjoint_q(d[y], y, a, q, axis, method, 100.0)
+
+
+@tangent(np.percentile)
+def percentile_tangent_rule(y, a, q, axis=None, out=None, overwrite_input=False,
+                            method="linear", keepdims=False, *, weights=None):
+    d[y] = percentile_tangent(d[a], y, a, q, axis, method, weights) + \
+        quantile_tangent_q(d[q], y, a, q, axis, method, 100.0)
+
+
+@adjoint(np.median)
+def median(y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    d[a] = quantile_adjoint(d[y], y, a, 0.5, axis, "linear", None)
+
+
+@tangent(np.median)
+def median_tangent(y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    d[y] = quantile_tangent(d[a], y, a, 0.5, axis, "linear", None)
+
+
+# the nan-functions: NaNs sort last and are not counted (their derivative is 0)
+
+@adjoint(np.nanquantile)
+def nanquantile(y, a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                keepdims=False, *, weights=None):
+    d[a] = quantile_adjoint(d[y], y, a, q, axis, method, weights, True)
+    d[q] = quantile_adjoint_q(d[y], y, a, q, axis, method, 1.0, True)
+
+
+@tangent(np.nanquantile)
+def nanquantile_tangent(y, a, q, axis=None, out=None, overwrite_input=False,
+                        method="linear", keepdims=False, *, weights=None):
+    d[y] = quantile_tangent(d[a], y, a, q, axis, method, weights, True) + \
+        quantile_tangent_q(d[q], y, a, q, axis, method, 1.0, True)
+
+
+@adjoint(np.nanpercentile)
+def nanpercentile(y, a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                  keepdims=False, *, weights=None):
+    d[a] = percentile_adjoint(d[y], y, a, q, axis, method, weights, True)
+    d[q] = quantile_adjoint_q(d[y], y, a, q, axis, method, 100.0, True)
+
+
+@tangent(np.nanpercentile)
+def nanpercentile_tangent(y, a, q, axis=None, out=None, overwrite_input=False,
+                          method="linear", keepdims=False, *, weights=None):
+    d[y] = percentile_tangent(d[a], y, a, q, axis, method, weights, True) + \
+        quantile_tangent_q(d[q], y, a, q, axis, method, 100.0, True)
+
+
+@adjoint(np.nanmedian)
+def nanmedian(y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    d[a] = quantile_adjoint(d[y], y, a, 0.5, axis, "linear", None, True)
+
+
+@tangent(np.nanmedian)
+def nanmedian_tangent(y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    d[y] = quantile_tangent(d[a], y, a, 0.5, axis, "linear", None, True)

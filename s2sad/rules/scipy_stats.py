@@ -19,20 +19,49 @@ derivative there has no closed form: asking for it raises NonDifferentiableError
 import numpy as np
 from scipy import special, stats
 
-from ..registry import advise, source_for
+from ..registry import advise, freezes, source_for, unfreezes
 
 LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
 LOG_2PI = np.log(2.0 * np.pi)
 LOG_PI = np.log(np.pi)
 
-# Frozen distributions (stats.norm(loc, scale).logpdf(x)) are objects whose methods
-# s2sad cannot resolve when it reads the code: the errors say what to write instead.
-advise("call the distribution's method with its parameters: stats.norm.logpdf(x, loc, "
-       "scale) rather than the frozen stats.norm(loc, scale).logpdf(x); or wrap the "
-       "value in s2sad.stop_gradient if it needs none.",
-       stats.norm, stats.t, stats.gamma, stats.beta, stats.expon, stats.laplace,
-       stats.cauchy, stats.logistic, stats.poisson, stats.nbinom, stats.multivariate_normal,
-       *(("method", name) for name in ("logpdf", "pdf", "cdf", "logcdf", "logpmf", "pmf")))
+# Frozen distributions. Made in the differentiated function, `dist = stats.norm(loc,
+# scale)` then `dist.logpdf(x)` is read as `stats.norm.logpdf(x, loc, scale)`
+# (normalize/frozen.py), so it differentiates in loc and scale too. Made outside it
+# (a global, an argument), its parameters are constants: its methods are unfrozen
+# when the derivative runs (dispatch.py).
+DATA_METHODS = ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf", "logpmf", "pmf")
+SUMMARY_METHODS = ("mean", "var", "std", "median", "entropy")
+DISTRIBUTIONS = (stats.norm, stats.t, stats.gamma, stats.beta, stats.expon, stats.laplace,
+                 stats.cauchy, stats.logistic, stats.poisson, stats.nbinom)
+FROZEN_TYPES = (type(stats.norm()), type(stats.poisson(1.0)))
+MULTIVARIATE_NORMAL_FROZEN = type(stats.multivariate_normal(np.zeros(1)))
+
+freezes({**{m: 1 for m in DATA_METHODS}, **{m: 0 for m in SUMMARY_METHODS}}, *DISTRIBUTIONS)
+freezes({m: 1 for m in ("logpdf", "pdf", "cdf", "logcdf")}, stats.multivariate_normal,
+        positional=3, dropped=("seed",))  # (mean, cov, allow_singular, seed)
+
+
+@unfreezes
+def unfrozen_method(method):
+    """(stats.norm.logpdf, (loc, scale), {}) for `logpdf` of a frozen stats.norm(loc, scale)."""
+    owner = method.__self__
+    if isinstance(owner, FROZEN_TYPES) and method.__name__ in DATA_METHODS + SUMMARY_METHODS:
+        maker = getattr(stats, owner.dist.name, None)
+        if maker is not None:
+            return getattr(maker, method.__name__), owner.args, owner.kwds
+    if isinstance(owner, MULTIVARIATE_NORMAL_FROZEN) and method.__name__ in DATA_METHODS:
+        return (getattr(stats.multivariate_normal, method.__name__), (owner.mean, owner.cov),
+                {"allow_singular": owner.allow_singular})
+    return None
+
+
+advise("call the frozen distribution's methods (logpdf, pdf, cdf, ...) in the function "
+       "that makes it, as `dist = stats.norm(loc, scale); dist.logpdf(x)`, with `dist` "
+       "assigned once; or call the method with its parameters, stats.norm.logpdf(x, "
+       "loc, scale); or wrap the value in s2sad.stop_gradient if it needs none.",
+       *DISTRIBUTIONS, stats.multivariate_normal,
+       *(("method", name) for name in DATA_METHODS + SUMMARY_METHODS))
 
 
 # ---------------------------------------------------------------- norm

@@ -1,0 +1,171 @@
+"""scipy.integrate.odeint and solve_ivp with a right-hand side written in Python:
+reverse mode by the adjoint method, forward mode by the sensitivity equations,
+in y0, the parameters (`args`) and the times. Checked against central
+differences (a step of 1e-4: the solver's adaptivity makes smaller steps noisy)
+and, for linear decay, against the closed form."""
+import numpy as np
+import pytest
+
+integrate = pytest.importorskip("scipy.integrate")
+
+import s2sad  # noqa: E402
+from scipy.integrate import odeint, solve_ivp  # noqa: E402
+
+
+
+def central_difference(f, args, i, direction, eps=1e-4):
+    plus = [a + eps * direction if j == i else a for j, a in enumerate(args)]
+    minus = [a - eps * direction if j == i else a for j, a in enumerate(args)]
+    return (f(*plus) - f(*minus)) / (2 * eps)
+
+
+def check_both_modes(f, args, rtol=2e-6, atol=1e-8):
+    """Reverse mode in every input, entry by entry, and forward mode along a random
+    direction of each input, against central differences."""
+    wrt = tuple(range(len(args)))
+    gradients = s2sad.grad(f, wrt=wrt)(*args)
+    rng = np.random.default_rng(0)
+    for i, (arg, gradient) in enumerate(zip(args, gradients)):
+        basis = np.eye(np.size(arg)).reshape((np.size(arg),) + np.shape(arg)) \
+            if np.ndim(arg) else [1.0]
+        expected = np.reshape([central_difference(f, args, i, e) for e in basis],
+                              np.shape(arg))
+        np.testing.assert_allclose(gradient, expected, rtol=rtol, atol=atol,
+                                   err_msg=f"gradient in input {i}")
+        direction = rng.normal(size=np.shape(arg)) if np.ndim(arg) else 0.7
+        tangent = s2sad.autodiff(f, wrt=(i,), mode="forward")(*args, direction)
+        np.testing.assert_allclose(tangent, central_difference(f, args, i, direction),
+                                   rtol=rtol, atol=atol, err_msg=f"tangent along input {i}")
+
+
+# ---------------------------------------------------------------- odeint
+
+def lotka_volterra(y, t, alpha, beta, delta, gamma):
+    prey, predator = y[0], y[1]
+    return np.array([alpha * prey - beta * prey * predator,
+                     delta * prey * predator - gamma * predator])
+
+
+def predator_prey_loss(y0, alpha, beta, horizon):
+    t = np.linspace(0.0, horizon, 6)
+    ys = odeint(lotka_volterra, y0, t, args=(alpha, beta, 0.3, 0.8), rtol=1e-11, atol=1e-11)
+    observed = np.array([1.0, 0.6])
+    return np.sum((ys[1:] - observed) ** 2)
+
+
+def test_odeint_lotka_volterra_in_y0_parameters_and_time():
+    check_both_modes(predator_prey_loss, (np.array([1.2, 0.5]), 0.9, 0.4, 2.0))
+
+
+def forced(t, y, k, w):
+    return -k * y + np.sin(w * t) * y[::-1]
+
+
+def time_first_loss(y0, k, t):
+    ys = odeint(forced, y0, t, args=(k, 2.0), tfirst=True, rtol=1e-11, atol=1e-11)
+    return np.sum(ys * ys[:, ::-1]) + np.sum(ys[-1])
+
+
+def test_odeint_time_first_array_parameter_and_every_time():
+    check_both_modes(time_first_loss, (np.array([0.4, -0.3, 0.8]), np.array([0.5, 1.0, 1.5]),
+                                       np.array([0.1, 0.4, 0.5, 1.1])))
+
+
+def decay(y, t, k):
+    return -k * y
+
+
+def decay_sum(y0, k, t_end):
+    t = np.array([0.0, 0.5, t_end])
+    return np.sum(odeint(decay, y0, t, args=(k,), rtol=1e-11, atol=1e-11))
+
+
+def test_odeint_matches_the_closed_form():
+    """y(t) = y0 exp(-k t): sum over t in (0, 0.5, T)."""
+    y0, k, t_end = 1.5, 0.8, 2.0
+    times = np.array([0.0, 0.5, t_end])
+    expected = (np.sum(np.exp(-k * times)),
+                np.sum(-times * y0 * np.exp(-k * times)),
+                -k * y0 * np.exp(-k * t_end))
+    got = s2sad.grad(decay_sum, wrt=(0, 1, 2))(y0, k, t_end)
+    np.testing.assert_allclose(got, expected, rtol=1e-8)
+    tangent = s2sad.autodiff(decay_sum, wrt=(1,), mode="forward")(y0, k, t_end, 1.0)
+    np.testing.assert_allclose(tangent, expected[1], rtol=1e-8)
+
+
+def test_the_derivative_calls_one_adjoint_solve():
+    source = s2sad.source(s2sad.grad(predator_prey_loss, wrt=(0, 1)))
+    assert source.count("odeint_adjoints(") == 1
+
+
+# ---------------------------------------------------------------- solve_ivp
+
+def pendulum(t, y, damping, length):
+    return np.array([y[1], -damping * y[1] - 9.81 / length * np.sin(y[0])])
+
+
+def pendulum_loss(y0, damping, length, t_eval):
+    solution = solve_ivp(pendulum, (0.0, 2.0), y0, t_eval=t_eval, args=(damping, length),
+                         rtol=1e-11, atol=1e-11)
+    return np.sum(solution.y[0] ** 2) + np.sum(solution.y[1])
+
+
+def test_solve_ivp_in_y0_parameters_and_output_times():
+    check_both_modes(pendulum_loss, (np.array([0.6, -0.2]), 0.3, 1.5,
+                                     np.array([0.3, 0.9, 1.7])))
+
+
+def ivp_decay(y0, k, t0):
+    solution = solve_ivp(decay_first, (t0, 3.0), y0, method="DOP853", t_eval=[1.0, 2.5],
+                         args=(k,), rtol=1e-12, atol=1e-12)
+    return np.sum(solution.y)
+
+
+def decay_first(t, y, k):
+    return -k * y
+
+
+def test_solve_ivp_in_its_start_time_matches_the_closed_form():
+    """y(t) = y0 exp(-k (t - t0)) at t = 1.0, 2.5."""
+    y0, k, t0 = np.array([1.5]), 0.8, 0.2
+    times = np.array([1.0, 2.5])
+    values = y0[0] * np.exp(-k * (times - t0))
+    expected = (np.array([np.sum(values) / y0[0]]), np.sum(-(times - t0) * values),
+                np.sum(k * values))
+    got = s2sad.grad(ivp_decay, wrt=(0, 1, 2))(y0, k, t0)
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g, e, rtol=1e-7)
+    tangent = s2sad.autodiff(ivp_decay, wrt=(2,), mode="forward")(y0, k, t0, 1.0)
+    np.testing.assert_allclose(tangent, expected[2], rtol=1e-7)
+
+
+# ---------------------------------------------------------------- what is refused
+
+def with_full_output(y0):
+    ys, info = odeint(decay, y0, [0.0, 1.0], args=(0.5,), full_output=True)
+    return np.sum(ys)
+
+
+def with_dense_output(y0):
+    solution = solve_ivp(decay_first, (0.0, 1.0), y0, args=(0.5,), dense_output=True)
+    return np.sum(solution.y)
+
+
+def with_a_lambda(y0, k):
+    ys = odeint(lambda y, t: -k * y, y0, [0.0, 1.0])
+    return np.sum(ys)
+
+
+def test_full_output_and_dense_output_are_refused():
+    with pytest.raises(s2sad.NonDifferentiableError, match="without full_output") as caught:
+        s2sad.grad(with_full_output)(np.array([1.0]))
+    assert caught.value.location.lineno == with_full_output.__code__.co_firstlineno + 1
+    with pytest.raises(s2sad.NonDifferentiableError, match="without dense_output"):
+        s2sad.grad(with_dense_output)(np.array([1.0]))
+
+
+def test_a_lambda_right_hand_side_is_refused_at_its_line():
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="lambda") as caught:
+        s2sad.grad(with_a_lambda)(np.array([1.0]), 0.5)
+    assert "def at module level" in caught.value.hint
+    assert caught.value.location.lineno == with_a_lambda.__code__.co_firstlineno + 1
