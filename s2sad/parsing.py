@@ -176,6 +176,14 @@ def _find_definition(tree: gast.Module, func: Callable, filename: str) -> gast.F
                     f"cannot differentiate async function '{func.__name__}'",
                     Location(filename, stmt.lineno, stmt.col_offset),
                     hint="differentiate a plain synchronous function.")
+            if stmt.name != func.__code__.co_name:  # the file changed since the import
+                raise SourceUnavailableError(
+                    f"the source of '{func.__code__.co_name}' in {filename} no longer holds "
+                    f"its definition at line {func.__code__.co_firstlineno} (there is "
+                    f"'{stmt.name}' now): the file changed after it was imported",
+                    Location(filename, func.__code__.co_firstlineno),
+                    hint="reload the module (importlib.reload) or restart, so that the "
+                         "function and its file agree.")
             return stmt
     lambdas = [n for n in gast.walk(tree) if isinstance(n, gast.Lambda)]
     if len(lambdas) == 1:

@@ -250,3 +250,18 @@ def test_messages_never_leak_internal_exceptions_for_bad_calls():
         s2sad.autodiff(square, mode="sideways")
     assert re.search("mode must be", str(pytest.raises(s2sad.S2SADError, s2sad.autodiff,
                                                        square, mode="x").value))
+
+
+def test_a_file_changed_after_import_is_refused_not_differentiated_as_another_function(
+        tmp_path, monkeypatch):
+    module = tmp_path / "changed_after_import.py"
+    module.write_text("def f(x):\n    return x * x\n\n\ndef g(x):\n    return 3.0 * x\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import importlib
+    import linecache
+    changed = importlib.import_module("changed_after_import")
+    module.write_text("def f(x):\n    return x * x\n\n\ndef h(x):\n    return x\n\n\n"
+                      "def g(x):\n    return 3.0 * x\n")
+    linecache.checkcache(str(module))
+    with pytest.raises(s2sad.SourceUnavailableError, match="changed after it was imported"):
+        s2sad.grad(changed.g)
