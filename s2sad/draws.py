@@ -20,8 +20,7 @@ import gast
 import numpy as np
 
 from . import syntax
-from .errors import S2SADError
-from .parsing import parse_function
+from .parsing import parsed_or_none
 from .runtime import GENERATORS, restore_random_state
 
 # Methods of np.random.RandomState, np.random.Generator and random.Random that draw.
@@ -137,11 +136,6 @@ class RandomDraws:
 _draws_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def user_function_draws(func: Callable) -> bool:
-    """Whether a user function (or one it calls) may draw random numbers."""
-    return reached_generators(func) is not None
-
-
 def reached_generators(func: Callable, seen: frozenset = frozenset()) -> list | None:
     """None when a user function (and every one it calls) never draws; else the
     generator objects of its modules it may draw from (besides the global ones and
@@ -149,9 +143,8 @@ def reached_generators(func: Callable, seen: frozenset = frozenset()) -> list | 
     if func in seen:
         return None
     if func not in _draws_cache:
-        try:
-            parsed = parse_function(func)
-        except S2SADError:  # no source: s2sad will say so where it matters
+        parsed = parsed_or_none(func)
+        if parsed is None:
             return None
         draws, reached = False, []
         for node in syntax.walk(parsed.node):

@@ -17,9 +17,8 @@ import gast
 
 from . import syntax
 from .aliases import MUTATING_METHODS
-from .errors import S2SADError
 from .libraries import is_installed
-from .parsing import parse_function
+from .parsing import parsed_or_none
 
 EFFECT = "effect"  # annotation on a call of a function that changes outside state
 
@@ -33,9 +32,8 @@ def outside_change(func: Callable, seen: frozenset = frozenset()) -> str | None:
             (func.__module__ or "").split(".")[0] == "s2sad":  # a library's, s2sad's own
         return None
     if func not in _cache:
-        try:
-            parsed = parse_function(func)
-        except S2SADError:  # no source: s2sad will say so where it matters
+        parsed = parsed_or_none(func)
+        if parsed is None:
             return None
         _cache[func] = _first_change(parsed, seen | {func})
     return _cache[func]

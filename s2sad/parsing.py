@@ -12,7 +12,7 @@ from typing import Any, Callable
 import gast
 
 from . import decorators, syntax
-from .errors import Location, SourceUnavailableError, UnsupportedSyntaxError
+from .errors import Location, S2SADError, SourceUnavailableError, UnsupportedSyntaxError
 
 _MISSING = object()
 _UNBOUND = object()
@@ -98,6 +98,15 @@ def parse_function(func: Callable) -> ParsedFunction:
                             Namespace(func.__globals__, closure))
     decorators.with_parameters_of_wrapped(parsed)
     return parsed
+
+
+def parsed_or_none(func: Callable) -> ParsedFunction | None:
+    """`func` parsed, or None when s2sad cannot read it (an analysis that looks into
+    called functions passes over it; the error comes where a derivative needs it)."""
+    try:
+        return parse_function(func)
+    except S2SADError:
+        return None
 
 
 def read_definition(func: Callable) -> gast.FunctionDef:
