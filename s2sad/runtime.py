@@ -512,6 +512,13 @@ def items_tangent(dx, x, y):
     return type(y)(expand(dx, x))
 
 
+def entry_adjoint(g, key, item):
+    """The adjoint of a dict literal's `item` under `key`: g's entry, or zeros of the
+    item's shape where it received nothing."""
+    found = g.get(key) if isinstance(g, dict) else None  # 0.0: no adjoint at all
+    return zeros_like(item) if found is None else found
+
+
 def joined_tangents(dx, x, dy, y):
     """The tangent of `xs + ys` (lists or tuples), item by item."""
     return expand(dx, x) + expand(dy, y)

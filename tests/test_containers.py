@@ -373,3 +373,20 @@ def test_joining_lists_s2sad_cannot_see_is_refused_at_the_users_line():
     with pytest.raises(s2sad.UnsupportedSyntaxError, match="joined or repeated") as caught:
         s2sad.grad(joins_two_parameters)([1.0, 2.0], [3.0])
     assert caught.value.location.lineno == joins_two_parameters.__code__.co_firstlineno + 1
+
+
+def reads_one_entry(ps, u):
+    unused = ps["w"]
+    return np.sum(ps["b"])
+
+
+def dict_entry_without_gradient(p):
+    c = {"w": p @ np.eye(3), "b": -p}
+    return reads_one_entry(c, 1.0) + reads_one_entry(c, 2.0)
+
+
+def test_a_dict_entry_that_receives_no_gradient_has_zeros_of_its_shape():
+    # old main: 0.0 went into matmul's adjoint (ValueError), or came back as the gradient
+    p = RNG.normal(size=(2, 3))
+    assert np.allclose(s2sad.grad(dict_entry_without_gradient)(p), -2.0)
+    check_container_gradient(dict_entry_without_gradient, (p,))

@@ -30,7 +30,8 @@ from s2sad.parsing import parse_function
 from s2sad.primitives import CONCAT, COPY, REPEAT, primitive_of
 from s2sad.registry import ADJOINTS, TANGENTS
 from s2sad.rules.indexing import scatter
-from s2sad.runtime import (as_array, broadcast_like, copy_argument, copy_of, expand, item_of,
+from s2sad.runtime import (as_array, broadcast_like, copy_argument, copy_of, entry_adjoint,
+                           expand, item_of,
                            list_adjoint, structured, unbroadcast, zero_item)
 
 # ---------------------------------------------------------------- operators
@@ -1247,6 +1248,10 @@ def runtime_item_of(g, w):
     return np.sum(item_of(g, 1) * w)
 
 
+def runtime_entry_adjoint(g, w):
+    return np.sum(entry_adjoint({"a": g}, "a", w) * w) + np.sum(entry_adjoint({}, "b", w))
+
+
 def runtime_structured(g, w):
     return np.sum(structured(g, w) * w)
 
@@ -1827,6 +1832,7 @@ CASES = [
     C(zero_item, runtime_zero_item, "3"),
     C(structured, runtime_structured, "3"),
     C(item_of, runtime_item_of, "3x2"),
+    C(entry_adjoint, runtime_entry_adjoint, "3"),
 ]
 
 # ---------------------------------------------------------------- inputs

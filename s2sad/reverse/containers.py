@@ -88,9 +88,12 @@ class ContainerAdjoints(Recorder):
             if primitive.keys is None:
                 element = gast.Subscript(value=syntax.clone(container),
                                          slice=syntax.constant(i), ctx=gast.Load())
-            else:  # a dict adjoint may lack keys that received nothing
+            elif self.is_scalar(item):  # a dict adjoint may lack keys that received nothing
                 element = syntax.call(gast.Attribute(value=syntax.clone(container),
                                                      attr="get", ctx=gast.Load()),
                                       syntax.clone(primitive.keys[i]), syntax.constant(0.0))
+            else:  # ... and then the item's are zeros of its shape
+                element = syntax.call(self.helper("entry_adjoint"), syntax.clone(container),
+                                      syntax.clone(primitive.keys[i]), syntax.clone(item))
             out.append(self.accumulate(syntax.assign(var, element), state))
         return out

@@ -9,11 +9,12 @@ from ..checkpointing import Schedule
 from ..registry import adjoint, d, nondifferentiable, tangent
 from .indexing import scatter
 from .shapes import cast_adjoint, cast_tangent, in_dtype_of
-from ..runtime import (as_array, assert_scalar, assert_seed, assert_unshared, broadcast_like,
-                       copy_argument, copy_of, expand, gradient_dtype, index_of_max,
-                       index_of_min, is_foreign, item_of, list_adjoint, numpy_only, random_state,
-                       restore_item, restore_random_state, saved_item, shape_of,
-                       stop_gradient, structured, unbroadcast, zero_item, zeros_like)
+from ..runtime import (AdjointDict, as_array, assert_scalar, assert_seed, assert_unshared,
+                       broadcast_like, copy_argument, copy_of, entry_adjoint, expand,
+                       gradient_dtype, index_of_max, index_of_min, is_foreign, item_of,
+                       list_adjoint, numpy_only, random_state, restore_item,
+                       restore_random_state, saved_item, shape_of, stop_gradient, structured,
+                       unbroadcast, zero_item, zeros_like)
 
 nondifferentiable(zeros_like, assert_scalar, assert_seed, stop_gradient, saved_item,
                   restore_item, shape_of, index_of_max, index_of_min, gradient_dtype,
@@ -119,3 +120,13 @@ def item_of_(y, g, index):
 @tangent(item_of)
 def item_of_(y, g, index):
     d[y] = item_of(d[g], index)
+
+
+@adjoint(entry_adjoint)
+def entry_adjoint_(y, g, key, item):
+    d[g] = AdjointDict({key: d[y]})
+
+
+@tangent(entry_adjoint)
+def entry_adjoint_(y, g, key, item):
+    d[y] = entry_adjoint(d[g], key, item)
