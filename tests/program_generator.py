@@ -733,9 +733,9 @@ class Writer:
         return self.pick(options)
 
     def container_helper(self, arrays: bool) -> list:
-        """`def k0(ps, u):` reading two values out of the list or dict ps (not g*: the
-        nested functions of f are named so)."""
-        name = f"k{len(self.container_helpers)}"
+        """`def kc0(ps, u):` reading two values out of the list or dict ps (not g*
+        nor k*: f's nested functions and while counters are named so)."""
+        name = f"kc{len(self.container_helpers)}"
         kinds = tuple(self.pick([S, A]) if arrays else S for _ in range(2))
         form = self.pick(["list", "dict"])
         reads = ["ps[0]", "ps[1]"] if form == "list" else ["ps['w']", "ps['b']"]
