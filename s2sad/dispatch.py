@@ -42,11 +42,7 @@ def call_vjp(function, wrt: tuple, seed, *args, **kwargs) -> tuple:
     with _located():
         target, leading, args, kwargs, indices = _resolve(function, wrt, args, kwargs,
                                                           "reverse")
-    from .api import _subroutine  # api imports the emitters, which bind this module
-    vjp = _subroutine(target, indices, "reverse", True)
-    seed_param = list(inspect.signature(vjp).parameters)[-1]
-    gradients = vjp(*leading, *args, **kwargs, **{seed_param: seed})
-    return gradients if len(indices) > 1 else (gradients,)
+    return _vjp_of(target, indices)(seed, *leading, *args, **kwargs)
 
 
 def call_jvp(function, wrt: tuple, tangents: tuple, *args, **kwargs) -> tuple:
@@ -55,11 +51,7 @@ def call_jvp(function, wrt: tuple, tangents: tuple, *args, **kwargs) -> tuple:
     with _located():
         target, leading, args, kwargs, indices = _resolve(function, wrt, args, kwargs,
                                                           "forward")
-    from .api import _subroutine
-    jvp = _subroutine(target, indices, "forward", True)
-    params = list(inspect.signature(jvp).parameters)
-    named = dict(zip(params[len(params) - len(indices):], tangents))
-    return jvp(*leading, *args, **kwargs, **named)
+    return _jvp_of(target, indices)(tangents, *leading, *args, **kwargs)
 
 
 def vjp_function(function, wrt: tuple, *args, **kwargs) -> Callable:
@@ -70,15 +62,7 @@ def vjp_function(function, wrt: tuple, *args, **kwargs) -> Callable:
         _resolve(function, wrt, args, kwargs, "reverse")
     if leading or len(resolved) != len(args) or resolved_keywords != kwargs:
         return lambda seed, *a, **k: call_vjp(function, wrt, seed, *a, **k)
-    from .api import _subroutine
-    vjp = _subroutine(target, indices, "reverse", True)
-    seed_param = list(inspect.signature(vjp).parameters)[-1]
-    single = len(indices) == 1
-
-    def gradients(seed, *a, **k):
-        result = vjp(*a, **k, **{seed_param: seed})
-        return (result,) if single else result
-    return gradients
+    return _vjp_of(target, indices)
 
 
 def jvp_function(function, wrt: tuple, *args, **kwargs) -> Callable:
@@ -88,11 +72,30 @@ def jvp_function(function, wrt: tuple, *args, **kwargs) -> Callable:
         _resolve(function, wrt, args, kwargs, "forward")
     if leading or len(resolved) != len(args) or resolved_keywords != kwargs:
         return lambda tangents, *a, **k: call_jvp(function, wrt, tangents, *a, **k)
+    return _jvp_of(target, indices)
+
+
+def _vjp_of(target, indices: tuple) -> Callable:
+    """`vjp(seed, *args, **kwargs)` of a resolved function: its gradients, a tuple."""
+    from .api import _subroutine  # api imports the emitters, which bind this module
+    vjp = _subroutine(target, indices, "reverse", True)
+    seed_param = list(inspect.signature(vjp).parameters)[-1]
+    single = len(indices) == 1
+
+    def gradients(seed, *args, **kwargs):
+        result = vjp(*args, **kwargs, **{seed_param: seed})
+        return (result,) if single else result
+    return gradients
+
+
+def _jvp_of(target, indices: tuple) -> Callable:
+    """`jvp(tangents, *args, **kwargs)` of a resolved function: (tangent, value)."""
     from .api import _subroutine
     jvp = _subroutine(target, indices, "forward", True)
     params = list(inspect.signature(jvp).parameters)
     names = params[len(params) - len(indices):]
-    return lambda tangents, *a, **k: jvp(*a, **k, **dict(zip(names, tangents)))
+    return lambda tangents, *args, **kwargs: jvp(*args, **kwargs,
+                                                 **dict(zip(names, tangents)))
 
 
 @contextlib.contextmanager

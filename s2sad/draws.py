@@ -95,8 +95,7 @@ class RandomDraws:
         class (a list of layers may hold generators)."""
         if name in self.local_names:
             return True
-        value = _resolve(self.namespace, gast.Name(id=name, ctx=gast.Load(),
-                                                   annotation=None, type_comment=None))
+        value = self.namespace.lookup(name, None)
         return value is not None and not callable(value) and \
             not isinstance(value, types.ModuleType)
 
@@ -108,7 +107,7 @@ class RandomDraws:
             # a method of an object, a function value: it may draw from the global
             # generators or from one its object or arguments hold
             operands = [func.value if isinstance(func, gast.Attribute) else func] + \
-                list(call.args) + [k.value for k in call.keywords]
+                _operands(call)
             return list(GLOBAL_GENERATORS) + \
                 [a.id for a in operands if isinstance(a, gast.Name) and a.id in self.local_names]
         if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) and \
@@ -125,8 +124,7 @@ class RandomDraws:
             return []
         # generators passed in: variables (which may hold one in a container or an
         # object's attribute, found when the state is taken) and global generators
-        operands = [a for a in list(call.args) + [k.value for k in call.keywords]
-                    if isinstance(a, gast.Name)]
+        operands = [a for a in _operands(call) if isinstance(a, gast.Name)]
         passed = [a.id for a in operands if a.id in self.local_names]
         passed += [g for a in operands if a.id not in self.local_names
                    for g in [_resolve(self.namespace, a)] if isinstance(g, GENERATORS)]
@@ -169,6 +167,10 @@ def is_generator_draw(call: gast.Call, local_names: set) -> bool:
     func = getattr(call, "func", None)
     return isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) and \
         func.value.id in local_names and func.attr in RANDOM_METHODS
+
+
+def _operands(call: gast.Call) -> list:
+    return list(call.args) + [k.value for k in call.keywords]
 
 
 def _holders(stmt) -> set:

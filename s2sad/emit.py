@@ -239,8 +239,9 @@ class Emitter:
         Under a branch (`if ax: plot(ax, x)`) the refusal waits for the branch to
         run: the derivative raises there, before the call, and not at all if the
         branch is never taken."""
-        branched = {id(s) for s in syntax.statements(self.body) if isinstance(s, gast.If)
-                    for s in syntax.statements(s.body + s.orelse)}
+        branched = {id(inner) for branch in syntax.statements(self.body)
+                    if isinstance(branch, gast.If)
+                    for inner in syntax.statements(branch.body + branch.orelse)}
         for stmt in syntax.statements(self.body):
             call = getattr(stmt, "value", None)
             if not isinstance(call, gast.Call) or primitives.list_append(stmt):
@@ -400,7 +401,8 @@ class Emitter:
         if primitive.key in (dispatch.call_vjp, dispatch.call_jvp):
             raise NonDifferentiableError(
                 "s2sad cannot differentiate again a derivative through a method call, a "
-                f"recursive call or a function value known only at run time (in function '{self.fn.parsed.name}')",
+                "recursive call or a function value known only at run time (in function "
+                f"'{self.fn.parsed.name}')",
                 self.fn.parsed.location(stmt),
                 hint="for second derivatives, call module-level functions, or nested "
                      "functions and lambdas, which s2sad inlines.")
