@@ -505,3 +505,54 @@ def test_merged_sums_leave_the_rerun_of_a_loop_alone():
     # sweep changed the node the outer loop's rerun shares, which then added b twice
     p = np.array([0.1, -0.3, 0.2])
     assert_gradients(rebinds_in_nested_loops, s2sad.grad(rebinds_in_nested_loops), (p,), (0,))
+
+
+MIX = np.array([[0.5, 0.2], [0.1, 0.3]])
+
+
+def bound_in_inner_loop(p0):
+    for i in range(2):
+        for j in range(2):
+            v = np.sin(p0) @ MIX
+    return np.sum(v * p0)
+
+
+def bound_three_loops_down(p0):
+    for i in range(2):
+        for j in range(2):
+            for k in range(2):
+                v = np.sin(p0) @ MIX
+    return np.sum(v * p0)
+
+
+def bound_two_loops_down_and_read(p0, n):
+    for i in range(n):
+        for j in range(2):
+            for k in range(2):
+                v = np.cos(p0 * (j + k)) @ MIX
+            p0 = p0 + 0.1 * v
+    return np.sum(v * p0)
+
+
+def bound_in_inner_while(p0):
+    for i in range(3):
+        k = 0
+        while k < 2:
+            v = p0 @ MIX
+            k += 1
+        p0 = np.tanh(v)
+    return np.sum(v)
+
+
+@pytest.mark.parametrize("f, args", [
+    (bound_in_inner_loop, (RNG.normal(size=(1, 2)),)),
+    (bound_three_loops_down, (RNG.normal(size=(1, 2)),)),
+    (bound_two_loops_down_and_read, (RNG.normal(size=(3, 2)), 3)),
+    (bound_in_inner_while, (RNG.normal(size=(2, 2)),)),
+])
+@pytest.mark.parametrize("checkpoints", [None, 2])
+def test_variable_first_bound_in_an_inner_loop(f, args, checkpoints):
+    """Its adjoint, reset at each inner step, takes the shape the value had on
+    entry: in the outer iterations after the first, the one the last left."""
+    df = s2sad.grad(f, wrt=(0,), checkpoints=checkpoints)
+    assert_gradients(f, df, args, (0,))

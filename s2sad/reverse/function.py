@@ -54,6 +54,7 @@ class FunctionAdjoint(LoopAdjoints, ContainerAdjoints, CallAdjoints):
         self.spec = spec
         self.pushed = set()       # ids of assignments that save the old value
         self.plans = {}           # id(loop) -> LoopPlan
+        self.reruns = []          # the plans of the loops whose rerun is being written
         self.tape = self.names.fresh(TAPE)
         self.uses_tape = False
         self.adjoint_reads = analysis.adjoint_reads(self.body, self.active)

@@ -196,6 +196,7 @@ class LoopAdjoints(CheckpointedLoops):
         restore += [syntax.assign(ends[v], syntax.name(starts[v])) for v in last] + \
             [syntax.assign(starts[v], syntax.name(v)) for v in last]
         entry = state.copy()
+        self.reruns.append(plan)
         while True:  # adjoints accumulated across iterations must exist on entry
             exit_state = entry.copy()
             # the checkpoint restores its names: they hold a value in the rerun
@@ -207,6 +208,8 @@ class LoopAdjoints(CheckpointedLoops):
             if not missing:
                 break
             entry.defined |= missing
+        self.reruns.pop()
+        restore = self.restore_shapes(loop, plan) + restore
         # a checkpointed loop keeps nothing per iteration: it computes the shapes again
         unneeded, shaped = ([], []) if plan.checkpointed else \
             self.shapes_only(body, plan, rerun + adjoint, known)
@@ -266,9 +269,37 @@ class LoopAdjoints(CheckpointedLoops):
             save = (id(loop), "start shape", primal)
             plan.primal_body.insert(0, self.push(
                 syntax.call(self.helper("shape_of"), syntax.name(primal)), save))
-            plan.unbound.add(primal)
+            self.bind_on_entry(plan, primal)
             pops.append(self.pop(primal, save))
         return [], pops + [self.zero(var) for var in adjoints]
+
+    def bind_on_entry(self, plan: "LoopPlan", name: str) -> None:
+        """Give `name`, which the loop reads for its shape on entry, a value there.
+        Inside an enclosing loop's rerun it holds what the enclosing iteration
+        before left: that loop restores its shape (`restore_shapes`). Elsewhere
+        the loop is the first to bind it: `name = None` before the loop."""
+        enclosing = self.reruns[-1] if self.reruns else None
+        if enclosing and name not in enclosing.defined | set(enclosing.checkpoint):
+            enclosing.carried.add(name)
+        else:
+            plan.unbound.add(name)
+
+    def restore_shapes(self, loop, plan: "LoopPlan") -> list:
+        """The pops that restore, before each rerun, the shapes of the names inner
+        loops read on entry (`bind_on_entry`); their pushes go at the start of
+        each iteration of the recording sweep, or into the snapshots."""
+        names = sorted(plan.carried)
+        if plan.checkpointed:  # restore_and_advance pops them, the advance rebinds
+            self.snapshot_shapes(loop, plan, names)
+            return []
+        pops = []
+        for name in names:
+            save = (id(loop), "entry shape", name)
+            plan.primal_body.insert(0, self.push(
+                syntax.call(self.helper("shape_of"), syntax.name(name)), save))
+            self.bind_on_entry(plan, name)
+            pops.insert(0, self.pop(name, save))
+        return pops
 
 
 @dataclass
@@ -286,6 +317,7 @@ class LoopPlan:
     primal_body: list = field(default_factory=list)  # the recording sweep's, last made
     primal_loop: gast.stmt | None = None  # the recording sweep's loop, last made
     unbound: set = field(default_factory=set)  # first bound in the body, shape pushed
+    carried: set = field(default_factory=set)  # bound by an inner loop: shape restored
 
 
 def _plain_assignment(stmt) -> bool:

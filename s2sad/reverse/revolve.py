@@ -92,11 +92,12 @@ class CheckpointedLoops(RandomReplay):
             pushes.append(self.push(syntax.call(self.helper("shape_of"), syntax.name(name)),
                                     save))
             pops.insert(0, self.pop(name, save))
+        new = [v for v in names if v not in plan.unbound]
         plan.unbound |= set(names)
         for take in plan.snapshots:
             take.body = [s for s in take.body if not isinstance(s, gast.Pass)] + [
                 self.push(syntax.call(self.helper("shape_of"), syntax.name(v)),
-                          (id(loop), SNAPSHOT, "shape", v)) for v in names]
+                          (id(loop), SNAPSHOT, "shape", v)) for v in new]
         return pushes, pops
 
     def restore_and_advance(self, loop, plan, body: list) -> list:
