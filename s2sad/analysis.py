@@ -14,7 +14,7 @@ import gast
 import numpy as np
 
 from . import syntax
-from .primitives import CONCAT, COPY, PACK, REPEAT, is_elementwise
+from .primitives import CONCAT, COPY, PACK, PRODUCTS, REPEAT, is_elementwise
 
 
 def assigned(stmts) -> set:
@@ -247,13 +247,17 @@ _UNKNOWN = object()  # a name bound to values of different or unknown shapes
 def shape_classes(stmts: list, params: Iterable[str], scalars: set,
                   classify: Callable) -> dict:
     """For each name that always holds an array of the shape some parameter had on
-    entry, that parameter: elementwise operations (arithmetic, ufuncs, `math`)
-    whose array operands all share a parameter's shape keep it; scalars do not
-    change it. Names of any other shape, or of shapes that differ between their
-    bindings, are left out."""
-    assignments = [node for node in syntax.statements(stmts)
-                   if isinstance(node, (gast.Assign, gast.For))]
+    entry, that parameter; or of the shape of a matrix product bound once, that
+    product's name. Elementwise operations (arithmetic, ufuncs, `math`) whose
+    array operands all share a class keep it; scalars do not change it. Names of
+    any other shape, or of shapes that differ between their bindings, are left out."""
     classes = {p: p for p in params if p not in scalars}
+    roots = _product_roots(stmts, set(params), classify)
+    classes.update(roots)
+    assignments = [node for node in syntax.statements(stmts)
+                   if isinstance(node, (gast.Assign, gast.For))
+                   and not (isinstance(node, gast.Assign) and
+                            syntax.names_stored(node.targets) & set(roots))]
     changed = True
     while changed:
         changed = False
@@ -271,6 +275,23 @@ def shape_classes(stmts: list, params: Iterable[str], scalars: set,
                 classes[target.id] = new
                 changed = True
     return {name: c for name, c in classes.items() if c is not _UNKNOWN}
+
+
+def _product_roots(stmts: list, params: set, classify: Callable) -> dict:
+    """{v: v} for each `v = a @ b` (or another matrix product) at the block's top
+    level that is v's only binding: v holds one value, so one shape, in a loop's
+    body it could hold one per iteration."""
+    bound = [n for node in syntax.statements(stmts) for n in syntax.names_stored(
+        getattr(node, "targets", None) or getattr(node, "target", None) or [])]
+    roots = {}
+    for stmt in stmts:
+        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
+                isinstance(stmt.targets[0], gast.Name) and \
+                getattr(classify(stmt.value), "key", None) in PRODUCTS:
+            name = stmt.targets[0].id
+            if name not in params and bound.count(name) == 1:
+                roots[name] = name
+    return roots
 
 
 def _elementwise_shape(value: gast.expr, classes: dict, scalars: set, classify: Callable):

@@ -207,6 +207,37 @@ def test_simplify_keeps_the_shape_of_a_zero_product(expr, kept):
     assert_allclose(result, np.zeros((3, 1)))
 
 
+@pytest.mark.parametrize("expr, folded", [
+    ("x - x / (1.0 + e) * e", "x / (1.0 + e)"),
+    ("y + x - x / (e + 1) * e", "y + x / (e + 1)"),
+])
+def test_simplify_joins_a_sigmoid_complement(expr, folded):
+    """x - x e/(1+e) = x/(1+e): softplus's adjoint beside its argument's."""
+    check(simplify, f"""
+        def f(x, y):
+            e = np.exp(y)
+            return {expr}
+        """, f"""
+        def f(x, y):
+            e = np.exp(y)
+            return {folded}
+        """, changed=True, kinds=SCALARS_AND_ARRAYS)
+
+
+@pytest.mark.parametrize("expr", [
+    "x - y / (1.0 + e) * e",     # another numerator
+    "x - x / (2.0 + e) * e",     # not 1 + e
+    "x - x / (1.0 + e) * y",     # another factor
+    "y - x - x / (1.0 + e) * e",  # x subtracted, not added
+])
+def test_simplify_leaves_what_only_looks_like_a_sigmoid_complement(expr):
+    check(simplify, f"""
+        def f(x, y):
+            e = np.exp(y)
+            return {expr}
+        """, UNCHANGED, changed=False, kinds=SCALARS_AND_ARRAYS)
+
+
 def test_simplify_does_not_revisit_a_rewritten_node_in_the_same_call():
     # 0 - (-y) becomes -(-y) bottom up, and only the next call (optimize loops) sees it
     node = check(simplify, """
@@ -2149,17 +2180,32 @@ def elementwise_chain(x, w):
     z = y * 2.0
     for i in range(3):
         z = np.cos(z) + i
-    v = y @ w           # a matrix product: a shape of its own
-    m = np.matmul(y, w)  # a ufunc, but not an elementwise one
+    v = y @ w           # a matrix product bound once: a shape of its own
+    m = np.matmul(y, w)  # a ufunc, but not an elementwise one: the same
+    t = np.tanh(v) * v  # v's shape
     u = x + w           # two parameters' shapes: broadcast, unknown
-    return np.sum(z * z) + np.sum(v) + np.sum(u) + np.sum(m)
+    return np.sum(z * z) + np.sum(t) + np.sum(u) + np.sum(m)
 
 
 def test_shape_classes_follow_elementwise_operations_only():
     shapes = classes_of(elementwise_chain)
     assert shapes["y"] == shapes["z"] == shapes["x"] == "x"
     assert shapes["w"] == "w"
-    assert "v" not in shapes and "u" not in shapes and "m" not in shapes
+    assert shapes["v"] == shapes["t"] == "v" and shapes["m"] == "m"
+    assert "u" not in shapes
+
+
+def product_in_a_loop(x, w):
+    s = 0.0
+    for i in range(2):
+        h = x @ w       # bound once, but to one value per iteration
+        s = s + np.sum(np.tanh(h))
+        x = x[:-1]
+    return s
+
+
+def test_shape_classes_leave_a_product_bound_in_a_loop():
+    assert "h" not in classes_of(product_in_a_loop)
 
 
 def rebound_to_a_product(x, w):
@@ -2192,3 +2238,22 @@ def test_grad_of_an_elementwise_chain_takes_the_adjoint_out():
         point = RNG_SHAPES.normal(size=shape)
         assert_allclose(df(point), finite_difference(chain_of_one_array, [point], 0),
                         rtol=1e-6, atol=1e-9)
+
+
+def logistic_loss(beta, X, y):
+    Xbeta = X @ beta
+    return np.sum(Xbeta + np.log1p(np.exp(-Xbeta))) - np.dot(y, Xbeta)
+
+
+def test_logistic_loss_gradient_is_one_quotient_past_the_product():
+    """After `Xbeta = X @ beta` every step keeps Xbeta's shape: no unbroadcast, and
+    Xbeta's two adjoints (direct and through softplus) join as b / (1 + e)."""
+    df = s2sad.grad(logistic_loss)
+    text = s2sad.source(df)
+    adjoints = [line for line in text.splitlines() if line.strip().startswith("bXbeta =")]
+    assert "unbroadcast(bt" not in text and not any(" - " in line for line in adjoints)
+    rng = np.random.default_rng(7)
+    X, beta = rng.normal(size=(40, 3)), rng.normal(size=3)
+    y = (rng.random(40) < 0.5).astype(float)
+    closed_form = X.T @ (1.0 / (1.0 + np.exp(-X @ beta)) - y)
+    assert_allclose(df(beta, X, y), closed_form, rtol=1e-12)

@@ -114,6 +114,10 @@ class _Simplify:
             return self.done(gast.UnaryOp(op=gast.USub(), operand=node.right))
         if op is gast.Mult and right == -1:
             return self.done(gast.UnaryOp(op=gast.USub(), operand=node.left))
+        if op is gast.Sub:
+            folded = _sigmoid_complement(node)
+            if folded is not None:
+                return self.done(folded)
         if op in (gast.Add, gast.Sub) and _is_negation(node.right):
             flipped = gast.Sub() if op is gast.Add else gast.Add()
             return self.done(gast.BinOp(left=node.left, op=flipped, right=node.right.operand))
@@ -142,6 +146,29 @@ class _Simplify:
     def done(self, node):
         self.changed = True
         return node
+
+
+def _sigmoid_complement(node: gast.BinOp):
+    """`a - a / (1 + e) * e` as `a / (1 + e)` (also after `x + a`): one step
+    instead of three, and no cancellation where e is large. Softplus meets its
+    argument this way in the logistic loss `x + log1p(exp(-x))`. None otherwise."""
+    left, right = node.left, node.right
+    if not (right.__class__ is gast.BinOp and right.op.__class__ is gast.Mult and
+            right.left.__class__ is gast.BinOp and right.left.op.__class__ is gast.Div):
+        return None
+    a, denominator, e = right.left.left, right.left.right, right.right
+    if not (denominator.__class__ is gast.BinOp and denominator.op.__class__ is gast.Add and
+            {syntax.number_value(denominator.left), syntax.number_value(denominator.right)}
+            & {1} and any(syntax.same(side, e) for side in
+                          (denominator.left, denominator.right))):
+        return None
+    quotient = gast.BinOp(left=a, op=gast.Div(), right=denominator)
+    if syntax.same(left, a):
+        return quotient
+    if left.__class__ is gast.BinOp and left.op.__class__ is gast.Add and \
+            syntax.same(left.right, a):
+        return gast.BinOp(left=left.left, op=gast.Add(), right=quotient)
+    return None
 
 
 def _power_of_two(value) -> bool:
