@@ -544,8 +544,27 @@ def bound_in_inner_while(p0):
     return np.sum(v)
 
 
+def bound_in_inner_loop_beside_a_carried_value(p0):
+    s = 0.0
+    for i in range(3):
+        s = s + np.sum(np.sin(p0 * s))
+        for j in range(2):
+            v = np.tanh(p0 @ MIX)
+    return np.sum(v) * s
+
+
+def two_bound_in_inner_loop(p0):
+    for i in range(3):
+        for j in range(2):
+            w = np.sum(np.sin(p0))
+            v = p0 @ MIX * w
+    return np.sum(v) + w
+
+
 @pytest.mark.parametrize("f, args", [
     (bound_in_inner_loop, (RNG.normal(size=(1, 2)),)),
+    (two_bound_in_inner_loop, (RNG.normal(size=(3, 2)),)),
+    (bound_in_inner_loop_beside_a_carried_value, (RNG.normal(size=(2, 2)),)),
     (bound_three_loops_down, (RNG.normal(size=(1, 2)),)),
     (bound_two_loops_down_and_read, (RNG.normal(size=(3, 2)), 3)),
     (bound_in_inner_while, (RNG.normal(size=(2, 2)),)),

@@ -209,7 +209,7 @@ class LoopAdjoints(CheckpointedLoops):
                 break
             entry.defined |= missing
         self.reruns.pop()
-        restore = self.restore_shapes(loop, plan) + restore
+        restore += self.restore_shapes(loop, plan)  # pushed first: popped last
         # a checkpointed loop keeps nothing per iteration: it computes the shapes again
         unneeded, shaped = ([], []) if plan.checkpointed else \
             self.shapes_only(body, plan, rerun + adjoint, known)
@@ -298,7 +298,7 @@ class LoopAdjoints(CheckpointedLoops):
             plan.primal_body.insert(0, self.push(
                 syntax.call(self.helper("shape_of"), syntax.name(name)), save))
             self.bind_on_entry(plan, name)
-            pops.insert(0, self.pop(name, save))
+            pops.append(self.pop(name, save))
         return pops
 
 
