@@ -35,7 +35,7 @@ COMPARE = {
 COPY = "copy"
 LIST_POP = ("method", "pop")
 PACK = "pack"  # [a, b] or (a, b): the adjoint of item i is the container adjoint's [i]
-CONCAT = "concatenate"  # xs + ys on lists or tuples (emit.py tells it from addition)
+CONCAT = "concatenate"  # xs + ys on lists or tuples (analysis.py tells it from addition)
 REPEAT = "repeat"       # xs * n on a list or tuple
 # Costlier than a pass over their result: worth keeping a shape not to compute again.
 PRODUCTS = frozenset({operator.matmul, np.matmul, np.dot, np.tensordot, np.einsum,

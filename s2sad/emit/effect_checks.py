@@ -1,0 +1,151 @@
+"""Refusals decided while a derivative is built: writes another name could see,
+writes into state outside the function, calls that may change their arguments,
+calls of helpers that change state outside themselves."""
+from __future__ import annotations
+
+import gast
+
+from .. import aliases, outside, primitives, syntax
+from ..draws import DRAWS
+from ..errors import NonDifferentiableError, UnsupportedSyntaxError
+
+
+class EffectChecks:
+    """Mixin of Emitter: reads `self.aliases`, `self.body`, `self.outside`."""
+
+    def check_writes(self, callee: bool) -> None:
+        """Refuse a write another name could see (see aliases.py), and one into a
+        caller's object from a helper: its derivative reruns it after the write."""
+        self.unshared_checks = {}  # id(write) -> [(written, other)] known at run time only
+        for conflict in self.aliases.conflicts:
+            if conflict.certain:
+                raise self.shared_write(conflict)
+            self.unshared_checks.setdefault(id(conflict.stmt), []).append(
+                (conflict.written, conflict.other))
+        if callee and self.aliases.written_params:
+            name = sorted(self.aliases.written_params)[0]
+            stmt = self.aliases.written_params[name]
+            raise UnsupportedSyntaxError(
+                f"s2sad cannot differentiate a write into the argument '{name}' of "
+                f"function '{self.fn.parsed.name}', which is called from the function "
+                "being differentiated: the write would change the caller's array",
+                self.fn.parsed.location(stmt),
+                hint=f"write into a copy: {name} = {name}.copy() first, or return the "
+                     "new values instead.")
+
+    def unshared_guards(self, stmt) -> list:
+        """`assert_unshared(x, row, 'file:line')` for a write that may reach another
+        live name, to run before it: it raises if the write would."""
+        where = self.fn.parsed.location(stmt)
+        checks = [syntax.expr_stmt(syntax.call(
+            self.helper("assert_unshared"), syntax.name(written), syntax.name(other),
+            syntax.constant(f"{where.filename}:{where.lineno}")))
+            for written, other in self.unshared_checks.get(id(stmt), ())]
+        return checks
+
+    def private_arguments(self, *tangents: str) -> list:
+        """`x = copy_argument(x)` for each parameter the function writes into (and
+        for its tangent): the derivative never changes what the caller passed."""
+        out = []
+        for name in sorted(self.aliases.written_params):
+            copies = [name] + [self.derivative_name(name) for _ in tangents[:1]
+                               if name in self.active and self.derivative_name(name) in tangents]
+            out += [syntax.assign(v, syntax.call(self.helper("copy_argument"), syntax.name(v)))
+                    for v in copies]
+        return out
+
+    def shared_write(self, conflict) -> UnsupportedSyntaxError:
+        written, other = conflict.written, conflict.other
+        what = f"an augmented assignment to '{written}', which changes its array in " \
+            "place" if syntax.anno(conflict.stmt, aliases.AUGMENTED) else \
+            f"a write into '{written}'"
+        return UnsupportedSyntaxError(
+            f"s2sad cannot differentiate {what}: '{other}' may share its memory (a copy, "
+            f"view, element or container of it) and is read afterwards, so the write "
+            f"would change '{other}' too (in function '{self.fn.parsed.name}')",
+            self.fn.parsed.location(conflict.stmt),
+            hint=f"make the two independent: take a copy where '{other}' or '{written}' "
+                 f"is made (`.copy()`, `np.array(...)`, `list(...)`), or write "
+                 f"`{written} = <new value>` instead of changing it in place.")
+
+    def check_outside_writes(self) -> None:
+        """`LOG.append(v)` on a global list is a side effect the derivative does
+        once, as f does; f may not read the list back, nor write into a global array."""
+        for stmt in syntax.statements(self.body):
+            receiver = aliases.mutated_receiver(getattr(stmt, "value", None))
+            header = getattr(stmt, "iter", getattr(stmt, "test", None))
+            reads = syntax.names_loaded(header if hasattr(stmt, "body") else stmt) - \
+                ({receiver} if receiver else set())
+            written = stmt.targets[0].value.id if isinstance(stmt, gast.Assign) and \
+                isinstance(stmt.targets[0], gast.Subscript) else None
+            for name in sorted((reads | {written}) & self.outside):
+                raise UnsupportedSyntaxError(
+                    f"s2sad cannot differentiate {'a write into' if name == written else 'a read of'}"
+                    f" '{name}', a container from outside function '{self.fn.parsed.name}' "
+                    "that it changes", self.fn.parsed.location(stmt),
+                    hint=f"work on a local copy (`{name}_local = list({name})`) and return "
+                         f"it; appending to '{name}' without reading it back is fine.")
+
+    def check_calls_for_effects(self) -> None:
+        """A call whose result is dropped, or that takes `out=`, may write into a
+        differentiable argument (np.add.at, lst.extend): s2sad cannot follow that.
+        Under a branch (`if ax: plot(ax, x)`) the refusal waits for the branch to
+        run: the derivative raises there, before the call, and not at all if the
+        branch is never taken."""
+        branched = {id(inner) for branch in syntax.statements(self.body)
+                    if isinstance(branch, gast.If)
+                    for inner in syntax.statements(branch.body + branch.orelse)}
+        for stmt in syntax.statements(self.body):
+            call = getattr(stmt, "value", None)
+            if not isinstance(call, gast.Call) or primitives.list_append(stmt):
+                continue
+            operands = list(call.args) + [k.value for k in call.keywords]
+            if isinstance(call.func, gast.Attribute) and isinstance(call.func.value, gast.Name) \
+                    and call.func.value.id in self.local_names:
+                operands.append(call.func.value)
+            if not syntax.names_loaded(operands) & self.varied:
+                continue
+            writes_out = any(k.arg == "out" for k in call.keywords)
+            if isinstance(stmt, gast.Expr) and id(stmt) in branched and \
+                    not self.is_harmless(call):
+                stmt.value = self.refusal_when_run(call, stmt)
+            elif writes_out or (isinstance(stmt, gast.Expr) and not self.is_harmless(call)):
+                raise NonDifferentiableError(
+                    f"s2sad cannot follow a call that may change its arguments in place "
+                    f"(in function '{self.fn.parsed.name}')", self.fn.parsed.location(stmt),
+                    hint="assign the result instead (y = np.add(y, v), lst = lst + [v]); "
+                         "in-place writes s2sad follows are x[i] = v and lst.append(v).")
+
+    def refusal_when_run(self, call: gast.Call, stmt) -> gast.Call:
+        """`refuse_effect('plot', 'file.py:12')` in place of the call."""
+        where = self.fn.parsed.location(stmt)
+        called = syntax.dotted_name(call.func) or "this call"
+        return syntax.call(self.helper("refuse_effect"), syntax.constant(called),
+                           syntax.constant(f"{where.filename}:{where.lineno}"))
+
+    @staticmethod
+    def drawing_like(call: gast.Call, primal: gast.expr) -> gast.Call:
+        """`call`, marked as drawing random numbers if the primal call it stands for
+        is (a helper's derivative runs the helper again)."""
+        if syntax.anno(primal, DRAWS):
+            syntax.set_anno(call, DRAWS, True)
+        return call
+
+    def is_harmless(self, call: gast.Call) -> bool:
+        """print and the like: registered as non-differentiable, so they only read."""
+        primitive = self.classify(call)
+        return primitive is not None and primitive.nondifferentiable
+
+    def calls_changing_outside(self) -> dict:
+        """{id(stmt): (called name, what it changes)} for `y = helper(x)` where the
+        helper changes state outside itself; each such call is marked EFFECT."""
+        found = {}
+        for stmt in syntax.statements(self.body):
+            if not (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Call)):
+                continue
+            primitive = self.classify(stmt.value)
+            change = outside.outside_change(primitive.key) if primitive is not None else None
+            if change is not None:
+                syntax.set_anno(stmt.value, outside.EFFECT, True)
+                found[id(stmt)] = (primitive.description, change)
+        return found
