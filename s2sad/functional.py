@@ -52,12 +52,13 @@ def vjp(f: Callable, *primals, wrt=None, checkpoints: int | None = None,
     return f(*primals), lambda seed: _call(df, primals, (seed,))
 
 
-def hvp(f: Callable, wrt: int = 0, checkpoints: int | None = None) -> Callable:
+def hvp(f: Callable, wrt: int = 0, checkpoints: int | None = None,
+        backend: str = "python") -> Callable:
     """`h(*args, v)`: the Hessian of scalar `f` in argument `wrt` times `v`
     (forward mode over reverse mode; with `checkpoints=K`, over a gradient whose
-    loops keep at most K snapshots)."""
+    loops keep at most K snapshots; `backend` as for `grad`, for the product)."""
     second = autodiff(grad(f, wrt=(wrt,), checkpoints=checkpoints), wrt=(wrt,),
-                      mode="forward")
+                      mode="forward", backend=backend)
 
     def hessian_vector_product(*args):
         *primals, v = args
@@ -65,29 +66,31 @@ def hvp(f: Callable, wrt: int = 0, checkpoints: int | None = None) -> Callable:
     return hessian_vector_product
 
 
-def jacobian(f: Callable, wrt: int = 0) -> Callable:
+def jacobian(f: Callable, wrt: int = 0, backend: str = "python") -> Callable:
     """`J(*args)` with shape `f's output shape + argument's shape`; forward mode when
-    the argument has fewer entries than the output, reverse mode otherwise."""
+    the argument has fewer entries than the output, reverse mode otherwise
+    (`backend` as for `grad`)."""
     def jacobian_of(*args):
         x = np.asarray(args[wrt], dtype=float)
         out_shape = np.shape(f(*args))
         if x.size <= int(np.prod(out_shape)):
-            df = autodiff(f, wrt=(wrt,), mode="forward")
+            df = autodiff(f, wrt=(wrt,), mode="forward", backend=backend)
             columns = [_call(df, args, (_basis(x.shape, i),)) for i in range(x.size)]
             return np.moveaxis(np.reshape(columns, x.shape + out_shape),
                                list(range(x.ndim)), list(range(-x.ndim, 0))) \
                 if x.ndim else np.reshape(columns, out_shape)
-        df = autodiff(f, wrt=(wrt,), mode="reverse")
+        df = autodiff(f, wrt=(wrt,), mode="reverse", backend=backend)
         rows = [_call(df, args, (_basis(out_shape, i),))
                 for i in range(int(np.prod(out_shape)))]
         return np.reshape(rows, out_shape + x.shape)
     return jacobian_of
 
 
-def hessian(f: Callable, wrt: int = 0, checkpoints: int | None = None) -> Callable:
+def hessian(f: Callable, wrt: int = 0, checkpoints: int | None = None,
+            backend: str = "python") -> Callable:
     """`H(*args)`: second derivatives of scalar `f` in argument `wrt`, one HVP a column
-    (`checkpoints` as in `hvp`)."""
-    product = hvp(f, wrt, checkpoints)
+    (`checkpoints` and `backend` as in `hvp`)."""
+    product = hvp(f, wrt, checkpoints, backend)
 
     def hessian_of(*args):
         x = np.asarray(args[wrt], dtype=float)

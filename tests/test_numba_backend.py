@@ -157,6 +157,17 @@ def test_functional_conveniences_take_the_backend():
                                              rel=1e-6)
 
 
+def test_second_derivatives_and_jacobians_take_the_backend():
+    """y * exp(x): its second derivative in x and its derivative in y, compiled
+    (a fallback would warn), against the closed forms."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        second = s2sad.hessian(scaled_exp, wrt=0, backend="numba")(0.4, 3.0)
+        across = s2sad.jacobian(scaled_exp, wrt=1, backend="numba")(0.4, 3.0)
+    assert float(second) == pytest.approx(3.0 * math.exp(0.4), rel=1e-14)
+    assert float(across) == pytest.approx(math.exp(0.4), rel=1e-14)
+
+
 def test_array_arguments_run_python_after_one_warning():
     df = s2sad.grad(piecewise, wrt=(0, 1), backend="numba")
     args = (np.array(0.9), 0.4, 20)
