@@ -12,6 +12,7 @@ import warnings
 import weakref
 from typing import Callable, Sequence, Union
 
+import gast
 import numpy as np
 
 from . import (backends, codegen, decorators, rebinding, rules, runtime,  # noqa: F401
@@ -179,8 +180,10 @@ def _dispatched(f: Callable, key: tuple, verbose: int) -> tuple:
     """The derivative (with its float dispatcher, see s2sad/specialize.py) and the
     user functions it calls derivatives of."""
     general = _generate(f, key, verbose, floats=False)
+    foreign = functools.partial(_generate_locked, f, key, 0, floats=False, in_place=False) \
+        if general.__s2sad_in_place__ else None
     df = specialize.dispatch_on_floats(
-        general, functools.partial(_generate_locked, f, key, 0, floats=True))
+        general, functools.partial(_generate_locked, f, key, 0, floats=True), foreign)
     return df, general.__s2sad_callees__
 
 
@@ -208,13 +211,17 @@ def _collector_paused():
             gc.enable()
 
 
-def _generate(f: Callable, key: tuple, verbose: int, floats: bool) -> Callable:
-    """Run the pipeline; with `floats`, every parameter is known to be a float."""
+def _generate(f: Callable, key: tuple, verbose: int, floats: bool,
+              in_place: bool = True) -> Callable:
+    """Run the pipeline; with `floats`, every parameter is known to be a float;
+    without `in_place`, no adjoint is summed into its array in place (for Dask
+    arrays, which a NumPy array cannot take in)."""
     with _collector_paused():
-        return _pipeline(f, key, verbose, floats)
+        return _pipeline(f, key, verbose, floats, in_place)
 
 
-def _pipeline(f: Callable, key: tuple, verbose: int, floats: bool) -> Callable:
+def _pipeline(f: Callable, key: tuple, verbose: int, floats: bool,
+              in_place: bool) -> Callable:
     wrt, mode, optimized, preserve_result, seed_default, check, callee, checkpoints = key
     parsed = parse_function(f)
     normal = normalize(parsed)
@@ -237,7 +244,8 @@ def _pipeline(f: Callable, key: tuple, verbose: int, floats: bool) -> Callable:
     if optimized:
         protected = syntax.all_names(parsed.node) | set(result.protected)
         optimize(result.node, protected, result.tape, result.adjoints, result.elementwise,
-                 {name: v for name, v in result.free.items() if v is np or v is math})
+                 {name: v for name, v in result.free.items() if v is np or v is math},
+                 in_place=in_place)
     copy = "copy_of" if result.free.get("copy_of", runtime.copy_of) is runtime.copy_of \
         and "copy_of" not in syntax.all_names(parsed.node) else "copy_of_"
     passing = frozenset(name for name, value in result.free.items()
@@ -247,6 +255,9 @@ def _pipeline(f: Callable, key: tuple, verbose: int, floats: bool) -> Callable:
     df = codegen.compile_function(result.node, result.free, parsed.namespace.globals,
                                   parsed.namespace.closure, origin=parsed.location())
     df.__s2sad_callees__ = result.callees
+    df.__s2sad_in_place__ = any(
+        isinstance(stmt, gast.AugAssign) and syntax.names_stored(stmt.target) & result.adjoints
+        for stmt in syntax.statements(result.node.body))
     df.__s2sad_containers__ = result.container_outputs
     if verbose >= 1:
         print(source(df), end="")

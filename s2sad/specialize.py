@@ -25,6 +25,7 @@ import numpy as np
 
 from . import syntax
 from .names import Names
+from .runtime import is_foreign
 
 # Argument types a call must have, all of them, to run the scalar version.
 SCALAR_TYPES = frozenset({float, int})
@@ -33,40 +34,70 @@ SCALAR_TYPES = frozenset({float, int})
 _SHAPE_HELPERS = frozenset({"unbroadcast", "assert_scalar", "like", "expand"})
 
 
-def dispatch_on_floats(general: Callable, generate_scalar: Callable[[], Callable]) -> Callable:
-    """`general`, or a dispatcher that sends calls with float and int arguments
-    only to `generate_scalar()` (made on first use) when that can save something."""
+def dispatch_on_floats(general: Callable, generate_scalar: Callable[[], Callable],
+                       generate_foreign: Callable[[], Callable] | None = None) -> Callable:
+    """`general`, or a dispatcher in front of it: calls with float and int arguments
+    only go to `generate_scalar()` (made on first use) when that can save
+    something; calls with another library's array (a Dask array) among the
+    arguments to `generate_foreign()`, when given: `general` adds into NumPy
+    arrays in place, which such an array cannot join."""
     parameters = list(inspect.signature(general).parameters.values())
     plain = all(p.kind is p.POSITIONAL_OR_KEYWORD for p in parameters)
-    if not plain or not _calls_shape_helpers(general):
+    floats = plain and _calls_shape_helpers(general)
+    if not plain and generate_foreign is not None:
+        return _dispatch_on_foreign(general, generate_foreign)
+    if not floats and generate_foreign is None:
         return general
     names = [p.name for p in parameters]
     taken = Names(names)  # the dispatcher's own globals step aside for its parameters
     types = sorted(SCALAR_TYPES, key=lambda t: t is not float)  # floats are tested first
-    own = {stem: taken.fresh(stem) for stem in ["general", "scalar", "type", "float_errors"]
+    own = {stem: taken.fresh(stem) for stem in ["general", "scalar", "type", "float_errors",
+                                                "foreign", "ndarray", "is_foreign"]
            + [t.__name__ for t in types]}
-    # `type(x) is float or ...` costs half of `type(x) in SCALAR_TYPES`
-    test = " and ".join(
-        "(" + " or ".join(f"{own['type']}({n}) is {own[t.__name__]}" for t in types) + ")"
-        for n in names)
     arguments = ", ".join(names)
-    text = (f"def {general.__name__}({arguments}):\n"
-            f"    if {test}:\n"
-            f"        try:\n"
-            f"            return {own['scalar']}({arguments})\n"
-            f"        except {own['float_errors']}:  # NumPy gives inf or nan there\n"
-            f"            pass\n"
-            f"    return {own['general']}({arguments})\n")
-    scope = {own["general"]: general, own["type"]: type, own["float_errors"]: FLOAT_ERRORS}
+    text = f"def {general.__name__}({arguments}):\n"
+    if floats:
+        # `type(x) is float or ...` costs half of `type(x) in SCALAR_TYPES`
+        test = " and ".join(
+            "(" + " or ".join(f"{own['type']}({n}) is {own[t.__name__]}" for t in types) + ")"
+            for n in names)
+        text += (f"    if {test}:\n"
+                 f"        try:\n"
+                 f"            return {own['scalar']}({arguments})\n"
+                 f"        except {own['float_errors']}:  # NumPy gives inf or nan there\n"
+                 f"            pass\n")
+    if generate_foreign is not None:
+        test = " or ".join(f"{own['type']}({n}) is not {own['ndarray']} and "
+                           f"{own['is_foreign']}({n})" for n in names)
+        text += f"    if {test}:\n        return {own['foreign']}({arguments})\n"
+    text += f"    return {own['general']}({arguments})\n"
+    scope = {own["general"]: general, own["type"]: type, own["float_errors"]: FLOAT_ERRORS,
+             own["ndarray"]: np.ndarray, own["is_foreign"]: is_foreign}
     scope.update({own[t.__name__]: t for t in types})
     scope[own["scalar"]] = _FirstCall(generate_scalar, scope, own["scalar"])
+    if generate_foreign is not None:
+        scope[own["foreign"]] = _FirstCall(generate_foreign, scope, own["foreign"])
     exec(compile(text, f"<s2sad {general.__name__} dispatch>", "exec"), scope)
     dispatcher = functools.wraps(general)(scope[general.__name__])
     dispatcher.__defaults__ = general.__defaults__
-    dispatcher.__s2sad_scalar__ = scope[own["scalar"]]
+    if floats:
+        dispatcher.__s2sad_scalar__ = scope[own["scalar"]]
     dispatcher.__s2sad_forwards__ = True  # to a derivative that computes the same
     return dispatcher
 
+
+def _dispatch_on_foreign(general: Callable, generate_foreign: Callable[[], Callable]):
+    """The dispatcher for a signature with keyword-only parameters: foreign arrays
+    only (the float version takes positional parameters)."""
+    foreign = _FirstCall(generate_foreign, {}, "foreign")
+
+    @functools.wraps(general)
+    def dispatcher(*args, **kwargs):
+        if any(map(is_foreign, args)) or any(map(is_foreign, kwargs.values())):
+            return foreign(*args, **kwargs)
+        return general(*args, **kwargs)
+    dispatcher.__s2sad_forwards__ = True
+    return dispatcher
 
 
 # What `math` functions and float arithmetic raise where NumPy gives inf or nan
@@ -174,5 +205,5 @@ class _FirstCall:
                 self._scope[self._name] = self.function
         return self.function
 
-    def __call__(self, *args):
-        return self.make()(*args)
+    def __call__(self, *args, **kwargs):
+        return self.make()(*args, **kwargs)

@@ -141,6 +141,41 @@ def test_a_short_loop_over_the_data():
     check_on_dask(refined_loss, (W,))
 
 
+def passes_loss(w, X, y):
+    """w's adjoint collects one term per pass: in NumPy, added in place."""
+    s = 0.0
+    for i in range(3):
+        h = np.tanh(X @ w) * (i + 1.0)
+        s = s + np.sum((h - y) ** 2)
+    return s
+
+
+def passes_keyword_loss(w, X, y, *, passes=3):
+    s = 0.0
+    for i in range(passes):
+        s = s + np.sum(np.tanh(X @ (w * (i + 1.0))) * y)
+    return s
+
+
+def layer(w, X):
+    return np.tanh(X @ w)
+
+
+def passes_through_a_helper_loss(w, X, y):
+    s = 0.0
+    for i in range(3):
+        s = s + np.sum(layer(w * (i + 1.0), X) * y)
+    return s
+
+
+@pytest.mark.parametrize("f", [passes_loss, passes_keyword_loss, passes_through_a_helper_loss])
+def test_a_parameters_gradient_collected_in_a_loop(f):
+    """A NumPy parameter's adjoint summed over a loop, from Dask terms: the NumPy
+    version adds them into a NumPy array in place, which Dask cannot join; a
+    call with a Dask array runs a version that does not."""
+    check_on_dask(f, (W,))
+
+
 @pytest.mark.parametrize("f", [reductions_loss, broadcasting_loss, slicing_loss, joining_loss])
 def test_products_reductions_broadcasting_and_indexing(f):
     check_on_dask(f, (W,))

@@ -25,10 +25,11 @@ from .tape import drop_loop_counters, drop_redundant_saves
 
 def optimize(node: gast.FunctionDef, protected: set, tape: str,
              adjoints: frozenset = frozenset(), elementwise: frozenset = frozenset(),
-             modules: dict | None = None) -> gast.FunctionDef:
+             modules: dict | None = None, in_place: bool = True) -> gast.FunctionDef:
     """Run every pass to a fixed point; `protected` names are never inlined away;
     sums of products are factored in assignments to `adjoints` over `elementwise`
-    names and functions of `modules` (see factor.py)."""
+    names and functions of `modules` (see factor.py); with `in_place`, sums into
+    arrays only one name holds become `+=` (NumPy arrays only: see inplace.py)."""
     table = NameTable()  # shared: a statement's names are found once, not per pass
     passes = [
         lambda: merge_branches(node),
@@ -48,7 +49,8 @@ def optimize(node: gast.FunctionDef, protected: set, tape: str,
             break
     drop_loop_counters(node, tape)
     refold_while_tests(node, table)
-    accumulate_in_place(node)  # last: the passes above read `v = v + g` only
+    if in_place:
+        accumulate_in_place(node)  # last: the passes above read `v = v + g` only
     drop_orphan_comments(node.body)
     return node
 
