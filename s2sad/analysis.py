@@ -122,7 +122,11 @@ def differentiable_operands(primitive) -> set:
     if primitive is None or primitive.nondifferentiable:
         return set()
     args = primitive.args[:1] if primitive.key is operator.getitem else primitive.args
-    return syntax.names_loaded(list(args) + list(primitive.keywords.values()))
+    names = syntax.names_loaded(list(args) + list(primitive.keywords.values()))
+    if isinstance(primitive.key, tuple) and primitive.key[0] == "call" and \
+            primitive.key[1].isidentifier():
+        names.add(primitive.key[1])  # a local function value may hold derivatives too
+    return names
 
 
 def indexed_names(stmts: list) -> set:

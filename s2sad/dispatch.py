@@ -120,6 +120,8 @@ def _resolve(function, wrt: tuple, args: tuple, kwargs: dict, mode: str):
         function, extra, extra_keywords = unfrozen
         args, kwargs = tuple(args) + tuple(extra), {**extra_keywords, **kwargs}
     function = registry.source_for_of(function) or function
+    if inspect.isfunction(getattr(type(function), "__call__", None)):
+        function = function.__call__  # an object of a class of the user's: its method
     if inspect.ismethod(function) and not libraries.is_installed(function):
         function, leading = function.__func__, (function.__self__,)
     if isinstance(function, functools.partial):

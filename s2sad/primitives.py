@@ -97,7 +97,7 @@ def primitive_of(value: gast.expr, namespace: Namespace, local_names: set) -> Pr
     if isinstance(value, gast.Attribute):
         if not _rooted_in(value, local_names):
             return None
-        key = getattr(np.ndarray, value.attr, None)
+        key = _ndarray_attribute(value.attr)
         if key is None:  # an attribute of an object: model.W
             return Primitive(getattr, [value.value, syntax.constant(value.attr)],
                              description=f"reading the attribute .{value.attr}")
@@ -118,7 +118,7 @@ def _call(call: gast.Call, namespace: Namespace, local_names: set) -> Primitive:
     keywords = {k.arg: k.value for k in call.keywords}
     func = call.func
     if isinstance(func, gast.Attribute) and _rooted_in(func, local_names):
-        key = getattr(np.ndarray, func.attr, None)
+        key = _ndarray_attribute(func.attr)
         what = f"np.ndarray.{func.attr}" if key is not None else f"the method .{func.attr}()"
         args = list(call.args)
         if key is np.ndarray.transpose and len(args) > 1:
@@ -129,6 +129,15 @@ def _call(call: gast.Call, namespace: Namespace, local_names: set) -> Primitive:
     what = public_name(obj) if obj is not None else (syntax.dotted_name(func) or "a call")
     return Primitive(obj if obj is not None else ("call", what), list(call.args), keywords,
                      description=what)
+
+
+# an array's own attributes, not those of its class's class (`type.__call__`)
+_NDARRAY_NAMES = frozenset(dir(np.ndarray))
+
+
+def _ndarray_attribute(name: str):
+    """`np.ndarray.<name>`, when arrays have that attribute."""
+    return getattr(np.ndarray, name) if name in _NDARRAY_NAMES else None
 
 
 def _rooted_in(node: gast.expr, local_names: set) -> bool:

@@ -912,6 +912,9 @@ CONSTRUCTS = {
                "        $t = $p"], 0),
     "C function without derivative": (["$t = np.fft.hfft($p * np.ones(4))"], 0),
     "function without source": (["$t = no_source($p)"], 0),
+    # reverse mode refuses the call of the object, forward mode its construction
+    "object made of differentiable values": (["obj = Scaler($p)", "$t = obj(2.0)"], (0, 1)),
+    "zip as a value": (["$t = list(zip([$p], [2.0]))[0][0]"], 0),
 }
 
 PRELUDE = {
@@ -920,6 +923,9 @@ PRELUDE = {
     "attribute augmented assignment": ["import types",
                                        "STATE = types.SimpleNamespace(value=0.0)"],
     "function without source": ["exec('def no_source(u):\\n    return u * 2.0')"],
+    "object made of differentiable values": [
+        "class Scaler:", "    def __init__(self, k):", "        self.k = k", "",
+        "    def __call__(self, u):", "        return u * self.k", "", ""],
 }
 
 NEEDS_ARRAY = {"helper writes into its argument"}
@@ -929,7 +935,8 @@ ONLY_IN_HELPER = {"helper writes into its argument"}
 @st.composite
 def invalid_programs(draw) -> Program:
     construct = draw(st.sampled_from(sorted(CONSTRUCTS)))
-    template, offset = CONSTRUCTS[construct]
+    template, offsets = CONSTRUCTS[construct]
+    offsets = offsets if isinstance(offsets, tuple) else (offsets,)
     in_helper = construct in ONLY_IN_HELPER or \
         construct != "nonlocal write" and draw(st.integers(0, 99)) < 20
     writer = Writer(draw, hole=not in_helper)
@@ -955,17 +962,17 @@ def invalid_programs(draw) -> Program:
         call_indent = lines[def_line][:len(lines[def_line]) - len(lines[def_line].lstrip())]
         lines.insert(def_line + 1, call_indent + "    bad = bad_helper(p0)")
         lines[main_start:main_start] = helper
-        bad_index = main_start + offset + 1
+        bad_indices = [main_start + offset + 1 for offset in offsets]
     else:
         hole = next(i for i, line in enumerate(lines) if line.strip() == HOLE)
         pad = lines[hole][:len(lines[hole]) - len(lines[hole].lstrip())]
         lines[hole:hole + 1] = [pad + line for line in chunk]
-        bad_index = hole + offset
+        bad_indices = [hole + offset for offset in offsets]
     lines[main_start:main_start] = prelude + ([""] if prelude else [])
-    bad_index += len(prelude) + (1 if prelude else 0)
+    shift = len(prelude) + (1 if prelude else 0)
     _add_to_result(lines, main_start)
     return Program("\n".join(lines) + "\n", shapes, construct=construct,
-                   bad_lines=(bad_index + 1,))
+                   bad_lines=tuple(index + shift + 1 for index in bad_indices))
 
 
 def _make_closure(lines: list, main_start: int) -> None:

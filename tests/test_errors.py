@@ -265,3 +265,51 @@ def test_a_file_changed_after_import_is_refused_not_differentiated_as_another_fu
     linecache.checkcache(str(module))
     with pytest.raises(s2sad.SourceUnavailableError, match="changed after it was imported"):
         s2sad.grad(changed.g)
+
+
+class Dense:
+    def __init__(self, W, b):
+        self.W, self.b = W, b
+
+    def __call__(self, x):
+        return np.tanh(x @ self.W + self.b)
+
+
+def calls_an_object_made_of_parameters(W, b, x):
+    layer = Dense(W, b)
+    return np.sum(layer(x) ** 2)
+
+
+def unzips_parameters(a, b):
+    xs, ys = zip(*list(zip(a, b)))
+    return xs[0] * ys[1]
+
+
+def test_an_object_made_of_differentiable_values_is_refused_not_dropped():
+    """The object's call would carry W's and b's derivatives: s2sad does not
+    follow values into objects, and said nothing (a zero gradient) before."""
+    args = (np.ones((2, 3)), np.ones(3), np.ones((4, 2)))
+    with pytest.raises(s2sad.NonDifferentiableError, match="function value itself") as info:
+        s2sad.grad(calls_an_object_made_of_parameters, wrt=(0, 1))(*args)
+    assert_located(info.value, line_of("calls_an_object_made_of_parameters") + 2,
+                   "return np.sum(layer(x) ** 2)", caret_under="layer(x)")
+    with pytest.raises(s2sad.NonDifferentiableError, match="objects of your classes") as info:
+        s2sad.autodiff(calls_an_object_made_of_parameters, wrt=(0,), mode="forward")(
+            *args, np.ones((2, 3)))
+    assert_located(info.value, line_of("calls_an_object_made_of_parameters") + 1,
+                   "layer = Dense(W, b)")
+    # made of constants only, the object's __call__ is a method like any other
+    f = calls_an_object_made_of_parameters
+    args = (np.linspace(-1, 1, 6).reshape(2, 3), np.array([0.1, -0.2, 0.3]),
+            np.linspace(0.5, -0.5, 8).reshape(4, 2))
+    assert_gradients(f, s2sad.grad(f, wrt=(2,)), args, (2,))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_zip_as_a_value_is_refused_with_advice(mode):
+    """zip and enumerate were taken for functions with no derivative: a zero."""
+    a, b = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    with pytest.raises(s2sad.NonDifferentiableError, match="zip") as info:
+        s2sad.autodiff(unzips_parameters, wrt=(0,), mode=mode)(
+            a, b, *([] if mode == "reverse" else [np.ones(2)]))
+    assert "for loop's header" in str(info.value)

@@ -137,6 +137,15 @@ class CalleeCalls:
                 hint=registry.advice_for(primitive.key) or
                 "pass the parameters the method reads as arguments, or call a "
                 "module-level function with the object as an argument.")
+        if not method and self.derivative(call.func) is not None:
+            raise NonDifferentiableError(
+                f"s2sad cannot differentiate a call of '{syntax.dotted_name(call.func)}' "
+                f"with respect to the function value itself: it was made from "
+                f"differentiable values (an object holding them, a functools.partial) "
+                f"(in function '{self.fn.parsed.name}')", self.fn.parsed.location(stmt),
+                hint="s2sad follows values through functions, not into objects: pass "
+                     "the arrays as arguments (`def dense(W, b, x)`), or call a nested "
+                     "function or lambda, which s2sad inlines.")
         wrt = syntax.tuple_(syntax.constant(i) for i, _ in active)
         return function, wrt, args, active
 
@@ -159,6 +168,12 @@ class CalleeCalls:
         hint = f"{why}register one with @s2sad.{decorator}({what}) (see " \
             "docs/custom_derivatives.md), or wrap the value in s2sad.stop_gradient " \
             "if it needs none."
+        if inspect.isclass(primitive.key) and not library and \
+                primitive.key.__module__ != "builtins":
+            hint = "s2sad follows values through functions, not into objects of your " \
+                "classes: pass the arrays as arguments to a function (`def dense(W, b, " \
+                "x)`), or make the object outside the differentiated function and pass " \
+                "the arrays it holds as parameters."
         hint = registry.advice_for(primitive.key) or hint
         return NonDifferentiableError(
             f"no {mode}-mode derivative is registered for {what} (in function "

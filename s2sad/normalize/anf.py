@@ -35,6 +35,9 @@ _UNSUPPORTED_EXPRESSIONS = {
     gast.Set: "a set literal",
 }
 
+# builtins returning an iterator, which unpacks but cannot be indexed
+_ITERATORS = (zip, map, filter, reversed, iter, enumerate)
+
 _UNSUPPORTED_STATEMENTS = {
     gast.Global: ("a global statement", "pass values in as arguments and return results."),
     gast.Nonlocal: ("a nonlocal statement", "pass values in as arguments and return results."),
@@ -159,10 +162,25 @@ class ANF:
                 and len(first.elts) == len(node.value.elts):
             self.assign_parallel(first.elts, node.value.elts, out)
             return out
-        value = self.atom(node.value, out)
+        value = node.value
+        if any(isinstance(t, (gast.Tuple, gast.List)) for t in node.targets) and \
+                self.makes_an_iterator(value):  # `xs, ys = zip(*pairs)`: index a tuple
+            value = gast.copy_location(syntax.call(self.builtin_reference(tuple), value), value)
+        value = self.atom(value, out)
         for target in node.targets:
             self.assign_from(target, value, out)
         return out
+
+    def makes_an_iterator(self, value: gast.expr) -> bool:
+        """A call of zip, map, enumerate and the like, or of a dict's items(),
+        keys() or values(): what it returns unpacks, but has no items to index."""
+        if not isinstance(value, gast.Call):
+            return False
+        if isinstance(value.func, gast.Attribute) and \
+                value.func.attr in ("items", "keys", "values") and not value.args:
+            return True
+        return self.is_global_reference(value.func) and \
+            self.parsed.namespace.resolve(value.func) in _ITERATORS
 
     def visit_AnnAssign(self, node):
         if node.value is None:
@@ -672,17 +690,20 @@ class ANF:
         items = [syntax.name(self.names.fresh("item"), "store") for _ in node.args[1:]]
         target = items[0] if len(items) == 1 else syntax.tuple_(items, "store")
         iterable = node.args[1] if len(node.args) == 2 else \
-            syntax.call(self.zip_reference(), *node.args[1:])
+            syntax.call(self.builtin_reference(zip), *node.args[1:])
         elt = syntax.call(node.args[0], *[syntax.as_load(i) for i in items])
         comprehension = gast.ListComp(elt=elt, generators=[gast.comprehension(
             target=target, iter=iterable, ifs=[], is_async=0)])
         return gast.copy_location(comprehension, node)
 
-    def zip_reference(self) -> gast.Name:
-        if self.parsed.namespace.lookup("zip", None) is zip and "zip" not in self.locals:
-            return syntax.name("zip")
-        fresh = self.names.fresh("zip_")
-        self.parsed.namespace.closure[fresh] = zip
+    def builtin_reference(self, builtin) -> gast.Name:
+        """A name for a builtin (zip, tuple) in the normal form: its own name, unless
+        the function's code or globals use that name for something else."""
+        name = builtin.__name__
+        if self.parsed.namespace.lookup(name, None) is builtin and name not in self.locals:
+            return syntax.name(name)
+        fresh = self.names.fresh(name + "_")
+        self.parsed.namespace.closure[fresh] = builtin
         return syntax.name(fresh)
 
     def expr_Attribute(self, node, out):

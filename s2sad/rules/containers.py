@@ -9,6 +9,10 @@ from ..runtime import (attribute_adjoint, attribute_tangent, items_adjoint, item
 nondifferentiable(("method", "keys"))
 advise("index the dict instead: `d[key]`, or `d[key] if key in d else default`",
        ("method", "get"), dict.get)
+# as values they would carry their items' derivatives; in a loop's header s2sad
+# follows them (the loop walks indices)
+advise("use it in a for loop's header (`for x, y in zip(xs, ys):`), which s2sad "
+       "follows, or index the items (`[p[0] for p in pairs]`).", zip, enumerate)
 
 
 @adjoint(sum)
