@@ -122,7 +122,8 @@ def _resolve(function, wrt: tuple, args: tuple, kwargs: dict, mode: str):
     function = registry.source_for_of(function) or function
     if inspect.isfunction(getattr(type(function), "__call__", None)):
         function = function.__call__  # an object of a class of the user's: its method
-    if inspect.ismethod(function) and not libraries.is_installed(function):
+    if inspect.ismethod(function) and inspect.isfunction(function.__func__) and \
+            not libraries.is_installed(function):  # a method written in Python, not in C
         function, leading = function.__func__, (function.__self__,)
     if isinstance(function, functools.partial):
         leading, args = tuple(function.args), args
@@ -164,7 +165,7 @@ def _make_wrapper(function, count: int, keywords: tuple):
     node = syntax.function_def("call", params, [syntax.return_(call)])
     filename = f"<s2sad call of {describe(function)} #{next(_counter)}>"
     for item in gast.walk(node):
-        if isinstance(item, (gast.stmt, gast.expr)):
+        if isinstance(item, (gast.stmt, gast.expr, gast.keyword)):
             item.lineno, item.col_offset = 1, 0
     code = compile(gast.gast_to_ast(gast.Module(body=[node], type_ignores=[])), filename,
                    "exec")

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import gast
+import numpy as np
 
 ADJOINTS: dict = {}
 TANGENTS: dict = {}
@@ -65,7 +66,15 @@ class Template:
         return next(iter(self.signature.parameters))
 
 
+_GENERATOR_CLASSES = (np.random.Generator, np.random.RandomState)
+
+
 def _key(primitive: Any):
+    """The rule's key: a random generator's method shares one rule with the same
+    method of every other generator of its class (`rng.normal`, `np.random.normal`)."""
+    owner = getattr(primitive, "__self__", None)
+    if isinstance(owner, _GENERATOR_CLASSES):
+        return getattr(type(owner), primitive.__name__, primitive)
     return primitive
 
 

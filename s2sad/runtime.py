@@ -256,6 +256,8 @@ def _generators_in(values, depth: int):
             continue
         elif isinstance(value, (list, tuple)):
             yield from _generators_in(value, depth - 1)
+        elif isinstance(getattr(value, "__self__", None), GENERATORS):
+            yield value.__self__  # a generator's method, as a value: rng.normal
         elif isinstance(value, dict):
             yield from _generators_in(value.values(), depth - 1)
         elif hasattr(value, "__dict__") and not callable(value):

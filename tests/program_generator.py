@@ -16,8 +16,9 @@ helpers taking a list or dict that f builds once and passes to two calls, and
 the shapes of issue 17: arithmetic copies (`c = a + 0.0`) and views read before
 an element write, augmented assignment on an alias, `q.pop(i)` on lists,
 repeated-index writes (`c[[0, 0]] = ...`) and random draws from a generator f
-seeds itself (in f, after a draw nothing reads, by a helper two calls down, or by
-the method of an object holding the generator). Values stay bounded (loop updates are squashed with
+seeds itself (in f, after a draw nothing reads, by a helper two calls down, by
+the method of an object holding the generator, or from a normal or uniform
+distribution whose parameters carry derivatives). Values stay bounded (loop updates are squashed with
 tanh/sin, divisions and logarithms only see positive denominators and arguments),
 so each function is smooth and finite near inputs in [-1.5, 1.5], except at the branch
 switches the tests detect with finite differences.
@@ -453,12 +454,18 @@ class Writer:
         """A random draw from a generator f seeds itself: the derivative's reruns
         (a loop's, a helper's) must see the same numbers. Drawn in f, after a draw
         nothing reads (still drawn), by a helper two calls down, or by the method of
-        an object that holds the generator (found only when it runs)."""
+        an object that holds the generator (found only when it runs); or from a
+        distribution whose parameters carry derivatives (`rng.normal(mu, sigma)`)."""
         self.draws = True
         kind = self.any_kind(scope)
         target = self.fresh()
         value = self.squashed(scope, None, kind)
-        how = self.pick(["inline", "unused first", "function", "method"])
+        how = self.pick(["inline", "unused first", "function", "method", "parameters"])
+        if how == "parameters":  # the distribution's own parameters carry derivatives
+            spread = self.squashed(scope, None, kind)
+            family = self.pick([f"rng.normal({value}, 1.0 + 0.25 * np.tanh({spread}))",
+                                f"rng.uniform({value}, {value} + 1.5 + np.sin({spread}))"])
+            return Stmt([f"{target} = {family}"], defines={target: kind})
         if how in ("function", "method"):
             self.draw_helpers.add(how)
             call = f"jittered(rng, {value})" if how == "function" else \

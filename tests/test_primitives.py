@@ -1947,10 +1947,12 @@ def _name(key):
 
 def library_keys(table):
     """The keys of rules that s2sad itself defines (tests may register their own), but
-    for SciPy's: tests/test_scipy_*.py have tables of their own."""
+    for SciPy's and the random draws': tests/test_scipy_*.py and
+    tests/test_random_draws.py have tables of their own."""
     return [k for k, template in table.items()
             if template.func.__module__.startswith("s2sad.rules.")
-            and not template.func.__module__.startswith("s2sad.rules.scipy_")]
+            and not template.func.__module__.startswith(("s2sad.rules.scipy_",
+                                                          "s2sad.rules.random_draws"))]
 
 
 def test_every_adjoint_has_a_case():

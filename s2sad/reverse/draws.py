@@ -58,7 +58,10 @@ class RandomReplay(Recorder):
     def helper_draws(self, stmt: gast.Assign) -> list:
         """The generators a user function called by `stmt` may draw from."""
         primitive = self.classify(stmt.value)
-        if primitive is None or is_generator_draw(stmt.value, self.local_names) or \
+        # a draw from a generator is drawn again only by the VJP of one whose
+        # distribution's parameters carry derivatives (rng.normal(mu, sigma))
+        if primitive is None or is_generator_draw(stmt.value, self.local_names) and \
+                not self.has_active_operands(stmt.value) or \
                 not self.is_dispatched(primitive) and (
                 not inspect.isfunction(primitive.key) or
                 registry.adjoint_of(primitive.key) is not None):

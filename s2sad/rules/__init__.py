@@ -5,7 +5,8 @@ one template to the module of its family (or a new module imported here).
 The SciPy families register only when SciPy imports: it is not a dependency.
 """
 from . import (operators, elementwise, scalar_math, reductions, linalg,  # noqa: F401
-               decompositions, shapes, indexing, constructors, nondifferentiable, signal, fft)
+               decompositions, shapes, indexing, constructors, nondifferentiable, signal, fft,
+               random_draws)
 from . import runtime_helpers  # noqa: F401,E402
 from . import containers  # noqa: F401,E402
 

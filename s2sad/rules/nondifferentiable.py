@@ -67,11 +67,13 @@ nondifferentiable(
     np.zeros_like, np.ones_like, np.empty_like,
 )
 
-# random draws (np.random's module-level functions)
+# random draws with no parameter but a shape, or of integers (piecewise constant
+# in their parameters); draws with continuous parameters: random_draws.py
 nondifferentiable(
     np.random.rand, np.random.randn, np.random.random, np.random.random_sample,
-    np.random.normal, np.random.standard_normal, np.random.uniform, np.random.randint,
-    np.random.choice, np.random.permutation, np.random.binomial, np.random.poisson,
-    np.random.exponential, np.random.beta, np.random.gamma, np.random.seed,
-    np.random.default_rng,
+    np.random.standard_normal, np.random.randint, np.random.binomial, np.random.poisson,
+    np.random.seed, np.random.default_rng,
+    *(getattr(kind, name) for kind in (np.random.RandomState, np.random.Generator)
+      for name in ("random", "standard_normal", "binomial", "poisson", "integers", "randint",
+                   "rand", "randn") if hasattr(kind, name)),
 )

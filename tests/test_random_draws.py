@@ -1,0 +1,147 @@
+"""Random draws whose distribution's parameters carry derivatives: the pathwise
+derivative (y = loc + scale * z, z drawn apart), checked against finite
+differences that draw the same numbers (each function seeds its generator), in
+both modes, for np.random's functions and the methods of RandomState and
+Generator. Families without a rule are refused at their line, not given a zero."""
+import numpy as np
+import pytest
+
+import s2sad
+from gradcheck import assert_gradients, finite_difference
+from s2sad.registry import ADJOINTS
+
+
+def module_normal(mu, sigma):
+    np.random.seed(1)
+    return np.mean(np.random.normal(mu, sigma, size=200) ** 2)
+
+
+def module_uniform_and_exponential(low, scale):
+    np.random.seed(2)
+    u = np.random.uniform(low, 2.0, size=50)
+    e = np.random.exponential(scale, size=50)
+    return np.sum(u * e)
+
+
+def generator_location_scale(mu, sigma):
+    rng = np.random.default_rng(3)
+    x = rng.normal(mu, sigma, size=100)
+    y = rng.laplace(mu, sigma, size=100)
+    z = rng.lognormal(mu, 0.5 * sigma, size=100)
+    return np.mean(np.tanh(x) * y) + np.mean(np.sqrt(z))
+
+
+def random_state_in_a_loop(mu, sigma):
+    rs = np.random.RandomState(4)
+    s = 0.0
+    for i in range(3):
+        s = s + np.sum(np.sin(rs.normal(mu * i, sigma, size=10)))
+    return s
+
+
+def vector_parameters(mu, sigma):
+    rng = np.random.default_rng(5)
+    return np.sum(rng.normal(mu, sigma) ** 3)
+
+
+CASES = [
+    (module_normal, (0.4, 1.5)),
+    (module_uniform_and_exponential, (0.3, 0.7)),
+    (generator_location_scale, (0.2, 0.9)),
+    (random_state_in_a_loop, (0.1, 1.2)),
+    (vector_parameters, (np.array([0.1, -0.2, 0.3]), np.array([1.0, 0.5, 2.0]))),
+]
+
+
+@pytest.mark.parametrize("f, args", CASES)
+def test_pathwise_gradient_matches_finite_differences_of_the_same_draws(f, args):
+    assert_gradients(f, s2sad.grad(f, wrt=(0, 1)), args, (0, 1))
+
+
+@pytest.mark.parametrize("f, args", CASES)
+def test_pathwise_tangent_matches_finite_differences_of_the_same_draws(f, args):
+    directions = tuple(np.ones_like(a) * v for a, v in zip(args, (0.7, -0.4)))
+    tangent = s2sad.autodiff(f, wrt=(0, 1), mode="forward")(*args, *directions)
+    expected = sum(np.sum(finite_difference(f, args, i) * directions[i]) for i in (0, 1))
+    np.testing.assert_allclose(tangent, expected, rtol=1e-5, atol=1e-7)
+
+
+def draws_from_a_passed_generator(mu, rng):
+    return np.sum(rng.normal(mu, 2.0, size=5) ** 2)
+
+
+def test_a_passed_generator_ends_where_f_leaves_it():
+    """The VJP draws again from the restored state, then the state f left is back."""
+    after_f = np.random.default_rng(6)
+    draws_from_a_passed_generator(0.5, after_f)
+    rng = np.random.default_rng(6)
+    gradient = s2sad.grad(draws_from_a_passed_generator)(0.5, rng)
+    assert rng.bit_generator.state == after_f.bit_generator.state
+    x = np.random.default_rng(6).normal(0.5, 2.0, size=5)
+    assert gradient == pytest.approx(np.sum(2 * x), rel=1e-12)
+
+
+def gamma_shape(k):
+    rng = np.random.default_rng(7)
+    return np.sum(rng.gamma(k, 1.0, size=3))
+
+
+def choice_of_parameters(w):
+    rng = np.random.default_rng(8)
+    return np.sum(rng.choice(w, size=2))
+
+
+def module_permutation(w):
+    np.random.seed(9)
+    return np.sum(np.random.permutation(w) * np.arange(3.0))
+
+
+@pytest.mark.parametrize("f, arg", [(gamma_shape, 2.0), (choice_of_parameters, np.ones(3)),
+                                    (module_permutation, np.ones(3))])
+def test_draws_without_a_rule_are_refused_not_zero(f, arg):
+    with pytest.raises(s2sad.NonDifferentiableError) as info:
+        s2sad.grad(f)(arg)
+    assert "test_random_draws.py" in str(info.value)
+
+
+TWO_PARAMETERS = ["normal", "laplace", "logistic", "gumbel", "uniform", "lognormal"]
+GENERATORS = {"RandomState": np.random.RandomState, "Generator": np.random.default_rng}
+
+
+def family(name, make):
+    """f(a, b) summing a function of draws of family `name` from a generator that
+    `make(11)` makes in f; f(a) for the one-parameter exponential."""
+    if name == "exponential":
+        def f(a):
+            rng = make(11)
+            return np.sum(np.tanh(rng.exponential(a, size=4)))
+        return f
+
+    def f(a, b):
+        rng = make(11)
+        return np.sum(np.tanh(getattr(rng, name)(a, a + b, size=4)))
+    return f
+
+
+TABLE = [(name, kind) for name in TWO_PARAMETERS + ["exponential"] for kind in GENERATORS]
+
+
+@pytest.mark.parametrize("name, kind", TABLE)
+def test_every_family_of_both_generators(name, kind):
+    f = family(name, GENERATORS[kind])
+    args = (0.4,) if name == "exponential" else (0.3, 0.8)
+    wrt = tuple(range(len(args)))
+    assert_gradients(f, s2sad.grad(f, wrt=wrt), args, wrt)
+    directions = (0.7, -0.4)[:len(args)]
+    tangent = s2sad.autodiff(f, wrt=wrt, mode="forward")(*args, *directions)
+    expected = sum(finite_difference(f, args, i) * directions[i] for i in wrt)
+    assert tangent == pytest.approx(expected, rel=1e-5, abs=1e-7)
+
+
+def test_the_table_covers_every_rule():
+    registered = {key for key, template in ADJOINTS.items()
+                  if template.func.__module__ == "s2sad.rules.random_draws"}
+    covered = {getattr(kind, name) for name, kind_name in TABLE
+               for kind in (np.random.RandomState, np.random.Generator)
+               if kind.__name__ == kind_name}
+    assert registered == covered
