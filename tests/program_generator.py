@@ -899,7 +899,6 @@ CONSTRUCTS = {
     "set comprehension": (["$t = $p * len({j * 2 for j in range(3)})"], 0),
     "dict comprehension": (["$t = $p * {j: 2.0 for j in range(3)}[1]"], 0),
     "walrus": (["$t = (w_alrus := $p * 2.0) + w_alrus"], 0),
-    "f-string": (["$t = $p * len(f'{$p}')"], 0),
     "set literal": (["$t = $p * len({1.0, 2.0})"], 0),
     "attribute assignment": (["STATE.value = $p * 1.0", "$t = STATE.value * 2.0"], 0),
     "attribute augmented assignment": (["STATE.value += $p", "$t = STATE.value * 2.0"], 0),

@@ -118,6 +118,24 @@ def test_dict_of_parameters_mlp():
                                         RNG.normal(size=(6, 2))))
 
 
+def numbered_layers_loss(params, x):
+    h = x
+    for i in range(len(params) // 2):
+        h = np.tanh(h @ params[f"W{i}"] + params["b" + str(i)])
+    label = f"{np.sum(h):.3f} after {i!r} layers"  # text: no derivative
+    return np.sum(h ** 2) * (1.0 + 0.0 * len(label))
+
+
+def test_dict_keys_made_with_f_strings():
+    params = {"W0": RNG.normal(size=(3, 4)), "b0": RNG.normal(size=4),
+              "W1": RNG.normal(size=(4, 2)), "b1": RNG.normal(size=2)}
+    check_container_gradient(numbered_layers_loss, (params, RNG.normal(size=(5, 3))))
+    tangent = s2sad.autodiff(numbered_layers_loss, mode="forward", wrt=(1,))
+    x, dx = RNG.normal(size=(5, 3)), RNG.normal(size=(5, 3))
+    expected = np.sum(finite_difference(numbered_layers_loss, (params, x), 1) * dx)
+    np.testing.assert_allclose(tangent(params, x, dx), expected, rtol=1e-6)
+
+
 def test_list_of_layers_built_in_a_loop():
     layers = [(RNG.normal(size=(3, 3)), RNG.normal(size=3)) for _ in range(3)]
     check_container_gradient(layers_loss, (layers, RNG.normal(size=(2, 3))))

@@ -31,7 +31,6 @@ _UNSUPPORTED_EXPRESSIONS = {
     gast.Await: "await",
     gast.Yield: "yield outside a generator looped over by a for statement",
     gast.YieldFrom: "yield from",
-    gast.JoinedStr: "an f-string",
     gast.Set: "a set literal",
 }
 
@@ -529,6 +528,33 @@ class ANF:
     def expr_BinOp(self, node, out):
         return gast.BinOp(left=self.atom(node.left, out), op=node.op,
                           right=self.atom(node.right, out))
+
+    def expr_JoinedStr(self, node, out):
+        """f"W{i}" as "W" + str(i): a string, which carries no derivative."""
+        if len(node.values) == 1 and isinstance(node.values[0], gast.FormattedValue):
+            return self.formatted(node.values[0], out)
+        parts = [syntax.constant(value.value) if isinstance(value, gast.Constant)
+                 else self.temp(self.formatted(value, out), out) for value in node.values]
+        text = parts[0] if parts else syntax.constant("")
+        for k, part in enumerate(parts[1:], 2):
+            joined = gast.BinOp(left=text, op=gast.Add(), right=part)
+            text = joined if k == len(parts) else self.temp(joined, out)
+        return text
+
+    def formatted(self, node: gast.FormattedValue, out: list) -> gast.Call:
+        """`{x!r:>8}` as format(repr(x), '>8'): one call, on an atom."""
+        value = self.atom(node.value, out)
+        conversion = {ord("r"): repr, ord("a"): ascii, ord("s"): str}.get(node.conversion)
+        spec = node.format_spec
+        if spec is not None and not all(isinstance(v, gast.Constant) for v in spec.values):
+            raise self.unsupported(node, "a format spec with a replacement field in an "
+                                   "f-string", "format the value in a separate step.")
+        if conversion is not None and spec is not None:
+            value = self.temp(syntax.call(self.builtin_reference(conversion), value), out)
+        if spec is not None:
+            text = "".join(v.value for v in spec.values)
+            return syntax.call(self.builtin_reference(format), value, syntax.constant(text))
+        return syntax.call(self.builtin_reference(conversion or str), value)
 
     def expr_UnaryOp(self, node, out):
         if isinstance(node.op, gast.UAdd):

@@ -22,6 +22,7 @@ nondifferentiable(
 # Python builtins
 nondifferentiable(
     len, range, int, round, bool, isinstance, print, type, hash, id,
+    str, repr, ascii, format,  # text: f-strings are made of them
 )
 
 # shapes and types of arrays
