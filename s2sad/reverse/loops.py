@@ -264,14 +264,20 @@ class LoopAdjoints(CheckpointedLoops):
         if plan.checkpointed:
             pushes, pops = self.snapshot_shapes(loop, plan, unbound)
             return pushes, pops + [self.zero(var) for var in adjoints]
-        pops = []
-        for primal in unbound:
-            save = (id(loop), "start shape", primal)
-            plan.primal_body.insert(0, self.push(
-                syntax.call(self.helper("shape_of"), syntax.name(primal)), save))
-            self.bind_on_entry(plan, primal)
-            pops.append(self.pop(primal, save))
+        pops = self.shapes_on_entry(loop, plan, unbound, "start shape")
         return [], pops + [self.zero(var) for var in adjoints]
+
+    def shapes_on_entry(self, loop, plan: "LoopPlan", names: list, kind: str) -> list:
+        """Push the shapes of `names` at the start of each iteration of the recording
+        sweep; returns the pops that take them back, in that order."""
+        pops = []
+        for name in names:
+            save = (id(loop), kind, name)
+            plan.primal_body.insert(0, self.push(
+                syntax.call(self.helper("shape_of"), syntax.name(name)), save))
+            self.bind_on_entry(plan, name)
+            pops.append(self.pop(name, save))
+        return pops
 
     def bind_on_entry(self, plan: "LoopPlan", name: str) -> None:
         """Give `name`, which the loop reads for its shape on entry, a value there.
@@ -292,14 +298,7 @@ class LoopAdjoints(CheckpointedLoops):
         if plan.checkpointed:  # restore_and_advance pops them, the advance rebinds
             self.snapshot_shapes(loop, plan, names)
             return []
-        pops = []
-        for name in names:
-            save = (id(loop), "entry shape", name)
-            plan.primal_body.insert(0, self.push(
-                syntax.call(self.helper("shape_of"), syntax.name(name)), save))
-            self.bind_on_entry(plan, name)
-            pops.append(self.pop(name, save))
-        return pops
+        return self.shapes_on_entry(loop, plan, names, "entry shape")
 
 
 @dataclass
