@@ -302,6 +302,30 @@ def unused_draw_in_a_loop(x):
     return np.sum(y)
 
 
+MIX = np.array([[0.5, -0.2, 0.1], [0.3, 0.4, -0.6], [-0.1, 0.2, 0.7]])
+
+
+def unused_draw_beside_a_product_the_rerun_skips(x):
+    """The rerun skips `w = np.tanh(w @ MIX)` (w's derivative is not needed) and
+    the statements only it reads: the draw between them must still run."""
+    w = x * 0.5
+    for i in range(3):
+        w = np.tanh(w @ MIX)
+        a = np.random.rand()
+        y = np.tanh(x) * (0.75 + 0.5 * np.random.rand(3))
+    return np.sum(y) + np.sum(np.sin(w)) * 0.0
+
+
+def draw_in_a_binding_the_rerun_takes_from_the_end(x):
+    """y's last binding draws: the rerun may not take y from where the iteration
+    ended, or the draw after it shifts."""
+    y = x
+    for i in range(3):
+        y = np.sin(y) * (0.5 + np.random.rand())
+        z = np.cos(y) * np.random.rand(3)
+    return np.sum(z)
+
+
 def noisy(x):
     return x * np.random.randn(2)
 
@@ -376,7 +400,9 @@ def next_draws():
 
 
 @pytest.mark.parametrize("f", [unused_draw_in_a_loop, helper_draws_then_f_draws,
-                               passes_a_global_generator, dropout_layers, dropout_twice])
+                               passes_a_global_generator, dropout_layers, dropout_twice,
+                               unused_draw_beside_a_product_the_rerun_skips,
+                               draw_in_a_binding_the_rerun_takes_from_the_end])
 def test_draws_the_optimizer_must_keep_in_place_and_generators_found_at_run_time(f):
     x = np.array([0.7, -0.4, 0.2]) if f is not helper_draws_then_f_draws else \
         np.array([0.5, -1.0])

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 import gast
 
-from .. import analysis, primitives, runtime, syntax
+from .. import analysis, outside, primitives, runtime, syntax
+from ..draws import DRAWS
 from ..errors import NonDifferentiableError
 from .revolve import CheckpointedLoops
 from .tape import AdjointState
@@ -320,9 +321,13 @@ class LoopPlan:
 
 
 def _plain_assignment(stmt) -> bool:
-    """`v = expr` with one name as target, changing no container in place."""
+    """`v = expr` with one name as target, changing no container in place and no
+    state: a rerun may leave it out, and a draw left out shifts the next ones."""
     return isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
-        isinstance(stmt.targets[0], gast.Name) and not analysis.mutated([stmt])
+        isinstance(stmt.targets[0], gast.Name) and not analysis.mutated([stmt]) and \
+        not any(isinstance(node, gast.Call) and
+                (syntax.anno(node, DRAWS) or syntax.anno(node, outside.EFFECT))
+                for node in syntax.walk(stmt.value))
 
 
 def bind_before(stmts: list, unbound: dict) -> list:
