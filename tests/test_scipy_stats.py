@@ -130,6 +130,26 @@ def test_multivariate_normal_in_points_mean_and_covariance():
                                stats.multivariate_normal.logpdf(x, mean, cov), rtol=1e-12)
 
 
+def mvn_default_covariance(x, mean):
+    return np.sum(stats.multivariate_normal.logpdf(x, mean=mean) * W)
+
+
+def mvn_diagonal_covariance(x, diagonal):
+    return np.sum(stats.multivariate_normal.logpdf(x, np.ones(3), diagonal) * W)
+
+
+def mvn_one_dimensional(x, mean, variance):
+    """k = 1: each entry of x is a point, as SciPy takes them."""
+    return np.sum(stats.multivariate_normal.pdf(x, mean, variance) * W)
+
+
+def test_multivariate_normal_takes_scipys_forms_of_the_covariance():
+    check_both_modes(mvn_default_covariance, [RNG.normal(size=(4, 3)), RNG.normal(size=3)])
+    check_both_modes(mvn_diagonal_covariance, [RNG.normal(size=(4, 3)),
+                                               RNG.uniform(0.5, 2.0, 3)])
+    check_both_modes(mvn_one_dimensional, [RNG.normal(size=4), 0.3, 1.7])
+
+
 def test_every_stand_in_has_a_case():
     tested = {case[0] for case in CASES} | {stats.multivariate_normal.logpdf,
                                              stats.multivariate_normal.pdf}

@@ -279,8 +279,17 @@ def nbinom_pmf(k, n, p, loc=0):
 # ---------------------------------------------------------------- multivariate normal
 
 @source_for(stats.multivariate_normal.logpdf)
-def multivariate_normal_logpdf(x, mean, cov, allow_singular=False):
-    """x: one point (k,) or points (n, k); mean (k,); cov a (k, k) matrix."""
+def multivariate_normal_logpdf(x, mean, cov=1, allow_singular=False):
+    """mean (k,), which gives the dimension k (SciPy's default, None, guesses it:
+    not taken here); x one point (k,) or points (n, k), or for k = 1 any array of
+    points; cov a (k, k) matrix, its diagonal (k,), or a number times the identity."""
+    k = np.size(mean)
+    if k == 1 and np.shape(x)[-1:] != (1,):
+        x = np.expand_dims(x, -1)  # each entry a point, as SciPy takes them
+    if np.ndim(cov) == 0:
+        cov = cov * np.eye(k)
+    elif np.ndim(cov) == 1:
+        cov = np.diag(cov)
     r = x - mean
     solved = np.linalg.solve(cov, r.T).T
     squared_distance = np.sum(r * solved, axis=-1)
@@ -289,5 +298,5 @@ def multivariate_normal_logpdf(x, mean, cov, allow_singular=False):
 
 
 @source_for(stats.multivariate_normal.pdf)
-def multivariate_normal_pdf(x, mean, cov, allow_singular=False):
+def multivariate_normal_pdf(x, mean, cov=1, allow_singular=False):
     return np.exp(stats.multivariate_normal.logpdf(x, mean, cov))
