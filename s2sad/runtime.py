@@ -202,16 +202,44 @@ def assert_unshared(written, other, where: str) -> None:
              "or of the array before writing into it.")
 
 
+def _located(where: str) -> Location:
+    """A Location from 'file:line' or 'file:line:column', as generated code writes it."""
+    head, _, last = where.rpartition(":")
+    filename, _, line = head.rpartition(":")
+    if line.isdigit():  # file:line:column
+        return Location(filename, int(line), int(last))
+    return Location(head, int(last))
+
+
 def refuse_effect(called: str, where: str) -> None:
     """Stand in for a call that may change its arguments in place, on a branch
     the derivative has just taken."""
-    filename, _, line = where.rpartition(":")
     raise NonDifferentiableError(
         f"s2sad cannot follow the call to {called}, which may change its arguments in "
-        "place; this branch ran", Location(filename, int(line)),
+        "place; this branch ran", _located(where),
         hint="keep such calls (plotting, logging into arrays) out of the function you "
              "differentiate, or pass them values s2sad.stop_gradient(...) makes constant; "
              "in-place writes s2sad follows are x[i] = v and lst.append(v).")
+
+
+def holding_no_derivative(function, where: str):
+    """`function`, a function value made from differentiable values (taken from a
+    dict of parameters), when it holds none of them itself: a plain function, a
+    built-in, a class, a generator's method. Raises at `where` ('file:line') for
+    an object, a partial or a closure, whose values s2sad does not follow."""
+    stateless = isinstance(function, (types.FunctionType, types.BuiltinFunctionType,
+                                      np.ufunc, type)) and not getattr(function, "__closure__",
+                                                                      None) or \
+        isinstance(getattr(function, "__self__", None), GENERATORS)
+    if stateless:
+        return function
+    raise NonDifferentiableError(
+        f"s2sad cannot differentiate a call of a {type(function).__name__} object with "
+        "respect to the function value itself: it was made from differentiable values "
+        "(an object holding them, a functools.partial, a closure)", _located(where),
+        hint="s2sad follows values through functions, not into objects: pass the arrays "
+             "as arguments (`def dense(W, b, x)`), or call a nested function or lambda, "
+             "which s2sad inlines.")
 
 
 def _arrays_overlap(a, b) -> bool:

@@ -305,6 +305,19 @@ def test_an_object_made_of_differentiable_values_is_refused_not_dropped():
     assert_gradients(f, s2sad.grad(f, wrt=(2,)), args, (2,))
 
 
+def activation_from_parameters(params, x):
+    act = params["activation"]
+    return np.sum(act(x @ params["W"]))
+
+
+def test_a_plain_function_taken_from_the_parameters_is_called_as_usual():
+    """The function value comes from a differentiated dict, but holds nothing."""
+    x, W = np.array([[0.5, -0.2]]), np.array([[0.3, -0.1], [0.2, 0.4]])
+    gradient = s2sad.grad(activation_from_parameters)({"activation": np.tanh, "W": W}, x)
+    expected = x.T @ (1.0 - np.tanh(x @ W) ** 2)
+    np.testing.assert_allclose(gradient["W"], expected, rtol=1e-12)
+
+
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
 def test_zip_as_a_value_is_refused_with_advice(mode):
     """zip and enumerate were taken for functions with no derivative: a zero."""

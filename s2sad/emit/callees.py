@@ -138,14 +138,12 @@ class CalleeCalls:
                 "pass the parameters the method reads as arguments, or call a "
                 "module-level function with the object as an argument.")
         if not method and self.derivative(call.func) is not None:
-            raise NonDifferentiableError(
-                f"s2sad cannot differentiate a call of '{syntax.dotted_name(call.func)}' "
-                f"with respect to the function value itself: it was made from "
-                f"differentiable values (an object holding them, a functools.partial) "
-                f"(in function '{self.fn.parsed.name}')", self.fn.parsed.location(stmt),
-                hint="s2sad follows values through functions, not into objects: pass "
-                     "the arrays as arguments (`def dense(W, b, x)`), or call a nested "
-                     "function or lambda, which s2sad inlines.")
+            # made from differentiable values: a plain function then (taken from a
+            # dict of parameters), or refused when the derivative runs
+            where = self.fn.parsed.location(stmt)
+            function = syntax.call(self.helper("holding_no_derivative"), function,
+                                   syntax.constant(f"{where.filename}:{where.lineno}:"
+                                                   f"{where.col}"))
         wrt = syntax.tuple_(syntax.constant(i) for i, _ in active)
         return function, wrt, args, active
 
