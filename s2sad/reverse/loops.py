@@ -18,8 +18,10 @@ RERUN = "rerun"  # on a primal `for`: its adjoint reruns each iteration, inner l
 
 
 class LoopAdjoints(CheckpointedLoops):
-    """Uses `self.plans` (id(loop) -> LoopPlan) and `self.elementwise_copies`;
-    `primal_block` and `adjoint_block` come from the function's sweep."""
+    """Uses `self.plans` (id(loop) -> LoopPlan), `self.reruns` (the plans of the
+    loops whose rerun is being written, innermost last) and
+    `self.elementwise_copies`; `primal_block` and `adjoint_block` come from the
+    function's sweep."""
 
     def primal_loop(self, loop, defined: set, record: bool, rerun: bool) -> list:
         """A loop's forward sweep: plain body, a checkpoint per iteration.
