@@ -53,6 +53,23 @@ def test_hessian_and_hvp_match_differences_of_the_gradient():
     np.testing.assert_allclose(s2sad.hvp(loss)(w, x, v), expected @ v, rtol=1e-5, atol=1e-7)
 
 
+def norms(W, x):
+    return np.linalg.norm(W @ x) + np.sum(np.linalg.norm(W, axis=1) ** 3) + \
+        np.linalg.norm(W, ord=1)
+
+
+def test_hessian_through_norms():
+    """The partials of np.linalg.norm are differentiated again (their refusals of
+    unsupported norms are calls, not `raise` statements)."""
+    W, x = RNG.uniform(0.5, 1.5, size=(2, 3)), RNG.normal(size=3)
+    g = s2sad.grad(norms)
+    eps = 1e-6
+    columns = [(g(W + eps * E, x) - g(W - eps * E, x)) / (2 * eps)
+               for E in np.eye(6).reshape(6, 2, 3)]
+    expected = np.stack(columns, -1).reshape(2, 3, 2, 3)
+    np.testing.assert_allclose(s2sad.hessian(norms)(W, x), expected, rtol=1e-5, atol=1e-6)
+
+
 def clipped(x, w):
     h = x * w
     with s2sad.insert_grad_of(h) as g:

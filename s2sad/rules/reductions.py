@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from ..errors import NonDifferentiableError, running_derivative_line
-from ..registry import adjoint, d, tangent
+from ..registry import adjoint, d, nondifferentiable, tangent
 from ..runtime import (as_array, broadcast_like, expand, gradient_dtype, list_adjoint,
                        unbroadcast)
 
@@ -95,12 +95,20 @@ def norm_partials(x, y, ord, axis, keepdims):
     if vector:
         return vector_norm_partials(x, y, ord, axis, keepdims)
     if axis is not None and tuple(sorted(a % 2 for a in axis)) != (0, 1) or np.ndim(x) != 2:
-        raise NonDifferentiableError(
-            f"s2sad differentiates the matrix norms of np.linalg.norm with ord={ord!r} for "
-            f"a 2-D array, not on shape {np.shape(x)} with axis={axis!r}",
-            running_derivative_line(),
-            hint="loop over the matrices of the stack, or use ord=None / 'fro'.")
+        refuse_norm(f"s2sad differentiates the matrix norms of np.linalg.norm with "
+                    f"ord={ord!r} for a 2-D array, not on shape {np.shape(x)} with "
+                    f"axis={axis!r}",
+                    "loop over the matrices of the stack, or use ord=None / 'fro'.")
     return matrix_norm_partials(x, ord)
+
+
+def refuse_norm(message: str, hint=None) -> None:
+    """Raise the refusal of a norm s2sad has no derivative for: a call, not a
+    `raise`, so that the partials' code can be differentiated again (hvp)."""
+    raise NonDifferentiableError(message, running_derivative_line(), hint=hint)
+
+
+nondifferentiable(refuse_norm)
 
 
 def vector_norm_partials(x, y, ord, axis, keepdims):
@@ -126,8 +134,7 @@ def matrix_norm_partials(x, ord):
         k = 0 if ord == 2 else -1
         return np.outer(u[:, k], vt[k])
     if ord not in (1, -1, np.inf, -np.inf):
-        raise NonDifferentiableError(f"np.linalg.norm has no matrix norm ord={ord!r}",
-                                     running_derivative_line())
+        refuse_norm(f"np.linalg.norm has no matrix norm ord={ord!r}")
     rows = ord in (np.inf, -np.inf)
     sums = np.sum(np.abs(x), axis=1 if rows else 0)
     extreme = np.max(sums) if ord > 0 else np.min(sums)
