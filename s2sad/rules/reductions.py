@@ -25,6 +25,7 @@ from ..errors import NonDifferentiableError, running_derivative_line
 from ..registry import adjoint, d, tangent
 from ..runtime import (as_array, broadcast_like, expand, gradient_dtype, list_adjoint,
                        unbroadcast)
+from .operators import like
 
 
 def unreduce(g, x, axis=None, keepdims=False):
@@ -467,3 +468,167 @@ def nanmedian(y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
 @tangent(np.nanmedian)
 def nanmedian_tangent(y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
     d[y] = quantile_tangent(d[a], y, a, 0.5, axis, "linear", None, True)
+
+
+# ---------------------------------------------------------------- ptp, average, trapezoid
+
+def ptp_partials(x, axis):
+    """d ptp/d x: the max's share minus the min's (0 on a constant slice)."""
+    x = as_array(x)
+    high = extremum_share(x, np.max(x, axis=axis, keepdims=True), axis, True)
+    low = extremum_share(x, np.min(x, axis=axis, keepdims=True), axis, True)
+    return high - low
+
+
+@adjoint(np.ptp)
+def ptp(y, a, axis=None, out=None, keepdims=False):
+    d[a] = unreduce(d[y], a, axis, keepdims) * ptp_partials(a, axis)
+
+
+@tangent(np.ptp)
+def ptp_tangent(y, a, axis=None, out=None, keepdims=False):
+    d[y] = np.sum(d[a] * ptp_partials(a, axis), axis=axis, keepdims=keepdims)
+
+
+def average_weights(a, weights, axis, returned=False):
+    """np.average's weights, broadcastable against a (1 when there are none); refuses
+    returned=True and weights of other shapes."""
+    if returned:
+        raise NonDifferentiableError(
+            "s2sad differentiates np.average with returned=False only",
+            running_derivative_line(),
+            hint="compute the sum of the weights with np.sum(weights, axis) on a line of its own.")
+    if weights is None:
+        return 1.0
+    if np.shape(weights) == np.shape(a):
+        return as_array(weights)
+    if np.ndim(weights) == 1 and isinstance(axis, int):
+        shape = [1] * np.ndim(a)
+        shape[axis] = -1
+        return np.reshape(weights, shape)
+    raise NonDifferentiableError(
+        f"s2sad differentiates np.average with weights of a's shape, or 1-d weights along "
+        f"one axis, not weights of shape {np.shape(weights)} with axis={axis!r}",
+        running_derivative_line(), hint="broadcast the weights to a's shape first.")
+
+
+def average_partials(y, a, weights, axis, keepdims, returned=False):
+    """d average/d a and d average/d weights (with a's shape): w / sum(w) and
+    (a - average) / sum(w)."""
+    a = as_array(a)
+    w = average_weights(a, weights, axis, returned)
+    w = broadcast_like(w, a, gradient_dtype(a, weights))
+    total = np.sum(w, axis=axis, keepdims=True)
+    return w / total, (a - unreduce(y, a, axis, keepdims)) / total
+
+
+def weights_adjoint(full, a, weights, axis):
+    """The adjoint of np.average's weights from one of a's shape: summed over the other
+    axes for 1-d weights along `axis`."""
+    if np.shape(weights) == np.shape(a):
+        return full
+    return np.sum(full, axis=tuple(i for i in range(np.ndim(a)) if i != axis % np.ndim(a)))
+
+
+def average_adjoint(g, y, a, weights, axis, keepdims, returned, which):
+    """The adjoint of a (which=0) or of the weights (which=1) of np.average."""
+    partials = average_partials(y, a, weights, axis, keepdims, returned)[which]
+    full = unreduce(g, a, axis, keepdims) * partials
+    return full if which == 0 else weights_adjoint(full, a, weights, axis)
+
+
+def average_tangent(ta, tw, y, a, weights, axis, keepdims, returned):
+    """The tangent of np.average along a's tangent ta and the weights' tangent tw."""
+    of_a, of_weights = average_partials(y, a, weights, axis, keepdims, returned)
+    tw = 0.0 if weights is None else average_weights(a, expand(tw, weights), axis)
+    return np.sum(ta * of_a + tw * of_weights, axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.average)
+def average(y, a, axis=None, weights=None, returned=False, keepdims=False):
+    d[a] = average_adjoint(d[y], y, a, weights, axis, keepdims, returned, 0)
+    d[weights] = average_adjoint(d[y], y, a, weights, axis, keepdims, returned, 1)
+
+
+@tangent(np.average)
+def average_tangent_rule(y, a, axis=None, weights=None, returned=False, keepdims=False):
+    d[y] = average_tangent(d[a], d[weights], y, a, weights, axis, keepdims, returned)
+
+
+def trapezoid_widths(y, x, dx, axis):
+    """The widths of np.trapezoid's intervals, along the last axis (y's `axis` moved
+    there); refuses an x that is neither 1-d nor of y's dimensions, and an array dx."""
+    if x is None:
+        if np.ndim(dx) != 0:
+            raise NonDifferentiableError(
+                "s2sad differentiates np.trapezoid with a number dx, not an array",
+                running_derivative_line(), hint="pass the sample points as x instead.")
+        return dx
+    if np.ndim(x) == 1:
+        return np.diff(x)
+    if np.ndim(x) == np.ndim(y):
+        return np.moveaxis(np.diff(x, axis=axis), axis, -1)
+    raise NonDifferentiableError(
+        f"s2sad differentiates np.trapezoid with an x of 1 dimension or of y's "
+        f"{np.ndim(y)}, not {np.ndim(x)}", running_derivative_line(),
+        hint="broadcast x to y's shape first.")
+
+
+def trapezoid_midpoints(y, axis):
+    """The mean of the two ends of each interval, along the last axis."""
+    moved = np.moveaxis(as_array(y), axis, -1)
+    return (moved[..., 1:] + moved[..., :-1]) / 2.0
+
+
+def interval_ends(h):
+    """For values `h` per interval (last axis), the sum over each point of its two
+    intervals' values: h_{i-1} + h_i, one interval at the ends."""
+    edge = np.zeros(np.shape(h)[:-1] + (1,), gradient_dtype(h))
+    return np.concatenate([h, edge], -1) + np.concatenate([edge, h], -1)
+
+
+def trapezoid_adjoint_y(g, y, x, dx, axis):
+    """Each sample weighs half the widths of its two intervals."""
+    widths = trapezoid_widths(y, x, dx, axis)
+    count = np.shape(y)[axis] - 1
+    widths = np.broadcast_to(widths, np.shape(widths)[:-1] + (count,)) if np.ndim(widths) \
+        else np.full(count, widths, gradient_dtype(g, y))
+    full = np.expand_dims(g, -1) * interval_ends(widths) / 2.0
+    return unbroadcast(np.moveaxis(full, -1, axis), y)
+
+
+def trapezoid_adjoint_x(g, y, x, axis):
+    """A sample point x_i widens interval i-1 and narrows interval i."""
+    per_width = np.expand_dims(g, -1) * trapezoid_midpoints(y, axis)
+    edge = np.zeros(np.shape(per_width)[:-1] + (1,), per_width.dtype)
+    full = np.concatenate([edge, per_width], -1) - np.concatenate([per_width, edge], -1)
+    if np.ndim(x) == 1:
+        return np.sum(np.reshape(full, (-1, np.shape(full)[-1])), axis=0)
+    return unbroadcast(np.moveaxis(full, -1, axis), x)
+
+
+def trapezoid_adjoint_dx(g, y, x, dx, axis):
+    """The area divided by dx (dx is read only when there is no x)."""
+    trapezoid_widths(y, x, dx, axis)
+    return 0.0 if x is not None else np.sum(g * np.sum(trapezoid_midpoints(y, axis), -1))
+
+
+def trapezoid_tangent(area, ty, tx, tdx, y, x, dx, axis):
+    """The tangent of np.trapezoid: along y's tangent, plus along the widths' tangent."""
+    trapezoid_widths(y, x, dx, axis)  # refuses what the rule does not cover
+    along_y = np.trapezoid(expand(ty, y), x, dx, axis)
+    widths = tdx if x is None else trapezoid_widths(y, expand(tx, x), dx, axis)
+    along_widths = np.sum(widths * trapezoid_midpoints(y, axis), -1)
+    return like(along_y + along_widths, area)
+
+
+@adjoint(np.trapezoid)
+def trapezoid(area, y, x=None, dx=1.0, axis=-1):
+    d[y] = trapezoid_adjoint_y(d[area], y, x, dx, axis)
+    d[x] = trapezoid_adjoint_x(d[area], y, x, axis)
+    d[dx] = trapezoid_adjoint_dx(d[area], y, x, dx, axis)
+
+
+@tangent(np.trapezoid)
+def trapezoid_tangent_rule(area, y, x=None, dx=1.0, axis=-1):
+    d[area] = trapezoid_tangent(area, d[y], d[x], d[dx], y, x, dx, axis)

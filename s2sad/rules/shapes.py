@@ -155,6 +155,62 @@ def hstack_axis(arrays):
     return 0 if np.ndim(arrays[0]) <= 1 else 1
 
 
+def as_column(x):
+    """How np.column_stack sees x: a 1-d (or 0-d) array as one column."""
+    x = as_array(x)
+    return np.reshape(x, (-1, 1)) if x.ndim < 2 else x
+
+
+def unappend(g, arr, values, axis, which):
+    """Adjoint of np.append(arr, values, axis) for arr (which=0) or values (which=1)."""
+    pair = [arr, values]
+    if axis is None:
+        g, axis, pair = np.ravel(g), 0, [np.ravel(arr), np.ravel(values)]
+    pieces = cut(g, [np.shape(x)[axis] for x in pair], axis)
+    return np.reshape(pieces[which], np.shape([arr, values][which]))
+
+
+def appended_tangent(t_arr, arr, t_values, values, axis):
+    """np.append of the tangents, each given its variable's shape (an inactive 0.0 too)."""
+    return np.append(expand(t_arr, arr), expand(t_values, values), axis)
+
+
+def meshgrid_axis(k, count, indexing):
+    """The axis along which np.meshgrid lays out its k-th input ('xy' swaps the first two)."""
+    if indexing == "xy" and count >= 2 and k < 2:
+        return 1 - k
+    return k
+
+
+def meshgrid_inputs(arrays, sparse):
+    """The inputs of np.meshgrid that were given; refuses what the rule does not cover."""
+    arrays = [x for x in arrays if x is not None]
+    if any(np.ndim(x) != 1 for x in arrays) or sparse:
+        raise NonDifferentiableError(
+            "s2sad differentiates np.meshgrid of 1-d arrays with sparse=False, not of arrays "
+            f"of shapes {[np.shape(x) for x in arrays]} with sparse={sparse!r}",
+            running_derivative_line(),
+            hint="ravel the inputs first, or broadcast them yourself (x[None, :], y[:, None]).")
+    return arrays
+
+
+def unmeshgrid(g, which, arrays, sparse, indexing):
+    """Adjoint of input `which` of np.meshgrid: its grid's adjoint summed over the other
+    axes (a grid without an adjoint counts as 0)."""
+    arrays = meshgrid_inputs(arrays, sparse)
+    grid = g[which]
+    axis = meshgrid_axis(which, len(arrays), indexing)
+    others = tuple(i for i in range(np.ndim(grid)) if i != axis)
+    return np.sum(grid, axis=others) if np.ndim(grid) else np.zeros(len(arrays[which]))
+
+
+def meshgrid_tangent(arrays, tangents, sparse, indexing):
+    """np.meshgrid of the inputs' tangents (0 for an input that carries none)."""
+    arrays = meshgrid_inputs(arrays, sparse)
+    return list(np.meshgrid(*(expand(t, x) for t, x in zip(tangents, arrays)),
+                            indexing=indexing))
+
+
 def unstack(g, arrays, axis):
     """Adjoint of np.stack: the slices of g along the new axis."""
     return in_form_of(list(np.moveaxis(g, axis, 0)), arrays)
@@ -330,12 +386,12 @@ def tile_tangent(y, A, reps):
     d[y] = np.tile(expand(d[A], A), reps)
 
 
-@adjoint(np.repeat)
+@adjoint(np.repeat, np.ndarray.repeat)
 def repeat(y, a, repeats, axis=None):
     d[a] = unrepeat(d[y], a, repeats, axis)
 
 
-@tangent(np.repeat)
+@tangent(np.repeat, np.ndarray.repeat)
 def repeat_tangent(y, a, repeats, axis=None):
     d[y] = np.repeat(expand(d[a], a), repeats, axis)
 
@@ -439,3 +495,36 @@ def asarray(y, a, dtype=None, order=None, copy=None, subok=False, ndmin=0):
 @tangent(np.asarray, np.array)
 def asarray_tangent(y, a, dtype=None, order=None, copy=None, subok=False, ndmin=0):
     d[y] = cast_tangent(expand(d[a], a), y, dtype)
+
+
+@adjoint(np.column_stack)
+def column_stack(y, tup):
+    d[tup] = unconcatenate(d[y], tup, 1, as_column)
+
+
+@tangent(np.column_stack)
+def column_stack_tangent(y, tup):
+    d[y] = np.column_stack(d[tup])
+
+
+@adjoint(np.append)
+def append(y, arr, values, axis=None):
+    d[arr] = unappend(d[y], arr, values, axis, 0)
+    d[values] = unappend(d[y], arr, values, axis, 1)
+
+
+@tangent(np.append)
+def append_tangent(y, arr, values, axis=None):
+    d[y] = appended_tangent(d[arr], arr, d[values], values, axis)
+
+
+@adjoint(np.meshgrid)
+def meshgrid(y, a, b=None, c=None, copy=True, sparse=False, indexing="xy"):
+    d[a] = unmeshgrid(d[y], 0, (a, b, c), sparse, indexing)
+    d[b] = unmeshgrid(d[y], 1, (a, b, c), sparse, indexing)
+    d[c] = unmeshgrid(d[y], 2, (a, b, c), sparse, indexing)
+
+
+@tangent(np.meshgrid)
+def meshgrid_tangent_rule(y, a, b=None, c=None, copy=True, sparse=False, indexing="xy"):
+    d[y] = meshgrid_tangent((a, b, c), (d[a], d[b], d[c]), sparse, indexing)
