@@ -776,14 +776,35 @@ def trapezoid_array_dx(a, b):
     return np.trapezoid(a, dx=b)
 
 
+def meshgrid_of_seven(a, b):
+    grids = np.meshgrid(a, b, a, b, a, b, a)
+    return np.sum(grids[0] * grids[6])
+
+
+def cov_weighted(a, b):
+    return np.sum(np.cov(a, aweights=b))
+
+
+def insert_at_two_positions(a, b):
+    return np.sum(np.insert(a, [0, 2], b))
+
+
+def insert_rows(a, b):
+    return np.sum(np.insert(a, 1, b, axis=0))
+
+
 REFUSED = [
     (cross_along_first_axis, "3x2 3x2", "3-vectors along the last axis", "np.cross("),
     (kron_of_vectors, "3 2", "two 2-d arrays", "np.kron("),
     (meshgrid_of_matrices, "2x2 3", "1-d arrays with sparse=False", "np.meshgrid("),
     (meshgrid_sparse, "2 3", "1-d arrays with sparse=False", "np.meshgrid("),
+    (meshgrid_of_seven, "2 2", "up to six arrays", "np.meshgrid("),
     (average_returned, "3 3", "returned=False only", "np.average("),
     (average_weights_of_two_axes, "2x3x4 2x3", "1-d weights along one axis", "np.average("),
     (trapezoid_array_dx, "5 4", "a number dx", "np.trapezoid("),
+    (cov_weighted, "2x4 4", "without fweights and aweights", "np.cov("),
+    (insert_at_two_positions, "4 2", "at one integer position", "np.insert("),
+    (insert_rows, "2x3 3", "into a 1-d array", "np.insert("),
 ]
 
 
@@ -1595,6 +1616,11 @@ def meshgrid_ij(x, y, z, w):
     return np.sum((gx * gz - gy) * w)
 
 
+def meshgrid_of_four(x, y, z, v, w):
+    gx, gy, gz, gv = np.meshgrid(x, y, z, v)
+    return np.sum((gx * gy - gz * gv) * w)
+
+
 def np_trapezoid(y, w):
     return np.trapezoid(y) * w
 
@@ -1617,6 +1643,46 @@ def np_select(x, y, w):
 
 def select_without_default(x, y, w):
     return np.sum(np.select([x > 0.0], [x * y]) * w)
+
+
+def np_cov(x, w):
+    return np.sum(np.cov(x) * w)
+
+
+def cov_of_two(x, y, w):
+    return np.sum(np.cov(x, y, bias=True) * w)
+
+
+def cov_columns(x, y, w):
+    return np.sum(np.cov(x, y, rowvar=False, ddof=2) * w)
+
+
+def cov_of_a_vector(x, w):
+    return np.cov(x) * w
+
+
+def np_corrcoef(x, w):
+    return np.sum(np.corrcoef(x) * w)
+
+
+def corrcoef_of_two(x, y, w):
+    return np.sum(np.corrcoef(x, y) * w)
+
+
+def corrcoef_columns(x, w):
+    return np.sum(np.corrcoef(x, rowvar=False) * w)
+
+
+def np_insert(x, v, w):
+    return np.sum(np.insert(x, 2, v) * w)
+
+
+def insert_negative(x, v, w):
+    return np.sum(np.insert(x, -1, v) * w)
+
+
+def insert_flat(x, v, w):
+    return np.sum(np.insert(x, 6, v) * w)
 
 
 # ---------------------------------------------------------------- the table
@@ -2057,12 +2123,24 @@ CASES = [
     C(np.kron, np_kron, "2x3 3x2"),
     C(np.meshgrid, np_meshgrid, "3 4"),
     C(np.meshgrid, meshgrid_ij, "2 3 4"),
+    C(np.meshgrid, meshgrid_of_four, "2 3 2 2"),
     C(np.trapezoid, np_trapezoid, "5"),
     C(np.trapezoid, trapezoid_x, "2x5 5"),
     C(np.trapezoid, trapezoid_x_axis, "4x3 4x3"),
     C(np.trapezoid, trapezoid_dx, "5 ()", ("real", "pos")),
     C(np.select, np_select, "2x3 2x3"),
     C(np.select, select_without_default, "3 3"),
+    C(np.cov, np_cov, "3x5"),
+    C(np.cov, cov_of_two, "2x4 4"),
+    C(np.cov, cov_columns, "5x2 5"),
+    C(np.cov, cov_of_a_vector, "4"),
+    C(np.corrcoef, np_corrcoef, "3x5"),
+    C(np.corrcoef, corrcoef_of_two, "5 5"),
+    C(np.corrcoef, corrcoef_columns, "6x3"),
+    C(np.insert, np_insert, "4 3"),
+    C(np.insert, np_insert, "4 ()"),
+    C(np.insert, insert_negative, "3 2"),
+    C(np.insert, insert_flat, "2x3 2"),
 ]
 
 # ---------------------------------------------------------------- inputs

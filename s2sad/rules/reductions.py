@@ -15,7 +15,13 @@ derivative 0 at 0, its inf-norms split it between tied extreme entries.
 the NaNs) weight the one or two order statistics they read (NumPy's
 interpolation weights), put back through the stable sorting permutation (ties
 as np.sort); in q, a linear quantile has the step between those two order
-statistics as slope, the other methods are flat.
+statistics as slope, the other methods are flat. `ptp` is max - min (ties
+split as theirs).
+
+`average`, `trapezoid`, `cov` and `corrcoef` are smooth in all their array
+arguments (weights, sample points, both variables): their rules give each one
+its adjoint, and refuse the argument combinations they do not cover
+(NonDifferentiableError at the user's line, when the derivative runs).
 """
 import math
 
@@ -632,3 +638,117 @@ def trapezoid(area, y, x=None, dx=1.0, axis=-1):
 @tangent(np.trapezoid)
 def trapezoid_tangent_rule(area, y, x=None, dx=1.0, axis=-1):
     d[area] = trapezoid_tangent(area, d[y], d[x], d[dx], y, x, dx, axis)
+
+
+# ---------------------------------------------------------------- covariance and correlation
+
+def cov_rows(v, rowvar):
+    """One argument of np.cov as rows of variables (a 1-d array is one variable)."""
+    x = np.atleast_2d(as_array(v))
+    return x.T if not rowvar and x.shape[0] != 1 else x
+
+
+def cov_variables(m, y, rowvar):
+    """np.cov's variables as the rows of one 2-d array, y's below m's."""
+    return np.concatenate([cov_rows(v, rowvar) for v in (m, y) if v is not None], 0)
+
+
+def cov_divisor(x, bias, ddof):
+    """What np.cov divides the sum of products by: N - ddof."""
+    if ddof is None:
+        ddof = 0 if bias else 1
+    return np.shape(x)[1] - ddof
+
+
+def check_unweighted(fweights, aweights):
+    if fweights is not None or aweights is not None:
+        raise NonDifferentiableError(
+            "s2sad differentiates np.cov without fweights and aweights",
+            running_derivative_line(),
+            hint="weight the centered observations yourself: "
+                 "xc = x - np.average(x, axis=1, weights=w, keepdims=True); "
+                 "(xc * w) @ xc.T / np.sum(w).")
+
+
+def centered(x):
+    return x - np.mean(x, axis=1, keepdims=True)
+
+
+def variables_part(gx, m, y, rowvar, which):
+    """The part of an adjoint of cov_variables(m, y) that belongs to m (which=0) or y."""
+    rows = np.shape(cov_rows(m, rowvar))[0]
+    v = m if which == 0 else y
+    part = gx[:rows] if which == 0 else gx[rows:]
+    if not rowvar and np.shape(np.atleast_2d(v))[0] != 1:
+        part = part.T
+    return np.reshape(part, np.shape(v))
+
+
+def cov_adjoint(g, m, y, rowvar, bias, ddof, fweights, aweights, which):
+    """The adjoint of m (which=0) or y (1) of np.cov: (G + G^T) (x - mean) / (N - ddof)."""
+    check_unweighted(fweights, aweights)
+    x = cov_variables(m, y, rowvar)
+    count = len(x)
+    g = np.reshape(g, (count, count))
+    gx = (g + g.T) @ centered(x) / cov_divisor(x, bias, ddof)
+    return variables_part(gx, m, y, rowvar, which)
+
+
+def cov_tangent(c, tm, ty, m, y, rowvar, bias, ddof, fweights, aweights):
+    """dx xc^T + xc dx^T over N - ddof, for the centered tangent dx."""
+    check_unweighted(fweights, aweights)
+    x = cov_variables(m, y, rowvar)
+    tx = cov_variables(expand(tm, m), None if y is None else expand(ty, y), rowvar)
+    half = centered(tx) @ centered(x).T / cov_divisor(x, bias, ddof)
+    return np.reshape(half + half.T, np.shape(c))
+
+
+def corrcoef_parts(r, x, y, rowvar):
+    """The correlation matrix r, the covariances' diagonal and its square roots."""
+    variances = np.diagonal(np.atleast_2d(np.cov(x, y, rowvar)))
+    count = len(variances)
+    return np.reshape(r, (count, count)), variances, np.sqrt(variances)
+
+
+def corrcoef_adjoint(g, r, x, y, rowvar, which):
+    """Through the covariance c: r_ij = c_ij / sqrt(c_ii c_jj)."""
+    r, variances, scales = corrcoef_parts(r, x, y, rowvar)
+    g = np.reshape(g, np.shape(r))
+    weighted = g * r
+    g_cov = g / np.outer(scales, scales) \
+        - np.diag(np.sum(weighted + weighted.T, axis=1) / (2.0 * variances))
+    return cov_adjoint(g_cov, x, y, rowvar, False, None, None, None, which)
+
+
+def corrcoef_tangent(r, tx, ty, x, y, rowvar):
+    """dc_ij / sqrt(c_ii c_jj) - r_ij (dc_ii / c_ii + dc_jj / c_jj) / 2."""
+    square, variances, scales = corrcoef_parts(r, x, y, rowvar)
+    t_cov = np.atleast_2d(cov_tangent(np.cov(x, y, rowvar), tx, ty, x, y, rowvar, False, None,
+                                      None, None))
+    relative = np.diagonal(t_cov) / variances
+    t = t_cov / np.outer(scales, scales) - square * (relative[:, None] + relative[None, :]) / 2.0
+    return np.reshape(t, np.shape(r))
+
+
+@adjoint(np.cov)
+def cov(c, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None,
+        dtype=None):
+    d[m] = cov_adjoint(d[c], m, y, rowvar, bias, ddof, fweights, aweights, 0)
+    d[y] = cov_adjoint(d[c], m, y, rowvar, bias, ddof, fweights, aweights, 1)
+
+
+@tangent(np.cov)
+def cov_tangent_rule(c, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None,
+                     aweights=None, dtype=None):
+    d[c] = cov_tangent(c, d[m], d[y], m, y, rowvar, bias, ddof, fweights, aweights)
+
+
+@adjoint(np.corrcoef)
+def corrcoef(r, x, y=None, rowvar=True, dtype=None):
+    d[x] = corrcoef_adjoint(d[r], r, x, y, rowvar, 0)
+    d[y] = corrcoef_adjoint(d[r], r, x, y, rowvar, 1)
+
+
+@tangent(np.corrcoef)
+def corrcoef_tangent_rule(r, x, y=None, rowvar=True, dtype=None):
+    d[r] = corrcoef_tangent(r, d[x], d[y], x, y, rowvar)

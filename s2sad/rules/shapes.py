@@ -2,7 +2,9 @@
 
 Each adjoint puts every entry of the result's adjoint back where it came from
 (summing where an entry was copied several times: broadcast_to, tile, repeat,
-pad); each tangent applies the same function to the tangent.
+pad, meshgrid); each tangent applies the same function to the tangent.
+np.append and np.insert give each of their two array arguments the adjoint of
+the entries it filled.
 
 Functions that take a sequence of arrays (concatenate, stack, hstack, vstack)
 return the adjoint of that sequence in its own form: an array when the
@@ -182,8 +184,13 @@ def meshgrid_axis(k, count, indexing):
     return k
 
 
-def meshgrid_inputs(arrays, sparse):
-    """The inputs of np.meshgrid that were given; refuses what the rule does not cover."""
+def meshgrid_inputs(arrays, copy, sparse):
+    """The inputs of np.meshgrid that were given; refuses what the rule does not cover
+    (a seventh input lands in the template's `copy`, which NumPy takes by keyword only)."""
+    if not isinstance(copy, bool):
+        raise NonDifferentiableError(
+            "s2sad differentiates np.meshgrid of up to six arrays", running_derivative_line(),
+            hint="broadcast the inputs yourself: x[:, None, ...], y[None, :, ...].")
     arrays = [x for x in arrays if x is not None]
     if any(np.ndim(x) != 1 for x in arrays) or sparse:
         raise NonDifferentiableError(
@@ -194,19 +201,19 @@ def meshgrid_inputs(arrays, sparse):
     return arrays
 
 
-def unmeshgrid(g, which, arrays, sparse, indexing):
+def unmeshgrid(g, which, arrays, copy, sparse, indexing):
     """Adjoint of input `which` of np.meshgrid: its grid's adjoint summed over the other
     axes (a grid without an adjoint counts as 0)."""
-    arrays = meshgrid_inputs(arrays, sparse)
+    arrays = meshgrid_inputs(arrays, copy, sparse)
     grid = g[which]
     axis = meshgrid_axis(which, len(arrays), indexing)
     others = tuple(i for i in range(np.ndim(grid)) if i != axis)
     return np.sum(grid, axis=others) if np.ndim(grid) else np.zeros(len(arrays[which]))
 
 
-def meshgrid_tangent(arrays, tangents, sparse, indexing):
+def meshgrid_tangent(arrays, tangents, copy, sparse, indexing):
     """np.meshgrid of the inputs' tangents (0 for an input that carries none)."""
-    arrays = meshgrid_inputs(arrays, sparse)
+    arrays = meshgrid_inputs(arrays, copy, sparse)
     return list(np.meshgrid(*(expand(t, x) for t, x in zip(tangents, arrays)),
                             indexing=indexing))
 
@@ -519,12 +526,59 @@ def append_tangent(y, arr, values, axis=None):
 
 
 @adjoint(np.meshgrid)
-def meshgrid(y, a, b=None, c=None, copy=True, sparse=False, indexing="xy"):
-    d[a] = unmeshgrid(d[y], 0, (a, b, c), sparse, indexing)
-    d[b] = unmeshgrid(d[y], 1, (a, b, c), sparse, indexing)
-    d[c] = unmeshgrid(d[y], 2, (a, b, c), sparse, indexing)
+def meshgrid(y, a, b=None, c=None, e=None, f=None, g=None, copy=True, sparse=False,
+             indexing="xy"):
+    d[a] = unmeshgrid(d[y], 0, (a, b, c, e, f, g), copy, sparse, indexing)
+    d[b] = unmeshgrid(d[y], 1, (a, b, c, e, f, g), copy, sparse, indexing)
+    d[c] = unmeshgrid(d[y], 2, (a, b, c, e, f, g), copy, sparse, indexing)
+    d[e] = unmeshgrid(d[y], 3, (a, b, c, e, f, g), copy, sparse, indexing)
+    d[f] = unmeshgrid(d[y], 4, (a, b, c, e, f, g), copy, sparse, indexing)
+    d[g] = unmeshgrid(d[y], 5, (a, b, c, e, f, g), copy, sparse, indexing)
 
 
 @tangent(np.meshgrid)
-def meshgrid_tangent_rule(y, a, b=None, c=None, copy=True, sparse=False, indexing="xy"):
-    d[y] = meshgrid_tangent((a, b, c), (d[a], d[b], d[c]), sparse, indexing)
+def meshgrid_tangent_rule(y, a, b=None, c=None, e=None, f=None, g=None, copy=True,
+                          sparse=False, indexing="xy"):
+    d[y] = meshgrid_tangent((a, b, c, e, f, g), (d[a], d[b], d[c], d[e], d[f], d[g]), copy,
+                            sparse, indexing)
+
+
+def insert_position(arr, obj, values, axis):
+    """Where np.insert puts the values in the flat arr, and how many; refuses what the
+    rule does not cover."""
+    if axis is not None and np.ndim(arr) != 1 or np.ndim(obj) != 0 or \
+            not isinstance(obj, (int, np.integer)) or np.ndim(values) > 1:
+        raise NonDifferentiableError(
+            f"s2sad differentiates np.insert into a 1-d array (or with axis=None) at one "
+            f"integer position, of a number or a 1-d array, not {obj!r} into shape "
+            f"{np.shape(arr)} with axis={axis!r}", running_derivative_line(),
+            hint="build the result with np.concatenate of slices and the new values.")
+    size = np.size(arr)
+    return obj + size if obj < 0 else obj, np.size(values)
+
+
+def uninsert(g, arr, obj, values, axis, which):
+    """Adjoint of np.insert for arr (which=0: g without the inserted entries) or for
+    values (which=1: the inserted entries)."""
+    start, count = insert_position(arr, obj, values, axis)
+    g = np.ravel(g)
+    if which == 1:
+        return np.reshape(g[start:start + count], np.shape(values))
+    return np.reshape(np.concatenate([g[:start], g[start + count:]]), np.shape(arr))
+
+
+def inserted_tangent(t_arr, arr, obj, t_values, values, axis):
+    """np.insert of the tangents, each given its variable's shape (an inactive 0.0 too)."""
+    insert_position(arr, obj, values, axis)
+    return np.insert(expand(t_arr, arr), obj, expand(t_values, values), axis)
+
+
+@adjoint(np.insert)
+def insert(y, arr, obj, values, axis=None):
+    d[arr] = uninsert(d[y], arr, obj, values, axis, 0)
+    d[values] = uninsert(d[y], arr, obj, values, axis, 1)
+
+
+@tangent(np.insert)
+def insert_tangent(y, arr, obj, values, axis=None):
+    d[y] = inserted_tangent(d[arr], arr, obj, d[values], values, axis)
