@@ -781,6 +781,10 @@ def meshgrid_of_seven(a, b):
     return np.sum(grids[0] * grids[6])
 
 
+def nan_to_num_in_place(a, b):
+    return np.sum(np.nan_to_num(a * b, copy=False))
+
+
 def cov_weighted(a, b):
     return np.sum(np.cov(a, aweights=b))
 
@@ -802,6 +806,7 @@ REFUSED = [
     (average_returned, "3 3", "returned=False only", "np.average("),
     (average_weights_of_two_axes, "2x3x4 2x3", "1-d weights along one axis", "np.average("),
     (trapezoid_array_dx, "5 4", "a number dx", "np.trapezoid("),
+    (nan_to_num_in_place, "3 3", "copy=True only", "np.nan_to_num("),
     (cov_weighted, "2x4 4", "without fweights and aweights", "np.cov("),
     (insert_at_two_positions, "4 2", "at one integer position", "np.insert("),
     (insert_rows, "2x3 3", "into a 1-d array", "np.insert("),

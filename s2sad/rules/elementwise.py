@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 
+from ..errors import NonDifferentiableError, running_derivative_line
 from ..registry import adjoint, d, tangent
 from ..runtime import expand, gradient_dtype, unbroadcast
 from .operators import like
@@ -103,6 +104,17 @@ def sinc_tangent(y, x):
     d[y] = d[x] * sinc_slope(x)
 
 
+def finite_entries(x, copy):
+    """Where np.nan_to_num keeps x; refuses copy=False, which overwrites x in place
+    (the rule could then no longer see which entries were replaced)."""
+    if not copy:
+        raise NonDifferentiableError(
+            "s2sad differentiates np.nan_to_num with copy=True only: copy=False replaces the "
+            "entries in the array itself", running_derivative_line(),
+            hint="drop copy=False and use the returned array.")
+    return np.isfinite(x)
+
+
 def replaced(x, which):
     """Where np.nan_to_num replaces x by the value of `which`: 'nan', 'posinf', 'neginf'."""
     test = {"nan": np.isnan, "posinf": np.isposinf, "neginf": np.isneginf}[which]
@@ -116,7 +128,7 @@ def replacement_adjoint(g, x, which):
 
 @adjoint(np.nan_to_num)
 def nan_to_num(y, x, copy=True, nan=0.0, posinf=None, neginf=None):
-    d[x] = d[y] * np.isfinite(x)
+    d[x] = d[y] * finite_entries(x, copy)
     d[nan] = replacement_adjoint(d[y], x, "nan")
     d[posinf] = replacement_adjoint(d[y], x, "posinf")
     d[neginf] = replacement_adjoint(d[y], x, "neginf")
@@ -124,7 +136,7 @@ def nan_to_num(y, x, copy=True, nan=0.0, posinf=None, neginf=None):
 
 @tangent(np.nan_to_num)
 def nan_to_num_tangent(y, x, copy=True, nan=0.0, posinf=None, neginf=None):
-    d[y] = like(d[x] * np.isfinite(x) + d[nan] * replaced(x, "nan")
+    d[y] = like(d[x] * finite_entries(x, copy) + d[nan] * replaced(x, "nan")
                 + d[posinf] * replaced(x, "posinf") + d[neginf] * replaced(x, "neginf"), y)
 
 
