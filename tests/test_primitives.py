@@ -846,6 +846,63 @@ def test_nan_to_num_sends_the_derivative_to_the_value_that_replaced_nan_or_inf()
     assert got == pytest.approx(10.0 + 250.0 + 0.1 * 8.0 + 0.01 * 3.0 + 0.001 * 4.0)
 
 
+def cross_twice(a):
+    return np.sum(np.cross(a[:3], a[3:] * a[:3]) ** 2)
+
+
+def average_twice(a):
+    return np.average(a ** 3, weights=a * a)
+
+
+def trapezoid_twice(a):
+    return np.trapezoid(np.sin(a), np.cumsum(a * a))
+
+
+def meshgrid_twice(a):
+    ga, gb = np.meshgrid(a, a * a)
+    return np.sum(np.sin(ga * gb))
+
+
+def cov_twice(a):
+    return np.sum(np.cov(np.reshape(a ** 2, (2, 3)), a[:3]) ** 2)
+
+
+def corrcoef_twice(a):
+    return np.sum(np.corrcoef(np.reshape(np.sin(a), (2, 3)), a[3:] ** 2) ** 3)
+
+
+def insert_and_append_twice(a):
+    return np.sum(np.append(np.insert(a ** 2, 1, a[0] * a[2]), np.sin(a)) ** 3)
+
+
+def kron_twice(a):
+    m = np.reshape(a, (2, 3))
+    return np.sum(np.kron(m, m.T * m.T) ** 2)
+
+
+def triangles_twice(a):
+    m = np.outer(a, a)
+    return np.sum(np.triu(m, 1) ** 2 + np.tril(m) ** 3)
+
+
+def elementwise_twice(a):
+    return np.ptp(a ** 3) ** 2 + np.sum(np.nan_to_num(a ** 3) ** 2 + np.sinc(a * a))
+
+
+@pytest.mark.parametrize("fn", [cross_twice, average_twice, trapezoid_twice, meshgrid_twice,
+                                cov_twice, corrcoef_twice, insert_and_append_twice, kron_twice,
+                                triangles_twice, elementwise_twice])
+def test_new_numpy_rules_differentiate_twice(fn):
+    """The Hessian (forward mode over the rules' reverse mode) against central
+    differences of the gradient."""
+    a = np.array([0.3, 0.55, 0.7, 0.9, 1.2, 0.4])
+    gradient = s2sad.grad(fn)
+    step = 1e-5
+    expected = np.stack([(gradient(a + step * e) - gradient(a - step * e)) / (2 * step)
+                         for e in np.eye(len(a))])
+    np.testing.assert_allclose(s2sad.hessian(fn)(a), expected, rtol=1e-5, atol=1e-6)
+
+
 def einsum_trace(a, w):
     return np.einsum("ii", a) * w
 

@@ -18,7 +18,7 @@ import math
 import numpy as np
 
 from ..errors import NonDifferentiableError, running_derivative_line
-from ..registry import adjoint, d, tangent
+from ..registry import adjoint, d, nondifferentiable, tangent
 from ..runtime import expand, gradient_dtype, unbroadcast
 from .operators import like
 from .shapes import in_form_of
@@ -113,6 +113,9 @@ def finite_entries(x, copy):
             "entries in the array itself", running_derivative_line(),
             hint="drop copy=False and use the returned array.")
     return np.isfinite(x)
+
+
+nondifferentiable(finite_entries)  # a mask: it carries no derivative
 
 
 def replaced(x, which):

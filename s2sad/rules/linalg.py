@@ -17,7 +17,7 @@ import string
 import numpy as np
 
 from ..errors import NonDifferentiableError, running_derivative_line
-from ..registry import adjoint, d, tangent
+from ..registry import adjoint, d, nondifferentiable, tangent
 from ..runtime import as_array, expand, gradient_dtype, numpy_only, unbroadcast
 
 
@@ -440,6 +440,9 @@ def check_cross(a, b, axisa, axisb, axisc, axis):
                  "a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0].")
 
 
+nondifferentiable(check_cross)  # returns nothing: calling it passes no derivative
+
+
 @adjoint(np.cross)
 def cross(c, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     check_cross(a, b, axisa, axisb, axisc, axis)
@@ -459,6 +462,9 @@ def check_kron(a, b):
             f"s2sad differentiates np.kron of two 2-d arrays, not of shapes {np.shape(a)} "
             f"and {np.shape(b)}", running_derivative_line(),
             hint="make both operands matrices first (np.atleast_2d, or a reshape).")
+
+
+nondifferentiable(check_kron)
 
 
 def kron_blocks(g, a, b):

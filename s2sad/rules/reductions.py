@@ -28,7 +28,7 @@ import math
 import numpy as np
 
 from ..errors import NonDifferentiableError, running_derivative_line
-from ..registry import adjoint, d, tangent
+from ..registry import adjoint, d, nondifferentiable, tangent
 from ..runtime import (as_array, broadcast_like, expand, gradient_dtype, list_adjoint,
                        unbroadcast)
 from .operators import like
@@ -496,34 +496,37 @@ def ptp_tangent(y, a, axis=None, out=None, keepdims=False):
     d[y] = np.sum(d[a] * ptp_partials(a, axis), axis=axis, keepdims=keepdims)
 
 
-def average_weights(a, weights, axis, returned=False):
-    """np.average's weights, broadcastable against a (1 when there are none); refuses
-    returned=True and weights of other shapes."""
+def check_average(a, weights, axis, returned):
+    """Refuses what np.average's rules do not cover: returned=True, weights of other shapes."""
     if returned:
         raise NonDifferentiableError(
             "s2sad differentiates np.average with returned=False only",
             running_derivative_line(),
             hint="compute the sum of the weights with np.sum(weights, axis) on a line of its own.")
+    if weights is not None and np.shape(weights) != np.shape(a) and \
+            not (np.ndim(weights) == 1 and isinstance(axis, int)):
+        raise NonDifferentiableError(
+            f"s2sad differentiates np.average with weights of a's shape, or 1-d weights along "
+            f"one axis, not weights of shape {np.shape(weights)} with axis={axis!r}",
+            running_derivative_line(), hint="broadcast the weights to a's shape first.")
+
+
+def average_weights(a, weights, axis):
+    """np.average's weights, broadcastable against a (1 when there are none)."""
     if weights is None:
         return 1.0
     if np.shape(weights) == np.shape(a):
         return as_array(weights)
-    if np.ndim(weights) == 1 and isinstance(axis, int):
-        shape = [1] * np.ndim(a)
-        shape[axis] = -1
-        return np.reshape(weights, shape)
-    raise NonDifferentiableError(
-        f"s2sad differentiates np.average with weights of a's shape, or 1-d weights along "
-        f"one axis, not weights of shape {np.shape(weights)} with axis={axis!r}",
-        running_derivative_line(), hint="broadcast the weights to a's shape first.")
+    shape = [1] * np.ndim(a)
+    shape[axis] = -1
+    return np.reshape(weights, shape)
 
 
-def average_partials(y, a, weights, axis, keepdims, returned=False):
+def average_partials(y, a, weights, axis, keepdims):
     """d average/d a and d average/d weights (with a's shape): w / sum(w) and
     (a - average) / sum(w)."""
     a = as_array(a)
-    w = average_weights(a, weights, axis, returned)
-    w = broadcast_like(w, a, gradient_dtype(a, weights))
+    w = broadcast_like(average_weights(a, weights, axis), a, gradient_dtype(a, weights))
     total = np.sum(w, axis=axis, keepdims=True)
     return w / total, (a - unreduce(y, a, axis, keepdims)) / total
 
@@ -536,48 +539,55 @@ def weights_adjoint(full, a, weights, axis):
     return np.sum(full, axis=tuple(i for i in range(np.ndim(a)) if i != axis % np.ndim(a)))
 
 
-def average_adjoint(g, y, a, weights, axis, keepdims, returned, which):
+def average_adjoint(g, y, a, weights, axis, keepdims, which):
     """The adjoint of a (which=0) or of the weights (which=1) of np.average."""
-    partials = average_partials(y, a, weights, axis, keepdims, returned)[which]
+    partials = average_partials(y, a, weights, axis, keepdims)[which]
     full = unreduce(g, a, axis, keepdims) * partials
     return full if which == 0 else weights_adjoint(full, a, weights, axis)
 
 
-def average_tangent(ta, tw, y, a, weights, axis, keepdims, returned):
+def average_tangent(ta, tw, y, a, weights, axis, keepdims):
     """The tangent of np.average along a's tangent ta and the weights' tangent tw."""
-    of_a, of_weights = average_partials(y, a, weights, axis, keepdims, returned)
+    of_a, of_weights = average_partials(y, a, weights, axis, keepdims)
     tw = 0.0 if weights is None else average_weights(a, expand(tw, weights), axis)
     return np.sum(ta * of_a + tw * of_weights, axis=axis, keepdims=keepdims)
 
 
 @adjoint(np.average)
 def average(y, a, axis=None, weights=None, returned=False, keepdims=False):
-    d[a] = average_adjoint(d[y], y, a, weights, axis, keepdims, returned, 0)
-    d[weights] = average_adjoint(d[y], y, a, weights, axis, keepdims, returned, 1)
+    check_average(a, weights, axis, returned)
+    d[a] = average_adjoint(d[y], y, a, weights, axis, keepdims, 0)
+    d[weights] = average_adjoint(d[y], y, a, weights, axis, keepdims, 1)
 
 
 @tangent(np.average)
 def average_tangent_rule(y, a, axis=None, weights=None, returned=False, keepdims=False):
-    d[y] = average_tangent(d[a], d[weights], y, a, weights, axis, keepdims, returned)
+    check_average(a, weights, axis, returned)
+    d[y] = average_tangent(d[a], d[weights], y, a, weights, axis, keepdims)
+
+
+def check_trapezoid(y, x, dx):
+    """Refuses what np.trapezoid's rules do not cover: an x that is neither 1-d nor of
+    y's dimensions, an array dx."""
+    if x is None and np.ndim(dx) != 0:
+        raise NonDifferentiableError(
+            "s2sad differentiates np.trapezoid with a number dx, not an array",
+            running_derivative_line(), hint="pass the sample points as x instead.")
+    if x is not None and np.ndim(x) not in (1, np.ndim(y)):
+        raise NonDifferentiableError(
+            f"s2sad differentiates np.trapezoid with an x of 1 dimension or of y's "
+            f"{np.ndim(y)}, not {np.ndim(x)}", running_derivative_line(),
+            hint="broadcast x to y's shape first.")
 
 
 def trapezoid_widths(y, x, dx, axis):
     """The widths of np.trapezoid's intervals, along the last axis (y's `axis` moved
-    there); refuses an x that is neither 1-d nor of y's dimensions, and an array dx."""
+    there)."""
     if x is None:
-        if np.ndim(dx) != 0:
-            raise NonDifferentiableError(
-                "s2sad differentiates np.trapezoid with a number dx, not an array",
-                running_derivative_line(), hint="pass the sample points as x instead.")
         return dx
     if np.ndim(x) == 1:
         return np.diff(x)
-    if np.ndim(x) == np.ndim(y):
-        return np.moveaxis(np.diff(x, axis=axis), axis, -1)
-    raise NonDifferentiableError(
-        f"s2sad differentiates np.trapezoid with an x of 1 dimension or of y's "
-        f"{np.ndim(y)}, not {np.ndim(x)}", running_derivative_line(),
-        hint="broadcast x to y's shape first.")
+    return np.moveaxis(np.diff(x, axis=axis), axis, -1)
 
 
 def trapezoid_midpoints(y, axis):
@@ -615,13 +625,11 @@ def trapezoid_adjoint_x(g, y, x, axis):
 
 def trapezoid_adjoint_dx(g, y, x, dx, axis):
     """The area divided by dx (dx is read only when there is no x)."""
-    trapezoid_widths(y, x, dx, axis)
     return 0.0 if x is not None else np.sum(g * np.sum(trapezoid_midpoints(y, axis), -1))
 
 
 def trapezoid_tangent(area, ty, tx, tdx, y, x, dx, axis):
     """The tangent of np.trapezoid: along y's tangent, plus along the widths' tangent."""
-    trapezoid_widths(y, x, dx, axis)  # refuses what the rule does not cover
     along_y = np.trapezoid(expand(ty, y), x, dx, axis)
     widths = tdx if x is None else trapezoid_widths(y, expand(tx, x), dx, axis)
     along_widths = np.sum(widths * trapezoid_midpoints(y, axis), -1)
@@ -630,6 +638,7 @@ def trapezoid_tangent(area, ty, tx, tdx, y, x, dx, axis):
 
 @adjoint(np.trapezoid)
 def trapezoid(area, y, x=None, dx=1.0, axis=-1):
+    check_trapezoid(y, x, dx)
     d[y] = trapezoid_adjoint_y(d[area], y, x, dx, axis)
     d[x] = trapezoid_adjoint_x(d[area], y, x, axis)
     d[dx] = trapezoid_adjoint_dx(d[area], y, x, dx, axis)
@@ -637,6 +646,7 @@ def trapezoid(area, y, x=None, dx=1.0, axis=-1):
 
 @tangent(np.trapezoid)
 def trapezoid_tangent_rule(area, y, x=None, dx=1.0, axis=-1):
+    check_trapezoid(y, x, dx)
     d[area] = trapezoid_tangent(area, d[y], d[x], d[dx], y, x, dx, axis)
 
 
@@ -684,9 +694,8 @@ def variables_part(gx, m, y, rowvar, which):
     return np.reshape(part, np.shape(v))
 
 
-def cov_adjoint(g, m, y, rowvar, bias, ddof, fweights, aweights, which):
+def cov_adjoint(g, m, y, rowvar, bias, ddof, which):
     """The adjoint of m (which=0) or y (1) of np.cov: (G + G^T) (x - mean) / (N - ddof)."""
-    check_unweighted(fweights, aweights)
     x = cov_variables(m, y, rowvar)
     count = len(x)
     g = np.reshape(g, (count, count))
@@ -694,9 +703,8 @@ def cov_adjoint(g, m, y, rowvar, bias, ddof, fweights, aweights, which):
     return variables_part(gx, m, y, rowvar, which)
 
 
-def cov_tangent(c, tm, ty, m, y, rowvar, bias, ddof, fweights, aweights):
+def cov_tangent(c, tm, ty, m, y, rowvar, bias, ddof):
     """dx xc^T + xc dx^T over N - ddof, for the centered tangent dx."""
-    check_unweighted(fweights, aweights)
     x = cov_variables(m, y, rowvar)
     tx = cov_variables(expand(tm, m), None if y is None else expand(ty, y), rowvar)
     half = centered(tx) @ centered(x).T / cov_divisor(x, bias, ddof)
@@ -705,7 +713,7 @@ def cov_tangent(c, tm, ty, m, y, rowvar, bias, ddof, fweights, aweights):
 
 def corrcoef_parts(r, x, y, rowvar):
     """The correlation matrix r, the covariances' diagonal and its square roots."""
-    variances = np.diagonal(np.atleast_2d(np.cov(x, y, rowvar)))
+    variances = np.diag(np.atleast_2d(np.cov(x, y, rowvar)))
     count = len(variances)
     return np.reshape(r, (count, count)), variances, np.sqrt(variances)
 
@@ -717,15 +725,14 @@ def corrcoef_adjoint(g, r, x, y, rowvar, which):
     weighted = g * r
     g_cov = g / np.outer(scales, scales) \
         - np.diag(np.sum(weighted + weighted.T, axis=1) / (2.0 * variances))
-    return cov_adjoint(g_cov, x, y, rowvar, False, None, None, None, which)
+    return cov_adjoint(g_cov, x, y, rowvar, False, None, which)
 
 
 def corrcoef_tangent(r, tx, ty, x, y, rowvar):
     """dc_ij / sqrt(c_ii c_jj) - r_ij (dc_ii / c_ii + dc_jj / c_jj) / 2."""
     square, variances, scales = corrcoef_parts(r, x, y, rowvar)
-    t_cov = np.atleast_2d(cov_tangent(np.cov(x, y, rowvar), tx, ty, x, y, rowvar, False, None,
-                                      None, None))
-    relative = np.diagonal(t_cov) / variances
+    t_cov = np.atleast_2d(cov_tangent(np.cov(x, y, rowvar), tx, ty, x, y, rowvar, False, None))
+    relative = np.diag(t_cov) / variances
     t = t_cov / np.outer(scales, scales) - square * (relative[:, None] + relative[None, :]) / 2.0
     return np.reshape(t, np.shape(r))
 
@@ -733,14 +740,16 @@ def corrcoef_tangent(r, tx, ty, x, y, rowvar):
 @adjoint(np.cov)
 def cov(c, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None,
         dtype=None):
-    d[m] = cov_adjoint(d[c], m, y, rowvar, bias, ddof, fweights, aweights, 0)
-    d[y] = cov_adjoint(d[c], m, y, rowvar, bias, ddof, fweights, aweights, 1)
+    check_unweighted(fweights, aweights)
+    d[m] = cov_adjoint(d[c], m, y, rowvar, bias, ddof, 0)
+    d[y] = cov_adjoint(d[c], m, y, rowvar, bias, ddof, 1)
 
 
 @tangent(np.cov)
 def cov_tangent_rule(c, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None,
                      aweights=None, dtype=None):
-    d[c] = cov_tangent(c, d[m], d[y], m, y, rowvar, bias, ddof, fweights, aweights)
+    check_unweighted(fweights, aweights)
+    d[c] = cov_tangent(c, d[m], d[y], m, y, rowvar, bias, ddof)
 
 
 @adjoint(np.corrcoef)
@@ -752,3 +761,7 @@ def corrcoef(r, x, y=None, rowvar=True, dtype=None):
 @tangent(np.corrcoef)
 def corrcoef_tangent_rule(r, x, y=None, rowvar=True, dtype=None):
     d[r] = corrcoef_tangent(r, d[x], d[y], x, y, rowvar)
+
+
+# the checks above return nothing: calling them passes no derivative
+nondifferentiable(check_average, check_trapezoid, check_unweighted)

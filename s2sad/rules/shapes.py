@@ -16,7 +16,7 @@ rules (rules/indexing.py).
 import numpy as np
 
 from ..errors import NonDifferentiableError, running_derivative_line
-from ..registry import adjoint, d, tangent
+from ..registry import adjoint, d, nondifferentiable, tangent
 from ..runtime import (AdjointList, as_array, copy_of, expand, gradient_dtype, list_adjoint,
                        numpy_only, unbroadcast)
 
@@ -184,9 +184,9 @@ def meshgrid_axis(k, count, indexing):
     return k
 
 
-def meshgrid_inputs(arrays, copy, sparse):
-    """The inputs of np.meshgrid that were given; refuses what the rule does not cover
-    (a seventh input lands in the template's `copy`, which NumPy takes by keyword only)."""
+def check_meshgrid(arrays, copy, sparse):
+    """Refuses what np.meshgrid's rules do not cover (a seventh input lands in the
+    template's `copy`, which NumPy takes by keyword only)."""
     if not isinstance(copy, bool):
         raise NonDifferentiableError(
             "s2sad differentiates np.meshgrid of up to six arrays", running_derivative_line(),
@@ -198,22 +198,21 @@ def meshgrid_inputs(arrays, copy, sparse):
             f"of shapes {[np.shape(x) for x in arrays]} with sparse={sparse!r}",
             running_derivative_line(),
             hint="ravel the inputs first, or broadcast them yourself (x[None, :], y[:, None]).")
-    return arrays
 
 
-def unmeshgrid(g, which, arrays, copy, sparse, indexing):
+def unmeshgrid(g, which, arrays, indexing):
     """Adjoint of input `which` of np.meshgrid: its grid's adjoint summed over the other
     axes (a grid without an adjoint counts as 0)."""
-    arrays = meshgrid_inputs(arrays, copy, sparse)
+    arrays = [x for x in arrays if x is not None]
     grid = g[which]
     axis = meshgrid_axis(which, len(arrays), indexing)
     others = tuple(i for i in range(np.ndim(grid)) if i != axis)
     return np.sum(grid, axis=others) if np.ndim(grid) else np.zeros(len(arrays[which]))
 
 
-def meshgrid_tangent(arrays, tangents, copy, sparse, indexing):
+def meshgrid_tangent(arrays, tangents, indexing):
     """np.meshgrid of the inputs' tangents (0 for an input that carries none)."""
-    arrays = meshgrid_inputs(arrays, copy, sparse)
+    arrays = [x for x in arrays if x is not None]
     return list(np.meshgrid(*(expand(t, x) for t, x in zip(tangents, arrays)),
                             indexing=indexing))
 
@@ -528,24 +527,24 @@ def append_tangent(y, arr, values, axis=None):
 @adjoint(np.meshgrid)
 def meshgrid(y, a, b=None, c=None, e=None, f=None, g=None, copy=True, sparse=False,
              indexing="xy"):
-    d[a] = unmeshgrid(d[y], 0, (a, b, c, e, f, g), copy, sparse, indexing)
-    d[b] = unmeshgrid(d[y], 1, (a, b, c, e, f, g), copy, sparse, indexing)
-    d[c] = unmeshgrid(d[y], 2, (a, b, c, e, f, g), copy, sparse, indexing)
-    d[e] = unmeshgrid(d[y], 3, (a, b, c, e, f, g), copy, sparse, indexing)
-    d[f] = unmeshgrid(d[y], 4, (a, b, c, e, f, g), copy, sparse, indexing)
-    d[g] = unmeshgrid(d[y], 5, (a, b, c, e, f, g), copy, sparse, indexing)
+    check_meshgrid((a, b, c, e, f, g), copy, sparse)
+    d[a] = unmeshgrid(d[y], 0, (a, b, c, e, f, g), indexing)
+    d[b] = unmeshgrid(d[y], 1, (a, b, c, e, f, g), indexing)
+    d[c] = unmeshgrid(d[y], 2, (a, b, c, e, f, g), indexing)
+    d[e] = unmeshgrid(d[y], 3, (a, b, c, e, f, g), indexing)
+    d[f] = unmeshgrid(d[y], 4, (a, b, c, e, f, g), indexing)
+    d[g] = unmeshgrid(d[y], 5, (a, b, c, e, f, g), indexing)
 
 
 @tangent(np.meshgrid)
 def meshgrid_tangent_rule(y, a, b=None, c=None, e=None, f=None, g=None, copy=True,
                           sparse=False, indexing="xy"):
-    d[y] = meshgrid_tangent((a, b, c, e, f, g), (d[a], d[b], d[c], d[e], d[f], d[g]), copy,
-                            sparse, indexing)
+    check_meshgrid((a, b, c, e, f, g), copy, sparse)
+    d[y] = meshgrid_tangent((a, b, c, e, f, g), (d[a], d[b], d[c], d[e], d[f], d[g]), indexing)
 
 
-def insert_position(arr, obj, values, axis):
-    """Where np.insert puts the values in the flat arr, and how many; refuses what the
-    rule does not cover."""
+def check_insert(arr, obj, values, axis):
+    """Refuses what np.insert's rules do not cover."""
     if axis is not None and np.ndim(arr) != 1 or np.ndim(obj) != 0 or \
             not isinstance(obj, (int, np.integer)) or np.ndim(values) > 1:
         raise NonDifferentiableError(
@@ -553,14 +552,17 @@ def insert_position(arr, obj, values, axis):
             f"integer position, of a number or a 1-d array, not {obj!r} into shape "
             f"{np.shape(arr)} with axis={axis!r}", running_derivative_line(),
             hint="build the result with np.concatenate of slices and the new values.")
-    size = np.size(arr)
-    return obj + size if obj < 0 else obj, np.size(values)
 
 
-def uninsert(g, arr, obj, values, axis, which):
+def insert_position(arr, obj, values):
+    """Where np.insert puts the values in the flat arr, and how many."""
+    return obj + np.size(arr) if obj < 0 else obj, np.size(values)
+
+
+def uninsert(g, arr, obj, values, which):
     """Adjoint of np.insert for arr (which=0: g without the inserted entries) or for
     values (which=1: the inserted entries)."""
-    start, count = insert_position(arr, obj, values, axis)
+    start, count = insert_position(arr, obj, values)
     g = np.ravel(g)
     if which == 1:
         return np.reshape(g[start:start + count], np.shape(values))
@@ -569,16 +571,21 @@ def uninsert(g, arr, obj, values, axis, which):
 
 def inserted_tangent(t_arr, arr, obj, t_values, values, axis):
     """np.insert of the tangents, each given its variable's shape (an inactive 0.0 too)."""
-    insert_position(arr, obj, values, axis)
     return np.insert(expand(t_arr, arr), obj, expand(t_values, values), axis)
 
 
 @adjoint(np.insert)
 def insert(y, arr, obj, values, axis=None):
-    d[arr] = uninsert(d[y], arr, obj, values, axis, 0)
-    d[values] = uninsert(d[y], arr, obj, values, axis, 1)
+    check_insert(arr, obj, values, axis)
+    d[arr] = uninsert(d[y], arr, obj, values, 0)
+    d[values] = uninsert(d[y], arr, obj, values, 1)
 
 
 @tangent(np.insert)
 def insert_tangent(y, arr, obj, values, axis=None):
+    check_insert(arr, obj, values, axis)
     d[y] = inserted_tangent(d[arr], arr, obj, d[values], values, axis)
+
+
+# the checks above return nothing: calling them passes no derivative
+nondifferentiable(check_meshgrid, check_insert)
