@@ -903,6 +903,27 @@ def test_new_numpy_rules_differentiate_twice(fn):
     np.testing.assert_allclose(s2sad.hessian(fn)(a), expected, rtol=1e-5, atol=1e-6)
 
 
+def trapezoid_of_float32(y, x):
+    return np.trapezoid(y, x) + np.trapezoid(y * x)
+
+
+def cov_and_corrcoef_of_float32(y, x):
+    return np.sum(np.cov(y, x) ** 2) + np.sum(np.corrcoef(y, x * x) ** 3)
+
+
+@pytest.mark.parametrize("fn", [trapezoid_of_float32, cov_and_corrcoef_of_float32])
+def test_new_numpy_rules_keep_float32(fn):
+    """float32 in, float32 out (np.cov computes in float64, a float seed is float64),
+    with float64's gradient to float32's precision."""
+    y = np.array([0.3, 0.6, 0.9, 1.4], np.float32)
+    x = np.array([0.5, 0.7, 1.1, 1.6], np.float32)
+    got = s2sad.grad(fn, wrt=(0, 1))(y, x)
+    expected = s2sad.grad(fn, wrt=(0, 1))(y.astype(float), x.astype(float))
+    for g, e in zip(got, expected):
+        assert g.dtype == np.float32
+        np.testing.assert_allclose(g, e, rtol=1e-4, atol=1e-5)
+
+
 def einsum_trace(a, w):
     return np.einsum("ii", a) * w
 

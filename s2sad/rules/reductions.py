@@ -32,6 +32,7 @@ from ..registry import adjoint, d, nondifferentiable, tangent
 from ..runtime import (as_array, broadcast_like, expand, gradient_dtype, list_adjoint,
                        unbroadcast)
 from .operators import like
+from .shapes import in_dtype_of
 
 
 def unreduce(g, x, axis=None, keepdims=False):
@@ -605,6 +606,7 @@ def interval_ends(h):
 
 def trapezoid_adjoint_y(g, y, x, dx, axis):
     """Each sample weighs half the widths of its two intervals."""
+    g = as_array(g, gradient_dtype(g, y))  # a float seed keeps float32 samples
     widths = trapezoid_widths(y, x, dx, axis)
     count = np.shape(y)[axis] - 1
     widths = np.broadcast_to(widths, np.shape(widths)[:-1] + (count,)) if np.ndim(widths) \
@@ -615,6 +617,7 @@ def trapezoid_adjoint_y(g, y, x, dx, axis):
 
 def trapezoid_adjoint_x(g, y, x, axis):
     """A sample point x_i widens interval i-1 and narrows interval i."""
+    g = as_array(g, gradient_dtype(g, y, x))
     per_width = np.expand_dims(g, -1) * trapezoid_midpoints(y, axis)
     edge = np.zeros(np.shape(per_width)[:-1] + (1,), per_width.dtype)
     full = np.concatenate([edge, per_width], -1) - np.concatenate([per_width, edge], -1)
@@ -691,7 +694,7 @@ def variables_part(gx, m, y, rowvar, which):
     part = gx[:rows] if which == 0 else gx[rows:]
     if not rowvar and np.shape(np.atleast_2d(v))[0] != 1:
         part = part.T
-    return np.reshape(part, np.shape(v))
+    return in_dtype_of(np.reshape(part, np.shape(v)), v)  # np.cov computes in float64
 
 
 def cov_adjoint(g, m, y, rowvar, bias, ddof, which):
