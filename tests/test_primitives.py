@@ -814,7 +814,8 @@ REFUSED = [
 
 
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
-@pytest.mark.parametrize("fn, shapes, message, text", REFUSED, ids=[r[0].__name__ for r in REFUSED])
+@pytest.mark.parametrize("fn, shapes, message, text", REFUSED,
+                         ids=[row[0].__name__ for row in REFUSED])
 def test_new_numpy_rules_refuse_other_arguments_at_their_line(fn, shapes, message, text, mode):
     rng = np.random.default_rng(3)
     args = [rng.uniform(0.5, 1.5, parse_shape(shape)) for shape in shapes.split()]

@@ -7,11 +7,10 @@ shape with `like`.
 
 Conventions at kinks: `abs` uses sign(x) (0 at 0); `maximum`/`minimum` (and
 `fmax`/`fmin`, `max`/`min`) split the derivative equally between tied
-operands; `clip` passes it to `a` on the closed interval [a_min, a_max]; `sinc` is flat
-at 0 (its true derivative there); `nan_to_num` passes it where x is finite and
-sends it to the replacement value (nan, posinf, neginf) elsewhere; `select`
-passes it to the choice each entry was taken from (the first true condition,
-else the default).
+operands; `clip` passes it to `a` on the closed interval [a_min, a_max];
+`nan_to_num` passes it where x is finite and sends it to the replacement value
+(nan, posinf, neginf) elsewhere; `select` passes it to the choice each entry
+was taken from (the first true condition, else the default).
 """
 import math
 
@@ -538,6 +537,7 @@ def select_adjoints(g, condlist, choicelist):
 
 
 def select_default_adjoint(g, condlist, default):
+    """The adjoint of np.select's default: g where no condition holds."""
     return unbroadcast(np.where(chosen(condlist, len(condlist))[-1], g, 0.0), default)
 
 

@@ -457,6 +457,7 @@ def cross_tangent_rule(c, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
 
 
 def check_kron(a, b):
+    """Refuses what np.kron's rules do not cover: operands that are not matrices."""
     if np.ndim(a) != 2 or np.ndim(b) != 2:
         raise NonDifferentiableError(
             f"s2sad differentiates np.kron of two 2-d arrays, not of shapes {np.shape(a)} "

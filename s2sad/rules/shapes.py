@@ -187,7 +187,7 @@ def meshgrid_axis(k, count, indexing):
 def check_meshgrid(arrays, copy, sparse):
     """Refuses what np.meshgrid's rules do not cover (a seventh input lands in the
     template's `copy`, which NumPy takes by keyword only)."""
-    if not isinstance(copy, bool):
+    if not isinstance(copy, (bool, np.bool_)):
         raise NonDifferentiableError(
             "s2sad differentiates np.meshgrid of up to six arrays", running_derivative_line(),
             hint="broadcast the inputs yourself: x[:, None, ...], y[None, :, ...].")
