@@ -356,8 +356,8 @@ def test_functions_stored_in_a_list():
 
 
 def test_a_function_value_without_a_derivative_is_named():
-    with pytest.raises(s2sad.NonDifferentiableError, match="numpy.sinc"):
-        s2sad.grad(with_activation)(0.7, RNG.normal(size=3), np.sinc)
+    with pytest.raises(s2sad.NonDifferentiableError, match="numpy.i0"):
+        s2sad.grad(with_activation)(0.7, RNG.normal(size=3), np.i0)
 
 
 def test_a_method_differentiated_with_respect_to_its_object_is_refused_at_the_call():

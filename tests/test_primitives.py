@@ -745,6 +745,186 @@ def test_einsum_with_an_ellipsis_and_pad_with_other_modes_are_refused_at_their_l
     assert_at_line(caught.value, "np.pad(")
 
 
+def cross_along_first_axis(a, b):
+    return np.sum(np.cross(a, b, axis=0))
+
+
+def kron_of_vectors(a, b):
+    return np.sum(np.kron(a, b))
+
+
+def meshgrid_of_matrices(a, b):
+    ga, gb = np.meshgrid(a, b)
+    return np.sum(ga * gb)
+
+
+def meshgrid_sparse(a, b):
+    ga, gb = np.meshgrid(a, b, sparse=True)
+    return np.sum(ga * gb)
+
+
+def average_returned(a, b):
+    mean, total = np.average(a, weights=b, returned=True)
+    return mean * total
+
+
+def average_weights_of_two_axes(a, b):
+    return np.sum(np.average(a, axis=(0, 1), weights=b))
+
+
+def trapezoid_array_dx(a, b):
+    return np.trapezoid(a, dx=b)
+
+
+def meshgrid_of_seven(a, b):
+    grids = np.meshgrid(a, b, a, b, a, b, a)
+    return np.sum(grids[0] * grids[6])
+
+
+def nan_to_num_in_place(a, b):
+    return np.sum(np.nan_to_num(a * b, copy=False))
+
+
+def cov_weighted(a, b):
+    return np.sum(np.cov(a, aweights=b))
+
+
+def insert_at_two_positions(a, b):
+    return np.sum(np.insert(a, [0, 2], b))
+
+
+def insert_rows(a, b):
+    return np.sum(np.insert(a, 1, b, axis=0))
+
+
+REFUSED = [
+    (cross_along_first_axis, "3x2 3x2", "3-vectors along the last axis", "np.cross("),
+    (kron_of_vectors, "3 2", "two 2-d arrays", "np.kron("),
+    (meshgrid_of_matrices, "2x2 3", "1-d arrays with sparse=False", "np.meshgrid("),
+    (meshgrid_sparse, "2 3", "1-d arrays with sparse=False", "np.meshgrid("),
+    (meshgrid_of_seven, "2 2", "up to six arrays", "np.meshgrid("),
+    (average_returned, "3 3", "returned=False only", "np.average("),
+    (average_weights_of_two_axes, "2x3x4 2x3", "1-d weights along one axis", "np.average("),
+    (trapezoid_array_dx, "5 4", "a number dx", "np.trapezoid("),
+    (nan_to_num_in_place, "3 3", "copy=True only", "np.nan_to_num("),
+    (cov_weighted, "2x4 4", "without fweights and aweights", "np.cov("),
+    (insert_at_two_positions, "4 2", "at one integer position", "np.insert("),
+    (insert_rows, "2x3 3", "into a 1-d array", "np.insert("),
+]
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("fn, shapes, message, text", REFUSED,
+                         ids=[row[0].__name__ for row in REFUSED])
+def test_new_numpy_rules_refuse_other_arguments_at_their_line(fn, shapes, message, text, mode):
+    rng = np.random.default_rng(3)
+    args = [rng.uniform(0.5, 1.5, parse_shape(shape)) for shape in shapes.split()]
+    if mode == "forward":
+        df, tangents = s2sad.autodiff(fn, wrt=(0, 1), mode=mode), [np.ones_like(x) for x in args]
+    else:
+        df, tangents = s2sad.grad(fn, wrt=(0, 1)), []
+    with pytest.raises(s2sad.NonDifferentiableError, match=message) as caught:
+        df(*args, *tangents)
+    assert_at_line(caught.value, text)
+
+
+def nan_to_num_replacing(x, nan, posinf, neginf, w):
+    return np.sum(np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf) * w)
+
+
+def test_nan_to_num_sends_the_derivative_to_the_value_that_replaced_nan_or_inf():
+    """A closed form: d/dx is w where x is finite, 0 elsewhere; the replacement
+    values collect the weights of the entries they replaced."""
+    x = np.array([1.5, np.nan, np.inf, -np.inf, -0.5, np.nan])
+    w = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    bx, bnan, bposinf, bneginf = s2sad.grad(nan_to_num_replacing, wrt=(0, 1, 2, 3))(
+        x, 0.25, 9.0, -9.0, w)
+    np.testing.assert_array_equal(bx, [1.0, 0.0, 0.0, 0.0, 5.0, 0.0])
+    assert (bnan, bposinf, bneginf) == (8.0, 3.0, 4.0)
+    jvp = s2sad.autodiff(nan_to_num_replacing, wrt=(0, 1, 2, 3), mode="forward")
+    tx = np.array([10.0, 20.0, 30.0, 40.0, 50.0, 60.0])
+    got = jvp(x, 0.25, 9.0, -9.0, w, tx, 0.1, 0.01, 0.001)
+    assert got == pytest.approx(10.0 + 250.0 + 0.1 * 8.0 + 0.01 * 3.0 + 0.001 * 4.0)
+
+
+def cross_twice(a):
+    return np.sum(np.cross(a[:3], a[3:] * a[:3]) ** 2)
+
+
+def average_twice(a):
+    return np.average(a ** 3, weights=a * a)
+
+
+def trapezoid_twice(a):
+    return np.trapezoid(np.sin(a), np.cumsum(a * a))
+
+
+def meshgrid_twice(a):
+    ga, gb = np.meshgrid(a, a * a)
+    return np.sum(np.sin(ga * gb))
+
+
+def cov_twice(a):
+    return np.sum(np.cov(np.reshape(a ** 2, (2, 3)), a[:3]) ** 2)
+
+
+def corrcoef_twice(a):
+    return np.sum(np.corrcoef(np.reshape(np.sin(a), (2, 3)), a[3:] ** 2) ** 3)
+
+
+def insert_and_append_twice(a):
+    return np.sum(np.append(np.insert(a ** 2, 1, a[0] * a[2]), np.sin(a)) ** 3)
+
+
+def kron_twice(a):
+    m = np.reshape(a, (2, 3))
+    return np.sum(np.kron(m, m.T * m.T) ** 2)
+
+
+def triangles_twice(a):
+    m = np.outer(a, a)
+    return np.sum(np.triu(m, 1) ** 2 + np.tril(m) ** 3)
+
+
+def elementwise_twice(a):
+    return np.ptp(a ** 3) ** 2 + np.sum(np.nan_to_num(a ** 3) ** 2 + np.sinc(a * a))
+
+
+@pytest.mark.parametrize("fn", [cross_twice, average_twice, trapezoid_twice, meshgrid_twice,
+                                cov_twice, corrcoef_twice, insert_and_append_twice, kron_twice,
+                                triangles_twice, elementwise_twice])
+def test_new_numpy_rules_differentiate_twice(fn):
+    """The Hessian (forward mode over the rules' reverse mode) against central
+    differences of the gradient."""
+    a = np.array([0.3, 0.55, 0.7, 0.9, 1.2, 0.4])
+    gradient = s2sad.grad(fn)
+    step = 1e-5
+    expected = np.stack([(gradient(a + step * e) - gradient(a - step * e)) / (2 * step)
+                         for e in np.eye(len(a))])
+    np.testing.assert_allclose(s2sad.hessian(fn)(a), expected, rtol=1e-5, atol=1e-6)
+
+
+def trapezoid_of_float32(y, x):
+    return np.trapezoid(y, x) + np.trapezoid(y * x)
+
+
+def cov_and_corrcoef_of_float32(y, x):
+    return np.sum(np.cov(y, x) ** 2) + np.sum(np.corrcoef(y, x * x) ** 3)
+
+
+@pytest.mark.parametrize("fn", [trapezoid_of_float32, cov_and_corrcoef_of_float32])
+def test_new_numpy_rules_keep_float32(fn):
+    """float32 in, float32 out (np.cov computes in float64, a float seed is float64),
+    with float64's gradient to float32's precision."""
+    y = np.array([0.3, 0.6, 0.9, 1.4], np.float32)
+    x = np.array([0.5, 0.7, 1.1, 1.6], np.float32)
+    got = s2sad.grad(fn, wrt=(0, 1))(y, x)
+    expected = s2sad.grad(fn, wrt=(0, 1))(y.astype(float), x.astype(float))
+    for g, e in zip(got, expected):
+        assert g.dtype == np.float32
+        np.testing.assert_allclose(g, e, rtol=1e-4, atol=1e-5)
+
+
 def einsum_trace(a, w):
     return np.einsum("ii", a) * w
 
@@ -1421,6 +1601,174 @@ def irfft_cut_axis(x, w):
     return np.sum(np.fft.irfft(x * (1.0 + 2.0j), n=4, axis=0) * w)
 
 
+# ---------------------------------------------------------------- more NumPy functions
+
+def np_triu(x, w):
+    return np.sum(np.triu(x) * w)
+
+
+def triu_above(x, w):
+    return np.sum(np.triu(x, k=1) * w)
+
+
+def np_tril(x, w):
+    return np.sum(np.tril(x, -1) * w)
+
+
+def clip_method(x, w):
+    return np.sum(x.clip(-0.5, 0.5) * w)
+
+
+def clip_method_keywords(x, lo, w):
+    return np.sum(x.clip(min=lo) * w)
+
+
+def repeat_method(x, w):
+    return np.sum(x.repeat(2, axis=1) * w)
+
+
+def np_column_stack(x, y, w):
+    return np.sum(np.column_stack((x, y)) * w)
+
+
+SORTED_PICKS = np.array([[2, 0, 0], [1, 1, 2]])
+
+
+def np_take_along_axis(x, w):
+    return np.sum(np.take_along_axis(x, SORTED_PICKS, axis=1) * w)
+
+
+def take_along_axis_flat(x, w):
+    return np.sum(np.take_along_axis(x, np.array([3, 0, 3]), axis=None) * w)
+
+
+def take_along_axis_broadcast(x, w):
+    return np.sum(np.take_along_axis(x, np.array([[1], [0]]), axis=1) * w)
+
+
+def np_nan_to_num(x, w):
+    return np.sum(np.nan_to_num(x * 2.0) * w)
+
+
+def np_ptp(x, w):
+    return np.ptp(x) * w
+
+
+def ptp_axis(x, w):
+    return np.sum(np.ptp(x, axis=0) * w)
+
+
+def np_average(x, w):
+    return np.average(x) * w
+
+
+def average_weighted(x, v, w):
+    return np.sum(np.average(x, axis=0, weights=v) * w)
+
+
+def average_weights_along_axis(x, v, w):
+    return np.sum(np.average(x, axis=1, weights=v, keepdims=True) * w)
+
+
+def np_sinc(x, w):
+    return np.sum(np.sinc(x) * w)
+
+
+def np_append(x, y, w):
+    return np.sum(np.append(x, y) * w)
+
+
+def append_rows(x, y, w):
+    return np.sum(np.append(x, y, axis=0) * w)
+
+
+def np_cross(a, b, w):
+    return np.sum(np.cross(a, b) * w)
+
+
+def np_kron(a, b, w):
+    return np.sum(np.kron(a, b) * w)
+
+
+def np_meshgrid(x, y, w):
+    gx, gy = np.meshgrid(x, y)
+    return np.sum((gx * gy + gx) * w)
+
+
+def meshgrid_ij(x, y, z, w):
+    gx, gy, gz = np.meshgrid(x, y, z, indexing="ij")
+    return np.sum((gx * gz - gy) * w)
+
+
+def meshgrid_of_four(x, y, z, v, w):
+    gx, gy, gz, gv = np.meshgrid(x, y, z, v)
+    return np.sum((gx * gy - gz * gv) * w)
+
+
+def np_trapezoid(y, w):
+    return np.trapezoid(y) * w
+
+
+def trapezoid_x(y, x, w):
+    return np.sum(np.trapezoid(y, x) * w)
+
+
+def trapezoid_x_axis(y, x, w):
+    return np.sum(np.trapezoid(y, x, axis=0) * w)
+
+
+def trapezoid_dx(y, h, w):
+    return np.trapezoid(y, dx=h) * w
+
+
+def np_select(x, y, w):
+    return np.sum(np.select([x < -0.3, x > 0.3], [x * x, np.sin(y)], default=y) * w)
+
+
+def select_without_default(x, y, w):
+    return np.sum(np.select([x > 0.0], [x * y]) * w)
+
+
+def np_cov(x, w):
+    return np.sum(np.cov(x) * w)
+
+
+def cov_of_two(x, y, w):
+    return np.sum(np.cov(x, y, bias=True) * w)
+
+
+def cov_columns(x, y, w):
+    return np.sum(np.cov(x, y, rowvar=False, ddof=2) * w)
+
+
+def cov_of_a_vector(x, w):
+    return np.cov(x) * w
+
+
+def np_corrcoef(x, w):
+    return np.sum(np.corrcoef(x) * w)
+
+
+def corrcoef_of_two(x, y, w):
+    return np.sum(np.corrcoef(x, y) * w)
+
+
+def corrcoef_columns(x, w):
+    return np.sum(np.corrcoef(x, rowvar=False) * w)
+
+
+def np_insert(x, v, w):
+    return np.sum(np.insert(x, 2, v) * w)
+
+
+def insert_negative(x, v, w):
+    return np.sum(np.insert(x, -1, v) * w)
+
+
+def insert_flat(x, v, w):
+    return np.sum(np.insert(x, 6, v) * w)
+
+
 # ---------------------------------------------------------------- the table
 
 @dataclass
@@ -1833,6 +2181,50 @@ CASES = [
     C(structured, runtime_structured, "3"),
     C(item_of, runtime_item_of, "3x2"),
     C(entry_adjoint, runtime_entry_adjoint, "3"),
+    # more NumPy functions
+    C(np.triu, np_triu, "3x4"),
+    C(np.triu, triu_above, "2x3x3"),
+    C(np.tril, np_tril, "4x3"),
+    C(np.ndarray.clip, clip_method, "2x3"),
+    C(np.ndarray.clip, clip_method_keywords, "2x3 ()"),
+    C(np.ndarray.repeat, repeat_method, "2x3"),
+    C(np.column_stack, np_column_stack, "3 3x2"),
+    C(np.take_along_axis, np_take_along_axis, "2x3"),
+    C(np.take_along_axis, take_along_axis_flat, "2x2"),
+    C(np.take_along_axis, take_along_axis_broadcast, "2x3"),
+    C(np.nan_to_num, np_nan_to_num, "2x3"),
+    C(np.ptp, np_ptp, "2x3"),
+    C(np.ptp, ptp_axis, "3x2"),
+    C(np.average, np_average, "2x3"),
+    C(np.average, average_weighted, "2x3 2x3", ("real", "pos")),
+    C(np.average, average_weights_along_axis, "2x3 3", ("real", "pos")),
+    C(np.sinc, np_sinc, "2x3", "zero first"),
+    C(np.sinc, np_sinc, "2x3", "spread"),
+    C(np.append, np_append, "2x3 4"),
+    C(np.append, append_rows, "2x3 1x3"),
+    C(np.cross, np_cross, "3 3"),
+    C(np.cross, np_cross, "4x3 3"),
+    C(np.kron, np_kron, "2x3 3x2"),
+    C(np.meshgrid, np_meshgrid, "3 4"),
+    C(np.meshgrid, meshgrid_ij, "2 3 4"),
+    C(np.meshgrid, meshgrid_of_four, "2 3 2 2"),
+    C(np.trapezoid, np_trapezoid, "5"),
+    C(np.trapezoid, trapezoid_x, "2x5 5"),
+    C(np.trapezoid, trapezoid_x_axis, "4x3 4x3"),
+    C(np.trapezoid, trapezoid_dx, "5 ()", ("real", "pos")),
+    C(np.select, np_select, "2x3 2x3"),
+    C(np.select, select_without_default, "3 3"),
+    C(np.cov, np_cov, "3x5"),
+    C(np.cov, cov_of_two, "2x4 4"),
+    C(np.cov, cov_columns, "5x2 5"),
+    C(np.cov, cov_of_a_vector, "4"),
+    C(np.corrcoef, np_corrcoef, "3x5"),
+    C(np.corrcoef, corrcoef_of_two, "5 5"),
+    C(np.corrcoef, corrcoef_columns, "6x3"),
+    C(np.insert, np_insert, "4 3"),
+    C(np.insert, np_insert, "4 ()"),
+    C(np.insert, insert_negative, "3 2"),
+    C(np.insert, insert_flat, "2x3 2"),
 ]
 
 # ---------------------------------------------------------------- inputs

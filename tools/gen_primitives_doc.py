@@ -120,6 +120,22 @@ Elementwise functions and operators broadcast.
   `n`/`s`, `axis`/`axes` and `norm`; complex values follow JAX's convention
   (see docs/supported_python.md).
 - `np.pad` modes: constant, edge, reflect, symmetric, wrap.
+- `np.cross` takes 3-vectors along the last axis (stacks broadcast), with the
+  default `axisa`/`axisb`/`axisc`/`axis`; `np.kron` two 2-D arrays;
+  `np.meshgrid` up to six 1-D arrays, `sparse=False`, either `indexing`;
+  `np.insert` one integer position in a 1-D array (or with `axis=None`), of a
+  number or a 1-D array (both differentiable).
+- `np.average` takes weights of `a`'s shape or 1-D along one `axis` (both
+  differentiable), `returned=False`; `np.trapezoid` an `x` that is 1-D or of
+  `y`'s dimensions, or a number `dx` (y, x and dx differentiable); `np.cov` no
+  `fweights`/`aweights` (`m` and `y` differentiable, any `rowvar`, `bias`,
+  `ddof`); `np.corrcoef` differentiates `x` and `y`.
+- `np.select` differentiates the choices and the default, not the conditions;
+  `np.nan_to_num` (`copy=True`) passes the derivative where x is finite and
+  sends it to the `nan`/`posinf`/`neginf` value elsewhere; `np.ptp` splits it
+  between tied extremes as `max`/`min` do.
+- Other argument combinations of these functions raise
+  `NonDifferentiableError` at the line of the call.
 - `np.linalg.slogdet` and `np.split` return a tuple or list: read its items by
   indexing, unpacking (`sign, logdet = np.linalg.slogdet(a)`) or, for slogdet,
   by name (`np.linalg.slogdet(a).logabsdet`).

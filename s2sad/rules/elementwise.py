@@ -7,15 +7,20 @@ shape with `like`.
 
 Conventions at kinks: `abs` uses sign(x) (0 at 0); `maximum`/`minimum` (and
 `fmax`/`fmin`, `max`/`min`) split the derivative equally between tied
-operands; `clip` passes it to `a` on the closed interval [a_min, a_max].
+operands; `clip` passes it to `a` on the closed interval [a_min, a_max];
+`nan_to_num` passes it where x is finite and sends it to the replacement value
+(nan, posinf, neginf) elsewhere; `select` passes it to the choice each entry
+was taken from (the first true condition, else the default).
 """
 import math
 
 import numpy as np
 
-from ..registry import adjoint, d, tangent
-from ..runtime import gradient_dtype, unbroadcast
+from ..errors import NonDifferentiableError, running_derivative_line
+from ..registry import adjoint, d, nondifferentiable, tangent
+from ..runtime import expand, gradient_dtype, unbroadcast
 from .operators import like
+from .shapes import in_form_of
 
 LN2 = math.log(2.0)  # Python floats: they do not widen float32 arrays
 LN10 = math.log(10.0)
@@ -79,6 +84,62 @@ def arctan(y, x):
 @tangent(np.arctan)
 def arctan_tangent(y, x):
     d[y] = d[x] / (1.0 + x * x)
+
+
+def sinc_slope(x):
+    """d sinc/dx = (cos(pi x) - sinc(x)) / x, and 0 at x = 0 (sinc is even)."""
+    zero = x == 0
+    safe = np.where(zero, 1.0, x)
+    return np.where(zero, 0.0, (np.cos(np.pi * safe) - np.sinc(safe)) / safe)
+
+
+@adjoint(np.sinc)
+def sinc(y, x):
+    d[x] = d[y] * sinc_slope(x)
+
+
+@tangent(np.sinc)
+def sinc_tangent(y, x):
+    d[y] = d[x] * sinc_slope(x)
+
+
+def finite_entries(x, copy):
+    """Where np.nan_to_num keeps x; refuses copy=False, which overwrites x in place
+    (the rule could then no longer see which entries were replaced)."""
+    if not copy:
+        raise NonDifferentiableError(
+            "s2sad differentiates np.nan_to_num with copy=True only: copy=False replaces the "
+            "entries in the array itself", running_derivative_line(),
+            hint="drop copy=False and use the returned array.")
+    return np.isfinite(x)
+
+
+nondifferentiable(finite_entries)  # a mask: it carries no derivative
+
+
+def replaced(x, which):
+    """Where np.nan_to_num replaces x by the value of `which`: 'nan', 'posinf', 'neginf'."""
+    test = {"nan": np.isnan, "posinf": np.isposinf, "neginf": np.isneginf}[which]
+    return test(x)
+
+
+def replacement_adjoint(g, x, which):
+    """The adjoint of one of np.nan_to_num's replacement values (a number)."""
+    return np.sum(np.where(replaced(x, which), g, 0.0))
+
+
+@adjoint(np.nan_to_num)
+def nan_to_num(y, x, copy=True, nan=0.0, posinf=None, neginf=None):
+    d[x] = d[y] * finite_entries(x, copy)
+    d[nan] = replacement_adjoint(d[y], x, "nan")
+    d[posinf] = replacement_adjoint(d[y], x, "posinf")
+    d[neginf] = replacement_adjoint(d[y], x, "neginf")
+
+
+@tangent(np.nan_to_num)
+def nan_to_num_tangent(y, x, copy=True, nan=0.0, posinf=None, neginf=None):
+    d[y] = like(d[x] * finite_entries(x, copy) + d[nan] * replaced(x, "nan")
+                + d[posinf] * replaced(x, "posinf") + d[neginf] * replaced(x, "neginf"), y)
 
 
 @adjoint(np.sinh)
@@ -426,7 +487,7 @@ def upper(a_max, max):
     return a_max if a_max is not None else max
 
 
-@adjoint(np.clip)
+@adjoint(np.clip, np.ndarray.clip)
 def clip(y, a, a_min=None, a_max=None, out=None, min=None, max=None):
     lo = lower(a_min, min)
     hi = upper(a_max, max)
@@ -438,7 +499,7 @@ def clip(y, a, a_min=None, a_max=None, out=None, min=None, max=None):
     d[max] = unbroadcast(d[y] * above(a, hi), max)
 
 
-@tangent(np.clip)
+@tangent(np.clip, np.ndarray.clip)
 def clip_tangent(y, a, a_min=None, a_max=None, out=None, min=None, max=None):
     lo = lower(a_min, min)
     hi = upper(a_max, max)
@@ -456,3 +517,44 @@ def where(z, condition, x, y):
 @tangent(np.where)
 def where_tangent(z, condition, x, y):
     d[z] = like(np.where(condition, d[x], d[y]), z)
+
+
+def chosen(condlist, count):
+    """For np.select: per choice (and the default last), where its value was taken."""
+    taken = np.zeros(np.broadcast_shapes(*(np.shape(c) for c in condlist)), bool)
+    masks = []
+    for condition in condlist[:count]:
+        masks.append(np.asarray(condition) & ~taken)
+        taken = taken | condition
+    return masks + [~taken]
+
+
+def select_adjoints(g, condlist, choicelist):
+    """The adjoint of each choice of np.select: g where it was taken, 0 elsewhere."""
+    masks = chosen(condlist, len(choicelist))
+    pieces = [unbroadcast(np.where(m, g, 0.0), c) for m, c in zip(masks, choicelist)]
+    return in_form_of(pieces, choicelist)
+
+
+def select_default_adjoint(g, condlist, default):
+    """The adjoint of np.select's default: g where no condition holds."""
+    return unbroadcast(np.where(chosen(condlist, len(condlist))[-1], g, 0.0), default)
+
+
+def select_tangent(y, condlist, choicelist, tangents, default_tangent):
+    """np.select of the choices' tangents (0.0 for a choice that carries none)."""
+    if not isinstance(tangents, (list, tuple)):
+        tangents = [tangents] * len(choicelist)
+    return like(np.select(condlist, [expand(t, c) for t, c in zip(tangents, choicelist)],
+                          default_tangent), y)
+
+
+@adjoint(np.select)
+def select(y, condlist, choicelist, default=0):
+    d[choicelist] = select_adjoints(d[y], condlist, choicelist)
+    d[default] = select_default_adjoint(d[y], condlist, default)
+
+
+@tangent(np.select)
+def select_tangent_rule(y, condlist, choicelist, default=0):
+    d[y] = select_tangent(y, condlist, choicelist, d[choicelist], d[default])

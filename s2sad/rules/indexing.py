@@ -169,3 +169,40 @@ def take(y, a, indices, axis=None, out=None, mode="raise"):
 @tangent(np.take)
 def take_tangent(y, a, indices, axis=None, out=None, mode="raise"):
     d[y] = np.take(expand(d[a], a), indices, axis=axis, mode=mode)
+
+
+def along_axis_index(arr, indices, axis):
+    """The fancy index that np.take_along_axis(arr, indices, axis) reads with: `indices`
+    on `axis`, an aligned arange on every other axis (of the flat arr for axis=None)."""
+    if axis is None:
+        return (np.asarray(indices),)
+    indices = np.asarray(indices)
+    axis = axis % indices.ndim
+    index = []
+    for i, n in enumerate(indices.shape):
+        if i == axis:
+            index.append(indices)
+        else:
+            shape = [1] * indices.ndim
+            shape[i] = np.shape(arr)[i] if n == 1 else n
+            index.append(np.reshape(np.arange(shape[i]), shape))
+    return tuple(index)
+
+
+def untake_along_axis(g, arr, indices, axis):
+    """Adjoint of np.take_along_axis: g added back where each entry was read."""
+    numpy_only("np.take_along_axis", g, arr)
+    out = np.zeros(np.size(arr) if axis is None else np.shape(arr), gradient_dtype(g, arr))
+    index = along_axis_index(arr, indices, axis)
+    np.add.at(out, index, np.broadcast_to(g, np.broadcast_shapes(*(i.shape for i in index))))
+    return np.reshape(out, np.shape(arr))
+
+
+@adjoint(np.take_along_axis)
+def take_along_axis(y, arr, indices, axis=-1):
+    d[arr] = untake_along_axis(d[y], arr, indices, axis)
+
+
+@tangent(np.take_along_axis)
+def take_along_axis_tangent(y, arr, indices, axis=-1):
+    d[y] = np.take_along_axis(expand(d[arr], arr), indices, axis)

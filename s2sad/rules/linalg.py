@@ -17,7 +17,7 @@ import string
 import numpy as np
 
 from ..errors import NonDifferentiableError, running_derivative_line
-from ..registry import adjoint, d, tangent
+from ..registry import adjoint, d, nondifferentiable, tangent
 from ..runtime import as_array, expand, gradient_dtype, numpy_only, unbroadcast
 
 
@@ -404,6 +404,87 @@ def diag(y, v, k=0):
 @tangent(np.diag)
 def diag_tangent(y, v, k=0):
     d[y] = np.diag(expand(d[v], v), k)
+
+
+@adjoint(np.triu)
+def triu(y, m, k=0):
+    d[m] = unbroadcast(np.triu(d[y], k), m)
+
+
+@tangent(np.triu)
+def triu_tangent(y, m, k=0):
+    d[y] = np.triu(expand(d[m], m), k)
+
+
+@adjoint(np.tril)
+def tril(y, m, k=0):
+    d[m] = unbroadcast(np.tril(d[y], k), m)
+
+
+@tangent(np.tril)
+def tril_tangent(y, m, k=0):
+    d[y] = np.tril(expand(d[m], m), k)
+
+
+# ---------------------------------------------------------------- cross and Kronecker products
+
+def check_cross(a, b, axisa, axisb, axisc, axis):
+    """Refuses what the cross product's rules do not cover: 2-vectors, other axes."""
+    if np.shape(a)[-1:] != (3,) or np.shape(b)[-1:] != (3,) or axis is not None or \
+            (axisa, axisb, axisc) != (-1, -1, -1):
+        raise NonDifferentiableError(
+            f"s2sad differentiates np.cross of 3-vectors along the last axis, not of shapes "
+            f"{np.shape(a)} and {np.shape(b)} with axisa={axisa}, axisb={axisb}, "
+            f"axisc={axisc}, axis={axis}", running_derivative_line(),
+            hint="move the vectors' axis last with np.moveaxis; for 2-vectors, write "
+                 "a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0].")
+
+
+nondifferentiable(check_cross)  # returns nothing: calling it passes no derivative
+
+
+@adjoint(np.cross)
+def cross(c, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    check_cross(a, b, axisa, axisb, axisc, axis)
+    d[a] = unbroadcast(np.cross(b, d[c]), a)
+    d[b] = unbroadcast(np.cross(d[c], a), b)
+
+
+@tangent(np.cross)
+def cross_tangent_rule(c, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    check_cross(a, b, axisa, axisb, axisc, axis)
+    d[c] = product_rule(c, np.cross, a, d[a], b, d[b])
+
+
+def check_kron(a, b):
+    """Refuses what np.kron's rules do not cover: operands that are not matrices."""
+    if np.ndim(a) != 2 or np.ndim(b) != 2:
+        raise NonDifferentiableError(
+            f"s2sad differentiates np.kron of two 2-d arrays, not of shapes {np.shape(a)} "
+            f"and {np.shape(b)}", running_derivative_line(),
+            hint="make both operands matrices first (np.atleast_2d, or a reshape).")
+
+
+nondifferentiable(check_kron)
+
+
+def kron_blocks(g, a, b):
+    """The adjoint of np.kron(a, b) as blocks: blocks[i, k, j, l] goes with a[i, j] b[k, l]."""
+    check_kron(a, b)
+    (m, n), (p, q) = np.shape(a), np.shape(b)
+    return np.reshape(g, (m, p, n, q))
+
+
+@adjoint(np.kron)
+def kron(y, a, b):
+    d[a] = np.einsum("ikjl,kl->ij", kron_blocks(d[y], a, b), b)
+    d[b] = np.einsum("ikjl,ij->kl", kron_blocks(d[y], a, b), a)
+
+
+@tangent(np.kron)
+def kron_tangent(y, a, b):
+    check_kron(a, b)
+    d[y] = product_rule(y, np.kron, a, d[a], b, d[b])
 
 
 # ---------------------------------------------------------------- np.linalg

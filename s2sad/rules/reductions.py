@@ -15,7 +15,13 @@ derivative 0 at 0, its inf-norms split it between tied extreme entries.
 the NaNs) weight the one or two order statistics they read (NumPy's
 interpolation weights), put back through the stable sorting permutation (ties
 as np.sort); in q, a linear quantile has the step between those two order
-statistics as slope, the other methods are flat.
+statistics as slope, the other methods are flat. `ptp` is max - min (ties
+split as theirs).
+
+`average`, `trapezoid`, `cov` and `corrcoef` are smooth in all their array
+arguments (weights, sample points, both variables): their rules give each one
+its adjoint, and refuse the argument combinations they do not cover
+(NonDifferentiableError at the user's line, when the derivative runs).
 """
 import math
 
@@ -25,6 +31,8 @@ from ..errors import NonDifferentiableError, running_derivative_line
 from ..registry import adjoint, d, nondifferentiable, tangent
 from ..runtime import (as_array, broadcast_like, expand, gradient_dtype, list_adjoint,
                        unbroadcast)
+from .operators import like
+from .shapes import in_dtype_of
 
 
 def unreduce(g, x, axis=None, keepdims=False):
@@ -474,3 +482,296 @@ def nanmedian(y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
 @tangent(np.nanmedian)
 def nanmedian_tangent(y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
     d[y] = quantile_tangent(d[a], y, a, 0.5, axis, "linear", None, True)
+
+
+# ---------------------------------------------------------------- ptp, average, trapezoid
+
+def ptp_partials(x, axis):
+    """d ptp/d x: the max's share minus the min's (0 on a constant slice)."""
+    x = as_array(x)
+    high = extremum_share(x, np.max(x, axis=axis, keepdims=True), axis, True)
+    low = extremum_share(x, np.min(x, axis=axis, keepdims=True), axis, True)
+    return high - low
+
+
+@adjoint(np.ptp)
+def ptp(y, a, axis=None, out=None, keepdims=False):
+    d[a] = unreduce(d[y], a, axis, keepdims) * ptp_partials(a, axis)
+
+
+@tangent(np.ptp)
+def ptp_tangent(y, a, axis=None, out=None, keepdims=False):
+    d[y] = np.sum(d[a] * ptp_partials(a, axis), axis=axis, keepdims=keepdims)
+
+
+def check_average(a, weights, axis, returned):
+    """Refuses what np.average's rules do not cover: returned=True, weights of other shapes."""
+    if returned:
+        raise NonDifferentiableError(
+            "s2sad differentiates np.average with returned=False only",
+            running_derivative_line(),
+            hint="compute the sum of the weights with np.sum(weights, axis) on a line of its own.")
+    if weights is not None and np.shape(weights) != np.shape(a) and \
+            not (np.ndim(weights) == 1 and isinstance(axis, int)):
+        raise NonDifferentiableError(
+            f"s2sad differentiates np.average with weights of a's shape, or 1-d weights along "
+            f"one axis, not weights of shape {np.shape(weights)} with axis={axis!r}",
+            running_derivative_line(), hint="broadcast the weights to a's shape first.")
+
+
+def average_weights(a, weights, axis):
+    """np.average's weights, broadcastable against a (1 when there are none)."""
+    if weights is None:
+        return 1.0
+    if np.shape(weights) == np.shape(a):
+        return as_array(weights)
+    shape = [1] * np.ndim(a)
+    shape[axis] = -1
+    return np.reshape(weights, shape)
+
+
+def average_partials(y, a, weights, axis, keepdims):
+    """d average/d a and d average/d weights (with a's shape): w / sum(w) and
+    (a - average) / sum(w)."""
+    a = as_array(a)
+    w = broadcast_like(average_weights(a, weights, axis), a, gradient_dtype(a, weights))
+    total = np.sum(w, axis=axis, keepdims=True)
+    return w / total, (a - unreduce(y, a, axis, keepdims)) / total
+
+
+def weights_adjoint(full, a, weights, axis):
+    """The adjoint of np.average's weights from one of a's shape: summed over the other
+    axes for 1-d weights along `axis`."""
+    if np.shape(weights) == np.shape(a):
+        return full
+    return np.sum(full, axis=tuple(i for i in range(np.ndim(a)) if i != axis % np.ndim(a)))
+
+
+def average_adjoint(g, y, a, weights, axis, keepdims, which):
+    """The adjoint of a (which=0) or of the weights (which=1) of np.average."""
+    partials = average_partials(y, a, weights, axis, keepdims)[which]
+    full = unreduce(g, a, axis, keepdims) * partials
+    return full if which == 0 else weights_adjoint(full, a, weights, axis)
+
+
+def average_tangent(ta, tw, y, a, weights, axis, keepdims):
+    """The tangent of np.average along a's tangent ta and the weights' tangent tw."""
+    of_a, of_weights = average_partials(y, a, weights, axis, keepdims)
+    tw = 0.0 if weights is None else average_weights(a, expand(tw, weights), axis)
+    return np.sum(ta * of_a + tw * of_weights, axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.average)
+def average(y, a, axis=None, weights=None, returned=False, keepdims=False):
+    check_average(a, weights, axis, returned)
+    d[a] = average_adjoint(d[y], y, a, weights, axis, keepdims, 0)
+    d[weights] = average_adjoint(d[y], y, a, weights, axis, keepdims, 1)
+
+
+@tangent(np.average)
+def average_tangent_rule(y, a, axis=None, weights=None, returned=False, keepdims=False):
+    check_average(a, weights, axis, returned)
+    d[y] = average_tangent(d[a], d[weights], y, a, weights, axis, keepdims)
+
+
+def check_trapezoid(y, x, dx):
+    """Refuses what np.trapezoid's rules do not cover: an x that is neither 1-d nor of
+    y's dimensions, an array dx."""
+    if x is None and np.ndim(dx) != 0:
+        raise NonDifferentiableError(
+            "s2sad differentiates np.trapezoid with a number dx, not an array",
+            running_derivative_line(), hint="pass the sample points as x instead.")
+    if x is not None and np.ndim(x) not in (1, np.ndim(y)):
+        raise NonDifferentiableError(
+            f"s2sad differentiates np.trapezoid with an x of 1 dimension or of y's "
+            f"{np.ndim(y)}, not {np.ndim(x)}", running_derivative_line(),
+            hint="broadcast x to y's shape first.")
+
+
+def trapezoid_widths(y, x, dx, axis):
+    """The widths of np.trapezoid's intervals, along the last axis (y's `axis` moved
+    there)."""
+    if x is None:
+        return dx
+    if np.ndim(x) == 1:
+        return np.diff(x)
+    return np.moveaxis(np.diff(x, axis=axis), axis, -1)
+
+
+def trapezoid_midpoints(y, axis):
+    """The mean of the two ends of each interval, along the last axis."""
+    moved = np.moveaxis(as_array(y), axis, -1)
+    return (moved[..., 1:] + moved[..., :-1]) / 2.0
+
+
+def interval_ends(h):
+    """For values `h` per interval (last axis), the sum over each point of its two
+    intervals' values: h_{i-1} + h_i, one interval at the ends."""
+    edge = np.zeros(np.shape(h)[:-1] + (1,), gradient_dtype(h))
+    return np.concatenate([h, edge], -1) + np.concatenate([edge, h], -1)
+
+
+def trapezoid_adjoint_y(g, y, x, dx, axis):
+    """Each sample weighs half the widths of its two intervals."""
+    g = as_array(g, gradient_dtype(g, y))  # a float seed keeps float32 samples
+    widths = trapezoid_widths(y, x, dx, axis)
+    count = np.shape(y)[axis] - 1
+    widths = np.broadcast_to(widths, np.shape(widths)[:-1] + (count,)) if np.ndim(widths) \
+        else np.full(count, widths, gradient_dtype(g, y))
+    full = np.expand_dims(g, -1) * interval_ends(widths) / 2.0
+    return unbroadcast(np.moveaxis(full, -1, axis), y)
+
+
+def trapezoid_adjoint_x(g, y, x, axis):
+    """A sample point x_i widens interval i-1 and narrows interval i."""
+    g = as_array(g, gradient_dtype(g, y, x))
+    per_width = np.expand_dims(g, -1) * trapezoid_midpoints(y, axis)
+    edge = np.zeros(np.shape(per_width)[:-1] + (1,), per_width.dtype)
+    full = np.concatenate([edge, per_width], -1) - np.concatenate([per_width, edge], -1)
+    if np.ndim(x) == 1:
+        return np.sum(np.reshape(full, (-1, np.shape(full)[-1])), axis=0)
+    return unbroadcast(np.moveaxis(full, -1, axis), x)
+
+
+def trapezoid_adjoint_dx(g, y, x, dx, axis):
+    """The area divided by dx (dx is read only when there is no x)."""
+    return 0.0 if x is not None else np.sum(g * np.sum(trapezoid_midpoints(y, axis), -1))
+
+
+def trapezoid_tangent(area, ty, tx, tdx, y, x, dx, axis):
+    """The tangent of np.trapezoid: along y's tangent, plus along the widths' tangent."""
+    along_y = np.trapezoid(expand(ty, y), x, dx, axis)
+    widths = tdx if x is None else trapezoid_widths(y, expand(tx, x), dx, axis)
+    along_widths = np.sum(widths * trapezoid_midpoints(y, axis), -1)
+    return like(along_y + along_widths, area)
+
+
+@adjoint(np.trapezoid)
+def trapezoid(area, y, x=None, dx=1.0, axis=-1):
+    check_trapezoid(y, x, dx)
+    d[y] = trapezoid_adjoint_y(d[area], y, x, dx, axis)
+    d[x] = trapezoid_adjoint_x(d[area], y, x, axis)
+    d[dx] = trapezoid_adjoint_dx(d[area], y, x, dx, axis)
+
+
+@tangent(np.trapezoid)
+def trapezoid_tangent_rule(area, y, x=None, dx=1.0, axis=-1):
+    check_trapezoid(y, x, dx)
+    d[area] = trapezoid_tangent(area, d[y], d[x], d[dx], y, x, dx, axis)
+
+
+# ---------------------------------------------------------------- covariance and correlation
+
+def cov_rows(v, rowvar):
+    """One argument of np.cov as rows of variables (a 1-d array is one variable)."""
+    x = np.atleast_2d(as_array(v))
+    return x.T if not rowvar and x.shape[0] != 1 else x
+
+
+def cov_variables(m, y, rowvar):
+    """np.cov's variables as the rows of one 2-d array, y's below m's."""
+    return np.concatenate([cov_rows(v, rowvar) for v in (m, y) if v is not None], 0)
+
+
+def cov_divisor(x, bias, ddof):
+    """What np.cov divides the sum of products by: N - ddof."""
+    if ddof is None:
+        ddof = 0 if bias else 1
+    return np.shape(x)[1] - ddof
+
+
+def check_unweighted(fweights, aweights):
+    if fweights is not None or aweights is not None:
+        raise NonDifferentiableError(
+            "s2sad differentiates np.cov without fweights and aweights",
+            running_derivative_line(),
+            hint="weight the centered observations yourself: "
+                 "xc = x - np.average(x, axis=1, weights=w, keepdims=True); "
+                 "(xc * w) @ xc.T / np.sum(w).")
+
+
+def centered(x):
+    return x - np.mean(x, axis=1, keepdims=True)
+
+
+def variables_part(gx, m, y, rowvar, which):
+    """The part of an adjoint of cov_variables(m, y) that belongs to m (which=0) or y."""
+    rows = np.shape(cov_rows(m, rowvar))[0]
+    v = m if which == 0 else y
+    part = gx[:rows] if which == 0 else gx[rows:]
+    if not rowvar and np.shape(np.atleast_2d(v))[0] != 1:
+        part = part.T
+    return in_dtype_of(np.reshape(part, np.shape(v)), v)  # np.cov computes in float64
+
+
+def cov_adjoint(g, m, y, rowvar, bias, ddof, which):
+    """The adjoint of m (which=0) or y (1) of np.cov: (G + G^T) (x - mean) / (N - ddof)."""
+    x = cov_variables(m, y, rowvar)
+    count = len(x)
+    g = np.reshape(g, (count, count))
+    gx = (g + g.T) @ centered(x) / cov_divisor(x, bias, ddof)
+    return variables_part(gx, m, y, rowvar, which)
+
+
+def cov_tangent(c, tm, ty, m, y, rowvar, bias, ddof):
+    """dx xc^T + xc dx^T over N - ddof, for the centered tangent dx."""
+    x = cov_variables(m, y, rowvar)
+    tx = cov_variables(expand(tm, m), None if y is None else expand(ty, y), rowvar)
+    half = centered(tx) @ centered(x).T / cov_divisor(x, bias, ddof)
+    return np.reshape(half + half.T, np.shape(c))
+
+
+def corrcoef_parts(r, x, y, rowvar):
+    """The correlation matrix r, the covariances' diagonal and its square roots."""
+    variances = np.diag(np.atleast_2d(np.cov(x, y, rowvar)))
+    count = len(variances)
+    return np.reshape(r, (count, count)), variances, np.sqrt(variances)
+
+
+def corrcoef_adjoint(g, r, x, y, rowvar, which):
+    """Through the covariance c: r_ij = c_ij / sqrt(c_ii c_jj)."""
+    r, variances, scales = corrcoef_parts(r, x, y, rowvar)
+    g = np.reshape(g, np.shape(r))
+    weighted = g * r
+    g_cov = g / np.outer(scales, scales) \
+        - np.diag(np.sum(weighted + weighted.T, axis=1) / (2.0 * variances))
+    return cov_adjoint(g_cov, x, y, rowvar, False, None, which)
+
+
+def corrcoef_tangent(r, tx, ty, x, y, rowvar):
+    """dc_ij / sqrt(c_ii c_jj) - r_ij (dc_ii / c_ii + dc_jj / c_jj) / 2."""
+    square, variances, scales = corrcoef_parts(r, x, y, rowvar)
+    t_cov = np.atleast_2d(cov_tangent(np.cov(x, y, rowvar), tx, ty, x, y, rowvar, False, None))
+    relative = np.diag(t_cov) / variances
+    t = t_cov / np.outer(scales, scales) - square * (relative[:, None] + relative[None, :]) / 2.0
+    return np.reshape(t, np.shape(r))
+
+
+@adjoint(np.cov)
+def cov(c, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None,
+        dtype=None):
+    check_unweighted(fweights, aweights)
+    d[m] = cov_adjoint(d[c], m, y, rowvar, bias, ddof, 0)
+    d[y] = cov_adjoint(d[c], m, y, rowvar, bias, ddof, 1)
+
+
+@tangent(np.cov)
+def cov_tangent_rule(c, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None,
+                     aweights=None, dtype=None):
+    check_unweighted(fweights, aweights)
+    d[c] = cov_tangent(c, d[m], d[y], m, y, rowvar, bias, ddof)
+
+
+@adjoint(np.corrcoef)
+def corrcoef(r, x, y=None, rowvar=True, dtype=None):
+    d[x] = corrcoef_adjoint(d[r], r, x, y, rowvar, 0)
+    d[y] = corrcoef_adjoint(d[r], r, x, y, rowvar, 1)
+
+
+@tangent(np.corrcoef)
+def corrcoef_tangent_rule(r, x, y=None, rowvar=True, dtype=None):
+    d[r] = corrcoef_tangent(r, d[x], d[y], x, y, rowvar)
+
+
+# the checks above return nothing: calling them passes no derivative
+nondifferentiable(check_average, check_trapezoid, check_unweighted)

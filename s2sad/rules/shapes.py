@@ -2,7 +2,9 @@
 
 Each adjoint puts every entry of the result's adjoint back where it came from
 (summing where an entry was copied several times: broadcast_to, tile, repeat,
-pad); each tangent applies the same function to the tangent.
+pad, meshgrid); each tangent applies the same function to the tangent.
+np.append and np.insert give each of their two array arguments the adjoint of
+the entries it filled.
 
 Functions that take a sequence of arrays (concatenate, stack, hstack, vstack)
 return the adjoint of that sequence in its own form: an array when the
@@ -14,7 +16,7 @@ rules (rules/indexing.py).
 import numpy as np
 
 from ..errors import NonDifferentiableError, running_derivative_line
-from ..registry import adjoint, d, tangent
+from ..registry import adjoint, d, nondifferentiable, tangent
 from ..runtime import (AdjointList, as_array, copy_of, expand, gradient_dtype, list_adjoint,
                        numpy_only, unbroadcast)
 
@@ -153,6 +155,66 @@ def cut(g, sizes, axis):
 def hstack_axis(arrays):
     """np.hstack joins 1-d arrays along axis 0, others along axis 1."""
     return 0 if np.ndim(arrays[0]) <= 1 else 1
+
+
+def as_column(x):
+    """How np.column_stack sees x: a 1-d (or 0-d) array as one column."""
+    x = as_array(x)
+    return np.reshape(x, (-1, 1)) if x.ndim < 2 else x
+
+
+def unappend(g, arr, values, axis, which):
+    """Adjoint of np.append(arr, values, axis) for arr (which=0) or values (which=1)."""
+    pair = [arr, values]
+    if axis is None:
+        g, axis, pair = np.ravel(g), 0, [np.ravel(arr), np.ravel(values)]
+    pieces = cut(g, [np.shape(x)[axis] for x in pair], axis)
+    return np.reshape(pieces[which], np.shape([arr, values][which]))
+
+
+def appended_tangent(t_arr, arr, t_values, values, axis):
+    """np.append of the tangents, each given its variable's shape (an inactive 0.0 too)."""
+    return np.append(expand(t_arr, arr), expand(t_values, values), axis)
+
+
+def meshgrid_axis(k, count, indexing):
+    """The axis along which np.meshgrid lays out its k-th input ('xy' swaps the first two)."""
+    if indexing == "xy" and count >= 2 and k < 2:
+        return 1 - k
+    return k
+
+
+def check_meshgrid(arrays, copy, sparse):
+    """Refuses what np.meshgrid's rules do not cover (a seventh input lands in the
+    template's `copy`, which NumPy takes by keyword only)."""
+    if not isinstance(copy, (bool, np.bool_)):
+        raise NonDifferentiableError(
+            "s2sad differentiates np.meshgrid of up to six arrays", running_derivative_line(),
+            hint="broadcast the inputs yourself: x[:, None, ...], y[None, :, ...].")
+    arrays = [x for x in arrays if x is not None]
+    if any(np.ndim(x) != 1 for x in arrays) or sparse:
+        raise NonDifferentiableError(
+            "s2sad differentiates np.meshgrid of 1-d arrays with sparse=False, not of arrays "
+            f"of shapes {[np.shape(x) for x in arrays]} with sparse={sparse!r}",
+            running_derivative_line(),
+            hint="ravel the inputs first, or broadcast them yourself (x[None, :], y[:, None]).")
+
+
+def unmeshgrid(g, which, arrays, indexing):
+    """Adjoint of input `which` of np.meshgrid: its grid's adjoint summed over the other
+    axes (a grid without an adjoint counts as 0)."""
+    arrays = [x for x in arrays if x is not None]
+    grid = g[which]
+    axis = meshgrid_axis(which, len(arrays), indexing)
+    others = tuple(i for i in range(np.ndim(grid)) if i != axis)
+    return np.sum(grid, axis=others) if np.ndim(grid) else np.zeros(len(arrays[which]))
+
+
+def meshgrid_tangent(arrays, tangents, indexing):
+    """np.meshgrid of the inputs' tangents (0 for an input that carries none)."""
+    arrays = [x for x in arrays if x is not None]
+    return list(np.meshgrid(*(expand(t, x) for t, x in zip(tangents, arrays)),
+                            indexing=indexing))
 
 
 def unstack(g, arrays, axis):
@@ -330,12 +392,12 @@ def tile_tangent(y, A, reps):
     d[y] = np.tile(expand(d[A], A), reps)
 
 
-@adjoint(np.repeat)
+@adjoint(np.repeat, np.ndarray.repeat)
 def repeat(y, a, repeats, axis=None):
     d[a] = unrepeat(d[y], a, repeats, axis)
 
 
-@tangent(np.repeat)
+@tangent(np.repeat, np.ndarray.repeat)
 def repeat_tangent(y, a, repeats, axis=None):
     d[y] = np.repeat(expand(d[a], a), repeats, axis)
 
@@ -439,3 +501,91 @@ def asarray(y, a, dtype=None, order=None, copy=None, subok=False, ndmin=0):
 @tangent(np.asarray, np.array)
 def asarray_tangent(y, a, dtype=None, order=None, copy=None, subok=False, ndmin=0):
     d[y] = cast_tangent(expand(d[a], a), y, dtype)
+
+
+@adjoint(np.column_stack)
+def column_stack(y, tup):
+    d[tup] = unconcatenate(d[y], tup, 1, as_column)
+
+
+@tangent(np.column_stack)
+def column_stack_tangent(y, tup):
+    d[y] = np.column_stack(d[tup])
+
+
+@adjoint(np.append)
+def append(y, arr, values, axis=None):
+    d[arr] = unappend(d[y], arr, values, axis, 0)
+    d[values] = unappend(d[y], arr, values, axis, 1)
+
+
+@tangent(np.append)
+def append_tangent(y, arr, values, axis=None):
+    d[y] = appended_tangent(d[arr], arr, d[values], values, axis)
+
+
+@adjoint(np.meshgrid)
+def meshgrid(y, a, b=None, c=None, e=None, f=None, g=None, copy=True, sparse=False,
+             indexing="xy"):
+    check_meshgrid((a, b, c, e, f, g), copy, sparse)
+    d[a] = unmeshgrid(d[y], 0, (a, b, c, e, f, g), indexing)
+    d[b] = unmeshgrid(d[y], 1, (a, b, c, e, f, g), indexing)
+    d[c] = unmeshgrid(d[y], 2, (a, b, c, e, f, g), indexing)
+    d[e] = unmeshgrid(d[y], 3, (a, b, c, e, f, g), indexing)
+    d[f] = unmeshgrid(d[y], 4, (a, b, c, e, f, g), indexing)
+    d[g] = unmeshgrid(d[y], 5, (a, b, c, e, f, g), indexing)
+
+
+@tangent(np.meshgrid)
+def meshgrid_tangent_rule(y, a, b=None, c=None, e=None, f=None, g=None, copy=True,
+                          sparse=False, indexing="xy"):
+    check_meshgrid((a, b, c, e, f, g), copy, sparse)
+    d[y] = meshgrid_tangent((a, b, c, e, f, g), (d[a], d[b], d[c], d[e], d[f], d[g]), indexing)
+
+
+def check_insert(arr, obj, values, axis):
+    """Refuses what np.insert's rules do not cover."""
+    if axis is not None and np.ndim(arr) != 1 or np.ndim(obj) != 0 or \
+            not isinstance(obj, (int, np.integer)) or np.ndim(values) > 1:
+        raise NonDifferentiableError(
+            f"s2sad differentiates np.insert into a 1-d array (or with axis=None) at one "
+            f"integer position, of a number or a 1-d array, not {obj!r} into shape "
+            f"{np.shape(arr)} with axis={axis!r}", running_derivative_line(),
+            hint="build the result with np.concatenate of slices and the new values.")
+
+
+def insert_position(arr, obj, values):
+    """Where np.insert puts the values in the flat arr, and how many."""
+    return obj + np.size(arr) if obj < 0 else obj, np.size(values)
+
+
+def uninsert(g, arr, obj, values, which):
+    """Adjoint of np.insert for arr (which=0: g without the inserted entries) or for
+    values (which=1: the inserted entries)."""
+    start, count = insert_position(arr, obj, values)
+    g = np.ravel(g)
+    if which == 1:
+        return np.reshape(g[start:start + count], np.shape(values))
+    return np.reshape(np.concatenate([g[:start], g[start + count:]]), np.shape(arr))
+
+
+def inserted_tangent(t_arr, arr, obj, t_values, values, axis):
+    """np.insert of the tangents, each given its variable's shape (an inactive 0.0 too)."""
+    return np.insert(expand(t_arr, arr), obj, expand(t_values, values), axis)
+
+
+@adjoint(np.insert)
+def insert(y, arr, obj, values, axis=None):
+    check_insert(arr, obj, values, axis)
+    d[arr] = uninsert(d[y], arr, obj, values, 0)
+    d[values] = uninsert(d[y], arr, obj, values, 1)
+
+
+@tangent(np.insert)
+def insert_tangent(y, arr, obj, values, axis=None):
+    check_insert(arr, obj, values, axis)
+    d[y] = inserted_tangent(d[arr], arr, obj, d[values], values, axis)
+
+
+# the checks above return nothing: calling them passes no derivative
+nondifferentiable(check_meshgrid, check_insert)
