@@ -182,7 +182,7 @@ def _dispatched(f: Callable, key: tuple, verbose: int) -> tuple:
     general = _generate(f, key, verbose, floats=False)
     foreign = functools.partial(_generate_locked, f, key, 0, floats=False, in_place=False) \
         if general.__s2sad_in_place__ else None
-    df = specialize.dispatch_on_floats(
+    df = specialize.dispatch_on_arguments(
         general, functools.partial(_generate_locked, f, key, 0, floats=True), foreign)
     return df, general.__s2sad_callees__
 
