@@ -35,7 +35,7 @@ _SHAPE_HELPERS = frozenset({"unbroadcast", "assert_scalar", "like", "expand"})
 
 
 def dispatch_on_arguments(general: Callable, generate_scalar: Callable[[], Callable],
-                       generate_foreign: Callable[[], Callable] | None = None) -> Callable:
+                          generate_foreign: Callable[[], Callable] | None = None) -> Callable:
     """`general`, or a dispatcher in front of it: calls with float and int arguments
     only go to `generate_scalar()` (made on first use) when that can save
     something; calls with another library's array (a Dask array) among the
