@@ -7,6 +7,7 @@ correctness.
 from __future__ import annotations
 
 import operator
+from collections import Counter
 from dataclasses import replace
 from typing import Callable, Iterable
 
@@ -281,19 +282,24 @@ def shape_classes(stmts: list, params: Iterable[str], scalars: set,
     return {name: c for name, c in classes.items() if c is not _UNKNOWN}
 
 
+def binding_counts(stmts: list) -> Counter:
+    """How many statements of the block, nested ones included, bind each name."""
+    return Counter(n for stmt in syntax.statements(stmts) for n in syntax.names_stored(
+        getattr(stmt, "targets", None) or getattr(stmt, "target", None) or []))
+
+
 def _product_roots(stmts: list, params: set, classify: Callable) -> dict:
     """{v: v} for each `v = a @ b` (or another matrix product) at the block's top
     level that is v's only binding: v holds one value, so one shape, in a loop's
     body it could hold one per iteration."""
-    bound = [n for node in syntax.statements(stmts) for n in syntax.names_stored(
-        getattr(node, "targets", None) or getattr(node, "target", None) or [])]
+    bound = binding_counts(stmts)
     roots = {}
     for stmt in stmts:
         if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
                 isinstance(stmt.targets[0], gast.Name) and \
                 getattr(classify(stmt.value), "key", None) in PRODUCTS:
             name = stmt.targets[0].id
-            if name not in params and bound.count(name) == 1:
+            if name not in params and bound[name] == 1:
                 roots[name] = name
     return roots
 

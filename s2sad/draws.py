@@ -20,6 +20,7 @@ import gast
 import numpy as np
 
 from . import syntax
+from .outside import EFFECT
 from .parsing import parsed_or_none
 from .runtime import GENERATORS, restore_random_state
 
@@ -40,6 +41,15 @@ GLOBAL_GENERATORS = (np.random.mtrand._rand, random._inst)
 # Annotation on a call that draws, or reads or sets a generator's state: the
 # optimizer neither drops it nor moves other draws across it.
 DRAWS = "draws"
+
+
+def changes_state(node: gast.AST) -> bool:
+    """Whether a call in `node` draws random numbers or changes state outside the
+    function (annotated DRAWS, or outside.EFFECT): it may be neither left out nor
+    run twice."""
+    return any(isinstance(sub, gast.Call) and (syntax.anno(sub, DRAWS) or
+                                               syntax.anno(sub, EFFECT))
+               for sub in syntax.walk(node))
 
 
 class RandomDraws:

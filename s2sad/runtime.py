@@ -192,12 +192,11 @@ def assert_unshared(written, other, where: str) -> None:
     variable its own derivative, so the gradient would miss that change."""
     if not _arrays_overlap(written, other):
         return
-    filename, _, line = where.rpartition(":")
     raise UnsupportedSyntaxError(
         "s2sad cannot differentiate this write: the array (or list) written into "
         "shares its memory with another variable read afterwards (a copy `y = x`, a "
         "view such as m[0] of a 2-d array, or a value a helper returned unchanged)",
-        Location(filename, int(line)),
+        _located(where),
         hint="work on a copy: take `.copy()` of the value the other variable holds, "
              "or of the array before writing into it.")
 

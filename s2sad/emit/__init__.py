@@ -111,6 +111,13 @@ class Emitter(EffectChecks, CalleeCalls):
         """A name for the runtime helper `identifier` in generated code."""
         return syntax.name(self.bind_global(identifier, getattr(runtime, identifier)))
 
+    def place_of(self, stmt, column: bool = False) -> gast.Constant:
+        """'file:line' (with ':column') of `stmt` in the user's source: where a
+        runtime helper that refuses it points (runtime._located reads it)."""
+        where = self.fn.parsed.location(stmt)
+        place = f"{where.filename}:{where.lineno}" + (f":{where.col}" if column else "")
+        return syntax.constant(place)
+
     def bind_dispatch(self, identifier: str) -> gast.Name:
         """A name for call_vjp or call_jvp (dispatch.py) in generated code."""
         return syntax.name(self.bind_global(identifier, getattr(dispatch, identifier)))

@@ -140,10 +140,8 @@ class CalleeCalls:
         if not method and self.derivative(call.func) is not None:
             # made from differentiable values: a plain function then (taken from a
             # dict of parameters), or refused when the derivative runs
-            where = self.fn.parsed.location(stmt)
             function = syntax.call(self.helper("holding_no_derivative"), function,
-                                   syntax.constant(f"{where.filename}:{where.lineno}:"
-                                                   f"{where.col}"))
+                                   self.place_of(stmt, column=True))
         wrt = syntax.tuple_(syntax.constant(i) for i, _ in active)
         return function, wrt, args, active
 

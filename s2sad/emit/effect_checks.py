@@ -36,12 +36,10 @@ class EffectChecks:
     def unshared_guards(self, stmt) -> list:
         """`assert_unshared(x, row, 'file:line')` for a write that may reach another
         live name, to run before it: it raises if the write would."""
-        where = self.fn.parsed.location(stmt)
-        checks = [syntax.expr_stmt(syntax.call(
+        return [syntax.expr_stmt(syntax.call(
             self.helper("assert_unshared"), syntax.name(written), syntax.name(other),
-            syntax.constant(f"{where.filename}:{where.lineno}")))
+            self.place_of(stmt)))
             for written, other in self.unshared_checks.get(id(stmt), ())]
-        return checks
 
     def private_arguments(self, *tangents: str) -> list:
         """`x = copy_argument(x)` for each parameter the function writes into (and
@@ -118,10 +116,9 @@ class EffectChecks:
 
     def refusal_when_run(self, call: gast.Call, stmt) -> gast.Call:
         """`refuse_effect('plot', 'file.py:12')` in place of the call."""
-        where = self.fn.parsed.location(stmt)
         called = syntax.dotted_name(call.func) or "this call"
         return syntax.call(self.helper("refuse_effect"), syntax.constant(called),
-                           syntax.constant(f"{where.filename}:{where.lineno}"))
+                           self.place_of(stmt))
 
     @staticmethod
     def drawing_like(call: gast.Call, primal: gast.expr) -> gast.Call:

@@ -5,8 +5,7 @@ import gast
 
 from .. import syntax
 from ..aliases import mutated_receiver
-from ..draws import DRAWS
-from ..outside import EFFECT
+from ..draws import DRAWS, changes_state
 
 
 def draws(node: gast.AST) -> bool:
@@ -18,10 +17,10 @@ def draws(node: gast.AST) -> bool:
 def is_pure(node: gast.AST, local_names: set) -> bool:
     """No call here can change state: method calls on locals (tape.pop) and
     random draws can."""
+    if changes_state(node):
+        return False
     for sub in syntax.walk(node):
         if isinstance(sub, gast.Call):
-            if syntax.anno(sub, DRAWS) or syntax.anno(sub, EFFECT):
-                return False
             func = sub.func
             while isinstance(func, gast.Attribute):
                 func = func.value

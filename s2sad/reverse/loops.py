@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import gast
 
-from .. import analysis, outside, primitives, runtime, syntax
-from ..draws import DRAWS
+from .. import analysis, primitives, runtime, syntax
+from ..draws import changes_state
 from ..errors import NonDifferentiableError
 from .revolve import CheckpointedLoops
 from .tape import AdjointState
@@ -327,9 +327,7 @@ def _plain_assignment(stmt) -> bool:
     state: a rerun may leave it out, and a draw left out shifts the next ones."""
     return isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
         isinstance(stmt.targets[0], gast.Name) and not analysis.mutated([stmt]) and \
-        not any(isinstance(node, gast.Call) and
-                (syntax.anno(node, DRAWS) or syntax.anno(node, outside.EFFECT))
-                for node in syntax.walk(stmt.value))
+        not changes_state(stmt.value)
 
 
 def bind_before(stmts: list, unbound: dict) -> list:

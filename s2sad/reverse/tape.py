@@ -7,7 +7,7 @@ from collections import Counter
 
 import gast
 
-from .. import syntax
+from .. import analysis, syntax
 from ..emit import Emitter
 
 TAPE = "tape"
@@ -77,6 +77,4 @@ class Recorder(Emitter):
     @functools.cached_property
     def bindings(self) -> Counter:
         """How many statements of the function bind each name."""
-        return Counter(n for stmt in syntax.statements(self.body) for n in
-                       syntax.names_stored(getattr(stmt, "targets", None) or
-                                           getattr(stmt, "target", None) or []))
+        return analysis.binding_counts(self.body)
