@@ -399,15 +399,19 @@ def _mlp_args(quick):
     return (W1, b1, W2, b2, X, Y)
 
 
-def _rnn_args(quick):
-    steps, batch, d_in, hidden = (5, 4, 8, 16) if quick else (50, 32, 32, 128)
-    rng = _rng(3)
+def _rnn_inputs(seed, steps, batch, d_in, hidden):
+    """(Wx, Wh, b, xs, h0) of a vanilla RNN, weights scaled by 1/sqrt(fan-in)."""
+    rng = _rng(seed)
     Wx = rng.standard_normal((d_in, hidden)) / np.sqrt(d_in)
     Wh = rng.standard_normal((hidden, hidden)) / np.sqrt(hidden)
     b = 0.1 * rng.standard_normal(hidden)
     xs = rng.standard_normal((steps, batch, d_in))
     h0 = np.zeros((batch, hidden))
     return (Wx, Wh, b, xs, h0)
+
+
+def _rnn_args(quick):
+    return _rnn_inputs(3, *((5, 4, 8, 16) if quick else (50, 32, 32, 128)))
 
 
 def _newton_outer_args(quick):
@@ -415,14 +419,7 @@ def _newton_outer_args(quick):
 
 
 def _rnn_dot_args(quick):
-    steps, batch, d_in, hidden = (5, 4, 8, 16) if quick else (50, 16, 32, 64)
-    rng = _rng(5)
-    Wx = rng.standard_normal((d_in, hidden)) / np.sqrt(d_in)
-    Wh = rng.standard_normal((hidden, hidden)) / np.sqrt(hidden)
-    b = 0.1 * rng.standard_normal(hidden)
-    xs = rng.standard_normal((steps, batch, d_in))
-    h0 = np.zeros((batch, hidden))
-    return (Wx, Wh, b, xs, h0)
+    return _rnn_inputs(5, *((5, 4, 8, 16) if quick else (50, 16, 32, 64)))
 
 
 def _chain_args(quick):
