@@ -288,6 +288,31 @@ def binding_counts(stmts: list) -> Counter:
         getattr(stmt, "targets", None) or getattr(stmt, "target", None) or []))
 
 
+def single_use_temporaries(stmts: list, user_names: set) -> dict:
+    """{t: the assignment binding it} for names the normal form made (not in
+    `user_names`) that one assignment binds and one later statement of the same
+    block reads, once: an operand computed for one use."""
+    loaded, stored = syntax.name_occurrences(stmts)
+    reads, binds = Counter(loaded), Counter(stored)
+    found = {}
+    blocks = [stmts] + [getattr(s, field) for s in syntax.statements(stmts)
+                        for field in ("body", "orelse") if getattr(s, field, None)]
+    for block in blocks:
+        pending = {}
+        for stmt in block:
+            simple = not hasattr(stmt, "body")  # a loop's body may read it many times
+            for name in syntax.names_loaded(stmt) & set(pending):
+                if simple:
+                    found[name] = pending[name]
+                del pending[name]
+            if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
+                    isinstance(stmt.targets[0], gast.Name):
+                name = stmt.targets[0].id
+                if name not in user_names and binds[name] == 1 and reads[name] == 1:
+                    pending[name] = stmt
+    return found
+
+
 def _product_roots(stmts: list, params: set, classify: Callable) -> dict:
     """{v: v} for each `v = a @ b` (or another matrix product) at the block's top
     level that is v's only binding: v holds one value, so one shape, in a loop's

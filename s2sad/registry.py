@@ -97,6 +97,14 @@ def _register(table: dict, primitives) -> Callable:
     return decorate
 
 
+def fits_its_seed(helper: Callable) -> Callable:
+    """Mark an adjoint helper `helper(g, ...)` that sums an adjoint `g` broadcast
+    beyond its primitive's result down to the result's shape first: a template
+    passing it `d[z]` accepts such a seed (templates.fits_seed)."""
+    helper.__s2sad_fits_seed__ = True
+    return helper
+
+
 def source_for(*functions: Any) -> Callable:
     """Register the decorated Python function as a *stand-in* for `functions`: s2sad
     differentiates calls to them through the stand-in's source, in both modes.

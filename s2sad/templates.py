@@ -42,6 +42,7 @@ class Instance:
 
     stmts: list
     free: dict = field(default_factory=dict)
+    left_unfitted: set = field(default_factory=set)  # operands whose unbroadcast it left out
 
 
 _POSITIONS = frozenset({"lineno", "col_offset", "end_lineno", "end_col_offset"})
@@ -49,18 +50,22 @@ _POSITIONS = frozenset({"lineno", "col_offset", "end_lineno", "end_col_offset"})
 
 def instantiate(template: Template, result: gast.expr, args: list, keywords: dict,
                 derivative: Callable[[gast.expr], str | None], names: Names,
-                same_shape: set = frozenset(), scalar_result: bool = False) -> Instance:
+                same_shape: set = frozenset(), scalar_result: bool = False,
+                unfitted: set = frozenset()) -> Instance:
     """Template statements for `result = primitive(*args, **keywords)`.
 
     `derivative(atom)` names the adjoint (or tangent) variable of an operand, or
     returns None when the operand carries no derivative. For operands named in
     `same_shape` (known to have the result's shape) `unbroadcast(g, x)` is `g`; for a
     result known to be a scalar, `like(t, result)` and `expand(t, result)` are `t`.
+    For operands named in `unfitted` (whose own rule fits its seed) it is `g` too,
+    and the instance lists them in `left_unfitted`.
     """
     bound = _bind(template, result, args, keywords)
     local_names = template.assigned - set(bound)
     rename = {n: names.fresh(n) for n in sorted(local_names)}
     rewriter = _Rewriter(template, bound, rename, derivative, same_shape, scalar_result)
+    left_unfitted = set()
     stmts = []
     for stmt in template.body:
         target = _derivative_target(stmt)
@@ -68,7 +73,13 @@ def instantiate(template: Template, result: gast.expr, args: list, keywords: dic
             var = derivative(bound[target]) if target in bound else None
             if var is None:
                 continue
-            value = rewriter.copy(stmt.value)
+            value = stmt.value
+            operand = bound.get(target)
+            if _fits_to(value, target) and isinstance(operand, gast.Name) and \
+                    operand.id in unfitted:
+                left_unfitted.add(operand.id)
+                value = value.args[0]
+            value = rewriter.copy(value)
             if _is_twin(stmts, var, value):
                 # `x * x` gives bx the same contribution twice: add twice it once
                 # (inside unbroadcast, where the 2 may meet other constant factors)
@@ -88,7 +99,7 @@ def instantiate(template: Template, result: gast.expr, args: list, keywords: dic
             continue  # docstring
         else:
             stmts.append(rewriter.copy(stmt))
-    return Instance(stmts, rewriter.free)
+    return Instance(stmts, rewriter.free, left_unfitted)
 
 
 def _bind(template: Template, result, args, keywords) -> dict:
@@ -108,6 +119,62 @@ def _is_twin(stmts: list, var: str, value: gast.expr) -> bool:
     last = stmts[-1]
     return last.targets[0].id == var and var not in syntax.names_loaded(value) and \
         syntax.same(last.value, value)
+
+
+_FITTING = {}  # id(template) -> (template, whether it fits its seed)
+
+
+def fits_seed(template: Template) -> bool:
+    """Whether an adjoint template gives its operands their adjoints even when the
+    result's adjoint `d[z]` comes broadcast beyond z's shape: `d[z]` reaches only
+    `unbroadcast(e, x)` through products, quotients and negations, which commute
+    with the sums over the broadcast axes, or helpers marked
+    `registry.fits_its_seed`. Then the unbroadcast to z's shape may be left out."""
+    known = _FITTING.get(id(template))
+    if known is None or known[0] is not template:
+        known = _FITTING[id(template)] = template, _fits_seed(template)
+    return known[1]
+
+
+def _fits_seed(template: Template) -> bool:
+    seed = template.result_param
+    namespace = Namespace(template.namespace)
+    for stmt in template.body:
+        reads = [n for n in gast.walk(stmt) if _derivative_of(n) == seed]
+        if not reads:
+            continue
+        if _derivative_target(stmt) is None or len(reads) != 1:
+            return False
+        value = stmt.value
+        if not isinstance(value, gast.Call) or not value.args:
+            return False
+        if _calls_unbroadcast(value) and len(value.args) == 2:
+            if not _linear_in_seed(value.args[0], seed):
+                return False
+        elif not (getattr(namespace.resolve(value.func), "__s2sad_fits_seed__", False)
+                  and _derivative_of(value.args[0]) == seed):
+            return False
+    return True
+
+
+def _linear_in_seed(node: gast.expr, seed: str) -> bool:
+    """`node` is `d[seed]` times or divided by factors, perhaps negated."""
+    if _derivative_of(node) == seed:
+        return True
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+        return _linear_in_seed(node.operand, seed)
+    if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Mult, gast.Div)):
+        in_left = any(_derivative_of(n) == seed for n in gast.walk(node.left))
+        if in_left:
+            return _linear_in_seed(node.left, seed)
+        return isinstance(node.op, gast.Mult) and _linear_in_seed(node.right, seed)
+    return False
+
+
+def _fits_to(template_value: gast.expr, operand: str) -> bool:
+    """Whether a template's right-hand side is `unbroadcast(e, operand)`."""
+    return _calls_unbroadcast(template_value) and len(template_value.args) == 2 and \
+        isinstance(template_value.args[1], gast.Name) and template_value.args[1].id == operand
 
 
 def _calls_unbroadcast(template_value: gast.expr) -> bool:

@@ -2,7 +2,8 @@
 
 `valid_programs()` draws modules whose function `f` s2sad must differentiate:
 straight-line arithmetic, NumPy and `math` calls, matrix products with a constant
-matrix (`a @ MIX`), reductions, element reads,
+matrix (`a @ MIX`, `np.dot(a, MIX)`), one-row values that broadcast against
+arrays (`a + b[:1] @ MIX`), reductions, element reads,
 branches on data and conditional expressions, `for` loops over ranges, arrays,
 `enumerate` and `zip`, `while` loops, loop-carried state, `break`/`continue`, early
 returns, augmented assignment, tuple unpacking, comprehensions, closures, globals,
@@ -191,6 +192,8 @@ class Writer:
                                                             "neg", "exp", "comprehension"]
             if kind == A:
                 options += ["matmul"]
+                if len(self.shape) == 2:
+                    options += ["row_broadcast"]
             if kind == S:
                 options += ["math"] * 2 + ["ifexp"]
                 if scope.has_arrays():
@@ -224,7 +227,21 @@ class Writer:
 
     def expr_matmul(self, scope, kind, depth):
         # MIX is square in the last axis: the product keeps the array's shape
-        return f"({self.expr(scope, A, depth)} @ MIX)"
+        operand = self.expr(scope, A, depth)
+        return self.pick([f"({operand} @ MIX)", f"np.dot({operand}, MIX)"])
+
+    def expr_row_broadcast(self, scope, kind, depth):
+        """An array with a one-row value that broadcasts against it: the row's
+        adjoint comes broadcast beyond its shape, and a product or an elementwise
+        operation making the row sums it back (templates.fits_seed)."""
+        rows = [f"(({self.expr(scope, A, depth)})[:1] @ MIX)",
+                f"np.dot(({self.expr(scope, A, depth)})[-1:], MIX)",
+                f"(({self.expr(scope, A, depth)})[:1] * ({self.expr(scope, A, depth)})[1:])",
+                f"(({self.expr(scope, A, depth)})[:1] / 2.0)"]
+        row = self.pick(rows)
+        array = self.expr(scope, A, depth)
+        op = self.pick("+-*")
+        return self.pick([f"({array} {op} {row})", f"({row} {op} {array})"])
 
     def expr_neg(self, scope, kind, depth):
         return f"(-{self.expr(scope, kind, depth)})"
@@ -935,7 +952,9 @@ PRELUDE = {
 }
 
 NEEDS_ARRAY = {"helper writes into its argument"}
-ONLY_IN_HELPER = {"helper writes into its argument"}
+# refused when the derivative runs the line, so placed in a helper f calls first
+# (in f, an early return before it could skip it)
+ONLY_IN_HELPER = {"helper writes into its argument", "object made of differentiable values"}
 
 
 @st.composite

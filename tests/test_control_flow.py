@@ -466,9 +466,11 @@ def rnn_arrays():
 
 
 @pytest.mark.parametrize("f", [rnn_steps, rnn_until])
-def test_loop_of_matrix_products_keeps_shapes_not_values(f):
+def test_loop_of_matrix_products_keeps_neither_their_values_nor_shapes(f):
+    # h0 has one row, xs[t] two: the first step's `h @ Wh` broadcasts in the sum,
+    # and its adjoint is summed back to one row inside matmul_adjoint_a
     df = s2sad.grad(f, wrt=(0, 1, 2, 4))
-    assert "shape_of(" in s2sad.source(df)
+    assert "shape_of(" not in s2sad.source(df)
     assert_gradients(f, df, rnn_arrays(), (0, 1, 2, 4))
 
 
@@ -476,7 +478,7 @@ def test_nested_loops_of_matrix_products():
     W, U, x = RNG.normal(size=(3, 3)) * 0.5, RNG.normal(size=(3, 2)), RNG.normal(size=(2, 3))
     c = RNG.normal(size=(1, 3)) * 0.1
     df = s2sad.grad(nested_products, wrt=(0, 1, 2, 3))
-    assert "shape_of(" in s2sad.source(df)
+    assert "shape_of(" not in s2sad.source(df)
     assert_gradients(nested_products, df, (W, U, x, c, 3), (0, 1, 2, 3))
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import s2sad
-from gradcheck import assert_gradients
+from gradcheck import assert_gradients, finite_difference
 
 RNG = np.random.default_rng(4)
 SCALE = 1.7          # a module-level global read by the functions below
@@ -127,6 +127,55 @@ def test_math_functions_on_scalars():
 def test_dot_and_matmul(shapes):
     args = tuple(_draw(s) for s in shapes)
     assert_gradients(products, s2sad.grad(products, wrt=(0, 1)), args, (0, 1))
+
+
+def product_into_a_larger_sum(h, W, X):
+    return np.sum(np.tanh(np.dot(h, W) + X) ** 2)
+
+
+def stacked_product_into_a_larger_sum(A, B, C):
+    return np.sum(np.sin(A @ B + C))
+
+
+def elementwise_rows_into_a_matrix(a, b, C):
+    return np.sum(np.cos(a * b + C) + (a / b - C) ** 2 + (a ** 3) * C)
+
+
+def vector_product_into_a_larger_product(v, W, X):
+    return np.sum(np.exp(-(v @ W) * X))
+
+
+def rows_growing_in_a_loop(h, W, X):
+    for t in range(3):
+        h = np.tanh(np.dot(h, W) * X[t] + h)
+    return np.sum(h * h)
+
+
+# The adjoint of `np.dot(h, W)`, `a * b`, ... reaches their rules broadcast to the
+# shape of the larger operand they meet (templates.fits_seed): each rule must sum
+# it back, including over axes of length one.
+@pytest.mark.parametrize("f, shapes", [
+    (product_into_a_larger_sum, ((1, 3), (3, 4), (5, 4))),
+    (product_into_a_larger_sum, ((3,), (3, 4), (2, 5, 4))),
+    (product_into_a_larger_sum, ((2, 3), (3, 1), (2, 4))),
+    (stacked_product_into_a_larger_sum, ((2, 1, 3, 4), (4, 5), (2, 6, 3, 5))),
+    (stacked_product_into_a_larger_sum, ((3, 4), (4,), (2, 3))),
+    (elementwise_rows_into_a_matrix, ((3,), (3,), (4, 3))),
+    (elementwise_rows_into_a_matrix, ((1, 3), (2, 1), (4, 2, 3))),
+    (vector_product_into_a_larger_product, ((3,), (3, 4), (5, 4))),
+    (rows_growing_in_a_loop, ((1, 3), (3, 3), (3, 2, 3))),
+], ids=lambda v: getattr(v, "__name__", str(v)))
+def test_adjoints_broadcast_beyond_a_temporary_are_summed_by_its_rule(f, shapes):
+    args = tuple(_draw(s, positive=True) for s in shapes)
+    assert_gradients(f, s2sad.grad(f, wrt=(0, 1, 2)), args, (0, 1, 2))
+
+
+def test_hessian_vector_product_through_a_product_broadcast_in_a_loop():
+    h, W, X, v = _draw((1, 3)), _draw((3, 3)), _draw((3, 2, 3)), _draw((3, 3))
+    hvp = s2sad.hvp(rows_growing_in_a_loop, wrt=1)
+    first = s2sad.grad(rows_growing_in_a_loop, wrt=(1,))
+    expected = finite_difference(lambda W: np.sum(first(h, W, X) * v), (W,), 0)
+    np.testing.assert_allclose(hvp(h, W, X, v), expected, rtol=1e-5, atol=1e-7)
 
 
 def test_generated_code_never_modifies_the_users_module():

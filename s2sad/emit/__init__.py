@@ -81,6 +81,7 @@ class Emitter(EffectChecks, CalleeCalls):
         self.draws = RandomDraws(self.namespace, self.local_names, self.is_dispatched_call)
         self.draws.mark(self.body)
         self.effects = self.calls_changing_outside()
+        self.unfitted = set()  # names whose adjoint a rule left broadcast beyond them
 
     # ------------------------------------------------------------ names
 
@@ -180,18 +181,30 @@ class Emitter(EffectChecks, CalleeCalls):
                 f"s2sad cannot differentiate {primitive.description} called with a starred "
                 f"argument (*args) (in function '{self.fn.parsed.name}')",
                 self.fn.parsed.location(stmt), hint="pass the arguments one by one.")
+        result = stmt.targets[0].id
+        # an adjoint left unfitted by the statement reading it: no operand is fitted
+        # by the shapes known
+        same_shape = set() if result in self.unfitted else \
+            self.same_shape_operands(stmt, primitive)
         try:
-            instance = instantiate(template, syntax.name(stmt.targets[0].id), primitive.args,
+            instance = instantiate(template, syntax.name(result), primitive.args,
                                    primitive.keywords, self.derivative, self.names,
-                                   same_shape=self.same_shape_operands(stmt, primitive),
-                                   scalar_result=stmt.targets[0].id in self.scalars)
+                                   same_shape=same_shape,
+                                   unfitted=self.may_stay_unfitted(primitive) - same_shape,
+                                   scalar_result=result in self.scalars)
         except BindingError as exc:
             raise NonDifferentiableError(
                 f"the derivative rule of {primitive.description} does not accept these "
                 f"arguments: {exc}", self.fn.parsed.location(stmt),
                 hint="call it with the arguments its rule names "
                      "(see docs/primitives.md).") from None
+        self.unfitted |= instance.left_unfitted
         return self.bind_free_names(instance)
+
+    def may_stay_unfitted(self, primitive: Primitive) -> set:
+        """Operands whose adjoint the rule may leave broadcast beyond their shape
+        (reverse mode: see reverse/function.py)."""
+        return set()
 
     def same_shape_operands(self, stmt: gast.Assign, primitive: Primitive) -> set:
         """Operands of an elementwise primitive known to have the result's shape:

@@ -9,11 +9,11 @@ from typing import Callable
 import gast
 import numpy as np
 
-from .. import analysis, primitives, syntax
+from .. import analysis, primitives, registry, syntax
 from ..emit import GeneratedFunction
 from ..errors import UnsupportedSyntaxError
 from ..normalize import NormalFunction
-from ..templates import ACCUMULATE
+from ..templates import ACCUMULATE, fits_seed
 from .calls import CallAdjoints
 from .containers import ContainerAdjoints
 from .loops import LoopAdjoints, bind_before
@@ -68,8 +68,28 @@ class FunctionAdjoint(LoopAdjoints, ContainerAdjoints, CallAdjoints):
         self.generators = []      # every generator whose state the tape keeps
         self.kept = set()         # names the optimizer must not inline
         self.complex = analysis.complex_names(self.body, self.classify)
+        self.fitting_their_seed = self.temporaries_fitting_their_seed()
         self.from_containers = set()  # names a called VJP may return a container for
         self.refuse_repeated_effects()
+
+    def temporaries_fitting_their_seed(self) -> frozenset:
+        """Temporaries read once whose rule sums an adjoint broadcast beyond their
+        shape down to their operands' (templates.fits_seed): the statement reading
+        them may leave their adjoint unfitted, and the tape need not keep their
+        shape for it."""
+        fitting = set()
+        for name, stmt in analysis.single_use_temporaries(self.body, self.user_locals).items():
+            if name in self.scalars or name in self.complex:
+                continue
+            primitive = self.classify(stmt.value)
+            template = registry.adjoint_of(primitive.key) if primitive is not None else None
+            if template is not None and fits_seed(template):
+                fitting.add(name)
+        return frozenset(fitting)
+
+    def may_stay_unfitted(self, primitive) -> set:
+        return {a.id for a in primitive.args
+                if isinstance(a, gast.Name) and a.id in self.fitting_their_seed}
 
     def refuse_repeated_effects(self) -> None:
         """A call of a helper that changes state outside itself, where the derivative
@@ -133,8 +153,10 @@ class FunctionAdjoint(LoopAdjoints, ContainerAdjoints, CallAdjoints):
         body = bind_before(body, {id(plan.primal_loop): plan.unbound
                                    for plan in self.plans.values() if plan.unbound})
         node = self.derivative_function(body, [(seed, spec.seed_default)])
-        elementwise = self.elementwise | self.elementwise_copies | \
-            {d for d, v in self.primal_of.items() if v in self.elementwise}
+        # an adjoint left unfitted may outgrow its variable's shape class
+        shaped = self.elementwise - self.unfitted
+        elementwise = shaped | self.elementwise_copies | \
+            {d for d, v in self.primal_of.items() if v in shaped}
         return GeneratedFunction(node, self.free, self.tape,
                                  self.protected_names() | {seed, self.tape} | self.kept,
                                  frozenset(self.primal_of), frozenset(elementwise),

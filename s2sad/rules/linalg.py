@@ -17,8 +17,8 @@ import string
 import numpy as np
 
 from ..errors import NonDifferentiableError, running_derivative_line
-from ..registry import adjoint, d, nondifferentiable, tangent
-from ..runtime import as_array, expand, gradient_dtype, numpy_only, unbroadcast
+from ..registry import adjoint, d, fits_its_seed, nondifferentiable, tangent
+from ..runtime import Shape, as_array, expand, gradient_dtype, numpy_only, unbroadcast
 
 
 def inactive(t):
@@ -50,20 +50,66 @@ def _as_matrices(g, a, b):
     return g2, a2, b2
 
 
+# The adjoint of a product's result may come broadcast beyond the result's shape:
+# `np.dot(h, W) + x3d` leaves the sum over x3d's extra axis to the product's
+# helpers (templates.fits_seed), which saves the tape the product's shape.
+
+def shapes(a, b) -> tuple:
+    """np.shape of both, read from the arrays' attribute when they are arrays."""
+    try:
+        return a.shape, b.shape
+    except AttributeError:
+        return np.shape(a), np.shape(b)
+
+
+def product_seed(g, shape):
+    """`g` summed down to the product's `shape`, where it comes broadcast beyond it."""
+    if type(g) is np.ndarray and g.shape == shape:
+        return g
+    return unbroadcast(g, Shape(shape))
+
+
+def matmul_shape(a, b) -> tuple:
+    """The shape of `a @ b` (operands of one axis or more)."""
+    sa, sb = shapes(a, b)
+    if len(sa) == 2 and len(sb) == 2:
+        return sa[0], sb[1]
+    if len(sb) == 1:
+        return sa[:-1]
+    if len(sa) == 1:
+        return sb[:-2] + sb[-1:]
+    return np.broadcast_shapes(sa[:-2], sb[:-2]) + (sa[-2], sb[-1])
+
+
+def dot_shape(a, b) -> tuple:
+    """The shape of `np.dot(a, b)` (operands of one axis or more)."""
+    sa, sb = shapes(a, b)
+    if len(sa) == 2 and len(sb) == 2:
+        return sa[0], sb[1]
+    return sa[:-1] + (sb[:-2] + sb[-1:] if len(sb) > 1 else ())
+
+
+nondifferentiable(shapes, matmul_shape, dot_shape)
+
+
+@fits_its_seed
 def matmul_adjoint_a(g, a, b):
     """The adjoint of a in `a @ b`: g @ b^T, and only that product."""
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return unbroadcast(g * b, a)
+    g = product_seed(g, matmul_shape(a, b))
     if np.ndim(a) == 2 and np.ndim(b) == 2:
         return g @ b.T
     g2, a2, b2 = _as_matrices(g, a, b)
     return np.reshape(unbroadcast(g2 @ mT(b2), a2), np.shape(a))
 
 
+@fits_its_seed
 def matmul_adjoint_b(g, a, b):
     """The adjoint of b in `a @ b`: a^T @ g, and only that product."""
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return unbroadcast(g * a, b)
+    g = product_seed(g, matmul_shape(a, b))
     if np.ndim(a) == 2 and np.ndim(b) <= 2:
         return a.T @ g
     g2, a2, b2 = _as_matrices(g, a, b)
@@ -141,9 +187,12 @@ def ndims(a, b) -> tuple:
         return np.ndim(a), np.ndim(b)
 
 
+@fits_its_seed
 def dot_adjoint_a(g, a, b):
     """The adjoint of a in `np.dot(a, b)` (and `a.dot(b)`)."""
     na, nb = ndims(a, b)
+    if na and nb:
+        g = product_seed(g, dot_shape(a, b))
     if nb == 2:
         if na == 2:
             return g @ b.T
@@ -157,9 +206,12 @@ def dot_adjoint_a(g, a, b):
     return contraction_adjoint(g, a, b, dot_axes(a, b), 0)
 
 
+@fits_its_seed
 def dot_adjoint_b(g, a, b):
     """The adjoint of b in `np.dot(a, b)` (and `a.dot(b)`)."""
     na, nb = ndims(a, b)
+    if na and nb:
+        g = product_seed(g, dot_shape(a, b))
     if na == 2:
         if nb in (1, 2):
             return a.T @ g

@@ -15,9 +15,7 @@ def dnumpy_loop(a, b, bz=1.0):
         t4 = b - i
         t5 = np.sin(t4)
         # Grad of: z = a * np.cos(z + i) + z * np.sin(b - i)
-        bt3 = unbroadcast(bz, a * t2)
-        bt6 = unbroadcast(bz, z * t5)
-        bz = unbroadcast(bt6 * t5, z) - unbroadcast(bt3 * a, t2) * np.sin(t)
-        bb += unbroadcast(bt6 * z, t5) * np.cos(t4)
-        ba += unbroadcast(bt3 * t2, a)
+        bb += unbroadcast(bz * z, t5) * np.cos(t4)
+        ba += unbroadcast(bz * t2, a)
+        bz = unbroadcast(bz * t5, z) - unbroadcast(bz * a, t2) * np.sin(t)
     return ba, bb

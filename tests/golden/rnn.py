@@ -5,11 +5,7 @@ def drnn(Wh, Wx, xs, bresult=1.0):
     for i in range(t3):
         tape.append(h)
         x = xs[i]
-        t4 = Wh @ h
-        tape.append(shape_of(t4))
-        t5 = Wx @ x
-        tape.append(shape_of(t5))
-        h = np.tanh(t4 + t5)
+        h = np.tanh(Wh @ h + Wx @ x)
     result = np.sum(h)
     assert_scalar(result, rnn)
     # Grad of: return np.sum(h)
@@ -19,16 +15,13 @@ def drnn(Wh, Wx, xs, bresult=1.0):
     bWx = zeros_like(Wx)
     h_next = h
     for i in reversed(range(t3)):
-        t5 = tape.pop()
-        t4 = tape.pop()
         h = tape.pop()
         h_end = h_next
         h_next = h
         x = xs[i]
         # Grad of: h = np.tanh(Wh @ h + Wx @ x)
         bt6 = bh * (1.0 - h_end * h_end)
-        bt4 = unbroadcast(bt6, t4)
-        bWx += matmul_adjoint_a(unbroadcast(bt6, t5), Wx, x)
-        bWh += matmul_adjoint_a(bt4, Wh, h)
-        bh = matmul_adjoint_b(bt4, Wh, h)
+        bWx += matmul_adjoint_a(bt6, Wx, x)
+        bWh += matmul_adjoint_a(bt6, Wh, h)
+        bh = matmul_adjoint_b(bt6, Wh, h)
     return bWh, bWx

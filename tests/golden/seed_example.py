@@ -1,9 +1,7 @@
 def df(x, y, bresult=1.0):
     t = x ** 2
-    t2 = t * y
-    assert_scalar(t2 + y + 2, f)
+    assert_scalar(t * y + y + 2, f)
     # Grad of: return x ** 2 * y + y + 2
-    bt2 = unbroadcast(bresult, t2)
-    by = unbroadcast(bresult, y) + unbroadcast(bt2 * t, y)
-    bx = unbroadcast(bt2 * y, t) * 2 * x
+    by = unbroadcast(bresult, y) + unbroadcast(bresult * t, y)
+    bx = unbroadcast(bresult * y * 2 * x, x)
     return bx, by
