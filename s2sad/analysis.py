@@ -252,17 +252,30 @@ _UNKNOWN = object()  # a name bound to values of different or unknown shapes
 def shape_classes(stmts: list, params: Iterable[str], scalars: set,
                   classify: Callable) -> dict:
     """For each name that always holds an array of the shape some parameter had on
-    entry, that parameter; or of the shape of a matrix product bound once, that
-    product's name. Elementwise operations (arithmetic, ufuncs, `math`) whose
-    array operands all share a class keep it; scalars do not change it. Names of
-    any other shape, or of shapes that differ between their bindings, are left out."""
-    classes = {p: p for p in params if p not in scalars}
-    roots = _product_roots(stmts, set(params), classify)
-    classes.update(roots)
+    entry, that parameter; or of the shape of a value bound once at the top level
+    (a matrix product, or an elementwise operation whose operands' shapes may
+    broadcast), that value's name. Elementwise operations (arithmetic, ufuncs,
+    `math`) whose array operands all share a class keep it; scalars do not change
+    it. Names of shapes that differ between their bindings are left out."""
+    roots = {p: p for p in params if p not in scalars}
+    roots.update(_product_roots(stmts, set(params), classify))
+    while True:
+        classes = _propagated(stmts, roots, set(params), scalars, classify)
+        new = _broadcast_roots(stmts, classes, set(params), scalars, classify)
+        if not new:
+            return {name: c for name, c in classes.items() if c is not _UNKNOWN}
+        roots.update({name: name for name in new})
+
+
+def _propagated(stmts: list, roots: dict, params: set, scalars: set,
+                classify: Callable) -> dict:
+    """The classes the roots give by elementwise operations, to a fixed point."""
+    classes = dict(roots)
+    bound_once = set(roots) - params
     assignments = [node for node in syntax.statements(stmts)
                    if isinstance(node, (gast.Assign, gast.For))
                    and not (isinstance(node, gast.Assign) and
-                            syntax.names_stored(node.targets) & set(roots))]
+                            syntax.names_stored(node.targets) & bound_once)]
     changed = True
     while changed:
         changed = False
@@ -279,7 +292,29 @@ def shape_classes(stmts: list, params: Iterable[str], scalars: set,
             if new is not old:
                 classes[target.id] = new
                 changed = True
-    return {name: c for name, c in classes.items() if c is not _UNKNOWN}
+    return classes
+
+
+def _broadcast_roots(stmts: list, classes: dict, params: set, scalars: set,
+                     classify: Callable) -> set:
+    """Names bound once, at the block's top level, to an elementwise operation on
+    arrays of different classes (`r = h @ W - y`): the broadcast shape is r's own."""
+    bound = binding_counts(stmts)
+    roots = set()
+    for stmt in stmts:
+        if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and
+                isinstance(stmt.targets[0], gast.Name)):
+            continue
+        name = stmt.targets[0].id
+        if name in params or name in scalars or bound[name] != 1 or \
+                classes.get(name) is not _UNKNOWN or not _is_elementwise(stmt.value, classify):
+            continue
+        operands = _operands(stmt.value)
+        if all(isinstance(a, gast.Name) or syntax.is_literal(a) for a in operands) and \
+                any(isinstance(a, gast.Name) and a.id not in scalars and
+                    classes.get(a.id, _UNKNOWN) is not _UNKNOWN for a in operands):
+            roots.add(name)
+    return roots
 
 
 def binding_counts(stmts: list) -> Counter:
@@ -332,13 +367,8 @@ def _product_roots(stmts: list, params: set, classify: Callable) -> dict:
 def _elementwise_shape(value: gast.expr, classes: dict, scalars: set, classify: Callable):
     """The class of an elementwise value: its array operands' common class;
     `_UNKNOWN` for anything else; None while an operand has no class yet."""
-    elementwise = isinstance(value, gast.UnaryOp) or \
-        isinstance(value, gast.BinOp) and not isinstance(value.op, gast.MatMult)
-    if isinstance(value, gast.Call) and not value.keywords:
-        key = getattr(classify(value), "key", None)
-        elementwise = is_elementwise(key)
     operands = [value] if isinstance(value, gast.Name) else _operands(value)
-    if not (elementwise or isinstance(value, gast.Name)) or \
+    if not (_is_elementwise(value, classify) or isinstance(value, gast.Name)) or \
             not all(isinstance(a, gast.Name) or syntax.is_literal(a) for a in operands):
         return _UNKNOWN
     shapes = {classes.get(a.id) for a in operands
@@ -346,6 +376,13 @@ def _elementwise_shape(value: gast.expr, classes: dict, scalars: set, classify: 
     if None in shapes:
         return None
     return shapes.pop() if len(shapes) == 1 else _UNKNOWN
+
+
+def _is_elementwise(value: gast.expr, classify: Callable) -> bool:
+    if isinstance(value, gast.Call):
+        return not value.keywords and is_elementwise(getattr(classify(value), "key", None))
+    return isinstance(value, gast.UnaryOp) or \
+        isinstance(value, gast.BinOp) and not isinstance(value.op, gast.MatMult)
 
 
 def _operands(value: gast.expr) -> list:

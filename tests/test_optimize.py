@@ -2183,8 +2183,9 @@ def elementwise_chain(x, w):
     v = y @ w           # a matrix product bound once: a shape of its own
     m = np.matmul(y, w)  # a ufunc, but not an elementwise one: the same
     t = np.tanh(v) * v  # v's shape
-    u = x + w           # two parameters' shapes: broadcast, unknown
-    return np.sum(z * z) + np.sum(t) + np.sum(u) + np.sum(m)
+    u = x + w           # two parameters' shapes: broadcast, u's own
+    r = u * 2.0         # u's shape
+    return np.sum(z * z) + np.sum(t) + np.sum(r) + np.sum(m)
 
 
 def test_shape_classes_follow_elementwise_operations_only():
@@ -2192,7 +2193,7 @@ def test_shape_classes_follow_elementwise_operations_only():
     assert shapes["y"] == shapes["z"] == shapes["x"] == "x"
     assert shapes["w"] == "w"
     assert shapes["v"] == shapes["t"] == "v" and shapes["m"] == "m"
-    assert "u" not in shapes
+    assert shapes["u"] == shapes["r"] == "u"
 
 
 def product_in_a_loop(x, w):
@@ -2217,6 +2218,19 @@ def rebound_to_a_product(x, w):
 
 def test_shape_classes_drop_a_name_rebound_to_another_shape():
     assert "h" not in classes_of(rebound_to_a_product)
+
+
+def broadcast_in_a_loop(x, w):
+    s = 0.0
+    for i in range(2):
+        b = x + w       # bound once, but to one value per iteration
+        s = s + np.sum(b)
+        x = x[:-1]
+    return s
+
+
+def test_shape_classes_root_a_broadcast_bound_once_outside_loops_only():
+    assert "b" not in classes_of(broadcast_in_a_loop)
 
 
 def chain_of_one_array(x):
