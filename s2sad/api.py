@@ -25,6 +25,7 @@ from .optimize.effects import copy_returned_arguments
 from .parsing import ParsedFunction, parse_function
 from .forward import TangentSpec, forward
 from .reverse import GradientSpec, reverse
+from .rules.reductions import count, unreduce
 
 Wrt = Union[int, str, Sequence[Union[int, str]]]
 
@@ -245,7 +246,10 @@ def _pipeline(f: Callable, key: tuple, verbose: int, floats: bool,
         protected = syntax.all_names(parsed.node) | set(result.protected)
         optimize(result.node, protected, result.tape, result.adjoints, result.elementwise,
                  {name: v for name, v in result.free.items() if v is np or v is math},
-                 in_place=in_place)
+                 in_place=in_place, shapes=result.shapes, scalars=result.scalars,
+                 helpers={helper.__name__: frozenset(name for name, v in result.free.items()
+                                                     if v is helper)
+                          for helper in (unreduce, count)})
     copy = "copy_of" if result.free.get("copy_of", runtime.copy_of) is runtime.copy_of \
         and "copy_of" not in syntax.all_names(parsed.node) else "copy_of_"
     passing = frozenset(name for name, value in result.free.items()

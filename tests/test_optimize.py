@@ -2271,3 +2271,54 @@ def test_logistic_loss_gradient_is_one_quotient_past_the_product():
     y = (rng.random(40) < 0.5).astype(float)
     closed_form = X.T @ (1.0 / (1.0 + np.exp(-X @ beta)) - y)
     assert_allclose(df(beta, X, y), closed_form, rtol=1e-12)
+
+
+# ---------------------------------------------------------------- scalar seeds (seeds.py)
+
+def logistic_loss(beta, X, y):
+    Xbeta = X @ beta
+    return np.sum(Xbeta + np.log1p(np.exp(-Xbeta))) - np.dot(y, Xbeta)
+
+
+def squared_residuals(W, X, y):
+    return np.mean((np.sum(np.tanh(X @ W), axis=1) - y) ** 2)
+
+
+def bounded_energy(x):
+    return np.sum(np.tanh(x * 0.5 + 1.0))
+
+
+def outer_product_sum(x, w):
+    return np.sum(x * w)
+
+
+def column_sums(x):
+    return np.sum(np.sum(np.tanh(x), axis=0) ** 2)
+
+
+SEED_CASES = [
+    (logistic_loss, [(3,), (6, 3), (6,)], (0,), True),
+    (squared_residuals, [(3, 3), (5, 3), (5,)], (0, 1, 2), True),
+    (bounded_energy, [(2, 3)], (0,), True),
+    # x * w broadcasts (3, 1) and (1, 4): the seed meets arrays of other shapes
+    (outer_product_sum, [(3, 1), (1, 4)], (0, 1), False),
+    (column_sums, [(3, 4)], (0,), False),   # the column sums have no shape class
+]
+
+
+@pytest.mark.parametrize("f, shapes, wrt, scalar", SEED_CASES,
+                         ids=[case[0].__name__ for case in SEED_CASES])
+def test_a_full_reductions_seed_stays_a_scalar_only_where_an_array_of_its_shape_meets_it(
+        f, shapes, wrt, scalar):
+    rng = np.random.default_rng(11)
+    args = [rng.normal(size=shape) for shape in shapes]
+    df = s2sad.grad(f, wrt=wrt)
+    assert (", None, False)" not in s2sad.source(df)) == scalar  # no spread of a scalar
+    got = df(*args)
+    got = got if isinstance(got, tuple) else (got,)
+    for index, gradient in zip(wrt, got):
+        assert_allclose(gradient, finite_difference(f, args, index), rtol=1e-6, atol=1e-8)
+    # float32 in, float32 out: the seed (a Python float) does not widen the gradient
+    single = [a.astype(np.float32) for a in args]
+    for gradient in (df(*single) if len(wrt) > 1 else (df(*single),)):
+        assert gradient.dtype == np.float32

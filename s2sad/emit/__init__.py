@@ -35,6 +35,7 @@ class GeneratedFunction:
     #                                             may be lists, tuples, dicts or objects
     scalars: frozenset = frozenset()  # names (derivatives too) holding a number wherever
     #                                   they are bound
+    shapes: dict = field(default_factory=dict)  # {primal name: its shape class}
 
 
 class Emitter(EffectChecks, CalleeCalls):

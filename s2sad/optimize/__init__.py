@@ -19,17 +19,23 @@ from .inplace import accumulate_in_place
 from .loops import refold_while_tests
 from .inline import inline_temporaries
 from .reuse import reuse_values
+from .seeds import keep_seeds_scalar
 from .simplify import simplify
 from .tape import drop_loop_counters, drop_redundant_saves
 
 
 def optimize(node: gast.FunctionDef, protected: set, tape: str,
              adjoints: frozenset = frozenset(), elementwise: frozenset = frozenset(),
-             modules: dict | None = None, in_place: bool = True) -> gast.FunctionDef:
+             modules: dict | None = None, in_place: bool = True,
+             shapes: dict | None = None, helpers: dict | None = None,
+             scalars: frozenset = frozenset()) -> gast.FunctionDef:
     """Run every pass to a fixed point; `protected` names are never inlined away;
     sums of products are factored in assignments to `adjoints` over `elementwise`
     names and functions of `modules` (see factor.py); with `in_place`, sums into
-    arrays only one name holds become `+=` (NumPy arrays only: see inplace.py)."""
+    arrays only one name holds become `+=` (NumPy arrays only: see inplace.py).
+    `shapes` ({name: shape class}), `helpers` ({"unreduce": its names, "count":
+    its names}) and `scalars` let a full reduction's adjoint stay a scalar (see
+    seeds.py)."""
     table = NameTable()  # shared: a statement's names are found once, not per pass
     passes = [
         lambda: merge_branches(node),
@@ -40,7 +46,8 @@ def optimize(node: gast.FunctionDef, protected: set, tape: str,
         lambda: merge_contributions(node, table),
         lambda: factor_sums(node, adjoints, elementwise, modules, table),  # merged sums
         lambda: reuse_values(node, table),
-        lambda: simplify(node),  # last: inlining and merging bring constants together
+        lambda: simplify(node),  # inlining and merging bring constants together
+        lambda: keep_seeds_scalar(node, shapes or {}, helpers or {}, scalars, table),
     ]
     unchanged = 0  # passes run in a row that changed nothing: all of them ends it
     for pass_ in itertools.islice(itertools.cycle(passes), 20 * len(passes)):

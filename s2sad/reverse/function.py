@@ -160,7 +160,9 @@ class FunctionAdjoint(LoopAdjoints, ContainerAdjoints, CallAdjoints):
         return GeneratedFunction(node, self.free, self.tape,
                                  self.protected_names() | {seed, self.tape} | self.kept,
                                  frozenset(self.primal_of), frozenset(elementwise),
-                                 self.callees, containers, self.scalar_names())
+                                 self.callees, containers, self.scalar_names(),
+                                 {name: c for name, c in self.shapes.items()
+                                  if not {name, c} & (self.containers | self.sequences)})
 
     def gradient_of(self, param: str, state: AdjointState) -> gast.expr:
         var = self.derivative_names.get(param)
