@@ -121,8 +121,9 @@ def test_a_scalar_loop_runs_compiled_and_matches():
 
 
 def test_data_dependent_while_and_if():
-    assert_matches(newton, s2sad.grad(newton, wrt=(0, 1), backend="numba"), (2.0, 5.0),
-                   (0, 1))
+    df = s2sad.grad(newton, wrt=(0, 1), backend="numba")
+    assert_matches(newton, df, (2.0, 5.0), (0, 1))
+    assert "tape.append((r, x))" in s2sad.source(df, floats=True)  # a tape of pairs
     assert_matches(piecewise, s2sad.grad(piecewise, wrt=(0, 1), backend="numba"),
                    (0.9, 0.4, 60), (0, 1))
 

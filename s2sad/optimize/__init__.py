@@ -21,7 +21,7 @@ from .inline import inline_temporaries
 from .reuse import reuse_values
 from .seeds import keep_seeds_scalar
 from .simplify import simplify
-from .tape import drop_loop_counters, drop_redundant_saves
+from .tape import drop_loop_counters, drop_redundant_saves, merge_saves
 
 
 def optimize(node: gast.FunctionDef, protected: set, tape: str,
@@ -55,6 +55,7 @@ def optimize(node: gast.FunctionDef, protected: set, tape: str,
         if unchanged == len(passes):
             break
     drop_loop_counters(node, tape)
+    merge_saves(node, tape)
     refold_while_tests(node, table)
     if in_place:
         accumulate_in_place(node)  # last: the passes above read `v = v + g` only

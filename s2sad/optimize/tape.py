@@ -257,3 +257,86 @@ def _popped_later(stmts: list, body: list, tape: str) -> bool:
     pushed = {syntax.anno(s, SAVE) for s in syntax.statements(stmts)
               if isinstance(s, gast.Expr) and _tape_call(s.value, tape, "append")}
     return None not in pushed and pushed <= popped
+
+
+def merge_saves(node: gast.FunctionDef, tape: str) -> bool:
+    """Pushes in a row that pops in a row take back, in reverse order, become one
+    push of a tuple and one pop unpacking it: `tape.append((r, x))`, then
+    `r, x = tape.pop()`, a call each instead of two. Only where every push of the
+    function is in such a row, all rows of one length, so that the tape holds
+    values of one kind (numba types it as a list of one type), and where the tape
+    is used only by pushes, pops and `while tape:` tests."""
+    if not _stack_only(node, tape):
+        return False
+    push_runs, pop_runs = _runs(node, tape, _is_push), _runs(node, tape, _is_named_pop)
+    lengths = {len(run) for _, run in push_runs}
+    if len(lengths) != 1 or lengths == {1}:
+        return False
+    length = lengths.pop()
+    pushed = {tuple(syntax.anno(s, SAVE) for s in run) for _, run in push_runs}
+    if len({key for keys in pushed for key in keys}) != length * len(pushed):
+        return False  # a key in two rows: a pop's row could straddle two pushes' rows
+    groups = [(block, run[k:k + length]) for block, run in pop_runs
+              for k in range(0, len(run), length)]
+    popped = {tuple(syntax.anno(s, SAVE) for s in reversed(run)) for _, run in groups}
+    all_pops = [s for s in syntax.statements(node.body) if _popped(s, tape)[0]]
+    if popped != pushed or sum(len(run) for _, run in groups) != len(all_pops) or \
+            any(len({s.targets[0].id for s in run}) != length for _, run in groups):
+        return False
+    for block, run in push_runs:
+        merged = syntax.expr_stmt(syntax.call(run[0].value.func, syntax.tuple_(
+            [s.value.args[0] for s in run])))
+        _replace_run(block, run, merged)
+    for block, run in groups:
+        targets = [syntax.name(s.targets[0].id, "store") for s in reversed(run)]
+        _replace_run(block, run, gast.Assign(targets=[syntax.tuple_(targets, "store")],
+                                             value=run[0].value, type_comment=None))
+    return True
+
+
+def _is_push(stmt, tape: str) -> bool:
+    return isinstance(stmt, gast.Expr) and _tape_call(stmt.value, tape, "append") and \
+        syntax.anno(stmt, SAVE) is not None
+
+
+def _is_named_pop(stmt, tape: str) -> bool:
+    return isinstance(stmt, gast.Assign) and _tape_call(stmt.value, tape, "pop") and \
+        isinstance(stmt.targets[0], gast.Name) and syntax.anno(stmt, SAVE) is not None
+
+
+def _runs(node: gast.FunctionDef, tape: str, kind) -> list:
+    """(block, statements) of each longest row of statements of `kind`."""
+    runs = []
+    for block in blocks(node.body):
+        run = []
+        for stmt in block + [None]:
+            if stmt is not None and kind(stmt, tape):
+                run.append(stmt)
+                continue
+            if run:
+                runs.append((block, run))
+            run = []
+    return runs
+
+
+def _stack_only(node: gast.FunctionDef, tape: str) -> bool:
+    """Whether the tape is made empty and then only pushed, popped and tested."""
+    uses = sum(1 for n in syntax.walk(node.body)
+               if isinstance(n, gast.Name) and n.id == tape)
+    allowed = 0
+    for stmt in syntax.statements(node.body):
+        if isinstance(stmt, gast.Assign) and syntax.assigned_name(stmt) == tape and \
+                isinstance(stmt.value, gast.List) and not stmt.value.elts:
+            allowed += 1
+        elif _is_push(stmt, tape) or _popped(stmt, tape)[0]:
+            allowed += 1
+        if isinstance(stmt, gast.While) and isinstance(stmt.test, gast.Name) and \
+                stmt.test.id == tape:
+            allowed += 1
+    return uses == allowed
+
+
+def _replace_run(block: list, run: list, merged: gast.stmt) -> None:
+    start = next(i for i, s in enumerate(block) if s is run[0])
+    syntax.set_anno(merged, SAVE, tuple(syntax.anno(s, SAVE) for s in run))
+    block[start:start + len(run)] = [merged]
