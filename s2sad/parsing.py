@@ -5,6 +5,7 @@ import ast
 import builtins
 import inspect
 import linecache
+import re
 import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -121,10 +122,14 @@ def read_definition(func: Callable) -> gast.FunctionDef:
     return node
 
 
+_DEFINITION_START = re.compile(r"^(\s*def\s)|(\s*async\s+def\s)|(.*(?<!\w)lambda(:|\s))|^(\s*@)")
+
+
 def _source_lines(func: Callable) -> tuple[str, int, list[str]]:
     filename = func.__code__.co_filename
     try:
-        lines, first_line = inspect.getsourcelines(func.__code__)  # not what it wraps
+        lines, first_line = _lines_of(func) or \
+            inspect.getsourcelines(func.__code__)  # not what it wraps
     except (OSError, TypeError) as exc:
         raise SourceUnavailableError(
             f"cannot read the source of function '{func.__name__}' "
@@ -134,6 +139,25 @@ def _source_lines(func: Callable) -> tuple[str, int, list[str]]:
                  "derivative for it with @s2sad.adjoint.") from None
     linecache.checkcache(filename)
     return filename, max(first_line, 1), lines
+
+
+def _lines_of(func: Callable) -> tuple[list[str], int] | None:
+    """inspect.getsourcelines(func.__code__) read from the file the code names,
+    without inspect's search of every loaded module for it (tens of milliseconds
+    once numba is imported); None where that search is needed."""
+    code = func.__code__
+    filename = code.co_filename
+    if filename.startswith("<") and filename.endswith(">") and \
+            filename not in linecache.cache:
+        return None
+    linecache.checkcache(filename)
+    lines = linecache.getlines(filename, getattr(func, "__globals__", None))
+    start = code.co_firstlineno - 1
+    if not lines or not 0 <= start < len(lines):
+        return None
+    while start > 0 and not _DEFINITION_START.match(lines[start]):
+        start -= 1
+    return inspect.getblock(lines[start:]), start + 1
 
 
 def _indent_of(lines: list[str]) -> int:

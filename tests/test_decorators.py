@@ -6,6 +6,7 @@ functools.wraps wrappers whose body is `return fn(*args, **kwargs)`) are looked
 through. Every gradient is checked against central finite differences.
 """
 import functools
+import inspect
 
 import numpy as np
 import pytest
@@ -146,3 +147,36 @@ def test_wrapper_that_reads_its_arguments_is_refused_where_it_is():
     assert error.location.filename == __file__
     assert error.location.lineno == reads_its_arguments.__code__.co_firstlineno + 2
     assert "fn(x, y)" in error.hint
+
+
+# ---------------------------------------------------------------- reading source
+
+def _plain(x):
+    return x * 2.0
+
+
+@functools.lru_cache(maxsize=None)
+def _decorated(x):
+    return x + 1.0
+
+
+class _Holder:
+    def method(self, x):
+        return x - 1.0
+
+
+def _maker():
+    def inner(x):
+        return x * x
+    return inner
+
+
+_LAMBDA = lambda x: x * 3.0  # noqa: E731
+
+
+@pytest.mark.parametrize("function", [_plain, _decorated.__wrapped__, _Holder.method,
+                                      _maker(), _LAMBDA],
+                         ids=["plain", "decorated", "method", "nested", "lambda"])
+def test_source_is_read_as_inspect_reads_it(function):
+    from s2sad.parsing import _lines_of
+    assert _lines_of(function) == inspect.getsourcelines(function.__code__)
