@@ -249,7 +249,7 @@ def _pipeline(f: Callable, key: tuple, verbose: int, floats: bool,
                  in_place=in_place, shapes=result.shapes, scalars=result.scalars,
                  helpers={helper.__name__: frozenset(name for name, v in result.free.items()
                                                      if v is helper)
-                          for helper in (unreduce, count)})
+                          for helper in (unreduce, count, runtime.unbroadcast)})
     copy = "copy_of" if result.free.get("copy_of", runtime.copy_of) is runtime.copy_of \
         and "copy_of" not in syntax.all_names(parsed.node) else "copy_of_"
     passing = frozenset(name for name, value in result.free.items()

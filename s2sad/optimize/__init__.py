@@ -33,9 +33,9 @@ def optimize(node: gast.FunctionDef, protected: set, tape: str,
     sums of products are factored in assignments to `adjoints` over `elementwise`
     names and functions of `modules` (see factor.py); with `in_place`, sums into
     arrays only one name holds become `+=` (NumPy arrays only: see inplace.py).
-    `shapes` ({name: shape class}), `helpers` ({"unreduce": its names, "count":
-    its names}) and `scalars` let a full reduction's adjoint stay a scalar (see
-    seeds.py)."""
+    `shapes` ({name: shape class}), `helpers` ({"unreduce": the names it has in
+    the code, "count": ..., "unbroadcast": ...}) and `scalars` let a full
+    reduction's adjoint stay a scalar (see seeds.py)."""
     table = NameTable()  # shared: a statement's names are found once, not per pass
     passes = [
         lambda: merge_branches(node),

@@ -6,7 +6,8 @@ shape multiplies it.
 shape class, analysis.shape_classes) is `s * e`, without the spread array, which
 costs a pass over memory in NumPy and a task per chunk on Dask. The same holds
 for `spread / e` and for `e * spread`; a constant factor or a negation moves into
-the seed first (`unreduce(s, x) * 2 * t` is `s * 2 * t`).
+the seed first (`unreduce(s, x) * 2 * t` is `s * 2 * t`), and a seed fitted
+twice to the reduction's result is fitted once.
 """
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ from .blocks import NameTable
 def keep_seeds_scalar(node: gast.FunctionDef, shapes: dict, helpers: dict,
                       scalars: frozenset, table: NameTable) -> bool:
     """Rewrite spread seeds that meet an array of their shape; True if any did.
-    `shapes`: {name: shape class}; `helpers`: {"unreduce": its names, "count":
-    the names of `count`, which returns a number}."""
+    `shapes`: {name: shape class}; `helpers`: the names of `unreduce`, `count`
+    (which returns a number) and `unbroadcast` ({"count": names, ...})."""
     if not helpers.get("unreduce") or not shapes:
         return False
     rewriter = _Seeds(shapes, helpers, scalars)
@@ -40,6 +41,7 @@ class _Seeds:
         self.shapes = shapes
         self.spreads = helpers["unreduce"]
         self.counts = helpers.get("count", frozenset())
+        self.fittings = helpers.get("unbroadcast", frozenset())
         self.scalars = scalars
         self.changed = self.changed_now = False
 
@@ -57,6 +59,8 @@ class _Seeds:
         return new
 
     def rewritten(self, node: gast.expr) -> gast.expr:
+        if self.refitted(node):  # `unbroadcast(unbroadcast(g, y), y)`: fitted once
+            return node.args[0]
         if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub) and \
                 self.spread(node.operand) is not None:
             return self.with_seed(node.operand, gast.UnaryOp(op=gast.USub(),
@@ -77,6 +81,17 @@ class _Seeds:
                 return gast.BinOp(left=seed, op=node.op, right=other) \
                     if spread is node.left else gast.BinOp(left=other, op=node.op, right=seed)
         return node
+
+    def refitted(self, node: gast.expr) -> bool:
+        inner = node.args[0] if self.fits(node) else None
+        return inner is not None and self.fits(inner) and syntax.same(inner.args[1],
+                                                                      node.args[1])
+
+    def fits(self, node: gast.expr) -> bool:
+        """Whether `node` is `unbroadcast(g, y)` for a name y."""
+        return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
+            node.func.id in self.fittings and len(node.args) == 2 and \
+            not node.keywords and isinstance(node.args[1], gast.Name)
 
     def spread(self, node: gast.expr):
         """The shape class of x for `unreduce(s, x, None, False)`, else None."""
