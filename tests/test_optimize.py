@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 import textwrap
 
 import gast
@@ -2111,7 +2112,22 @@ def test_grad_solves_each_newton_problem_in_an_outer_loop_once():
             want = finite_difference(roots_summed, [a, b, 4], index, eps=1e-6)
             assert_allclose(got[index], want, rtol=1e-6)
     lines = s2sad.source(df, floats=True).splitlines()
-    assert sum(line.strip().startswith("while ") for line in lines) == 1
+    assert sum(line.strip().startswith("while abs(r)") for line in lines) == 1
+
+
+def test_a_solve_rerun_in_each_reversed_iteration_is_reversed_without_a_counter():
+    # in the float version only the solve uses the tape: empty each time it starts;
+    # the general version keeps s on the tape beneath it, so it counts
+    df = s2sad.grad(roots_summed, wrt=(0, 1))
+    floats, general = s2sad.source(df, floats=True), s2sad.source(df)
+    counted = re.compile(r"for \w+ in range\(n\d+\):")  # the solve's iteration count
+    assert "while tape:" in floats and not counted.search(floats)
+    assert "while tape:" not in general and counted.search(general)
+    for args in [(2.0, 5.0, 4), (np.float64(2.0), np.float64(5.0), 4)]:
+        got = df(*args)
+        for index in (0, 1):
+            assert_allclose(got[index], finite_difference(roots_summed, list(args), index),
+                            rtol=1e-6)
 
 
 def unused_draw_then_scale(x):

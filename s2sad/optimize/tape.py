@@ -213,41 +213,56 @@ COUNTER = "counter"  # set by reverse mode on a recorded loop and on its reverse
 
 
 def drop_loop_counters(node: gast.FunctionDef, tape: str) -> bool:
-    """`n = 0; while ...: tape.append(v) ... n = n + 1 ... for _ in range(n):` at the
-    function's top level becomes `... while tape:` when the loop is the first to
-    push: every iteration pushes, and its reverse then finds only the loop's entries."""
-    loops = {}
-    for stmt in node.body:
-        if syntax.anno(stmt, COUNTER):
-            loops.setdefault(syntax.anno(stmt, COUNTER), []).append(stmt)
+    """`n = 0; while ...: tape.append(v) ... n = n + 1 ... for _ in range(n):` becomes
+    `... while tape:` when the loop is the first to push: every iteration pushes,
+    and its reverse then finds only the loop's entries. A pair inside a loop (a
+    solve rerun in each reversed iteration) qualifies when the two are the only
+    code that uses the tape."""
     changed = False
-    for counter, pair in loops.items():
-        if len(pair) != 2 or not _counter_removable(node, *pair, counter, tape):
-            continue
-        primal, backward = pair
-        node.body = [s for s in node.body if syntax.assigned_name(s) != counter]
-        primal.body = [s for s in primal.body if syntax.assigned_name(s) != counter]
-        node.body[node.body.index(backward)] = gast.While(
-            test=syntax.name(tape), body=backward.body, orelse=[])
-        changed = True
+    for block in blocks(node.body):
+        loops = {}
+        for stmt in block:
+            if syntax.anno(stmt, COUNTER):
+                loops.setdefault(syntax.anno(stmt, COUNTER), []).append(stmt)
+        for counter, pair in loops.items():
+            if len(pair) != 2 or not _counter_removable(node, block, *pair, counter, tape):
+                continue
+            primal, backward = pair
+            block[:] = [s for s in block if syntax.assigned_name(s) != counter]
+            primal.body = [s for s in primal.body if syntax.assigned_name(s) != counter]
+            block[block.index(backward)] = gast.While(
+                test=syntax.name(tape), body=backward.body, orelse=[])
+            changed = True
     return changed
 
 
-def _counter_removable(node, primal, backward, counter: str, tape: str) -> bool:
+def _counter_removable(node, body: list, primal, backward, counter: str, tape: str) -> bool:
     """The counter is only set to 0, incremented and read by the reverse loop; the
-    loop pushes first thing in its body; nothing before it uses the tape; and
-    everything pushed between the two loops is popped."""
-    body = node.body
+    loop pushes first thing in its body; nothing before it in its block uses the
+    tape; everything pushed between the two loops is popped; and, in a nested
+    block, nothing but the two loops uses the tape."""
     start, end = body.index(primal), body.index(backward)
     loads, stores = syntax.name_occurrences(node.body)
     first = primal.body[0] if primal.body else None
+    nested = body is not node.body
     return loads.count(counter) == 2 and stores.count(counter) == 2 \
         and any(syntax.assigned_name(s) == counter for s in body[:start]) \
         and any(syntax.assigned_name(s) == counter for s in primal.body) \
         and counter in syntax.names_loaded(backward.iter) \
         and _tape_call(getattr(first, "value", None), tape, "append") \
         and not any(_uses_tape(s, tape) for s in body[:start]) \
-        and _popped_later(body[start + 1:end], body, tape)
+        and _popped_later(body[start + 1:end], node.body, tape) \
+        and not (nested and _uses_outside(node, tape, (primal, backward)))
+
+
+def _uses_outside(node: gast.FunctionDef, tape: str, loops: tuple) -> bool:
+    """Whether code other than `loops` reads the tape (its `tape = []` aside)."""
+    inside = sum(1 for loop in loops for n in syntax.walk(loop)
+                 if isinstance(n, gast.Name) and n.id == tape)
+    everywhere = sum(1 for n in syntax.walk(node.body)
+                     if isinstance(n, gast.Name) and n.id == tape and
+                     isinstance(n.ctx, gast.Load))
+    return everywhere != inside
 
 
 def _popped_later(stmts: list, body: list, tape: str) -> bool:
