@@ -257,25 +257,14 @@ def shape_classes(stmts: list, params: Iterable[str], scalars: set,
     broadcast), that value's name. Elementwise operations (arithmetic, ufuncs,
     `math`) whose array operands all share a class keep it; scalars do not change
     it. Names of shapes that differ between their bindings are left out."""
-    roots = {p: p for p in params if p not in scalars}
-    roots.update(_product_roots(stmts, set(params), classify))
-    while True:
-        classes = _propagated(stmts, roots, set(params), scalars, classify)
-        new = _broadcast_roots(stmts, classes, set(params), scalars, classify)
-        if not new:
-            return {name: c for name, c in classes.items() if c is not _UNKNOWN}
-        roots.update({name: name for name in new})
-
-
-def _propagated(stmts: list, roots: dict, params: set, scalars: set,
-                classify: Callable) -> dict:
-    """The classes the roots give by elementwise operations, to a fixed point."""
-    classes = dict(roots)
-    bound_once = set(roots) - params
+    classes = {p: p for p in params if p not in scalars}
+    roots = _product_roots(stmts, set(params), classify)
+    classes.update(roots)
+    broadcasts = _broadcast_candidates(stmts, set(params), scalars, classify)
     assignments = [node for node in syntax.statements(stmts)
                    if isinstance(node, (gast.Assign, gast.For))
                    and not (isinstance(node, gast.Assign) and
-                            syntax.names_stored(node.targets) & bound_once)]
+                            syntax.names_stored(node.targets) & set(roots))]
     changed = True
     while changed:
         changed = False
@@ -283,38 +272,46 @@ def _propagated(stmts: list, roots: dict, params: set, scalars: set,
             target = node.target if isinstance(node, gast.For) else node.targets[0]
             if not isinstance(target, gast.Name) or target.id in scalars:
                 continue
+            old = classes.get(target.id)
+            if old == target.id:  # a broadcast's own shape, whatever its operands become
+                continue
             shape = _UNKNOWN if isinstance(node, gast.For) else \
                 _elementwise_shape(node.value, classes, scalars, classify)
             if shape is None:  # operands not reached yet
                 continue
-            old = classes.get(target.id)
+            if shape is _UNKNOWN and broadcasts.get(target.id) is node and \
+                    _has_a_class(node.value, classes, scalars):
+                shape = target.id
             new = shape if old is None or old == shape else _UNKNOWN
             if new is not old:
                 classes[target.id] = new
                 changed = True
-    return classes
+    return {name: c for name, c in classes.items() if c is not _UNKNOWN}
 
 
-def _broadcast_roots(stmts: list, classes: dict, params: set, scalars: set,
-                     classify: Callable) -> set:
-    """Names bound once, at the block's top level, to an elementwise operation on
-    arrays of different classes (`r = h @ W - y`): the broadcast shape is r's own."""
+def _has_a_class(value: gast.expr, classes: dict, scalars: set) -> bool:
+    return any(isinstance(a, gast.Name) and a.id not in scalars and
+               classes.get(a.id, _UNKNOWN) is not _UNKNOWN for a in _operands(value))
+
+
+def _broadcast_candidates(stmts: list, params: set, scalars: set,
+                          classify: Callable) -> dict:
+    """{r: its assignment} for names bound once, at the block's top level, to an
+    elementwise operation on names and literals (`r = t - y`): when the operands'
+    classes differ, the broadcast shape is r's own."""
     bound = binding_counts(stmts)
-    roots = set()
+    found = {}
     for stmt in stmts:
         if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and
                 isinstance(stmt.targets[0], gast.Name)):
             continue
         name = stmt.targets[0].id
-        if name in params or name in scalars or bound[name] != 1 or \
-                classes.get(name) is not _UNKNOWN or not _is_elementwise(stmt.value, classify):
-            continue
-        operands = _operands(stmt.value)
-        if all(isinstance(a, gast.Name) or syntax.is_literal(a) for a in operands) and \
-                any(isinstance(a, gast.Name) and a.id not in scalars and
-                    classes.get(a.id, _UNKNOWN) is not _UNKNOWN for a in operands):
-            roots.add(name)
-    return roots
+        if name not in params and name not in scalars and bound[name] == 1 and \
+                _is_elementwise(stmt.value, classify) and \
+                all(isinstance(a, gast.Name) or syntax.is_literal(a)
+                    for a in _operands(stmt.value)):
+            found[name] = stmt
+    return found
 
 
 def binding_counts(stmts: list) -> Counter:

@@ -281,9 +281,10 @@ def merge_saves(node: gast.FunctionDef, tape: str) -> bool:
     function is in such a row, all rows of one length, so that the tape holds
     values of one kind (numba types it as a list of one type), and where the tape
     is used only by pushes, pops and `while tape:` tests."""
-    if not _stack_only(node, tape):
+    push_runs = _runs(node, tape, _is_push)
+    if not push_runs or not _stack_only(node, tape):
         return False
-    push_runs, pop_runs = _runs(node, tape, _is_push), _runs(node, tape, _is_named_pop)
+    pop_runs = _runs(node, tape, _is_named_pop)
     lengths = {len(run) for _, run in push_runs}
     if len(lengths) != 1 or lengths == {1}:
         return False
