@@ -92,27 +92,30 @@ def dot_shape(a, b) -> tuple:
 nondifferentiable(shapes, matmul_shape, dot_shape)
 
 
+# On operands of one or two axes `a @ b` is `np.dot(a, b)`, whose adjoints below
+# are one product each (an outer product for a matrix times a vector).
+
 @fits_its_seed
 def matmul_adjoint_a(g, a, b):
     """The adjoint of a in `a @ b`: g @ b^T, and only that product."""
-    if np.ndim(a) == 0 or np.ndim(b) == 0:
+    na, nb = ndims(a, b)
+    if na == 0 or nb == 0:
         return unbroadcast(g * b, a)
-    g = product_seed(g, matmul_shape(a, b))
-    if np.ndim(a) == 2 and np.ndim(b) == 2:
-        return np.dot(g, b.T)
-    g2, a2, b2 = _as_matrices(g, a, b)
+    if na <= 2 and nb <= 2:
+        return dot_adjoint_a(g, a, b)
+    g2, a2, b2 = _as_matrices(product_seed(g, matmul_shape(a, b)), a, b)
     return np.reshape(unbroadcast(g2 @ mT(b2), a2), np.shape(a))
 
 
 @fits_its_seed
 def matmul_adjoint_b(g, a, b):
     """The adjoint of b in `a @ b`: a^T @ g, and only that product."""
-    if np.ndim(a) == 0 or np.ndim(b) == 0:
+    na, nb = ndims(a, b)
+    if na == 0 or nb == 0:
         return unbroadcast(g * a, b)
-    g = product_seed(g, matmul_shape(a, b))
-    if np.ndim(a) == 2 and np.ndim(b) <= 2:
-        return np.dot(a.T, g)
-    g2, a2, b2 = _as_matrices(g, a, b)
+    if na <= 2 and nb <= 2:
+        return dot_adjoint_b(g, a, b)
+    g2, a2, b2 = _as_matrices(product_seed(g, matmul_shape(a, b)), a, b)
     return np.reshape(unbroadcast(mT(a2) @ g2, b2), np.shape(b))
 
 
