@@ -131,27 +131,31 @@ class _Seeds:
 def _bound_seeds(node: gast.FunctionDef, rewriter: _Seeds, table: NameTable) -> bool:
     """`g = unreduce(s, x, None, False)` bound once, every read of g multiplied or
     divided by an array of x's shape: g is `s`."""
-    parents = {}
+    _, stores = table.counts(node)
+    spreads = {}  # g -> (its binding, x's shape class)
+    for stmt in syntax.statements(node.body):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) and \
+                stores[stmt.targets[0].id] == 1:
+            shape = rewriter.spread(stmt.value)
+            if shape is not None:
+                spreads[stmt.targets[0].id] = stmt, shape
+    if not spreads:
+        return False
+    reads = {name: [] for name in spreads}  # g -> [(the node reading it, the Name)]
     for parent in syntax.walk(node):
         for field in syntax.child_fields(parent.__class__):
             value = getattr(parent, field, None)
             for child in value if isinstance(value, list) else [value]:
-                if isinstance(child, gast.Name) and isinstance(child.ctx, gast.Load):
-                    parents.setdefault(child.id, []).append((parent, child))
-    loads, stores = table.counts(node)
+                if isinstance(child, gast.Name) and isinstance(child.ctx, gast.Load) and \
+                        child.id in reads:
+                    reads[child.id].append((parent, child))
     changed = False
-    for stmt in syntax.statements(node.body):
-        if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
-            continue
-        name = stmt.targets[0].id
-        shape = rewriter.spread(stmt.value)
-        if shape is None or stores[name] != 1 or not parents.get(name) or \
-                not all(_scales(parent, child, shape, rewriter)
-                        for parent, child in parents[name]):
-            continue
-        stmt.value = stmt.value.args[0]
-        table.forget(stmt)
-        changed = True
+    for name, (stmt, shape) in spreads.items():
+        if reads[name] and all(_scales(parent, child, shape, rewriter)
+                               for parent, child in reads[name]):
+            stmt.value = stmt.value.args[0]
+            table.forget(stmt)
+            changed = True
     return changed
 
 

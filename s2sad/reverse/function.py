@@ -157,12 +157,13 @@ class FunctionAdjoint(LoopAdjoints, ContainerAdjoints, CallAdjoints):
         shaped = self.elementwise - self.unfitted
         elementwise = shaped | self.elementwise_copies | \
             {d for d, v in self.primal_of.items() if v in shaped}
+        not_arrays = self.containers | self.sequences
         return GeneratedFunction(node, self.free, self.tape,
                                  self.protected_names() | {seed, self.tape} | self.kept,
                                  frozenset(self.primal_of), frozenset(elementwise),
                                  self.callees, containers, self.scalar_names(),
                                  {name: c for name, c in self.shapes.items()
-                                  if not {name, c} & (self.containers | self.sequences)})
+                                  if not {name, c} & not_arrays})
 
     def gradient_of(self, param: str, state: AdjointState) -> gast.expr:
         var = self.derivative_names.get(param)
