@@ -15,7 +15,8 @@ import gast
 import numpy as np
 
 from . import syntax
-from .primitives import CONCAT, COPY, PACK, PRODUCTS, REPEAT, is_elementwise
+from .primitives import (CONCAT, COPY, PACK, PRODUCTS, REPEAT, is_elementwise,
+                         is_full_reduction)
 
 
 def assigned(stmts) -> set:
@@ -247,6 +248,7 @@ def _scalar_assignment(node, known: set, classify: Callable) -> tuple:
 
 
 _UNKNOWN = object()  # a name bound to values of different or unknown shapes
+ZERO_DIM = "()"      # the class of names holding 0-d values (full reductions)
 
 
 def shape_classes(stmts: list, params: Iterable[str], scalars: set,
@@ -254,9 +256,10 @@ def shape_classes(stmts: list, params: Iterable[str], scalars: set,
     """For each name that always holds an array of the shape some parameter had on
     entry, that parameter; or of the shape of a value bound once at the top level
     (a matrix product, or an elementwise operation whose operands' shapes may
-    broadcast), that value's name. Elementwise operations (arithmetic, ufuncs,
-    `math`) whose array operands all share a class keep it; scalars do not change
-    it. Names of shapes that differ between their bindings are left out."""
+    broadcast), that value's name; ZERO_DIM for 0-d values (full reductions).
+    Elementwise operations (arithmetic, ufuncs, `math`) whose array operands all
+    share a class keep it; scalars and 0-d values do not change it. Names of
+    shapes that differ between their bindings are left out."""
     classes = {p: p for p in params if p not in scalars}
     roots = _product_roots(stmts, set(params), classify)
     classes.update(roots)
@@ -287,6 +290,32 @@ def shape_classes(stmts: list, params: Iterable[str], scalars: set,
                 classes[target.id] = new
                 changed = True
     return {name: c for name, c in classes.items() if c is not _UNKNOWN}
+
+
+def rank_deciding_name(stmts: list, name: str, scalars: set, shapes: dict,
+                       classify: Callable) -> str | None:
+    """The name whose value is 0-d exactly when `name`'s is: `name` itself, or an
+    operand of its one top-level binding, an elementwise operation whose other
+    operands are 0-d (numbers, literals, full reductions), followed down. None
+    when `name` is 0-d whatever the inputs."""
+    bound = binding_counts(stmts)
+    top = {s.targets[0].id: s for s in stmts if isinstance(s, gast.Assign) and
+           len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)}
+
+    def zero_dim(atom: gast.expr) -> bool:
+        if isinstance(atom, gast.Name):
+            return atom.id in scalars or shapes.get(atom.id) == ZERO_DIM
+        return syntax.is_literal(atom)
+
+    while not zero_dim(syntax.name(name)):
+        stmt = top.get(name)
+        if stmt is None or bound[name] != 1 or not _is_elementwise(stmt.value, classify):
+            return name
+        rest = [a for a in _operands(stmt.value) if not zero_dim(a)]
+        if len(rest) != 1 or not isinstance(rest[0], gast.Name) or bound[rest[0].id] > 1:
+            return name
+        name = rest[0].id
+    return None
 
 
 def _has_a_class(value: gast.expr, classes: dict, scalars: set) -> bool:
@@ -363,7 +392,10 @@ def _product_roots(stmts: list, params: set, classify: Callable) -> dict:
 
 def _elementwise_shape(value: gast.expr, classes: dict, scalars: set, classify: Callable):
     """The class of an elementwise value: its array operands' common class;
-    `_UNKNOWN` for anything else; None while an operand has no class yet."""
+    ZERO_DIM for a full reduction; `_UNKNOWN` for anything else; None while an
+    operand has no class yet."""
+    if isinstance(value, gast.Call) and is_full_reduction(classify(value)):
+        return ZERO_DIM
     operands = [value] if isinstance(value, gast.Name) else _operands(value)
     if not (_is_elementwise(value, classify) or isinstance(value, gast.Name)) or \
             not all(isinstance(a, gast.Name) or syntax.is_literal(a) for a in operands):
@@ -372,6 +404,8 @@ def _elementwise_shape(value: gast.expr, classes: dict, scalars: set, classify: 
               if isinstance(a, gast.Name) and a.id not in scalars}
     if None in shapes:
         return None
+    if len(shapes) > 1:
+        shapes.discard(ZERO_DIM)  # broadcast against an array, a 0-d value takes its shape
     return shapes.pop() if len(shapes) == 1 else _UNKNOWN
 
 

@@ -235,7 +235,8 @@ def _pipeline(f: Callable, key: tuple, verbose: int, floats: bool,
                                              callee))
     else:
         result = reverse(normal, GradientSpec(indices, seed_default, preserve_result, check,
-                                              subroutine, scalars, callee, checkpoints))
+                                              subroutine, scalars, floats, callee,
+                                              checkpoints))
     if floats:
         specialize.use_math(result.node, result.scalars, result.free, parsed.namespace,
                             normal.names)
@@ -245,7 +246,7 @@ def _pipeline(f: Callable, key: tuple, verbose: int, floats: bool,
     if optimized:
         protected = syntax.all_names(parsed.node) | set(result.protected)
         optimize(result.node, protected, result.tape, result.adjoints, result.elementwise,
-                 {name: v for name, v in result.free.items() if v is np or v is math},
+                 _modules_read(result, parsed.namespace),
                  in_place=in_place, shapes=result.shapes, scalars=result.scalars,
                  helpers={helper.__name__: frozenset(name for name, v in result.free.items()
                                                      if v is helper)
@@ -269,6 +270,15 @@ def _pipeline(f: Callable, key: tuple, verbose: int, floats: bool,
 
 
 _in_progress = set()
+
+
+def _modules_read(result, namespace) -> dict:
+    """{name: NumPy or `math`} for the names generated code reads them by."""
+    local = syntax.names_stored(result.node)
+    modules = {name: namespace.lookup(name, None) for name in syntax.names_loaded(result.node)
+               if name not in local and name not in result.free}
+    modules.update(result.free)
+    return {name: value for name, value in modules.items() if value is np or value is math}
 
 
 def _subroutine(func: Callable, wrt: tuple, mode: str, optimized: bool,

@@ -42,6 +42,21 @@ PRODUCTS = frozenset({operator.matmul, np.matmul, np.dot, np.tensordot, np.einsu
                       np.inner, np.linalg.solve, np.linalg.inv})
 
 
+# Reductions of every axis by default: called with the array alone, they give a 0-d value.
+FULL_REDUCTIONS = frozenset({
+    np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.std, np.var,
+    np.median, np.nansum, np.nanmean, np.nanprod, np.nanmax, np.nanmin, np.nanstd,
+    np.nanvar, np.linalg.norm, np.ndarray.sum, np.ndarray.mean, np.ndarray.prod,
+    np.ndarray.max, np.ndarray.min, np.ndarray.std, np.ndarray.var})
+
+
+def is_full_reduction(primitive: "Primitive | None") -> bool:
+    """Whether `primitive` reduces its one operand over every axis, to a 0-d value."""
+    return primitive is not None and primitive.key in FULL_REDUCTIONS and \
+        len(primitive.args) == 1 and not isinstance(primitive.args[0], gast.Starred) and \
+        set(primitive.keywords) <= {"ddof", "dtype"}
+
+
 def is_elementwise(function) -> bool:
     """Whether `function` maps its arguments item by item to one result of their
     broadcast shape: a NumPy ufunc of one output (not a generalized one such as

@@ -365,15 +365,28 @@ def may_repeat(index) -> bool:
                and part.dtype != bool for part in parts)
 
 
-def assert_scalar(value, function):
-    """Reject a non-scalar output of a function passed to `grad`."""
+def assert_scalar(value, function, seed=1.0):
+    """Reject a non-scalar output of a function passed to `grad`, or a non-scalar
+    seed. `value` may be an operand whose shape the output has (a 0-d value plus it)."""
     if np.ndim(value) != 0:
         raise ShapeError(
             f"grad needs '{function.__name__}' to return a scalar, but it returned a value "
             f"of shape {np.shape(value)}", _where(function),
             hint="reduce the output (e.g. np.sum), or use s2sad.autodiff with an "
                  "explicit seed for a vector-Jacobian product.")
+    assert_scalar_seed(seed, function)
     return value
+
+
+def assert_scalar_seed(seed, function):
+    """Reject a non-scalar seed of a derivative made by `grad`."""
+    if type(seed) is not float and np.ndim(seed) != 0:
+        raise ShapeError(
+            f"the derivative of '{function.__name__}' made by grad takes a scalar seed, "
+            f"not one of shape {np.shape(seed)}", _where(function),
+            hint="pass a number as the seed (it scales the gradient), or use "
+                 "s2sad.autodiff or s2sad.vjp for a vector-Jacobian product.")
+    return seed
 
 
 def assert_seed(seed, value, function):

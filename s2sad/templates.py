@@ -51,20 +51,22 @@ _POSITIONS = frozenset({"lineno", "col_offset", "end_lineno", "end_col_offset"})
 def instantiate(template: Template, result: gast.expr, args: list, keywords: dict,
                 derivative: Callable[[gast.expr], str | None], names: Names,
                 same_shape: set = frozenset(), scalar_result: bool = False,
-                unfitted: set = frozenset()) -> Instance:
+                unfitted: set = frozenset(), zero_dim_result: bool = False) -> Instance:
     """Template statements for `result = primitive(*args, **keywords)`.
 
     `derivative(atom)` names the adjoint (or tangent) variable of an operand, or
     returns None when the operand carries no derivative. For operands named in
     `same_shape` (known to have the result's shape) `unbroadcast(g, x)` is `g`; for a
-    result known to be a scalar, `like(t, result)` and `expand(t, result)` are `t`.
+    result known to be a scalar, `like(t, result)` and `expand(t, result)` are `t`;
+    for one known to be 0-d, `count(x, result)` is `count(x)`.
     For operands named in `unfitted` (whose own rule fits its seed) it is `g` too,
     and the instance lists them in `left_unfitted`.
     """
     bound = _bind(template, result, args, keywords)
     local_names = template.assigned - set(bound)
     rename = {n: names.fresh(n) for n in sorted(local_names)}
-    rewriter = _Rewriter(template, bound, rename, derivative, same_shape, scalar_result)
+    rewriter = _Rewriter(template, bound, rename, derivative, same_shape, scalar_result,
+                         zero_dim_result)
     left_unfitted = set()
     stmts = []
     for stmt in template.body:
@@ -202,13 +204,15 @@ class _Rewriter:
     """Copies template code, putting the call's operands, fresh local names and
     derivative variables in place of the template's parameters and `d[...]`."""
 
-    def __init__(self, template, bound, rename, derivative, same_shape, scalar_result):
+    def __init__(self, template, bound, rename, derivative, same_shape, scalar_result,
+                 zero_dim_result):
         self.template = template
         self.bound = bound
         self.rename = rename
         self.derivative = derivative
         self.same_shape = same_shape
         self.scalar_result = scalar_result
+        self.zero_dim_result = zero_dim_result
         self.free = {}
 
     def copy(self, node: gast.AST) -> gast.AST:
@@ -260,6 +264,8 @@ class _Rewriter:
             if node.func.id == "unbroadcast" and same or \
                     node.func.id in ("like", "expand") and is_result and self.scalar_result:
                 return node.args[0]
+            if node.func.id == "count" and is_result and self.zero_dim_result:
+                return gast.Call(func=node.func, args=node.args[:1], keywords=[])
         return None
 
     def derivative_variable(self, param: str) -> gast.expr:

@@ -104,6 +104,42 @@ def test_shape_error_for_non_scalar_output_and_bad_seed():
         s2sad.autodiff(vector_out)(np.ones(3), np.ones(2))
 
 
+def sum_plus(x, y):
+    return np.sum(x ** 2) + y * 2.0
+
+
+def sum_minus_dot(w, X, y):
+    Xw = X @ w
+    return np.sum(np.log1p(np.exp(Xw))) - np.dot(y, Xw)
+
+
+def test_output_checks_read_the_operand_deciding_its_shape():
+    """The 0-d sums are not computed for the check; the operand that decides the
+    output's shape is, and its shape is the one reported."""
+    assert "= np.sum(" not in s2sad.source(s2sad.grad(sum_plus))
+    with pytest.raises(s2sad.ShapeError, match=r"shape \(3,\)") as info:
+        s2sad.grad(sum_plus)(np.ones(2), np.ones(3))
+    assert_located(info.value, line_of("sum_plus"), "def sum_plus(x, y):")
+    rng = np.random.default_rng(0)
+    w, X, y = rng.normal(size=3), rng.normal(size=(5, 3)), rng.normal(size=5)
+    assert "np.sum(" not in s2sad.source(s2sad.grad(sum_minus_dot)).split("# Grad of")[0]
+    assert_gradients(sum_minus_dot, s2sad.grad(sum_minus_dot, wrt=(0, 1, 2)), (w, X, y),
+                     (0, 1, 2))
+    with pytest.raises(s2sad.ShapeError, match=r"shape \(2,\)"):
+        s2sad.grad(sum_minus_dot)(w, X, np.ones((2, 5)))
+
+
+def test_grad_refuses_an_array_seed():
+    """grad's seed scales a scalar output: an array there has no meaning (it was
+    summed before, silently)."""
+    for f, args in [(sum_plus, (np.ones(2), 1.0)), (vector_out, (np.ones(()),)),
+                    (sum_minus_dot, (np.ones(3), np.ones((5, 3)), np.ones(5)))]:
+        df = s2sad.grad(f)
+        with pytest.raises(s2sad.ShapeError, match=r"scalar seed, not one of shape \(4,\)"):
+            df(*args, np.ones(4))
+        np.testing.assert_allclose(df(*args, 2.0), 2.0 * df(*args))
+
+
 def test_wrt_errors():
     for wrt, pattern in [(3, "out of range"), ("z", "not a parameter"), ((0, 0), "repeats"),
                          ((), "empty"), (1.5, "indices or names")]:

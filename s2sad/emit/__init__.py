@@ -186,13 +186,15 @@ class Emitter(EffectChecks, CalleeCalls):
         # an adjoint left unfitted by the statement reading it: no operand is fitted
         # by the shapes known
         same_shape = set() if result in self.unfitted else \
-            self.same_shape_operands(stmt, primitive)
+            self.same_shape_operands(stmt, primitive) | \
+            ({result} if self.adjoint_fits(result) else set())
         try:
             instance = instantiate(template, syntax.name(result), primitive.args,
                                    primitive.keywords, self.derivative, self.names,
                                    same_shape=same_shape,
                                    unfitted=self.may_stay_unfitted(primitive) - same_shape,
-                                   scalar_result=result in self.scalars)
+                                   scalar_result=result in self.scalars,
+                                   zero_dim_result=self.shapes.get(result) == analysis.ZERO_DIM)
         except BindingError as exc:
             raise NonDifferentiableError(
                 f"the derivative rule of {primitive.description} does not accept these "
@@ -201,6 +203,11 @@ class Emitter(EffectChecks, CalleeCalls):
                      "(see docs/primitives.md).") from None
         self.unfitted |= instance.left_unfitted
         return self.bind_free_names(instance)
+
+    def adjoint_fits(self, result: str) -> bool:
+        """Whether the adjoint of `result` is known to have its shape: then
+        `unbroadcast(d[y], y)` in its rule is `d[y]` (reverse mode)."""
+        return False
 
     def may_stay_unfitted(self, primitive: Primitive) -> set:
         """Operands whose adjoint the rule may leave broadcast beyond their shape

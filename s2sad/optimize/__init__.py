@@ -47,7 +47,8 @@ def optimize(node: gast.FunctionDef, protected: set, tape: str,
         lambda: factor_sums(node, adjoints, elementwise, modules, table),  # merged sums
         lambda: reuse_values(node, table),
         lambda: simplify(node),  # inlining and merging bring constants together
-        lambda: keep_seeds_scalar(node, shapes or {}, helpers or {}, scalars, table),
+        lambda: keep_seeds_scalar(node, shapes or {}, helpers or {}, scalars, modules or {},
+                                  table),
     ]
     unchanged = 0  # passes run in a row that changed nothing: all of them ends it
     for pass_ in itertools.islice(itertools.cycle(passes), 20 * len(passes)):

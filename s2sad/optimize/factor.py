@@ -150,12 +150,12 @@ def _arithmetic(expr, scalars: frozenset, modules: dict) -> bool:
     if cls is gast.UnaryOp:
         return expr.op.__class__ is gast.USub and _arithmetic(expr.operand, scalars, modules)
     if cls is gast.Call:
-        return _elementwise_function(expr.func, modules) and not expr.keywords and \
+        return elementwise_function(expr.func, modules) and not expr.keywords and \
             all(_arithmetic(arg, scalars, modules) for arg in expr.args)
     return False
 
 
-def _elementwise_function(func, modules: dict) -> bool:
+def elementwise_function(func, modules: dict) -> bool:
     """`np.cos` or `math.cos`: an elementwise function of one of `modules`."""
     if func.__class__ is not gast.Attribute or func.value.__class__ is not gast.Name or \
             func.value.id not in modules:

@@ -8,6 +8,10 @@ costs a pass over memory in NumPy and a task per chunk on Dask. The same holds
 for `spread / e` and for `e * spread`; a constant factor or a negation moves into
 the seed first (`unreduce(s, x) * 2 * t` is `s * 2 * t`), and a seed fitted
 twice to the reduction's result is fitted once.
+
+Arguments read for their shape only (`count(x)`, `unbroadcast(g, x)`) need no
+expression computed for them: an elementwise one of one shape class (inlined
+there once its other reads went) becomes its operand of that class.
 """
 from __future__ import annotations
 
@@ -15,16 +19,18 @@ import gast
 
 from .. import syntax
 from .blocks import NameTable
+from .factor import elementwise_function
 
 
 def keep_seeds_scalar(node: gast.FunctionDef, shapes: dict, helpers: dict,
-                      scalars: frozenset, table: NameTable) -> bool:
+                      scalars: frozenset, modules: dict, table: NameTable) -> bool:
     """Rewrite spread seeds that meet an array of their shape; True if any did.
     `shapes`: {name: shape class}; `helpers`: the names of `unreduce`, `count`
-    (which returns a number) and `unbroadcast` ({"count": names, ...})."""
+    (which returns a number) and `unbroadcast` ({"count": names, ...}); `modules`
+    maps names to NumPy or `math`, whose ufuncs keep a shape class."""
     if not helpers.get("unreduce") or not shapes:
         return False
-    rewriter = _Seeds(shapes, helpers, scalars)
+    rewriter = _Seeds(shapes, helpers, scalars, modules)
     for stmt in syntax.statements(node.body):
         if isinstance(stmt, (gast.Assign, gast.AugAssign, gast.Expr, gast.Return)) and \
                 stmt.value is not None:
@@ -37,8 +43,9 @@ def keep_seeds_scalar(node: gast.FunctionDef, shapes: dict, helpers: dict,
 
 
 class _Seeds:
-    def __init__(self, shapes: dict, helpers: dict, scalars: frozenset):
+    def __init__(self, shapes: dict, helpers: dict, scalars: frozenset, modules: dict):
         self.shapes = shapes
+        self.modules = modules
         self.spreads = helpers["unreduce"]
         self.counts = helpers.get("count", frozenset())
         self.fittings = helpers.get("unbroadcast", frozenset())
@@ -61,6 +68,8 @@ class _Seeds:
     def rewritten(self, node: gast.expr) -> gast.expr:
         if self.refitted(node):  # `unbroadcast(unbroadcast(g, y), y)`: fitted once
             return node.args[0]
+        if isinstance(node, gast.Call):
+            return self.narrowed(node)
         if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub) and \
                 self.spread(node.operand) is not None:
             return self.with_seed(node.operand, gast.UnaryOp(op=gast.USub(),
@@ -82,6 +91,25 @@ class _Seeds:
                     if spread is node.left else gast.BinOp(left=other, op=node.op, right=seed)
         return node
 
+    def narrowed(self, call: gast.Call) -> gast.Call:
+        """`count(t ** 2)` is `count(t)`, `unbroadcast(g, -y)` is `unbroadcast(g, y)`:
+        of an argument read for its shape only, an elementwise expression of one
+        shape class is its first operand of that class."""
+        if not isinstance(call.func, gast.Name):
+            return call
+        position = 0 if call.func.id in self.counts else \
+            1 if call.func.id in self.fittings else None
+        if position is None or len(call.args) <= position or \
+                isinstance(call.args[position], gast.Name):
+            return call
+        shape = self.class_of(call.args[position])
+        operand = next((n for n in syntax.walk(call.args[position])
+                        if isinstance(n, gast.Name) and self.shapes.get(n.id) == shape), None)
+        if shape is None or operand is None:
+            return call
+        args = call.args[:position] + [syntax.name(operand.id)] + call.args[position + 1:]
+        return gast.Call(func=call.func, args=args, keywords=call.keywords)
+
     def refitted(self, node: gast.expr) -> bool:
         inner = node.args[0] if self.fits(node) else None
         return inner is not None and self.fits(inner) and syntax.same(inner.args[1],
@@ -97,29 +125,39 @@ class _Seeds:
         """The shape class of x for `unreduce(s, x, None, False)`, else None."""
         if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and
                 node.func.id in self.spreads and 2 <= len(node.args) <= 4 and
-                not node.keywords and isinstance(node.args[1], gast.Name)):
+                not node.keywords):
             return None
         rest = [syntax.constant_value(a) if syntax.is_literal(a) else a for a in node.args[2:]]
         if rest[:1] not in ([], [None]) or rest[1:] not in ([], [False]):
             return None  # a reduction over some axes: its adjoint is not uniform
-        return self.shapes.get(node.args[1].id)
+        return self.class_of(node.args[1])
 
     @staticmethod
     def with_seed(spread: gast.Call, seed: gast.expr) -> gast.Call:
         return gast.Call(func=spread.func, args=[seed] + spread.args[1:], keywords=[])
 
     def has_shape(self, node: gast.expr, shape) -> bool:
-        """Whether `node` holds an array of the shape class `shape` (elementwise
-        operations on such arrays and scalars)."""
+        """Whether `node` holds an array of the shape class `shape`."""
+        return self.class_of(node) == shape
+
+    def class_of(self, node: gast.expr):
+        """The shape class of an array made by elementwise operations on arrays of
+        one class and scalars, else None."""
         if isinstance(node, gast.Name):
-            return self.shapes.get(node.id) == shape
+            return self.shapes.get(node.id)
         if isinstance(node, gast.UnaryOp):
-            return self.has_shape(node.operand, shape)
+            return self.class_of(node.operand)
         if isinstance(node, gast.BinOp) and not isinstance(node.op, gast.MatMult):
-            left, right = self.has_shape(node.left, shape), self.has_shape(node.right, shape)
-            return left and (right or self.is_scalar(node.right)) or \
-                right and self.is_scalar(node.left)
-        return False
+            if self.is_scalar(node.right):
+                return self.class_of(node.left)
+            if self.is_scalar(node.left):
+                return self.class_of(node.right)
+            left = self.class_of(node.left)
+            return left if left == self.class_of(node.right) else None
+        if isinstance(node, gast.Call) and len(node.args) == 1 and not node.keywords and \
+                elementwise_function(node.func, self.modules):
+            return self.class_of(node.args[0])
+        return None
 
     def is_scalar(self, node: gast.expr) -> bool:
         return syntax.number_value(node) is not None or \

@@ -34,6 +34,7 @@ class GradientSpec:
     # vjp(function, wrt indices) -> generated VJP of a user function that is called
     subroutine: Callable | None = None
     scalar_params: frozenset = frozenset()   # parameters known to be floats
+    floats: bool = False   # the float version: every argument, the seed too, is a float
     # a function called by the one being differentiated; its gradients go to the
     # caller's VJP: containers' as AdjointList and AdjointDict, which the caller adds
     # item by item (the user's types only where the user gets them), and an int
@@ -58,6 +59,7 @@ class FunctionAdjoint(LoopAdjoints, ContainerAdjoints, CallAdjoints):
         self.tape = self.names.fresh(TAPE)
         self.uses_tape = False
         self.adjoint_reads = analysis.adjoint_reads(self.body, self.active)
+        self.rank_decider = self.output_check() if spec.check == "scalar" else None
         self.containers = analysis.indexed_names(self.body) - self.scalars
         self.dicts = {s.targets[0].id for s in syntax.statements(self.body)
                       if isinstance(s, gast.Assign) and isinstance(s.value, gast.Dict)}
@@ -71,6 +73,24 @@ class FunctionAdjoint(LoopAdjoints, ContainerAdjoints, CallAdjoints):
         self.fitting_their_seed = self.temporaries_fitting_their_seed()
         self.from_containers = set()  # names a called VJP may return a container for
         self.refuse_repeated_effects()
+
+    def output_check(self) -> str | None:
+        """For grad: the name whose value the output check reads (the output, or an
+        operand deciding its rank), None when the output is 0-d whatever the inputs.
+        The adjoint sweep runs after the check: there the output's shape class is 0-d."""
+        result = self.fn.result
+        decider = analysis.rank_deciding_name(self.body, result, self.scalars, self.shapes,
+                                              self.classify)
+        if decider in self.sequences:
+            decider = result
+        result_class = self.shapes.get(result)
+        if result_class is not None:
+            for name, shape in list(self.shapes.items()):
+                if shape == result_class:
+                    self.shapes[name] = analysis.ZERO_DIM
+        elif analysis.binding_counts(self.body)[result] <= 1:
+            self.shapes[result] = analysis.ZERO_DIM
+        return decider
 
     def temporaries_fitting_their_seed(self) -> frozenset:
         """Temporaries read once whose rule sums an adjoint broadcast beyond their
@@ -86,6 +106,12 @@ class FunctionAdjoint(LoopAdjoints, ContainerAdjoints, CallAdjoints):
             if template is not None and fits_seed(template):
                 fitting.add(name)
         return frozenset(fitting)
+
+    def adjoint_fits(self, result: str) -> bool:
+        """The output's, when its seed is checked to fit it; then a 0-d value's too:
+        rules fit the adjoints they give operands (or know them to fit already)."""
+        return self.spec.check in ("scalar", "seed") and \
+            (result == self.fn.result or self.shapes.get(result) == analysis.ZERO_DIM)
 
     def may_stay_unfitted(self, primitive) -> set:
         return {a.id for a in primitive.args
@@ -119,9 +145,8 @@ class FunctionAdjoint(LoopAdjoints, ContainerAdjoints, CallAdjoints):
             self.primal_block(self.body, set(fn.params), record=True)
         replayed = self.generators_after(primal)
         user_function = syntax.name(self.bind_global(fn.parsed.name, fn.parsed.func))
-        if spec.check == "scalar" and fn.result not in self.scalars:
-            primal.append(syntax.expr_stmt(syntax.call(
-                self.helper("assert_scalar"), syntax.name(fn.result), user_function)))
+        if spec.check == "scalar":
+            primal.extend(self.scalar_checks(seed, user_function))
         elif spec.check == "seed":
             primal.append(syntax.expr_stmt(syntax.call(
                 self.helper("assert_seed"), syntax.name(seed), syntax.name(fn.result),
@@ -164,6 +189,21 @@ class FunctionAdjoint(LoopAdjoints, ContainerAdjoints, CallAdjoints):
                                  self.callees, containers, self.scalar_names(),
                                  {name: c for name, c in self.shapes.items()
                                   if not {name, c} & not_arrays})
+
+    def scalar_checks(self, seed: str, user_function: gast.Name) -> list:
+        """grad's checks: the output is 0-d, and so is the seed (the float version's
+        dispatcher passes only floats). A number's derivatives take any seed
+        broadcast, as tangent's did."""
+        if self.fn.result in self.scalars:
+            return []
+        seed_too = not self.spec.floats
+        if self.rank_decider is None:
+            return [syntax.expr_stmt(syntax.call(self.helper("assert_scalar_seed"),
+                                                 syntax.name(seed), user_function))] \
+                if seed_too else []
+        arguments = [syntax.name(self.rank_decider), user_function] + \
+            ([syntax.name(seed)] if seed_too else [])
+        return [syntax.expr_stmt(syntax.call(self.helper("assert_scalar"), *arguments))]
 
     def gradient_of(self, param: str, state: AdjointState) -> gast.expr:
         var = self.derivative_names.get(param)

@@ -52,8 +52,11 @@ def reduced_axes(x, axis):
     return tuple(sorted(int(a) % ndim for a in axes))
 
 
-def count(x, y):
-    """How many entries of x each entry of the reduction y combines."""
+def count(x, y=None):
+    """How many entries of x each entry of the reduction y combines (all of them,
+    without y: a full reduction's)."""
+    if y is None:
+        return math.prod(np.shape(x))
     return math.prod(np.shape(x)) // max(math.prod(np.shape(y)), 1)
 
 

@@ -6,11 +6,9 @@ def dmlp(params, x, y, bresult=1.0):
     t7 = params['b2']
     out = h @ t5 + t7
     t8 = out - y
-    t9 = t8 ** 2
-    result = np.mean(t9)
-    assert_scalar(result, mlp)
+    assert_scalar_seed(bresult, mlp)
     # Grad of: return np.mean((out - y) ** 2)
-    bout = unbroadcast(bresult / count(t9, result) * 2 * t8, out)
+    bout = unbroadcast(bresult / count(t8) * 2 * t8, out)
     # Grad of: out = h @ params["W2"] + params["b2"]
     bparams = scatter(unbroadcast(bout, t7), params, 'b2') + scatter(matmul_adjoint_b(bout, h, t5), params, 'W2')
     bh = matmul_adjoint_a(bout, h, t5)

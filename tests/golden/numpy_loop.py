@@ -4,7 +4,7 @@ def dnumpy_loop(a, b, bz=1.0):
     for i in range(100):
         tape.append(z)
         z = a * np.cos(z + i) + z * np.sin(b - i)
-    assert_scalar(z, numpy_loop)
+    assert_scalar(z, numpy_loop, bz)
     # Grad of: for i in range(100):
     ba = zeros_like(a)
     bb = zeros_like(b)
