@@ -343,6 +343,22 @@ def _broadcast_candidates(stmts: list, params: set, scalars: set,
     return found
 
 
+def dict_names(stmts: list) -> set:
+    """Names that hold dicts, whose writes may add a key: bound to a dict literal,
+    or written at a string key (`d["k"] = v`, into a dict the caller passed)."""
+    found = set()
+    for stmt in syntax.statements(stmts):
+        if not isinstance(stmt, gast.Assign):
+            continue
+        target = stmt.targets[0]
+        if isinstance(target, gast.Name) and isinstance(stmt.value, gast.Dict):
+            found.add(target.id)
+        elif isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) and \
+                isinstance(target.slice, gast.Constant) and isinstance(target.slice.value, str):
+            found.add(target.value.id)
+    return found
+
+
 def binding_counts(stmts: list) -> Counter:
     """How many statements of the block, nested ones included, bind each name."""
     return Counter(n for stmt in syntax.statements(stmts) for n in syntax.names_stored(

@@ -53,7 +53,7 @@ class _Forward(Emitter):
         tangents = [self.derivative_name(fn.params[i]) for i in spec.wrt]
         constant_params = [p for i, p in enumerate(fn.params)
                            if p in self.active and i not in spec.wrt]
-        body = [syntax.assign(self.derivative_name(p), syntax.constant(_ZERO))
+        body = [syntax.assign(self.derivative_name(p), self.zero_of(p, syntax.name(p)))
                 for p in constant_params]
         body += self.private_arguments(*tangents) + self.block(self.body)
         output = self.output_tangent()

@@ -9,8 +9,8 @@ import types
 import numpy as np
 
 from . import containers
-from .errors import (Location, NonDifferentiableError, ShapeError, UnsupportedSyntaxError,
-                     WrtError, running_derivative_line)
+from .errors import (Location, NonDifferentiableError, S2SADError, ShapeError,
+                     UnsupportedSyntaxError, WrtError, running_derivative_line)
 
 _SCALARS = (float, int, np.float64, np.float32, np.int64)
 
@@ -511,8 +511,7 @@ def structured(g, x):
     if isinstance(x, (list, tuple)):
         if isinstance(g, dict) and hasattr(x, "_fields"):  # a named tuple read by field
             g = [g.get(field, 0.0) for field in x._fields]
-        items = [structured(gi, xi) for gi, xi in zip(g, x)] \
-            if isinstance(g, (list, tuple)) else [zeros_like(xi) for xi in x]
+        items = [structured(gi, xi) for gi, xi in zip(_items_of(g, x), x)]
         return type(x)(items) if not hasattr(x, "_fields") else type(x)(*items)
     if type(g) in _SCALARS and np.ndim(x) > 0:
         if is_foreign(x):
@@ -521,6 +520,19 @@ def structured(g, x):
     if isinstance(g, dict) and not isinstance(x, np.ndarray):  # an object's attributes
         return containers.rebuild(x, {k: structured(v, getattr(x, k)) for k, v in g.items()})
     return g
+
+
+def _items_of(g, x) -> list:
+    """The items' gradients of a list or tuple `x`, from its gradient `g`: items
+    of a list, rows of an array (`x` was read as one), none from a zero."""
+    if isinstance(g, (list, tuple)) or \
+            isinstance(g, np.ndarray) and g.ndim > 0 and len(g) == len(x):
+        return list(g)
+    if g is None or np.ndim(g) == 0 and g == 0:
+        return [zeros_like(item) for item in x]
+    raise S2SADError(f"internal: s2sad computed a gradient of shape {np.shape(g)} for a "
+                     f"{type(x).__name__} of {len(x)} items",
+                     hint="please report this with the function differentiated.")
 
 
 def leading_items(g, x):

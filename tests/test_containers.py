@@ -408,3 +408,25 @@ def test_a_dict_entry_that_receives_no_gradient_has_zeros_of_its_shape():
     p = RNG.normal(size=(2, 3))
     assert np.allclose(s2sad.grad(dict_entry_without_gradient)(p), -2.0)
     check_container_gradient(dict_entry_without_gradient, (p,))
+
+
+def adds_a_key(x, d):
+    d["k"] = x * 2.0
+    return d["k"] ** 2 + x
+
+
+def caches_in_a_default(x, cache={}):
+    if "k" not in cache:
+        cache["k"] = x * 2.0
+    return cache["k"] ** 2 + x
+
+
+def test_a_write_adding_a_key_to_a_dict_the_caller_passed():
+    """The reverse sweep saved `d['k']` before the write made it (KeyError)."""
+    given = {}
+    assert s2sad.grad(adds_a_key)(1.5, given) == pytest.approx(8 * 1.5 + 1)
+    assert given == {}  # the derivative leaves the caller's dict alone
+    assert s2sad.grad(adds_a_key)(0.7, {}) == pytest.approx(
+        finite_difference(lambda x: adds_a_key(x, {}), (0.7,), 0), rel=1e-6)
+    assert s2sad.grad(caches_in_a_default)(1.5) == pytest.approx(8 * 1.5 + 1)
+    assert s2sad.hvp(caches_in_a_default)(1.5, 1.0) == pytest.approx(8.0)

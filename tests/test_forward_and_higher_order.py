@@ -75,3 +75,18 @@ def test_reverse_over_forward(f, args, index):
     second = s2sad.grad(jvp, wrt=(index,))
     expected = _second_derivative_by_differences(f, args, index)
     np.testing.assert_allclose(second(*args, 1.0), expected, rtol=1e-5, atol=1e-6)
+
+
+def writes_into_a_constant_parameter(x, w):
+    x[0] = x[0] * w
+    return np.sum(x ** 2)
+
+
+def test_tangent_of_a_parameter_written_into_that_carries_none():
+    """Its zero tangent was a float, and the write into it raised TypeError."""
+    x = np.array([1.0, 2.0])
+    jvp = s2sad.autodiff(writes_into_a_constant_parameter, wrt=(1,), mode="forward")
+    expected = finite_difference(lambda w: writes_into_a_constant_parameter(x.copy(), w),
+                                 (3.0,), 0)
+    assert jvp(x, 3.0, 1.0) == pytest.approx(expected, rel=1e-6)
+    np.testing.assert_array_equal(x, [1.0, 2.0])

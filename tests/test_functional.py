@@ -53,6 +53,68 @@ def test_hessian_and_hvp_match_differences_of_the_gradient():
     np.testing.assert_allclose(s2sad.hvp(loss)(w, x, v), expected @ v, rtol=1e-5, atol=1e-7)
 
 
+def two_items(t):
+    return t[0] ** 3 * t[1] + t[1] ** 2
+
+
+def layers_of_pairs(layers, x):
+    for W, b in layers:
+        x = np.tanh(W @ x + b)
+    return np.sum(x ** 2)
+
+
+def ragged_layers(params, x):
+    for W in params:
+        x = np.tanh(W @ x)
+    return np.sum(x)
+
+
+def _directional_difference(g, params, rest, v, eps=1e-6):
+    """(g(params + eps v) - g(params - eps v)) / 2 eps, item by item of nested lists."""
+    def moved(p, d, sign):
+        if isinstance(p, (list, tuple)):
+            return type(p)(moved(pi, di, sign) for pi, di in zip(p, d))
+        return p + sign * eps * d
+
+    def difference(a, b):
+        if isinstance(a, (list, tuple)):
+            return [difference(ai, bi) for ai, bi in zip(a, b)]
+        return (a - b) / (2 * eps)
+    return difference(g(moved(params, v, 1), *rest), g(moved(params, v, -1), *rest))
+
+
+@pytest.mark.parametrize("f, params, rest, v", [
+    (two_items, (1.3, -0.7), (), (0.4, 1.1)),
+    (two_items, [1.3, -0.7], (), [0.4, 1.1]),
+    (layers_of_pairs, [(RNG.normal(size=(3, 2)), RNG.normal(size=3)),
+                       (RNG.normal(size=(2, 3)), RNG.normal(size=2))], (RNG.normal(size=2),),
+     [(RNG.normal(size=(3, 2)), RNG.normal(size=3)),
+      (RNG.normal(size=(2, 3)), RNG.normal(size=2))]),
+    (ragged_layers, [RNG.normal(size=(3, 2)), RNG.normal(size=(1, 3))], (RNG.normal(size=2),),
+     [RNG.normal(size=(3, 2)), RNG.normal(size=(1, 3))]),
+], ids=["tuple", "list", "pairs", "ragged"])
+def test_hvp_of_list_and_tuple_parameters_read_item_by_item(f, params, rest, v):
+    """A container parameter read more than once: its tangent adjoint was turned into
+    an array and then into zeros (and ragged items raised)."""
+    expected = _directional_difference(s2sad.grad(f), params, rest, v)
+    got = s2sad.hvp(f)(params, *rest, v)
+    assert type(got) is type(params) and len(got) == len(params)
+    for g_item, e_item in zip(got, expected):
+        if isinstance(g_item, tuple):
+            for a, b in zip(g_item, e_item):
+                np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+        else:
+            np.testing.assert_allclose(g_item, e_item, rtol=1e-5, atol=1e-7)
+
+
+def test_a_container_gradient_never_becomes_zeros_silently():
+    from s2sad.runtime import structured
+    assert structured(np.array([1.0, 2.0]), (0.5, 0.5)) == (1.0, 2.0)
+    assert structured(0.0, [np.ones(2), 1.0])[1] == 0.0
+    with pytest.raises(s2sad.S2SADError, match="internal"):
+        structured(np.ones(3), (0.5, 0.5))
+
+
 def norms(W, x):
     return np.linalg.norm(W @ x) + np.sum(np.linalg.norm(W, axis=1) ** 3) + \
         np.linalg.norm(W, ord=1)

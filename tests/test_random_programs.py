@@ -8,7 +8,10 @@ that may return pairs, loops over layer matrices of different shapes, helpers
 taking a list or dict that f passes to two calls). Each is differentiated in
 reverse mode and in forward mode and compared with finite differences in
 float64; reverse and forward mode are also
-compared with each other through <J v, u> = <v, J^T u>. Points where finite
+compared with each other through <J v, u> = <v, J^T u>. Hessian-vector products
+(forward mode over the reverse-mode gradient) are compared with differences of
+that gradient; there a construct whose second derivative s2sad refuses (an
+`S2SADError`) skips the example. Points where finite
 differences straddle a branch switch (one-sided and central differences at two
 step sizes disagree) are skipped with `assume`.
 
@@ -41,7 +44,7 @@ import s2sad
 from program_generator import invalid_programs, load, valid_programs
 
 LONG_EXAMPLES = int(os.environ.get("S2SAD_RANDOM_EXAMPLES", "0") or 0)
-FAST_EXAMPLES = {"reverse": 60, "forward": 50, "invalid": 100}
+FAST_EXAMPLES = {"reverse": 60, "forward": 50, "second": 40, "invalid": 100}
 
 RTOL, ATOL = 1e-5, 1e-6     # derivative against finite differences
 STEP = 1e-5                  # finite-difference step
@@ -228,6 +231,34 @@ def test_forward_mode_matches_finite_differences_and_reverse_mode(program, data,
     cotangents = as_tuple(vjp(*copies(args), seed), len(wrt))
     assert_close(float(tangent) * seed, inner(tangents, cotangents), "<J v, u> = <v, J^T u>",
                  rtol=1e-9, atol=1e-9 * (1.0 + abs(value)))
+
+
+@examples("second")
+@given(program=valid_programs(), data=st.data())
+def test_hessian_vector_products_match_differences_of_the_gradient(program, data, directory):
+    f = loaded(program, directory)
+    args = data.draw(points(program.shapes), label="args")
+    index = data.draw(st.integers(0, len(args) - 1), label="wrt")
+    tangent = data.draw(points(program.shapes[index:index + 1], -1.0, 1.0), label="v")[0]
+    weights = data.draw(points(program.shapes[index:index + 1], -1.0, 1.0), label="u")[0]
+    evaluate(f, args)
+    gradient = s2sad.grad(f, wrt=(index,))
+
+    def weighted_gradient(*point):  # <grad f, u>: its derivative along v is <H v, u>
+        return inner([gradient(*point)], [weights])
+    direction = [np.zeros(np.shape(a)) if np.ndim(a) else 0.0 for a in args]
+    direction[index] = tangent
+    expected = directional_derivative(along(weighted_gradient, args, direction))
+    given_args = copies(args)
+    try:
+        product = s2sad.hvp(f, wrt=index)(*given_args, copies([tangent])[0])
+    except s2sad.S2SADError as error:  # a second derivative s2sad refuses, at its line
+        note(f"refused: {error}")
+        assume(False)
+    for before, after in zip(copies(args), given_args):
+        np.testing.assert_array_equal(before, after, "the product changed its argument")
+    assert np.shape(product) == np.shape(args[index]), np.shape(product)
+    assert_close(inner([product], [weights]), expected, "<H v, u>")
 
 
 # ---------------------------------------------------------------- invalid programs

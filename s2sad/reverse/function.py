@@ -61,8 +61,7 @@ class FunctionAdjoint(LoopAdjoints, ContainerAdjoints, CallAdjoints):
         self.adjoint_reads = analysis.adjoint_reads(self.body, self.active)
         self.rank_decider = self.output_check() if spec.check == "scalar" else None
         self.containers = analysis.indexed_names(self.body) - self.scalars
-        self.dicts = {s.targets[0].id for s in syntax.statements(self.body)
-                      if isinstance(s, gast.Assign) and isinstance(s.value, gast.Dict)}
+        self.dicts = analysis.dict_names(self.body)
         # numbers, or arrays of a parameter's shape: + and * act item by item
         self.elementwise = self.scalars | (set(self.shapes) - self.containers)
         self.elementwise_copies = set()  # a loop's `x_end`, `x_next` of such an x

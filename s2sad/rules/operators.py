@@ -22,8 +22,9 @@ from ..runtime import broadcast_like, copy_of, expand, is_foreign, unbroadcast
 
 def like(t, z):
     """The tangent `t` with the shape of the result `z`, in memory of its own (the
-    function may write into z, and forward mode then writes into its tangent)."""
-    if np.ndim(z) == 0:
+    function may write into z, and forward mode then writes into its tangent); a
+    container's tangent (a list's adjoint, in forward over reverse mode) as it is."""
+    if isinstance(z, (list, tuple, dict)) or np.ndim(z) == 0:
         return t
     if is_foreign(t) or is_foreign(z):
         return broadcast_like(t, z, np.result_type(t)).copy()
