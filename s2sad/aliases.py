@@ -17,6 +17,7 @@ changes its inputs.
 from __future__ import annotations
 
 import operator
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -78,7 +79,8 @@ def analyze(stmts: list, params: Iterable[str], result: str, classify: Callable,
     """Alias facts of a normalized body (without its final return)."""
     live_after = {}
     _live(stmts, {result}, live_after)
-    walker, certain = (_PointsTo(classify, scalars, live_after, optimistic)
+    stacked = _stacked_items(stmts, classify)
+    walker, certain = (_PointsTo(classify, scalars, live_after, stacked, optimistic)
                        for optimistic in (False, True))
     for pass_ in (walker, certain):
         pass_.block(stmts, {p: _new(("param", p)) for p in params})
@@ -114,9 +116,10 @@ class _PointsTo:
     `("held", obj)` an object held as an item or field.
     """
 
-    def __init__(self, classify: Callable, scalars: set, live_after: dict,
+    def __init__(self, classify: Callable, scalars: set, live_after: dict, stacked: dict,
                  optimistic: bool = False):
         self.optimistic = optimistic  # `x[i]` and calls of unknown effect make new objects
+        self.stacked = stacked  # {stack list: ids of the sites only it ever holds}
         self.classify = classify
         self.scalars = scalars
         self.live_after = live_after
@@ -184,8 +187,11 @@ class _PointsTo:
             base = value.value if not isinstance(value, gast.Call) else value.func.value
             view = _has_slice(value.slice) if isinstance(value, gast.Subscript) else \
                 isinstance(value, gast.Attribute) and value.attr in _VIEW_ATTRIBUTES
-            return _items(_union(state, syntax.names_loaded(base)),
-                          views=view or not self.optimistic)
+            items = _items(_union(state, syntax.names_loaded(base)),
+                           views=view or not self.optimistic)
+            if isinstance(value, gast.Call) and value.func.attr == "pop":
+                return _moved(items, self.stacked.get(base.id, frozenset()))
+            return items
         primitive = self.classify(value)
         if primitive is not None and primitive.key in (PACK, list, tuple, dict):
             return _new(("site", id(stmt), "container")) | _held(_union(
@@ -228,6 +234,53 @@ class _PointsTo:
         return {other for other, held in state.items()
                 if other != name and other in live and other not in self.scalars
                 and _sees(held, objects)}
+
+
+def _stacked_items(stmts: list, classify: Callable) -> dict:
+    """{lst: ids of sites}: lists used as stacks only (append, pop, len, tests), and
+    the sites whose objects each one alone ever holds: made for one `lst.append(t)`
+    (t bound once, to a new object, and read there only). Popping such an object
+    moves it out: a write into it is not seen through the list (a tape of copies)."""
+    loaded, stored = syntax.name_occurrences(stmts)
+    reads, binds = Counter(loaded), Counter(stored)
+    stack_reads = Counter()
+    bindings, appended = {}, {}
+    for node in syntax.walk(stmts):
+        receiver = mutated_receiver(node)
+        if receiver is not None and node.func.attr in ("append", "pop"):
+            stack_reads[receiver] += 1
+        elif isinstance(node, gast.Call) and syntax.dotted_name(node.func) == "len" and \
+                len(node.args) == 1 and isinstance(node.args[0], gast.Name):
+            stack_reads[node.args[0].id] += 1
+    for stmt in syntax.statements(stmts):
+        if isinstance(stmt, (gast.While, gast.If)) and isinstance(stmt.test, gast.Name):
+            stack_reads[stmt.test.id] += 1
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            bindings[stmt.targets[0].id] = stmt
+        call = getattr(stmt, "value", None) if isinstance(stmt, gast.Expr) else None
+        if mutated_receiver(call) is not None and call.func.attr == "append" and \
+                len(call.args) == 1 and isinstance(call.args[0], gast.Name):
+            appended[call.args[0].id] = call.func.value.id
+    stacked = {}
+    for item, lst in appended.items():
+        binding = bindings.get(item)
+        primitive = classify(binding.value) if binding is not None else None
+        if reads[lst] == stack_reads[lst] and binds[item] == 1 and reads[item] == 1 and \
+                primitive is not None and _makes_new_object(primitive):
+            stacked.setdefault(lst, set()).add(id(binding))
+    return {lst: frozenset(sites) for lst, sites in stacked.items()}
+
+
+def _moved(objects: frozenset, sites: frozenset) -> frozenset:
+    """The objects a pop returns: those of `sites` as objects of their own, no
+    longer in the list."""
+    def moved(obj: tuple) -> tuple:
+        if obj[0] == "identity":
+            return "identity", moved(obj[1])
+        if obj[0] == "site" and obj[1] in sites:
+            return "site", ("moved", obj[1]), obj[2]
+        return obj
+    return frozenset(map(moved, objects))
 
 
 def _makes_new_object(primitive) -> bool:

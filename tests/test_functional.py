@@ -153,3 +153,20 @@ def test_insert_grad_of_clips_the_adjoint_in_the_backward_pass():
 
 def test_stop_gradient_blocks_the_derivative():
     assert s2sad.grad(stopped)(3.0) == 9.0  # d/dx (const * x) with const = x*x
+
+
+def writes_elements_in_a_loop(x):
+    out = np.zeros(3)
+    for i in range(3):
+        out[i] = x[i] ** 3 * x[(i + 1) % 3]
+    return np.sum(out ** 2)
+
+
+def test_hvp_through_element_writes_in_a_loop():
+    """The gradient restores `out` from its tape of copies; forward mode took a popped
+    copy for one the tape still held, and refused the write into it."""
+    x, v = RNG.normal(size=3), RNG.normal(size=3)
+    g, eps = s2sad.grad(writes_elements_in_a_loop), 1e-6
+    expected = (g(x + eps * v) - g(x - eps * v)) / (2 * eps)
+    np.testing.assert_allclose(s2sad.hvp(writes_elements_in_a_loop)(x, v), expected,
+                               rtol=1e-5, atol=1e-7)
