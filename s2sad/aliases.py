@@ -176,6 +176,7 @@ class _PointsTo:
         if name in self.scalars:
             self.bind(state, name, frozenset())
         else:
+            _age(state, id(stmt))  # first: the value may be one made here before
             self.bind(state, name, self.objects_of(stmt, value, state))
         return state
 
@@ -271,13 +272,40 @@ def _stacked_items(stmts: list, classify: Callable) -> dict:
     return {lst: frozenset(sites) for lst, sites in stacked.items()}
 
 
+def _age(state: dict, site: int) -> None:
+    """Before the statement `site` makes a new object: the objects it made earlier
+    (in a loop's previous iterations) are others, which names may still hold."""
+    def aged(obj: tuple) -> tuple:
+        if obj[0] in ("identity", "held"):
+            return obj[0], aged(obj[1])
+        if obj[0] == "site" and obj[1] == site:
+            return "site", ("earlier", site), obj[2]
+        return obj
+    for name, objects in state.items():
+        if any(site in _site_ids(o) for o in objects):
+            state[name] = frozenset(map(aged, objects))
+
+
+def _site_ids(obj: tuple) -> tuple:
+    """(the id of the statement that made the object,), or () for a parameter's."""
+    while obj[0] in ("identity", "held"):
+        obj = obj[1]
+    if obj[0] != "site":
+        return ()
+    made = obj[1]
+    while isinstance(made, tuple):  # ("earlier", id), ("moved", id)
+        made = made[1]
+    return (made,)
+
+
 def _moved(objects: frozenset, sites: frozenset) -> frozenset:
     """The objects a pop returns: those of `sites` as objects of their own, no
     longer in the list."""
     def moved(obj: tuple) -> tuple:
         if obj[0] == "identity":
             return "identity", moved(obj[1])
-        if obj[0] == "site" and obj[1] in sites:
+        if obj[0] == "site" and _site_ids(obj)[0] in sites and \
+                not (isinstance(obj[1], tuple) and obj[1][0] == "moved"):
             return "site", ("moved", obj[1]), obj[2]
         return obj
     return frozenset(map(moved, objects))

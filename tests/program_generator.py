@@ -374,6 +374,8 @@ class Writer:
                 options.append("for_elements")
         if scope.loop:
             options += ["jump"] * 2
+            if len([v for v, k in scope.variables.items() if k == A]) >= 2:
+                options.append("rotate_then_write")
         if self.layers and scope.has_arrays():
             options += ["layers"] * 3
         if self.usable_container_helpers(scope):
@@ -456,6 +458,17 @@ class Writer:
         operand = self.expr(scope, self.any_kind(scope), 1)
         return Stmt([f"{fresh} = {self.squashed(scope, None, A)}", f"{alias} = {fresh}",
                      f"{alias} += 0.5 * np.tanh({operand})"], defines={alias: A})
+
+    def stmt_rotate_then_write(self, scope):
+        """A new array each iteration, an element of it written, then names rotated
+        (`prev, cur = cur, nxt`, a leapfrog step): the arrays of earlier iterations
+        stay with other names, which a write into the new one must not reach."""
+        older, newer = self.draw(st.permutations(
+            sorted(v for v, k in scope.variables.items() if k == A)))[:2]
+        new, index = self.fresh("n"), self.pick(["0", "-1"])
+        return Stmt([f"{new} = {self.squashed(scope, None, A)}",
+                     f"{new}[{index}] = {new}[{index}] * {self.pick(CONSTANTS)}",
+                     f"{older}, {newer} = {newer}, {new}"], defines={new: A})
 
     def stmt_list_pop(self, scope):
         """Items taken from a list at an index, `q.pop(0)`, and one left in it."""

@@ -529,3 +529,76 @@ def test_a_helper_changing_its_list_argument_is_refused_at_the_change():
     with pytest.raises(s2sad.UnsupportedSyntaxError, match="argument 'xs'") as info:
         s2sad.grad(calls_a_helper_that_appends)
     assert info.value.location.lineno == appends_to_its_argument.__code__.co_firstlineno + 1
+
+
+def leapfrog(x):
+    prev = x.copy()
+    cur = x * 1.5
+    for t in range(3):
+        nxt = 2.0 * cur - prev + 0.1 * cur ** 2   # a new array each step
+        nxt[0] = 0.0                             # then a boundary condition
+        prev, cur = cur, nxt
+    return np.sum(cur * prev)
+
+
+def tuple_state(x):
+    state = (x, 1.0)
+    for _ in range(3):
+        state = tuple(s * 1.1 + 0.2 * x for s in state)
+    return np.sum(state[0] * state[1])
+
+
+def stale_alias(x):
+    keep = x.copy()
+    for t in range(2):
+        y = x * 2.0
+        if t == 0:
+            keep = y  # the first step's array: the write below changes it too
+        y[0] = 5.0
+    return np.sum(keep * x)
+
+
+@pytest.mark.parametrize("f", [leapfrog, tuple_state])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_new_array_each_iteration_shares_nothing_with_the_last_ones(f, mode):
+    """`nxt` is made anew in each step; the names holding earlier steps' arrays do not
+    see a write into it (it was refused as shared with `cur`)."""
+    x = np.array([0.3, -0.2, 0.5])
+    if mode == "reverse":
+        assert_gradients(f, s2sad.grad(f), (x,), (0,))
+    else:
+        df = s2sad.autodiff(f, mode="forward")
+        for e in np.eye(3):
+            fd = (f(x + 1e-6 * e) - f(x - 1e-6 * e)) / 2e-6
+            assert df(x, e) == pytest.approx(fd, rel=1e-6)
+    assert np.array_equal(x, [0.3, -0.2, 0.5])
+
+
+def test_an_earlier_iterations_array_kept_under_another_name_still_counts():
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="'y': 'keep' may share"):
+        s2sad.grad(stale_alias)(np.array([0.3, -0.2]))
+
+
+class Scale:
+    def __init__(self, c):
+        self.c = c
+
+    def __call__(self, x):
+        return self.c * x ** 2
+
+
+TRIPLE = Scale(3.0)
+
+
+def calls_a_global_object(x):
+    return np.sum(TRIPLE(x) * x)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_global_object_of_a_users_class_is_called_through_its_method(mode):
+    x = np.array([0.3, -0.2])
+    if mode == "reverse":
+        assert_gradients(calls_a_global_object, s2sad.grad(calls_a_global_object), (x,), (0,))
+    else:
+        df = s2sad.autodiff(calls_a_global_object, mode="forward")
+        np.testing.assert_allclose(df(x, np.array([1.0, 0.0])), 9.0 * 0.3 ** 2, rtol=1e-12)

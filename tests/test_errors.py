@@ -140,6 +140,31 @@ def test_grad_refuses_an_array_seed():
         np.testing.assert_allclose(df(*args, 2.0), 2.0 * df(*args))
 
 
+def item_of_item_write(w):
+    grid = [[0.0, 0.0], [0.0, 0.0]]
+    grid[0][1] = w[0] * w[1]
+    return grid[0][1]
+
+
+def list_in_a_dict(x):
+    traj = {"a": []}
+    traj["a"].append(x * 1.5)
+    return traj["a"][0]
+
+
+def test_writes_the_normal_form_splits_are_named_as_written():
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match=r"item of an item") as info:
+        s2sad.grad(item_of_item_write)
+    assert "a[i, j] = v" in str(info.value) and "row = list(a[i])" in str(info.value)
+    assert_located(info.value, line_of("item_of_item_write") + 2,
+                   "grid[0][1] = w[0] * w[1]")
+    with pytest.raises(s2sad.UnsupportedSyntaxError) as info:
+        s2sad.grad(list_in_a_dict)
+    assert "a write into 'traj['a']': 'traj' may share" in str(info.value)
+    assert "`traj['a'] = <new value>`" in str(info.value)
+    assert re.search(r"'t\d*'", str(info.value)) is None  # no name of s2sad's own
+
+
 def test_wrt_errors():
     for wrt, pattern in [(3, "out of range"), ("z", "not a parameter"), ((0, 0), "repeats"),
                          ((), "empty"), (1.5, "indices or names")]:

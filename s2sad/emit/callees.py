@@ -103,6 +103,9 @@ class CalleeCalls:
             return False  # a library's method, as stats.norm.sf: needs a rule
         if inspect.ismethod(key) or isinstance(key, functools.partial):
             return True   # a global or closure variable holding one
+        call = getattr(type(key), "__call__", None)
+        if inspect.isfunction(call) and not libraries.is_installed(call):
+            return True   # an object of a class of the user's, called
         if isinstance(key, tuple) and len(key) == 2 and key[0] == "method" and \
                 key[1] in aliases.MUTATING_METHODS and \
                 any(hasattr(kind, key[1]) for kind in _BUILTIN_CONTAINERS):

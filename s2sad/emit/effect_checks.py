@@ -3,6 +3,8 @@ writes into state outside the function, calls that may change their arguments,
 calls of helpers that change state outside themselves."""
 from __future__ import annotations
 
+import ast
+
 import gast
 
 from .. import aliases, outside, primitives, syntax
@@ -52,8 +54,22 @@ class EffectChecks:
                     for v in copies]
         return out
 
+    def spelled(self, name: str) -> str:
+        """`name`, or for a temporary of the normal form the expression it holds, as
+        the user wrote it (`traj['a']`)."""
+        temporaries = {s.targets[0].id: s.value for s in syntax.statements(self.body)
+                       if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                       and s.targets[0].id not in self.user_locals}
+        if name not in temporaries:
+            return name
+        value = temporaries[name]
+        for _ in range(3):  # operands that are temporaries too
+            value = syntax.substitute(value, {n: temporaries[n] for n in
+                                              syntax.names_loaded(value) & set(temporaries)})
+        return ast.unparse(gast.gast_to_ast(value))
+
     def shared_write(self, conflict) -> UnsupportedSyntaxError:
-        written, other = conflict.written, conflict.other
+        written, other = map(self.spelled, (conflict.written, conflict.other))
         what = f"an augmented assignment to '{written}', which changes its array in " \
             "place" if syntax.anno(conflict.stmt, aliases.AUGMENTED) else \
             f"a write into '{written}'"

@@ -490,7 +490,18 @@ class ANF:
 
     def subscript_parts(self, node: gast.Subscript, out: list):
         base = node.value
-        if not isinstance(base, gast.Name) or base.id not in self.locals:
+        if isinstance(base, gast.Subscript):
+            raise self.unsupported(node, "assignment into an item of an item "
+                                   "(`a[i][j] = v`)",
+                                   "for a NumPy array write a[i, j] = v; for a list of "
+                                   "lists, change a copy of the row and put it back: "
+                                   "row = list(a[i]); row[j] = v; a[i] = row.")
+        if not isinstance(base, gast.Name):
+            raise self.unsupported(node, "assignment through a view made in the "
+                                   "assignment (`x.flat[i] = v`, `x.reshape(...)[i] = v`)",
+                                   "index the array itself: x[np.unravel_index(i, x.shape)]"
+                                   " = v, or x[i] = v on an array of the view's shape.")
+        if base.id not in self.locals:
             raise self.unsupported(node, "assignment into a non-local container",
                                    "copy the array into a local variable first.")
         return syntax.name(base.id), self.index(node.slice, out)
