@@ -170,3 +170,19 @@ def test_hvp_through_element_writes_in_a_loop():
     expected = (g(x + eps * v) - g(x - eps * v)) / (2 * eps)
     np.testing.assert_allclose(s2sad.hvp(writes_elements_in_a_loop)(x, v), expected,
                                rtol=1e-5, atol=1e-7)
+
+
+def method_reduction(x):
+    return (x ** 3).sum() + x.mean() ** 2
+
+
+def test_a_dead_array_method_call_is_dropped_and_its_hvp_follows():
+    """With nothing reading the output, `(x ** 3).sum()` stayed as a statement (a method
+    call was taken to change its receiver), which forward mode then refused."""
+    text = s2sad.source(s2sad.grad(method_reduction))
+    assert ".sum()" not in text.replace("# Grad of: return (x ** 3).sum()", "")
+    x, v = RNG.normal(size=3), RNG.normal(size=3)
+    g, eps = s2sad.grad(method_reduction), 1e-6
+    expected = (g(x + eps * v) - g(x - eps * v)) / (2 * eps)
+    np.testing.assert_allclose(s2sad.hvp(method_reduction)(x, v), expected, rtol=1e-5,
+                               atol=1e-7)

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import gast
+import numpy as np
 
 from .. import syntax
-from ..aliases import mutated_receiver
+from ..aliases import MUTATING_METHODS, mutated_receiver
 from ..draws import DRAWS, changes_state
 
 
@@ -14,18 +15,26 @@ def draws(node: gast.AST) -> bool:
                for sub in syntax.walk(node))
 
 
+# Methods of arrays, lists and dicts that change nothing (x.sum(), d.get(k)); the
+# others, and methods of other objects, may change their receiver.
+_READING_METHODS = frozenset(
+    name for kind in (np.ndarray, list, dict) for name in dir(kind)
+    if not name.startswith("_")) - MUTATING_METHODS - {
+        "partition", "setfield", "setflags", "byteswap", "dump", "tofile"}
+
+
 def is_pure(node: gast.AST, local_names: set) -> bool:
-    """No call here can change state: method calls on locals (tape.pop) and
-    random draws can."""
+    """No call here can change state: method calls on locals (tape.pop, but not
+    t.sum()) and random draws can."""
     if changes_state(node):
         return False
     for sub in syntax.walk(node):
-        if isinstance(sub, gast.Call):
+        if isinstance(sub, gast.Call) and isinstance(sub.func, gast.Attribute) and \
+                sub.func.attr not in _READING_METHODS:
             func = sub.func
             while isinstance(func, gast.Attribute):
                 func = func.value
-            if isinstance(sub.func, gast.Attribute) and isinstance(func, gast.Name) \
-                    and func.id in local_names:
+            if isinstance(func, gast.Name) and func.id in local_names:
                 return False
     return True
 
