@@ -299,8 +299,8 @@ def rank_deciding_name(stmts: list, name: str, scalars: set, shapes: dict,
     operands are 0-d (numbers, literals, full reductions), followed down. None
     when `name` is 0-d whatever the inputs."""
     bound = binding_counts(stmts)
-    top = {s.targets[0].id: s for s in stmts if isinstance(s, gast.Assign) and
-           len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)}
+    top = {s.targets[0].id: (i, s) for i, s in enumerate(stmts) if isinstance(s, gast.Assign)
+           and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)}
 
     def zero_dim(atom: gast.expr) -> bool:
         if isinstance(atom, gast.Name):
@@ -308,11 +308,14 @@ def rank_deciding_name(stmts: list, name: str, scalars: set, shapes: dict,
         return syntax.is_literal(atom)
 
     while not zero_dim(syntax.name(name)):
-        stmt = top.get(name)
+        position, stmt = top.get(name, (None, None))
         if stmt is None or bound[name] != 1 or not _is_elementwise(stmt.value, classify):
             return name
         rest = [a for a in _operands(stmt.value) if not zero_dim(a)]
-        if len(rest) != 1 or not isinstance(rest[0], gast.Name) or bound[rest[0].id] > 1:
+        # an operand never rebound, or bound once before: the check reads it at the
+        # end (a parameter rebound later would hold another value there)
+        if len(rest) != 1 or not isinstance(rest[0], gast.Name) or \
+                bound[rest[0].id] > int(top.get(rest[0].id, (len(stmts),))[0] < position):
             return name
         name = rest[0].id
     return None

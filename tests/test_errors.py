@@ -113,6 +113,12 @@ def sum_minus_dot(w, X, y):
     return np.sum(np.log1p(np.exp(Xw))) - np.dot(y, Xw)
 
 
+def rebinds_after_reading(x, y):
+    r = np.sum(x) + y
+    y = np.zeros(5)
+    return r + np.sum(y)
+
+
 def test_output_checks_read_the_operand_deciding_its_shape():
     """The 0-d sums are not computed for the check; the operand that decides the
     output's shape is, and its shape is the one reported."""
@@ -127,6 +133,9 @@ def test_output_checks_read_the_operand_deciding_its_shape():
                      (0, 1, 2))
     with pytest.raises(s2sad.ShapeError, match=r"shape \(2,\)"):
         s2sad.grad(sum_minus_dot)(w, X, np.ones((2, 5)))
+    # y holds another value at the end: the check reads r, the value y decided
+    gx, gy = s2sad.grad(rebinds_after_reading, wrt=(0, 1))(np.array([0.5, 2.0]), 2.0)
+    assert gy == 1.0 and np.array_equal(gx, [1.0, 1.0])
 
 
 def test_grad_refuses_an_array_seed():
