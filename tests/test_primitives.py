@@ -575,6 +575,14 @@ def diff_twice_axis0(x, w):
     return np.sum(np.diff(x, n=2, axis=0) * w)
 
 
+def diff_with_ends(x, w):
+    return np.sum(np.diff(x, prepend=x[-1] * 2.0, append=0.5) * w)
+
+
+def diff_with_array_ends(x, w):
+    return np.sum(np.diff(x, axis=0, prepend=x[:1] * x[1:2], append=x[-2:] ** 2) * w)
+
+
 def norm_1(x, w):
     return np.linalg.norm(x, 1) * w
 
@@ -886,13 +894,17 @@ def triangles_twice(a):
     return np.sum(np.triu(m, 1) ** 2 + np.tril(m) ** 3)
 
 
+def diff_twice(a):
+    return np.sum(np.diff(a, prepend=a[-1] ** 2) ** 3) + np.sum(np.diff(a, n=2) ** 2)
+
+
 def elementwise_twice(a):
     return np.ptp(a ** 3) ** 2 + np.sum(np.nan_to_num(a ** 3) ** 2 + np.sinc(a * a))
 
 
 @pytest.mark.parametrize("fn", [cross_twice, average_twice, trapezoid_twice, meshgrid_twice,
                                 cov_twice, corrcoef_twice, insert_and_append_twice, kron_twice,
-                                triangles_twice, elementwise_twice])
+                                triangles_twice, elementwise_twice, diff_twice])
 def test_new_numpy_rules_differentiate_twice(fn):
     """The Hessian (forward mode over the rules' reverse mode) against central
     differences of the gradient."""
@@ -1948,6 +1960,8 @@ CASES = [
     C(np.ndarray.cumprod, cumprod_method, "3x2"),
     C(np.diff, np_diff, "5"),
     C(np.diff, diff_twice_axis0, "4x3"),
+    C(np.diff, diff_with_ends, "5"),
+    C(np.diff, diff_with_array_ends, "4x3"),
     C(np.atleast_1d, np_atleast_1d, "()"),
     C(np.atleast_1d, np_atleast_1d, "3"),
     C(np.atleast_2d, np_atleast_2d, "3"),

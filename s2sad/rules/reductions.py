@@ -193,6 +193,27 @@ def undiff(g, n, axis):
     return g
 
 
+def diff_piece(g, a, n, axis, prepend, append, which):
+    """The adjoint of `which` ('a', 'prepend' or 'append') in np.diff(a, n, axis,
+    prepend=..., append=...): its slice, along axis, of the adjoint of the three joined."""
+    joined = undiff(g, n, axis)
+    if prepend is None and append is None:
+        return joined
+    axis = axis % np.ndim(joined)
+    first = 0 if prepend is None else 1 if np.ndim(prepend) == 0 else np.shape(prepend)[axis]
+    last = first + np.shape(a)[axis]
+    start, stop = {"a": (first, last), "prepend": (0, first), "append": (last, None)}[which]
+    return joined[(slice(None),) * axis + (slice(start, stop),)]
+
+
+def diff_of_tangents(t, n, axis, prepend, tprepend, append, tappend):
+    """The tangent of np.diff(a, n, axis, prepend=..., append=...): the same of the
+    tangents, those of the ends given the ends' shapes."""
+    ends = {name: tangent + np.zeros(np.shape(end)) for name, end, tangent in
+            (("prepend", prepend, tprepend), ("append", append, tappend)) if end is not None}
+    return np.diff(t, n=n, axis=axis, **ends)
+
+
 def reverse_cumsum(g, x, axis):
     """Adjoint of np.cumsum: sums of g from each position to the end."""
     if axis is None:
@@ -291,13 +312,16 @@ def cumprod_tangent_rule(y, a, axis=None, dtype=None, out=None):
 
 
 @adjoint(np.diff)
-def diff(y, a, n=1, axis=-1):
-    d[a] = undiff(d[y], n, axis)
+def diff(y, a, n=1, axis=-1, prepend=None, append=None):
+    d[a] = diff_piece(d[y], a, n, axis, prepend, append, "a")
+    d[prepend] = unbroadcast(diff_piece(d[y], a, n, axis, prepend, append, "prepend"),
+                             prepend)
+    d[append] = unbroadcast(diff_piece(d[y], a, n, axis, prepend, append, "append"), append)
 
 
 @tangent(np.diff)
-def diff_tangent(y, a, n=1, axis=-1):
-    d[y] = np.diff(expand(d[a], a), n=n, axis=axis)
+def diff_tangent(y, a, n=1, axis=-1, prepend=None, append=None):
+    d[y] = diff_of_tangents(expand(d[a], a), n, axis, prepend, d[prepend], append, d[append])
 
 
 # ---------------------------------------------------------------- order statistics
