@@ -124,7 +124,7 @@ def expand(t, x):
         return t
     if isinstance(x, (tuple, list)):
         items = t if isinstance(t, (tuple, list)) else [t] * len(x)
-        return type(x)(expand(ti, xi) for ti, xi in zip(items, x))
+        return _rebuilt(x, [expand(ti, xi) for ti, xi in zip(items, x)])
     if np.shape(t) == np.shape(x):
         return t
     return broadcast_like(t, x, gradient_dtype(t, x)).copy()
@@ -175,13 +175,18 @@ def copy_of(value):
     return value.copy() if isinstance(value, np.ndarray) or is_foreign(value) else value
 
 
+def _rebuilt(sequence, items: list):
+    """A list or tuple of the type of `sequence` (a named tuple too) holding `items`."""
+    return type(sequence)(*items) if hasattr(sequence, "_fields") else type(sequence)(items)
+
+
 def copy_argument(value):
     """A private copy of an argument the function writes into: arrays, and the
     lists, tuples and dicts holding them, copied all the way down."""
     if isinstance(value, np.ndarray) or is_foreign(value):
         return value.copy()
-    if isinstance(value, (list, tuple)) and not hasattr(value, "_fields"):
-        return type(value)(copy_argument(item) for item in value)
+    if isinstance(value, (list, tuple)):
+        return _rebuilt(value, [copy_argument(item) for item in value])
     if isinstance(value, dict):
         return type(value)((k, copy_argument(v)) for k, v in value.items())
     return value
@@ -484,6 +489,18 @@ def attribute_adjoint(g, obj, name):
     return AdjointDict(gradient if isinstance(gradient, dict) else vars(gradient))
 
 
+def field_adjoint(g, obj, name):
+    """attribute_adjoint for a field or plain attribute, whose adjoint depends on the
+    form of obj only; a property's getter reads obj's values: refused."""
+    if _property_getter(obj, name) is not None:
+        raise NonDifferentiableError(
+            f"s2sad cannot differentiate twice through the property '{name}' of "
+            f"{type(obj).__name__}", running_derivative_line(),
+            hint="read the attributes the property computes from, or compute it in the "
+                 "differentiated function.")
+    return attribute_adjoint(g, obj, name)
+
+
 def attribute_tangent(t, obj, name):
     """The tangent of `obj.name` from the tangent of obj: a dict or an object."""
     getter = _property_getter(obj, name)
@@ -512,7 +529,7 @@ def structured(g, x):
         if isinstance(g, dict) and hasattr(x, "_fields"):  # a named tuple read by field
             g = [g.get(field, 0.0) for field in x._fields]
         items = [structured(gi, xi) for gi, xi in zip(_items_of(g, x), x)]
-        return type(x)(items) if not hasattr(x, "_fields") else type(x)(*items)
+        return _rebuilt(x, items)
     if type(g) in _SCALARS and np.ndim(x) > 0:
         if is_foreign(x):
             return np.full_like(x, g, dtype=gradient_dtype(g, x))

@@ -1,4 +1,7 @@
 """JAX-style conveniences, gradient hooks and stop_gradient."""
+import collections
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -186,3 +189,32 @@ def test_a_dead_array_method_call_is_dropped_and_its_hvp_follows():
     expected = (g(x + eps * v) - g(x - eps * v)) / (2 * eps)
     np.testing.assert_allclose(s2sad.hvp(method_reduction)(x, v), expected, rtol=1e-5,
                                atol=1e-7)
+
+
+Pair = collections.namedtuple("Pair", ["a", "b"])
+
+
+@dataclasses.dataclass
+class Weights:
+    a: np.ndarray
+    b: float
+
+
+def reads_fields(p):
+    return np.sum(p.a ** 3) * p.b + p.b ** 2
+
+
+@pytest.mark.parametrize("kind", [Pair, Weights])
+def test_hvp_through_fields_of_a_named_tuple_or_dataclass(kind):
+    """The adjoint of `p.a` puts g at the field: linear in g, of p's form only (its
+    second derivative differentiated the helper's source, which imports)."""
+    p, v = kind(RNG.normal(size=2), 0.7), kind(RNG.normal(size=2), -0.4)
+    g, eps = s2sad.grad(reads_fields), 1e-6
+
+    def moved(sign):
+        return g(kind(p.a + sign * eps * v.a, p.b + sign * eps * v.b))
+    plus, minus = moved(1), moved(-1)
+    got = s2sad.hvp(reads_fields)(p, v)
+    assert type(got) is kind
+    np.testing.assert_allclose(got.a, (plus.a - minus.a) / (2 * eps), rtol=1e-5, atol=1e-7)
+    assert got.b == pytest.approx((plus.b - minus.b) / (2 * eps), rel=1e-5)

@@ -2,9 +2,9 @@
 an attribute."""
 from ..primitives import CONCAT, REPEAT
 from ..registry import adjoint, advise, d, nondifferentiable, tangent
-from ..runtime import (attribute_adjoint, attribute_tangent, items_adjoint, items_tangent,
-                       joined_tangents, leading_items, repeated_tangent, repeats_added, spread,
-                       trailing_items)
+from ..runtime import (attribute_adjoint, attribute_tangent, field_adjoint, items_adjoint,
+                       items_tangent, joined_tangents, leading_items, repeated_tangent,
+                       repeats_added, spread, trailing_items)
 
 nondifferentiable(("method", "keys"))
 advise("index the dict instead: `d[key]`, or `d[key] if key in d else default`",
@@ -34,6 +34,11 @@ def getattr_(y, obj, name):
 @tangent(getattr)
 def getattr_(y, obj, name):
     d[y] = attribute_tangent(d[obj], obj, name)
+
+
+@tangent(attribute_adjoint)
+def attribute_adjoint_tangent(y, g, obj, name):
+    d[y] = field_adjoint(d[g], obj, name)  # linear in g; of obj's form only
 
 
 @adjoint(CONCAT)
