@@ -218,3 +218,17 @@ def test_hvp_through_fields_of_a_named_tuple_or_dataclass(kind):
     assert type(got) is kind
     np.testing.assert_allclose(got.a, (plus.a - minus.a) / (2 * eps), rtol=1e-5, atol=1e-7)
     assert got.b == pytest.approx((plus.b - minus.b) / (2 * eps), rel=1e-5)
+
+
+def shifted_diagonal(x):
+    K = np.outer(x, x)
+    K[np.diag_indices_from(K)] += 1.0
+    return np.sum(K ** 2)
+
+
+def test_index_functions_of_an_array_carry_no_derivative():
+    x, v = np.array([1.0, 2.0]), np.array([1.0, 1.0])
+    # H = 4 ((|x|^2 + 1) I + 2 x x^T)
+    expected = 4 * ((x @ x + 1) * v + 2 * x * (x @ v))
+    np.testing.assert_allclose(s2sad.hvp(shifted_diagonal)(x, v), expected, rtol=1e-12)
+    assert s2sad.autodiff(shifted_diagonal, mode="forward")(x, v) == pytest.approx(72.0)

@@ -37,6 +37,8 @@ nondifferentiable(
     np.argmax, np.argmin, np.argsort, np.nanargmax, np.nanargmin,
     np.nonzero, np.flatnonzero, np.argwhere, np.searchsorted, np.digitize,
     np.indices, np.diag_indices, np.triu_indices, np.tril_indices, np.count_nonzero,
+    np.diag_indices_from, np.triu_indices_from, np.tril_indices_from, np.unravel_index,
+    np.ravel_multi_index, np.mask_indices,
 )
 
 # piecewise-constant functions
