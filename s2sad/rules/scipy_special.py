@@ -14,7 +14,7 @@ import numpy as np
 from scipy import special
 
 from ..errors import NonDifferentiableError, running_derivative_line
-from ..registry import adjoint, d, tangent
+from ..registry import adjoint, d, nondifferentiable, tangent
 from ..runtime import expand, unbroadcast
 from .operators import like
 from .reductions import unreduce
@@ -307,15 +307,23 @@ def betainc_tangent(p, a, b, x):
 
 # ---------------------------------------------------------------- over an axis
 
-def logsumexp_weights(a, y, axis, b, keepdims, return_sign):
-    """exp(a - y) with y spread back over the reduced axes, in the shape of a
-    broadcast with b: d logsumexp / d b, and times b, d logsumexp / d a."""
+def refuse_sign(return_sign):
+    """Refuses logsumexp's return_sign=True, which its rules do not cover."""
     if return_sign:
         raise NonDifferentiableError(
             "s2sad differentiates scipy.special.logsumexp without return_sign=True",
             running_derivative_line(),
             hint="with positive weights b, leave return_sign out; otherwise compute the "
                  "sign apart, under s2sad.stop_gradient.")
+
+
+nondifferentiable(refuse_sign)  # returns nothing: calling it passes no derivative
+
+
+def logsumexp_weights(a, y, axis, b, keepdims):
+    """exp(a - y) with y spread back over the reduced axes, in the shape of a
+    broadcast with b: d logsumexp / d b, and times b, d logsumexp / d a (a
+    function differentiated again for second derivatives)."""
     shape = np.shape(a) if b is None else np.broadcast_shapes(np.shape(a), np.shape(b))
     full = np.broadcast_to(a, shape)
     return np.exp(full - unreduce(y, full, axis, keepdims))
@@ -328,7 +336,8 @@ def weighted(g, b):
 
 @adjoint(special.logsumexp)
 def logsumexp(y, a, axis=None, b=None, keepdims=False, return_sign=False):
-    w = logsumexp_weights(a, y, axis, b, keepdims, return_sign)
+    refuse_sign(return_sign)
+    w = logsumexp_weights(a, y, axis, b, keepdims)
     g = unreduce(d[y], w, axis, keepdims)
     d[a] = unbroadcast(weighted(g * w, b), a)
     d[b] = unbroadcast(g * w, b)
@@ -336,7 +345,8 @@ def logsumexp(y, a, axis=None, b=None, keepdims=False, return_sign=False):
 
 @tangent(special.logsumexp)
 def logsumexp_tangent(y, a, axis=None, b=None, keepdims=False, return_sign=False):
-    w = logsumexp_weights(a, y, axis, b, keepdims, return_sign)
+    refuse_sign(return_sign)
+    w = logsumexp_weights(a, y, axis, b, keepdims)
     d[y] = np.sum(w * (weighted(d[a], b) + d[b]), axis=axis, keepdims=keepdims)
 
 

@@ -135,8 +135,10 @@ def in_form_of(pieces, arrays):
     return AdjointList(pieces)
 
 
-def unconcatenate(g, arrays, axis, at_least=as_array):
-    """Adjoint of concatenating `arrays` (each made `at_least`-dimensional) along axis."""
+def unconcatenate(g, arrays, axis, at_least=None):
+    """Adjoint of concatenating `arrays` (each made `at_least`-dimensional, as_array
+    by default) along axis."""
+    at_least = at_least or as_array
     if axis is None:
         g, axis, at_least = np.ravel(g), 0, np.ravel
     sizes = [np.shape(at_least(x))[axis] for x in arrays]
@@ -421,6 +423,18 @@ def concatenate(y, arrays, axis=0, out=None, dtype=None, casting="same_kind"):
 @tangent(np.concatenate)
 def concatenate_tangent(y, arrays, axis=0, out=None, dtype=None, casting="same_kind"):
     d[y] = np.concatenate(d[arrays], axis)
+
+
+# The adjoints' helpers are linear in g: their tangents (second derivatives) are
+# themselves, applied to g's tangent.
+@tangent(unconcatenate)
+def unconcatenate_tangent(y, g, arrays, axis, at_least=None):
+    d[y] = unconcatenate(expand(d[g], g), arrays, axis, at_least)
+
+
+@tangent(unstack)
+def unstack_tangent(y, g, arrays, axis):
+    d[y] = unstack(expand(d[g], g), arrays, axis)
 
 
 @adjoint(np.stack)
