@@ -253,10 +253,17 @@ def mixture(x):
     return np.sum(logsumexp(logits, axis=1)) + logsumexp(x * x, b=np.arange(1.0, 5.0))
 
 
-@pytest.mark.parametrize("f", [stacked, joined, mixture])
+def log_determinants(x):
+    A = np.reshape(x, (2, 2)) + 3.0 * np.eye(2)
+    sign, logdet = np.linalg.slogdet(A @ A.T)
+    return logdet * x[0] + np.linalg.slogdet(A).logabsdet ** 2
+
+
+@pytest.mark.parametrize("f", [stacked, joined, mixture, log_determinants])
 def test_hvp_through_the_adjoint_helpers_of_joins_and_logsumexp(f):
     """Their adjoints' helpers are linear in the adjoint (stack, concatenate), or
-    differentiable once the check of return_sign stands apart (logsumexp)."""
+    differentiable once the check of return_sign stands apart (logsumexp), or have
+    a tangent rule (slogdet's, which reads a pair's adjoint by index or name)."""
     if f is mixture and logsumexp is None:
         pytest.skip("needs scipy")
     x, v = RNG.normal(size=4), RNG.normal(size=4)

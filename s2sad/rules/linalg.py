@@ -579,13 +579,24 @@ def log_det_part(g):
     """The log|det A| part of the adjoint of slogdet's (sign, logabsdet) pair, whose
     items were read by index (a list of adjoints) or by name (a dict of them)."""
     if isinstance(g, dict):
-        return g.get("logabsdet", 0.0)
-    return g[1]
+        return np.asarray(g.get("logabsdet", 0.0))
+    if isinstance(g, (list, tuple)):
+        return np.asarray(g[1])
+    return np.asarray(g)  # a zero: no adjoint reached the pair
 
 
 def slogdet_adjoint(g, a):
     """g_logabsdet A^-T: only log|det A| varies; the sign is piecewise constant."""
-    return np.asarray(log_det_part(g))[..., None, None] * mT(np.linalg.inv(a))
+    return log_det_part(g)[..., None, None] * mT(np.linalg.inv(a))
+
+
+def slogdet_adjoint_tangent(dg, g, a, da):
+    """The tangent of g_logabsdet A^-T, with d A^-1 = -A^-1 dA A^-1 (second
+    derivatives of log|det A|)."""
+    inverse = np.linalg.inv(a)
+    moved = -inverse @ expand(da, a) @ inverse
+    return log_det_part(dg)[..., None, None] * mT(inverse) + \
+        log_det_part(g)[..., None, None] * mT(moved)
 
 
 def log_det_tangent(a, da):
@@ -632,6 +643,11 @@ def det_tangent(y, a):
 @adjoint(np.linalg.slogdet)
 def slogdet(y, a):
     d[a] = slogdet_adjoint(d[y], a)
+
+
+@tangent(slogdet_adjoint)
+def slogdet_adjoint_tangent_rule(y, g, a):
+    d[y] = slogdet_adjoint_tangent(d[g], g, a, d[a])
 
 
 @tangent(np.linalg.slogdet)
