@@ -259,11 +259,17 @@ def log_determinants(x):
     return logdet * x[0] + np.linalg.slogdet(A).logabsdet ** 2
 
 
-@pytest.mark.parametrize("f", [stacked, joined, mixture, log_determinants])
+def contractions(x):
+    A, B = np.reshape(x, (2, 2)), np.outer(x[:2], x[2:])
+    return np.sum(np.einsum("ij,jk->ik", A, B) ** 2) + np.einsum("ii", A * B) ** 2
+
+
+@pytest.mark.parametrize("f", [stacked, joined, mixture, log_determinants, contractions])
 def test_hvp_through_the_adjoint_helpers_of_joins_and_logsumexp(f):
     """Their adjoints' helpers are linear in the adjoint (stack, concatenate), or
     differentiable once the check of return_sign stands apart (logsumexp), or have
-    a tangent rule (slogdet's, which reads a pair's adjoint by index or name)."""
+    a tangent rule (slogdet's, which reads a pair's adjoint by index or name;
+    einsum's, linear in each operand)."""
     if f is mixture and logsumexp is None:
         pytest.skip("needs scipy")
     x, v = RNG.normal(size=4), RNG.normal(size=4)

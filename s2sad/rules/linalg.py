@@ -424,6 +424,30 @@ def einsum_tangent_rule(y, subscripts, a, b=None, c=None, e=None, f=None, g=None
                           (d[a], d[b], d[c], d[e], d[f], d[g]))
 
 
+def einsum_adjoint_tangent(dg, g, subscripts, which, operands, tangents):
+    """The tangent of einsum_adjoint(g, subscripts, which, *operands), linear in g and
+    in each other operand: the same with one of them moved at a time."""
+    total = 0.0 if _is_zero(dg) else \
+        einsum_adjoint(expand(dg, g), subscripts, which, *operands)
+    for j, (x, t) in enumerate(zip(operands, tangents)):
+        if j != which and x is not None and not _is_zero(t):
+            moved = list(operands)
+            moved[j] = expand(t, x)
+            total = total + einsum_adjoint(g, subscripts, which, *moved)
+    return total
+
+
+def _is_zero(t) -> bool:
+    return type(t) is float and t == 0.0
+
+
+@tangent(einsum_adjoint)
+def einsum_adjoint_tangent_rule(y, g, subscripts, which, a, b=None, c=None, e=None, f=None,
+                                h=None):
+    d[y] = einsum_adjoint_tangent(d[g], g, subscripts, which, (a, b, c, e, f, h),
+                                  (d[a], d[b], d[c], d[e], d[f], d[h]))
+
+
 # ---------------------------------------------------------------- trace and diagonals
 
 def untrace(g, a, offset, axis1, axis2):
