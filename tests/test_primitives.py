@@ -894,6 +894,22 @@ def triangles_twice(a):
     return np.sum(np.triu(m, 1) ** 2 + np.tril(m) ** 3)
 
 
+def reorders_twice(a):
+    order = np.argsort(a)
+    return np.sum(np.tanh(np.sort(a * a[::-1])) ** 2) + \
+        np.sum(np.take_along_axis(a ** 3, order, 0) * np.arange(6.0))
+
+
+def pads_twice(a):
+    return np.sum(np.pad(a ** 2, 2, mode="reflect") ** 2) + \
+        np.sum(np.pad(a, 1, constant_values=a[0] ** 2) ** 3)
+
+
+def selects_twice(a):
+    return np.sum(np.select([a > 0.8, a < 0.5], [a ** 3, np.sin(a)], a[0] * a) ** 2) + \
+        np.sum(np.column_stack([a, a ** 2]) ** 3)
+
+
 def diff_twice(a):
     return np.sum(np.diff(a, prepend=a[-1] ** 2) ** 3) + np.sum(np.diff(a, n=2) ** 2)
 
@@ -904,7 +920,8 @@ def elementwise_twice(a):
 
 @pytest.mark.parametrize("fn", [cross_twice, average_twice, trapezoid_twice, meshgrid_twice,
                                 cov_twice, corrcoef_twice, insert_and_append_twice, kron_twice,
-                                triangles_twice, elementwise_twice, diff_twice])
+                                triangles_twice, elementwise_twice, diff_twice, reorders_twice,
+                                pads_twice, selects_twice])
 def test_new_numpy_rules_differentiate_twice(fn):
     """The Hessian (forward mode over the rules' reverse mode) against central
     differences of the gradient."""

@@ -555,6 +555,17 @@ def select(y, condlist, choicelist, default=0):
     d[default] = select_default_adjoint(d[y], condlist, default)
 
 
+# linear in g; the conditions only choose (second derivatives)
+@tangent(select_adjoints)
+def select_adjoints_tangent(y, g, condlist, choicelist):
+    d[y] = select_adjoints(expand(d[g], g), condlist, choicelist)
+
+
+@tangent(select_default_adjoint)
+def select_default_adjoint_tangent(y, g, condlist, default):
+    d[y] = select_default_adjoint(expand(d[g], g), condlist, default)
+
+
 @tangent(np.select)
 def select_tangent_rule(y, condlist, choicelist, default=0):
     d[y] = select_tangent(y, condlist, choicelist, d[choicelist], d[default])

@@ -203,6 +203,11 @@ def take_along_axis(y, arr, indices, axis=-1):
     d[arr] = untake_along_axis(d[y], arr, indices, axis)
 
 
+@tangent(untake_along_axis)  # linear in g; arr gives only its shape (second derivatives)
+def untake_along_axis_tangent(y, g, arr, indices, axis):
+    d[y] = untake_along_axis(expand(d[g], g), arr, indices, axis)
+
+
 @tangent(np.take_along_axis)
 def take_along_axis_tangent(y, arr, indices, axis=-1):
     d[y] = np.take_along_axis(expand(d[arr], arr), indices, axis)

@@ -410,6 +410,16 @@ def pad(y, array, pad_width, mode="constant", constant_values=0):
     d[constant_values] = pad_value_adjoint(d[y], array, pad_width, mode, constant_values)
 
 
+@tangent(unpad)  # linear in g; array gives only its shape (second derivatives)
+def unpad_tangent(y, g, array, pad_width, mode):
+    d[y] = unpad(expand(d[g], g), array, pad_width, mode)
+
+
+@tangent(pad_value_adjoint)
+def pad_value_adjoint_tangent(y, g, array, pad_width, mode, constant_values):
+    d[y] = pad_value_adjoint(expand(d[g], g), array, pad_width, mode, constant_values)
+
+
 @tangent(np.pad)
 def pad_tangent_rule(y, array, pad_width, mode="constant", constant_values=0):
     d[y] = pad_tangent(d[array], array, pad_width, mode, d[constant_values])
@@ -480,6 +490,11 @@ def split_tangent(y, ary, indices_or_sections, axis=0):
 @adjoint(np.sort)
 def sort(y, a, axis=-1, kind=None, order=None, stable=None):
     d[a] = unsort(d[y], a, axis)
+
+
+@tangent(unsort)  # linear in g; a sets only the permutation (second derivatives)
+def unsort_tangent(y, g, a, axis):
+    d[y] = unsort(expand(d[g], g), a, axis)
 
 
 @tangent(np.sort)
