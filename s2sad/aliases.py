@@ -202,8 +202,9 @@ class _PointsTo:
         site = _new(("site", id(stmt), "other"))
         if self.optimistic and not _is_view_function(primitive):
             return site
-        # a view, or a call that may return (or hold) its operands
-        return site | _union(state, syntax.names_loaded(value))
+        # a view, or a call that may return (or hold) its operands, or their items
+        operands = _union(state, syntax.names_loaded(value))
+        return site | operands | _items(operands, views=False)
 
     def holds_values_only(self, objects: frozenset) -> bool:
         """Writing into NumPy arrays copies the value: no reference is kept."""

@@ -255,7 +255,8 @@ def _pipeline(f: Callable, key: tuple, verbose: int, floats: bool,
         and "copy_of" not in syntax.all_names(parsed.node) else "copy_of_"
     passing = frozenset(name for name, value in result.free.items()
                         if value is runtime.expand or value is runtime.unbroadcast)
-    if copy_returned_arguments(result.node, copy, passing):
+    if copy_returned_arguments(result.node, copy, passing,
+                               keep_value=callee and preserve_result):
         result.free[copy] = runtime.copy_of
     df = codegen.compile_function(result.node, result.free, parsed.namespace.globals,
                                   parsed.namespace.closure, origin=parsed.location())

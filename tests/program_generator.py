@@ -951,6 +951,10 @@ CONSTRUCTS = {
     # reverse mode refuses the call of the object, forward mode its construction
     "object made of differentiable values": (["obj = Scaler($p)", "$t = obj(2.0)"], (0, 1)),
     "zip as a value": (["$t = list(zip([$p], [2.0]))[0][0]"], 0),
+    # the helper returns one of the arrays it got: the write changes pair_b too
+    "write into an item a helper returned": (
+        ["pair_b = $a * 2.0", "z_item = last_of([$a, pair_b])", "z_item[0] = 1.0",
+         "$t = $p * np.sum(pair_b)"], 2),
 }
 
 PRELUDE = {
@@ -959,15 +963,18 @@ PRELUDE = {
     "attribute augmented assignment": ["import types",
                                        "STATE = types.SimpleNamespace(value=0.0)"],
     "function without source": ["exec('def no_source(u):\\n    return u * 2.0')"],
+    "write into an item a helper returned": ["def last_of(items):", "    return items[-1]",
+                                             "", ""],
     "object made of differentiable values": [
         "class Scaler:", "    def __init__(self, k):", "        self.k = k", "",
         "    def __call__(self, u):", "        return u * self.k", "", ""],
 }
 
-NEEDS_ARRAY = {"helper writes into its argument"}
+NEEDS_ARRAY = {"helper writes into its argument", "write into an item a helper returned"}
 # refused when the derivative runs the line, so placed in a helper f calls first
 # (in f, an early return before it could skip it)
-ONLY_IN_HELPER = {"helper writes into its argument", "object made of differentiable values"}
+ONLY_IN_HELPER = {"helper writes into its argument", "object made of differentiable values",
+                  "write into an item a helper returned"}
 
 
 @st.composite

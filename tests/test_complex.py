@@ -68,3 +68,33 @@ def test_tangent_is_real_and_matches_finite_differences(f):
     jvp = s2sad.autodiff(f, mode="forward")(x, t)
     assert not np.iscomplexobj(jvp)
     assert jvp == pytest.approx((f(x + eps * t) - f(x - eps * t)) / (2 * eps), rel=1e-6)
+
+
+def modulus(x):
+    return np.abs(x * 1j + 1.0)
+
+
+def modulus_of_a_spectrum(x):
+    return np.sum(np.abs(np.fft.fft(x * x)) ** 1.5) + np.sum(np.abs(x * (1 + 2j)))
+
+
+def _derivative_of_gradient(f, x, v, eps=1e-6):
+    g = s2sad.grad(f)
+    return (g(x + eps * v) - g(x - eps * v)) / (2 * eps)
+
+
+def test_second_derivatives_through_the_modulus_of_a_complex_value():
+    """abs's rules read abs_slope = conj(z) / |z|; differentiated from its source,
+    np.sign made it constant (second derivatives 0), and the complex parameter it
+    gets was taken for real (a factor of 2 in reverse over reverse mode)."""
+    x = 0.7
+    expected = (1 + x * x) ** -1.5  # d^2/dx^2 sqrt(1 + x^2)
+    assert s2sad.hvp(modulus)(x, 1.0) == pytest.approx(expected, rel=1e-10)
+    assert s2sad.grad(s2sad.grad(modulus))(x) == pytest.approx(expected, rel=1e-10)
+    twice = s2sad.autodiff(s2sad.autodiff(modulus, mode="forward"), mode="forward")
+    assert twice(x, 1.0, 1.0) == pytest.approx(expected, rel=1e-10)
+    rng = np.random.default_rng(3)
+    x, v = rng.normal(size=6), rng.normal(size=6)
+    np.testing.assert_allclose(s2sad.hvp(modulus_of_a_spectrum)(x, v),
+                               _derivative_of_gradient(modulus_of_a_spectrum, x, v),
+                               rtol=1e-5, atol=1e-6)

@@ -29,6 +29,7 @@ from s2sad.normalize import normalize
 from s2sad.parsing import parse_function
 from s2sad.primitives import CONCAT, COPY, REPEAT, primitive_of
 from s2sad.registry import ADJOINTS, TANGENTS
+from s2sad.rules.elementwise import abs_slope
 from s2sad.rules.indexing import scatter
 from s2sad.runtime import (as_array, broadcast_like, copy_argument, copy_of, entry_adjoint,
                            expand, item_of,
@@ -1417,6 +1418,11 @@ def rule_scatter(g, x, w):
     return np.sum(scatter(g, x, slice(1, 3)) * w)
 
 
+def rule_abs_slope(x, w):
+    return np.sum(np.real(abs_slope(x * (1.0 + 2.0j) + 0.5) * (1.0 - 1.0j)) * w) + \
+        np.sum(abs_slope(x) * w)
+
+
 def rule_scatter_fancy(g, x, w):
     return np.sum(scatter(g, x, [0, 2, 0]) * w)
 
@@ -2197,6 +2203,7 @@ CASES = [
     C(operator.getitem, index_argmax, "5"),
     C(operator.getitem, index_scalar_pair, "2x3"),
     # what generated code calls: these rules give derivatives of derivatives
+    C(abs_slope, rule_abs_slope, "2x3"),
     C(scatter, rule_scatter, "2x3 4x3"),
     C(scatter, rule_scatter_fancy, "3 4"),
     C(unbroadcast, runtime_unbroadcast, "3x4 4"),

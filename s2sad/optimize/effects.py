@@ -71,11 +71,14 @@ def shares_a_written_array(node: gast.FunctionDef) -> set:
 
 
 def copy_returned_arguments(node: gast.FunctionDef, copy: str,
-                            passing: frozenset = frozenset()) -> bool:
+                            passing: frozenset = frozenset(),
+                            keep_value: bool = False) -> bool:
     """`return copy(bresult)` where a returned name may be an argument itself (the
     gradient of the identity is the seed), also through a call of a `passing`
     helper that may return its first argument (`expand(dx, x)`): the caller must get
-    an object of its own."""
+    an object of its own. With `keep_value`, the last item returned is the primal
+    value, which a calling derivative must get as the function returns it (the
+    argument itself: a write into it is seen through the argument)."""
     last = node.body[-1] if node.body else None
     if not isinstance(last, gast.Return) or last.value is None:
         return False
@@ -101,7 +104,8 @@ def copy_returned_arguments(node: gast.FunctionDef, copy: str,
         return item
 
     wrapped = [i for i, item in enumerate(items) if isinstance(first_argument(item), gast.Name)
-               and reaches_argument(first_argument(item).id)]
+               and reaches_argument(first_argument(item).id)
+               and not (keep_value and i == len(items) - 1)]
     for i in wrapped:
         items[i] = syntax.call(syntax.name(copy), items[i])
     if not isinstance(last.value, gast.Tuple):

@@ -313,10 +313,47 @@ def reciprocal_tangent(y, x):
 
 
 def abs_slope(x):
-    """sign(x); for complex x its conjugate, conj(x) / |x|: in JAX's convention the
-    adjoint of x is d/d(re x) - i d/d(im x)."""
-    slope = np.sign(x)
-    return np.conj(slope) if np.iscomplexobj(slope) else slope
+    """sign(x); for complex x its conjugate, conj(x) / |x| (0 at 0): in JAX's
+    convention the adjoint of x is d/d(re x) - i d/d(im x). Written with conj and
+    abs, which second derivatives follow: np.sign is piecewise constant for real x
+    only."""
+    if not np.iscomplexobj(x):
+        return np.sign(x)
+    size = np.abs(x)
+    return np.where(size == 0, 0.0, np.conj(x) / np.where(size == 0, 1.0, size))
+
+
+def abs_slope_tangent(t, x):
+    """The tangent of abs_slope along t: 0 for real x (a sign); for complex x,
+    d(conj(x) / |x|) = conj(t) / 2|x| - conj(x)^2 t / 2|x|^3 (0 at 0)."""
+    if not np.iscomplexobj(x):
+        return 0.0 * t
+    size = np.abs(x)
+    safe = np.where(size == 0, 1.0, size)
+    return np.where(size == 0, 0.0, np.conj(t) / (2 * safe) -
+                    np.conj(x) ** 2 * t / (2 * safe ** 3))
+
+
+def abs_slope_adjoint(g, x):
+    """The adjoint of x in abs_slope(x) (JAX's convention: g dw/dx + conj(g dw/dconj(x))
+    for w = conj(x) / |x|), 0 for real x."""
+    if not np.iscomplexobj(x):
+        return 0.0 * np.real(g)
+    size = np.abs(x)
+    safe = np.where(size == 0, 1.0, size)
+    return np.where(size == 0, 0.0, np.conj(g) / (2 * safe) -
+                    g * np.conj(x) ** 2 / (2 * safe ** 3))
+
+
+# abs's own rules read abs_slope: these make them differentiable again
+@adjoint(abs_slope)
+def abs_slope_rule(y, x):
+    d[x] = abs_slope_adjoint(d[y], x)
+
+
+@tangent(abs_slope)
+def abs_slope_tangent_rule(y, x):
+    d[y] = abs_slope_tangent(d[x], x)
 
 
 @adjoint(np.abs, np.absolute, abs)
