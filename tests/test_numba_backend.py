@@ -196,6 +196,25 @@ def test_code_numba_cannot_type_runs_python_after_one_warning():
     assert "copy_of(" in s2sad.source(df, floats=True)  # the Python float version runs
 
 
+def continued_fraction(x, depth):
+    if depth == 0:
+        return x
+    return x + 1.0 / (1.0 + continued_fraction(x, depth - 1))
+
+
+def calls_the_fraction(x):
+    return continued_fraction(x, 3)
+
+
+def test_a_recursive_call_graph_runs_python_after_one_warning():
+    """numba typed the recursive derivative wrongly (TypeError), and loading it from
+    its cache in a new process crashed the interpreter."""
+    df = s2sad.grad(calls_the_fraction, backend="numba")
+    with pytest.warns(s2sad.BackendFallbackWarning, match="'continued_fraction' calls itself"):
+        value = df(0.8)
+    assert value == pytest.approx(finite_difference(calls_the_fraction, (0.8,), 0), rel=1e-6)
+
+
 def test_an_int_parameter_no_derivative_reaches_is_refused_as_in_python():
     df = s2sad.grad(counts, wrt=(0, 1), backend="numba")
     with warnings.catch_warnings():
