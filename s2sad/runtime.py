@@ -146,8 +146,10 @@ def _dtype_of(items) -> np.dtype:
 
 def list_adjoint(g, x):
     """`g` as the adjoint of `x`: item by item (an AdjointList) when x is a list
-    given to a NumPy function, else `g` itself."""
-    return AdjointList(g) if type(x) is list else g
+    given to a NumPy function (a number: the same for each item), else `g` itself."""
+    if type(x) is not list:
+        return g
+    return AdjointList(g if np.ndim(g) else [g] * len(x))
 
 
 def zeros_like(x):

@@ -264,15 +264,31 @@ def contractions(x):
     return np.sum(np.einsum("ij,jk->ik", A, B) ** 2) + np.einsum("ii", A * B) ** 2
 
 
-@pytest.mark.parametrize("f", [stacked, joined, mixture, log_determinants, contractions])
+def sums_of_lists(x):
+    return np.sum([x[0] * x[1], x[2] ** 3]) + sum([x[3] ** 2, x[0] * x[2]]) + \
+        sum(v * v for v in x)
+
+
+@pytest.mark.parametrize("f", [stacked, joined, mixture, log_determinants, contractions,
+                               sums_of_lists])
 def test_hvp_through_the_adjoint_helpers_of_joins_and_logsumexp(f):
     """Their adjoints' helpers are linear in the adjoint (stack, concatenate), or
     differentiable once the check of return_sign stands apart (logsumexp), or have
     a tangent rule (slogdet's, which reads a pair's adjoint by index or name;
-    einsum's, linear in each operand)."""
+    einsum's, linear in each operand; a sum of a list's, which spreads a zero
+    tangent over the items)."""
     if f is mixture and logsumexp is None:
         pytest.skip("needs scipy")
     x, v = RNG.normal(size=4), RNG.normal(size=4)
     g, eps = s2sad.grad(f), 1e-6
     expected = (g(x + eps * v) - g(x - eps * v)) / (2 * eps)
     np.testing.assert_allclose(s2sad.hvp(f)(x, v), expected, rtol=1e-5, atol=1e-7)
+
+
+def test_reverse_over_reverse_through_a_sum_of_a_list():
+    """H u from reverse mode over the gradient, with the cotangent u as its seed."""
+    x, u = np.array([0.5, 0.8, -0.3, 1.1]), np.array([0.3, -1.0, 0.6, 0.2])
+    g, eps = s2sad.grad(sums_of_lists), 1e-6
+    expected = (g(x + eps * u) - g(x - eps * u)) / (2 * eps)
+    _, pullback = s2sad.vjp(g, x)
+    np.testing.assert_allclose(pullback(u), expected, rtol=1e-5, atol=1e-7)

@@ -30,6 +30,7 @@ from s2sad.parsing import parse_function
 from s2sad.primitives import CONCAT, COPY, REPEAT, primitive_of
 from s2sad.registry import ADJOINTS, TANGENTS
 from s2sad.rules.elementwise import abs_slope
+from s2sad.runtime import spread
 from s2sad.rules.indexing import scatter
 from s2sad.runtime import (as_array, broadcast_like, copy_argument, copy_of, entry_adjoint,
                            expand, item_of,
@@ -1423,6 +1424,11 @@ def rule_abs_slope(x, w):
         np.sum(abs_slope(x) * w)
 
 
+def rule_spread(g, x, w):
+    whole, first = spread(g, [x, x[0]])
+    return np.sum((whole * first + whole) * w)
+
+
 def rule_scatter_fancy(g, x, w):
     return np.sum(scatter(g, x, [0, 2, 0]) * w)
 
@@ -2204,6 +2210,7 @@ CASES = [
     C(operator.getitem, index_scalar_pair, "2x3"),
     # what generated code calls: these rules give derivatives of derivatives
     C(abs_slope, rule_abs_slope, "2x3"),
+    C(spread, rule_spread, "3 3"),
     C(scatter, rule_scatter, "2x3 4x3"),
     C(scatter, rule_scatter_fancy, "3 4"),
     C(unbroadcast, runtime_unbroadcast, "3x4 4"),

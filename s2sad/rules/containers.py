@@ -1,5 +1,7 @@
 """Python containers and objects: summing a list, walking a dict's keys, reading
 an attribute."""
+import numpy as np
+
 from ..primitives import CONCAT, REPEAT
 from ..registry import adjoint, advise, d, nondifferentiable, tangent
 from ..runtime import (attribute_adjoint, attribute_tangent, field_adjoint, items_adjoint,
@@ -24,6 +26,25 @@ def sum_(y, iterable, start=0):
 @tangent(sum)
 def sum_(y, iterable, start=0):
     d[y] = sum(d[iterable]) + d[start]
+
+
+# spread is linear in g, and its transpose adds the items' adjoints back up
+@adjoint(spread)
+def spread_adjoint(y, g, items):
+    d[g] = spread_back(d[y], g)
+
+
+@tangent(spread)
+def spread_tangent(y, g, items):
+    d[y] = spread(d[g], items)
+
+
+def spread_back(adjoints, g):
+    """The adjoint of g in spread(g, items): the items' adjoints broadcast to g's
+    shape and added (none: 0)."""
+    if not isinstance(adjoints, list):
+        return 0.0 * g
+    return sum(np.broadcast_to(a, np.shape(g)) for a in adjoints)
 
 
 @adjoint(getattr)
