@@ -85,8 +85,13 @@ def analyze(stmts: list, params: Iterable[str], result: str, classify: Callable,
     for pass_ in (walker, certain):
         pass_.block(stmts, {p: _new(("param", p)) for p in params})
     facts = AliasFacts()
+    # sure: the one object written is the one the other name refers to, views or
+    # holds; names that may hold either of two objects (swapped in a loop, bound in
+    # branches) are checked when the write runs
     sure = {(id(stmt), other) for stmt, name, objects in certain.writes
-            for other in certain.sharing(name, objects, stmt)}
+            if len(set(map(_unwrapped, objects))) == 1
+            for other in certain.sharing(name, objects, stmt)
+            if len(_own(certain.states[id(stmt)][other])) <= 1}
     seen = set()
     for stmt, name, objects in walker.writes:
         for obj in map(_unwrapped, objects):

@@ -55,7 +55,8 @@ class _Forward(Emitter):
                            if p in self.active and i not in spec.wrt]
         body = [syntax.assign(self.derivative_name(p), self.zero_of(p, syntax.name(p)))
                 for p in constant_params]
-        body += self.private_arguments(*tangents) + self.block(self.body)
+        body += self.private_arguments(*tangents) + self.unbound_guarded() + \
+            self.block(self.body)
         output = self.output_tangent()
         returned = syntax.tuple_([output, syntax.name(fn.result)]) if spec.preserve_result \
             else output

@@ -361,7 +361,8 @@ class Writer:
     def statement(self, scope: Scope) -> Stmt:
         options = ["assign"] * 3 + ["tuple", "local_function", "list_pop"]
         if scope.has_arrays():  # writes that aliasing must not lose (issue 17)
-            options += ["copy_then_write", "view_then_write", "augmented_alias"]
+            options += ["copy_then_write", "view_then_write", "augmented_alias",
+                        "ping_pong"]
         if self.in_main:
             options.append("draw")
         if self.callable_helpers(scope, "pair"):
@@ -469,6 +470,19 @@ class Writer:
         return Stmt([f"{new} = {self.squashed(scope, None, A)}",
                      f"{new}[{index}] = {new}[{index}] * {self.pick(CONSTANTS)}",
                      f"{older}, {newer} = {newer}, {new}"], defines={new: A})
+
+    def stmt_ping_pong(self, scope):
+        """Two buffers written in turn and swapped each step: each name may hold
+        either array, never the same one as the other (checked as the write runs)."""
+        first, second, target = self.fresh("pa"), self.fresh("pb"), self.fresh()
+        step = self.fresh("j")
+        source = self.expr(scope, A, 1)
+        value = f"np.tanh({first}[0] * {self.pick(CONSTANTS)} + {self.expr(scope, S, 1)})"
+        return Stmt([f"{first} = {source} * 1.0", f"{second} = {source} * 0.5",
+                     f"for {step} in range({self.count(1, 3)}):",
+                     f"    {second}[0] = {value}",
+                     f"    {first}, {second} = {second}, {first}",
+                     f"{target} = np.tanh({first} - {second})"], defines={target: A})
 
     def stmt_list_pop(self, scope):
         """Items taken from a list at an index, `q.pop(0)`, and one left in it."""
@@ -884,6 +898,7 @@ def valid_programs(draw) -> Program:
 
 
 _BARE_COPY = re.compile(r"\s*(\w+) = (\w+)$")
+_ROTATION = re.compile(r"\s*(\w+), (\w+) = (\w+), (\w+)$")  # names swapped or rotated
 _AUGMENTED = re.compile(r"(\s*)(\w+) ([-+*/])= (.*)$")
 
 
@@ -892,9 +907,11 @@ def _spell_out_shared_updates(lines: list) -> list:
 
     NOT generated: `v = x` ... `v += e`. s2sad rejects that augmented assignment
     even when x is a float, since x might be an array v shares (bug 7 in the report
-    of issue #6); nor `u = v` ... `v += e`, refused for the same reason.
+    of issue #6); nor `u = v` ... `v += e`, refused for the same reason; nor after
+    `a, b = b, v`, where a name may then share v's array.
     """
-    shared = {name for m in map(_BARE_COPY.match, lines) if m for name in m.groups()}
+    shared = {name for pattern in (_BARE_COPY, _ROTATION)
+              for m in map(pattern.match, lines) if m for name in m.groups()}
     out = []
     for line in lines:
         m = _AUGMENTED.match(line)

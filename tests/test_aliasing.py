@@ -576,8 +576,32 @@ def test_a_new_array_each_iteration_shares_nothing_with_the_last_ones(f, mode):
 
 
 def test_an_earlier_iterations_array_kept_under_another_name_still_counts():
-    with pytest.raises(s2sad.UnsupportedSyntaxError, match="'y': 'keep' may share"):
+    # keep holds the copy or the first step's array: the write's check tells which
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="shares its memory") as info:
         s2sad.grad(stale_alias)(np.array([0.3, -0.2]))
+    assert "y[0] = 5.0" in str(info.value)
+
+
+def ping_pong(u0, k):
+    a = u0.copy()
+    b = u0.copy()
+    for step in range(3):
+        b[1:-1] = a[1:-1] + k * (a[2:] - 2 * a[1:-1] + a[:-2])
+        a, b = b, a
+    return np.sum(a ** 2)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_two_buffers_swapped_each_step_are_told_apart_when_written(mode):
+    """a and b each may hold either copy, but never the same one: the write is
+    checked when it runs (it was refused)."""
+    u0, k = np.array([0.0, 1.0, 0.5, 2.0, 0.0]), 0.3
+    if mode == "reverse":
+        assert_gradients(ping_pong, s2sad.grad(ping_pong, wrt=(0, 1)), (u0, k), (0, 1))
+    else:
+        fd = (ping_pong(u0, k + 1e-6) - ping_pong(u0, k - 1e-6)) / 2e-6
+        df = s2sad.autodiff(ping_pong, wrt=(1,), mode="forward")
+        assert df(u0, k, 1.0) == pytest.approx(fd, rel=1e-6)
 
 
 class Scale:
@@ -670,3 +694,29 @@ def test_a_write_into_a_new_array_a_helper_returned_is_followed(mode):
         for e in np.eye(3):
             fd = (fresh_from_a_helper(x + 1e-6 * e) - fresh_from_a_helper(x - 1e-6 * e)) / 2e-6
             assert df(x, e) == pytest.approx(fd, rel=1e-6)
+
+
+def row_bound_after_the_write(x):
+    y = x * 1.0
+    s = 0.0
+    for i in range(2):
+        y[0] = y[0] * 0.5
+        if i > 0:
+            s = s + np.sum(row)
+        row = y[1]  # a view of a 2-d y, a number of a 1-d one
+    return s + np.sum(y)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_write_checked_against_a_name_bound_later_in_the_loop(mode):
+    """The check before the write read `row` before the loop had bound it
+    (UnboundLocalError in forward mode)."""
+    df = s2sad.grad(row_bound_after_the_write) if mode == "reverse" else \
+        functools.partial(s2sad.autodiff(row_bound_after_the_write, mode="forward"))
+    x = np.array([0.5, 1.5, -1.0])
+    if mode == "reverse":
+        assert_gradients(row_bound_after_the_write, df, (x,), (0,))
+    else:
+        assert df(x, np.array([1.0, 0.0, 0.0])) == pytest.approx(0.25)
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="shares its memory"):
+        df(np.ones((2, 3))) if mode == "reverse" else df(np.ones((2, 3)), np.ones((2, 3)))

@@ -43,6 +43,21 @@ class EffectChecks:
             self.place_of(stmt)))
             for written, other in self.unshared_checks.get(id(stmt), ())]
 
+    def unbound_guarded(self) -> list:
+        """`t = None` for each name a write's check reads that may be unbound there
+        (bound later in a loop's body, or in a branch): unbound, it shares nothing."""
+        top_of, first_binding = {}, {}
+        for i, stmt in enumerate(self.body):
+            for inner in syntax.statements([stmt]):
+                top_of[id(inner)] = i
+            if not hasattr(stmt, "body"):
+                for name in syntax.names_stored(stmt):
+                    first_binding.setdefault(name, i)
+        names = {other for write, pairs in self.unshared_checks.items() for _, other in pairs
+                 if other not in self.fn.params and
+                 first_binding.get(other, len(self.body)) >= top_of.get(write, 0)}
+        return [syntax.assign(name, syntax.constant(None)) for name in sorted(names)]
+
     def private_arguments(self, *tangents: str) -> list:
         """`x = copy_argument(x)` for each parameter the function writes into (and
         for its tangent): the derivative never changes what the caller passed."""

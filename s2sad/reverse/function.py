@@ -171,8 +171,8 @@ class FunctionAdjoint(LoopAdjoints, ContainerAdjoints, CallAdjoints):
             primal.append(syntax.assign(value, syntax.name(fn.result)))
             outputs.append(syntax.name(value))
         returned = outputs[0] if len(outputs) == 1 else syntax.tuple_(outputs)
-        prelude = [syntax.assign(self.tape, gast.List(elts=[], ctx=gast.Load()))] \
-            if self.uses_tape else []
+        prelude = ([syntax.assign(self.tape, gast.List(elts=[], ctx=gast.Load()))]
+                   if self.uses_tape else []) + self.unbound_guarded()
         body = prelude + primal + adjoint + replayed + [syntax.return_(returned)]
         body = bind_before(body, {id(plan.primal_loop): plan.unbound
                                    for plan in self.plans.values() if plan.unbound})
