@@ -899,7 +899,8 @@ def triangles_twice(a):
 def reorders_twice(a):
     order = np.argsort(a)
     return np.sum(np.tanh(np.sort(a * a[::-1])) ** 2) + \
-        np.sum(np.take_along_axis(a ** 3, order, 0) * np.arange(6.0))
+        np.sum(np.take_along_axis(a ** 3, order, 0) * np.arange(6.0)) + \
+        np.sum(np.take(a ** 2, [0, 1, 1, 3]) ** 2)
 
 
 def pads_twice(a):

@@ -166,6 +166,11 @@ def take(y, a, indices, axis=None, out=None, mode="raise"):
     d[a] = untake(d[y], a, indices, axis, mode)
 
 
+@tangent(untake)  # linear in g; a gives only its shape (second derivatives)
+def untake_tangent(y, g, a, indices, axis, mode):
+    d[y] = untake(expand(d[g], g), a, indices, axis, mode)
+
+
 @tangent(np.take)
 def take_tangent(y, a, indices, axis=None, out=None, mode="raise"):
     d[y] = np.take(expand(d[a], a), indices, axis=axis, mode=mode)

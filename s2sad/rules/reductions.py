@@ -348,6 +348,11 @@ def unsorted(in_sorted, order, a, moved):
     return np.transpose(out.reshape([np.shape(a)[i] for i in moved]), np.argsort(moved))
 
 
+@tangent(unsorted)  # linear in the values; the order only places them
+def unsorted_tangent(y, in_sorted, order, a, moved):
+    d[y] = unsorted(expand(d[in_sorted], in_sorted), order, a, moved)
+
+
 def order_positions(q, slices, skip_nan):
     """(low, high, position): the two order statistics (sorted positions) the
     quantiles q (fractions) of each slice read, as (Q, S) arrays, and NumPy's
