@@ -565,14 +565,20 @@ def test_a_new_array_each_iteration_shares_nothing_with_the_last_ones(f, mode):
     """`nxt` is made anew in each step; the names holding earlier steps' arrays do not
     see a write into it (it was refused as shared with `cur`)."""
     x = np.array([0.3, -0.2, 0.5])
+    assert_matches_differences(f, x, mode)
+    assert np.array_equal(x, [0.3, -0.2, 0.5])
+
+
+def assert_matches_differences(f, x, mode):
+    """The gradient (reverse) or each column's tangent (forward) of f at the vector x,
+    against central differences."""
     if mode == "reverse":
         assert_gradients(f, s2sad.grad(f), (x,), (0,))
-    else:
-        df = s2sad.autodiff(f, mode="forward")
-        for e in np.eye(3):
-            fd = (f(x + 1e-6 * e) - f(x - 1e-6 * e)) / 2e-6
-            assert df(x, e) == pytest.approx(fd, rel=1e-6)
-    assert np.array_equal(x, [0.3, -0.2, 0.5])
+        return
+    df = s2sad.autodiff(f, mode="forward")
+    for e in np.eye(len(x)):
+        fd = (f(x + 1e-6 * e) - f(x - 1e-6 * e)) / 2e-6
+        assert df(x, e) == pytest.approx(fd, rel=1e-6)
 
 
 def test_an_earlier_iterations_array_kept_under_another_name_still_counts():
@@ -686,14 +692,7 @@ def test_a_write_into_what_a_helper_returned_of_its_arguments_is_refused(f, mode
 
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
 def test_a_write_into_a_new_array_a_helper_returned_is_followed(mode):
-    x = np.array([0.3, -0.7, 1.2])
-    if mode == "reverse":
-        assert_gradients(fresh_from_a_helper, s2sad.grad(fresh_from_a_helper), (x,), (0,))
-    else:
-        df = s2sad.autodiff(fresh_from_a_helper, mode="forward")
-        for e in np.eye(3):
-            fd = (fresh_from_a_helper(x + 1e-6 * e) - fresh_from_a_helper(x - 1e-6 * e)) / 2e-6
-            assert df(x, e) == pytest.approx(fd, rel=1e-6)
+    assert_matches_differences(fresh_from_a_helper, np.array([0.3, -0.7, 1.2]), mode)
 
 
 def row_bound_after_the_write(x):
