@@ -181,7 +181,9 @@ class _PointsTo:
         if name in self.scalars:
             self.bind(state, name, frozenset())
         else:
-            _age(state, id(stmt))  # first: the value may be one made here before
+            if not isinstance(value, (gast.Name, gast.Subscript, gast.Attribute)) and \
+                    not _is_mutating_call(value):  # the statement may make a new object
+                _age(state, id(stmt))  # first: the value may be one made here before
             self.bind(state, name, self.objects_of(stmt, value, state))
         return state
 
@@ -287,8 +289,11 @@ def _age(state: dict, site: int) -> None:
         if obj[0] == "site" and obj[1] == site:
             return "site", ("earlier", site), obj[2]
         return obj
+    made = [("site", site, kind) for kind in ("array", "container", "other")]
+    made += [("identity", m) for m in made]
+    made = frozenset(made + [("held", m) for m in made])
     for name, objects in state.items():
-        if any(site in _site_ids(o) for o in objects):
+        if not objects.isdisjoint(made):
             state[name] = frozenset(map(aged, objects))
 
 
