@@ -122,9 +122,12 @@ class _Forward(Emitter):
         if primitive is not None and primitive.key == primitives.LIST_POP \
                 and primitive.args[0].id in self.active:  # dx = dtape.pop(), in step
             tangent = self.derivative_name(target.id)
-            return [stmt, syntax.assign(tangent, syntax.call(gast.Attribute(
-                value=syntax.name(self.derivative_name(primitive.args[0].id)), attr="pop",
-                ctx=gast.Load()), *map(syntax.clone, primitive.args[1:])))]
+            items = syntax.name(self.derivative_name(primitive.args[0].id))
+            index = list(map(syntax.clone, primitive.args[1:]))
+            popped = syntax.call(gast.Attribute(value=items, attr="pop", ctx=gast.Load()),
+                                 *index) if self.tangent_is_a_list(primitive.args[0].id) \
+                else syntax.call(self.helper("popped_tangent"), items, *index)
+            return [stmt, syntax.assign(tangent, popped)]
         if target.id not in self.active:
             return [stmt]
         tangent = self.derivative_name(target.id)
@@ -180,6 +183,15 @@ class _Forward(Emitter):
         element = gast.Subscript(value=syntax.name(self.derivative_name(name)),
                                  slice=syntax.clone(target.slice), ctx=gast.Store())
         return [syntax.assign(element, tangent)]
+
+    def tangent_is_a_list(self, name: str) -> bool:
+        """Whether `name`'s tangent is a list wherever it is bound (a list display, or
+        zeros of a list filled in place), not a number standing for zeros."""
+        bindings = [s.value for s in syntax.statements(self.body) if isinstance(s, gast.Assign)
+                    and isinstance(s.targets[0], gast.Name) and s.targets[0].id == name]
+        return name not in self.fn.params and all(
+            isinstance(v, gast.List) or name in self.mutated and not self.has_active_operands(v)
+            for v in bindings)
 
     def mirrored_append(self, stmt: gast.Expr) -> list:
         """`dtape.append(dz)` beside `tape.append(z)` when tape carries tangents."""

@@ -602,6 +602,12 @@ def repeated_tangent(dx, x, count: int):
     return expand(dx, x) * count
 
 
+def popped_tangent(t, *index):
+    """The tangent of `lst.pop(*index)` from lst's tangent: its item, taken out; a
+    number stands for zeros (a list no tangent reached)."""
+    return t.pop(*index) if isinstance(t, list) else t
+
+
 def spread(g, items):
     """The adjoint of a sum of `items` (a list) whose result has adjoint `g`."""
     return AdjointList(unbroadcast(g, item) for item in items)

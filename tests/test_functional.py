@@ -1,6 +1,7 @@
 """JAX-style conveniences, gradient hooks and stop_gradient."""
 import collections
 import dataclasses
+import math
 
 import numpy as np
 import pytest
@@ -292,3 +293,27 @@ def test_reverse_over_reverse_through_a_sum_of_a_list():
     expected = (g(x + eps * u) - g(x - eps * u)) / (2 * eps)
     _, pullback = s2sad.vjp(g, x)
     np.testing.assert_allclose(pullback(u), expected, rtol=1e-5, atol=1e-7)
+
+
+def summed_in_a_branch(p0):
+    # found by the random programs' Hessian property: the list a sum's adjoint
+    # spreads into was popped with a tangent that was a number
+    v0 = 0.5 - math.cos(p0)
+    for i in range(1, 4):
+        v0 += 0.3 * np.tanh(-np.sin(0.1 * i))
+        v2 = np.sin((1.5 + np.cos(math.exp(math.sin(p0)))) ** 1.5)
+    v2 *= np.cos(v0) / 3.0
+    v3 = sum(v0 for j in range(1))
+    if math.sin(p0) > -0.3:
+        v5 = np.tanh(-0.5)
+    else:
+        v5 = math.sin(-1.5)
+        v10 = sum(math.log(2.0 + math.cos(v0)) for j in range(1))
+    return np.sin(v2) ** 3 + v3 + v5
+
+
+@pytest.mark.parametrize("x", [0.0, -1.0])
+def test_hvp_pops_a_list_whose_tangent_is_zero(x):
+    g, eps = s2sad.grad(summed_in_a_branch), 1e-6
+    expected = (g(x + eps) - g(x - eps)) / (2 * eps)
+    assert s2sad.hvp(summed_in_a_branch)(x, 1.0) == pytest.approx(expected, rel=1e-6)
