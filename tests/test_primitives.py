@@ -913,6 +913,10 @@ def selects_twice(a):
         np.sum(np.column_stack([a, a ** 2]) ** 3)
 
 
+def items_twice(a):
+    return np.sum(a ** 3).item() * a.item(2) + np.reshape(a, (2, 3)).item((1, 1)) ** 3
+
+
 def diff_twice(a):
     return np.sum(np.diff(a, prepend=a[-1] ** 2) ** 3) + np.sum(np.diff(a, n=2) ** 2)
 
@@ -924,7 +928,7 @@ def elementwise_twice(a):
 @pytest.mark.parametrize("fn", [cross_twice, average_twice, trapezoid_twice, meshgrid_twice,
                                 cov_twice, corrcoef_twice, insert_and_append_twice, kron_twice,
                                 triangles_twice, elementwise_twice, diff_twice, reorders_twice,
-                                pads_twice, selects_twice])
+                                pads_twice, selects_twice, items_twice])
 def test_new_numpy_rules_differentiate_twice(fn):
     """The Hessian (forward mode over the rules' reverse mode) against central
     differences of the gradient."""
@@ -1418,6 +1422,11 @@ def index_scalar_pair(x, w):
 
 def rule_scatter(g, x, w):
     return np.sum(scatter(g, x, slice(1, 3)) * w)
+
+
+def array_items(x, w):
+    m = np.reshape(x, (2, 3))
+    return (np.sum(x ** 2).item() + m.item(4) ** 2 + m.item((1, 0)) * x.item(2)) * w
 
 
 def rule_abs_slope(x, w):
@@ -2210,6 +2219,7 @@ CASES = [
     C(operator.getitem, index_argmax, "5"),
     C(operator.getitem, index_scalar_pair, "2x3"),
     # what generated code calls: these rules give derivatives of derivatives
+    C(np.ndarray.item, array_items, "6"),
     C(abs_slope, rule_abs_slope, "2x3"),
     C(spread, rule_spread, "3 3"),
     C(scatter, rule_scatter, "2x3 4x3"),

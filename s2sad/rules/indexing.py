@@ -21,7 +21,7 @@ import operator
 import numpy as np
 
 from ..errors import NonDifferentiableError, running_derivative_line
-from ..registry import adjoint, d, tangent
+from ..registry import adjoint, d, nondifferentiable, tangent
 from ..runtime import (AdjointDict, expand, gradient_dtype, is_foreign, may_repeat, numpy_only,
                        zeros_like)
 
@@ -121,6 +121,30 @@ def getitem(y, x, index):
 @tangent(operator.getitem)
 def getitem_tangent(y, x, index):
     d[y] = gather(d[x], x, index)
+
+
+def item_position(x, index):
+    """Where `x.item(index)` reads: a flat position, or an index per axis."""
+    if index is None:
+        if np.size(x) != 1:
+            raise NonDifferentiableError(
+                f"x.item() of an array of {np.size(x)} entries raises in NumPy",
+                running_derivative_line(), hint="pass the entry's position: x.item(i).")
+        return (0,) * np.ndim(x)
+    return np.unravel_index(index, np.shape(x)) if np.ndim(index) == 0 else tuple(index)
+
+
+nondifferentiable(item_position)  # a position: no derivative
+
+
+@adjoint(np.ndarray.item)
+def item(y, x, index=None):
+    d[x] = scatter(d[y], x, item_position(x, index))
+
+
+@tangent(np.ndarray.item)
+def item_tangent(y, x, index=None):
+    d[y] = float(gather(d[x], x, item_position(x, index)))
 
 
 # scatter is linear in g, and its transpose is gather: these rules make the
