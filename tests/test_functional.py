@@ -317,3 +317,15 @@ def test_hvp_pops_a_list_whose_tangent_is_zero(x):
     g, eps = s2sad.grad(summed_in_a_branch), 1e-6
     expected = (g(x + eps) - g(x - eps)) / (2 * eps)
     assert s2sad.hvp(summed_in_a_branch)(x, 1.0) == pytest.approx(expected, rel=1e-6)
+
+
+def quantile_at_a_moving_level(x):
+    return np.quantile(x ** 2, 0.5 / (1.0 + np.exp(-x[0]))) * x[1]
+
+
+def test_a_second_derivative_of_a_quantile_in_q_is_refused_at_the_users_line():
+    """The rule follows the array's tangent only: q's would move the weights."""
+    x = np.array([0.3, -0.9, 1.2, 0.6, 0.1])
+    with pytest.raises(s2sad.NonDifferentiableError, match="not in q") as info:
+        s2sad.hvp(quantile_at_a_moving_level)(x, np.ones(5))
+    assert "return np.quantile(x ** 2" in str(info.value)

@@ -913,6 +913,11 @@ def selects_twice(a):
         np.sum(np.column_stack([a, a ** 2]) ** 3)
 
 
+def quantiles_twice(a):
+    return np.quantile(a ** 3, 0.3) * np.median(np.sin(a)) + \
+        np.percentile(a * a, [20.0, 70.0])[1] ** 2 + np.nanmedian(a ** 2) ** 3
+
+
 def items_twice(a):
     return np.sum(a ** 3).item() * a.item(2) + np.reshape(a, (2, 3)).item((1, 1)) ** 3
 
@@ -928,7 +933,7 @@ def elementwise_twice(a):
 @pytest.mark.parametrize("fn", [cross_twice, average_twice, trapezoid_twice, meshgrid_twice,
                                 cov_twice, corrcoef_twice, insert_and_append_twice, kron_twice,
                                 triangles_twice, elementwise_twice, diff_twice, reorders_twice,
-                                pads_twice, selects_twice, items_twice])
+                                pads_twice, selects_twice, items_twice, quantiles_twice])
 def test_new_numpy_rules_differentiate_twice(fn):
     """The Hessian (forward mode over the rules' reverse mode) against central
     differences of the gradient."""

@@ -394,6 +394,24 @@ def quantile_adjoint(g, y, a, q, axis, method, weights, skip_nan=False):
     return unsorted(np.einsum("js,jsk->sk", g, w), order, a, moved)
 
 
+def quantile_adjoint_again(dg, dq, y, a, q, axis, method, weights, skip_nan):
+    """The tangent of quantile_adjoint (second derivatives): linear in g; a only sets
+    the order; a tangent of q would move the weights, which this leaves out."""
+    if np.any(dq):
+        raise NonDifferentiableError(
+            "s2sad takes second derivatives of a quantile in the array, not in q",
+            running_derivative_line(), hint="keep q constant (a number, or "
+                                            "s2sad.stop_gradient(q)) for second derivatives.")
+    if type(dg) is float and dg == 0.0:
+        return 0.0
+    return quantile_adjoint(dg, y, a, q, axis, method, weights, skip_nan)
+
+
+@tangent(quantile_adjoint)
+def quantile_adjoint_tangent_rule(z, g, y, a, q, axis, method, weights, skip_nan=False):
+    d[z] = quantile_adjoint_again(d[g], d[q], y, a, q, axis, method, weights, skip_nan)
+
+
 def quantile_tangent(t, y, a, q, axis, method, weights, skip_nan=False):
     if type(t) is float and t == 0.0:  # an inactive a
         return 0.0
