@@ -317,6 +317,8 @@ def unpop(items: list, index: int, item) -> None:
 
 def zero_item(g, index):
     """A copy of the gradient `g` with `g[index]` set to zero."""
+    if type(g) in _SCALARS and g == 0:  # a zero standing for zeros stays one
+        return g
     if isinstance(g, dict):
         return AdjointDict((k, v) for k, v in g.items() if k != index)
     if isinstance(g, list):
@@ -356,6 +358,8 @@ def item_of(g, index):
     kept its value, so only its slot gets the gradient."""
     if isinstance(g, dict):
         return g.get(index, 0.0)
+    if type(g) in _SCALARS:  # a number standing for an array of it (a zero tangent)
+        return g
     item = g[index]
     if not may_repeat(index):
         return item

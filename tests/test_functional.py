@@ -329,3 +329,28 @@ def test_a_second_derivative_of_a_quantile_in_q_is_refused_at_the_users_line():
     with pytest.raises(s2sad.NonDifferentiableError, match="not in q") as info:
         s2sad.hvp(quantile_at_a_moving_level)(x, np.ones(5))
     assert "return np.quantile(x ** 2" in str(info.value)
+
+
+def rotates_buffers_over_elements(p0, p1, p2):
+    # found by the random programs' Hessian property: a write's adjoint read an item
+    # of a tangent that was a number (zero)
+    for e1 in p0:
+        if np.sin(e1) > (e1 + e1):
+            break
+        if np.sin(p2[0]) > 0.5:
+            p1 = np.tanh(e1 + e1)
+        n4 = np.tanh(p0)
+        n4[0] = n4[0] * 0.5
+        p0, p2 = p2, n4
+    return np.sum(p0 * p0 + p1)
+
+
+def test_hvp_reads_items_of_a_zero_tangent():
+    args = [np.array([0.3, -0.5, 0.2]), 0.4, np.array([0.1, 0.7, -0.2])]
+    v, eps = np.array([1.0, -0.5, 2.0]), 1e-6
+    g = s2sad.grad(rotates_buffers_over_elements)
+    expected = (g(args[0] + eps * v, *args[1:]) - g(args[0] - eps * v, *args[1:])) / (2 * eps)
+    got = s2sad.hvp(rotates_buffers_over_elements)(*args, v)
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(
+        s2sad.hvp(rotates_buffers_over_elements)(np.zeros(3), 0.0, np.zeros(3), v), 0.0)
