@@ -59,7 +59,10 @@ class FunctionAdjoint(LoopAdjoints, ContainerAdjoints, CallAdjoints):
         self.tape = self.names.fresh(TAPE)
         self.uses_tape = False
         self.adjoint_reads = analysis.adjoint_reads(self.body, self.active)
-        self.rank_decider = self.output_check() if spec.check == "scalar" else None
+        self.rank_decider = None
+        if spec.check == "scalar":
+            self.rank_decider = self.checked_value()  # read before the classes change
+            self.output_made_zero_dim()
         self.containers = analysis.indexed_names(self.body) - self.scalars
         self.dicts = analysis.dict_names(self.body)
         # numbers, or arrays of a parameter's shape: + and * act item by item
@@ -73,15 +76,18 @@ class FunctionAdjoint(LoopAdjoints, ContainerAdjoints, CallAdjoints):
         self.from_containers = set()  # names a called VJP may return a container for
         self.refuse_repeated_effects()
 
-    def output_check(self) -> str | None:
+    def checked_value(self) -> str | None:
         """For grad: the name whose value the output check reads (the output, or an
-        operand deciding its rank), None when the output is 0-d whatever the inputs.
-        The adjoint sweep runs after the check: there the output's shape class is 0-d."""
+        operand deciding its rank), None when the output is 0-d whatever the inputs."""
         result = self.fn.result
         decider = analysis.rank_deciding_name(self.body, result, self.scalars, self.shapes,
                                               self.classify)
-        if decider in self.sequences:
-            decider = result
+        return result if decider in self.sequences else decider
+
+    def output_made_zero_dim(self) -> None:
+        """The adjoint sweep runs after grad's check: there the output's shape class
+        (or the output alone, bound once) is 0-d."""
+        result = self.fn.result
         result_class = self.shapes.get(result)
         if result_class is not None:
             for name, shape in list(self.shapes.items()):
@@ -89,7 +95,6 @@ class FunctionAdjoint(LoopAdjoints, ContainerAdjoints, CallAdjoints):
                     self.shapes[name] = analysis.ZERO_DIM
         elif analysis.binding_counts(self.body)[result] <= 1:
             self.shapes[result] = analysis.ZERO_DIM
-        return decider
 
     def temporaries_fitting_their_seed(self) -> frozenset:
         """Temporaries read once whose rule sums an adjoint broadcast beyond their
