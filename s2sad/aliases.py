@@ -329,7 +329,8 @@ def _makes_new_object(primitive) -> bool:
         return True  # len, range, isinstance: no arrays of the caller come back
     if key is operator.getitem:
         return False
-    if isinstance(key, np.ufunc) or getattr(key, "__module__", None) == "_operator":
+    if isinstance(key, np.ufunc) or isinstance(getattr(key, "__self__", None), np.ufunc) or \
+            getattr(key, "__module__", None) == "_operator":
         return True
     module = _module(key)
     name = getattr(key, "__name__", "")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import gast
+import numpy as np
 
 from . import decorators, syntax
 from .errors import Location, S2SADError, SourceUnavailableError, UnsupportedSyntaxError
@@ -238,6 +239,9 @@ def _lambda_as_def(node: gast.Lambda, func: Callable) -> gast.FunctionDef:
 
 def describe(value: Any) -> str:
     """A short human name for a called object, for error messages."""
+    owner = getattr(value, "__self__", None)
+    if isinstance(owner, np.ufunc):  # np.maximum.accumulate, not ufunc.accumulate
+        return f"numpy.{owner.__name__}.{value.__name__}"
     module = getattr(value, "__module__", None)
     qualname = getattr(value, "__qualname__", None) or getattr(value, "__name__", None)
     if qualname is None:

@@ -557,6 +557,42 @@ def norm_vector_2(x, w):
     return np.sum(np.linalg.norm(x, ord=2, axis=0) * w)
 
 
+def add_reduce(x, w):
+    return np.sum(np.add.reduce(x) * w)
+
+
+def multiply_reduce(x, w):
+    return np.sum(np.multiply.reduce(x, axis=1) * w)
+
+
+def maximum_reduce(x, w):
+    return np.sum(np.maximum.reduce(x, axis=1) * w)
+
+
+def minimum_reduce(x, w):
+    return np.sum(np.minimum.reduce(x) * w)
+
+
+def logaddexp_reduce(x, w):
+    return np.sum(np.logaddexp.reduce(x, axis=-1) * w)
+
+
+def add_accumulate(x, w):
+    return np.sum(np.add.accumulate(x) * w)
+
+
+def multiply_accumulate(x, w):
+    return np.sum(np.multiply.accumulate(x, axis=1) * w)
+
+
+def maximum_accumulate(x, w):
+    return np.sum(np.maximum.accumulate(x, axis=1) * w)
+
+
+def minimum_accumulate(x, w):
+    return np.sum(np.minimum.accumulate(x) * w)
+
+
 def np_cumprod(x, w):
     return np.sum(np.cumprod(x) * w)
 
@@ -926,6 +962,13 @@ def diff_twice(a):
     return np.sum(np.diff(a, prepend=a[-1] ** 2) ** 3) + np.sum(np.diff(a, n=2) ** 2)
 
 
+def ufunc_methods_twice(a):
+    m = np.reshape(a, (2, 3))
+    return np.sum(np.maximum.accumulate(a ** 3) ** 2) + np.sum(np.minimum.accumulate(m, 1) ** 3) + \
+        np.sum(np.multiply.accumulate(a) * a) + np.logaddexp.reduce(a * a) ** 2 + \
+        np.sum(np.add.accumulate(m) ** 3) + np.multiply.reduce(a) * np.maximum.reduce(a ** 2)
+
+
 def elementwise_twice(a):
     return np.ptp(a ** 3) ** 2 + np.sum(np.nan_to_num(a ** 3) ** 2 + np.sinc(a * a))
 
@@ -933,7 +976,8 @@ def elementwise_twice(a):
 @pytest.mark.parametrize("fn", [cross_twice, average_twice, trapezoid_twice, meshgrid_twice,
                                 cov_twice, corrcoef_twice, insert_and_append_twice, kron_twice,
                                 triangles_twice, elementwise_twice, diff_twice, reorders_twice,
-                                pads_twice, selects_twice, items_twice, quantiles_twice])
+                                pads_twice, selects_twice, items_twice, quantiles_twice,
+                                ufunc_methods_twice])
 def test_new_numpy_rules_differentiate_twice(fn):
     """The Hessian (forward mode over the rules' reverse mode) against central
     differences of the gradient."""
@@ -1997,6 +2041,16 @@ CASES = [
     C(np.linalg.norm, norm_matrix_inf, "2x3"),
     C(np.linalg.norm, norm_nuclear, "3x2"),
     C(np.linalg.norm, norm_spectral, "3x3"),
+    C(np.add.reduce, add_reduce, "3x4"),
+    C(np.multiply.reduce, multiply_reduce, "3x4"),
+    C(np.maximum.reduce, maximum_reduce, "3x4"),
+    C(np.minimum.reduce, minimum_reduce, "3x4"),
+    C(np.logaddexp.reduce, logaddexp_reduce, "3x4"),
+    C(np.add.accumulate, add_accumulate, "3x4"),
+    C(np.multiply.accumulate, multiply_accumulate, "3x4"),
+    C(np.multiply.accumulate, multiply_accumulate, "2x4", "zero first"),
+    C(np.maximum.accumulate, maximum_accumulate, "3x6"),
+    C(np.minimum.accumulate, minimum_accumulate, "6x2"),
     C(np.cumprod, np_cumprod, "2x3"),
     C(np.cumprod, np_cumprod, "2x3", "zero first"),
     C(np.cumprod, cumprod_axis, "2x4"),

@@ -9,7 +9,8 @@ variable (forward mode's convention: it stands for itself broadcast); rules
 that are not elementwise `expand` it first.
 
 Conventions: `max`/`min` split the derivative equally between tied extrema;
-`prod` and `cumprod` are exact when entries are zero (no division); `norm` has
+`prod` and `cumprod` are exact when entries are zero (no division); a running
+max or min (`np.maximum.accumulate`) follows the latest entry equal to it; `norm` has
 derivative 0 at 0, its inf-norms split it between tied extreme entries.
 `median`, `quantile` and `percentile` (and their nan-versions, which do not count
 the NaNs) weight the one or two order statistics they read (NumPy's
@@ -30,7 +31,7 @@ import numpy as np
 from ..errors import NonDifferentiableError, running_derivative_line
 from ..registry import adjoint, d, nondifferentiable, tangent
 from ..runtime import (as_array, broadcast_like, expand, gradient_dtype, list_adjoint,
-                       unbroadcast)
+                       numpy_only, unbroadcast)
 from .operators import like
 from .shapes import in_dtype_of
 
@@ -221,6 +222,27 @@ def reverse_cumsum(g, x, axis):
     return np.flip(np.cumsum(np.flip(g, axis), axis), axis)
 
 
+def latest_records(peak, a, axis):
+    """For each entry of `peak`, a's running max (or min) along `axis`, the
+    position of the latest entry of a it equals: the one its derivative follows."""
+    axis = axis % np.ndim(a)
+    positions = np.arange(np.shape(a)[axis]).reshape(
+        [-1 if i == axis else 1 for i in range(np.ndim(a))])
+    return np.maximum.accumulate(np.where(a == peak, positions, 0), axis=axis)
+
+
+def running_extremum_adjoint(g, peak, a, axis):
+    """Adjoint of np.maximum.accumulate (or minimum): each entry of g goes back to
+    the entry of a that its running extremum is."""
+    numpy_only("a running max or min", g, a)
+    records = np.moveaxis(latest_records(peak, a, axis), axis, -1)
+    n = records.shape[-1]
+    rows = np.arange(records.size // max(n, 1)).reshape(records.shape[:-1] + (1,))
+    weights = np.moveaxis(np.broadcast_to(g, np.shape(peak)), axis, -1)
+    sums = np.bincount((records + n * rows).ravel(), weights.ravel(), minlength=records.size)
+    return np.moveaxis(sums.reshape(records.shape), -1, axis)
+
+
 @adjoint(np.sum, np.ndarray.sum)
 def sum_(y, a, axis=None, dtype=None, out=None, keepdims=False):
     d[a] = unreduce(unbroadcast(d[y], y), a, axis, keepdims)
@@ -309,6 +331,85 @@ def cumprod(y, a, axis=None, dtype=None, out=None):
 @tangent(np.cumprod, np.ndarray.cumprod)
 def cumprod_tangent_rule(y, a, axis=None, dtype=None, out=None):
     d[y] = cumprod_tangent(d[a], y, a, axis)
+
+
+# ------------------------------------------- ufunc methods: reduce and accumulate
+# They default to axis 0, where np.sum and np.cumsum default to None.
+
+@adjoint(np.add.reduce)
+def add_reduce(y, a, axis=0, dtype=None, out=None, keepdims=False):
+    d[a] = unreduce(unbroadcast(d[y], y), a, axis, keepdims)
+
+
+@tangent(np.add.reduce)
+def add_reduce_tangent(y, a, axis=0, dtype=None, out=None, keepdims=False):
+    d[y] = np.add.reduce(expand(d[a], a), axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.multiply.reduce)
+def multiply_reduce(y, a, axis=0, dtype=None, out=None, keepdims=False):
+    d[a] = unreduce(d[y], a, axis, keepdims) * product_of_others(a, axis)
+
+
+@tangent(np.multiply.reduce)
+def multiply_reduce_tangent(y, a, axis=0, dtype=None, out=None, keepdims=False):
+    d[y] = np.sum(d[a] * product_of_others(a, axis), axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.maximum.reduce, np.minimum.reduce)
+def extremum_reduce(y, a, axis=0, out=None, keepdims=False):
+    d[a] = unreduce(d[y], a, axis, keepdims) * extremum_share(a, y, axis, keepdims)
+
+
+@tangent(np.maximum.reduce, np.minimum.reduce)
+def extremum_reduce_tangent(y, a, axis=0, out=None, keepdims=False):
+    d[y] = np.sum(d[a] * extremum_share(a, y, axis, keepdims), axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.logaddexp.reduce)
+def logaddexp_reduce(y, a, axis=0, dtype=None, out=None, keepdims=False):
+    d[a] = unreduce(d[y], a, axis, keepdims) * np.exp(a - unreduce(y, a, axis, keepdims))
+
+
+@tangent(np.logaddexp.reduce)
+def logaddexp_reduce_tangent(y, a, axis=0, dtype=None, out=None, keepdims=False):
+    d[y] = np.sum(d[a] * np.exp(a - unreduce(y, a, axis, keepdims)), axis=axis,
+                  keepdims=keepdims)
+
+
+@adjoint(np.add.accumulate)
+def add_accumulate(y, a, axis=0, dtype=None, out=None):
+    d[a] = reverse_cumsum(d[y], a, axis)
+
+
+@tangent(np.add.accumulate)
+def add_accumulate_tangent(y, a, axis=0, dtype=None, out=None):
+    d[y] = np.add.accumulate(expand(d[a], a), axis=axis)
+
+
+@adjoint(np.multiply.accumulate)
+def multiply_accumulate(y, a, axis=0, dtype=None, out=None):
+    d[a] = cumprod_adjoint(d[y], y, a, axis)
+
+
+@tangent(np.multiply.accumulate)
+def multiply_accumulate_tangent(y, a, axis=0, dtype=None, out=None):
+    d[y] = cumprod_tangent(d[a], y, a, axis)
+
+
+@adjoint(np.maximum.accumulate, np.minimum.accumulate)
+def running_extremum(y, a, axis=0, dtype=None, out=None):
+    d[a] = running_extremum_adjoint(d[y], y, a, axis)
+
+
+@tangent(np.maximum.accumulate, np.minimum.accumulate)
+def running_extremum_tangent(y, a, axis=0, dtype=None, out=None):
+    d[y] = np.take_along_axis(expand(d[a], a), latest_records(y, a, axis), axis)
+
+
+@tangent(running_extremum_adjoint)  # linear in g; a only says where each record is
+def running_extremum_adjoint_tangent(z, g, peak, a, axis):
+    d[z] = running_extremum_adjoint(expand(d[g], g), peak, a, axis)
 
 
 @adjoint(np.diff)
