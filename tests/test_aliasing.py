@@ -719,3 +719,94 @@ def test_a_write_checked_against_a_name_bound_later_in_the_loop(mode):
         assert df(x, np.array([1.0, 0.0, 0.0])) == pytest.approx(0.25)
     with pytest.raises(s2sad.UnsupportedSyntaxError, match="shares its memory"):
         df(np.ones((2, 3))) if mode == "reverse" else df(np.ones((2, 3)), np.ones((2, 3)))
+
+
+# ------------------------------------------- NumPy calls that write into an array given
+
+def product_into_a_buffer(x):
+    y = np.empty_like(x)
+    np.multiply(x, x, out=y)
+    return np.sum(y * x)
+
+
+def copyto_a_buffer(x):
+    y = np.zeros(3)
+    np.copyto(y, np.sin(x))
+    return np.sum(y * x)
+
+
+def ufunc_into_its_own_operand(x):
+    y = np.exp(x)
+    np.add(y, x[0], out=y)
+    np.sqrt(y, out=(y,))
+    return np.sum(y ** 3)
+
+
+def fill_then_write(x):
+    y = x.copy()
+    y.fill(2.0)
+    y[0] = x[1] ** 2
+    return np.sum(y * x)
+
+
+def result_of_an_out_call(x):
+    buffer = np.zeros((3, 3))
+    z = np.dot(np.outer(x, x), np.diag(x), out=buffer)
+    return np.sum(z * buffer)
+
+
+def accumulates_into_a_buffer(x):
+    total = np.zeros_like(x)
+    for i in range(3):
+        np.add(total, np.cos(x * i), out=total)
+        np.multiply(total, x, out=total)
+    return np.sum(total)
+
+
+def scales_its_argument(x):
+    np.multiply(x, 3.0, out=x)
+    return np.sum(np.sin(x) * x)
+
+
+@pytest.mark.parametrize("f", [product_into_a_buffer, copyto_a_buffer,
+                               ufunc_into_its_own_operand, fill_then_write,
+                               result_of_an_out_call, accumulates_into_a_buffer,
+                               scales_its_argument])
+def test_numpy_calls_writing_into_an_array_are_followed_as_index_writes(f):
+    """`np.add(a, b, out=y)`, `np.copyto(y, v)` and `y.fill(v)` are `y[...] = ...`:
+    both modes and the Hessian-vector product against central differences, and
+    the caller's array unchanged."""
+    x = np.array([0.3, 1.2, 0.5])
+    for mode in ("reverse", "forward"):
+        assert_matches_differences(f, x, mode)
+    v = np.array([0.7, -0.4, 1.1])
+    gradient = s2sad.grad(f)
+    expected = (gradient(x + 1e-5 * v) - gradient(x - 1e-5 * v)) / 2e-5
+    np.testing.assert_allclose(s2sad.hvp(f)(x, v), expected, rtol=1e-5, atol=1e-7)
+    assert np.array_equal(x, [0.3, 1.2, 0.5])
+
+
+def out_result_kept_while_written(x):
+    y = np.zeros(2)
+    z = np.add(x, 1.0, out=y)
+    y[0] = 5.0
+    return np.sum(z * x)
+
+
+def own_function_with_out(a, out):
+    out[0] = a[0]
+    return out
+
+
+def calls_own_function_with_out(x):
+    y = np.zeros(2)
+    own_function_with_out(x, out=y)
+    return np.sum(y * x)
+
+
+def test_a_call_writing_into_an_array_keeps_its_aliases_and_only_numpy_is_rewritten():
+    x = np.array([0.3, 1.2])
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="'z' may share its memory"):
+        s2sad.grad(out_result_kept_while_written)(x)
+    with pytest.raises(s2sad.NonDifferentiableError, match="change its arguments in place"):
+        s2sad.grad(calls_own_function_with_out)(x)

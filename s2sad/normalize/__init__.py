@@ -12,6 +12,7 @@ from ..parsing import ParsedFunction
 from .anf import ANF
 from .frozen import unfreeze_methods
 from .jumps import lower_jumps
+from .outputs import write_outputs_as_index_writes
 
 
 @dataclass
@@ -31,6 +32,7 @@ def normalize(parsed: ParsedFunction) -> NormalFunction:
     node = syntax.clone(parsed.node)
     params = _parameters(parsed)
     names = Names(syntax.all_names(node))
+    write_outputs_as_index_writes(node.body, parsed.namespace)
     anf = ANF(parsed, names)
     anf.check_supported(node.body)
     _refuse_generator(parsed)

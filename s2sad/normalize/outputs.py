@@ -1,0 +1,80 @@
+"""NumPy calls that write into an array they are given, spelled as index writes.
+
+`np.add(a, b, out=y)` is `y[...] = np.add(a, b)`, `np.copyto(y, x)` is
+`y[...] = x` and `y.fill(v)` is `y[...] = v`. Spelled so, the write goes through
+the alias analysis and the adjoint of an index write like any other, where the
+call itself would be refused as changing its arguments in place. `z = np.add(a,
+b, out=y)` also binds z to y, the array the call returns. Only NumPy's functions
+are rewritten: a function of the user's own may mean something else by `out`.
+"""
+from __future__ import annotations
+
+import gast
+import numpy as np
+
+from .. import syntax
+from ..parsing import Namespace
+
+
+def write_outputs_as_index_writes(body: list, namespace: Namespace) -> None:
+    """Rewrite, in place, each statement of `body` (nested ones too) that is such a call."""
+    body[:] = _rewritten_block(body, namespace)
+    for stmt in syntax.statements(body):
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and stmt.__class__ is not gast.FunctionDef:
+                inner[:] = _rewritten_block(inner, namespace)
+
+
+def _rewritten_block(stmts: list, namespace: Namespace) -> list:
+    return [new for stmt in stmts for new in _rewritten(stmt, namespace)]
+
+
+def _rewritten(stmt: gast.stmt, namespace: Namespace) -> list:
+    call = getattr(stmt, "value", None)
+    single_target = isinstance(stmt, gast.Expr) or \
+        (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1)
+    if not (isinstance(call, gast.Call) and single_target):
+        return [stmt]
+    write = _as_index_write(call, namespace, isinstance(stmt, gast.Expr))
+    if write is None:
+        return [stmt]
+    array, value = write
+    new = [syntax.assign(gast.Subscript(value=array, slice=syntax.constant(Ellipsis),
+                                        ctx=gast.Store()), value)]
+    if isinstance(stmt, gast.Assign):  # the call returns the array it wrote
+        new.append(syntax.assign(stmt.targets[0], syntax.clone(array)))
+    for node in new:
+        gast.copy_location(node, stmt)
+    return new
+
+
+def _as_index_write(call: gast.Call, namespace: Namespace, dropped: bool):
+    """(the array written, the value written into it), or None for other calls."""
+    function = namespace.resolve(call.func)
+    out = [k for k in call.keywords if k.arg == "out"]
+    if out and _is_numpy(function):
+        array = _single_array(out[0].value)
+        if array is not None:
+            call.keywords = [k for k in call.keywords if k.arg != "out"]
+            return array, call
+    if dropped and function is np.copyto and len(call.args) == 2 and not call.keywords:
+        return call.args[0], call.args[1]
+    if dropped and isinstance(call.func, gast.Attribute) and call.func.attr == "fill" and \
+            function is None and len(call.args) == 1 and not call.keywords:
+        return call.func.value, call.args[0]  # taken for ndarray.fill, NumPy's own
+    return None
+
+
+def _single_array(node: gast.expr) -> gast.expr | None:
+    """`y` for `out=y` or `out=(y,)`; None for a call's several outputs."""
+    if isinstance(node, gast.Tuple):
+        return node.elts[0] if len(node.elts) == 1 else None
+    return None if isinstance(node, gast.Constant) else node  # out=None writes nothing
+
+
+def _is_numpy(function) -> bool:
+    if isinstance(function, np.ufunc) or isinstance(getattr(function, "__self__", None),
+                                                    np.ufunc):
+        return True
+    return (getattr(function, "__module__", None) or "").split(".")[0] == "numpy"
