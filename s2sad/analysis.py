@@ -73,7 +73,8 @@ def _is_method_on_local(call) -> bool:
 
 def sequence_names(stmts: list, params: Iterable[str], classify: Callable) -> set:
     """Names every binding of which makes a list or tuple: a literal `[a, b]`,
-    `list(...)`, `tuple(...)`, `sorted(...)`, or `+` and `*` on such names. For
+    `list(...)`, `tuple(...)`, `sorted(...)`, a slice `xs[1:]` of such a name, or
+    `+` and `*` on such names. For
     these, `+` joins and `*` repeats; parameters may be arrays, so they count
     only where the code shows it."""
     bindings = {}
@@ -95,6 +96,8 @@ def sequence_names(stmts: list, params: Iterable[str], classify: Callable) -> se
 def _makes_sequence(value, classify: Callable, known: set) -> bool:
     if value is None:
         return False
+    if isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Slice):
+        return isinstance(value.value, gast.Name) and value.value.id in known  # xs[1:]
     primitive = classify(value)
     if primitive is None:
         return isinstance(value, (gast.List, gast.Tuple))

@@ -23,7 +23,7 @@ import pytest
 
 import s2sad
 from gradcheck import assert_gradients
-from rulecheck import directional_difference
+from rulecheck import check_both_modes, directional_difference
 from s2sad import analysis, syntax
 from s2sad.normalize import normalize
 from s2sad.parsing import parse_function
@@ -876,6 +876,32 @@ def test_new_numpy_rules_refuse_other_arguments_at_their_line(fn, shapes, messag
 
 def nan_to_num_replacing(x, nan, posinf, neginf, w):
     return np.sum(np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf) * w)
+
+
+def log_space_chain(x):
+    """A forward pass in log space (HMM, CTC): states not reached yet stay at -inf."""
+    alpha = np.full(4, -np.inf)
+    alpha[0] = x[0]
+    for t in range(1, 3):
+        new = np.full(4, -np.inf)
+        new[0] = alpha[0] + x[t]
+        for s in range(1, 4):
+            new[s] = np.logaddexp(alpha[s], alpha[s - 1]) + x[t] * s
+        alpha = new
+    return np.logaddexp.reduce(alpha) + np.logaddexp2(alpha[3], alpha[2]) * 0.5
+
+
+def test_log_sums_of_terms_at_minus_infinity_have_finite_derivatives():
+    """logaddexp(-inf, -inf) is -inf; its share rules gave NaN (-inf - -inf) to the
+    tangent, the Hessian and the adjoint of the unreached entries."""
+    x = np.array([0.3, -0.2, 0.5])
+    with np.errstate(invalid="raise"):
+        check_both_modes(log_space_chain, (x,))
+        v = np.array([1.0, -0.5, 2.0])
+        gradient = s2sad.grad(log_space_chain)
+        expected = (gradient(x + 1e-5 * v) - gradient(x - 1e-5 * v)) / 2e-5
+        np.testing.assert_allclose(s2sad.hvp(log_space_chain)(x, v), expected, rtol=1e-5,
+                                   atol=1e-8)
 
 
 def test_nan_to_num_sends_the_derivative_to_the_value_that_replaced_nan_or_inf():

@@ -4,7 +4,7 @@ import numpy as np
 
 from ..primitives import CONCAT, REPEAT
 from ..registry import adjoint, advise, d, nondifferentiable, tangent
-from ..runtime import (attribute_adjoint, attribute_tangent, field_adjoint, items_adjoint,
+from ..runtime import (attribute_adjoint, attribute_tangent, expand, field_adjoint, items_adjoint,
                        items_tangent, joined_tangents, leading_items, repeated_tangent,
                        repeats_added, spread, trailing_items)
 
@@ -73,6 +73,17 @@ def concatenate_tangent(z, x, y):
     d[z] = joined_tangents(d[x], x, d[y], y)
 
 
+# the adjoints' pieces are linear in the joined adjoint g (second derivatives)
+@tangent(leading_items)
+def leading_items_tangent(z, g, x):
+    d[z] = leading_items(expand(d[g], g), x)
+
+
+@tangent(trailing_items)
+def trailing_items_tangent(z, g, y):
+    d[z] = trailing_items(expand(d[g], g), y)
+
+
 @adjoint(REPEAT)
 def repeat(z, x, n):
     d[x] = repeats_added(d[z], x)
@@ -81,6 +92,11 @@ def repeat(z, x, n):
 @tangent(REPEAT)
 def repeat_tangent(z, x, n):
     d[z] = repeated_tangent(d[x], x, n)
+
+
+@tangent(repeats_added)
+def repeats_added_tangent(z, g, x):
+    d[z] = repeats_added(expand(d[g], g), x)
 
 
 @adjoint(list, tuple)

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import NonDifferentiableError, running_derivative_line
 from ..registry import adjoint, d, nondifferentiable, tangent
-from ..runtime import expand, gradient_dtype, unbroadcast
+from ..runtime import expand, gradient_dtype, is_foreign, unbroadcast
 from .operators import like
 from .shapes import in_form_of
 
@@ -427,26 +427,37 @@ def hypot_tangent(z, x1, x2):
     d[z] = like((d[x1] * x1 + d[x2] * x2) / z, z)
 
 
+def log_share(x, z):
+    """exp(x - z): the share of the term x in the log-sum z, 0 where x is -inf (even
+    where z is too: a term at -inf stays there under any finite change, where
+    -inf - -inf would give NaN)."""
+    if np.ndim(z) or is_foreign(z):
+        return np.exp(x - np.where(z == -np.inf, 0.0, z))
+    if z == -np.inf:
+        return np.zeros_like(x) if np.ndim(x) else 0.0
+    return np.exp(x - z)
+
+
 @adjoint(np.logaddexp)
 def logaddexp(z, x1, x2):
-    d[x1] = unbroadcast(d[z] * np.exp(x1 - z), x1)
-    d[x2] = unbroadcast(d[z] * np.exp(x2 - z), x2)
+    d[x1] = unbroadcast(d[z] * log_share(x1, z), x1)
+    d[x2] = unbroadcast(d[z] * log_share(x2, z), x2)
 
 
 @tangent(np.logaddexp)
 def logaddexp_tangent(z, x1, x2):
-    d[z] = like(d[x1] * np.exp(x1 - z) + d[x2] * np.exp(x2 - z), z)
+    d[z] = like(d[x1] * log_share(x1, z) + d[x2] * log_share(x2, z), z)
 
 
 @adjoint(np.logaddexp2)
 def logaddexp2(z, x1, x2):
-    d[x1] = unbroadcast(d[z] * np.exp2(x1 - z), x1)
-    d[x2] = unbroadcast(d[z] * np.exp2(x2 - z), x2)
+    d[x1] = unbroadcast(d[z] * log_share(x1 * LN2, z * LN2), x1)
+    d[x2] = unbroadcast(d[z] * log_share(x2 * LN2, z * LN2), x2)
 
 
 @tangent(np.logaddexp2)
 def logaddexp2_tangent(z, x1, x2):
-    d[z] = like(d[x1] * np.exp2(x1 - z) + d[x2] * np.exp2(x2 - z), z)
+    d[z] = like(d[x1] * log_share(x1 * LN2, z * LN2) + d[x2] * log_share(x2 * LN2, z * LN2), z)
 
 
 @adjoint(np.maximum)

@@ -32,6 +32,7 @@ from ..errors import NonDifferentiableError, running_derivative_line
 from ..registry import adjoint, d, nondifferentiable, tangent
 from ..runtime import (as_array, broadcast_like, expand, gradient_dtype, list_adjoint,
                        numpy_only, unbroadcast)
+from .elementwise import log_share
 from .operators import like
 from .shapes import in_dtype_of
 
@@ -368,12 +369,12 @@ def extremum_reduce_tangent(y, a, axis=0, out=None, keepdims=False):
 
 @adjoint(np.logaddexp.reduce)
 def logaddexp_reduce(y, a, axis=0, dtype=None, out=None, keepdims=False):
-    d[a] = unreduce(d[y], a, axis, keepdims) * np.exp(a - unreduce(y, a, axis, keepdims))
+    d[a] = unreduce(d[y], a, axis, keepdims) * log_share(a, unreduce(y, a, axis, keepdims))
 
 
 @tangent(np.logaddexp.reduce)
 def logaddexp_reduce_tangent(y, a, axis=0, dtype=None, out=None, keepdims=False):
-    d[y] = np.sum(d[a] * np.exp(a - unreduce(y, a, axis, keepdims)), axis=axis,
+    d[y] = np.sum(d[a] * log_share(a, unreduce(y, a, axis, keepdims)), axis=axis,
                   keepdims=keepdims)
 
 

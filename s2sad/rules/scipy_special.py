@@ -16,6 +16,7 @@ from scipy import special
 from ..errors import NonDifferentiableError, running_derivative_line
 from ..registry import adjoint, d, nondifferentiable, tangent
 from ..runtime import expand, unbroadcast
+from .elementwise import log_share
 from .operators import like
 from .reductions import unreduce
 
@@ -326,7 +327,7 @@ def logsumexp_weights(a, y, axis, b, keepdims):
     function differentiated again for second derivatives)."""
     shape = np.shape(a) if b is None else np.broadcast_shapes(np.shape(a), np.shape(b))
     full = np.broadcast_to(a, shape)
-    return np.exp(full - unreduce(y, full, axis, keepdims))
+    return log_share(full, unreduce(y, full, axis, keepdims))
 
 
 def weighted(g, b):
