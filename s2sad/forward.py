@@ -42,11 +42,34 @@ def forward(fn: NormalFunction, spec: TangentSpec) -> GeneratedFunction:
     return _Forward(fn, spec).build()
 
 
+def _free_tangent_keywords(fn: NormalFunction, wrt: tuple) -> dict:
+    """{parameter: `d<parameter>`}, the keyword its tangent is passed by, for every
+    one not itself a parameter; a local of the user's by that name (a time step
+    `dt` beside a parameter `t`) is renamed so the keyword stays free."""
+    keywords = {}
+    for param in (fn.params[i] for i in wrt):
+        keyword = "d" + param
+        if keyword in fn.params:
+            continue
+        if keyword in syntax.names_stored(fn.node):
+            renamed = fn.names.fresh(keyword)
+            for node in syntax.walk(fn.node.body):
+                if isinstance(node, gast.Name) and node.id == keyword:
+                    node.id = renamed
+        fn.names.reserve([keyword])
+        keywords[param] = keyword
+    return keywords
+
+
 class _Forward(Emitter):
     def __init__(self, fn: NormalFunction, spec: TangentSpec):
+        keywords = _free_tangent_keywords(fn, spec.wrt)
         super().__init__(fn, spec.wrt, prefix="d", scalar_params=spec.scalar_params,
                          callee=spec.callee)
         self.spec = spec
+        for param, keyword in keywords.items():
+            self.derivative_names[param] = keyword
+            self.primal_of[keyword] = param
 
     def build(self) -> GeneratedFunction:
         fn, spec = self.fn, self.spec

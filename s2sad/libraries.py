@@ -18,6 +18,8 @@ import sys
 import sysconfig
 from typing import Any, Callable
 
+import numpy as np
+
 from . import registry
 from .decorators import undecorated
 from .parsing import describe
@@ -38,6 +40,15 @@ def source_to_differentiate(function: Any) -> Callable | None:
     if inspect.isfunction(undecorated(function)) and not is_installed(undecorated(function)):
         return function
     return None
+
+
+def is_numpy_function(function: Any) -> bool:
+    """A function of NumPy's: a ufunc, a ufunc's method (`np.add.at`) or a function
+    of a numpy module."""
+    if isinstance(function, np.ufunc) or isinstance(getattr(function, "__self__", None),
+                                                    np.ufunc):
+        return True
+    return (getattr(function, "__module__", None) or "").split(".")[0] == "numpy"
 
 
 def is_installed(function: Callable) -> bool:

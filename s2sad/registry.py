@@ -65,6 +65,15 @@ class Template:
     def result_param(self) -> str:
         return next(iter(self.signature.parameters))
 
+    def gives_derivative(self, position: int) -> bool:
+        """Whether the body gives a derivative (`d[x] = ...`) to the call's argument
+        at `position`."""
+        params = list(self.signature.parameters)[1:]
+        return position < len(params) and any(
+            isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript) and
+            isinstance(stmt.targets[0].slice, gast.Name) and
+            stmt.targets[0].slice.id == params[position] for stmt in self.body)
+
 
 _GENERATOR_CLASSES = (np.random.Generator, np.random.RandomState)
 

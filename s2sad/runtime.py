@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import math
 import random
 import types
@@ -171,9 +172,12 @@ def zeros_like(x):
 
 
 def copy_of(value):
-    """A copy of an array (or array element) that later writes cannot change."""
-    if isinstance(value, list):
+    """A copy of an array (or array element), a list or a dict that later writes
+    cannot change (the items of a list or dict are shared, as by `.copy()`)."""
+    if type(value) is list:
         return list(value)
+    if isinstance(value, (list, dict)):  # AdjointList, AdjointDict keep their type
+        return copy.copy(value)
     return value.copy() if isinstance(value, np.ndarray) or is_foreign(value) else value
 
 
@@ -465,6 +469,20 @@ class AdjointList(list):
 
     __radd__ = __add__
     __iadd__ = __add__  # item by item into a new list, not list.extend
+
+    def __sub__(self, other):
+        return self + -other if isinstance(other, list) or np.ndim(other) == 0 else NotImplemented
+
+    def __neg__(self):
+        return AdjointList(-a for a in self)
+
+    def __mul__(self, other):  # by a number (a rule's factor), not repetition
+        return AdjointList(a * other for a in self) if np.ndim(other) == 0 else NotImplemented
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        return AdjointList(a / other for a in self) if np.ndim(other) == 0 else NotImplemented
 
 
 class AdjointDict(dict):

@@ -459,3 +459,58 @@ def test_a_write_adding_a_key_to_a_dict_the_caller_passed():
         finite_difference(lambda x: adds_a_key(x, {}), (0.7,), 0), rel=1e-6)
     assert s2sad.grad(caches_in_a_default)(1.5) == pytest.approx(8 * 1.5 + 1)
     assert s2sad.hvp(caches_in_a_default)(1.5, 1.0) == pytest.approx(8.0)
+
+
+def updates_a_copy_of_the_dict(params):
+    p = params.copy()
+    p["W"] = p["W"] * 3.0
+    return np.sum(p["W"] ** 2) + np.sum(params["W"] ** 2) * params["b"]
+
+
+def test_a_copy_of_a_dict_parameter_is_its_own_dict_in_forward_mode():
+    """The tangent of `params.copy()` was the caller's tangent dict itself: the write
+    into the copy's tangent changed it, and the jvp and hvp counted it twice."""
+    params = {"W": np.array([1.0, 2.0]), "b": 0.5}
+    check_container_gradient(updates_a_copy_of_the_dict, (params,))
+    tangent = {"W": np.array([0.3, -1.0]), "b": 2.0}
+    jvp = s2sad.autodiff(updates_a_copy_of_the_dict, mode="forward")(params, tangent)
+    W, b = params["W"], params["b"]
+    assert jvp == pytest.approx(np.sum((18.0 + 2.0 * b) * W * tangent["W"]) +
+                                np.sum(W ** 2) * tangent["b"])
+    assert np.array_equal(tangent["W"], [0.3, -1.0]) and tangent["b"] == 2.0
+    hvp = s2sad.hvp(updates_a_copy_of_the_dict)(params, tangent)
+    assert hvp["W"] == pytest.approx((18.0 + 2.0 * b) * tangent["W"] + 2.0 * W * tangent["b"])
+    assert hvp["b"] == pytest.approx(np.sum(2.0 * W * tangent["W"]))
+
+
+def mean_of_appended_losses(w):
+    losses = []
+    for i in range(3):
+        losses.append((w[i] - 1.0) ** 2)
+    return np.mean(losses) + np.std(losses)
+
+
+def products_of_lists(w):
+    xs = [w[0], w[1] * 2.0, w[2]]
+    return np.dot(xs, [1.0, 3.0, 2.0]) * np.inner(xs, xs) + np.matmul([w[2], w[0]], [2.0, 1.0])
+
+
+def elementwise_on_lists(w):
+    xs = [w[0], w[1] * 2.0, w[2]]
+    return np.sum(np.maximum(xs, 0.5) ** 2 + np.clip(xs, 0.0, 1.0) ** 3) + \
+        np.sum(np.multiply(xs, 2) * np.square(xs) + np.negative(xs) / np.add(xs, xs)) + \
+        np.sum(np.sort(xs) * np.arange(3.0))
+
+
+@pytest.mark.parametrize("f", [mean_of_appended_losses, products_of_lists,
+                               elementwise_on_lists])
+def test_numpy_functions_read_a_list_the_function_builds_as_an_array(f):
+    """`np.mean(losses)`, `np.dot(xs, c)`, `np.maximum(xs, 0.5)` on lists: the rules
+    met the list itself (TypeError in generated code, `*` taken for repetition in
+    forward mode); both modes and the Hessian-vector product."""
+    w = np.array([0.3, 0.45, 0.7])
+    check_container_gradient(f, (w,))
+    v = np.array([0.5, -1.0, 2.0])
+    gradient = s2sad.grad(f)
+    expected = (gradient(w + 1e-5 * v) - gradient(w - 1e-5 * v)) / 2e-5
+    np.testing.assert_allclose(s2sad.hvp(f)(w, v), expected, rtol=1e-5, atol=1e-7)

@@ -90,3 +90,35 @@ def test_tangent_of_a_parameter_written_into_that_carries_none():
                                  (3.0,), 0)
     assert jvp(x, 3.0, 1.0) == pytest.approx(expected, rel=1e-6)
     np.testing.assert_array_equal(x, [1.0, 2.0])
+
+
+def steps_in_time(t, k=2.0):
+    dt = 0.01
+    y = 1.0
+    for i in range(10):
+        y = y - dt * k * y * t
+    return y
+
+
+def differences_on_a_grid(x, u):
+    dx = 0.1
+    du = np.diff(u) / dx
+    return np.sum(du ** 2 * x)
+
+
+def test_a_tangent_keyword_is_d_and_the_parameter_even_beside_a_local_of_that_name():
+    """A time step `dt` beside a parameter `t` took the keyword, and the tangent was
+    renamed `dt2`, so `df(t, dt=v)` raised TypeError; the local is renamed instead."""
+    eps = 1e-6
+    df = s2sad.autodiff(steps_in_time, mode="forward")
+    assert str(inspect.signature(df)) == "(t, k=2.0, *, dt)"
+    expected = (steps_in_time(0.5 + eps) - steps_in_time(0.5 - eps)) / (2 * eps)
+    assert df(0.5, dt=1.0) == pytest.approx(expected, rel=1e-7)
+    both = s2sad.autodiff(steps_in_time, mode="forward", wrt=(0, 1))
+    expected_k = (steps_in_time(0.5, 2.0 + eps) - steps_in_time(0.5, 2.0 - eps)) / (2 * eps)
+    assert both(0.5, dt=1.0, dk=0.5) == pytest.approx(expected + 0.5 * expected_k, rel=1e-7)
+    u, v = np.array([0.1, 0.5, 0.2]), np.array([1.0, -2.0, 0.5])
+    dgrid = s2sad.autodiff(differences_on_a_grid, mode="forward", wrt=(0, 1))
+    expected = (differences_on_a_grid(1.5 + eps * 0.3, u + eps * v) -
+                differences_on_a_grid(1.5 - eps * 0.3, u - eps * v)) / (2 * eps)
+    assert dgrid(1.5, u, dx=0.3, du=v) == pytest.approx(expected, rel=1e-7)

@@ -12,6 +12,7 @@ from ..parsing import ParsedFunction
 from .anf import ANF
 from .frozen import unfreeze_methods
 from .jumps import lower_jumps
+from .lists import convert_list_operands
 from .outputs import write_outputs_as_index_writes
 
 
@@ -39,6 +40,7 @@ def normalize(parsed: ParsedFunction) -> NormalFunction:
     lower_jumps(node, names)
     node.body = anf.block(node.body)
     unfreeze_methods(node, parsed.namespace, names)
+    convert_list_operands(node, params, parsed.namespace, names)
     anf.inliner.check_no_function_values(node.body)
     last = node.body[-1] if node.body else None
     if not isinstance(last, gast.Return):

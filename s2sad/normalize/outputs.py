@@ -13,6 +13,7 @@ import gast
 import numpy as np
 
 from .. import syntax
+from ..libraries import is_numpy_function
 from ..parsing import Namespace
 
 
@@ -53,7 +54,7 @@ def _as_index_write(call: gast.Call, namespace: Namespace, dropped: bool):
     """(the array written, the value written into it), or None for other calls."""
     function = namespace.resolve(call.func)
     out = [k for k in call.keywords if k.arg == "out"]
-    if out and _is_numpy(function):
+    if out and is_numpy_function(function):
         array = _single_array(out[0].value)
         if array is not None:
             call.keywords = [k for k in call.keywords if k.arg != "out"]
@@ -72,9 +73,3 @@ def _single_array(node: gast.expr) -> gast.expr | None:
         return node.elts[0] if len(node.elts) == 1 else None
     return None if isinstance(node, gast.Constant) else node  # out=None writes nothing
 
-
-def _is_numpy(function) -> bool:
-    if isinstance(function, np.ufunc) or isinstance(getattr(function, "__self__", None),
-                                                    np.ufunc):
-        return True
-    return (getattr(function, "__module__", None) or "").split(".")[0] == "numpy"
