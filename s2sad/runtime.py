@@ -198,9 +198,12 @@ def copy_argument(value):
     return value
 
 
-def assert_unshared(written, other, where: str) -> None:
-    """Refuse a write into `written` that `other` would see: s2sad gives each
-    variable its own derivative, so the gradient would miss that change."""
+def assert_unshared(written, other, where: str, index=None) -> None:
+    """Refuse a write into `written` (at `index`, if given) that `other` would see:
+    s2sad gives each variable its own derivative, so the gradient would miss that
+    change."""
+    if index is not None:
+        written = _entries_at(written, index)
     if not _arrays_overlap(written, other):
         return
     raise UnsupportedSyntaxError(
@@ -252,6 +255,17 @@ def holding_no_derivative(function, where: str):
              "which s2sad inlines.")
 
 
+def _entries_at(array, index):
+    """A view of the entries `array[index]` names (one entry too), for integers and
+    slices; the whole array for other indexes, whose result is a copy."""
+    key = index if type(index) is tuple else (index,)
+    if not isinstance(array, np.ndarray) or not all(
+            k is Ellipsis or type(k) is slice or
+            (isinstance(k, (int, np.integer)) and not isinstance(k, bool)) for k in key):
+        return array
+    return array[key + (None,)]
+
+
 def _arrays_overlap(a, b) -> bool:
     if a is b and (isinstance(a, (list, dict, np.ndarray)) or is_foreign(a)):
         return True
@@ -260,7 +274,16 @@ def _arrays_overlap(a, b) -> bool:
     if isinstance(b, dict):
         return any(_arrays_overlap(a, item) for item in b.values())
     return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and \
-        np.may_share_memory(a, b)
+        np.may_share_memory(a, b) and _share_entries(a, b)
+
+
+def _share_entries(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether arrays whose memory bounds overlap have an entry in common (columns
+    of one matrix have none); too hard to tell within a small budget: yes."""
+    try:
+        return np.shares_memory(a, b, max_work=1000)
+    except np.exceptions.TooHardError:
+        return True
 
 
 GENERATORS = (np.random.RandomState, np.random.Generator, random.Random)

@@ -354,3 +354,44 @@ def test_hvp_reads_items_of_a_zero_tangent():
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(
         s2sad.hvp(rotates_buffers_over_elements)(np.zeros(3), 0.0, np.zeros(3), v), 0.0)
+
+
+def doubles_into_a_list(x):
+    out = []
+    for i in range(3):
+        out.append(x[i] * 2.0)
+    return out
+
+
+def scales_each(items, c):
+    return [item * c for item in items]
+
+
+def test_a_list_seed_is_not_emptied_by_the_pullback():
+    """The adjoint of a list built by append is popped item by item: it popped the
+    caller's seed list itself (emptied after the first call)."""
+    x = np.array([0.3, 0.5, 0.7])
+    seed = [1.0, 2.0, 3.0]
+    _, pullback = s2sad.vjp(doubles_into_a_list, x)
+    np.testing.assert_allclose(pullback(seed), [2.0, 4.0, 6.0])
+    np.testing.assert_allclose(pullback(seed), [2.0, 4.0, 6.0])
+    assert seed == [1.0, 2.0, 3.0]
+    arrays = [np.ones(2), 2.0 * np.ones(2)]
+    _, pullback = s2sad.vjp(scales_each, [np.ones(2), np.ones(2)], 0.5, wrt=0)
+    got = pullback(arrays)
+    np.testing.assert_allclose(got[0], 0.5 * np.ones(2))
+    np.testing.assert_allclose(got[1], np.ones(2))
+    assert len(arrays) == 2
+
+
+def loss_of_scaled_pair(w):
+    a, b = scales_each([w, w ** 2], 0.5)
+    return np.sum(a * b)
+
+
+def test_hvp_through_a_helper_returning_a_list_comprehension():
+    """The helper's derivative popped its seed, a write into an argument, so its
+    derivative was refused as a callee of the Hessian's."""
+    w = np.array([1.0, 2.0])
+    v = np.array([0.5, -1.0])
+    np.testing.assert_allclose(s2sad.hvp(loss_of_scaled_pair)(w, v), 1.5 * w * v)

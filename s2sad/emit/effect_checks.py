@@ -36,11 +36,15 @@ class EffectChecks:
                      "new values instead.")
 
     def unshared_guards(self, stmt) -> list:
-        """`assert_unshared(x, row, 'file:line')` for a write that may reach another
-        live name, to run before it: it raises if the write would."""
+        """`assert_unshared(x, row, 'file:line', i)` for a write `x[i] = v` that may
+        reach another live name, to run before it: it raises if the entries written
+        are ones the other name sees."""
+        target = stmt.targets[0] if isinstance(stmt, gast.Assign) else None
+        index = [primitives.index_value(target.slice)] \
+            if isinstance(target, gast.Subscript) else []
         return [syntax.expr_stmt(syntax.call(
             self.helper("assert_unshared"), syntax.name(written), syntax.name(other),
-            self.place_of(stmt)))
+            self.place_of(stmt), *map(syntax.clone, index)))
             for written, other in self.unshared_checks.get(id(stmt), ())]
 
     def unbound_guarded(self) -> list:

@@ -9,7 +9,7 @@ from typing import Callable
 import gast
 import numpy as np
 
-from .. import analysis, primitives, registry, syntax
+from .. import aliases, analysis, primitives, registry, syntax
 from ..emit import GeneratedFunction
 from ..errors import UnsupportedSyntaxError
 from ..normalize import NormalFunction
@@ -165,6 +165,10 @@ class FunctionAdjoint(LoopAdjoints, ContainerAdjoints, CallAdjoints):
         state = AdjointState({seed} if fn.result in self.active or
                               fn.result in fn.params else ())
         adjoint = self.adjoint_block(self.body, state)
+        if any(aliases.mutated_receiver(node) == seed for node in syntax.walk(adjoint)):
+            # a list's adjoint popped item by item: never the caller's seed itself
+            adjoint.insert(0, syntax.assign(seed, syntax.call(self.helper("copy_of"),
+                                                              syntax.name(seed))))
         outputs = [self.gradient_of(fn.params[i], state) for i in spec.wrt]
         if scale:
             outputs = [syntax.call(self.helper("scaled"), output, syntax.name(scale))

@@ -404,6 +404,11 @@ def repeat_tangent(y, a, repeats, axis=None):
     d[y] = np.repeat(expand(d[a], a), repeats, axis)
 
 
+@tangent(unrepeat)  # linear in g; a gives only its shape (second derivatives)
+def unrepeat_tangent(z, g, a, repeats, axis):
+    d[z] = unrepeat(expand(d[g], g), a, repeats, axis)
+
+
 @adjoint(np.pad)
 def pad(y, array, pad_width, mode="constant", constant_values=0):
     d[array] = unpad(d[y], array, pad_width, mode)
