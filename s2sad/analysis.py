@@ -496,13 +496,15 @@ _COMPLEX_SOURCES = (complex, np.fft.fft, np.fft.ifft, np.fft.fft2, np.fft.ifft2,
                     np.emath.log, np.emath.power)
 
 
-def complex_names(stmts: list, classify: Callable) -> set:
-    """Names that may hold complex values: computed from a complex literal (`1j`),
-    by a function that makes complex values from real ones (complex, np.fft), or
-    from such names by anything but abs, real, imag and the like. Parameters and
-    globals count as real."""
+def complex_names(stmts: list, classify: Callable, is_complex_global: Callable = None) -> set:
+    """Names that may hold complex values: computed from a complex literal (`1j`,
+    `i = 1j` too), from a global holding a complex number or array
+    (`is_complex_global(name)`), by a function that makes complex values from real
+    ones (complex, np.fft), or from such names by anything but abs, real, imag and
+    the like. Parameters count as real."""
     edges = []
     seeds = set()
+    complex_global = is_complex_global or (lambda name: False)
     for node in syntax.statements(stmts):
         if isinstance(node, gast.For):
             edges.append((syntax.names_loaded(node.iter), {node.target.id}))
@@ -515,21 +517,27 @@ def complex_names(stmts: list, classify: Callable) -> set:
         target = node.targets[0]
         base = (target.value if isinstance(target, gast.Subscript) else target).id
         primitive = classify(node.value)
-        if primitive is None or primitive.nondifferentiable or \
-                any(primitive.key is f for f in _REAL_RESULTS):
+        if primitive is None:  # a literal or a global: `i = 1j`, `i = J`
+            if _names_complex(node.value, complex_global):
+                seeds.add(base)
+            continue
+        if primitive.nondifferentiable or any(primitive.key is f for f in _REAL_RESULTS):
             continue
         operands = list(primitive.args) + list(primitive.keywords.values())
         if any(primitive.key is f for f in _COMPLEX_SOURCES) or \
-                any(_names_complex(atom) for atom in operands):
+                any(_names_complex(atom, complex_global) for atom in operands):
             seeds.add(base)
         edges.append((syntax.names_loaded(operands), {base}))
     return _closure(seeds, edges)
 
 
-def _names_complex(node: gast.expr) -> bool:
-    """A complex literal, or `complex` named as a dtype."""
+def _names_complex(node: gast.expr, complex_global: Callable) -> bool:
+    """A complex literal, a global holding complex values, or `complex` named as a
+    dtype."""
     for sub in gast.walk(node):
         if isinstance(sub, gast.Constant) and isinstance(sub.value, complex):
+            return True
+        if isinstance(sub, gast.Name) and complex_global(sub.id):
             return True
         if isinstance(sub, gast.Name) and sub.id == "complex" or \
                 isinstance(sub, gast.Attribute) and sub.attr.startswith("complex"):

@@ -145,6 +145,15 @@ def _dtype_of(items) -> np.dtype:
                             for v in items)) if items else np.dtype(float)
 
 
+def real_where_real(g, x):
+    """`g`, an adjoint of `x` from a complex value, as x's: its real part when x is
+    real (JAX's convention: the adjoint of a real variable is real), g itself when x
+    holds complex values (a complex argument)."""
+    if isinstance(g, list) and isinstance(x, (list, tuple)):
+        return AdjointList(real_where_real(gi, xi) for gi, xi in zip(g, x))
+    return g if np.iscomplexobj(x) else np.real(g)
+
+
 def list_adjoint(g, x):
     """`g` as the adjoint of `x`: item by item (an AdjointList) when x is a list
     given to a NumPy function (a number: the same for each item), else `g` itself."""

@@ -34,7 +34,8 @@ from s2sad.runtime import spread
 from s2sad.rules.indexing import scatter
 from s2sad.runtime import (as_array, broadcast_like, copy_argument, copy_of, entry_adjoint,
                            expand, item_of,
-                           list_adjoint, structured, unbroadcast, zero_item)
+                           list_adjoint, real_where_real, structured, unbroadcast,
+                           zero_item)
 
 # ---------------------------------------------------------------- operators
 
@@ -1546,6 +1547,11 @@ def runtime_list_adjoint(x, w):
     return np.sum(list_adjoint(x, w) * w)
 
 
+def runtime_real_where_real(g, w):
+    """The adjoint of a real variable from a complex value: its real part."""
+    return np.sum(real_where_real(g * (1.0 + 2.0j), w) * w)
+
+
 def runtime_zero_item(g, w):
     return np.sum(zero_item(g, 1) * w)
 
@@ -2318,6 +2324,7 @@ CASES = [
     C(broadcast_like, runtime_broadcast_like, "() 2x3"),
     C(copy_argument, runtime_copy_argument, "2x3"),
     C(list_adjoint, runtime_list_adjoint, "2x3"),
+    C(real_where_real, runtime_real_where_real, "2x3"),
     C(zero_item, runtime_zero_item, "3"),
     C(structured, runtime_structured, "3"),
     C(item_of, runtime_item_of, "3x2"),

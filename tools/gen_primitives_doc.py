@@ -162,6 +162,14 @@ Elementwise functions and operators broadcast.
   at the line of the call, when the derivative runs. `scipy.linalg.expm` is
   differentiated by its Fréchet derivative (the block matrix
   `expm([[A, E], [0, A]])`).
+- Complex matrices follow JAX's convention (the adjoint of A is d/d(re A) -
+  i d/d(im A)): `det`, `slogdet` (sign and log|det|), `inv`, `solve`,
+  `matrix_power`, `pinv`, `norm` (conj(x) / |x| where a real x has sign(x)),
+  `cholesky` of a Hermitian matrix (A = L L^H), `eigh` and `eigvalsh` of a
+  Hermitian matrix (along Hermitian changes), the singular values of `svd`, and
+  SciPy's `cholesky`, `cho_solve`, `lu_solve` and `solve_triangular` (`trans='C'`
+  the conjugate transpose). `qr`, `lstsq` and, in reverse mode, the singular
+  vectors of `svd` raise `NonDifferentiableError` for complex operands.
 - SciPy: `logsumexp` is refused with `return_sign=True`; the derivatives of
   `stdtr`, `gammainc`, `gammaincc`, `betainc` (so of the `cdf` and `logcdf` of
   `t`, `gamma`, `beta`) in their shape parameters have no closed form and are

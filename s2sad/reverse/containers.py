@@ -95,5 +95,6 @@ class ContainerAdjoints(Recorder):
             else:  # ... and then the item's are zeros of its shape
                 element = syntax.call(self.helper("entry_adjoint"), syntax.clone(container),
                                       syntax.clone(primitive.keys[i]), syntax.clone(item))
-            out.append(self.accumulate(syntax.assign(var, element), state))
+            add = self.real_where_real(syntax.assign(var, element), stmt.targets[0].id)
+            out.append(self.accumulate(add, state))
         return out

@@ -71,10 +71,21 @@ class FunctionAdjoint(LoopAdjoints, ContainerAdjoints, CallAdjoints):
         self.drawing_calls = {}   # id(stmt) -> generators a helper called there may use
         self.generators = []      # every generator whose state the tape keeps
         self.kept = set()         # names the optimizer must not inline
-        self.complex = analysis.complex_names(self.body, self.classify)
+        self.complex = analysis.complex_names(self.body, self.classify, self.is_complex_global)
+        # names complex when a parameter is: their real part is taken only if they are real
+        self.maybe_complex = set() if spec.floats or not self.complex else \
+            analysis.varied_names(self.body, fn.params, self.classify)
         self.fitting_their_seed = self.temporaries_fitting_their_seed()
         self.from_containers = set()  # names a called VJP may return a container for
         self.refuse_repeated_effects()
+
+    def is_complex_global(self, name: str) -> bool:
+        """Does `name` read a global (or closure) holding a complex number or array?"""
+        if name in self.local_names:
+            return False
+        value = self.namespace.lookup(name, None)
+        return isinstance(value, (complex, np.complexfloating)) or \
+            isinstance(value, np.ndarray) and np.iscomplexobj(value)
 
     def checked_value(self) -> str | None:
         """For grad: the name whose value the output check reads (the output, or an
@@ -388,12 +399,16 @@ class FunctionAdjoint(LoopAdjoints, ContainerAdjoints, CallAdjoints):
         """A contribution `bx = g` from a complex value `source` to a real x takes the
         real part of g: the gradient of a real variable is real (JAX's convention, in
         which the other rules need no conjugates but abs's)."""
-        if source not in self.complex or self.primal_of[add.targets[0].id] in self.complex:
+        primal = self.primal_of[add.targets[0].id]
+        if source not in self.complex or primal in self.complex:
             return add
-        real = gast.Attribute(value=syntax.name(self.bind_global("np", np)), attr="real",
-                              ctx=gast.Load())
-        return syntax.copy_annos(add, syntax.assign(add.targets[0].id,
-                                                    syntax.call(real, add.value)))
+        if primal in self.maybe_complex:  # a complex argument's adjoint stays complex
+            value = syntax.call(self.helper("real_where_real"), add.value, syntax.name(primal))
+        else:
+            real = gast.Attribute(value=syntax.name(self.bind_global("np", np)), attr="real",
+                                  ctx=gast.Load())
+            value = syntax.call(real, add.value)
+        return syntax.copy_annos(add, syntax.assign(add.targets[0].id, value))
 
 
 def _has_code(stmts: list) -> bool:

@@ -12,6 +12,13 @@ Conventions (those of JAX and autograd):
 - `qr` (m >= n) and `lstsq` need full column rank, `pinv` a rank that does not
   change nearby (a singular value crossing the cutoff jumps).
 
+- Complex matrices follow JAX's convention (the adjoint of A is d/d(re A) -
+  i d/d(im A)): `eigh` and `eigvalsh` of a Hermitian matrix (derivative along
+  Hermitian changes), the singular values of `svd` (its singular vectors in
+  forward mode only), `pinv`, and `det`, `slogdet`, `inv`, `solve`, `cholesky`,
+  `matrix_power` (linalg.py). `qr`, `lstsq` and the singular vectors of `svd` in
+  reverse mode refuse complex operands.
+
 Results that are tuples (eigh's (w, V), svd's (U, S, Vh), qr's (Q, R), lstsq's
 (x, residuals, rank, s)) get the adjoint of the items read, by index or name.
 """
@@ -20,7 +27,7 @@ import numpy as np
 from ..errors import NonDifferentiableError, running_derivative_line
 from ..registry import adjoint, d, tangent
 from ..runtime import expand
-from .linalg import inactive, mT, symmetric_part
+from .linalg import hermitian_part, inactive, mH, mT
 
 
 def refuse(message: str, hint: str):
@@ -83,27 +90,29 @@ def times_inverse_transpose(x, r):
 # ---------------------------------------------------------------- symmetric eigenproblem
 
 def eigh_adjoint(gw, gv, w, v):
-    """sym(V (diag(gw) + F o (V^T gv)) V^T); gv None: eigenvalues only."""
-    inner = on_diagonal(gw)
+    """herm(conj(V) (diag(Re gw) + F o (V^T gv)) V^T), the transpose of eigh_tangent
+    (for real V, sym(V (diag(gw) + F o (V^T gv)) V^T)); gv None: eigenvalues only."""
+    inner = on_diagonal(np.real(gw))
     if gv is not None:
         inner = inner + inverse_gaps(w) * (mT(v) @ gv)
-    return symmetric_part(v @ inner @ mT(v))
+    return hermitian_part(np.conj(v) @ inner @ mT(v))
 
 
 def in_eigenbasis(v, a, da):
-    """V^T dA V, with dA's symmetric part."""
-    return mT(v) @ symmetric_part(expand(da, a)) @ v
+    """V^H dA V, with dA's Hermitian part (symmetric part of a real dA)."""
+    return mH(v) @ hermitian_part(expand(da, a)) @ v
 
 
 def eigh_tangent(w, v, a, da):
-    """(dw, dV) = (diag(V^T dA V), V (F o (V^T dA V)))."""
+    """(dw, dV) = (Re diag(V^H dA V), V (F o (V^H dA V))): dV keeps each
+    eigenvector's phase (v_i^H dv_i = 0)."""
     rotated = in_eigenbasis(v, a, da)
-    return diagonal_of(rotated), v @ (inverse_gaps(w) * rotated)
+    return np.real(diagonal_of(rotated)), v @ (inverse_gaps(w) * rotated)
 
 
 def eigenvalues_tangent(v, a, da):
-    """dw = diag(V^T dA V): no gaps divide, repeated eigenvalues too."""
-    return diagonal_of(in_eigenbasis(v, a, da))
+    """dw = Re diag(V^H dA V): no gaps divide, repeated eigenvalues too."""
+    return np.real(diagonal_of(in_eigenbasis(v, a, da)))
 
 
 def eigvalsh_tangent(a, da):
@@ -178,27 +187,52 @@ def svd_adjoint(gu, gs, gvh, u, s, vh):
 
 
 def svd_tangent(u, s, vh, a, da):
-    """(dU, ds, dVh) from dP = U^T dA V."""
+    """(dU, ds, dVh) from dP = U^H dA V (JAX's); for complex A, dU also turns each
+    u_i by i Im(dP_ii) / s_i, and dV keeps v_i's phase."""
     da = expand(da, a)
-    v = mT(vh)
-    dp = mT(u) @ da @ v
+    v = mH(vh)
+    dp = mH(u) @ da @ v
     f = inverse_gaps(s ** 2)
     scaled_right, scaled_left = dp * s[..., None, :], s[..., :, None] * dp
-    du = u @ (f * (scaled_right + mT(scaled_right))) + (da @ v - u @ dp) / s[..., None, :]
-    dv = v @ (f * (scaled_left + mT(scaled_left))) + \
-        (mT(da) @ u - v @ mT(dp)) / s[..., None, :]
-    return du, diagonal_of(dp), mT(dv)
+    du = u @ (f * (scaled_right + mH(scaled_right))) + (da @ v - u @ dp) / s[..., None, :]
+    if np.iscomplexobj(dp):
+        du = du + u @ on_diagonal(1j * np.imag(diagonal_of(dp)) / s)
+    dv = v @ (f * (scaled_left + mH(scaled_left))) + \
+        (mH(da) @ u - v @ mH(dp)) / s[..., None, :]
+    return du, np.real(diagonal_of(dp)), mH(dv)
+
+
+def singular_values_adjoint(gs, u, vh):
+    """conj(U diag(Re gs) Vh): ds = Re diag(U^H dA V) (U diag(gs) Vh for real A)."""
+    return np.conj(u @ on_diagonal(np.real(gs)) @ vh)
+
+
+def singular_values_tangent(u, vh, a, da):
+    """ds = Re diag(U^H dA V): no gaps divide."""
+    return np.real(diagonal_of(mH(u) @ expand(da, a) @ mH(vh)))
+
+
+def real_singular_vectors(a):
+    """Refuse the singular vectors of a complex matrix (their phases are not unique,
+    and the rule is written for real ones); the singular values alone are covered."""
+    if np.iscomplexobj(a):
+        refuse("s2sad differentiates the singular vectors of np.linalg.svd for a real "
+               "matrix only, not a complex one (the singular values alone are covered)",
+               hint="read only the singular values (compute_uv=False), or split the "
+                    "matrix into real and imaginary parts: the SVD of [[Re A, -Im A], "
+                    "[Im A, Re A]] holds A's singular values, each twice.")
 
 
 def svd_result_adjoint(g, y, a, full_matrices, compute_uv, hermitian):
     svd_covered(a, full_matrices, compute_uv, hermitian)
     if not compute_uv:
         u, s, vh = np.linalg.svd(a, full_matrices=False)
-        return u @ on_diagonal(expand(g, s)) @ vh
+        return singular_values_adjoint(expand(g, s), u, vh)
     gu, gs, gvh = items_read(g, y, ("U", "S", "Vh"))
     u, s, vh = y
     if is_zero(gu) and is_zero(gvh):  # the singular values alone: no gaps divide
-        return u @ on_diagonal(expand(gs, s)) @ vh
+        return singular_values_adjoint(expand(gs, s), u, vh)
+    real_singular_vectors(a)
     return svd_adjoint(expand(gu, u), expand(gs, s), expand(gvh, vh), u, s, vh)
 
 
@@ -206,7 +240,7 @@ def svd_result_tangent(y, a, da, full_matrices, compute_uv, hermitian):
     svd_covered(a, full_matrices, compute_uv, hermitian)
     if not compute_uv:
         u, s, vh = np.linalg.svd(a, full_matrices=False)
-        return svd_tangent(u, s, vh, a, da)[1]
+        return singular_values_tangent(u, vh, a, da)
     return like_result(y, svd_tangent(*y, a, da))
 
 
@@ -225,8 +259,12 @@ def svd_tangent_rule(y, a, full_matrices=True, compute_uv=True, hermitian=False)
 # ---------------------------------------------------------------- QR
 
 def qr_covered(a, mode):
-    """Refuse what the rule of qr does not cover."""
+    """Refuse what the rule of qr does not cover: complex matrices too."""
     m, n = np.shape(a)[-2:]
+    if np.iscomplexobj(a):
+        refuse("s2sad differentiates np.linalg.qr of a real matrix only, not of a complex "
+               "one", hint="factor a real matrix, or write the derivative you need with "
+                           "np.linalg.solve or np.linalg.cholesky (R is cholesky(A^H A)^H).")
     if m < n:
         refuse(f"s2sad differentiates np.linalg.qr of a matrix with at least as many rows "
                f"as columns, not of a {m}x{n} one (R's last columns are not determined "
@@ -288,8 +326,13 @@ def outer_of(u, v):
     return np.outer(u, v) if np.ndim(u) == 1 else u @ mT(v)
 
 
-def lstsq_covered(y, a):
-    """Refuse a rank-deficient problem: its solution jumps with the rank."""
+def lstsq_covered(y, a, b):
+    """Refuse a rank-deficient problem (its solution jumps with the rank) and complex
+    operands."""
+    if np.iscomplexobj(a) or np.iscomplexobj(b):
+        refuse("s2sad differentiates np.linalg.lstsq of real operands only, not complex ones",
+               hint="solve the normal equations: np.linalg.solve(A.conj().T @ A, "
+                    "A.conj().T @ b).")
     rank, n = y[2], np.shape(a)[-1]
     if rank < n:
         refuse(f"s2sad differentiates np.linalg.lstsq for a matrix of full column rank, "
@@ -301,7 +344,7 @@ def lstsq_covered(y, a):
 def lstsq_pieces(g, y, a, b):
     """(r, z, gres, gs): with x solving the normal equations A^T A x = A^T b, the
     residual r = b - A x and z = (A^T A)^-1 gx."""
-    lstsq_covered(y, a)
+    lstsq_covered(y, a, b)
     gx, gres, _, gs = item_adjoints(g, y)
     r = b - a @ y[0]
     z = np.linalg.solve(mT(a) @ a, gx)
@@ -325,7 +368,7 @@ def lstsq_adjoint_a(g, y, a, b):
 
 def lstsq_tangent(y, a, da, b, db):
     """The tangent of (x, residuals, rank, s)."""
-    lstsq_covered(y, a)
+    lstsq_covered(y, a, b)
     x, residuals, rank, s = y
     da, db = expand(da, a), expand(db, b)
     r = b - a @ x
@@ -358,19 +401,20 @@ def pinv_covered(hermitian):
 
 
 def pinv_adjoint(g, y, a, hermitian):
-    """The adjoint of -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P,
-    P = pinv(A), the derivative where the rank is constant (Golub and Pereyra)."""
+    """The adjoint of -P dA P + P P^H dA^H (I - A P) + (I - P A) dA^H P^H P,
+    P = pinv(A), the derivative where the rank is constant (Golub and Pereyra):
+    -P^T g P^T + conj((g^T - A P g^T) P P^H + P^H P (g^T - g^T P A))."""
     pinv_covered(hermitian)
-    p, pt = y, mT(y)
-    return -pt @ g @ pt + (mT(g) - a @ (p @ mT(g))) @ (p @ pt) + \
-        (pt @ p) @ (mT(g) - (mT(g) @ p) @ a)
+    p, ph, gt = y, mH(y), mT(g)
+    return -mT(p) @ g @ mT(p) + np.conj((gt - a @ (p @ gt)) @ (p @ ph) +
+                                        (ph @ p) @ (gt - (gt @ p) @ a))
 
 
 def pinv_tangent(y, a, da, hermitian):
     pinv_covered(hermitian)
-    p, pt, dat = y, mT(y), mT(expand(da, a))
-    return -p @ expand(da, a) @ p + (p @ pt) @ (dat - (dat @ a) @ p) + \
-        (dat - p @ (a @ dat)) @ (pt @ p)
+    p, ph, dah = y, mH(y), mH(expand(da, a))
+    return -p @ expand(da, a) @ p + (p @ ph) @ (dah - (dah @ a) @ p) + \
+        (dah - p @ (a @ dah)) @ (ph @ p)
 
 
 @adjoint(np.linalg.pinv)

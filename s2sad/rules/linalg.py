@@ -39,6 +39,11 @@ def mT(x):
     return np.swapaxes(x, -1, -2)
 
 
+def mH(x):
+    """The conjugate transpose of (a stack of) matrices; the transpose of real ones."""
+    return np.swapaxes(np.conj(x), -1, -2) if np.iscomplexobj(x) else np.swapaxes(x, -1, -2)
+
+
 # ---------------------------------------------------------------- matmul
 
 def _as_matrices(g, a, b):
@@ -330,8 +335,8 @@ def outer_tangent(z, a, b, out=None):
 
 @adjoint(np.vdot)
 def vdot(z, a, b):
-    d[a] = d[z] * np.reshape(b, np.shape(a))
-    d[b] = d[z] * np.reshape(a, np.shape(b))
+    d[a] = np.conj(d[z] * np.reshape(b, np.shape(a)))
+    d[b] = d[z] * np.reshape(np.conj(a), np.shape(b))
 
 
 @tangent(np.vdot)
@@ -609,14 +614,37 @@ def log_det_part(g):
     return np.asarray(g)  # a zero: no adjoint reached the pair
 
 
+def sign_part(g):
+    """The sign part of the adjoint of slogdet's (sign, logabsdet) pair (0.0 if unread)."""
+    if isinstance(g, dict):
+        return np.asarray(g.get("sign", 0.0))
+    if isinstance(g, (list, tuple)):
+        return np.asarray(g[0])
+    return np.asarray(0.0)
+
+
+def slogdet_weight(g, a):
+    """The factor of A^-T in slogdet's adjoint: Re g_logabsdet, and for complex A
+    i Im(g_sign sign) too (d log|det A| = Re t, d sign = i sign Im t, with
+    t = trace(A^-1 dA)); a real sign is piecewise constant."""
+    weight = np.real(log_det_part(g))
+    if not np.iscomplexobj(a):
+        return weight
+    return weight + 1j * np.imag(sign_part(g) * np.linalg.slogdet(a)[0])
+
+
 def slogdet_adjoint(g, a):
-    """g_logabsdet A^-T: only log|det A| varies; the sign is piecewise constant."""
-    return log_det_part(g)[..., None, None] * mT(np.linalg.inv(a))
+    """slogdet_weight(g) A^-T."""
+    return slogdet_weight(g, a)[..., None, None] * mT(np.linalg.inv(a))
 
 
 def slogdet_adjoint_tangent(dg, g, a, da):
     """The tangent of g_logabsdet A^-T, with d A^-1 = -A^-1 dA A^-1 (second
-    derivatives of log|det A|)."""
+    derivatives of log|det A|, of a real A)."""
+    if np.iscomplexobj(a):
+        raise NonDifferentiableError(
+            "s2sad has no second derivatives of np.linalg.slogdet of a complex matrix",
+            running_derivative_line(), hint="differentiate it once, or use a real matrix.")
     inverse = np.linalg.inv(a)
     moved = -inverse @ expand(da, a) @ inverse
     return log_det_part(dg)[..., None, None] * mT(inverse) + \
@@ -629,8 +657,12 @@ def log_det_tangent(a, da):
 
 
 def slogdet_tangent(y, a, da):
-    """The tangent of the pair (sign, log|det A|), of y's type: the sign does not vary."""
-    return type(y)(np.zeros(np.shape(y[0]), np.result_type(y[0])), log_det_tangent(a, da))
+    """The tangent of the pair (sign, log|det A|), of y's type: with t = trace(A^-1 dA),
+    (i sign Im t, Re t); a real sign does not vary."""
+    t = log_det_tangent(a, da)
+    if not np.iscomplexobj(y[0]):
+        return type(y)(np.zeros(np.shape(y[0]), np.result_type(y[0])), np.real(t))
+    return type(y)(1j * y[0] * np.imag(t), np.real(t))
 
 
 @adjoint(np.linalg.inv)
@@ -690,23 +722,30 @@ def symmetric_part(x):
     return 0.5 * (x + mT(x))
 
 
+def hermitian_part(x):
+    """(x + x^H) / 2: the symmetric part of a real x."""
+    return 0.5 * (x + mH(x))
+
+
 def cholesky_adjoint(g, factor, upper):
-    """The adjoint of A in `factor = cholesky(A)`, symmetric (A is symmetric, and the
-    derivative is taken along symmetric changes of A): L^-T phi(L^T g) L^-1."""
-    lower = mT(factor) if upper else factor
-    g = mT(g) if upper else g
+    """The adjoint of A in `factor = cholesky(A)` (A = L L^H), Hermitian (A is, and the
+    derivative is taken along Hermitian changes of A): the Hermitian part of
+    L^-T phi(L^T g) conj(L)^-1 (for real A, the symmetric part of L^-T phi(L^T g) L^-1).
+    The upper factor U = L^H passes g^H to L."""
+    lower = mH(factor) if upper else factor
+    g = mH(g) if upper else g
     inner = phi(mT(lower) @ g)
-    s = np.linalg.solve(mT(lower), mT(np.linalg.solve(mT(lower), mT(inner))))
-    return symmetric_part(s)
+    s = mT(np.linalg.solve(mH(lower), mT(np.linalg.solve(mT(lower), inner))))
+    return hermitian_part(s)
 
 
 def cholesky_tangent(factor, da, a, upper):
-    """dL = L phi(L^-1 dA L^-T), with dA's symmetric part (its transpose for upper)."""
-    lower = mT(factor) if upper else factor
-    da = symmetric_part(expand(da, a))
-    inner = np.linalg.solve(lower, mT(np.linalg.solve(lower, mT(da))))
+    """dL = L phi(L^-1 dA L^-H), with dA's Hermitian part (dL^H for upper)."""
+    lower = mH(factor) if upper else factor
+    da = hermitian_part(expand(da, a))
+    inner = mH(np.linalg.solve(lower, mH(np.linalg.solve(lower, da))))
     dl = lower @ phi(inner)
-    return mT(dl) if upper else dl
+    return mH(dl) if upper else dl
 
 
 @adjoint(np.linalg.cholesky)

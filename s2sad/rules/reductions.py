@@ -32,7 +32,7 @@ from ..errors import NonDifferentiableError, running_derivative_line
 from ..registry import adjoint, d, nondifferentiable, tangent
 from ..runtime import (as_array, broadcast_like, expand, gradient_dtype, list_adjoint,
                        numpy_only, unbroadcast)
-from .elementwise import log_share
+from .elementwise import abs_slope, log_share
 from .operators import like
 from .shapes import in_dtype_of
 
@@ -100,11 +100,14 @@ def std_partials(x, y, axis, ddof, keepdims):
 
 def norm_partials(x, y, ord, axis, keepdims):
     """d norm/d x: of vectors for any ord, of matrices for ord None, 'fro', 'nuc',
-    1, -1, 2, -2, inf, -inf (a whole 2-D x only)."""
+    1, -1, 2, -2, inf, -inf (a whole 2-D x only). For complex x in JAX's convention
+    (conj(x) / norm for the 2-norm): the tangent is the real part of
+    sum(dx * partials)."""
     x = as_array(x)
     vector = np.ndim(x) == 1 if axis is None else np.ndim(axis) == 0
     if ord is None or ord == "fro" and not vector or ord == 2 and vector:
-        return safe_divide(x, unreduce(y, x, axis, keepdims))
+        return safe_divide(np.conj(x) if np.iscomplexobj(x) else x,
+                           unreduce(y, x, axis, keepdims))
     if vector:
         return vector_norm_partials(x, y, ord, axis, keepdims)
     if axis is not None and tuple(sorted(a % 2 for a in axis)) != (0, 1) or np.ndim(x) != 2:
@@ -126,15 +129,16 @@ nondifferentiable(refuse_norm)
 
 def vector_norm_partials(x, y, ord, axis, keepdims):
     """sign(x) |x|^(p-1) / norm^(p-1); at inf and -inf, sign(x) on the extreme entries
-    (split between ties); 0 for ord=0, which counts nonzero entries."""
+    (split between ties); 0 for ord=0, which counts nonzero entries. For complex x,
+    abs_slope(x) = conj(x) / |x| in place of sign(x)."""
     if ord == 0:
         return np.zeros_like(x, dtype=gradient_dtype(x))
     if ord in (np.inf, -np.inf):
-        return np.sign(x) * extremum_share(np.abs(x), y, axis, keepdims)
+        return abs_slope(x) * extremum_share(np.abs(x), y, axis, keepdims)
     if ord == 1:
-        return np.sign(x)
+        return abs_slope(x)
     power = np.abs(x) ** (ord - 1)
-    return np.sign(x) * safe_divide(power, unreduce(y, x, axis, keepdims) ** (ord - 1))
+    return abs_slope(x) * safe_divide(power, unreduce(y, x, axis, keepdims) ** (ord - 1))
 
 
 def matrix_norm_partials(x, ord):
@@ -143,16 +147,16 @@ def matrix_norm_partials(x, ord):
     if ord in ("nuc", 2, -2):
         u, _, vt = np.linalg.svd(x, full_matrices=False)
         if ord == "nuc":
-            return u @ vt
+            return np.conj(u @ vt)
         k = 0 if ord == 2 else -1
-        return np.outer(u[:, k], vt[k])
+        return np.conj(np.outer(u[:, k], vt[k]))
     if ord not in (1, -1, np.inf, -np.inf):
         refuse_norm(f"np.linalg.norm has no matrix norm ord={ord!r}")
     rows = ord in (np.inf, -np.inf)
     sums = np.sum(np.abs(x), axis=1 if rows else 0)
     extreme = np.max(sums) if ord > 0 else np.min(sums)
     share = (sums == extreme) / np.sum(sums == extreme)
-    return np.sign(x) * (share[:, None] if rows else share[None, :])
+    return abs_slope(x) * (share[:, None] if rows else share[None, :])
 
 
 def cumprod_products(a):
@@ -311,7 +315,8 @@ def norm(y, x, ord=None, axis=None, keepdims=False):
 
 @tangent(np.linalg.norm)
 def norm_tangent(y, x, ord=None, axis=None, keepdims=False):
-    d[y] = np.sum(d[x] * norm_partials(x, y, ord, axis, keepdims), axis=axis, keepdims=keepdims)
+    d[y] = np.real(np.sum(d[x] * norm_partials(x, y, ord, axis, keepdims), axis=axis,
+                          keepdims=keepdims))
 
 
 @adjoint(np.cumsum, np.ndarray.cumsum)

@@ -12,7 +12,7 @@ from .shapes import cast_adjoint, cast_tangent, in_dtype_of
 from ..runtime import (AdjointDict, as_array, assert_scalar, assert_scalar_seed, assert_seed,
                        assert_unshared, broadcast_like, copy_argument, copy_of, entry_adjoint,
                        expand, gradient_dtype, index_of_max, index_of_min, is_foreign, item_of,
-                       list_adjoint, numpy_only, random_state, restore_item,
+                       list_adjoint, numpy_only, random_state, real_where_real, restore_item,
                        restore_random_state, saved_item, shape_of, stop_gradient, structured,
                        unbroadcast, zero_item, zeros_like)
 
@@ -70,6 +70,16 @@ def copy_of_(y, value):
 @tangent(copy_of)
 def copy_of_(y, value):
     d[y] = copy_of(d[value])
+
+
+@adjoint(real_where_real)
+def real_where_real_(y, g, x):
+    d[g] = d[y]
+
+
+@tangent(real_where_real)
+def real_where_real_(y, g, x):
+    d[y] = real_where_real(d[g], x)
 
 
 @adjoint(list_adjoint)

@@ -17,6 +17,9 @@ Registered only when SciPy imports. Conventions:
   the adjoint of lu has L's strict lower triangle and U's upper one; the pivots,
   piecewise constant, get none.
 - The flags `overwrite_*` must be False (s2sad keeps the operands).
+- Complex matrices follow JAX's convention: `cholesky` and `cho_solve` take
+  A = L L^H (Hermitian), `trans='C'` (or 2) of `solve_triangular` and `lu_solve`
+  solves with the conjugate transpose.
 """
 import numpy as np
 from scipy import linalg
@@ -27,7 +30,7 @@ from ..runtime import AdjointList, expand, unbroadcast
 from .decompositions import (eigenvalues_tangent, eigh_adjoint, eigh_result_adjoint,
                              eigh_tangent, items_read)
 from .linalg import (cholesky_adjoint, cholesky_tangent, det_adjoint, inactive, log_det_tangent,
-                     mT, solve_adjoint_a, solve_adjoint_b, solve_tangent)
+                     mH, mT, solve_adjoint_a, solve_adjoint_b, solve_tangent)
 
 
 def no_overwrite(function, *flags):
@@ -50,6 +53,25 @@ def is_transposed(trans):
     return trans in (1, 2, "T", "C")
 
 
+def is_conjugated(trans):
+    """trans=2 or 'C': op(T) = T^H."""
+    return trans in (2, "C")
+
+
+def op(x, trans):
+    """x, x^T or x^H, as `trans` says (0/'N', 1/'T', 2/'C')."""
+    if is_conjugated(trans):
+        return mH(x)
+    return mT(x) if is_transposed(trans) else x
+
+
+def op_adjoint(ga, trans):
+    """The adjoint of A from ga, that of op(A): ga, ga^T, or conj(ga)^T for op = H."""
+    if is_conjugated(trans):
+        return mH(ga)
+    return mT(ga) if is_transposed(trans) else ga
+
+
 def triangle(a, lower, unit_diagonal):
     """The entries of a that solve_triangular reads: a mask of a's shape."""
     n = np.shape(a)[-1]
@@ -58,17 +80,19 @@ def triangle(a, lower, unit_diagonal):
 
 
 def solve_triangular_b(g, a, trans, lower, unit_diagonal):
-    """op(T)^-T g: the adjoint of b."""
+    """op(T)^-T g: the adjoint of b (conj(T^-1 conj(g)) for op = H)."""
+    if is_conjugated(trans):
+        return np.conj(linalg.solve_triangular(a, np.conj(g), lower=lower,
+                                               unit_diagonal=unit_diagonal))
     return linalg.solve_triangular(a, g, trans=0 if is_transposed(trans) else 1,
                                    lower=lower, unit_diagonal=unit_diagonal)
 
 
 def solve_triangular_a(g, x, a, trans, lower, unit_diagonal, overwrite_b):
-    """-(op(T)^-T g) x^T, transposed back when op is a transpose, on T's triangle."""
+    """-(op(T)^-T g) x^T, taken back through op, on T's triangle."""
     no_overwrite("solve_triangular", overwrite_b)
     gb = solve_triangular_b(g, a, trans, lower, unit_diagonal)
-    ga = -outer_of(x, gb) if is_transposed(trans) else -outer_of(gb, x)
-    return ga * triangle(a, lower, unit_diagonal)
+    return op_adjoint(-outer_of(gb, x), trans) * triangle(a, lower, unit_diagonal)
 
 
 def solve_triangular_tangent(x, a, da, b, db, trans, lower, unit_diagonal):
@@ -76,7 +100,7 @@ def solve_triangular_tangent(x, a, da, b, db, trans, lower, unit_diagonal):
     rhs = 0.0 if inactive(db) else db
     if not inactive(da):
         dt = expand(da, a) * triangle(a, lower, unit_diagonal)
-        rhs = rhs - (mT(dt) if is_transposed(trans) else dt) @ x
+        rhs = rhs - op(dt, trans) @ x
     return linalg.solve_triangular(a, np.broadcast_to(rhs, np.shape(x)), trans=trans,
                                    lower=lower, unit_diagonal=unit_diagonal)
 
@@ -106,28 +130,32 @@ def cholesky_tangent_rule(y, a, lower=False, overwrite_a=False, check_finite=Tru
     d[y] = cholesky_tangent(y, d[a], a, not lower)
 
 
+def cho_solve_b(g, c_and_lower):
+    """A^-T g = conj(A^-1 conj(g)) for Hermitian A = L L^H: the adjoint of b."""
+    return np.conj(linalg.cho_solve(c_and_lower, np.conj(g)))
+
+
 def cho_solve_factor(g, x, c_and_lower, b, overwrite_b):
-    """The adjoint of the pair (c, lower): with A = L L^T (or U^T U) and
-    Abar = -(A^-1 g) x^T, the factor's is (Abar + Abar^T) L (or U (...)) on its
-    triangle; the flag gets none."""
+    """The adjoint of the pair (c, lower): with A = L L^H (or U^H U) and
+    Abar = -(A^-T g) x^T, the factor's is (Abar + Abar^H) conj(L) (or conj(U) (...))
+    on its triangle; the flag gets none."""
     no_overwrite("cho_solve", overwrite_b)
     c, lower = c_and_lower
-    gb = linalg.cho_solve(c_and_lower, g)
-    abar = -outer_of(gb, x)
-    sym = abar + mT(abar)
-    gc = np.tril(sym @ np.tril(c)) if lower else np.triu(np.triu(c) @ sym)
+    abar = -outer_of(cho_solve_b(g, c_and_lower), x)
+    sym = abar + mH(abar)
+    gc = np.tril(sym @ np.conj(np.tril(c))) if lower else np.triu(np.conj(np.triu(c)) @ sym)
     return AdjointList([gc, 0.0])
 
 
 def cho_solve_tangent(x, c_and_lower, dc_and_lower, b, db):
-    """dx = A^-1 (db - dA x), dA = dL L^T + L dL^T on the factor's triangle."""
+    """dx = A^-1 (db - dA x), dA = dL L^H + L dL^H on the factor's triangle."""
     rhs = 0.0 if inactive(db) else db
     dc = 0.0 if inactive(dc_and_lower) else dc_and_lower[0]
     if not inactive(dc):
         c, lower = c_and_lower
         dc = expand(dc, c)
-        dl, l_ = (np.tril(dc), np.tril(c)) if lower else (mT(np.triu(dc)), mT(np.triu(c)))
-        da = dl @ mT(l_) + l_ @ mT(dl)
+        dl, l_ = (np.tril(dc), np.tril(c)) if lower else (mH(np.triu(dc)), mH(np.triu(c)))
+        da = dl @ mH(l_) + l_ @ mH(dl)
         rhs = rhs - da @ x
     return linalg.cho_solve(c_and_lower, np.broadcast_to(rhs, np.shape(x)))
 
@@ -135,7 +163,7 @@ def cho_solve_tangent(x, c_and_lower, dc_and_lower, b, db):
 @adjoint(linalg.cho_solve)
 def cho_solve(x, c_and_lower, b, overwrite_b=False, check_finite=True):
     d[c_and_lower] = cho_solve_factor(d[x], x, c_and_lower, b, overwrite_b)
-    d[b] = unbroadcast(linalg.cho_solve(c_and_lower, d[x]), b)
+    d[b] = unbroadcast(cho_solve_b(d[x], c_and_lower), b)
 
 
 @tangent(linalg.cho_solve)
@@ -336,14 +364,20 @@ def lu_factor_tangent_rule(y, a, overwrite_a=False, check_finite=True):
     d[y] = lu_factor_tangent(y, a, d[a])
 
 
+def lu_solve_b(g, lu_and_piv, trans):
+    """op(A)^-T g: the adjoint of b in lu_solve (conj(A^-1 conj(g)) for op = H)."""
+    if is_conjugated(trans):
+        return np.conj(linalg.lu_solve(lu_and_piv, np.conj(g)))
+    return linalg.lu_solve(lu_and_piv, g, trans=0 if is_transposed(trans) else 1)
+
+
 def lu_solve_factor(g, x, lu_and_piv, trans, overwrite_b):
     """The adjoint of the pair (lu, piv): with A = P L U and gA that of the matrix
     (-(A^-T g) x^T, transposed for trans), gL = P^T gA U^T, gU = L^T P^T gA on
     their triangles; the pivots get none."""
     no_overwrite("lu_solve", overwrite_b)
     lu, piv = lu_and_piv
-    solved = linalg.lu_solve(lu_and_piv, g, trans=0 if is_transposed(trans) else 1)
-    ga = -outer_of(x, solved) if is_transposed(trans) else -outer_of(solved, x)
+    ga = op_adjoint(-outer_of(lu_solve_b(g, lu_and_piv, trans), x), trans)
     lower, upper = factors(lu)
     permuted = rows(ga, row_order(piv))
     return AdjointList([packed(permuted @ mT(upper), mT(lower) @ permuted), 0.0])
@@ -359,15 +393,14 @@ def lu_solve_tangent(x, lu_and_piv, dlu_and_piv, b, db, trans):
         dlu = expand(dlu, lu)
         da = rows(np.tril(dlu, -1) @ upper + lower @ np.triu(dlu),
                   np.argsort(row_order(piv), axis=-1))
-        rhs = rhs - (mT(da) if is_transposed(trans) else da) @ x
+        rhs = rhs - op(da, trans) @ x
     return linalg.lu_solve(lu_and_piv, np.broadcast_to(rhs, np.shape(x)), trans=trans)
 
 
 @adjoint(linalg.lu_solve)
 def lu_solve(x, lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     d[lu_and_piv] = lu_solve_factor(d[x], x, lu_and_piv, trans, overwrite_b)
-    d[b] = unbroadcast(linalg.lu_solve(lu_and_piv, d[x], trans=0 if is_transposed(trans)
-                                       else 1), b)
+    d[b] = unbroadcast(lu_solve_b(d[x], lu_and_piv, trans), b)
 
 
 @tangent(linalg.lu_solve)
