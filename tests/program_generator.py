@@ -359,10 +359,10 @@ class Writer:
         return Stmt(lines or ["pass"], jumped, defines)
 
     def statement(self, scope: Scope) -> Stmt:
-        options = ["assign"] * 3 + ["tuple", "local_function", "list_pop"]
+        options = ["assign"] * 3 + ["tuple", "local_function", "list_pop", "collections"]
         if scope.has_arrays():  # writes that aliasing must not lose (issue 17)
             options += ["copy_then_write", "view_then_write", "augmented_alias",
-                        "ping_pong"]
+                        "ping_pong", "out_buffers"]
         if self.in_main:
             options.append("draw")
         if self.callable_helpers(scope, "pair"):
@@ -493,6 +493,61 @@ class Writer:
                      f"{second} = {queue}.pop(0)",
                      f"{target} = np.tanh({first} * 0.5 + {second} - {queue}[0] * 0.25)"],
                     defines={target: S})
+
+    def stmt_collections(self, scope):
+        """Lists and dicts as ported code uses them: NumPy functions of a list built
+        by append, a list rotated by slices, a dict copied then written, a dict
+        comprehension, a log-space table starting at -inf, rows of a table read
+        while another row is written."""
+        target, values = self.fresh(), [self.expr(scope, S, 1) for _ in range(3)]
+        form = self.pick(["appended", "rotated", "dicts", "log_space", "table"])
+        if form == "appended":
+            items, index = self.fresh("items"), self.fresh("j")
+            count = self.count(1, 3)
+            weights = ", ".join(self.pick(CONSTANTS) for _ in range(count))
+            lines = [f"{items} = []", f"for {index} in range({count}):",
+                     f"    {items}.append(np.tanh({values[0]}) * ({index} + 0.5))",
+                     f"{target} = np.tanh(np.mean({items}) + np.dot({items}, [{weights}]) "
+                     f"* 0.5 + np.max({items}))"]
+        elif form == "rotated":
+            queue = self.fresh("q")
+            lines = [f"{queue} = [{', '.join(values)}]",
+                     f"{queue} = {queue}[1:] + {queue}[:1]",
+                     f"{target} = np.tanh({queue}[0] * {self.pick(CONSTANTS)} + "
+                     f"{queue}[2] * {queue}[1])"]
+        elif form == "dicts":
+            table, copied, scaled = self.fresh("d"), self.fresh("d"), self.fresh("d")
+            key, value = self.fresh("k"), self.fresh("u")
+            lines = [f"{table} = {{'a': {values[0]}, 'b': {values[1]}}}",
+                     f"{copied} = {table}.copy()",
+                     f"{copied}['a'] = {copied}['a'] * {self.pick(CONSTANTS)}",
+                     f"{scaled} = {{{key}: {value} * {self.pick(CONSTANTS)} "
+                     f"for {key}, {value} in {copied}.items()}}",
+                     f"{target} = np.tanh({scaled}['a'] + {scaled}['b'] * {table}['a'])"]
+        elif form == "log_space":
+            logs = self.fresh("lt")
+            lines = [f"{logs} = np.full(3, -np.inf)", f"{logs}[0] = np.tanh({values[0]})",
+                     f"{logs}[2] = np.logaddexp({logs}[1], {logs}[2])",
+                     f"{target} = np.tanh(np.logaddexp({logs}[0], {logs}[2]) + "
+                     f"np.logaddexp.reduce({logs}))"]
+        else:
+            rows, row = self.fresh("m"), self.fresh("r")
+            lines = [f"{rows} = np.zeros((2, 2))", f"{rows}[0, 0] = {values[0]}",
+                     f"{rows}[0, 1] = {values[1]}", f"{row} = {rows}[0]",
+                     f"{rows}[1, 0] = np.sum({row} * np.tanh({values[2]}))",
+                     f"{target} = np.tanh(np.sum({rows} * {rows}) * 0.3)"]
+        return Stmt(lines, defines={target: S})
+
+    def stmt_out_buffers(self, scope):
+        """NumPy calls writing into a buffer they are given (`out=`, np.copyto)."""
+        buffer, target = self.fresh("buf"), self.fresh()
+        source = self.pick(scope.of_kind(A))
+        lines = [f"{buffer} = np.zeros_like({source})",
+                 self.pick([f"np.multiply({source}, {self.pick(CONSTANTS)}, out={buffer})",
+                            f"np.copyto({buffer}, np.sin({source}))"]),
+                 f"np.add({buffer}, np.tanh({self.expr(scope, A, 1)}), out={buffer})",
+                 f"{target} = np.tanh({buffer})"]
+        return Stmt(lines, defines={target: A})
 
     def stmt_draw(self, scope):
         """A random draw from a generator f seeds itself: the derivative's reruns
@@ -944,7 +999,6 @@ CONSTRUCTS = {
     "starred call": (["$t = np.multiply(*($p, 2.0))"], 0),
     "double-starred call": (["$t = np.multiply($p, **{'out': None})"], 0),
     "set comprehension": (["$t = $p * len({j * 2 for j in range(3)})"], 0),
-    "dict comprehension": (["$t = $p * {j: 2.0 for j in range(3)}[1]"], 0),
     "walrus": (["$t = (w_alrus := $p * 2.0) + w_alrus"], 0),
     "set literal": (["$t = $p * len({1.0, 2.0})"], 0),
     "attribute assignment": (["STATE.value = $p * 1.0", "$t = STATE.value * 2.0"], 0),

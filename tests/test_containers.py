@@ -514,3 +514,26 @@ def test_numpy_functions_read_a_list_the_function_builds_as_an_array(f):
     gradient = s2sad.grad(f)
     expected = (gradient(w + 1e-5 * v) - gradient(w - 1e-5 * v)) / 2e-5
     np.testing.assert_allclose(s2sad.hvp(f)(w, v), expected, rtol=1e-5, atol=1e-7)
+
+
+def sgd_step_by_comprehension(params, grads):
+    new = {k: v - 0.1 * grads[k] * v for k, v in params.items()}
+    moments = {k: np.zeros_like(v) for k, v in new.items() if k != "b"}
+    return np.sum(new["W"] ** 2 + moments["W"]) + new["b"] ** 3
+
+
+def test_dict_comprehensions_become_loops_in_both_modes_and_twice():
+    """`{k: v - lr * g[k] for k, v in params.items()}` (optimizer and MAML code)
+    was refused; it is a loop writing into a new dict."""
+    params = {"W": np.array([1.0, 2.0]), "b": 0.5}
+    grads = {"W": np.array([0.1, 0.2]), "b": 1.0}
+    check_container_gradient(sgd_step_by_comprehension, (params, grads))
+    check_container_gradient(sgd_step_by_comprehension, (params, grads), index=1)
+    v = {"W": np.array([0.3, -1.0]), "b": 2.0}
+    hvp = s2sad.hvp(sgd_step_by_comprehension)(params, grads, v)
+    gradient = s2sad.grad(sgd_step_by_comprehension)
+    plus = {k: params[k] + 1e-5 * v[k] for k in params}
+    minus = {k: params[k] - 1e-5 * v[k] for k in params}
+    for k in params:
+        expected = (gradient(plus, grads)[k] - gradient(minus, grads)[k]) / 2e-5
+        np.testing.assert_allclose(hvp[k], expected, rtol=1e-5, atol=1e-7)

@@ -26,7 +26,6 @@ AUGMENTED = "augmented"  # on `z = z + v` that the user wrote as `z += v`
 
 _UNSUPPORTED_EXPRESSIONS = {
     gast.SetComp: "a set comprehension",
-    gast.DictComp: "a dict comprehension",
     gast.NamedExpr: "an assignment expression (:=)",
     gast.Await: "await",
     gast.Yield: "yield outside a generator looped over by a for statement",
@@ -419,10 +418,12 @@ class ANF:
     def assign_name(self, target: str, value: gast.expr, out: list) -> None:
         """`target = value`, with value flattened to one operation."""
         value = self.map_as_comprehension(value)
-        if isinstance(value, (gast.ListComp, gast.GeneratorExp)) and \
+        if isinstance(value, (gast.ListComp, gast.GeneratorExp, gast.DictComp)) and \
                 target not in syntax.names_loaded(value):
-            # filled under its own name: a list nobody else refers to
-            self.expr_ListComp(value, out, items=target)
+            # filled under its own name: a list or dict nobody else refers to
+            filled = self.expr_DictComp if isinstance(value, gast.DictComp) else \
+                self.expr_ListComp
+            filled(value, out, target)
             return
         rhs = self.operation(value, out)
         if isinstance(rhs, gast.Name) and rhs.id == target:
@@ -616,15 +617,39 @@ class ANF:
         `items` when given: the comprehension's target, which it does not read)."""
         items = items or self.names.fresh("items")
         out.append(syntax.assign(items, gast.List(elts=[], ctx=gast.Load())))
+        renamed = self.comprehension_targets(node, items)
+        append = syntax.expr_stmt(syntax.call(
+            gast.Attribute(value=syntax.name(items), attr="append", ctx=gast.Load()),
+            syntax.substitute(node.elt, renamed)))
+        return self.comprehension_loops(node, append, renamed, items, out)
+
+    expr_GeneratorExp = expr_ListComp
+
+    def expr_DictComp(self, node, out, entries: str | None = None):
+        """`{k: f(v) for k, v in d.items()}` as a loop writing into a fresh dict
+        (named `entries` when given: the comprehension's target)."""
+        entries = entries or self.names.fresh("entries")
+        out.append(syntax.assign(entries, gast.Dict(keys=[], values=[])))
+        renamed = self.comprehension_targets(node, entries)
+        entry = gast.Subscript(value=syntax.name(entries),
+                               slice=syntax.substitute(node.key, renamed), ctx=gast.Store())
+        write = syntax.assign(entry, syntax.substitute(node.value, renamed))
+        return self.comprehension_loops(node, write, renamed, entries, out)
+
+    def comprehension_targets(self, node, made: str) -> dict:
+        """{target: fresh name}: a comprehension's variables do not leak into the
+        function's, as in Python 3."""
         renamed = {}
         for generator in node.generators:
             for target in syntax.names_stored(generator.target):
                 renamed[target] = self.names.fresh(target)
-        self.locals |= set(renamed.values()) | {items}
-        append = syntax.expr_stmt(syntax.call(
-            gast.Attribute(value=syntax.name(items), attr="append", ctx=gast.Load()),
-            syntax.substitute(node.elt, renamed)))
-        body = [gast.copy_location(append, node)]
+        self.locals |= set(renamed.values()) | {made}
+        return renamed
+
+    def comprehension_loops(self, node, innermost: gast.stmt, renamed: dict, made: str,
+                            out: list) -> gast.Name:
+        """The loops (and ifs) of a comprehension's generators around `innermost`."""
+        body = [gast.copy_location(innermost, node)]
         for generator in reversed(node.generators):
             for condition in reversed(generator.ifs):
                 body = [gast.copy_location(
@@ -633,9 +658,7 @@ class ANF:
                                syntax.substitute(generator.iter, renamed), body)
             body = [gast.copy_location(loop, node)]
         out.extend(self.block(body))
-        return syntax.name(items)
-
-    expr_GeneratorExp = expr_ListComp
+        return syntax.name(made)
 
     def expr_Lambda(self, node, out):
         name = self.names.fresh("lambda_")
