@@ -839,12 +839,21 @@ def dict_filled_in_a_loop(x):
     return adapted[0] ** 3 + adapted[1] ** 3
 
 
+def heat_steps_in_place(x):
+    u = np.concatenate([x, x[::-1] ** 2])
+    for n in range(3):
+        u[1:-1] += 0.3 * (u[2:] - 2 * u[1:-1] + u[:-2])
+    return np.sum(u ** 2)
+
+
 @pytest.mark.parametrize("f", [row_read_then_other_row_written, entries_written_in_a_loop,
-                               dict_filled_in_a_loop])
+                               dict_filled_in_a_loop, heat_steps_in_place])
 def test_hessians_of_writes_into_entries_a_kept_row_does_not_see(f):
     """The gradient keeps `t = a[0]` (a view) while it writes and restores `a[1, 0]`:
     the run-time check refused that write as shared, for the whole array; it now
-    asks whether the entries written are ones the view sees."""
+    asks whether the entries written are ones the view sees. A loop body's rerun
+    wrote `u[1:-1]` and restored it before anything read u, while its views of u
+    were live: the optimizer drops such undone writes."""
     x = np.array([0.5, -0.3])
     v = np.array([1.0, 2.0])
     gradient = s2sad.grad(f)

@@ -19,7 +19,7 @@ def drop_redundant_saves(node: gast.FunctionDef, tape: str) -> bool:
     names = None
     keys = None
     for block in blocks(node.body):
-        changed |= _drop_pairs(block, tape)
+        changed |= _drop_pairs(block, tape) | _drop_undone_writes(block, tape)
         if any(stmt.__class__ is gast.If for stmt in block):
             keys = keys or _key_counts(node)
             changed |= _drop_pairs_across_branches(block, tape, keys)
@@ -115,6 +115,59 @@ def _drop_pairs(block: list, tape: str) -> bool:
         else:
             i += 1
     return changed
+
+
+def _drop_undone_writes(block: list, tape: str) -> bool:
+    """`tape.append(copy_of(x[i])); x[i] = v; ...; x[i] = tape.pop()` with nothing
+    between reading x or using the tape: the write is undone before anything sees
+    it (a loop body rerun in the reverse sweep), so none of the three need run, and
+    views of x the rerun keeps (`t = x[1:-1]`) never see x change."""
+    changed = False
+    i = 0
+    while i + 1 < len(block):
+        j = _undoing_pop(block, i, tape)
+        if j is None:
+            i += 1
+            continue
+        del block[j], block[i + 1], block[i]
+        changed = True
+    return changed
+
+
+def _undoing_pop(block: list, i: int, tape: str) -> int | None:
+    entry = _saved_entry(block[i], tape)
+    write = block[i + 1]
+    if entry is None or not isinstance(write, gast.Assign) or \
+            not isinstance(write.value, (gast.Name, gast.Constant)) or \
+            not _same_entry(write.targets[0], entry):
+        return None
+    array, fixed = entry.value.id, syntax.names_loaded(entry)
+    for j in range(i + 2, len(block)):
+        stmt = block[j]
+        is_pop, target = _popped(stmt, tape)
+        if is_pop:
+            return j if isinstance(target, gast.Subscript) and _same_entry(target, entry) \
+                else None
+        if hasattr(stmt, "body") or _uses_tape(stmt, tape) or _jumps([stmt]) or \
+                array in syntax.names_loaded(stmt) or fixed & syntax.names_stored(stmt):
+            return None
+    return None
+
+
+def _saved_entry(stmt, tape: str) -> gast.Subscript | None:
+    """`x[i]` for a push `tape.append(copy_of(x[i]))`."""
+    if not (isinstance(stmt, gast.Expr) and _tape_call(stmt.value, tape, "append")):
+        return None
+    saved = stmt.value.args[0]
+    if isinstance(saved, gast.Call) and len(saved.args) == 1:
+        saved = saved.args[0]
+    return saved if isinstance(saved, gast.Subscript) and \
+        isinstance(saved.value, gast.Name) else None
+
+
+def _same_entry(target: gast.expr, entry: gast.Subscript) -> bool:
+    return isinstance(target, gast.Subscript) and \
+        gast.dump(syntax.as_load(target)) == gast.dump(syntax.as_load(entry))
 
 
 def _matching_pop(block: list, i: int, name: str, tape: str):
