@@ -24,7 +24,7 @@ from typing import Callable, Iterable
 import gast
 import numpy as np
 
-from . import syntax
+from . import registry, syntax
 from .normalize.anf import AUGMENTED
 from .primitives import PACK
 
@@ -78,9 +78,18 @@ def analyze(stmts: list, params: Iterable[str], result: str, classify: Callable,
             scalars: set) -> AliasFacts:
     """Alias facts of a normalized body (without its final return)."""
     live_after = {}
-    _live(stmts, {result}, live_after)
+    _live(stmts, {result}, live_after, syntax.names_loaded)
+    # after a write into entries, a read of another name for its shape only
+    # (`unbroadcast(g, t)` in generated code) does not see the write
+    values_after = live_after
+    value_reads = _value_reads(classify)
+    if any(value_reads(stmt) != syntax.names_loaded(stmt) for stmt in syntax.statements(stmts)
+           if isinstance(stmt, gast.Assign)):
+        values_after = {}
+        _live(stmts, {result}, values_after, value_reads)
     stacked = _stacked_items(stmts, classify)
-    walker, certain = (_PointsTo(classify, scalars, live_after, stacked, optimistic)
+    walker, certain = (_PointsTo(classify, scalars, (live_after, values_after), stacked,
+                                 optimistic)
                        for optimistic in (False, True))
     for pass_ in (walker, certain):
         pass_.block(stmts, {p: _new(("param", p)) for p in params})
@@ -121,13 +130,15 @@ class _PointsTo:
     `("held", obj)` an object held as an item or field.
     """
 
-    def __init__(self, classify: Callable, scalars: set, live_after: dict, stacked: dict,
+    def __init__(self, classify: Callable, scalars: set, live_after: tuple, stacked: dict,
                  optimistic: bool = False):
         self.optimistic = optimistic  # `x[i]` and calls of unknown effect make new objects
         self.stacked = stacked  # {stack list: ids of the sites only it ever holds}
         self.classify = classify
         self.scalars = scalars
-        self.live_after = live_after
+        # {id(write): names read after it}: any read, and reads of values (not of
+        # shapes only), for writes that change a container's length and the others
+        self.live_after, self.values_after = live_after
         self.writes = []   # (stmt, name written into, the objects written)
         self.ever = {}     # name -> every object it may refer to anywhere
         self.states = {}   # id(write) -> {name: objects} just before it
@@ -239,7 +250,8 @@ class _PointsTo:
         """Names other than `name` that may see a write into `objects` and are read
         after `stmt`."""
         state = self.states.get(id(stmt), {})
-        live = self.live_after.get(id(stmt), set()) - syntax.names_stored(stmt)
+        reads = self.live_after if _changes_length(stmt) else self.values_after
+        live = reads.get(id(stmt), set()) - syntax.names_stored(stmt)
         return {other for other, held in state.items()
                 if other != name and other in live and other not in self.scalars
                 and _sees(held, objects)}
@@ -418,21 +430,49 @@ def _join(a: dict, b: dict) -> dict:
     return out
 
 
-def _live(stmts: list, live_out: set, live_after: dict) -> set:
-    """Names live before `stmts` given those live after; records, for every
-    statement that may write in place, the names live just after it."""
+def _value_reads(classify: Callable) -> Callable:
+    """names_loaded, but for names a statement's call reads for their shape only
+    (registry.reads_shape_of)."""
+    def reads(stmt) -> set:
+        loaded = syntax.names_loaded(stmt)
+        call = getattr(stmt, "value", None)
+        if not isinstance(stmt, gast.Assign) or not isinstance(call, gast.Call):
+            return loaded
+        primitive = classify(call)
+        positions = registry.shape_arguments(primitive.key) if primitive is not None else ()
+        if not positions:
+            return loaded
+        shaped = [a for i, a in enumerate(call.args) if i in positions]
+        others = [a for i, a in enumerate(call.args) if i not in positions]
+        return loaded - (syntax.names_loaded(shaped) -
+                         syntax.names_loaded(others + [k.value for k in call.keywords] +
+                                             [call.func, stmt.targets[0]]))
+    return reads
+
+
+def _changes_length(stmt) -> bool:
+    """`lst.append(v)`, `v = lst.pop()`: a write that changes a container's shape."""
+    call = getattr(stmt, "value", None)
+    return mutated_receiver(call) is not None and call.func.attr in STRUCTURE_METHODS
+
+
+def _live(stmts: list, live_out: set, live_after: dict, reads: Callable) -> set:
+    """Names live before `stmts` given those live after (a statement reading
+    `reads(stmt)`); records, for every statement that may write in place, the
+    names live just after it."""
     live = set(live_out)
     for stmt in reversed(stmts):
         if isinstance(stmt, gast.If):
-            live = syntax.names_loaded(stmt.test) | _live(stmt.body, live, live_after) | \
-                _live(stmt.orelse, live, live_after)
+            live = syntax.names_loaded(stmt.test) | \
+                _live(stmt.body, live, live_after, reads) | \
+                _live(stmt.orelse, live, live_after, reads)
         elif isinstance(stmt, (gast.For, gast.While)):
             header = syntax.names_loaded(stmt.iter if isinstance(stmt, gast.For)
                                          else stmt.test)
             target = {stmt.target.id} if isinstance(stmt, gast.For) else set()
             head = live | header
             while True:
-                inner = (_live(stmt.body, head, live_after) - target) | head
+                inner = (_live(stmt.body, head, live_after, reads) - target) | head
                 if inner == head:
                     break
                 head = inner
@@ -440,5 +480,5 @@ def _live(stmts: list, live_out: set, live_after: dict) -> set:
         else:
             previous = live_after.get(id(stmt), set())
             live_after[id(stmt)] = previous | live
-            live = (live - syntax.names_stored(stmt)) | syntax.names_loaded(stmt)
+            live = (live - syntax.names_stored(stmt)) | reads(stmt)
     return live

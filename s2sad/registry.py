@@ -114,6 +114,18 @@ def fits_its_seed(helper: Callable) -> Callable:
     return helper
 
 
+def reads_shape_of(function: Callable, *positions: int) -> None:
+    """Declare that `function` reads its arguments at `positions` for their shape,
+    type and dtype only: a write into their entries changes nothing it computes
+    (the alias analysis then lets such a read follow a write)."""
+    function.__s2sad_shape_args__ = positions
+
+
+def shape_arguments(function: Any) -> tuple:
+    """The positions `reads_shape_of` declared for `function` (none: ())."""
+    return getattr(function, "__s2sad_shape_args__", ())
+
+
 def source_for(*functions: Any) -> Callable:
     """Register the decorated Python function as a *stand-in* for `functions`: s2sad
     differentiates calls to them through the stand-in's source, in both modes.

@@ -846,16 +846,30 @@ def heat_steps_in_place(x):
     return np.sum(u ** 2)
 
 
+def pairwise_forces(p):
+    a = np.zeros_like(p)
+    for i in range(p.shape[0]):
+        for j in range(i + 1, p.shape[0]):
+            d = p[j] - p[i]
+            inv_r3 = (d @ d + 0.01) ** -1.5
+            a[i] = a[i] + d * inv_r3
+            a[j] = a[j] - 2.0 * d * inv_r3
+    return np.sum(a ** 2)
+
+
 @pytest.mark.parametrize("f", [row_read_then_other_row_written, entries_written_in_a_loop,
-                               dict_filled_in_a_loop, heat_steps_in_place])
+                               dict_filled_in_a_loop, heat_steps_in_place, pairwise_forces])
 def test_hessians_of_writes_into_entries_a_kept_row_does_not_see(f):
     """The gradient keeps `t = a[0]` (a view) while it writes and restores `a[1, 0]`:
     the run-time check refused that write as shared, for the whole array; it now
     asks whether the entries written are ones the view sees. A loop body's rerun
     wrote `u[1:-1]` and restored it before anything read u, while its views of u
-    were live: the optimizer drops such undone writes."""
-    x = np.array([0.5, -0.3])
-    v = np.array([1.0, 2.0])
+    were live: the optimizer drops such undone writes. A row kept for its shape
+    only (`unbroadcast(g, t)`) does not see a write either."""
+    x = np.array([0.5, -0.3]) if f is not pairwise_forces else \
+        np.array([[0.5, -0.3], [1.2, 0.4], [-0.6, 0.9]])
+    v = np.array([1.0, 2.0]) if f is not pairwise_forces else \
+        np.array([[1.0, 2.0], [-0.5, 0.3], [0.7, -1.1]])
     gradient = s2sad.grad(f)
     expected = (gradient(x + 1e-5 * v) - gradient(x - 1e-5 * v)) / 2e-5
     np.testing.assert_allclose(s2sad.hvp(f)(x, v), expected, rtol=1e-5, atol=1e-7)

@@ -21,7 +21,7 @@ import operator
 import numpy as np
 
 from ..errors import NonDifferentiableError, running_derivative_line
-from ..registry import adjoint, d, nondifferentiable, tangent
+from ..registry import adjoint, d, nondifferentiable, reads_shape_of, tangent
 from ..runtime import (AdjointDict, expand, gradient_dtype, is_foreign, may_repeat, numpy_only,
                        zeros_like)
 
@@ -44,6 +44,9 @@ def scatter(g, x, index):
     out = np.zeros(np.shape(x), gradient_dtype(g, x))
     np.add.at(out, index, g)
     return out
+
+
+reads_shape_of(scatter, 1)
 
 
 def written_at(g, x, index):

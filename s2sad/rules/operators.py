@@ -15,7 +15,7 @@ import operator
 
 import numpy as np
 
-from ..registry import adjoint, d, tangent
+from ..registry import adjoint, d, reads_shape_of, tangent
 from ..primitives import COPY
 from ..runtime import broadcast_like, copy_of, expand, is_foreign, unbroadcast
 
@@ -29,6 +29,9 @@ def like(t, z):
     if is_foreign(t) or is_foreign(z):
         return broadcast_like(t, z, np.result_type(t)).copy()
     return np.array(np.broadcast_to(t, np.shape(z)))
+
+
+reads_shape_of(like, 1)
 
 
 def power_log(z, x):

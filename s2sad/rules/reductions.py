@@ -29,7 +29,7 @@ import math
 import numpy as np
 
 from ..errors import NonDifferentiableError, running_derivative_line
-from ..registry import adjoint, d, nondifferentiable, tangent
+from ..registry import adjoint, d, nondifferentiable, reads_shape_of, tangent
 from ..runtime import (as_array, broadcast_like, expand, gradient_dtype, list_adjoint,
                        numpy_only, unbroadcast)
 from .elementwise import abs_slope, log_share
@@ -60,6 +60,10 @@ def count(x, y=None):
     if y is None:
         return math.prod(np.shape(x))
     return math.prod(np.shape(x)) // max(math.prod(np.shape(y)), 1)
+
+
+reads_shape_of(unreduce, 1)
+reads_shape_of(count, 0, 1)
 
 
 def safe_divide(a, b):

@@ -6,7 +6,7 @@ mode over reverse mode. Every helper here is linear in its first argument.
 import numpy as np
 
 from ..checkpointing import Schedule
-from ..registry import adjoint, d, nondifferentiable, tangent
+from ..registry import adjoint, d, nondifferentiable, reads_shape_of, tangent
 from .indexing import scatter
 from .shapes import cast_adjoint, cast_tangent, in_dtype_of
 from ..runtime import (AdjointDict, as_array, assert_scalar, assert_scalar_seed, assert_seed,
@@ -70,6 +70,11 @@ def copy_of_(y, value):
 @tangent(copy_of)
 def copy_of_(y, value):
     d[y] = copy_of(d[value])
+
+
+reads_shape_of(unbroadcast, 1)
+reads_shape_of(expand, 1)
+reads_shape_of(zeros_like, 0)
 
 
 @adjoint(real_where_real)

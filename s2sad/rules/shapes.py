@@ -16,7 +16,7 @@ rules (rules/indexing.py).
 import numpy as np
 
 from ..errors import NonDifferentiableError, running_derivative_line
-from ..registry import adjoint, d, nondifferentiable, tangent
+from ..registry import adjoint, d, nondifferentiable, reads_shape_of, tangent
 from ..runtime import (AdjointList, as_array, copy_of, expand, gradient_dtype, list_adjoint,
                        numpy_only, unbroadcast)
 
@@ -247,6 +247,9 @@ def in_dtype_of(g, a):
             and np.issubdtype(a.dtype, np.inexact):
         return g.astype(a.dtype)
     return g
+
+
+reads_shape_of(in_dtype_of, 1)
 
 
 def cast_tangent(t, y, dtype):
