@@ -15,8 +15,9 @@ import gast
 import numpy as np
 
 from . import syntax
-from .primitives import (CONCAT, COPY, PACK, PRODUCTS, REPEAT, is_elementwise,
-                         is_full_reduction)
+from .libraries import is_numpy_function
+from .primitives import (BINARY, CONCAT, COPY, PACK, PRODUCTS, REPEAT, UNARY,
+                         is_array_method, is_elementwise, is_full_reduction)
 
 
 def assigned(stmts) -> set:
@@ -91,6 +92,41 @@ def sequence_names(stmts: list, params: Iterable[str], classify: Callable) -> se
         if new == known:
             return known
         known = new
+
+
+def array_names(stmts: list, params: Iterable[str], classify: Callable) -> set:
+    """Names every binding of which makes a NumPy array (or number): a NumPy
+    function's result, arithmetic, an index or an array method of such names or
+    of parameters (which may be any object: these are checked when they run)."""
+    bindings = {}
+    for node in syntax.statements(stmts):
+        if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
+            bindings.setdefault(node.targets[0].id, []).append(node.value)
+        elif isinstance(node, (gast.For, gast.AugAssign)):
+            for name in syntax.names_stored(node.target):
+                bindings.setdefault(name, []).append(None)
+    params = set(params)
+    known = set(bindings) - params
+    while True:
+        new = {name for name in known
+               if all(_makes_array(v, classify, known | params) for v in bindings[name])}
+        if new == known:
+            return known
+        known = new
+
+
+_ARITHMETIC = frozenset(BINARY.values()) | frozenset(UNARY.values()) | {operator.getitem}
+
+
+def _makes_array(value, classify: Callable, known: set) -> bool:
+    primitive = classify(value) if value is not None else None
+    if primitive is None:
+        return value is not None and syntax.is_literal(value)
+    if is_numpy_function(primitive.key) and not is_array_method(primitive.key):
+        return True
+    operands = {a.id for a in primitive.args if isinstance(a, gast.Name)}
+    return (primitive.key in _ARITHMETIC or is_array_method(primitive.key)) and \
+        bool(operands & known)
 
 
 def _makes_sequence(value, classify: Callable, known: set) -> bool:

@@ -78,7 +78,8 @@ class _Forward(Emitter):
                            if p in self.active and i not in spec.wrt]
         body = [syntax.assign(self.derivative_name(p), self.zero_of(p, syntax.name(p)))
                 for p in constant_params]
-        body += self.private_arguments(*tangents) + self.unbound_guarded() + \
+        body += self.private_arguments(*tangents) + self.parameter_receiver_guards() + \
+            self.unbound_guarded() + \
             self.block(self.body)
         output = self.output_tangent()
         returned = syntax.tuple_([output, syntax.name(fn.result)]) if spec.preserve_result \
@@ -103,7 +104,7 @@ class _Forward(Emitter):
     def block(self, stmts: list) -> list:
         out = []
         for stmt in stmts:
-            out.extend(self.unshared_guards(stmt))
+            out.extend(self.unshared_guards(stmt) + self.receiver_guards(stmt))
             out.extend(syntax.locate(self.stmt(stmt), stmt))
         return out
 

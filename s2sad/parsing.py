@@ -26,6 +26,7 @@ class Namespace:
 
     globals: dict
     closure: dict = field(default_factory=dict)
+    receivers: dict = field(default_factory=dict)  # {"self": the class of its method}
 
     def lookup(self, identifier: str, default=_MISSING):
         if identifier in self.closure:
@@ -82,7 +83,8 @@ def parse_function(func: Callable) -> ParsedFunction:
     made = getattr(func, "__s2sad_parsed__", None)   # a wrapper dispatch.py built
     if made is not None:
         return ParsedFunction(func, syntax.clone(made.node), made.filename,
-                              Namespace(made.namespace.globals, made.namespace.closure))
+                              Namespace(made.namespace.globals, made.namespace.closure,
+                                        made.namespace.receivers))
     if not inspect.isfunction(func):
         raise SourceUnavailableError(
             f"cannot differentiate {func!r}: it is not a Python function with source code",
@@ -97,9 +99,21 @@ def parse_function(func: Callable) -> ParsedFunction:
             except ValueError:  # a cell not filled yet (e.g. recursion)
                 pass
     parsed = ParsedFunction(func, node, func.__code__.co_filename,
-                            Namespace(func.__globals__, closure))
+                            Namespace(func.__globals__, closure, _receivers(func)))
     decorators.with_parameters_of_wrapped(parsed)
     return parsed
+
+
+def _receivers(func: Callable) -> dict:
+    """{first parameter: class} for a function defined in a class body at module
+    level (`GP.acquisition`): its `self` is an instance of that class."""
+    owner, _, _ = func.__qualname__.rpartition(".")
+    cls = func.__globals__.get(owner) if owner and "<" not in owner else None
+    params = func.__code__.co_varnames[:func.__code__.co_argcount]
+    if not isinstance(cls, type) or not params or \
+            isinstance(inspect.getattr_static(cls, func.__name__, None), staticmethod):
+        return {}
+    return {params[0]: cls}
 
 
 def parsed_or_none(func: Callable) -> ParsedFunction | None:

@@ -133,7 +133,9 @@ def _call(call: gast.Call, namespace: Namespace, local_names: set) -> Primitive:
     keywords = {k.arg: k.value for k in call.keywords}
     func = call.func
     if isinstance(func, gast.Attribute) and _rooted_in(func, local_names):
-        key = _ndarray_attribute(func.attr)
+        owner = namespace.receivers.get(func.value.id) \
+            if isinstance(func.value, gast.Name) else None
+        key = _ndarray_attribute(func.attr) if not _defines(owner, func.attr) else None
         what = f"np.ndarray.{func.attr}" if key is not None else f"the method .{func.attr}()"
         args = list(call.args)
         if key is np.ndarray.transpose and len(args) > 1:
@@ -150,9 +152,22 @@ def _call(call: gast.Call, namespace: Namespace, local_names: set) -> Primitive:
 _NDARRAY_NAMES = frozenset(dir(np.ndarray))
 
 
+def is_array_method(key) -> bool:
+    """Is `key` a method of NumPy arrays (np.ndarray.sum), as `x.sum()` on a local
+    is classified?"""
+    name = getattr(key, "__name__", None)
+    return name in _NDARRAY_NAMES and getattr(np.ndarray, name) is key
+
+
 def _ndarray_attribute(name: str):
     """`np.ndarray.<name>`, when arrays have that attribute."""
     return getattr(np.ndarray, name) if name in _NDARRAY_NAMES else None
+
+
+def _defines(cls, name: str) -> bool:
+    """Does the user's class `cls` (or a base of it but object) define `name`?"""
+    return cls is not None and any(name in vars(base) for base in cls.__mro__
+                                   if base is not object)
 
 
 def _rooted_in(node: gast.expr, local_names: set) -> bool:

@@ -224,6 +224,28 @@ def assert_unshared(written, other, where: str, index=None) -> None:
              "or of the array before writing into it.")
 
 
+_HAVE_ARRAY_METHODS = (np.ndarray, np.generic, list, dict, tuple, int, float, complex)
+
+
+def assert_array_method(obj, method: str, where: str) -> None:
+    """Refuse `obj.<method>(...)` that s2sad took for NumPy's ndarray method of that
+    name (its derivative rule is the array's) when obj is another object: a user
+    class's own `mean`, a module held in a variable (`xp.sum`)."""
+    if isinstance(obj, _HAVE_ARRAY_METHODS) or is_foreign(obj):
+        return
+    if isinstance(obj, types.ModuleType):
+        kind, hint = "the module " + obj.__name__, \
+            f"call the module by its global name ({obj.__name__}.{method}(...))."
+    else:
+        cls = type(obj).__name__
+        kind, hint = f"a {cls} object", \
+            f"call the method through its class, {cls}.{method}(obj, ...), or give it a " \
+            "name arrays do not have: s2sad differentiates either."
+    raise NonDifferentiableError(
+        f"s2sad took .{method}(...) here for NumPy's ndarray.{method}, whose derivative "
+        f"it knows, but it is called on {kind}", _located(where), hint=hint)
+
+
 def _located(where: str) -> Location:
     """A Location from 'file:line' or 'file:line:column', as generated code writes it."""
     head, _, last = where.rpartition(":")

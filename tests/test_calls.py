@@ -616,3 +616,53 @@ def takes_star_args(*xs):
 def test_the_differentiated_function_itself_may_not_take_star_args():
     with pytest.raises(s2sad.UnsupportedSyntaxError, match=r"\*args"):
         s2sad.grad(takes_star_args)
+
+
+class Surrogate:
+    """A model whose methods share names with NumPy arrays' (mean, var)."""
+
+    def __init__(self, X, y):
+        self.X, self.y = X, y
+
+    def mean(self, x):
+        return np.exp(-(self.X - x) ** 2) @ self.y
+
+    def var(self, x):
+        return 1.0 - np.sum(np.exp(-2 * (self.X - x) ** 2)) * 0.1
+
+    def acquisition(self, x):
+        return self.mean(x) + 2.0 * np.sqrt(self.var(x))
+
+
+def sums_through_a_module_variable(x, xp=np):
+    return xp.sum(np.sin(x))
+
+
+class Ops:
+    def sum(self, v):
+        return np.sum(v ** 2)
+
+
+def sums_through_an_object(x):
+    ops = Ops()
+    return ops.sum(x)
+
+
+def test_a_method_named_like_an_array_method_is_not_taken_for_numpys():
+    """`self.mean(x)` was differentiated with ndarray.mean's rule (x as its axis):
+    a silent 0. A method of the function's own class is now its method; other
+    objects (a module in a variable, a user object) are refused when they run."""
+    gp = Surrogate(np.array([0.0, 0.5, 1.0]), np.array([1.0, -1.0, 2.0]))
+    eps = 1e-6
+    expected = (gp.acquisition(0.3 + eps) - gp.acquisition(0.3 - eps)) / (2 * eps)
+    assert s2sad.grad(gp.acquisition)(0.3) == pytest.approx(expected, rel=1e-7)
+    assert s2sad.autodiff(gp.acquisition, mode="forward")(0.3, 1.0) == \
+        pytest.approx(expected, rel=1e-7)
+    x = np.array([0.1, 0.2, 0.3])
+    for f, line, what in ((sums_through_a_module_variable, 1, "the module numpy"),
+                          (sums_through_an_object, 2, "a Ops object")):
+        for call in (lambda: s2sad.grad(f)(x),
+                     lambda: s2sad.autodiff(f, mode="forward")(x, dx=np.ones(3))):
+            with pytest.raises(s2sad.NonDifferentiableError, match=what) as info:
+                call()
+            assert info.value.location.lineno == f.__code__.co_firstlineno + line

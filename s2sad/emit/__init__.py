@@ -69,6 +69,7 @@ class Emitter(EffectChecks, CalleeCalls):
         # names known to have the shape a parameter had on entry: {name: parameter}
         self.shapes = analysis.shape_classes(self.body, fn.params, self.scalars,
                                              self.classify)
+        self.array_names = analysis.array_names(self.body, fn.params, self.classify)
         self.aliases = aliases.analyze(self.body, fn.params, fn.result, self.classify,
                                        self.scalars)
         self.check_writes(callee)

@@ -47,6 +47,45 @@ class EffectChecks:
             self.place_of(stmt), *map(syntax.clone, index)))
             for written, other in self.unshared_checks.get(id(stmt), ())]
 
+    def receiver_guards(self, stmt) -> list:
+        """`assert_array_method(obj, 'mean', 'file:line')` before `t = obj.mean(x)`
+        that carries derivatives and that s2sad takes for NumPy's ndarray.mean
+        (it cannot tell from the source): on a user's object (`ops = Ops()`) the
+        array's rule would give a wrong derivative. Not where obj is surely an
+        array; a parameter is checked once, on entry (parameter_receiver_guards)."""
+        receiver = self.array_method_receiver(stmt)
+        if receiver is None or receiver in self.array_names or receiver in self.fn.params:
+            return []
+        return [self.receiver_guard(stmt)]
+
+    def parameter_receiver_guards(self) -> list:
+        """The check of receiver_guards for each parameter, at the first such call."""
+        first = {}
+        for stmt in syntax.statements(self.body):
+            receiver = self.array_method_receiver(stmt)
+            if receiver in self.fn.params:
+                first.setdefault(receiver, stmt)
+        return [self.receiver_guard(stmt) for stmt in first.values()]
+
+    def array_method_receiver(self, stmt) -> str | None:
+        """`obj` for `t = obj.mean(...)` classified as ndarray.mean, with derivatives."""
+        call = getattr(stmt, "value", None)
+        if not isinstance(stmt, gast.Assign) or not isinstance(call, gast.Call) or \
+                not isinstance(call.func, gast.Attribute) or \
+                not isinstance(call.func.value, gast.Name) or \
+                not syntax.names_loaded(call) & self.active:
+            return None
+        primitive = self.classify(call)
+        if primitive is None or not primitives.is_array_method(primitive.key):
+            return None
+        return call.func.value.id
+
+    def receiver_guard(self, stmt) -> gast.Expr:
+        method = stmt.value.func
+        return syntax.expr_stmt(syntax.call(
+            self.helper("assert_array_method"), syntax.name(method.value.id),
+            syntax.constant(method.attr), self.place_of(stmt)))
+
     def unbound_guarded(self) -> list:
         """`t = None` for each name a write's check reads that may be unbound there
         (bound later in a loop's body, or in a branch): unbound, it shares nothing."""

@@ -156,7 +156,7 @@ class FunctionAdjoint(LoopAdjoints, ContainerAdjoints, CallAdjoints):
     def build(self) -> GeneratedFunction:
         fn, spec = self.fn, self.spec
         seed = self.derivative_name(fn.result)
-        primal = self.private_arguments() + \
+        primal = self.private_arguments() + self.parameter_receiver_guards() + \
             self.primal_block(self.body, set(fn.params), record=True)
         replayed = self.generators_after(primal)
         user_function = syntax.name(self.bind_global(fn.parsed.name, fn.parsed.func))
@@ -255,7 +255,7 @@ class FunctionAdjoint(LoopAdjoints, ContainerAdjoints, CallAdjoints):
         out = []
         for stmt in stmts:
             if not rerun:  # a rerun writes what the first sweep checked
-                out.extend(self.unshared_guards(stmt))
+                out.extend(self.unshared_guards(stmt) + self.receiver_guards(stmt))
             if known and id(stmt) in known:
                 made = self.primal_assign(stmt, defined, record, known[id(stmt)])
             else:
