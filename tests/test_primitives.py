@@ -1125,6 +1125,27 @@ def gradients_and_diagonals_twice(a):
         np.sum(np.diagonal(np.outer(a, a ** 2), 1) ** 2)
 
 
+def interp_and_polyval_twice(a):
+    xp = np.cumsum(np.abs(a[:4]) + 0.2)
+    x = np.array([-0.5, 0.3, 0.9, 1.4, 2.2, 9.0]) * a[5] + a
+    return np.sum(np.interp(x, xp, np.sin(a[2:6] * 3.0)) ** 2) + \
+        np.sum(np.interp(x, xp, a[:4] ** 2, left=a[0] ** 2, right=a[1] * a[2]) ** 3) + \
+        np.sum(np.polyval(a[:4] ** 2, a * 0.7) ** 2) + np.polyval(a[1:3], a[0]) ** 3
+
+
+def decompositions_twice(a):
+    m = np.reshape(a, (3, 2))
+    x, res, rank, s = np.linalg.lstsq(np.vstack([m, a[:2] ** 2]) + np.eye(4, 2), a ** 2 @
+                                      np.ones((6, 4)) / 6.0, rcond=None)
+    square = np.reshape(np.concatenate([a, a[:3] * 0.5]), (3, 3))
+    w, v = np.linalg.eigh(square + square.T)
+    u, sv, vh = np.linalg.svd(m, full_matrices=False)
+    q, r = np.linalg.qr(m)
+    return np.sum(x ** 3) + res[0] ** 2 + np.sum(s ** 2 * a[:2]) + w[-1] + \
+        np.sum(v[:, 0] ** 4) + np.sum(u[:, 0] ** 4) + np.sum(vh ** 3) + np.sum(q ** 3) + \
+        np.sum(r ** 3)
+
+
 def elementwise_twice(a):
     return np.ptp(a ** 3) ** 2 + np.sum(np.nan_to_num(a ** 3) ** 2 + np.sinc(a * a))
 
@@ -1134,7 +1155,8 @@ def elementwise_twice(a):
                                 triangles_twice, elementwise_twice, diff_twice, reorders_twice,
                                 pads_twice, selects_twice, items_twice, quantiles_twice,
                                 ufunc_methods_twice, elementwise_more_twice,
-                                nan_reductions_twice, gradients_and_diagonals_twice])
+                                nan_reductions_twice, gradients_and_diagonals_twice,
+                                interp_and_polyval_twice, decompositions_twice])
 def test_new_numpy_rules_differentiate_twice(fn):
     """The Hessian (forward mode over the rules' reverse mode) against central
     differences of the gradient."""
