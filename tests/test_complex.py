@@ -46,8 +46,13 @@ def complex_in_a_loop(x):
     return np.sum(np.abs(z))
 
 
+def unwrapped_phase(x):
+    z = (x + 2.0 + 0.5j) * np.exp(0.7j * x)
+    return np.sum(np.angle(z) * x) + np.sum(np.angle(z * z, deg=True))
+
+
 FUNCTIONS = [summed_abs_squared, phase_sum, real_complex_real_complex, real_and_imaginary_parts,
-             conjugate_product, complex_in_a_loop]
+             conjugate_product, complex_in_a_loop, unwrapped_phase]
 
 
 def test_issue_example_gives_a_real_two():
@@ -262,6 +267,10 @@ def cho_solve_with_an_upper_factor(a):
     return np.sum(W2 * np.abs(scipy_linalg().cho_solve((factor, False), B0)) ** 2)
 
 
+def angles(a):
+    return np.sum(WEIGHTS * np.angle(a)) + np.sum(W3 * np.angle(a[0] * a[1], deg=True))
+
+
 def scipy_linalg():
     return pytest.importorskip("scipy.linalg")
 
@@ -271,7 +280,7 @@ COMPLEX_MATRIX_FUNCTIONS = [
     singular_values_of_the_triple, norms, vector_norms, cholesky_lower, cholesky_upper,
     log_determinant_and_phase, vdot_both_sides, pseudo_inverse_of_a_tall_matrix,
     solve_conjugate_transposed_triangle, lu_solve_conjugate_transposed,
-    cho_solve_with_a_factor, cho_solve_with_an_upper_factor]
+    cho_solve_with_a_factor, cho_solve_with_an_upper_factor, angles]
 
 
 @pytest.mark.parametrize("f", COMPLEX_MATRIX_FUNCTIONS, ids=lambda f: f.__name__)

@@ -137,6 +137,19 @@ def test_helpers_are_compiled_as_a_call_graph():
     assert "range(3 + (11 - 3 - 1) // 2 * 2, 3 - 2, -2)" in text
 
 
+def special_functions(x, y):
+    return math.gamma(x) * math.lgamma(y) + math.erf(x * y) + math.erfc(y - x)
+
+
+def test_math_special_functions_compile_with_their_digamma_helper():
+    """math.gamma's and math.lgamma's rules call s2sad's digamma: plain float code
+    that numba compiles with the derivative."""
+    df = s2sad.grad(special_functions, wrt=(0, 1), backend="numba")
+    assert_matches(special_functions, df, (1.3, 2.7), (0, 1))
+    assert_matches(special_functions, df, (-0.4, 0.3), (0, 1))
+    assert "def digamma(x):" in s2sad.source(df, floats=True)
+
+
 def test_keyword_only_seeds_and_tangents_become_positional():
     vjp_df = s2sad.autodiff(scaled_exp, backend="numba")
     got = compiled_without_warnings(vjp_df, 0.4, 3.0, bresult=2.0)

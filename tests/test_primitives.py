@@ -302,6 +302,50 @@ def np_fmin(x, y, w):
     return np.sum(np.fmin(x, y) * w)
 
 
+def np_fabs(x, w):
+    return np.sum(np.fabs(x) * w)
+
+
+def np_radians(x, w):
+    return np.sum(np.radians(x) * w)
+
+
+def np_deg2rad(x, w):
+    return np.sum(np.deg2rad(x) * w)
+
+
+def np_degrees(x, w):
+    return np.sum(np.degrees(x) * w)
+
+
+def np_rad2deg(x, w):
+    return np.sum(np.rad2deg(x) * w)
+
+
+def np_copysign(x, y, w):
+    return np.sum(np.copysign(x, y) * w)
+
+
+def np_fmod(x, y, w):
+    return np.sum(np.fmod(x, y) * w)
+
+
+def np_float_power(x, y, w):
+    return np.sum(np.float_power(x, y) * w)
+
+
+def angle_of_real(x, w):
+    return np.sum(np.angle(x) * w)
+
+
+def angle_of_complex(x, y, w):
+    return np.sum(np.angle(x + 1j * y) * w)
+
+
+def angle_in_degrees(x, y, w):
+    return np.sum(np.angle(y * np.exp(1j * x), deg=True) * w)
+
+
 def clip_constants(x, w):
     return np.sum(np.clip(x, -0.5, 0.5) * w)
 
@@ -422,6 +466,22 @@ def math_fabs(x, w):
 
 def math_copysign(x, y, w):
     return math.copysign(x, y) * w
+
+
+def math_erf(x, w):
+    return math.erf(x) * w
+
+
+def math_erfc(x, w):
+    return math.erfc(x) * w
+
+
+def math_gamma(x, w):
+    return math.gamma(x) * w
+
+
+def math_lgamma(x, w):
+    return math.lgamma(x) * w
 
 
 def math_pow(x, y, w):
@@ -654,6 +714,43 @@ def norm_spectral(x, w):
     return np.linalg.norm(x, 2) * w
 
 
+def np_nansum(x, w):
+    return np.nansum(x) * w
+
+
+def nansum_axis(x, w):
+    return np.sum(np.nansum(x, axis=1, keepdims=True) * w)
+
+
+def np_nanmean(x, w):
+    return np.nanmean(x) * w
+
+
+def nanmean_axis(x, w):
+    return np.sum(np.nanmean(x, axis=0) * w)
+
+
+def np_gradient(x, w):
+    return np.sum(np.gradient(x) * w)
+
+
+def gradient_spacing_second_order(x, w):
+    return np.sum(np.gradient(x, 0.5, edge_order=2) * w)
+
+
+def gradient_of_a_grid(x, w):
+    gx, gy = np.gradient(x, 0.5, 2.0)
+    return np.sum(gx * w) + np.sum(gy * gy)
+
+
+def gradient_along_axis(x, w):
+    return np.sum(np.gradient(x, 0.25, axis=1, edge_order=2) * w)
+
+
+def gradient_one_output_read(x, w):
+    return np.sum(np.gradient(x, 0.1)[1] * w)
+
+
 def np_cumsum(x, w):
     return np.sum(np.cumsum(x) * w)
 
@@ -844,6 +941,14 @@ def insert_rows(a, b):
     return np.sum(np.insert(a, 1, b, axis=0))
 
 
+def gradient_at_coordinates(a, b):
+    return np.sum(np.gradient(a, b) ** 2)
+
+
+def gradient_in_its_spacing(a, b):
+    return np.sum(np.gradient(a, b) ** 2)
+
+
 REFUSED = [
     (cross_along_first_axis, "3x2 3x2", "3-vectors along the last axis", "np.cross("),
     (kron_of_vectors, "3 2", "two 2-d arrays", "np.kron("),
@@ -857,6 +962,8 @@ REFUSED = [
     (cov_weighted, "2x4 4", "without fweights and aweights", "np.cov("),
     (insert_at_two_positions, "4 2", "at one integer position", "np.insert("),
     (insert_rows, "2x3 3", "into a 1-d array", "np.insert("),
+    (gradient_at_coordinates, "5 5", "spacing as numbers", "np.gradient("),
+    (gradient_in_its_spacing, "5 ()", "in f only, not in its spacing", "np.gradient("),
 ]
 
 
@@ -996,6 +1103,49 @@ def ufunc_methods_twice(a):
         np.sum(np.add.accumulate(m) ** 3) + np.multiply.reduce(a) * np.maximum.reduce(a ** 2)
 
 
+def elementwise_more_twice(a):
+    z = a[:3] + 1j * a[3:]
+    return np.sum(np.fabs(a - 0.5) ** 3 + np.copysign(a ** 2, a - 0.6) ** 2) + \
+        np.sum(np.fmod(a ** 3 * 5.0, a + 0.2) ** 2) + np.sum(np.float_power(a, a * 2.0)) + \
+        np.sum(np.angle(z * z) ** 2) + np.sum(np.degrees(a) * np.radians(a ** 2))
+
+
+def nan_reductions_twice(a):
+    b = np.where(a > 1.0, np.nan, a)
+    m = np.reshape(a, (2, 3))
+    return np.nansum(b ** 3) * np.nanmean(np.sin(b)) + np.sum(np.nanmean(m ** 2, axis=0) ** 2)
+
+
+def gradients_and_diagonals_twice(a):
+    m = np.reshape(a, (2, 3))
+    gx, gy = np.gradient(m ** 2, 0.5)
+    return np.sum(np.gradient(a ** 3, edge_order=2) ** 2) + np.sum(gx * gy ** 2) + \
+        np.sum(np.diagflat(a[:3] ** 2, 1) @ np.diagflat(a[3:], -1) ** 2) + \
+        np.sum(m.swapaxes(0, 1) ** 3 * np.arange(6.0).reshape(3, 2)) + \
+        np.sum(np.diagonal(np.outer(a, a ** 2), 1) ** 2)
+
+
+def interp_and_polyval_twice(a):
+    xp = np.cumsum(np.abs(a[:4]) + 0.2)
+    x = np.array([-0.5, 0.3, 0.9, 1.4, 2.2, 9.0]) * a[5] + a
+    return np.sum(np.interp(x, xp, np.sin(a[2:6] * 3.0)) ** 2) + \
+        np.sum(np.interp(x, xp, a[:4] ** 2, left=a[0] ** 2, right=a[1] * a[2]) ** 3) + \
+        np.sum(np.polyval(a[:4] ** 2, a * 0.7) ** 2) + np.polyval(a[1:3], a[0]) ** 3
+
+
+def decompositions_twice(a):
+    m = np.reshape(a, (3, 2))
+    x, res, rank, s = np.linalg.lstsq(np.vstack([m, a[:2] ** 2]) + np.eye(4, 2), a ** 2 @
+                                      np.ones((6, 4)) / 6.0, rcond=None)
+    square = np.reshape(np.concatenate([a, a[:3] * 0.5]), (3, 3))
+    w, v = np.linalg.eigh(square + square.T)
+    u, sv, vh = np.linalg.svd(m, full_matrices=False)
+    q, r = np.linalg.qr(m)
+    return np.sum(x ** 3) + res[0] ** 2 + np.sum(s ** 2 * a[:2]) + w[-1] + \
+        np.sum(v[:, 0] ** 4) + np.sum(u[:, 0] ** 4) + np.sum(vh ** 3) + np.sum(q ** 3) + \
+        np.sum(r ** 3)
+
+
 def elementwise_twice(a):
     return np.ptp(a ** 3) ** 2 + np.sum(np.nan_to_num(a ** 3) ** 2 + np.sinc(a * a))
 
@@ -1004,7 +1154,9 @@ def elementwise_twice(a):
                                 cov_twice, corrcoef_twice, insert_and_append_twice, kron_twice,
                                 triangles_twice, elementwise_twice, diff_twice, reorders_twice,
                                 pads_twice, selects_twice, items_twice, quantiles_twice,
-                                ufunc_methods_twice])
+                                ufunc_methods_twice, elementwise_more_twice,
+                                nan_reductions_twice, gradients_and_diagonals_twice,
+                                interp_and_polyval_twice, decompositions_twice])
 def test_new_numpy_rules_differentiate_twice(fn):
     """The Hessian (forward mode over the rules' reverse mode) against central
     differences of the gradient."""
@@ -1014,6 +1166,29 @@ def test_new_numpy_rules_differentiate_twice(fn):
     expected = np.stack([(gradient(a + step * e) - gradient(a - step * e)) / (2 * step)
                          for e in np.eye(len(a))])
     np.testing.assert_allclose(s2sad.hessian(fn)(a), expected, rtol=1e-5, atol=1e-6)
+
+
+def special_math(x):
+    y = x * 0.5 - 1.1
+    return math.gamma(x) * math.lgamma(y) + math.erf(x * y) ** 2 + math.erfc(x - y) * x
+
+
+@pytest.mark.parametrize("x", [1.3, -0.4, 4.2, 14.5])
+def test_math_special_functions_differentiate_twice(x):
+    """math.gamma and math.lgamma read digamma, whose tangent is trigamma: the second
+    derivative against central differences of the first."""
+    gradient = s2sad.grad(special_math)
+    expected = (gradient(x + 1e-5) - gradient(x - 1e-5)) / 2e-5
+    assert s2sad.hvp(special_math)(x, 1.0) == pytest.approx(expected, rel=1e-6)
+
+
+def test_digamma_and_trigamma_match_scipy():
+    special = pytest.importorskip("scipy.special")
+    from s2sad.rules.scalar_math import digamma, trigamma
+    for x in [-3.7, -2.5, -0.3, 0.1, 0.5, 1.0, 2.3, 9.99, 10.0, 12.5, 1e5]:
+        assert digamma(x) == pytest.approx(special.digamma(x), rel=1e-13, abs=1e-13)
+        assert trigamma(x) == pytest.approx(special.polygamma(1, x), rel=1e-13, abs=1e-13)
+    assert math.isnan(digamma(-2.0)) and math.isnan(trigamma(0.0))
 
 
 def trapezoid_of_float32(y, x):
@@ -1063,6 +1238,26 @@ def diag_vector(v, w):
 
 def diag_vector_offset(v, w):
     return np.sum(np.diag(v, 1) * w)
+
+
+def np_diagonal(a, w):
+    return np.sum(np.diagonal(a) * w)
+
+
+def diagonal_of_a_stack(a, w):
+    return np.sum(np.diagonal(a, -1, 2, 0) * w)
+
+
+def diagonal_method(a, w):
+    return np.sum(a.diagonal(1) * w)
+
+
+def np_diagflat(v, w):
+    return np.sum(np.diagflat(v) * w)
+
+
+def diagflat_offset(v, w):
+    return np.sum(np.diagflat(v, -1) * w)
 
 
 def diag_matrix(a, w):
@@ -1237,6 +1432,10 @@ def attribute_T(x, w):
 
 def np_swapaxes(x, w):
     return np.sum(np.swapaxes(x, 0, 2) * w)
+
+
+def swapaxes_method(x, w):
+    return np.sum(x.swapaxes(1, -1) * w)
 
 
 def np_moveaxis(x, w):
@@ -1988,6 +2187,14 @@ CASES = [
     C(np.ndarray.conjugate, conjugate_method, "2x3"),
     C(abs, builtin_abs, "2x3"),
     C(abs, builtin_abs, "()"),
+    C(np.fabs, np_fabs, "2x3"),
+    C(np.radians, np_radians, "2x3"),
+    C(np.deg2rad, np_deg2rad, "()"),
+    C(np.degrees, np_degrees, "2x3"),
+    C(np.rad2deg, np_rad2deg, "3"),
+    C(np.angle, angle_of_real, "2x3"),
+    C(np.angle, angle_of_complex, "2x3 3"),
+    C(np.angle, angle_in_degrees, "3 3", ("real", "pos")),
     # elementwise, several operands
     C(np.arctan2, np_arctan2, "3x1 4"),
     C(np.hypot, np_hypot, "3 2x3"),
@@ -1997,6 +2204,11 @@ CASES = [
     C(np.minimum, np_minimum, "3x1 4"),
     C(np.fmax, np_fmax, "2x3 3"),
     C(np.fmin, np_fmin, "2x3 3"),
+    C(np.copysign, np_copysign, "2x3 3"),
+    C(np.copysign, np_copysign, "() 2x3"),
+    C(np.fmod, np_fmod, "3x4 4", ("spread", "pos")),
+    C(np.fmod, np_fmod, "2x3 ()", ("spread", "pos")),
+    C(np.float_power, np_float_power, "3 2x3", ("pos", "real")),
     C(np.clip, clip_constants, "2x3"),
     C(np.clip, clip_operands, "2x3 3 2x1", ("real", "low", "high")),
     C(np.clip, clip_keywords, "2x3 3", ("real", "low")),
@@ -2029,6 +2241,12 @@ CASES = [
     C(math.fabs, math_fabs, "()"),
     C(math.copysign, math_copysign, "() ()"),
     C(math.pow, math_pow, "() ()", ("pos", "real")),
+    C(math.erf, math_erf, "()"),
+    C(math.erfc, math_erfc, "()"),
+    C(math.gamma, math_gamma, "()", "big"),
+    C(math.gamma, math_gamma, "()", "low"),
+    C(math.lgamma, math_lgamma, "()", "pos"),
+    C(math.lgamma, math_lgamma, "()", "low"),
     C(math.hypot, math_hypot, "() ()"),
     C(max, builtin_max, "() ()"),
     C(min, builtin_min, "() ()"),
@@ -2105,6 +2323,16 @@ CASES = [
     C(np.cumsum, np_cumsum, "2x3"),
     C(np.cumsum, cumsum_axis, "2x3"),
     C(np.ndarray.cumsum, cumsum_method, "3x2"),
+    C(np.nansum, np_nansum, "2x3", "nan first"),
+    C(np.nansum, nansum_axis, "3x4", "nan first"),
+    C(np.nanmean, np_nanmean, "2x3", "nan first"),
+    C(np.nanmean, nanmean_axis, "3x4", "nan first"),
+    C(np.nanmean, nanmean_axis, "2x3"),
+    C(np.gradient, np_gradient, "5"),
+    C(np.gradient, gradient_spacing_second_order, "6"),
+    C(np.gradient, gradient_of_a_grid, "4x3"),
+    C(np.gradient, gradient_along_axis, "2x4x3"),
+    C(np.gradient, gradient_one_output_read, "3x3"),
     # order statistics
     C(np.median, np_median, "5"),
     C(np.median, np_median, "2x3"),
@@ -2202,6 +2430,11 @@ CASES = [
     C(np.diag, diag_vector, "3"),
     C(np.diag, diag_vector_offset, "3"),
     C(np.diag, diag_matrix, "3x4"),
+    C(np.diagonal, np_diagonal, "3x4"),
+    C(np.diagonal, diagonal_of_a_stack, "3x2x4"),
+    C(np.ndarray.diagonal, diagonal_method, "4x3"),
+    C(np.diagflat, np_diagflat, "3"),
+    C(np.diagflat, diagflat_offset, "2x2"),
     C(np.linalg.inv, inv, "3x3", "matrix"),
     C(np.linalg.inv, inv, "2x3x3", "matrix"),
     C(np.linalg.solve, solve, "3x3 3", ("matrix", "real")),
@@ -2253,6 +2486,7 @@ CASES = [
     C(np.ndarray.transpose, transpose_method_varargs, "2x3"),
     C(np.ndarray.T, attribute_T, "2x3"),
     C(np.swapaxes, np_swapaxes, "2x3x4"),
+    C(np.ndarray.swapaxes, swapaxes_method, "2x3x4"),
     C(np.moveaxis, np_moveaxis, "2x3x4"),
     C(np.broadcast_to, broadcast_to, "3"),
     C(np.broadcast_to, broadcast_to_column, "3x1"),
@@ -2390,6 +2624,9 @@ DOMAINS = {
     # an exact zero entry: the derivative of prod there is the product of the others
     "zero first": lambda rng, shape: np.where(np.arange(np.prod(shape)).reshape(shape) == 0,
                                               0.0, rng.uniform(0.5, 1.5, shape)),
+    # a NaN first: np.nansum and np.nanmean skip it, and its derivative is 0
+    "nan first": lambda rng, shape: np.where(np.arange(np.prod(shape)).reshape(shape) == 0,
+                                             np.nan, rng.uniform(-1.0, 1.0, shape)),
     # well-conditioned square matrices (a stack of them for 3 dimensions)
     "matrix": lambda rng, shape: rng.normal(size=shape) + 3.0 * np.eye(shape[-1]),
 }

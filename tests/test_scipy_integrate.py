@@ -169,3 +169,113 @@ def test_a_lambda_right_hand_side_is_refused_at_its_line():
         s2sad.grad(with_a_lambda)(np.array([1.0]), 0.5)
     assert "def at module level" in caught.value.hint
     assert caught.value.location.lineno == with_a_lambda.__code__.co_firstlineno + 1
+
+
+# ---------------------------------------------------------------- simpson, cumulative_trapezoid
+
+from rulecheck import check_both_modes as check_rule  # noqa: E402
+from s2sad.registry import SOURCES  # noqa: E402
+
+SAMPLES = np.random.default_rng(5)
+W4 = SAMPLES.normal(size=4)
+W23 = SAMPLES.normal(size=(2, 3))
+
+
+def simpson_odd(y):
+    return integrate.simpson(y ** 2)
+
+
+def simpson_even_at_points(y, x):
+    return integrate.simpson(np.sin(y) * y, x=x)
+
+
+def simpson_in_dx(y, dx):
+    return np.sum(integrate.simpson(y, dx=dx) ** 2)
+
+
+def simpson_two_samples(y, x):
+    return integrate.simpson(y * y, x=x)
+
+
+def simpson_along_axis(y, x):
+    return np.sum(integrate.simpson(y, x=x, axis=0) * W4)
+
+
+def simpson_with_points_of_ys_shape(y, x):
+    return np.sum(integrate.simpson(y ** 3, x=x) * W23[:, 0])
+
+
+def trapezoids_running(y):
+    return np.sum(integrate.cumulative_trapezoid(y) * W4)
+
+
+def trapezoids_at_points_from_zero(y, x):
+    return np.sum(integrate.cumulative_trapezoid(y ** 2, x, initial=0) ** 2)
+
+
+def trapezoids_in_dx_along_axis(y, dx):
+    return np.sum(integrate.cumulative_trapezoid(y, dx=dx, axis=0) * W23)
+
+
+def increasing(n, rng=SAMPLES):
+    return np.cumsum(rng.uniform(0.3, 1.0, n))
+
+
+QUADRATURE = [
+    (integrate.simpson, simpson_odd, [SAMPLES.normal(size=7)]),
+    (integrate.simpson, simpson_even_at_points, [SAMPLES.normal(size=6), increasing(6)]),
+    (integrate.simpson, simpson_in_dx, [SAMPLES.normal(size=(2, 4)), 0.3]),
+    (integrate.simpson, simpson_two_samples, [SAMPLES.normal(size=2), increasing(2)]),
+    (integrate.simpson, simpson_along_axis, [SAMPLES.normal(size=(5, 4)), increasing(5)]),
+    (integrate.simpson, simpson_with_points_of_ys_shape,
+     [SAMPLES.normal(size=(2, 4)), np.stack([increasing(4), increasing(4)])]),
+    (integrate.cumulative_trapezoid, trapezoids_running, [SAMPLES.normal(size=5)]),
+    (integrate.cumulative_trapezoid, trapezoids_at_points_from_zero,
+     [SAMPLES.normal(size=5), increasing(5)]),
+    (integrate.cumulative_trapezoid, trapezoids_in_dx_along_axis,
+     [SAMPLES.normal(size=(3, 3)), 0.7]),
+]
+
+
+@pytest.mark.parametrize("key, f, args", QUADRATURE, ids=[c[1].__name__ for c in QUADRATURE])
+def test_quadrature_rule_matches_finite_differences(key, f, args):
+    check_rule(f, args)
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5, 8])
+def test_quadrature_stand_ins_compute_what_scipy_computes(n):
+    rng = np.random.default_rng(n)
+    y, x = rng.normal(size=(3, n)), increasing(n, rng)
+    for key, options in [(integrate.simpson, {}), (integrate.simpson, {"x": x}),
+                         (integrate.simpson, {"dx": 0.4}),
+                         (integrate.simpson, {"x": x + rng.uniform(0, 0.2, (3, 1))}),
+                         (integrate.cumulative_trapezoid, {"x": x}),
+                         (integrate.cumulative_trapezoid, {"dx": 0.4, "initial": 0})]:
+        np.testing.assert_allclose(SOURCES[key](y, **options), key(y, **options),
+                                   rtol=1e-13, atol=1e-14)
+        np.testing.assert_allclose(SOURCES[key](y.T, axis=0, **{
+            k: v.T if np.ndim(v) == 2 else v for k, v in options.items()}),
+            key(y.T, axis=0, **{k: v.T if np.ndim(v) == 2 else v for k, v in options.items()}),
+            rtol=1e-13, atol=1e-14)
+
+
+def test_every_quadrature_stand_in_has_a_case():
+    tested = {key for key, _, _ in QUADRATURE}
+    registered = {k for k, f in SOURCES.items() if f.__module__ == "s2sad.rules.scipy_integrate"}
+    assert registered == tested
+
+
+def quadratures_twice(a):
+    x = np.cumsum(a * a + 0.3)
+    return integrate.simpson(np.sin(a) * a, x=x) ** 2 + \
+        np.sum(integrate.cumulative_trapezoid(a ** 3, x, initial=0) ** 2) + \
+        integrate.simpson(a ** 2, dx=a[0])
+
+
+def test_quadrature_rules_differentiate_twice():
+    a = np.array([0.3, 0.55, 0.7, 0.9, 1.2, 0.4])
+    gradient = s2sad.grad(quadratures_twice)
+    expected = np.stack([(gradient(a + 1e-5 * e) - gradient(a - 1e-5 * e)) / 2e-5
+                         for e in np.eye(len(a))])
+    np.testing.assert_allclose(s2sad.hessian(quadratures_twice)(a), expected, rtol=1e-5,
+                               atol=1e-6)

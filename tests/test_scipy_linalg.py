@@ -247,3 +247,35 @@ def test_eigenvalues_alone_are_exact_at_repeated_eigenvalues():
     """The gradient of tr(A) = sum(w) is I, also at A = 2I where all eigenvalues meet."""
     np.testing.assert_allclose(s2sad.grad(trace_through_eigh)(2.0 * np.eye(3)), np.eye(3),
                                atol=1e-12)
+
+
+def scaled_kernel_quadratic_form(a, y):
+    kernel = np.array([[2.0, 0.3], [0.3, 1.0]]) * a
+    factor = linalg.cholesky(kernel, lower=True)
+    return y @ linalg.cho_solve((factor, True), y)
+
+
+def cho_solve_of_both(a):
+    b = np.reshape(a, (3, 2))
+    factor = linalg.cholesky(b @ b.T + 2.0 * np.eye(3), lower=True)
+    upper = linalg.cholesky(spd(b) * a[5])
+    y = np.sin(a[3:6])
+    return y @ linalg.cho_solve((factor, True), y) + \
+        np.sum(linalg.cho_solve((upper, False), np.outer(a[:3], a[4:6])) ** 2)
+
+
+def test_cho_solve_differentiates_twice():
+    """cho_solve's adjoint helpers build the adjoint of the (c, lower) pair as an
+    AdjointList, which has a tangent rule: y^T (a K)^-1 y = c / a has second
+    derivative 2 c / a^3, and a Hessian in the factor's entries matches differences
+    of the gradient."""
+    y = np.array([1.0, -0.5])
+    c = y @ np.linalg.solve(np.array([[2.0, 0.3], [0.3, 1.0]]), y)
+    assert s2sad.hvp(scaled_kernel_quadratic_form)(1.5, y, 1.0) == \
+        pytest.approx(2 * c / 1.5 ** 3, rel=1e-12)
+    a = np.array([0.3, 0.55, 0.7, 0.9, 1.2, 0.4])
+    gradient = s2sad.grad(cho_solve_of_both)
+    expected = np.stack([(gradient(a + 1e-6 * e) - gradient(a - 1e-6 * e)) / 2e-6
+                         for e in np.eye(len(a))])
+    np.testing.assert_allclose(s2sad.hessian(cho_solve_of_both)(a), expected, rtol=1e-5,
+                               atol=1e-6)

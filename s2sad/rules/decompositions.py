@@ -25,7 +25,7 @@ Results that are tuples (eigh's (w, V), svd's (U, S, Vh), qr's (Q, R), lstsq's
 import numpy as np
 
 from ..errors import NonDifferentiableError, running_derivative_line
-from ..registry import adjoint, d, tangent
+from ..registry import adjoint, d, nondifferentiable, tangent
 from ..runtime import expand
 from .linalg import hermitian_part, inactive, mH, mT
 
@@ -35,12 +35,20 @@ def refuse(message: str, hint: str):
     raise NonDifferentiableError(message, running_derivative_line(), hint=hint)
 
 
+def field_names(y):
+    """The names of the fields of a named tuple `y` (None for a plain tuple)."""
+    return getattr(y, "_fields", None)
+
+
+nondifferentiable(field_names)  # names: the adjoint helpers read them (hvp)
+
+
 def items_read(g, y, fields=None):
     """The adjoints of the items of a tuple result `y`, read by index (a list of
     adjoints) or by name (a dict); 0.0 for an item not read."""
-    fields = fields or getattr(y, "_fields", None)
+    fields = fields or field_names(y)
     if isinstance(g, dict):
-        return [g.get(name, 0.0) for name in fields]
+        return [g[name] if name in g else 0.0 for name in fields]  # read again by hvp
     return list(g) if isinstance(g, (list, tuple)) else [g] * len(y)
 
 
@@ -465,3 +473,8 @@ def matrix_power(y, a, n):
 @tangent(np.linalg.matrix_power)
 def matrix_power_tangent_rule(y, a, n):
     d[y] = matrix_power_tangent(a, d[a], n)
+
+
+# the checks return nothing: the adjoint helpers that call them are differentiated
+# again from their source (hvp), and pass no derivative through them
+nondifferentiable(svd_covered, real_singular_vectors, qr_covered, lstsq_covered, pinv_covered)

@@ -10,7 +10,16 @@ Conventions at kinks: `abs` uses sign(x) (0 at 0); `maximum`/`minimum` (and
 operands; `clip` passes it to `a` on the closed interval [a_min, a_max];
 `nan_to_num` passes it where x is finite and sends it to the replacement value
 (nan, posinf, neginf) elsewhere; `select` passes it to the choice each entry
-was taken from (the first true condition, else the default).
+was taken from (the first true condition, else the default). `fabs` is `abs`
+(sign(x), 0 at 0); `copysign(x1, x2)` = |x1| with x2's sign bit has derivative
+sign(x1) copysign(1, x2) in x1 (0 at x1 = 0, as `abs`) and none in x2, whose
+sign only is read (math.fabs and math.copysign, in scalar_math.py, follow
+Python's sign bit instead: 1 at 0.0, -1 at -0.0). `fmod(x1, x2)` = x1 - x2
+trunc(x1 / x2): d/dx1 = 1, d/dx2 = -trunc(x1 / x2), as `x % y` (operators.py)
+everywhere but at the jumps. `float_power` is `power` (its derivative in x2 is 0
+where the result is 0). `angle` follows JAX's convention for complex z (the
+adjoint of z is d/d(re z) - i d/d(im z), as for `abs`): -i g / z, 0 at z = 0; the
+angle of a real number (0 or pi) has derivative 0.
 """
 import math
 
@@ -19,11 +28,12 @@ import numpy as np
 from ..errors import NonDifferentiableError, running_derivative_line
 from ..registry import adjoint, d, nondifferentiable, tangent
 from ..runtime import expand, gradient_dtype, is_foreign, unbroadcast
-from .operators import like
-from .shapes import in_form_of
+from .operators import exponent_tangent, like, power_log
+from .shapes import in_dtype_of, in_form_of
 
 LN2 = math.log(2.0)  # Python floats: they do not widen float32 arrays
 LN10 = math.log(10.0)
+DEGREE = math.pi / 180.0  # one degree in radians
 
 
 @adjoint(np.sin)
@@ -357,6 +367,56 @@ def absolute_tangent(y, x):
     d[y] = np.real(d[x] * abs_slope(x))
 
 
+@adjoint(np.fabs)
+def fabs(y, x):
+    d[x] = d[y] * np.sign(x)
+
+
+@tangent(np.fabs)
+def fabs_tangent(y, x):
+    d[y] = d[x] * np.sign(x)
+
+
+@adjoint(np.radians, np.deg2rad)
+def radians(y, x):
+    d[x] = d[y] * DEGREE
+
+
+@tangent(np.radians, np.deg2rad)
+def radians_tangent(y, x):
+    d[y] = d[x] * DEGREE
+
+
+@adjoint(np.degrees, np.rad2deg)
+def degrees(y, x):
+    d[x] = d[y] / DEGREE
+
+
+@tangent(np.degrees, np.rad2deg)
+def degrees_tangent(y, x):
+    d[y] = d[x] / DEGREE
+
+
+def angle_slope(z, deg):
+    """d angle/dz in JAX's convention: -i / z (so d angle = Im(dz / z)), 0 at 0, in
+    degrees for deg=True; 0 for real z, whose angle (0 or pi) is piecewise constant."""
+    unit = 1.0 / DEGREE if deg else 1.0
+    if not np.iscomplexobj(z):
+        return 0.0 * np.real(z)
+    zero = z == 0
+    return np.where(zero, 0.0, -1j * unit / np.where(zero, 1.0, z))
+
+
+@adjoint(np.angle)
+def angle(y, z, deg=False):
+    d[z] = d[y] * angle_slope(z, deg)
+
+
+@tangent(np.angle)
+def angle_tangent(y, z, deg=False):
+    d[y] = np.real(d[z] * angle_slope(z, deg))
+
+
 @adjoint(np.real, np.ndarray.real)
 def real(y, val):
     d[val] = d[y]
@@ -458,6 +518,50 @@ def logaddexp2(z, x1, x2):
 @tangent(np.logaddexp2)
 def logaddexp2_tangent(z, x1, x2):
     d[z] = like(d[x1] * log_share(x1 * LN2, z * LN2) + d[x2] * log_share(x2 * LN2, z * LN2), z)
+
+
+def fmod_quotient(z, x1, x2):
+    """trunc(x1 / x2) for z = np.fmod(x1, x2): the whole number of x2's taken from
+    x1, read back from z itself so that it agrees with z at the jumps."""
+    return np.round((x1 - z) / x2)
+
+
+nondifferentiable(fmod_quotient)  # piecewise constant
+
+
+@adjoint(np.fmod)
+def fmod(z, x1, x2):
+    d[x1] = unbroadcast(d[z], x1)
+    d[x2] = unbroadcast(-d[z] * fmod_quotient(z, x1, x2), x2)
+
+
+@tangent(np.fmod)
+def fmod_tangent(z, x1, x2):
+    d[z] = like(d[x1] - d[x2] * fmod_quotient(z, x1, x2), z)
+
+
+@adjoint(np.copysign)
+def copysign(z, x1, x2):
+    d[x1] = unbroadcast(d[z] * np.sign(x1) * np.copysign(1.0, x2), x1)
+    # none for x2: only its sign is read
+
+
+@tangent(np.copysign)
+def copysign_tangent(z, x1, x2):
+    d[z] = like(d[x1] * np.sign(x1) * np.copysign(1.0, x2), z)
+
+
+# float_power computes in float64 (or complex128): the adjoints go back to the
+# operands' own float type
+@adjoint(np.float_power)
+def float_power(z, x1, x2):
+    d[x1] = in_dtype_of(unbroadcast(d[z] * x2 * np.float_power(x1, x2 - 1), x1), x1)
+    d[x2] = in_dtype_of(unbroadcast(d[z] * power_log(z, x1), x2), x2)
+
+
+@tangent(np.float_power)
+def float_power_tangent(z, x1, x2):
+    d[z] = like(d[x1] * x2 * np.float_power(x1, x2 - 1) + exponent_tangent(d[x2], z, x1), z)
 
 
 @adjoint(np.maximum)

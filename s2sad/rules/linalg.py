@@ -18,7 +18,8 @@ import numpy as np
 
 from ..errors import NonDifferentiableError, running_derivative_line
 from ..registry import adjoint, d, fits_its_seed, nondifferentiable, tangent
-from ..runtime import Shape, as_array, expand, gradient_dtype, numpy_only, unbroadcast
+from ..runtime import (Shape, as_array, copy_of, expand, gradient_dtype, numpy_only,
+                       unbroadcast)
 
 
 def inactive(t):
@@ -474,6 +475,17 @@ def undiag(g, v, k):
     return out
 
 
+def undiagonal(g, a, offset, axis1, axis2):
+    """Adjoint of np.diagonal(a, offset, axis1, axis2): g (the diagonal along its last
+    axis) back on that diagonal of each matrix, 0 elsewhere."""
+    numpy_only("np.diagonal", g, a)
+    g = as_array(g, gradient_dtype(g, a))
+    out = np.zeros(np.shape(np.moveaxis(np.asarray(a), (axis1, axis2), (-2, -1))), g.dtype)
+    i = np.arange(np.shape(g)[-1])
+    out[..., i + max(-offset, 0), i + max(offset, 0)] = g
+    return np.moveaxis(out, (-2, -1), (axis1, axis2))
+
+
 @adjoint(np.trace)
 def trace(y, a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     d[a] = untrace(d[y], a, offset, axis1, axis2)
@@ -492,6 +504,31 @@ def diag(y, v, k=0):
 @tangent(np.diag)
 def diag_tangent(y, v, k=0):
     d[y] = np.diag(expand(d[v], v), k)
+
+
+@adjoint(np.diagonal, np.ndarray.diagonal)
+def diagonal(y, a, offset=0, axis1=0, axis2=1):
+    d[a] = undiagonal(d[y], a, offset, axis1, axis2)
+
+
+@tangent(np.diagonal, np.ndarray.diagonal)
+def diagonal_tangent(y, a, offset=0, axis1=0, axis2=1):
+    d[y] = copy_of(np.diagonal(expand(d[a], a), offset, axis1, axis2))
+
+
+@tangent(undiagonal)  # linear in g; a gives only its shape (second derivatives)
+def undiagonal_tangent(z, g, a, offset, axis1, axis2):
+    d[z] = undiagonal(expand(d[g], g), a, offset, axis1, axis2)
+
+
+@adjoint(np.diagflat)
+def diagflat(y, v, k=0):
+    d[v] = np.reshape(np.diagonal(d[y], k), np.shape(v))
+
+
+@tangent(np.diagflat)
+def diagflat_tangent(y, v, k=0):
+    d[y] = np.diagflat(expand(d[v], v), k)
 
 
 @adjoint(np.triu)

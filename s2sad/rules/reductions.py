@@ -17,7 +17,14 @@ the NaNs) weight the one or two order statistics they read (NumPy's
 interpolation weights), put back through the stable sorting permutation (ties
 as np.sort); in q, a linear quantile has the step between those two order
 statistics as slope, the other methods are flat. `ptp` is max - min (ties
-split as theirs).
+split as theirs). `nansum` and `nanmean` skip the NaNs: their derivative there
+is 0 (in forward mode too, whatever the tangent holds there), and nanmean's
+divisor counts the other entries only.
+
+`gradient` is linear in f: its adjoint sends each entry of each output back to
+the two (or, at the ends, two or three) entries of f its difference reads. The
+spacing must be numbers (one, or one per axis), and is data: coordinate arrays,
+and a derivative in the spacing, are refused at the user's line.
 
 `average`, `trapezoid`, `cov` and `corrcoef` are smooth in all their array
 arguments (weights, sample points, both variables): their rules give each one
@@ -272,6 +279,44 @@ def mean_tangent(y, a, axis=None, dtype=None, out=None, keepdims=False):
     d[y] = np.mean(expand(d[a], a), axis=axis, keepdims=keepdims)
 
 
+def present(a):
+    """Where a is not NaN: the entries np.nansum and np.nanmean count."""
+    return ~np.isnan(a)
+
+
+def nanmean_partials(a, axis):
+    """d nanmean/d a: 1 / (the slice's count of numbers) at numbers, 0 at NaNs (and
+    on a slice of NaNs only)."""
+    kept = present(a)
+    return safe_divide(kept, np.sum(kept, axis=axis, keepdims=True))
+
+
+def where_present(t, a):
+    """The tangent t of a with 0 at a's NaNs (a NaN there would spread into the sum)."""
+    return np.where(present(a), expand(t, a), 0.0)
+
+
+@adjoint(np.nansum)
+def nansum(y, a, axis=None, dtype=None, out=None, keepdims=False):
+    d[a] = unreduce(unbroadcast(d[y], y), a, axis, keepdims) * present(a)
+
+
+@tangent(np.nansum)
+def nansum_tangent(y, a, axis=None, dtype=None, out=None, keepdims=False):
+    d[y] = np.sum(where_present(d[a], a), axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.nanmean)
+def nanmean(y, a, axis=None, dtype=None, out=None, keepdims=False):
+    d[a] = unreduce(d[y], a, axis, keepdims) * nanmean_partials(a, axis)
+
+
+@tangent(np.nanmean)
+def nanmean_tangent(y, a, axis=None, dtype=None, out=None, keepdims=False):
+    d[y] = np.sum(where_present(d[a], a) * nanmean_partials(a, axis), axis=axis,
+                  keepdims=keepdims)
+
+
 @adjoint(np.prod, np.ndarray.prod)
 def prod(y, a, axis=None, dtype=None, out=None, keepdims=False):
     d[a] = unreduce(d[y], a, axis, keepdims) * product_of_others(a, axis)
@@ -433,6 +478,104 @@ def diff(y, a, n=1, axis=-1, prepend=None, append=None):
 @tangent(np.diff)
 def diff_tangent(y, a, n=1, axis=-1, prepend=None, append=None):
     d[y] = diff_of_tangents(expand(d[a], a), n, axis, prepend, d[prepend], append, d[append])
+
+
+# ---------------------------------------------------------------- gradient
+
+def gradient_axes(f, axis):
+    """The axes np.gradient differentiates along, as a tuple of nonnegative ints."""
+    ndim = np.ndim(f)
+    if axis is None:
+        return tuple(range(ndim))
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    return tuple(int(a) % ndim for a in axes)
+
+
+def gradient_spacings(f, spacings, axis):
+    """np.gradient's spacing per axis (1.0 without one); refuses coordinate arrays."""
+    axes = gradient_axes(f, axis)
+    given = [h for h in spacings if h is not None]
+    if any(np.ndim(h) != 0 for h in given):
+        raise NonDifferentiableError(
+            "s2sad differentiates np.gradient with the spacing as numbers, not as "
+            "arrays of coordinates", running_derivative_line(),
+            hint="for uneven sample points, write the differences with np.diff.")
+    if not given:
+        return [1.0] * len(axes)
+    return given * len(axes) if len(given) == 1 else given
+
+
+def refuse_spacing_derivative(h):
+    """Raise: s2sad does not differentiate np.gradient in its spacing (a call, not a
+    `raise`, so that the rule's code can be differentiated again)."""
+    raise NonDifferentiableError(
+        "s2sad differentiates np.gradient in f only, not in its spacing",
+        running_derivative_line(),
+        hint="divide np.gradient(f) by the spacing yourself: np.gradient(f) / h.")
+
+
+def ungradient_along(g, h, axis, edge_order):
+    """The adjoint of np.gradient along one axis with spacing h: central differences
+    inside, and the one-sided ones of `edge_order` at the ends, sent back."""
+    g = np.moveaxis(as_array(g, gradient_dtype(g)), axis, -1)
+    out = np.zeros(g.shape, g.dtype)
+    out[..., 2:] += g[..., 1:-1] / (2.0 * h)
+    out[..., :-2] -= g[..., 1:-1] / (2.0 * h)
+    first, last = g[..., 0] / h, g[..., -1] / h
+    if edge_order == 1:
+        out[..., 0] -= first
+        out[..., 1] += first
+        out[..., -2] -= last
+        out[..., -1] += last
+    else:
+        out[..., :3] += np.multiply.outer(first, [-1.5, 2.0, -0.5])
+        out[..., -3:] += np.multiply.outer(last, [0.5, -2.0, 1.5])
+    return np.moveaxis(out, -1, axis)
+
+
+def ungradient(g, f, spacings, axis, edge_order):
+    """The adjoint of f in np.gradient(f, *spacings, axis=axis, edge_order=...): g is
+    one array for one axis, else one adjoint per axis (0.0 for an output never read)."""
+    axes = gradient_axes(f, axis)
+    seeds = [g] if len(axes) == 1 else g if isinstance(g, (list, tuple)) else [g] * len(axes)
+    out = np.zeros(np.shape(f), gradient_dtype(f))
+    for seed, ax, h in zip(seeds, axes, gradient_spacings(f, spacings, axis)):
+        if np.ndim(seed) == 0 and seed == 0:
+            continue
+        out = out + ungradient_along(np.broadcast_to(seed, np.shape(f)), h, ax, edge_order)
+    return out
+
+
+def gradient_tangent(t, f, spacings, tangents, axis, edge_order):
+    """np.gradient of f's tangent (a list for several axes); refuses a tangent of the
+    spacing."""
+    steps = gradient_spacings(f, spacings, axis)
+    for h, th in zip(spacings, tangents):
+        if h is not None and not (type(th) is float and th == 0.0):
+            refuse_spacing_derivative(h)
+    out = np.gradient(expand(t, f), *steps, axis=axis, edge_order=edge_order)
+    return list(out) if isinstance(out, (list, tuple)) else out
+
+
+@adjoint(np.gradient)
+def gradient(y, f, h1=None, h2=None, h3=None, h4=None, *, axis=None, edge_order=1):
+    d[f] = ungradient(d[y], f, (h1, h2, h3, h4), axis, edge_order)
+    d[h1] = refuse_spacing_derivative(h1)
+    d[h2] = refuse_spacing_derivative(h2)
+    d[h3] = refuse_spacing_derivative(h3)
+    d[h4] = refuse_spacing_derivative(h4)
+
+
+@tangent(np.gradient)
+def gradient_tangent_rule(y, f, h1=None, h2=None, h3=None, h4=None, *, axis=None,
+                          edge_order=1):
+    d[y] = gradient_tangent(d[f], f, (h1, h2, h3, h4), (d[h1], d[h2], d[h3], d[h4]), axis,
+                            edge_order)
+
+
+@tangent(ungradient)  # linear in g; f gives only its shape (second derivatives)
+def ungradient_tangent(z, g, f, spacings, axis, edge_order):
+    d[z] = ungradient(d[g], f, spacings, axis, edge_order)
 
 
 # ---------------------------------------------------------------- order statistics
@@ -936,3 +1079,4 @@ def corrcoef_tangent_rule(r, x, y=None, rowvar=True, dtype=None):
 
 # the checks above return nothing: calling them passes no derivative
 nondifferentiable(check_average, check_trapezoid, check_unweighted)
+nondifferentiable(present, refuse_spacing_derivative)

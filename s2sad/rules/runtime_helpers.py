@@ -9,9 +9,10 @@ from ..checkpointing import Schedule
 from ..registry import adjoint, d, nondifferentiable, reads_shape_of, tangent
 from .indexing import scatter
 from .shapes import cast_adjoint, cast_tangent, in_dtype_of
-from ..runtime import (AdjointDict, as_array, assert_array_method, assert_scalar,
+from ..runtime import (AdjointDict, AdjointList, as_array, assert_array_method, assert_scalar,
                        assert_scalar_seed, assert_seed, assert_unshared, broadcast_like,
-                       copy_argument, copy_of, entry_adjoint, expand, gradient_dtype, index_of_max, index_of_min, is_foreign, item_of,
+                       copy_argument, copy_of, entry_adjoint, expand, gradient_dtype,
+                       index_of_max, index_of_min, is_foreign, item_of,
                        list_adjoint, numpy_only, random_state, real_where_real, restore_item,
                        restore_random_state, saved_item, shape_of, stop_gradient, structured,
                        unbroadcast, zero_item, zeros_like)
@@ -125,6 +126,21 @@ def structured_(y, g, x):
 @tangent(structured)
 def structured_(y, g, x):
     d[y] = structured(d[g], x)
+
+
+def adjoint_list_tangent(t, items):
+    """The tangent of AdjointList(items): the items' tangents (t, a list, or a number
+    standing for zeros), as an AdjointList."""
+    if isinstance(t, (list, tuple)):
+        return AdjointList(t)
+    return AdjointList([t] * len(items))
+
+
+# rules' helpers build the adjoint of a sequence argument as an AdjointList
+# (cho_solve's of its (c, lower) pair): differentiating them again (hvp) meets it
+@tangent(AdjointList)
+def adjoint_list_(y, items):
+    d[y] = adjoint_list_tangent(d[items], items)
 
 
 @adjoint(item_of)

@@ -1,15 +1,66 @@
-"""The `math` module and scalar builtins: scalar in, scalar out, so no broadcasting."""
+"""The `math` module and scalar builtins: scalar in, scalar out, so no broadcasting.
+
+`math.gamma` and `math.lgamma` need the digamma function, which `math` does not
+have (SciPy is not a dependency): `digamma` and `trigamma` below compute it in
+plain float code, which the numba backend compiles like any helper. lgamma is
+log|gamma|, so its derivative is digamma(x) for negative x too; both are
+undefined (NaN) at the poles 0, -1, -2, ...
+"""
 import math
 
 from ..registry import adjoint, d, tangent
 
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)
+TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)  # d erf/dx at 0
 
 
 def exponent_tangent(dy, z, x):
     """The tangent of x ** y along dy: dy * x ** y * log(x), never taking log(x) for dy = 0."""
     return 0.0 if dy == 0.0 else dy * z * math.log(x)
+
+
+def digamma(x):
+    """psi(x) = d lgamma/dx = gamma'(x) / gamma(x), to about 1e-15: reflection below
+    1/2, the recurrence psi(x) = psi(x + 1) - 1/x up to 10, then the asymptotic series."""
+    if x <= 0.0 and x == math.floor(x):
+        return math.nan  # a pole
+    shift = 0.0
+    if x < 0.5:  # psi(x) = psi(1 - x) - pi / tan(pi x)
+        shift = -math.pi / math.tan(math.pi * x)
+        x = 1.0 - x
+    while x < 10.0:
+        shift -= 1.0 / x
+        x += 1.0
+    f = 1.0 / (x * x)
+    series = f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f * (1.0 / 240 - f * (
+        1.0 / 132 - f * 691.0 / 32760)))))
+    return shift + math.log(x) - 0.5 / x - series
+
+
+def trigamma(x):
+    """psi'(x), the derivative of digamma: reflection below 1/2, the recurrence
+    psi'(x) = psi'(x + 1) + 1/x^2 up to 10, then the asymptotic series."""
+    if x <= 0.0 and x == math.floor(x):
+        return math.nan
+    shift, sign = 0.0, 1.0
+    if x < 0.5:  # psi'(x) = pi^2 / sin(pi x)^2 - psi'(1 - x)
+        shift = (math.pi / math.sin(math.pi * x)) ** 2
+        sign = -1.0
+        x = 1.0 - x
+    total = 0.0
+    while x < 10.0:
+        total += 1.0 / (x * x)
+        x += 1.0
+    f = 1.0 / (x * x)
+    series = 1.0 / x + 0.5 * f + f / x * (1.0 / 6 - f * (1.0 / 30 - f * (1.0 / 42 - f * (
+        1.0 / 30 - f * 5.0 / 66))))
+    return shift + sign * (total + series)
+
+
+@tangent(digamma)  # math.gamma's and math.lgamma's adjoints read it (second derivatives)
+def digamma_tangent(y, x):
+    d[y] = d[x] * trigamma(x)
 
 
 def first_share(a, b):
@@ -257,6 +308,46 @@ def copysign(z, x, y):
 @tangent(math.copysign)
 def copysign_tangent(z, x, y):
     d[z] = d[x] * math.copysign(1.0, x) * math.copysign(1.0, y)
+
+
+@adjoint(math.erf)
+def erf(y, x):
+    d[x] = d[y] * TWO_OVER_SQRT_PI * math.exp(-x * x)
+
+
+@tangent(math.erf)
+def erf_tangent(y, x):
+    d[y] = d[x] * TWO_OVER_SQRT_PI * math.exp(-x * x)
+
+
+@adjoint(math.erfc)
+def erfc(y, x):
+    d[x] = -d[y] * TWO_OVER_SQRT_PI * math.exp(-x * x)
+
+
+@tangent(math.erfc)
+def erfc_tangent(y, x):
+    d[y] = -d[x] * TWO_OVER_SQRT_PI * math.exp(-x * x)
+
+
+@adjoint(math.gamma)
+def gamma(y, x):
+    d[x] = d[y] * y * digamma(x)
+
+
+@tangent(math.gamma)
+def gamma_tangent(y, x):
+    d[y] = d[x] * y * digamma(x)
+
+
+@adjoint(math.lgamma)
+def lgamma(y, x):
+    d[x] = d[y] * digamma(x)
+
+
+@tangent(math.lgamma)
+def lgamma_tangent(y, x):
+    d[y] = d[x] * digamma(x)
 
 
 @adjoint(math.pow)

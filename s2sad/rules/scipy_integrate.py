@@ -1,6 +1,16 @@
-"""scipy.integrate.odeint and solve_ivp, with a right-hand side written in Python.
+"""scipy.integrate: odeint and solve_ivp, with a right-hand side written in Python;
+the sampled-data rules simpson and cumulative_trapezoid.
 
-Registered only when SciPy imports. The solution y(t) of dy/dt = f(y, t, p) at the
+Registered only when SciPy imports.
+
+`simpson` and `cumulative_trapezoid` get stand-ins (`source_for`): a few lines of
+NumPy that compute what SciPy computes, Simpson's rule for uneven spacing
+(with Cartwright's correction for the last interval of an even number of
+samples, as SciPy) and the running trapezoid sum. s2sad differentiates them in
+y, x and dx through that source, in both modes and twice. SciPy's guards
+against zero-width intervals are left out: their derivative is not defined there.
+
+The ODE solvers: The solution y(t) of dy/dt = f(y, t, p) at the
 output times t_1 < ... < t_N depends on y0, on the parameters p (`args`) and on
 the times. Neither rule differentiates the solver's steps: each solves another
 ODE, with the same solver and tolerances, whose right-hand side calls f and its
@@ -32,7 +42,7 @@ from scipy import integrate
 
 from ..dispatch import jvp_function, vjp_function
 from ..errors import NonDifferentiableError, running_derivative_line
-from ..registry import adjoint, d, tangent
+from ..registry import adjoint, d, source_for, tangent
 from ..runtime import AdjointDict, AdjointList
 
 
@@ -315,3 +325,59 @@ def solve_ivp_tangent(solution, fun, t_span, y0, method="RK45", t_eval=None,
     d[solution] = ivp_tangent(solution, fun, t_span, d[t_span], y0, d[y0], method, t_eval,
                               d[t_eval], dense_output, events, args, d[args], rtol, atol,
                               max_step, first_step)
+
+
+# ---------------------------------------------------------------- simpson, cumulative_trapezoid
+
+def spacings_along_last(y, x, dx, axis):
+    """The widths of the intervals between samples, along the last axis (y's `axis`
+    moved there): np.diff of x (1-d, or of y's shape), or dx repeated."""
+    count = np.shape(y)[axis] - 1
+    if x is None:
+        return dx * np.ones(count)
+    if np.ndim(x) == 1:
+        return np.diff(x)
+    return np.diff(np.moveaxis(x, axis, -1), axis=-1)
+
+
+def simpson_pairs(y, h, stop):
+    """Simpson's rule over the pairs of intervals of the samples y[..., :stop + 1]
+    (stop even), with uneven widths h (SciPy's _basic_simpson)."""
+    h0 = h[..., 0:stop:2]
+    h1 = h[..., 1:stop:2]
+    hsum = h0 + h1
+    terms = hsum / 6.0 * (y[..., 0:stop - 1:2] * (2.0 - h1 / h0) +
+                          y[..., 1:stop:2] * (hsum * hsum / (h0 * h1)) +
+                          y[..., 2:stop + 1:2] * (2.0 - h0 / h1))
+    return np.sum(terms, axis=-1)
+
+
+@source_for(integrate.simpson)
+def simpson(y, x=None, *, dx=1.0, axis=-1):
+    h = spacings_along_last(y, x, dx, axis)
+    y = np.moveaxis(np.asarray(y), axis, -1)
+    n = np.shape(y)[-1]
+    if n == 2:
+        return 0.5 * h[..., -1] * (y[..., -1] + y[..., -2])
+    if n % 2 == 1:
+        return simpson_pairs(y, h, n - 1)
+    # an odd number of intervals: Simpson's rule on all but the last, which gets
+    # Cartwright's correction from the last three samples
+    first = h[..., -2]
+    last = h[..., -1]
+    alpha = (2.0 * last * last + 3.0 * first * last) / (6.0 * (first + last))
+    beta = (last * last + 3.0 * first * last) / (6.0 * first)
+    eta = last * last * last / (6.0 * first * (first + last))
+    return simpson_pairs(y, h, n - 2) + alpha * y[..., -1] + beta * y[..., -2] - \
+        eta * y[..., -3]
+
+
+@source_for(integrate.cumulative_trapezoid)
+def cumulative_trapezoid(y, x=None, dx=1.0, axis=-1, initial=None):
+    h = spacings_along_last(y, x, dx, axis)
+    y = np.moveaxis(np.asarray(y), axis, -1)
+    areas = np.cumsum(h * (y[..., 1:] + y[..., :-1]) / 2.0, axis=-1)
+    if initial is not None:
+        start = initial * np.ones(np.shape(areas)[:-1] + (1,))
+        areas = np.concatenate([start, areas], axis=-1)
+    return np.moveaxis(areas, -1, axis)

@@ -337,12 +337,12 @@ def T_tangent(y, x):
     d[y] = np.transpose(expand(d[x], x))
 
 
-@adjoint(np.swapaxes)
+@adjoint(np.swapaxes, np.ndarray.swapaxes)
 def swapaxes(y, a, axis1, axis2):
     d[a] = np.swapaxes(d[y], axis1, axis2)
 
 
-@tangent(np.swapaxes)
+@tangent(np.swapaxes, np.ndarray.swapaxes)
 def swapaxes_tangent(y, a, axis1, axis2):
     d[y] = np.swapaxes(expand(d[a], a), axis1, axis2)
 

@@ -15,7 +15,7 @@ in fp the weights (1 - s, s), in xp minus the slope times those weights, and in
 import numpy as np
 
 from ..errors import NonDifferentiableError, running_derivative_line
-from ..registry import adjoint, d, tangent
+from ..registry import adjoint, d, nondifferentiable, tangent
 from ..runtime import expand, gradient_dtype
 from .linalg import inactive, product_rule
 
@@ -96,18 +96,27 @@ def correlate_tangent(y, a, v, mode="valid"):
 
 # ---------------------------------------------------------------- interp
 
-def interp_pieces(x, xp, fp, period):
-    """For each x: the segment i (xp[i] <= x <= xp[i+1]), the weight s of fp[i+1],
-    the segment's slope, and the masks of the points below and above the knots."""
+def check_interp(xp, period):
+    """Refuses what np.interp's rules do not cover: `period`, fewer than two knots (a
+    call, not a `raise` in the helpers, whose source is differentiated again)."""
     if period is not None:
         raise NonDifferentiableError(
             "s2sad differentiates np.interp without `period`", running_derivative_line(),
             hint="map x into one period yourself (x % period, with xp and fp extended "
                  "by one period each side) and call np.interp without it.")
-    x, xp, fp = np.asarray(x, float), np.asarray(xp, float), np.asarray(fp)
-    if xp.size < 2:
+    if np.size(xp) < 2:
         raise NonDifferentiableError("s2sad differentiates np.interp with two knots or more",
                                      running_derivative_line())
+
+
+nondifferentiable(check_interp)
+
+
+def interp_pieces(x, xp, fp, period):
+    """For each x: the segment i (xp[i] <= x <= xp[i+1]), the weight s of fp[i+1],
+    the segment's slope, and the masks of the points below and above the knots."""
+    check_interp(xp, period)
+    x, xp, fp = np.asarray(x, float), np.asarray(xp, float), np.asarray(fp)
     i = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, xp.size - 2)
     width = xp[i + 1] - xp[i]
     s = (x - xp[i]) / width
@@ -123,20 +132,32 @@ def scatter_to_knots(values_at_i, values_at_next, i, xp):
     return out
 
 
+# scatter_to_knots is linear in the values, the knots i only place them (second
+# derivatives, through the adjoint helpers' source)
+@tangent(scatter_to_knots)
+def scatter_to_knots_tangent(y, values_at_i, values_at_next, i, xp):
+    d[y] = scatter_to_knots(expand(d[values_at_i], values_at_i),
+                            expand(d[values_at_next], values_at_next), i, xp)
+
+
 def interp_adjoint_x(g, x, xp, fp, period):
     i, s, slope, below, above = interp_pieces(x, xp, fp, period)
     return np.where(below | above, 0.0, g * slope)
+
+
+def ends_to_knots(low, high, xp):
+    """`low` on the first knot and `high` on the last, 0 on the others."""
+    return np.concatenate([[low], np.zeros(np.size(xp) - 2), [high]])
 
 
 def interp_adjoint_fp(g, x, xp, fp, left, right, period):
     i, s, slope, below, above = interp_pieces(x, xp, fp, period)
     inside = ~(below | above)
     out = scatter_to_knots(g * (1.0 - s) * inside, g * s * inside, i, xp)
-    if left is None:
-        out[0] += np.sum(g * below)
-    if right is None:
-        out[-1] += np.sum(g * above)
-    return out
+    # no writes into out: this helper's source is differentiated again (hvp)
+    low = np.sum(g * below) if left is None else 0.0
+    high = np.sum(g * above) if right is None else 0.0
+    return out + ends_to_knots(low, high, xp)
 
 
 def interp_adjoint_xp(g, x, xp, fp, period):
@@ -184,13 +205,22 @@ def interp_tangent_rule(y, x, xp, fp, left=None, right=None, period=None):
 
 # ---------------------------------------------------------------- polyval
 
-def powers(p, x):
-    """x ** (n-1), ..., x ** 0 along a last axis, for the n coefficients of p."""
+def check_coefficients(p):
+    """Refuses coefficients other than one 1-D array (a call, not a `raise` in
+    `powers`, whose source is differentiated again)."""
     if np.ndim(p) != 1:
         raise NonDifferentiableError(
             f"s2sad differentiates np.polyval with a 1-D array of coefficients, not one of "
             f"shape {np.shape(p)}", running_derivative_line(),
             hint="call np.polyval once per polynomial.")
+
+
+nondifferentiable(check_coefficients)
+
+
+def powers(p, x):
+    """x ** (n-1), ..., x ** 0 along a last axis, for the n coefficients of p."""
+    check_coefficients(p)
     return np.asarray(x)[..., None] ** np.arange(np.size(p) - 1, -1, -1)
 
 
@@ -201,6 +231,13 @@ def polyval_adjoint_p(g, p, x):
 
 def slope_of_polynomial(p, x):
     return np.polyval(np.polyder(p), x) if np.size(p) > 1 else np.zeros(np.shape(x))
+
+
+# the slope is linear in p, and its own slope in x is the second derivative
+# (second derivatives of np.polyval)
+@tangent(slope_of_polynomial)
+def slope_of_polynomial_tangent(y, p, x):
+    d[y] = slope_of_polynomial(expand(d[p], p), x) + d[x] * slope_of_polynomial(np.polyder(p), x)
 
 
 def polyval_tangent(y, p, dp, x, dx):
