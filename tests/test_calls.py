@@ -5,6 +5,7 @@ mode against reverse mode."""
 import collections
 import dataclasses
 import functools
+import sys
 
 import numpy as np
 import pytest
@@ -666,3 +667,42 @@ def test_a_method_named_like_an_array_method_is_not_taken_for_numpys():
             with pytest.raises(s2sad.NonDifferentiableError, match=what) as info:
                 call()
             assert info.value.location.lineno == f.__code__.co_firstlineno + line
+
+
+SCALE = 2.0
+
+
+def scaled_by_a_default(x, s=SCALE, *, a=SCALE):
+    return np.sum(x * s) * a
+
+
+def calls_a_helper_with_a_default(x):
+    return np.sum(scaled_by_a_default(x) ** 2)
+
+
+def make_capturing(k):
+    def f(x, k=k):
+        return np.sum(np.sin(x) * k)
+    return f
+
+
+class WithClassConstant:
+    FACTOR = 3.0
+
+    def loss(self, x, s=FACTOR):
+        return np.sum(x * x) * s
+
+
+def test_defaults_are_the_values_python_bound_when_f_was_defined(monkeypatch):
+    """The derivative's signature evaluated the defaults' source text again: a global
+    rebound since (`s=SCALE`) gave a wrong gradient, a name of a class body or an
+    enclosing function (`k=k`) a NameError."""
+    monkeypatch.setattr(sys.modules[__name__], "SCALE", 5.0)
+    x = np.array([0.1, 0.2, 0.3])
+    np.testing.assert_allclose(s2sad.grad(scaled_by_a_default)(x), 4.0 * np.ones(3))
+    assert s2sad.autodiff(scaled_by_a_default, mode="forward")(x, dx=np.ones(3)) == \
+        pytest.approx(12.0)
+    np.testing.assert_allclose(s2sad.grad(calls_a_helper_with_a_default)(x),
+                               2.0 * np.sum(4.0 * x) * 4.0 * np.ones(3))
+    np.testing.assert_allclose(s2sad.grad(make_capturing(3.0))(x), 3.0 * np.cos(x))
+    np.testing.assert_allclose(s2sad.grad(WithClassConstant().loss)(x), 6.0 * x)

@@ -38,6 +38,9 @@ class GeneratedFunction:
     shapes: dict = field(default_factory=dict)  # {primal name: its shape class}
 
 
+_MISSING = object()
+
+
 class Emitter(EffectChecks, CalleeCalls):
     """Base of the mode transformers; `prefix` is 'b' (adjoints) or 'd' (tangents)."""
 
@@ -242,6 +245,20 @@ class Emitter(EffectChecks, CalleeCalls):
             return atom.id in self.scalars
         return syntax.is_literal(atom)
 
+    def default_value(self, param: str, written: gast.expr) -> gast.expr:
+        """The default of `param` as Python bound it when f was defined: as written
+        when it is a literal or still names that value, else a global holding it
+        (`s=SCALE` with SCALE rebound since, `k=k` in a class body, a generator)."""
+        func = self.fn.parsed.func
+        values = dict(zip(func.__code__.co_varnames[:func.__code__.co_argcount]
+                          [func.__code__.co_argcount - len(func.__defaults__ or ()):],
+                          func.__defaults__ or ()))
+        values.update(func.__kwdefaults__ or {})
+        if param not in values or isinstance(written, gast.Constant) or \
+                self.namespace.resolve(written, _MISSING) is values[param]:
+            return syntax.clone(written)
+        return syntax.name(self.bind_global(f"{param}_default", values[param]))
+
     def derivative_function(self, body: list, extra: list) -> gast.FunctionDef:
         """`def d<f>(params..., extra...)`: `extra` holds (name, default or None) for
         the seed or tangents. After parameters with defaults or keyword-only ones they
@@ -249,13 +266,14 @@ class Emitter(EffectChecks, CalleeCalls):
         in its place."""
         args = self.fn.parsed.node.args
         positional = [a.id for a in args.posonlyargs + args.args]
-        keyword_only = [(a.id, None if d is None else syntax.clone(d))   # None: required
-                        for a, d in zip(args.kwonlyargs, args.kw_defaults)]
+        keyword_only = [(a.id, None if d is None else self.default_value(a.id, d))
+                        for a, d in zip(args.kwonlyargs, args.kw_defaults)]  # None: required
+        defaults = [self.default_value(a, d) for a, d in
+                    zip(positional[len(positional) - len(args.defaults):], args.defaults)]
         name = "d" + self.fn.parsed.name
         if args.defaults or keyword_only:
             extras = [(n, None if d is None else syntax.constant(d)) for n, d in extra]
-            return syntax.function_def(name, positional, body, syntax.clone(args.defaults),
-                                       keyword_only + extras)
+            return syntax.function_def(name, positional, body, defaults, keyword_only + extras)
         trailing = [syntax.constant(d) for _, d in extra] \
             if all(d is not None for _, d in extra) else []
         return syntax.function_def(name, positional + [n for n, _ in extra], body, trailing)
