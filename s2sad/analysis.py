@@ -471,7 +471,18 @@ def _is_elementwise(value: gast.expr, classify: Callable) -> bool:
     if isinstance(value, gast.Call):
         return not value.keywords and is_elementwise(getattr(classify(value), "key", None))
     return isinstance(value, gast.UnaryOp) or \
-        isinstance(value, gast.BinOp) and not isinstance(value.op, gast.MatMult)
+        isinstance(value, gast.BinOp) and not isinstance(value.op, gast.MatMult) and \
+        not may_join_sequences(value)
+
+
+def may_join_sequences(value: gast.BinOp) -> bool:
+    """`xs * 2` and `xs + xs` repeat and join a list or tuple parameter, keeping no
+    shape (the adjoint's check of its length must stay); arrays are rarely written
+    so."""
+    if isinstance(value.op, gast.Mult):
+        return any(isinstance(a, gast.Constant) and type(a.value) is int
+                   for a in (value.left, value.right))
+    return isinstance(value.op, gast.Add) and syntax.same(value.left, value.right)
 
 
 def _operands(value: gast.expr) -> list:

@@ -537,3 +537,36 @@ def test_dict_comprehensions_become_loops_in_both_modes_and_twice():
     for k in params:
         expected = (gradient(plus, grads)[k] - gradient(minus, grads)[k]) / 2e-5
         np.testing.assert_allclose(hvp[k], expected, rtol=1e-5, atol=1e-7)
+
+
+def repeats_a_list_parameter(ps):
+    return np.sum(np.array(ps * 2) ** 2)
+
+
+def joins_a_parameter_to_itself(ps):
+    return np.sum(np.array(ps + ps) ** 2)
+
+
+def loops_over_a_repeated_tuple(ws):
+    total = 0.0
+    for w in ws * 3:
+        total = total + np.sum(w ** 2)
+    return total
+
+
+def doubles_an_array_both_ways(x):
+    return np.sum(2 * x + x * 3) + np.sum((x + x) ** 2)
+
+
+def test_repeating_or_joining_a_sequence_parameter_is_refused_not_repeated_in_the_gradient():
+    """`ps * 2` on a list parameter was taken for arithmetic and the shape check of
+    its adjoint left out (an int times x keeps x's shape for arrays): the gradient
+    came back repeated. The check stays: refused at the user's line."""
+    for f, arg, line in ((repeats_a_list_parameter, [0.3, 0.5], 1),
+                         (joins_a_parameter_to_itself, [0.3, 0.5], 1),
+                         (loops_over_a_repeated_tuple, (np.ones(2), np.ones(1)), 2)):
+        with pytest.raises(s2sad.UnsupportedSyntaxError, match="joined or repeated") as info:
+            s2sad.grad(f)(arg)
+        assert info.value.location.lineno == f.__code__.co_firstlineno + line
+    x = np.array([0.3, 0.5])
+    np.testing.assert_allclose(s2sad.grad(doubles_an_array_both_ways)(x), 5.0 + 8.0 * x)

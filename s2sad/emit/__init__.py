@@ -223,7 +223,8 @@ class Emitter(EffectChecks, CalleeCalls):
         then `unbroadcast(g, x)` in its rule is just `g`."""
         if not (isinstance(stmt.value, (gast.BinOp, gast.UnaryOp)) or
                 is_elementwise(primitive.key)) or \
-                isinstance(getattr(stmt.value, "op", None), gast.MatMult):
+                isinstance(getattr(stmt.value, "op", None), gast.MatMult) or \
+                isinstance(stmt.value, gast.BinOp) and analysis.may_join_sequences(stmt.value):
             return set()
         names = [a.id for a in primitive.args if isinstance(a, gast.Name)]
         result = stmt.targets[0].id
