@@ -136,6 +136,13 @@ def _derivative(f, wrt, mode, optimized, preserve_result, verbose, seed_default,
         raise S2SADError(f"backend must be one of {', '.join(map(repr, backends.BACKENDS))}, "
                          f"not {backend!r}",
                          hint="leave backend out for Python, or use backend='numba'.")
+    if isinstance(f, functools.partial):  # partial(loss, X=X): differentiate loss, bind again
+        names = list(inspect.signature(f).parameters)
+        named = tuple(names[item] if isinstance(item, int) and -len(names) <= item < len(names)
+                      else item for item in _as_tuple(wrt))
+        df = _derivative(f.func, named, mode, optimized, preserve_result, verbose,
+                         seed_default, check, callee, checkpoints, backend)
+        return functools.partial(df, *f.args, **f.keywords)
     if inspect.ismethod(f):  # model.loss: differentiate loss, then bind the model again
         first = next(iter(inspect.signature(f.__func__).parameters))
         shifted = tuple(first if item == "self" else item + 1 if isinstance(item, int)

@@ -1,5 +1,6 @@
 """JAX-style conveniences, gradient hooks and stop_gradient."""
 import collections
+import functools
 import dataclasses
 import math
 
@@ -395,3 +396,30 @@ def test_hvp_through_a_helper_returning_a_list_comprehension():
     w = np.array([1.0, 2.0])
     v = np.array([0.5, -1.0])
     np.testing.assert_allclose(s2sad.hvp(loss_of_scaled_pair)(w, v), 1.5 * w * v)
+
+
+def squared_residuals(w, X, y):
+    return np.sum((X @ w - y) ** 2)
+
+
+def total_of_named_losses(x):
+    losses = {"fit": np.sum(x ** 2), "prior": np.sum(np.sin(x))}
+    return sum(losses.values()) + np.sum(list(losses.values())) * 0.5
+
+
+def test_functools_partial_of_a_loss_and_the_sum_of_a_dicts_values():
+    """`grad(partial(loss, X=X, y=y))` (JAX's idiom) raised SourceUnavailableError;
+    `sum(losses.values())` was refused as a method call on an object."""
+    X = np.arange(6.0).reshape(3, 2)
+    y = np.array([1.0, 2.0, 0.5])
+    w = np.array([0.3, -0.2])
+    bound = functools.partial(squared_residuals, X=X, y=y)
+    np.testing.assert_allclose(s2sad.grad(bound)(w), 2 * X.T @ (X @ w - y))
+    np.testing.assert_allclose(s2sad.hvp(bound)(w, np.ones(2)), 2 * X.T @ X @ np.ones(2))
+    assert s2sad.autodiff(bound, mode="forward")(w, dw=np.ones(2)) == \
+        pytest.approx(np.sum(2 * X.T @ (X @ w - y)))
+    first_bound = functools.partial(squared_residuals, w)
+    np.testing.assert_allclose(s2sad.grad(first_bound, wrt=0)(X, y),
+                               2 * np.outer(X @ w - y, w))
+    x = np.array([0.5, -0.3])
+    np.testing.assert_allclose(s2sad.grad(total_of_named_losses)(x), 1.5 * (2 * x + np.cos(x)))

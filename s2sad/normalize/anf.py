@@ -735,8 +735,14 @@ class ANF:
         return syntax.name(name)
 
     def map_as_comprehension(self, node: gast.expr) -> gast.expr:
-        """`map(f, xs, ys)` and `list(map(...))` as `[f(x, y) for x, y in zip(xs, ys)]`;
-        any other expression as it is."""
+        """`map(f, xs, ys)` and `list(map(...))` as `[f(x, y) for x, y in zip(xs, ys)]`,
+        a dict's `d.values()` as a value (`sum(d.values())`) as `[v for v in
+        d.values()]`, which a loop walks; any other expression as it is."""
+        if _is_mapping_view(node) and node.func.attr in ("values", "items"):
+            item = syntax.name(self.names.fresh("item"), "store")
+            comprehension = gast.ListComp(elt=syntax.as_load(item), generators=[
+                gast.comprehension(target=item, iter=node, ifs=[], is_async=0)])
+            return gast.copy_location(comprehension, node)
         if not (isinstance(node, gast.Call) and not node.keywords and node.args and
                 self.is_global_reference(node.func)):
             return node
