@@ -97,7 +97,8 @@ class SourceUnavailableError(S2SADError):
 
 
 class WrtError(S2SADError):
-    """A `wrt` argument that names no parameter of the function."""
+    """A `wrt` that names no parameter of the function, or one the derivative asked
+    for cannot be taken in."""
 
 
 class ShapeError(S2SADError):

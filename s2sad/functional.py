@@ -17,6 +17,7 @@ from typing import Callable
 import numpy as np
 
 from .api import autodiff, grad
+from .errors import WrtError
 
 
 def value_and_grad(f: Callable, wrt=(0,), checkpoints: int | None = None,
@@ -71,7 +72,7 @@ def jacobian(f: Callable, wrt: int = 0, backend: str = "python") -> Callable:
     the argument has fewer entries than the output, reverse mode otherwise
     (`backend` as for `grad`)."""
     def jacobian_of(*args):
-        x = np.asarray(args[wrt], dtype=float)
+        x = _array_argument(args[wrt], "jacobian")
         out_shape = np.shape(f(*args))
         if x.size <= int(np.prod(out_shape)):
             df = autodiff(f, wrt=(wrt,), mode="forward", backend=backend)
@@ -93,11 +94,24 @@ def hessian(f: Callable, wrt: int = 0, checkpoints: int | None = None,
     product = hvp(f, wrt, checkpoints, backend)
 
     def hessian_of(*args):
-        x = np.asarray(args[wrt], dtype=float)
+        x = _array_argument(args[wrt], "hessian")
         columns = [product(*args, _basis(x.shape, i)) for i in range(x.size)]
         return np.reshape(np.stack([np.asarray(c, dtype=float) for c in columns], -1)
                           if x.ndim else columns, x.shape + x.shape)
     return hessian_of
+
+
+def _array_argument(value, what: str) -> np.ndarray:
+    """The argument a Jacobian or Hessian is taken in, as a float array; a number or
+    an array only (a matrix has no shape for a dict's or list's entries)."""
+    if isinstance(value, (dict, list, tuple)) or not isinstance(
+            value, (np.ndarray, np.generic, int, float)):
+        raise WrtError(
+            f"s2sad.{what} takes its derivative in a number or an array, not in a "
+            f"{type(value).__name__}",
+            hint="stack the entries into one array argument, or use s2sad.hvp / s2sad.jvp "
+                 "(s2sad.vjp), which take dicts, lists and tuples.")
+    return np.asarray(value, dtype=float)
 
 
 def _call(df: Callable, args: tuple, extra: tuple):

@@ -159,7 +159,9 @@ def list_adjoint(g, x):
     given to a NumPy function (a number: the same for each item), else `g` itself."""
     if type(x) is not list:
         return g
-    return AdjointList(g if np.ndim(g) else [g] * len(x))
+    if not np.ndim(g):
+        return AdjointList([g] * len(x))
+    return AdjointList(list_adjoint(gi, xi) for gi, xi in zip(g, x))  # rows of nested lists
 
 
 def zeros_like(x):

@@ -570,3 +570,33 @@ def test_repeating_or_joining_a_sequence_parameter_is_refused_not_repeated_in_th
         assert info.value.location.lineno == f.__code__.co_firstlineno + line
     x = np.array([0.3, 0.5])
     np.testing.assert_allclose(s2sad.grad(doubles_an_array_both_ways)(x), 5.0 + 8.0 * x)
+
+
+def gram_by_loops(x):
+    m = []
+    for i in range(3):
+        row = []
+        for j in range(3):
+            row.append(x[i] * x[j] * (j + 1.0))
+        m.append(row)
+    return np.sum(np.array(m) ** 2)
+
+
+def gram_by_comprehension(x):
+    m = [[x[i] * x[j] * (j + 1.0) for j in range(3)] for i in range(3)]
+    return np.sum(np.asarray(m) ** 2)
+
+
+@pytest.mark.parametrize("f", [gram_by_loops, gram_by_comprehension])
+def test_a_nested_list_made_an_array_gives_each_row_a_list_adjoint(f):
+    """np.array of a list of lists: the adjoint of the outer list held arrays for
+    its rows, whose adjoint the rows' appends then popped (AttributeError)."""
+    x = np.array([0.3, 0.5, 0.7])
+    check_container_gradient(f, (x,))
+
+
+def test_hessian_and_jacobian_in_a_dict_say_what_to_use():
+    with pytest.raises(s2sad.WrtError, match="not in a dict"):
+        s2sad.hessian(lambda p: np.sum(p["w"] ** 2))({"w": np.ones(2)})
+    with pytest.raises(s2sad.WrtError, match="not in a list"):
+        s2sad.jacobian(lambda ps: np.array(ps) * 2.0)([1.0, 2.0])
