@@ -91,6 +91,7 @@ def parse_function(func: Callable) -> ParsedFunction:
             hint="pass a plain `def` function; for a built-in or C function, register "
                  "its derivative with @s2sad.adjoint.")
     node = read_definition(func)
+    _mangle_private_names(node, func.__qualname__)
     closure = {}
     if func.__closure__:
         for var, cell in zip(func.__code__.co_freevars, func.__closure__):
@@ -102,6 +103,18 @@ def parse_function(func: Callable) -> ParsedFunction:
                             Namespace(func.__globals__, closure, _receivers(func)))
     decorators.with_parameters_of_wrapped(parsed)
     return parsed
+
+
+def _mangle_private_names(node: gast.FunctionDef, qualname: str) -> None:
+    """`self.__w` in a method of class C is `self._C__w`, as Python compiles it; the
+    derivative is compiled outside the class, so it is spelled out."""
+    owner = qualname.rpartition(".")[0].rpartition(".")[2].lstrip("_")
+    if not owner or "<" in owner:
+        return
+    for sub in gast.walk(node):
+        if isinstance(sub, gast.Attribute) and sub.attr.startswith("__") and \
+                not sub.attr.endswith("__"):
+            sub.attr = f"_{owner}{sub.attr}"
 
 
 def _receivers(func: Callable) -> dict:

@@ -706,3 +706,21 @@ def test_defaults_are_the_values_python_bound_when_f_was_defined(monkeypatch):
                                2.0 * np.sum(4.0 * x) * 4.0 * np.ones(3))
     np.testing.assert_allclose(s2sad.grad(make_capturing(3.0))(x), 3.0 * np.cos(x))
     np.testing.assert_allclose(s2sad.grad(WithClassConstant().loss)(x), 6.0 * x)
+
+
+class PrivateWeights:
+    def __init__(self, w):
+        self.__w = w
+
+    def loss(self, x):
+        return np.sum(self.__w * x ** 2)
+
+
+def test_private_attributes_of_a_method_are_read_under_their_mangled_name():
+    """`self.__w` in class PrivateWeights is `self._PrivateWeights__w`; the generated
+    code, compiled outside the class, read `self.__w` (AttributeError)."""
+    model = PrivateWeights(np.array([1.0, 2.0]))
+    x = np.array([0.5, -0.3])
+    np.testing.assert_allclose(s2sad.grad(model.loss)(x), 2.0 * np.array([1.0, 2.0]) * x)
+    assert s2sad.autodiff(model.loss, mode="forward")(x, dx=np.ones(2)) == \
+        pytest.approx(np.sum(2.0 * np.array([1.0, 2.0]) * x))
