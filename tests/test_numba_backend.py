@@ -150,6 +150,23 @@ def test_math_special_functions_compile_with_their_digamma_helper():
     assert "def digamma(x):" in s2sad.source(df, floats=True)
 
 
+def lyapunov_of_the_logistic_map(r, x0, n):
+    x = x0
+    s = 0.0
+    for i in range(n):
+        x = r * x * (1.0 - x)
+        s += math.log(abs(r * (1.0 - 2.0 * x))) + x ** r
+    return s / n
+
+
+def test_abs_and_a_power_in_its_exponent_compile():
+    """abs's rule calls abs_slope and a power's (in its exponent) power_log; their
+    array versions return a number on one branch and a 0-d array on the other,
+    which numba cannot unify: every such derivative ran in Python."""
+    df = s2sad.grad(lyapunov_of_the_logistic_map, wrt=(0, 1), backend="numba")
+    assert_matches(lyapunov_of_the_logistic_map, df, (3.7, 0.3, 8), (0, 1))
+
+
 def test_keyword_only_seeds_and_tangents_become_positional():
     vjp_df = s2sad.autodiff(scaled_exp, backend="numba")
     got = compiled_without_warnings(vjp_df, 0.4, 3.0, bresult=2.0)

@@ -13,6 +13,7 @@ to `assert_scalar` for its error message).
 """
 from __future__ import annotations
 
+import numpy as np
 from numba import types
 from numba.extending import overload
 
@@ -61,6 +62,14 @@ def shape_of(x):
 
 def copy_of(value):
     """`value`: a float needs no copy."""
+
+
+def abs_slope(x):
+    """sign(x) of a real number (NaN for NaN, as np.sign)."""
+
+
+def power_log(z, x):
+    """z * log(x), 0 where z is 0."""
 
 
 @overload(floats_only)
@@ -125,8 +134,22 @@ def _copy_of(value):
         return lambda value: value
 
 
+# the array versions return a number on one branch and a 0-d array on another,
+# which numba cannot unify
+@overload(abs_slope)
+def _abs_slope(x):
+    if isinstance(x, types.Float):
+        return lambda x: x if x != x else (1.0 if x > 0 else (-1.0 if x < 0 else 0.0))
+
+
+@overload(power_log)
+def _power_log(z, x):
+    if _numbers(z, x):
+        return lambda z, x: 0.0 if z == 0 else z * np.log(x)
+
+
 # name in s2sad.runtime (or a rules module) -> how many leading arguments the
 # stand-in keeps (the others are a function or a name, for error messages)
 STAND_INS = {"floats_only": None, "unbroadcast": 2, "expand": 2, "like": 2,
              "assert_scalar": 1, "assert_seed": 2, "zeros_like": 1, "zero_gradient": 1,
-             "shape_of": 1, "copy_of": 1}
+             "shape_of": 1, "copy_of": 1, "abs_slope": 1, "power_log": 2}
