@@ -337,3 +337,27 @@ def test_a_rebound_helper_gets_a_new_compiled_derivative(monkeypatch):
     monkeypatch.setattr(sys.modules[__name__], "square", cube)
     assert compiled_without_warnings(df, 1.5) == pytest.approx(3 * 1.5 ** 2 + 1)
     assert "x * x * x" in s2sad.source(df, floats=True)
+
+
+def sums_until_large(x, start):
+    s = 0.0
+    for i in range(50):
+        s = s + math.sin(x * i)
+        if s > 10.0:
+            break
+    for j in range(start, 40):
+        s = s + math.cos(x * j) * 0.5
+        if s > 12.0:
+            break
+    return s
+
+
+def test_loops_with_break_compile():
+    """The reverse sweep of a loop with `break` walks `reversed(range(...)[:n])`,
+    which numba cannot type: every such derivative ran in Python."""
+    df = s2sad.grad(sums_until_large, backend="numba")
+    for x in (0.3, 0.05, 1.7):
+        got = compiled_without_warnings(df, x, 3)
+        np.testing.assert_allclose(got, s2sad.grad(sums_until_large)(x, 3), rtol=1e-12)
+        np.testing.assert_allclose(got, finite_difference(sums_until_large, (x, 3), 0),
+                                   rtol=1e-6)

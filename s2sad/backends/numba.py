@@ -482,27 +482,38 @@ def _kept_call(source: _Source, call: ast.Call, keep: int) -> str:
 
 
 def _reversed_ranges(definition: ast.FunctionDef) -> dict:
-    """{`reversed(range(...))` call: the range's arguments} for each such call that
-    a range counting down can replace: one or two arguments, or a positive literal
-    step."""
+    """{`reversed(range(...))` call: (the range's arguments, the end of a slice
+    `[:n]` of it or None)} for each such call that a range counting down can
+    replace: one or two arguments, or a positive literal step; the slice (the
+    iterations a loop with `break` ran) with one or two."""
     found = {}
     for node in ast.walk(definition):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and
                 node.func.id == "reversed" and len(node.args) == 1 and not node.keywords):
             continue
-        inner = node.args[0]
+        inner, end = node.args[0], None
+        if isinstance(inner, ast.Subscript) and isinstance(inner.slice, ast.Slice) and \
+                inner.slice.lower is None and inner.slice.step is None and \
+                inner.slice.upper is not None:
+            inner, end = inner.value, inner.slice.upper
         if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) and \
                 inner.func.id == "range" and not inner.keywords and \
-                (len(inner.args) in (1, 2) or len(inner.args) == 3 and
+                (len(inner.args) in (1, 2) or end is None and len(inner.args) == 3 and
                  isinstance(inner.args[2], ast.Constant) and
                  type(inner.args[2].value) is int and inner.args[2].value > 0):
-            found[node] = inner.args
+            found[node] = (inner.args, end)
     return found
 
 
-def _count_down(source: _Source, arguments: list) -> str:
-    """The range that runs `range(*arguments)` backwards."""
+def _count_down(source: _Source, counted: tuple) -> str:
+    """The range that runs `range(*arguments)[:end]` backwards (end, a count of
+    iterations run, is not negative)."""
+    arguments, end = counted
     texts = [_operand(source, a) for a in arguments]
+    if end is not None:
+        limit = _operand(source, end)
+        texts[-1] = f"min({texts[0]}, {limit})" if len(texts) == 1 else \
+            f"min({texts[1]}, {texts[0]} + {limit})"
     if len(arguments) == 1:
         return f"range({texts[0]} - 1, -1, -1)"
     if len(arguments) == 2:
