@@ -38,6 +38,10 @@ def grad(f: Callable | None = None, wrt: Wrt = (0,), optimized: bool = True,
          checkpoints: int | None = None, backend: str = "python"):
     """The gradient of a scalar function `f` with respect to the `wrt` arguments.
 
+    `f` may be a bound method (`model.loss`) or a `functools.partial` (`partial(loss,
+    X=X, y=y)`): its function is differentiated and bound to the same object or
+    arguments again; `wrt` counts the parameters left to pass.
+
     Returns `df(*args)`: the gradient for one `wrt` entry, a tuple of gradients in
     `wrt` order for several, with the value of `f` appended when `preserve_result`.
     Usable as a decorator, bare or with arguments.
