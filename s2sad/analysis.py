@@ -75,9 +75,24 @@ def _is_method_on_local(call) -> bool:
 def sequence_names(stmts: list, params: Iterable[str], classify: Callable) -> set:
     """Names every binding of which makes a list or tuple: a literal `[a, b]`,
     `list(...)`, `tuple(...)`, `sorted(...)`, a slice `xs[1:]` of such a name, or
-    `+` and `*` on such names. For
-    these, `+` joins and `*` repeats; parameters may be arrays, so they count
-    only where the code shows it."""
+    `+` and `*` on such names. For these, `+` joins and `*` repeats; parameters
+    may be arrays, so they count only where the code shows it."""
+    return _names_made_by(stmts, params, lambda value, known:
+                          _makes_sequence(value, classify, known))
+
+
+def array_names(stmts: list, params: Iterable[str], classify: Callable) -> set:
+    """Names every binding of which makes a NumPy array (or number): a NumPy
+    function's result, arithmetic, an index or an array method of such names or
+    of parameters (which may be any object: these are checked when they run)."""
+    params = set(params)
+    return _names_made_by(stmts, params, lambda value, known:
+                          _makes_array(value, classify, known | params))
+
+
+def _names_made_by(stmts: list, params: Iterable[str], makes: Callable) -> set:
+    """The largest set of names (not parameters) every binding of which `makes(value,
+    set)` accepts given that set; a loop target or an augmented assignment never."""
     bindings = {}
     for node in syntax.statements(stmts):
         if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
@@ -85,31 +100,9 @@ def sequence_names(stmts: list, params: Iterable[str], classify: Callable) -> se
         elif isinstance(node, (gast.For, gast.AugAssign)):
             for name in syntax.names_stored(node.target):
                 bindings.setdefault(name, []).append(None)  # not known to be one
-    known = set(bindings) - set(params)  # the largest set that explains itself
+    known = set(bindings) - set(params)
     while True:
-        new = {name for name in known
-               if all(_makes_sequence(v, classify, known) for v in bindings[name])}
-        if new == known:
-            return known
-        known = new
-
-
-def array_names(stmts: list, params: Iterable[str], classify: Callable) -> set:
-    """Names every binding of which makes a NumPy array (or number): a NumPy
-    function's result, arithmetic, an index or an array method of such names or
-    of parameters (which may be any object: these are checked when they run)."""
-    bindings = {}
-    for node in syntax.statements(stmts):
-        if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
-            bindings.setdefault(node.targets[0].id, []).append(node.value)
-        elif isinstance(node, (gast.For, gast.AugAssign)):
-            for name in syntax.names_stored(node.target):
-                bindings.setdefault(name, []).append(None)
-    params = set(params)
-    known = set(bindings) - params
-    while True:
-        new = {name for name in known
-               if all(_makes_array(v, classify, known | params) for v in bindings[name])}
+        new = {name for name in known if all(makes(v, known) for v in bindings[name])}
         if new == known:
             return known
         known = new
