@@ -282,6 +282,19 @@ def statements(stmts: list) -> Iterator[gast.stmt]:
                 yield from statements(inner)
 
 
+def statement_lists(stmts: list) -> Iterator[list]:
+    """`stmts` and every list of statements nested in it (bodies and else
+    branches), not those of a nested function definition; a list rewritten in
+    place before the walk reaches its statements is walked as rewritten."""
+    yield stmts
+    for stmt in statements(stmts):
+        if stmt.__class__ is not gast.FunctionDef:
+            for field in ("body", "orelse"):
+                inner = getattr(stmt, field, None)
+                if isinstance(inner, list) and inner:
+                    yield inner
+
+
 def walk(node) -> Iterator[gast.AST]:
     """Every node inside `node` (a node or a list of nodes), except the context and
     operator leaves (Load, Add, ...) that no pass asks for; faster than gast.walk."""

@@ -35,7 +35,7 @@ def convert_list_operands(node: gast.FunctionDef, params: list, namespace: Names
     if not sequences:
         return
     converter = None
-    for stmts in _statement_lists(node.body):
+    for stmts in syntax.statement_lists(node.body):
         new = []
         converted = {}  # list name -> its array, while the statements only read it
         for stmt in stmts:
@@ -58,15 +58,6 @@ def convert_list_operands(node: gast.FunctionDef, params: list, namespace: Names
             for name in syntax.names_stored(stmt) & set(converted):  # xs = np.sort(xs)
                 del converted[name]
         stmts[:] = new
-
-
-def _statement_lists(body: list):
-    yield body
-    for stmt in syntax.statements(body):
-        for field in ("body", "orelse"):
-            inner = getattr(stmt, field, None)
-            if isinstance(inner, list) and inner and stmt.__class__ is not gast.FunctionDef:
-                yield inner
 
 
 def _list_operands(stmt: gast.stmt, sequences: set, namespace: Namespace) -> list:

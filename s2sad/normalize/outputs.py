@@ -19,16 +19,8 @@ from ..parsing import Namespace
 
 def write_outputs_as_index_writes(body: list, namespace: Namespace) -> None:
     """Rewrite, in place, each statement of `body` (nested ones too) that is such a call."""
-    body[:] = _rewritten_block(body, namespace)
-    for stmt in syntax.statements(body):
-        for field in ("body", "orelse"):
-            inner = getattr(stmt, field, None)
-            if isinstance(inner, list) and stmt.__class__ is not gast.FunctionDef:
-                inner[:] = _rewritten_block(inner, namespace)
-
-
-def _rewritten_block(stmts: list, namespace: Namespace) -> list:
-    return [new for stmt in stmts for new in _rewritten(stmt, namespace)]
+    for stmts in syntax.statement_lists(body):
+        stmts[:] = [new for stmt in stmts for new in _rewritten(stmt, namespace)]
 
 
 def _rewritten(stmt: gast.stmt, namespace: Namespace) -> list:
