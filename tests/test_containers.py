@@ -600,3 +600,33 @@ def test_hessian_and_jacobian_in_a_dict_say_what_to_use():
         s2sad.hessian(lambda p: np.sum(p["w"] ** 2))({"w": np.ones(2)})
     with pytest.raises(s2sad.WrtError, match="not in a list"):
         s2sad.jacobian(lambda ps: np.array(ps) * 2.0)([1.0, 2.0])
+
+
+def sorts_a_list(x):
+    xs = [x[0] * 2.0, x[1], x[2] ** 2]
+    ys = sorted(xs)
+    zs = sorted(xs, key=abs, reverse=True)
+    return ys[0] * 3.0 + ys[2] + zs[0] * zs[1] ** 2
+
+
+def walks_sorted_keys(params):
+    total = 0.0
+    for name in sorted(params):
+        total = total + np.sum(params[name] ** 3)
+    return total
+
+
+def test_sorted_sends_each_items_derivative_back_and_sorted_keys_carry_none():
+    """`sorted(xs)` of values had no rule; `for k in sorted(d)` worked to first
+    order but its Hessian refused the loop's iterable."""
+    x = np.array([0.3, -0.5, 0.7])
+    check_container_gradient(sorts_a_list, (x,))
+    v = np.array([1.0, 2.0, -1.0])
+    gradient = s2sad.grad(sorts_a_list)
+    expected = (gradient(x + 1e-5 * v) - gradient(x - 1e-5 * v)) / 2e-5
+    np.testing.assert_allclose(s2sad.hvp(sorts_a_list)(x, v), expected, rtol=1e-5, atol=1e-7)
+    params = {"w": np.array([1.0, 2.0]), "b": 0.5}
+    check_container_gradient(walks_sorted_keys, (params,))
+    hvp = s2sad.hvp(walks_sorted_keys)(params, {"w": np.ones(2), "b": 1.0})
+    np.testing.assert_allclose(hvp["w"], 6.0 * params["w"])
+    assert hvp["b"] == pytest.approx(6.0 * params["b"])

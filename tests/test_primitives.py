@@ -54,6 +54,10 @@ def repeat_list(x, y, w):
     return np.sum((t[0] * t[3] + t[2]) * w)
 
 
+def sorted_items(x, w):
+    return np.sum(np.array(sorted(list(x * 2.0), reverse=True)) * w)
+
+
 def list_of_rows(x, w):
     rows = list(x * 2.0)
     return np.sum((rows[0] * rows[1]) * w)
@@ -2125,6 +2129,7 @@ CASES = [
     C(CONCAT, join_lists, "3 3"),
     C(REPEAT, repeat_list, "2x3 2x3"),
     C(list, list_of_rows, "2x3"),
+    C(sorted, sorted_items, "4"),
     C(tuple, tuple_of_rows, "3x2"),
     C(operator.pos, unary_plus, "3"),
     C(np.positive, np_positive, "3"),

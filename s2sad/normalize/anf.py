@@ -262,6 +262,11 @@ class ANF:
             else None
         if call is range:
             return None
+        if call is sorted and iterable.args and _indexes_itself(node, iterable.args[0]):
+            # `for k in sorted(d): ... d[k]`: sorted keys, which carry no derivative
+            iterable.args[0] = gast.Call(func=gast.Attribute(
+                value=iterable.args[0], attr="keys", ctx=gast.Load()), args=[], keywords=[])
+            return None
         if call in (enumerate, zip):
             pairs = self.zipped_items(iterable, target, node, out, self.names.fresh("i"))
             if pairs is not None:
@@ -842,12 +847,14 @@ def _is_pop(value: gast.expr) -> bool:
 
 
 
-def _indexes_itself(loop: gast.For) -> bool:
-    """Does the body read `xs[v]` where the loop is `for v in xs`? Then xs is a dict."""
-    if not (isinstance(loop.iter, gast.Name) and isinstance(loop.target, gast.Name)):
+def _indexes_itself(loop: gast.For, walked: gast.expr | None = None) -> bool:
+    """Does the body read `xs[v]` where the loop is `for v in xs` (or walks `walked`,
+    made from xs)? Then xs is a dict."""
+    walked = loop.iter if walked is None else walked
+    if not (isinstance(walked, gast.Name) and isinstance(loop.target, gast.Name)):
         return False
     return any(isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name)
-               and n.value.id == loop.iter.id and isinstance(n.slice, gast.Name)
+               and n.value.id == walked.id and isinstance(n.slice, gast.Name)
                and n.slice.id == loop.target.id for n in syntax.walk(loop.body))
 
 

@@ -1,12 +1,13 @@
 """Python containers and objects: summing a list, walking a dict's keys, reading
-an attribute."""
+an attribute, sorting a list (the derivative follows the items, as `sorted`
+orders them: ties keep their order)."""
 import numpy as np
 
 from ..primitives import CONCAT, REPEAT
 from ..registry import adjoint, advise, d, nondifferentiable, tangent
-from ..runtime import (attribute_adjoint, attribute_tangent, expand, field_adjoint, items_adjoint,
-                       items_tangent, joined_tangents, leading_items, repeated_tangent,
-                       repeats_added, spread, trailing_items)
+from ..runtime import (AdjointList, attribute_adjoint, attribute_tangent, expand, field_adjoint,
+                       items_adjoint, items_tangent, joined_tangents, leading_items,
+                       repeated_tangent, repeats_added, spread, trailing_items, zeros_like)
 
 nondifferentiable(("method", "keys"))
 advise("index the dict instead: `d[key]`, or `d[key] if key in d else default`",
@@ -107,3 +108,48 @@ def sequence_of(y, x):
 @tangent(list, tuple)
 def sequence_of_tangent(y, x):
     d[y] = items_tangent(d[x], x, y)
+
+
+def sorted_order(iterable, key, reverse):
+    """The positions of the items of `iterable` in the order sorted() puts them
+    (stable, as sorted)."""
+    items = list(iterable)
+    return sorted(range(len(items)), reverse=reverse,
+                  key=(lambda i: items[i]) if key is None else (lambda i: key(items[i])))
+
+
+nondifferentiable(sorted_order)  # an order: no derivative
+
+
+def unsorted_items(g, iterable, key, reverse):
+    """The adjoint of `sorted(iterable)`: each item's adjoint back where the item
+    was; a dict's keys (what sorted walks) carry none."""
+    if isinstance(iterable, dict) or not isinstance(g, list):
+        return zeros_like(iterable)
+    out = [None] * len(g)
+    for position, i in enumerate(sorted_order(iterable, key, reverse)):
+        out[i] = g[position]
+    return AdjointList(out)
+
+
+def sorted_tangents(t, iterable, key, reverse):
+    """The tangent of `sorted(iterable)`: the items' tangents in the sorted order."""
+    if isinstance(iterable, dict):
+        return 0.0  # keys
+    t = expand(t, list(iterable))
+    return [t[i] for i in sorted_order(iterable, key, reverse)]
+
+
+@adjoint(sorted)
+def sorted_(y, iterable, key=None, reverse=False):
+    d[iterable] = unsorted_items(d[y], iterable, key, reverse)
+
+
+@tangent(sorted)
+def sorted_tangent(y, iterable, key=None, reverse=False):
+    d[y] = sorted_tangents(d[iterable], iterable, key, reverse)
+
+
+@tangent(unsorted_items)  # linear in g; the items only set the order
+def unsorted_items_tangent(z, g, iterable, key, reverse):
+    d[z] = unsorted_items(expand(d[g], g), iterable, key, reverse)
