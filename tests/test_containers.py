@@ -630,3 +630,30 @@ def test_sorted_sends_each_items_derivative_back_and_sorted_keys_carry_none():
     hvp = s2sad.hvp(walks_sorted_keys)(params, {"w": np.ones(2), "b": 1.0})
     np.testing.assert_allclose(hvp["w"], 6.0 * params["w"])
     assert hvp["b"] == pytest.approx(6.0 * params["b"])
+
+
+def mlp_with_a_starred_split(params, x):
+    *hidden, last = params
+    for W, b in hidden:
+        x = np.tanh(W @ x + b)
+    W, b = last
+    return np.sum(W @ x + b)
+
+
+def unpacks_around_a_starred_name(x):
+    a, *rest, z = [x[0], x[1] * 2.0, x[2], x[3] ** 2]
+    return a * z + sum(rest) * rest[1]
+
+
+def test_starred_unpacking_in_an_assignment_binds_a_list_of_the_items_between():
+    """`*hidden, last = params` (JAX's MLP idiom) was refused."""
+    layers = [(RNG.normal(size=(3, 2)), RNG.normal(size=3)),
+              (RNG.normal(size=(1, 3)), RNG.normal(size=1))]
+    check_container_gradient(mlp_with_a_starred_split, (layers, np.array([0.3, -0.4])))
+    check_container_gradient(mlp_with_a_starred_split, (layers, np.array([0.3, -0.4])), 1)
+    y = np.array([0.3, -0.4, 0.5, 0.7])
+    check_container_gradient(unpacks_around_a_starred_name, (y,))
+    v = np.array([1.0, 0.5, -1.0, 2.0])
+    np.testing.assert_allclose(s2sad.hvp(unpacks_around_a_starred_name)(y, v),
+                               [2 * y[3] * v[3], 2 * v[2], 2 * v[1] + 2 * v[2],
+                                2 * y[3] * v[0] + 2 * y[0] * v[3]])

@@ -88,13 +88,20 @@ class ANF:
                   for n in syntax.walk(d.body)}
         calls = [n for n in syntax.walk(body) if isinstance(n, gast.Call)]
         arguments = {id(a) for c in calls for a in c.args}
+        # `*hidden, last = layers`: one starred name in an assignment's target
+        unpacked = {id(e) for s in syntax.walk(body) if isinstance(s, gast.Assign)
+                    for t in s.targets if isinstance(t, (gast.Tuple, gast.List)) and
+                    sum(isinstance(e, gast.Starred) for e in t.elts) == 1
+                    for e in t.elts if isinstance(e, gast.Starred) and
+                    isinstance(e.value, gast.Name)}
         for node in sorted(nodes, key=lambda n: (n.lineno, n.col_offset)):
             if isinstance(node, gast.stmt):
                 self.refuse_statement(node)
-            if isinstance(node, gast.Starred) and isinstance(node.ctx, gast.Store):
+            if isinstance(node, gast.Starred) and isinstance(node.ctx, gast.Store) and \
+                    id(node) not in unpacked:
                 raise self.unsupported(node, "starred unpacking",
                                        "unpack a fixed number of items.")
-            if isinstance(node, gast.Starred) and id(node) not in arguments:
+            if isinstance(node, gast.Starred) and id(node) not in arguments | unpacked:
                 raise self.unsupported(node, "a starred expression",
                                        "list the items one by one.")
             if isinstance(node, gast.Yield) and id(node) in yields and \
@@ -157,7 +164,8 @@ class ANF:
             return out
         if not others and isinstance(first, (gast.Tuple, gast.List)) \
                 and isinstance(node.value, (gast.Tuple, gast.List)) \
-                and len(first.elts) == len(node.value.elts):
+                and len(first.elts) == len(node.value.elts) \
+                and not any(isinstance(e, gast.Starred) for e in first.elts):
             self.assign_parallel(first.elts, node.value.elts, out)
             return out
         value = node.value
@@ -473,14 +481,11 @@ class ANF:
         if isinstance(target, gast.Name):
             out.append(syntax.assign(target.id, syntax.clone(value)))
         elif isinstance(target, (gast.Tuple, gast.List)):
-            if any(isinstance(e, gast.Starred) for e in target.elts):
-                raise self.unsupported(target, "starred unpacking",
-                                       "unpack a fixed number of items.")
             if not syntax.is_atom(value):  # pairs[i] -> t = pairs[i]; a = t[0]; ...
                 value = self.temp(value, out)
             for i, elt in enumerate(target.elts):
-                item = gast.Subscript(value=syntax.clone(value), slice=syntax.constant(i),
-                                      ctx=gast.Load())
+                item = self.unpacked_item(value, target.elts, i, out)
+                elt = elt.value if isinstance(elt, gast.Starred) else elt
                 if isinstance(elt, gast.Name):
                     out.append(syntax.assign(elt.id, item))
                 else:
@@ -493,6 +498,23 @@ class ANF:
             raise self.unsupported(target, "assignment to an attribute",
                                    "assign to a local variable; s2sad does not write into "
                                    "objects.")
+
+    def unpacked_item(self, value: gast.expr, elts: list, i: int, out: list) -> gast.expr:
+        """What unpacking `value` into `elts` binds to the i-th: `value[i]`, or after a
+        starred target `value[i - len(elts)]`; the starred one, `*rest`, the list of
+        the items between (`list(value[1:-1])`)."""
+        starred = next((k for k, e in enumerate(elts) if isinstance(e, gast.Starred)), None)
+        if starred is None or i < starred:
+            index = syntax.constant(i)
+        elif i > starred:
+            index = syntax.constant(i - len(elts))
+        else:
+            after = len(elts) - i - 1
+            part = gast.Subscript(value=syntax.clone(value), ctx=gast.Load(), slice=gast.Slice(
+                lower=syntax.constant(i) if i else None,
+                upper=syntax.constant(-after) if after else None, step=None))
+            return syntax.call(self.builtin_reference(list), self.temp(part, out))
+        return gast.Subscript(value=syntax.clone(value), slice=index, ctx=gast.Load())
 
     def subscript_parts(self, node: gast.Subscript, out: list):
         base = node.value
