@@ -772,12 +772,21 @@ def scales_its_argument(x):
     return np.sum(np.sin(x) * x)
 
 
+def adds_at_repeated_indices(x):
+    table = np.zeros((4, 3))
+    np.add.at(table, [0, 2, 0], np.outer(x, x))
+    for e in range(2):
+        np.add.at(table, (np.array([e, e + 1]), 1), x[e] * np.array([1.0, -1.0]))
+    return np.sum(table ** 2) + np.sum(np.tanh(table) * x)
+
+
 @pytest.mark.parametrize("f", [product_into_a_buffer, copyto_a_buffer,
                                ufunc_into_its_own_operand, fill_then_write,
                                result_of_an_out_call, accumulates_into_a_buffer,
-                               scales_its_argument])
+                               scales_its_argument, adds_at_repeated_indices])
 def test_numpy_calls_writing_into_an_array_are_followed_as_index_writes(f):
-    """`np.add(a, b, out=y)`, `np.copyto(y, v)` and `y.fill(v)` are `y[...] = ...`:
+    """`np.add(a, b, out=y)`, `np.copyto(y, v)`, `y.fill(v)` and `np.add.at(y, i, v)`
+    are `y[...] = ...`:
     both modes and the Hessian-vector product against central differences, and
     the caller's array unchanged."""
     x = np.array([0.3, 1.2, 0.5])

@@ -194,12 +194,6 @@ def named_tuple_fields(t):
     return t.a * np.sin(t.b)
 
 
-def adds_at(x):
-    y = np.zeros(3)
-    np.add.at(y, [0, 0], x)
-    return np.sum(y)
-
-
 def extends(x):
     items = [x]
     items.extend([x])
@@ -217,10 +211,10 @@ def test_dict_literal_and_named_tuple_fields():
     check_container_gradient(named_tuple_fields, (Pair(1.5, 0.3),))
 
 
-@pytest.mark.parametrize("f", [adds_at, extends])
+@pytest.mark.parametrize("f", [extends])
 def test_calls_that_write_into_arguments_are_refused(f):
     with pytest.raises(s2sad.NonDifferentiableError, match="change its arguments in place"):
-        s2sad.grad(f)(np.ones(3) if f is not extends else 1.0)
+        s2sad.grad(f)(1.0)
 
 
 def plot(ax, values):

@@ -31,7 +31,7 @@ from s2sad.primitives import CONCAT, COPY, REPEAT, primitive_of
 from s2sad.registry import ADJOINTS, TANGENTS
 from s2sad.rules.elementwise import abs_slope
 from s2sad.runtime import spread
-from s2sad.rules.indexing import scatter
+from s2sad.rules.indexing import added_at, scatter
 from s2sad.runtime import (as_array, broadcast_like, copy_argument, copy_of, entry_adjoint,
                            expand, item_of,
                            list_adjoint, real_where_real, structured, unbroadcast,
@@ -52,6 +52,10 @@ def join_lists(x, y, w):
 def repeat_list(x, y, w):
     t = [x, y] * 2
     return np.sum((t[0] * t[3] + t[2]) * w)
+
+
+def added_at_indices(a, v, w):
+    return np.sum(added_at(a, [0, 2, 0], v) * w)
 
 
 def sorted_items(x, w):
@@ -2130,6 +2134,8 @@ CASES = [
     C(REPEAT, repeat_list, "2x3 2x3"),
     C(list, list_of_rows, "2x3"),
     C(sorted, sorted_items, "4"),
+    C(added_at, added_at_indices, "4 3"),
+    C(added_at, added_at_indices, "4 ()"),
     C(tuple, tuple_of_rows, "3x2"),
     C(operator.pos, unary_plus, "3"),
     C(np.positive, np_positive, "3"),

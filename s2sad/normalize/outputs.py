@@ -1,7 +1,8 @@
 """NumPy calls that write into an array they are given, spelled as index writes.
 
 `np.add(a, b, out=y)` is `y[...] = np.add(a, b)`, `np.copyto(y, x)` is
-`y[...] = x` and `y.fill(v)` is `y[...] = v`. Spelled so, the write goes through
+`y[...] = x`, `y.fill(v)` is `y[...] = v` and `np.add.at(y, i, v)` is
+`y[...] = added_at(y, i, v)` (a function with rules: entries named twice add up). Spelled so, the write goes through
 the alias analysis and the adjoint of an index write like any other, where the
 call itself would be refused as changing its arguments in place. `z = np.add(a,
 b, out=y)` also binds z to y, the array the call returns. Only NumPy's functions
@@ -14,22 +15,24 @@ import numpy as np
 
 from .. import syntax
 from ..libraries import is_numpy_function
+from ..names import Names
 from ..parsing import Namespace
+from ..rules.indexing import added_at
 
 
-def write_outputs_as_index_writes(body: list, namespace: Namespace) -> None:
+def write_outputs_as_index_writes(body: list, namespace: Namespace, names: Names) -> None:
     """Rewrite, in place, each statement of `body` (nested ones too) that is such a call."""
     for stmts in syntax.statement_lists(body):
-        stmts[:] = [new for stmt in stmts for new in _rewritten(stmt, namespace)]
+        stmts[:] = [new for stmt in stmts for new in _rewritten(stmt, namespace, names)]
 
 
-def _rewritten(stmt: gast.stmt, namespace: Namespace) -> list:
+def _rewritten(stmt: gast.stmt, namespace: Namespace, names: Names) -> list:
     call = getattr(stmt, "value", None)
     single_target = isinstance(stmt, gast.Expr) or \
         (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1)
     if not (isinstance(call, gast.Call) and single_target):
         return [stmt]
-    write = _as_index_write(call, namespace, isinstance(stmt, gast.Expr))
+    write = _as_index_write(call, namespace, names, isinstance(stmt, gast.Expr))
     if write is None:
         return [stmt]
     array, value = write
@@ -42,9 +45,13 @@ def _rewritten(stmt: gast.stmt, namespace: Namespace) -> list:
     return new
 
 
-def _as_index_write(call: gast.Call, namespace: Namespace, dropped: bool):
+def _as_index_write(call: gast.Call, namespace: Namespace, names: Names, dropped: bool):
     """(the array written, the value written into it), or None for other calls."""
     function = namespace.resolve(call.func)
+    if dropped and function == np.add.at and len(call.args) == 3 and not call.keywords:
+        helper = names.fresh("added_at")
+        namespace.closure[helper] = added_at
+        return syntax.clone(call.args[0]), syntax.call(syntax.name(helper), *call.args)
     out = [k for k in call.keywords if k.arg == "out"]
     if out and is_numpy_function(function):
         array = _single_array(out[0].value)

@@ -163,6 +163,11 @@ def scatter_tangent(y, g, x, index):
     d[y] = scatter(d[g], x, index)
 
 
+@tangent(gather)  # linear in h; x gives only its kind and shape
+def gather_tangent(y, h, x, index):
+    d[y] = gather(d[h], x, index)
+
+
 def take_indices(indices, a, axis, mode):
     """np.take's indices as plain (possibly negative) positions: 'wrap' and 'clip' applied."""
     n = np.size(a) if axis is None else np.shape(a)[axis]
@@ -243,3 +248,29 @@ def untake_along_axis_tangent(y, g, arr, indices, axis):
 @tangent(np.take_along_axis)
 def take_along_axis_tangent(y, arr, indices, axis=-1):
     d[y] = np.take_along_axis(expand(d[arr], arr), indices, axis)
+
+
+def added_at(a, indices, values):
+    """What np.add.at(a, indices, values) leaves in a, as a new array (entries an
+    index names twice add up); s2sad spells that call `a[...] = added_at(...)`."""
+    numpy_only("np.add.at", a, values)
+    out = np.array(a, dtype=np.result_type(a, values))
+    np.add.at(out, indices, values)
+    return out
+
+
+@adjoint(added_at)
+def added_at_adjoint(y, a, indices, values):
+    d[a] = d[y]
+    d[values] = unbroadcast(gather(d[y], y, indices), values)
+
+
+def added_tangents(ta, a, indices, tv):
+    """The tangent of added_at, linear in a and values: their tangents added so (a
+    number for ta or tv stands for zeros)."""
+    return added_at(expand(ta, a), indices, tv)
+
+
+@tangent(added_at)
+def added_at_tangent(y, a, indices, values):
+    d[y] = added_tangents(d[a], a, indices, d[values])
