@@ -82,11 +82,9 @@ def analyze(stmts: list, params: Iterable[str], result: str, classify: Callable,
     # after a write into entries, a read of another name for its shape only
     # (`unbroadcast(g, t)` in generated code) does not see the write
     values_after = live_after
-    value_reads = _value_reads(classify)
-    if any(value_reads(stmt) != syntax.names_loaded(stmt) for stmt in syntax.statements(stmts)
-           if isinstance(stmt, gast.Assign)):
+    if any(_shape_positions(stmt, classify) for stmt in syntax.statements(stmts)):
         values_after = {}
-        _live(stmts, {result}, values_after, value_reads)
+        _live(stmts, {result}, values_after, _value_reads(classify))
     stacked = _stacked_items(stmts, classify)
     walker, certain = (_PointsTo(classify, scalars, (live_after, values_after), stacked,
                                  optimistic)
@@ -430,18 +428,24 @@ def _join(a: dict, b: dict) -> dict:
     return out
 
 
+def _shape_positions(stmt, classify: Callable) -> tuple:
+    """The positions of the arguments the call `stmt` assigns reads for their shape
+    only (registry.reads_shape_of); () for other statements."""
+    call = getattr(stmt, "value", None)
+    if not isinstance(stmt, gast.Assign) or not isinstance(call, gast.Call):
+        return ()
+    primitive = classify(call)
+    return registry.shape_arguments(primitive.key) if primitive is not None else ()
+
+
 def _value_reads(classify: Callable) -> Callable:
-    """names_loaded, but for names a statement's call reads for their shape only
-    (registry.reads_shape_of)."""
+    """names_loaded, but for names a statement's call reads for their shape only."""
     def reads(stmt) -> set:
         loaded = syntax.names_loaded(stmt)
-        call = getattr(stmt, "value", None)
-        if not isinstance(stmt, gast.Assign) or not isinstance(call, gast.Call):
-            return loaded
-        primitive = classify(call)
-        positions = registry.shape_arguments(primitive.key) if primitive is not None else ()
+        positions = _shape_positions(stmt, classify)
         if not positions:
             return loaded
+        call = stmt.value
         shaped = [a for i, a in enumerate(call.args) if i in positions]
         others = [a for i, a in enumerate(call.args) if i not in positions]
         return loaded - (syntax.names_loaded(shaped) -

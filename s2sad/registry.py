@@ -69,10 +69,23 @@ class Template:
         """Whether the body gives a derivative (`d[x] = ...`) to the call's argument
         at `position`."""
         params = list(self.signature.parameters)[1:]
-        return position < len(params) and any(
-            isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript) and
-            isinstance(stmt.targets[0].slice, gast.Name) and
-            stmt.targets[0].slice.id == params[position] for stmt in self.body)
+        return position < len(params) and \
+            any(derivative_target(stmt) == params[position] for stmt in self.body)
+
+
+def derivative_target(stmt: gast.stmt) -> str | None:
+    """'x' for a template's statement `d[x] = ...`."""
+    if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1:
+        return derivative_of(stmt.targets[0])
+    return None
+
+
+def derivative_of(node: gast.expr) -> str | None:
+    """'x' for `d[x]` in a template."""
+    if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) \
+            and node.value.id == "d" and isinstance(node.slice, gast.Name):
+        return node.slice.id
+    return None
 
 
 _GENERATOR_CLASSES = (np.random.Generator, np.random.RandomState)

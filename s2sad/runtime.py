@@ -527,7 +527,9 @@ class AdjointList(list):
     __iadd__ = __add__  # item by item into a new list, not list.extend
 
     def __sub__(self, other):
-        return self + -other if isinstance(other, list) or np.ndim(other) == 0 else NotImplemented
+        if isinstance(other, list):
+            return self + -AdjointList(other)
+        return self + -other if np.ndim(other) == 0 else NotImplemented
 
     def __neg__(self):
         return AdjointList(-a for a in self)

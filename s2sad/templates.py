@@ -15,7 +15,7 @@ import gast
 from . import syntax
 from .names import Names
 from .parsing import Namespace
-from .registry import Template
+from .registry import Template, derivative_of, derivative_target
 
 ACCUMULATE = "accumulate"  # annotation on `b<x> = <contribution>` statements
 ZERO = "zero_derivative"
@@ -70,7 +70,7 @@ def instantiate(template: Template, result: gast.expr, args: list, keywords: dic
     left_unfitted = set()
     stmts = []
     for stmt in template.body:
-        target = _derivative_target(stmt)
+        target = derivative_target(stmt)
         if target is not None:
             var = derivative(bound[target]) if target in bound else None
             if var is None:
@@ -142,10 +142,10 @@ def _fits_seed(template: Template) -> bool:
     seed = template.result_param
     namespace = Namespace(template.namespace)
     for stmt in template.body:
-        reads = [n for n in gast.walk(stmt) if _derivative_of(n) == seed]
+        reads = [n for n in gast.walk(stmt) if derivative_of(n) == seed]
         if not reads:
             continue
-        if _derivative_target(stmt) is None or len(reads) != 1:
+        if derivative_target(stmt) is None or len(reads) != 1:
             return False
         value = stmt.value
         if not isinstance(value, gast.Call) or not value.args:
@@ -154,19 +154,19 @@ def _fits_seed(template: Template) -> bool:
             if not _linear_in_seed(value.args[0], seed):
                 return False
         elif not (getattr(namespace.resolve(value.func), "__s2sad_fits_seed__", False)
-                  and _derivative_of(value.args[0]) == seed):
+                  and derivative_of(value.args[0]) == seed):
             return False
     return True
 
 
 def _linear_in_seed(node: gast.expr, seed: str) -> bool:
     """`node` is `d[seed]` times or divided by factors, perhaps negated."""
-    if _derivative_of(node) == seed:
+    if derivative_of(node) == seed:
         return True
     if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
         return _linear_in_seed(node.operand, seed)
     if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Mult, gast.Div)):
-        in_left = any(_derivative_of(n) == seed for n in gast.walk(node.left))
+        in_left = any(derivative_of(n) == seed for n in gast.walk(node.left))
         if in_left:
             return _linear_in_seed(node.left, seed)
         return isinstance(node.op, gast.Mult) and _linear_in_seed(node.right, seed)
@@ -184,20 +184,6 @@ def _calls_unbroadcast(template_value: gast.expr) -> bool:
     keep as a call (a scalar instance drops it)."""
     return isinstance(template_value, gast.Call) and \
         isinstance(template_value.func, gast.Name) and template_value.func.id == "unbroadcast"
-
-
-def _derivative_target(stmt: gast.stmt) -> str | None:
-    """'x' for a statement `d[x] = ...`."""
-    if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1:
-        return _derivative_of(stmt.targets[0])
-    return None
-
-
-def _derivative_of(node: gast.expr) -> str | None:
-    if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) \
-            and node.value.id == "d" and isinstance(node.slice, gast.Name):
-        return node.slice.id
-    return None
 
 
 class _Rewriter:
@@ -219,8 +205,8 @@ class _Rewriter:
         cls = node.__class__
         if cls is gast.Name:
             return self.name(node)
-        if cls is gast.Subscript and _derivative_of(node) is not None:
-            return self.derivative_variable(_derivative_of(node))
+        if cls is gast.Subscript and derivative_of(node) is not None:
+            return self.derivative_variable(derivative_of(node))
         if cls is gast.Call:
             fitted = self.unneeded_fitting(node)
             if fitted is not None:

@@ -4,6 +4,7 @@ writes and side effects (effect_checks.py) and the handling of calls of other
 functions (callees.py) are mixins of `Emitter`."""
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 
 import gast
@@ -250,15 +251,13 @@ class Emitter(EffectChecks, CalleeCalls):
         """The default of `param` as Python bound it when f was defined: as written
         when it is a literal or still names that value, else a global holding it
         (`s=SCALE` with SCALE rebound since, `k=k` in a class body, a generator)."""
-        func = self.fn.parsed.func
-        values = dict(zip(func.__code__.co_varnames[:func.__code__.co_argcount]
-                          [func.__code__.co_argcount - len(func.__defaults__ or ()):],
-                          func.__defaults__ or ()))
-        values.update(func.__kwdefaults__ or {})
-        if param not in values or isinstance(written, gast.Constant) or \
-                self.namespace.resolve(written, _MISSING) is values[param]:
+        bound = inspect.signature(self.fn.parsed.func).parameters.get(param)
+        value = _MISSING if bound is None else bound.default
+        if value is _MISSING or value is inspect.Parameter.empty or \
+                isinstance(written, gast.Constant) or \
+                self.namespace.resolve(written, _MISSING) is value:
             return syntax.clone(written)
-        return syntax.name(self.bind_global(f"{param}_default", values[param]))
+        return syntax.name(self.bind_global(f"{param}_default", value))
 
     def derivative_function(self, body: list, extra: list) -> gast.FunctionDef:
         """`def d<f>(params..., extra...)`: `extra` holds (name, default or None) for
