@@ -49,6 +49,10 @@ _VIEW_FUNCTIONS = frozenset({
     "swapaxes", "moveaxis", "rollaxis", "broadcast_to", "broadcast_arrays", "diagonal",
     "view", "real", "imag", "split", "array_split", "hsplit", "vsplit", "dsplit",
     "flip", "fliplr", "flipud", "rot90", "matrix_transpose", "permute_dims", "require",
+    "einsum",  # 'ii->i' and 'ij->ji' give views
+    "trim_zeros", "asarray_chkfinite", "real_if_close", "asmatrix", "getfield",
+    "as_strided", "sliding_window_view", "unstack", "__array__",
+    "conj", "conjugate",  # the methods: a real array itself (np.conj, a ufunc, copies)
 })
 
 
@@ -345,7 +349,8 @@ def _makes_new_object(primitive) -> bool:
     module = _module(key)
     name = getattr(key, "__name__", "")
     if module.startswith("numpy"):
-        return name not in _VIEW_FUNCTIONS and name != "__getitem__"
+        return name not in _VIEW_FUNCTIONS and name != "__getitem__" and \
+            not _may_return_its_operand(primitive)
     if module == "s2sad.runtime":
         return name in _NEW_FROM_RUNTIME
     return module == "math"
@@ -385,8 +390,16 @@ def _has_slice(index: gast.expr) -> bool:
 
 
 def _is_view_function(primitive) -> bool:
-    return primitive is not None and getattr(primitive.key, "__name__", "") in \
-        _VIEW_FUNCTIONS and _module(primitive.key).startswith("numpy")
+    return primitive is not None and _module(primitive.key).startswith("numpy") and (
+        getattr(primitive.key, "__name__", "") in _VIEW_FUNCTIONS or
+        _may_return_its_operand(primitive))
+
+
+def _may_return_its_operand(primitive) -> bool:
+    """`x.astype(t, copy=False)`, `np.array(x, copy=False)`, `np.nan_to_num(x,
+    copy=False)`: NumPy returns x itself where it needs no copy (copy=None too)."""
+    copy = primitive.keywords.get("copy")
+    return copy is not None and not (isinstance(copy, gast.Constant) and copy.value is True)
 
 
 def _module(key) -> str:

@@ -38,6 +38,11 @@ RANDOM_METHODS = frozenset({
     "getrandbits",
 })
 GLOBAL_GENERATORS = (np.random.mtrand._rand, random._inst)
+# np.random's functions that are not methods of its global RandomState, but seed
+# it or draw from it
+_GLOBAL_NUMPY_FUNCTIONS = tuple(getattr(np.random, name) for name in
+                                ("seed", "ranf", "sample", "set_bit_generator")
+                                if hasattr(np.random, name))
 # Annotation on a call that draws, or reads or sets a generator's state: the
 # optimizer neither drops it nor moves other draws across it.
 DRAWS = "draws"
@@ -129,6 +134,8 @@ class RandomDraws:
         owner = getattr(target, "__self__", None)
         if isinstance(owner, GENERATORS):
             return [owner]
+        if any(target is f for f in _GLOBAL_NUMPY_FUNCTIONS):
+            return [np.random.mtrand._rand]
         reached = reached_generators(target) if inspect.isfunction(target) else None
         if reached is None:
             return []

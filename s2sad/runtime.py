@@ -75,12 +75,12 @@ def shape_of(x):
 def unbroadcast(g, x):
     """`g` summed over the axes along which `x` was broadcast: x's shape (x may be
     that Shape itself)."""
-    if type(g) is np.ndarray and type(x) is not list:  # the common case, tested first
+    if type(g) is np.ndarray and type(x) is not list and type(x) is not tuple:  # the common case
         shape = x if type(x) is Shape else x.shape if type(x) is np.ndarray else np.shape(x)
         return g if g.shape == shape else _summed_to(g, shape)
     if type(g) in _SCALARS:
         return g
-    if type(x) in (list, tuple) and isinstance(g, (list, tuple)) and len(g) != len(x):
+    if type(x) in (list, tuple) and not _fits_sequence(g, x):
         raise _joined_unseen()
     if type(x) is list:  # a list given to a NumPy function: its adjoint is a list too
         return AdjointList(unbroadcast(g, Shape(np.shape(x))))
@@ -96,6 +96,16 @@ def unbroadcast(g, x):
     if np.shape(g) != xshape:
         g = np.broadcast_to(g, xshape)
     return g
+
+
+def _fits_sequence(g, x) -> bool:
+    """Whether g can be the adjoint of the list or tuple x used as an array: not a
+    longer or shorter list, as the adjoint of `xs * 2` or `xs + ys` would be."""
+    if isinstance(g, (list, tuple)):
+        return len(g) == len(x)
+    gshape, shape = np.shape(g), np.shape(x)
+    return len(gshape) >= len(shape) and all(
+        n in (1, m) for n, m in zip(shape, gshape[len(gshape) - len(shape):]))
 
 
 def _joined_unseen() -> UnsupportedSyntaxError:

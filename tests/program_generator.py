@@ -433,11 +433,21 @@ class Writer:
 
     def stmt_copy_then_write(self, scope):
         """An arithmetic copy, an element of it written, then read with its source:
-        `c = a + 0.0; c[0] = c[0] * 1.5` (c must not become an alias of a)."""
+        `c = a + 0.0; c[0] = c[0] * 1.5` (c must not become an alias of a), also
+        through a view a call returns (`w = c.reshape(-1); w[0] = ...`)."""
         source = self.pick(scope.of_kind(A))
         copy, target = self.fresh("c"), self.fresh()
         form = self.pick(["+ 0.0", "* 1.0", "- 0.0", "/ 1.0"])
-        index = self.pick(["0", "-1", ":1", "[0, 0]"])
+        index = self.pick(["0", "-1", ":1"])
+        if self.chance(40):  # written through a view a call returns, then the view read
+            view = self.fresh("w")
+            return Stmt([f"{copy} = {source} {form}",
+                         f"{view} = " + self.pick([f"{copy}.reshape(-1)", f"np.ravel({copy})",
+                                                   f"{copy}.astype(float, copy=False)"]),
+                         f"{view}[{index}] = {view}[{index}] * {self.pick(CONSTANTS)}",
+                         f"{target} = np.tanh({source} * np.reshape({view}, np.shape({source})))"],
+                        defines={target: A})
+        index = self.pick([index, "[0, 0]"])
         return Stmt([f"{copy} = {source} {form}",
                      f"{copy}[{index}] = {copy}[{index}] * {self.pick(CONSTANTS)}",
                      f"{target} = np.tanh({source} * {copy})"], defines={target: A})
@@ -539,19 +549,25 @@ class Writer:
         return Stmt(lines, defines={target: S})
 
     def stmt_out_buffers(self, scope):
-        """NumPy calls writing into a buffer they are given (`out=`, np.copyto)."""
+        """NumPy calls writing into a buffer they are given (`out=`, np.copyto,
+        np.subtract.at, np.fill_diagonal)."""
         buffer, target = self.fresh("buf"), self.fresh()
         source = self.pick(scope.of_kind(A))
-        lines = [f"{buffer} = np.zeros_like({source})",
-                 self.pick([f"np.multiply({source}, {self.pick(CONSTANTS)}, out={buffer})",
-                            f"np.copyto({buffer}, np.sin({source}))"]),
+        writes = [[f"np.multiply({source}, {self.pick(CONSTANTS)}, out={buffer})"],
+                  [f"np.copyto({buffer}, np.sin({source}))"],
+                  [f"np.subtract.at({buffer}, [0, -1, 0], np.sum(np.sin({source})))"]]
+        if len(self.shape) == 2:
+            writes.append([f"np.copyto({buffer}, {source})",
+                           f"np.fill_diagonal({buffer}, np.cos({source}).ravel()[0])"])
+        lines = [f"{buffer} = np.zeros_like({source})", *self.pick(writes),
                  f"np.add({buffer}, np.tanh({self.expr(scope, A, 1)}), out={buffer})",
                  f"{target} = np.tanh({buffer})"]
         return Stmt(lines, defines={target: A})
 
     def stmt_draw(self, scope):
         """A random draw from a generator f seeds itself: the derivative's reruns
-        (a loop's, a helper's) must see the same numbers. Drawn in f, after a draw
+        (a loop's, a helper's) must see the same numbers. Drawn in f (also from
+        NumPy's global generator, seeded there: np.random.seed), after a draw
         nothing reads (still drawn), by a helper two calls down, or by the method of
         an object that holds the generator (found only when it runs); or from a
         distribution whose parameters carry derivatives (`rng.normal(mu, sigma)`)."""
@@ -559,7 +575,8 @@ class Writer:
         kind = self.any_kind(scope)
         target = self.fresh()
         value = self.squashed(scope, None, kind)
-        how = self.pick(["inline", "unused first", "function", "method", "parameters"])
+        how = self.pick(["inline", "unused first", "function", "method", "parameters",
+                         "seeded global"])
         if how == "parameters":  # the distribution's own parameters carry derivatives
             spread = self.squashed(scope, None, kind)
             family = self.pick([f"rng.normal({value}, 1.0 + 0.25 * np.tanh({spread}))",
@@ -570,9 +587,15 @@ class Writer:
             call = f"jittered(rng, {value})" if how == "function" else \
                 f"jitter.apply({value})"
             return Stmt([f"{target} = {call}"], defines={target: kind})
-        noise = "rng.rand()" if kind == S else \
-            f"rng.rand({', '.join(str(n) for n in self.shape)})"
-        lines = [f"{self.fresh('unused')} = rng.rand()"] if how == "unused first" else []
+        source = "rng.rand"
+        if how == "seeded global":  # np.random.seed here: a loop's rerun seeds again
+            source = self.pick(["np.random.rand", "np.random.sample"])
+        noise = f"{source}()" if kind == S else \
+            f"{source}({', '.join(str(n) for n in self.shape)})"
+        if source == "np.random.sample" and kind != S:
+            noise = f"{source}({self.shape})"
+        lines = [f"{self.fresh('unused')} = rng.rand()"] if how == "unused first" else \
+            [f"np.random.seed({self.pick([0, 7])})"] if how == "seeded global" else []
         return Stmt(lines + [f"{target} = {value} * (0.75 + 0.5 * {noise})"],
                     defines={target: kind})
 

@@ -581,6 +581,43 @@ def assert_matches_differences(f, x, mode):
         assert df(x, e) == pytest.approx(fd, rel=1e-6)
 
 
+def copy_written_through_a_reshaped_view(x):
+    y = x * 1
+    v = np.reshape(y, (2, 2))
+    v[0, 0] = 3.0 * x[2]
+    return np.sum(v ** 2) + x[0] ** 2
+
+
+def copy_written_through_astype_without_copy(x):
+    y = x * 1.0
+    z = y.astype(np.float64, copy=False)  # y itself
+    z[0] = 0.0
+    return np.sum(y * np.arange(4.0))
+
+
+def diagonal_view_of_einsum_written(a):
+    b = a + 1.0
+    d = np.einsum("ii->i", b)  # a view of b's diagonal
+    d[0] = 100.0 * a[0, 1]
+    return np.sum(b * a)
+
+
+def test_an_arithmetic_copy_written_through_a_view_a_call_returns_stays_a_copy():
+    """`y = x * 1` folded to `y = x` made the write through `np.reshape(y)` change
+    the caller's x: a wrong gradient in both modes. A call's result may be a view of
+    its operands (also `astype(copy=False)` and `einsum`): refused where the base is
+    read after the write, the caller's array never changed."""
+    x = np.array([0.3, -0.5, 1.2, 0.7])
+    for mode in ("reverse", "forward"):
+        assert_matches_differences(copy_written_through_a_reshaped_view, x, mode)
+        for f, arg in ((copy_written_through_astype_without_copy, x),
+                       (diagonal_view_of_einsum_written, x.reshape(2, 2))):
+            with pytest.raises(s2sad.UnsupportedSyntaxError, match="shares its memory"):
+                df = s2sad.autodiff(f, mode=mode)
+                df(arg, 1.0 if mode == "reverse" else np.ones_like(arg))
+    assert np.array_equal(x, [0.3, -0.5, 1.2, 0.7])
+
+
 def test_an_earlier_iterations_array_kept_under_another_name_still_counts():
     # keep holds the copy or the first step's array: the write's check tells which
     with pytest.raises(s2sad.UnsupportedSyntaxError, match="shares its memory") as info:
@@ -780,13 +817,29 @@ def adds_at_repeated_indices(x):
     return np.sum(table ** 2) + np.sum(np.tanh(table) * x)
 
 
+def subtracts_at_repeated_indices(x):
+    table = np.ones((3, 2))
+    np.subtract.at(table, [2, 0, 2], np.outer(x, x[:2]))
+    np.subtract.at(table, ([0, 1], 1), [x[1], x[2]])  # a list of values
+    return np.sum(table ** 3)
+
+
+def fills_a_diagonal(x):
+    gram = np.outer(x, x) + 1.0
+    np.fill_diagonal(gram, np.diag(gram) * x + 0.5)  # a ridge, scaled
+    wide = np.ones((2, 3)) * x
+    np.fill_diagonal(wide, x[0] ** 2)  # not square: the first min(shape) entries
+    return np.sum(np.linalg.solve(gram, x) ** 2) + np.sum(wide ** 2 * x)
+
+
 @pytest.mark.parametrize("f", [product_into_a_buffer, copyto_a_buffer,
                                ufunc_into_its_own_operand, fill_then_write,
                                result_of_an_out_call, accumulates_into_a_buffer,
-                               scales_its_argument, adds_at_repeated_indices])
+                               scales_its_argument, adds_at_repeated_indices,
+                               subtracts_at_repeated_indices, fills_a_diagonal])
 def test_numpy_calls_writing_into_an_array_are_followed_as_index_writes(f):
-    """`np.add(a, b, out=y)`, `np.copyto(y, v)`, `y.fill(v)` and `np.add.at(y, i, v)`
-    are `y[...] = ...`:
+    """`np.add(a, b, out=y)`, `np.copyto(y, v)`, `y.fill(v)`, `np.add.at(y, i, v)`,
+    `np.subtract.at` and `np.fill_diagonal` are index writes (`y[...] = ...`):
     both modes and the Hessian-vector product against central differences, and
     the caller's array unchanged."""
     x = np.array([0.3, 1.2, 0.5])

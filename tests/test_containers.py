@@ -541,6 +541,10 @@ def joins_a_parameter_to_itself(ps):
     return np.sum(np.array(ps + ps) ** 2)
 
 
+def repeats_a_sequence_parameter_n_times(ps, n):
+    return np.sum(np.asarray(ps * n) ** 2)
+
+
 def loops_over_a_repeated_tuple(ws):
     total = 0.0
     for w in ws * 3:
@@ -562,7 +566,11 @@ def test_repeating_or_joining_a_sequence_parameter_is_refused_not_repeated_in_th
         with pytest.raises(s2sad.UnsupportedSyntaxError, match="joined or repeated") as info:
             s2sad.grad(f)(arg)
         assert info.value.location.lineno == f.__code__.co_firstlineno + line
+    for ps in ([0.3, 0.5], (0.3, 0.5)):  # a tuple's adjoint array raised ValueError
+        with pytest.raises(s2sad.UnsupportedSyntaxError, match="joined or repeated"):
+            s2sad.grad(repeats_a_sequence_parameter_n_times)(ps, 3)
     x = np.array([0.3, 0.5])
+    np.testing.assert_allclose(s2sad.grad(repeats_a_sequence_parameter_n_times)(x, 3), 18 * x)
     np.testing.assert_allclose(s2sad.grad(doubles_an_array_both_ways)(x), 5.0 + 8.0 * x)
 
 

@@ -197,8 +197,16 @@ def array_parameter_rebound_to_a_float(p, x):
     return np.sum(p * x)
 
 
+def loop_target_named_as_its_sequence(x):
+    total = 0.0
+    for x in x:  # the sequence is read once; x is then each item
+        total = total + x ** 3
+    return total
+
+
 CASES = [
     (my_func, (0.3, 0.4), (0, 1)),
+    (loop_target_named_as_its_sequence, (RNG.normal(size=3),), (0,)),
     (branch, (1.5, 0.5), (0, 1)),
     (branch, (0.5, 1.5), (0, 1)),
     (elif_chain, (-2.0,), (0,)),

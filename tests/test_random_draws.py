@@ -44,8 +44,18 @@ def vector_parameters(mu, sigma):
     return np.sum(rng.normal(mu, sigma) ** 3)
 
 
+def seeded_in_each_iteration(mu, sigma):
+    total = 0.0  # common random numbers: each arm sees the same noise
+    for arm in range(2):
+        np.random.seed(0)
+        z = np.random.randn(5) * sigma + np.random.sample(5)
+        total = total + (arm + 1) * np.mean((mu * arm + z) ** 2)
+    return total
+
+
 CASES = [
     (module_normal, (0.4, 1.5)),
+    (seeded_in_each_iteration, (0.3, 0.8)),  # the loop's rerun skipped np.random.seed
     (module_uniform_and_exponential, (0.3, 0.7)),
     (generator_location_scale, (0.2, 0.9)),
     (random_state_in_a_loop, (0.1, 1.2)),

@@ -6,6 +6,8 @@ matrix-exponential propagator and a PCA reconstruction loss through eigh."""
 import numpy as np
 import pytest
 
+import s2sad
+
 pytest.importorskip("scipy")
 from scipy import linalg, special, stats  # noqa: E402
 
@@ -191,3 +193,39 @@ def test_pca_reconstruction_loss_through_eigh(loss):
     args = [np.array([1.0, 0.8, 1.2]), data]
     np.testing.assert_allclose(loss(*args), pca_reconstruction_loss(*args), rtol=1e-12)
     check_both_modes(loss, args)
+
+
+# ---------------------------------------------------------------- sparse matrices
+
+def dirichlet_energy(u, laplacian, f):
+    """A discrete Poisson problem's energy: 1/2 u'Lu - f'u, L a sparse Laplacian."""
+    return 0.5 * u @ (laplacian @ u) - np.sum(f * u)
+
+
+def sparse_least_squares(x, a, y):
+    """Regression with a sparse design matrix, also read transposed with .dot."""
+    residual = a @ x - y
+    return np.sum(residual ** 2) + np.sum(np.tanh(a.T.dot(residual)) * x)
+
+
+def test_a_sparse_matrix_times_a_dense_vector_in_both_modes_and_twice():
+    """NumPy takes a sparse matrix for a 0-d object: the product rules took it for a
+    scalar (an object array of sparse matrices as the gradient; crashes in forward
+    mode). Its own `@` multiplies now."""
+    sparse = pytest.importorskip("scipy.sparse")
+    laplacian = sparse.diags([-1.0, 2.0, -1.0], [-1, 0, 1], shape=(6, 6)).tocsr()
+    a = sparse.random(5, 4, density=0.5, format="csr", random_state=1)
+    for f, args in ((dirichlet_energy, [RNG.normal(size=6), laplacian, RNG.normal(size=6)]),
+                    (sparse_least_squares, [RNG.normal(size=4), a, RNG.normal(size=5)]),
+                    (sparse_least_squares, [RNG.normal(size=4), sparse.csc_array(a),
+                                            RNG.normal(size=5)])):
+        check_both_modes(f, args, wrt=(0,))
+        v = RNG.normal(size=np.shape(args[0]))
+        gradient = s2sad.grad(f)
+        plus, minus = [args[0] + 1e-5 * v] + args[1:], [args[0] - 1e-5 * v] + args[1:]
+        np.testing.assert_allclose(s2sad.hvp(f)(*args, v),
+                                   (gradient(*plus) - gradient(*minus)) / 2e-5,
+                                   rtol=1e-5, atol=1e-7)
+    x = RNG.normal(size=6)  # the gradient of L itself, dense: u u^T / 2
+    np.testing.assert_allclose(s2sad.grad(dirichlet_energy, wrt=1)(x, laplacian, x),
+                               0.5 * np.outer(x, x))

@@ -8,6 +8,7 @@ special = pytest.importorskip("scipy.special")
 import s2sad  # noqa: E402
 from rulecheck import check_both_modes  # noqa: E402
 from s2sad.registry import ADJOINTS, TANGENTS  # noqa: E402
+from s2sad.rules.scipy_special import finite_part, log_ndtr_slope, normal_density  # noqa: E402
 
 RNG = np.random.default_rng(16)
 W3 = RNG.normal(size=3)
@@ -154,6 +155,18 @@ def f_log_softmax_all(x):
     return np.sum(special.log_softmax(x) * W3)
 
 
+def f_finite_part(x):
+    return np.sum(finite_part(x) ** 2 * x)
+
+
+def f_normal_density(x):
+    return np.sum(normal_density(x) * x)
+
+
+def f_log_ndtr_slope(x):
+    return np.sum(log_ndtr_slope(x, special.log_ndtr(x)) * x)
+
+
 CASES = [
     (special.expit, f_expit, [uniform(-3, 3, (2, 3))]),
     (special.logit, f_logit, [uniform(0.1, 0.9, (2, 3))]),
@@ -191,6 +204,9 @@ CASES = [
     (special.softmax, f_softmax_axis, [uniform(-2, 2, (2, 3))]),
     (special.log_softmax, f_log_softmax, [uniform(-2, 2, (2, 3))]),
     (special.log_softmax, f_log_softmax_all, [uniform(-2, 2, 3)]),
+    (finite_part, f_finite_part, [uniform(-2, 2, 3)]),
+    (normal_density, f_normal_density, [uniform(-2, 2, 3)]),
+    (log_ndtr_slope, f_log_ndtr_slope, [uniform(-2, 2, 3)]),
 ]
 
 
@@ -248,3 +264,20 @@ def test_a_parameter_without_closed_form_derivative_is_refused_in_both_modes():
 def test_the_generated_code_reads_like_the_calculus():
     source = s2sad.source(s2sad.grad(f_gammaln))
     assert "special.digamma(x)" in source
+
+
+def ordered_probit(b):
+    upper = np.array([np.inf, 1.0, 0.2]) - b  # open-ended cut points at +-inf
+    lower = np.array([0.0, -np.inf, -1.0]) - b
+    return np.sum(np.log(special.ndtr(upper) - special.ndtr(lower))) + \
+        np.sum(special.log_ndtr(upper))
+
+
+def test_second_derivatives_at_infinite_cut_points_are_finite():
+    """The slope of ndtr (and log_ndtr) is 0 at +inf; its derivative -x * slope was
+    inf * 0 = nan there, so the Hessian of an ordinal model was nan."""
+    b, gradient = 0.3, s2sad.grad(ordered_probit)
+    expected = (gradient(b + 1e-5) - gradient(b - 1e-5)) / 2e-5
+    assert s2sad.hvp(ordered_probit)(b, 1.0) == pytest.approx(expected, rel=1e-6)
+    assert gradient(b) == pytest.approx((ordered_probit(b + 1e-6) - ordered_probit(b - 1e-6))
+                                        / 2e-6, rel=1e-6)

@@ -343,10 +343,12 @@ class ANF:
                                ctx=gast.Load()) for i in range(count)]
 
     def fixed_sequence(self, iterable: gast.expr, loop, out: list) -> gast.expr:
-        """The sequence a loop walks, held apart if the body rebinds its name: Python
-        keeps iterating over the original object."""
+        """The sequence a loop walks, held apart if the body or the loop's target
+        (`for x in x`) rebinds its name: Python keeps iterating over the original
+        object."""
         sequence = self.atom(iterable, out)
-        if isinstance(sequence, gast.Name) and sequence.id in syntax.names_stored(loop.body):
+        if isinstance(sequence, gast.Name) and \
+                sequence.id in syntax.names_stored([loop.target] + loop.body):
             sequence = self.temp(sequence, out, stem="items")
         return sequence
 

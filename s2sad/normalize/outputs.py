@@ -2,7 +2,9 @@
 
 `np.add(a, b, out=y)` is `y[...] = np.add(a, b)`, `np.copyto(y, x)` is
 `y[...] = x`, `y.fill(v)` is `y[...] = v` and `np.add.at(y, i, v)` is
-`y[...] = added_at(y, i, v)` (a function with rules: entries named twice add up). Spelled so, the write goes through
+`y[...] = added_at(y, i, v)` (a function with rules: entries named twice add up;
+`np.subtract.at` adds the negated values) and `np.fill_diagonal(y, v)` is
+`y[diagonal_entries(y)] = v`. Spelled so, the write goes through
 the alias analysis and the adjoint of an index write like any other, where the
 call itself would be refused as changing its arguments in place. `z = np.add(a,
 b, out=y)` also binds z to y, the array the call returns. Only NumPy's functions
@@ -17,7 +19,7 @@ from .. import syntax
 from ..libraries import is_numpy_function
 from ..names import Names
 from ..parsing import Namespace
-from ..rules.indexing import added_at
+from ..rules.indexing import added_at, diagonal_entries
 
 
 def write_outputs_as_index_writes(body: list, namespace: Namespace, names: Names) -> None:
@@ -35,9 +37,8 @@ def _rewritten(stmt: gast.stmt, namespace: Namespace, names: Names) -> list:
     write = _as_index_write(call, namespace, names, isinstance(stmt, gast.Expr))
     if write is None:
         return [stmt]
-    array, value = write
-    new = [syntax.assign(gast.Subscript(value=array, slice=syntax.constant(Ellipsis),
-                                        ctx=gast.Store()), value)]
+    array, index, value = write
+    new = [syntax.assign(gast.Subscript(value=array, slice=index, ctx=gast.Store()), value)]
     if isinstance(stmt, gast.Assign):  # the call returns the array it wrote
         new.append(syntax.assign(stmt.targets[0], syntax.clone(array)))
     for node in new:
@@ -46,24 +47,42 @@ def _rewritten(stmt: gast.stmt, namespace: Namespace, names: Names) -> list:
 
 
 def _as_index_write(call: gast.Call, namespace: Namespace, names: Names, dropped: bool):
-    """(the array written, the value written into it), or None for other calls."""
+    """(the array written, the index, the value written there), or None for other
+    calls."""
+    whole = syntax.constant(Ellipsis)
     function = namespace.resolve(call.func)
-    if dropped and function == np.add.at and len(call.args) == 3 and not call.keywords:
-        helper = names.fresh("added_at")
-        namespace.closure[helper] = added_at
-        return syntax.clone(call.args[0]), syntax.call(syntax.name(helper), *call.args)
+    plain = not call.keywords
+    if dropped and plain and len(call.args) == 3 and function in (np.add.at, np.subtract.at):
+        array, indices, values = call.args
+        if function == np.subtract.at:
+            values = syntax.call(_bound(namespace, names, "negative", np.negative), values)
+        added = syntax.call(_bound(namespace, names, "added_at", added_at),
+                            array, indices, values)
+        return syntax.clone(array), whole, added
     out = [k for k in call.keywords if k.arg == "out"]
     if out and is_numpy_function(function):
         array = _single_array(out[0].value)
         if array is not None:
             call.keywords = [k for k in call.keywords if k.arg != "out"]
-            return array, call
-    if dropped and function is np.copyto and len(call.args) == 2 and not call.keywords:
-        return call.args[0], call.args[1]
-    if dropped and isinstance(call.func, gast.Attribute) and call.func.attr == "fill" and \
-            function is None and len(call.args) == 1 and not call.keywords:
-        return call.func.value, call.args[0]  # taken for ndarray.fill, NumPy's own
+            return array, whole, call
+    if dropped and plain and function is np.copyto and len(call.args) == 2:
+        return call.args[0], whole, call.args[1]
+    if dropped and plain and function is np.fill_diagonal and len(call.args) == 2:
+        array, value = call.args
+        entries = syntax.call(_bound(namespace, names, "diagonal_entries", diagonal_entries),
+                              syntax.clone(array))
+        return array, entries, value
+    if dropped and plain and isinstance(call.func, gast.Attribute) and \
+            call.func.attr == "fill" and function is None and len(call.args) == 1:
+        return call.func.value, whole, call.args[0]  # taken for ndarray.fill, NumPy's own
     return None
+
+
+def _bound(namespace: Namespace, names: Names, name: str, function) -> gast.Name:
+    """A fresh name the derivative's closure binds to `function`."""
+    fresh = names.fresh(name)
+    namespace.closure[fresh] = function
+    return syntax.name(fresh)
 
 
 def _single_array(node: gast.expr) -> gast.expr | None:

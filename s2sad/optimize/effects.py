@@ -41,8 +41,9 @@ def is_pure(node: gast.AST, local_names: set) -> bool:
 
 def shares_a_written_array(node: gast.FunctionDef) -> set:
     """Names that may refer to an array or list something writes into in place
-    (`x[i] = v`, `x += v`, `x.append(v)`), through copies `a = b` and views
-    `a = b[...]`: an expression must not become a copy of these."""
+    (`x[i] = v`, `x += v`, `x.append(v)`), through copies `a = b`, views
+    `a = b[...]` and calls that may return a view of an argument (`b.reshape(2, 2)`,
+    `np.asarray(b)`): an expression must not become a copy of these."""
     links, written = {}, set()
 
     def root(name):
@@ -61,13 +62,23 @@ def shares_a_written_array(node: gast.FunctionDef) -> set:
         target, value = stmt.targets[0], stmt.value
         if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
             written.add(target.value.id)
-        while isinstance(value, (gast.Subscript, gast.Attribute)):
-            value = value.value
-        if isinstance(target, gast.Name) and isinstance(value, gast.Name):
-            links[root(target.id)] = root(value.id)
+        if isinstance(target, gast.Name):
+            for source in _viewed_names(value):
+                links[root(target.id)] = root(source)
     roots = {root(name) for name in written}
     return {name for name in set(links) | set(links.values()) | written
             if root(name) in roots}
+
+
+def _viewed_names(value: gast.expr) -> list:
+    """The names whose memory `value` may share: `b` for `b`, `b[i]`, `b.T`, and
+    for a call, its receiver's and its arguments' (the call may return a view)."""
+    if isinstance(value, gast.Call):
+        operands = [value.func] + value.args + [k.value for k in value.keywords]
+        return [name for operand in operands for name in _viewed_names(operand)]
+    while isinstance(value, (gast.Subscript, gast.Attribute)):
+        value = value.value
+    return [value.id] if isinstance(value, gast.Name) else []
 
 
 def copy_returned_arguments(node: gast.FunctionDef, copy: str,

@@ -135,7 +135,7 @@ def matmul(z, a, b):
 
 @tangent(operator.matmul, np.matmul)
 def matmul_tangent(z, a, b):
-    d[z] = product_rule(z, np.matmul, a, d[a], b, d[b])
+    d[z] = product_rule(z, operator.matmul, a, d[a], b, d[b])  # `@`: sparse factors too
 
 
 # ---------------------------------------------------------------- contractions
@@ -191,6 +191,17 @@ def contraction_adjoint(g, a, b, axes, which):
 # They are written with np.dot, not `@` (the same product on such operands):
 # Dask's dot is a tensordot, a third faster than its matmul for `X.T @ g`.
 
+def is_sparse(x) -> bool:
+    """A SciPy sparse matrix or array: NumPy's functions take it for one object,
+    its own `@` multiplies (its own gradient comes dense, of its shape)."""
+    return type(x).__module__.startswith("scipy.sparse")
+
+
+def dot_of(a, b):
+    """np.dot(a, b); `a @ b` where one is sparse (of two axes at most: the same product)."""
+    return a @ b if is_sparse(a) or is_sparse(b) else np.dot(a, b)
+
+
 def ndims(a, b) -> tuple:
     """np.ndim of both, read from the arrays' attribute when they are arrays (a
     tenth of np.ndim's time, which counts at the small shapes of a loop body)."""
@@ -208,9 +219,9 @@ def dot_adjoint_a(g, a, b):
         g = product_seed(g, dot_shape(a, b))
     if nb == 2:
         if na == 2:
-            return np.dot(g, b.T)
+            return np.dot(g, b.T) if type(b) is np.ndarray else dot_of(g, b.T)
         if na == 1:
-            return np.dot(b, g)
+            return np.dot(b, g) if type(b) is np.ndarray else dot_of(b, g)
     elif nb == 1:
         if na == 2:
             return np.outer(g, b)
@@ -227,7 +238,7 @@ def dot_adjoint_b(g, a, b):
         g = product_seed(g, dot_shape(a, b))
     if na == 2:
         if nb in (1, 2):
-            return np.dot(a.T, g)
+            return np.dot(a.T, g) if type(a) is np.ndarray else dot_of(a.T, g)
     elif na == 1:
         if nb == 2:
             return np.outer(a, g)
@@ -298,7 +309,7 @@ def dot(z, a, b, out=None):
 
 @tangent(np.dot, np.ndarray.dot)
 def dot_tangent(z, a, b, out=None):
-    d[z] = product_rule(z, np.dot, a, d[a], b, d[b])
+    d[z] = product_rule(z, dot_of, a, d[a], b, d[b])
 
 
 @adjoint(np.inner)

@@ -96,24 +96,73 @@ def erfinv_tangent(y, x):
     d[y] = d[x] * SQRT_PI_OVER_TWO * np.exp(y * y)
 
 
+# The normal CDF's slopes vanish at +inf (an ordinal model's open-ended cut point);
+# their own derivatives, -x times the slope, must vanish there too, not be inf * 0.
+
+def finite_part(x):
+    """x where it is finite, 0 at +-inf (and nan)."""
+    return np.where(np.isfinite(x), x, 0.0)
+
+
+@adjoint(finite_part)
+def finite_part_adjoint(y, x):
+    d[x] = np.where(np.isfinite(x), d[y], 0.0)
+
+
+@tangent(finite_part)
+def finite_part_tangent(y, x):
+    d[y] = np.where(np.isfinite(x), d[x], 0.0)
+
+
+def normal_density(x):
+    """The standard normal density, ndtr's derivative."""
+    return INV_SQRT_2PI * np.exp(-0.5 * x * x)
+
+
+@adjoint(normal_density)
+def normal_density_adjoint(y, x):
+    d[x] = -d[y] * finite_part(x) * y
+
+
+@tangent(normal_density)
+def normal_density_tangent(y, x):
+    d[y] = -d[x] * finite_part(x) * y
+
+
+def log_ndtr_slope(x, y):
+    """log_ndtr's derivative at x, where y = log_ndtr(x): density / cdf."""
+    return INV_SQRT_2PI * np.exp(-0.5 * x * x - y)
+
+
+@adjoint(log_ndtr_slope)
+def log_ndtr_slope_adjoint(s, x, y):
+    d[x] = -d[s] * finite_part(x) * s
+    d[y] = -d[s] * s
+
+
+@tangent(log_ndtr_slope)
+def log_ndtr_slope_tangent(s, x, y):
+    d[s] = -(finite_part(x) * d[x] + d[y]) * s
+
+
 @adjoint(special.ndtr)
 def ndtr(y, x):
-    d[x] = d[y] * INV_SQRT_2PI * np.exp(-0.5 * x * x)
+    d[x] = d[y] * normal_density(x)
 
 
 @tangent(special.ndtr)
 def ndtr_tangent(y, x):
-    d[y] = d[x] * INV_SQRT_2PI * np.exp(-0.5 * x * x)
+    d[y] = d[x] * normal_density(x)
 
 
 @adjoint(special.log_ndtr)
 def log_ndtr(y, x):
-    d[x] = d[y] * INV_SQRT_2PI * np.exp(-0.5 * x * x - y)
+    d[x] = d[y] * log_ndtr_slope(x, y)
 
 
 @tangent(special.log_ndtr)
 def log_ndtr_tangent(y, x):
-    d[y] = d[x] * INV_SQRT_2PI * np.exp(-0.5 * x * x - y)
+    d[y] = d[x] * log_ndtr_slope(x, y)
 
 
 @adjoint(special.ndtri)
