@@ -75,6 +75,7 @@ class AliasFacts:
     conflicts: list = field(default_factory=list)
     written_params: dict = field(default_factory=dict)  # {parameter whose caller object
     #                                                     is written in place: a write}
+    changed_params: dict = field(default_factory=dict)  # the same, with `x += v` too
     shares_written: set = field(default_factory=set)  # names that may see such a write
 
 
@@ -106,8 +107,10 @@ def analyze(stmts: list, params: Iterable[str], result: str, classify: Callable,
     seen = set()
     for stmt, name, objects in walker.writes:
         for obj in map(_unwrapped, objects):
-            if obj[0] == "param" and not syntax.anno(stmt, AUGMENTED):
-                facts.written_params.setdefault(obj[1], stmt)
+            if obj[0] == "param":
+                facts.changed_params.setdefault(obj[1], stmt)
+                if not syntax.anno(stmt, AUGMENTED):
+                    facts.written_params.setdefault(obj[1], stmt)
         for other in sorted(walker.sharing(name, objects, stmt)):
             key = (id(stmt), other)
             if key not in seen:

@@ -236,6 +236,56 @@ def assert_unshared(written, other, where: str, index=None) -> None:
              "or of the array before writing into it.")
 
 
+def assert_separate_arguments(where: str, names: tuple, values: tuple, changed: tuple) -> None:
+    """Refuse arguments where f writes into one in place and another (or another
+    item of the same) holds the same array or list, or a view of it: f's write
+    changes both, and its derivative follows each argument on its own. `where`
+    is f's first such write."""
+    leaves = []  # (argument name, array or list), one per place it is held
+    for name, value in zip(names, values):
+        _mutable_leaves(value, name, leaves, set())
+    by_memory = {}
+    for name, leaf in leaves:
+        by_memory.setdefault(_memory_of(leaf), []).append((name, leaf))
+    for group in by_memory.values():
+        for i, (first, a) in enumerate(group):
+            for second, b in group[i + 1:]:
+                if (first in changed or second in changed) and _arrays_overlap(a, b):
+                    _refuse_shared_arguments(where, first, second)
+
+
+def _mutable_leaves(value, name: str, out: list, path: set) -> None:
+    """The arrays and lists inside an argument, one entry per place they are held:
+    its items, and the attributes of the objects it holds (`self.w`)."""
+    if isinstance(value, (np.ndarray, list)):
+        out.append((name, value))
+    if isinstance(value, np.ndarray) or id(value) in path:
+        return
+    path.add(id(value))  # the containers above this one: a cycle ends here
+    for item in _held_values(value):
+        _mutable_leaves(item, name, out, path)
+    path.discard(id(value))
+
+
+def _memory_of(leaf):
+    """An id shared by everything that may overlap `leaf`: its base array's."""
+    while isinstance(leaf, np.ndarray) and isinstance(leaf.base, np.ndarray):
+        leaf = leaf.base
+    return id(leaf)
+
+
+def _refuse_shared_arguments(where: str, first: str, second: str) -> None:
+    which = f"'{first}' holds an array" if first == second else \
+        f"'{first}' and '{second}' hold the same array"
+    raise UnsupportedSyntaxError(
+        f"s2sad cannot differentiate this call: {which} (or list) twice, or an array "
+        "and a view of it, and the function writes into it in place here, so the "
+        "write changes what the other holds: its derivative follows each on its own",
+        _located(where),
+        hint="pass separate arrays (`w.copy()`), or write into a copy in the function "
+             "(`a = a.copy()` before the write).")
+
+
 _HAVE_ARRAY_METHODS = (np.ndarray, np.generic, list, dict, tuple, int, float, complex)
 
 
@@ -309,15 +359,32 @@ def _entries_at(array, index):
     return array[key + (None,)]
 
 
-def _arrays_overlap(a, b) -> bool:
+def _arrays_overlap(a, b, seen: set | None = None) -> bool:
+    """Whether `a` (an array or list) is, or shares entries with, `b` or an item of
+    b (or an attribute of an object b holds)."""
     if a is b and (isinstance(a, (list, dict, np.ndarray)) or is_foreign(a)):
         return True
-    if isinstance(b, (list, tuple)):
-        return any(_arrays_overlap(a, item) for item in b)
-    if isinstance(b, dict):
-        return any(_arrays_overlap(a, item) for item in b.values())
-    return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and \
-        np.may_share_memory(a, b) and _share_entries(a, b)
+    if isinstance(b, np.ndarray):
+        return isinstance(a, np.ndarray) and np.may_share_memory(a, b) and \
+            _share_entries(a, b)
+    items = _held_values(b)
+    seen = set() if seen is None else seen
+    if not items or id(b) in seen:
+        return False
+    seen.add(id(b))
+    return any(_arrays_overlap(a, item, seen) for item in items)
+
+
+def _held_values(value) -> tuple:
+    """The items of a list, tuple or dict, or the attributes of a user's object."""
+    if isinstance(value, (list, tuple)):
+        return tuple(value)
+    if isinstance(value, dict):
+        return tuple(value.values())
+    if isinstance(value, (str, bytes, type, types.ModuleType, np.generic)) or \
+            callable(value) or not hasattr(value, "__dict__"):
+        return ()
+    return tuple(vars(value).values())
 
 
 def _share_entries(a: np.ndarray, b: np.ndarray) -> bool:

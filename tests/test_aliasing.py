@@ -949,3 +949,56 @@ def test_a_write_into_an_entry_a_kept_row_sees_is_still_refused_when_it_runs():
     with pytest.raises(s2sad.UnsupportedSyntaxError, match="shares its memory") as info:
         s2sad.grad(row_kept_while_its_entry_is_written)(np.array([0.5, -0.3]), 0)
     assert info.value.location.lineno == row_kept_while_its_entry_is_written.__code__.co_firstlineno + 4
+
+
+# ------------------------------------------- arguments that share memory with each other
+
+def writes_one_reads_the_other(a, b, x):
+    a[0] = x[0] ** 2  # b[0] too, when the caller passes one array twice
+    return np.sum(b * x)
+
+
+def scales_one_in_place(a, b, x):
+    a *= x[0]
+    return np.sum(b * x)
+
+
+def writes_an_item_of_a_pair(pair, x):
+    a, b = pair
+    a[2] = x[2] * 3.0
+    return np.sum(b * x)
+
+
+class TiedWeights:
+    def __init__(self, w):
+        self.w = w
+        self.w_tied = w  # the same array
+
+
+def writes_through_an_attribute(p, x):
+    v = p.w
+    v[0] = x[0] ** 2
+    return np.sum(p.w_tied * x) + np.sum(p.w * x)
+
+
+def test_an_argument_written_in_place_must_not_share_memory_with_another():
+    """f(W, W, x), f(w, w[1:], x), a pair holding w twice, an object holding w under
+    two attributes: f's write changes what the other holds, which its derivative
+    did not follow (a wrong gradient in both modes, no refusal). Refused where f
+    writes; separate arrays are differentiated as before."""
+    x = np.array([0.3, 0.7, -0.4])
+    w = np.array([0.5, -1.0, 2.0])
+    cases = [(writes_one_reads_the_other, lambda: (lambda v: (v, v))(w.copy()), 1),
+             (writes_one_reads_the_other, lambda: (lambda v: (v, v[:]))(w.copy()), 1),
+             (scales_one_in_place, lambda: (lambda v: (v, v))(w.copy()), 1),
+             (writes_an_item_of_a_pair, lambda: ((lambda v: (v, v))(w.copy()),), 2),
+             (writes_an_item_of_a_pair, lambda: ((lambda v: [v, v])(w.copy()),), 2),
+             (writes_through_an_attribute, lambda: (TiedWeights(w.copy()),), 2)]
+    for f, shared, line in cases:
+        k = len(shared())
+        for mode, seed in (("reverse", 1.0), ("forward", np.ones(3))):
+            with pytest.raises(s2sad.UnsupportedSyntaxError, match="share|holds") as info:
+                s2sad.autodiff(f, wrt=(k,), mode=mode)(*shared(), x, seed)
+            assert info.value.location.lineno == f.__code__.co_firstlineno + line
+    apart = (w.copy(), w.copy(), x)  # b keeps its values: the gradient is b
+    np.testing.assert_allclose(s2sad.grad(writes_one_reads_the_other, wrt=2)(*apart), w)

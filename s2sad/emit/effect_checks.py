@@ -103,14 +103,30 @@ class EffectChecks:
 
     def private_arguments(self, *tangents: str) -> list:
         """`x = copy_argument(x)` for each parameter the function writes into (and
-        for its tangent): the derivative never changes what the caller passed."""
-        out = []
+        for its tangent): the derivative never changes what the caller passed.
+        First, the check that no other argument sees those writes."""
+        out = self.separate_arguments_guard()
         for name in sorted(self.aliases.written_params):
             copies = [name] + [self.derivative_name(name) for _ in tangents[:1]
                                if name in self.active and self.derivative_name(name) in tangents]
             out += [syntax.assign(v, syntax.call(self.helper("copy_argument"), syntax.name(v)))
                     for v in copies]
         return out
+
+    def separate_arguments_guard(self) -> list:
+        """`assert_separate_arguments(...)` where f writes into an argument in place:
+        f's write would change another argument holding the same array (f(W, W),
+        f(w, w[1:]), a tuple holding w twice), which its derivative does not see."""
+        changed = self.aliases.changed_params
+        if not changed:
+            return []
+        params = self.fn.params
+        first = min(changed.values(), key=lambda stmt: getattr(stmt, "lineno", 0) or 0)
+        return [syntax.expr_stmt(syntax.call(
+            self.helper("assert_separate_arguments"), self.place_of(first),
+            syntax.constant(tuple(params)),
+            gast.Tuple(elts=[syntax.name(p) for p in params], ctx=gast.Load()),
+            syntax.constant(tuple(p for p in params if p in changed))))]
 
     def spelled(self, name: str) -> str:
         """`name`, or for a temporary of the normal form the expression it holds, as
