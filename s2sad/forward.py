@@ -120,7 +120,7 @@ class _Forward(Emitter):
                     not constant_items:
                 raise NonDifferentiableError(
                     f"s2sad cannot carry tangents through the iterable of this loop "
-                    f"(in function '{self.fn.parsed.name}')", self.fn.parsed.location(stmt),
+                    f"(in {self.fn.parsed.described})", self.fn.parsed.location(stmt),
                     hint="loop over an array or list, enumerate(...) or zip(...) of them, "
                          "or over range(len(...)) with indexing.")
             new = syntax.clone(stmt)

@@ -68,6 +68,14 @@ class ParsedFunction:
     def name(self) -> str:
         return self.node.name
 
+    @property
+    def described(self) -> str:
+        """How messages name the function: one s2sad generated (a derivative that a
+        higher-order derivative differentiates again) says so."""
+        if self.filename.startswith("<s2sad "):
+            return f"'{self.name}', the derivative s2sad made, differentiated again"
+        return f"function '{self.name}'"
+
     def location(self, node: gast.AST | None = None) -> Location:
         lineno = getattr(node, "lineno", None) or self.node.lineno
         col = getattr(node, "col_offset", 0) or 0

@@ -122,3 +122,31 @@ def test_a_tangent_keyword_is_d_and_the_parameter_even_beside_a_local_of_that_na
     expected = (differences_on_a_grid(1.5 + eps * 0.3, u + eps * v) -
                 differences_on_a_grid(1.5 - eps * 0.3, u - eps * v)) / (2 * eps)
     assert dgrid(1.5, u, dx=0.3, du=v) == pytest.approx(expected, rel=1e-7)
+
+
+def solve_by_elimination(a, b):
+    m, r = a.copy(), b.copy()
+    n = m.shape[0]
+    for k in range(n):
+        for i in range(k + 1, n):
+            f = m[i, k] / m[k, k]
+            m[i, k:] = m[i, k:] - f * m[k, k:]
+            r[i] = r[i] - f * r[k]
+    x = np.zeros(n)
+    for i in range(n - 1, -1, -1):  # back substitution: x[i + 1:] is a slice to the end
+        x[i] = (r[i] - np.dot(m[i, i + 1:], x[i + 1:])) / m[i, i]
+    return np.sum(x ** 2)
+
+
+def test_hessian_vector_product_of_gaussian_elimination_by_hand():
+    """The gradient's code builds `slice(i + 1, None)`, which forward mode over it
+    refused as a call without a tangent rule."""
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(size=(3, 3)) + 3.0 * np.eye(3), rng.normal(size=3)
+    v = rng.normal(size=(3, 3))
+    gradient = s2sad.grad(solve_by_elimination)
+    expected = (gradient(a + 1e-5 * v, b) - gradient(a - 1e-5 * v, b)) / 2e-5
+    np.testing.assert_allclose(s2sad.hvp(solve_by_elimination)(a, b, v), expected,
+                               rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(gradient(a, b), finite_difference(solve_by_elimination, (a, b), 0),
+                               rtol=1e-6, atol=1e-9)

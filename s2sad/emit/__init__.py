@@ -185,7 +185,7 @@ class Emitter(EffectChecks, CalleeCalls):
         if any(isinstance(a, gast.Starred) for a in primitive.args):
             raise NonDifferentiableError(
                 f"s2sad cannot differentiate {primitive.description} called with a starred "
-                f"argument (*args) (in function '{self.fn.parsed.name}')",
+                f"argument (*args) (in {self.fn.parsed.described})",
                 self.fn.parsed.location(stmt), hint="pass the arguments one by one.")
         result = stmt.targets[0].id
         # an adjoint left unfitted by the statement reading it: no operand is fitted

@@ -59,7 +59,7 @@ class CalleeCalls:
             name = primitive.key.__name__
             decorator = "adjoint" if mode == "reverse" else "tangent"
             raise SourceUnavailableError(
-                f"{exc.message}; it is called in function '{self.fn.parsed.name}'",
+                f"{exc.message}; it is called in {self.fn.parsed.described}",
                 self.fn.parsed.location(stmt),
                 hint=f"s2sad reads source code: define '{name}' with `def` in a file, a "
                      f"notebook cell or IPython (not with exec() or in a plain REPL), or "
@@ -127,7 +127,7 @@ class CalleeCalls:
         if any(isinstance(a, gast.Starred) for a in args):
             raise NonDifferentiableError(
                 f"s2sad cannot differentiate a call with *arguments to {primitive.description} "
-                f"(in function '{self.fn.parsed.name}')", self.fn.parsed.location(stmt),
+                f"(in {self.fn.parsed.described})", self.fn.parsed.location(stmt),
                 hint="pass the arguments one by one.")
         active = [(i, a) for i, a in enumerate(args) if self.derivative(a) is not None]
         active += [(k, a) for k, a in primitive.keywords.items()

@@ -150,7 +150,7 @@ class EffectChecks:
         return UnsupportedSyntaxError(
             f"s2sad cannot differentiate {what}: '{other}' may share its memory (a copy, "
             f"view, element or container of it) and is read afterwards, so the write "
-            f"would change '{other}' too (in function '{self.fn.parsed.name}')",
+            f"would change '{other}' too (in {self.fn.parsed.described})",
             self.fn.parsed.location(conflict.stmt),
             hint=f"make the two independent: take a copy where '{other}' or '{written}' "
                  f"is made (`.copy()`, `np.array(...)`, `list(...)`), or write "
@@ -200,7 +200,7 @@ class EffectChecks:
             elif writes_out or (isinstance(stmt, gast.Expr) and not self.is_harmless(call)):
                 raise NonDifferentiableError(
                     f"s2sad cannot follow a call that may change its arguments in place "
-                    f"(in function '{self.fn.parsed.name}')", self.fn.parsed.location(stmt),
+                    f"(in {self.fn.parsed.described})", self.fn.parsed.location(stmt),
                     hint="assign the result instead (y = np.add(y, v), lst = lst + [v]); "
                          "in-place writes s2sad follows are x[i] = v and lst.append(v).")
 

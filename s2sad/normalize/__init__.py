@@ -59,7 +59,7 @@ def _refuse_generator(parsed: ParsedFunction) -> None:
         if isinstance(node, gast.Expr) and isinstance(node.value, gast.Yield) and \
                 id(node) not in nested:
             raise UnsupportedSyntaxError(
-                f"s2sad cannot differentiate yield (in function '{parsed.name}'): a "
+                f"s2sad cannot differentiate yield (in {parsed.described}): a "
                 "generator is differentiated through where a for loop walks it",
                 parsed.location(node), hint="return the value to differentiate.")
 

@@ -861,7 +861,7 @@ class ANF:
     def unsupported(self, node, what: str, hint: str) -> UnsupportedSyntaxError:
         lineno = getattr(node, "lineno", None) or self.parsed.node.lineno
         return UnsupportedSyntaxError(
-            f"s2sad cannot differentiate {what} (in function '{self.parsed.name}')",
+            f"s2sad cannot differentiate {what} (in {self.parsed.described})",
             Location(self.filename, lineno, getattr(node, "col_offset", 0) or 0), hint=hint)
 
 

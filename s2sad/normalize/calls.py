@@ -366,7 +366,7 @@ class Inliner:
                     "a functools.partial"
                 raise UnsupportedSyntaxError(
                     f"s2sad cannot differentiate {shown} used as a value "
-                    f"(in function '{self.anf.parsed.name}'): it inlines nested functions "
+                    f"(in {self.anf.parsed.described}): it inlines nested functions "
                     "and lambdas where they are called",
                     self.anf.parsed.location(stmt),
                     hint="call the function directly, or pass it to a function of yours "

@@ -181,7 +181,7 @@ class LoopAdjoints(CheckpointedLoops):
         if isinstance(loop, gast.For) and loop.target.id in self.active and not dropped:
             raise NonDifferentiableError(
                 f"s2sad cannot send derivatives back through the iterable of this loop "
-                f"(in function '{self.fn.parsed.name}')", self.fn.parsed.location(loop),
+                f"(in {self.fn.parsed.described})", self.fn.parsed.location(loop),
                 hint="loop over an array or list directly, over enumerate(...) or zip(...) "
                      "of them, or over range(len(...)) with indexing.")
         body = loop.body[:-1] if plan.exit_len else loop.body

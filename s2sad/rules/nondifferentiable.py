@@ -21,7 +21,7 @@ nondifferentiable(
 
 # Python builtins
 nondifferentiable(
-    len, range, int, round, bool, isinstance, print, type, hash, id,
+    len, range, slice, int, round, bool, isinstance, print, type, hash, id,
     str, repr, ascii, format,  # text: f-strings are made of them
 )
 
