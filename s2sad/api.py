@@ -286,8 +286,8 @@ _in_progress = set()
 
 def _modules_read(result, namespace) -> dict:
     """{name: NumPy or `math`} for the names generated code reads them by."""
-    local = syntax.names_stored(result.node)
-    modules = {name: namespace.lookup(name, None) for name in syntax.names_loaded(result.node)
+    read, local = syntax.names_read_and_bound(result.node)
+    modules = {name: namespace.lookup(name, None) for name in read
                if name not in local and name not in result.free}
     modules.update(result.free)
     return {name: value for name, value in modules.items() if value is np or value is math}

@@ -27,13 +27,28 @@ from typing import Callable
 
 import gast
 
-from . import libraries, registry, syntax
-from .errors import NonDifferentiableError, running_derivative_line
+from . import libraries, outside, registry, syntax
+from .errors import Location, NonDifferentiableError, running_derivative_line
 from .parsing import Namespace, ParsedFunction, describe
 
 _lock = threading.RLock()
 _wrappers: dict = {}
 _counter = itertools.count()
+
+
+def assert_keeps_arguments(function, where: str) -> None:
+    """Refuse a call of `function` (a method known only now) that changes an object
+    it is given, such as its own object (`self.history.append(x)`): the caller
+    reads that change afterwards, and its derivative would not see it."""
+    func = getattr(function, "__func__", function)
+    change = outside.argument_change(func)
+    if change is not None:
+        caller = Location.parse(where)
+        raise outside.argument_write_error(func.__name__, *change,
+                                           caller=f"line {caller.lineno} of {caller.filename}")
+
+
+registry.nondifferentiable(assert_keeps_arguments)  # a check: generated code differentiated again
 
 
 def call_vjp(function, wrt: tuple, seed, *args, **kwargs) -> tuple:

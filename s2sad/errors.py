@@ -14,6 +14,16 @@ class Location:
     lineno: int
     col: int = 0
 
+    @classmethod
+    def parse(cls, place: str) -> "Location":
+        """The Location of 'file:line' or 'file:line:column', as generated code
+        passes it to the helpers that refuse a construct when it runs."""
+        head, _, last = place.rpartition(":")
+        filename, _, line = head.rpartition(":")
+        if line.isdigit():  # file:line:column
+            return cls(filename, int(line), int(last))
+        return cls(head, int(last))
+
     def excerpt(self) -> str:
         """The source line with a caret under the column, or '' if unknown."""
         line = linecache.getline(self.filename, self.lineno).rstrip("\n")

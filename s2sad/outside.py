@@ -1,7 +1,9 @@
 """Stage 3: which user functions change state outside themselves.
 
 A helper that appends to a global list (`LOG.append(v)`) or writes into a global
-array does it each time it runs. Reverse mode runs a helper again where a loop's
+array does it each time it runs. One that changes an object it is given
+(`hist.append(x)`, `self.last = x`) changes what its caller reads next, which
+the caller's derivative cannot follow (see `argument_change`). Reverse mode runs a helper again where a loop's
 adjoint reruns its body and where a caller's derivative runs the helper's own
 derivative; such a call there would repeat the change, so it is refused (see
 reverse/function.py), and kept in its place everywhere (the optimizer reads the
@@ -17,6 +19,7 @@ import gast
 
 from . import syntax
 from .aliases import MUTATING_METHODS
+from .errors import UnsupportedSyntaxError
 from .libraries import is_installed
 from .parsing import parsed_or_none
 
@@ -56,3 +59,51 @@ def _first_change(parsed, seen: frozenset) -> str | None:
             if inner is not None:
                 return f"calls '{callee.__name__}', which {inner}"
     return None
+
+
+_argument_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def argument_change(func: Callable) -> tuple | None:
+    """(the parameter, the Location of the first write) where a user function
+    changes an object it was given in place (`hist.append(x)`, `self.last = x`,
+    `x[0] = v`); None if it does not."""
+    if not inspect.isfunction(func) or is_installed(func) or \
+            (func.__module__ or "").split(".")[0] == "s2sad":
+        return None
+    if func not in _argument_cache:
+        parsed = parsed_or_none(func)
+        _argument_cache[func] = None if parsed is None else _first_argument_change(parsed)
+    return _argument_cache[func]
+
+
+def _first_argument_change(parsed) -> tuple | None:
+    params = {a.id for a in parsed.node.args.args + parsed.node.args.kwonlyargs}
+    kept = params - syntax.names_stored(parsed.node.body)  # a rebound one may hold a copy
+    for node in syntax.walk(parsed.node.body):
+        changed = node.func.value if isinstance(node, gast.Call) and \
+            isinstance(node.func, gast.Attribute) and node.func.attr in MUTATING_METHODS \
+            else node.value if isinstance(node, (gast.Subscript, gast.Attribute)) and \
+            isinstance(node.ctx, gast.Store) else None
+        if changed is not None and _root(changed) in kept:
+            return _root(changed), parsed.location(node)
+    return None
+
+
+def _root(node: gast.expr) -> str | None:
+    """`p` for `p`, `p.w`, `p[i].w`."""
+    while isinstance(node, (gast.Attribute, gast.Subscript)):
+        node = node.value
+    return node.id if isinstance(node, gast.Name) else None
+
+
+def argument_write_error(function: str, param: str, where, caller: str) -> UnsupportedSyntaxError:
+    """The refusal of a write into the argument `param` of `function`, called from
+    `caller`: the caller reads the changed object afterwards, and its derivative
+    would not see the change."""
+    return UnsupportedSyntaxError(
+        f"s2sad cannot differentiate a write into the argument '{param}' of function "
+        f"'{function}', which is called from {caller}: the write would change the "
+        "caller's array or object, which its derivative would not see", where,
+        hint=f"write into a copy: {param} = {param}.copy() (or list({param})) first, or "
+             "return the new values instead of storing them in an argument.")

@@ -231,7 +231,7 @@ def assert_unshared(written, other, where: str, index=None) -> None:
         "s2sad cannot differentiate this write: the array (or list) written into "
         "shares its memory with another variable read afterwards (a copy `y = x`, a "
         "view such as m[0] of a 2-d array, or a value a helper returned unchanged)",
-        _located(where),
+        Location.parse(where),
         hint="work on a copy: take `.copy()` of the value the other variable holds, "
              "or of the array before writing into it.")
 
@@ -281,7 +281,7 @@ def _refuse_shared_arguments(where: str, first: str, second: str) -> None:
         f"s2sad cannot differentiate this call: {which} (or list) twice, or an array "
         "and a view of it, and the function writes into it in place here, so the "
         "write changes what the other holds: its derivative follows each on its own",
-        _located(where),
+        Location.parse(where),
         hint="pass separate arrays (`w.copy()`), or write into a copy in the function "
              "(`a = a.copy()` before the write).")
 
@@ -305,16 +305,7 @@ def assert_array_method(obj, method: str, where: str) -> None:
             "name arrays do not have: s2sad differentiates either."
     raise NonDifferentiableError(
         f"s2sad took .{method}(...) here for NumPy's ndarray.{method}, whose derivative "
-        f"it knows, but it is called on {kind}", _located(where), hint=hint)
-
-
-def _located(where: str) -> Location:
-    """A Location from 'file:line' or 'file:line:column', as generated code writes it."""
-    head, _, last = where.rpartition(":")
-    filename, _, line = head.rpartition(":")
-    if line.isdigit():  # file:line:column
-        return Location(filename, int(line), int(last))
-    return Location(head, int(last))
+        f"it knows, but it is called on {kind}", Location.parse(where), hint=hint)
 
 
 def refuse_effect(called: str, where: str) -> None:
@@ -322,7 +313,7 @@ def refuse_effect(called: str, where: str) -> None:
     the derivative has just taken."""
     raise NonDifferentiableError(
         f"s2sad cannot follow the call to {called}, which may change its arguments in "
-        "place; this branch ran", _located(where),
+        "place; this branch ran", Location.parse(where),
         hint="keep such calls (plotting, logging into arrays) out of the function you "
              "differentiate, or pass them values s2sad.stop_gradient(...) makes constant; "
              "in-place writes s2sad follows are x[i] = v and lst.append(v).")
@@ -342,7 +333,7 @@ def holding_no_derivative(function, where: str):
     raise NonDifferentiableError(
         f"s2sad cannot differentiate a call of a {type(function).__name__} object with "
         "respect to the function value itself: it was made from differentiable values "
-        "(an object holding them, a functools.partial, a closure)", _located(where),
+        "(an object holding them, a functools.partial, a closure)", Location.parse(where),
         hint="s2sad follows values through functions, not into objects: pass the arrays "
              "as arguments (`def dense(W, b, x)`), or call a nested function or lambda, "
              "which s2sad inlines.")

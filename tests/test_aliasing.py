@@ -532,6 +532,45 @@ def test_a_helper_changing_its_list_argument_is_refused_at_the_change():
     assert info.value.location.lineno == appends_to_its_argument.__code__.co_firstlineno + 1
 
 
+def records(history, x):
+    history.append(x)
+    return x
+
+
+def result_kept_but_not_read(k):
+    h = []
+    y = records(h, 2.0 * k)  # y is never read: its derivative was never made
+    return sum(h)
+
+
+class Integrator:
+    def __init__(self):
+        self.last = 0.0
+
+    def step(self, x):
+        self.last = x
+        return x
+
+
+def method_keeps_its_argument(k):
+    integrator = Integrator()
+    y = integrator.step(3.0 * k)
+    return integrator.last
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_call_changing_its_argument_is_refused_even_when_its_result_is_unused(mode):
+    """`y = records(h, x)` then `sum(h)`: the change to h was dropped (a derivative
+    of 0), where the call made as a statement was refused. A method of an object is
+    checked when it runs."""
+    for f, function, line in ((result_kept_but_not_read, records, 1),
+                              (method_keeps_its_argument, Integrator.step, 1)):
+        with pytest.raises(s2sad.UnsupportedSyntaxError, match="argument '(history|self)'") \
+                as info:
+            s2sad.autodiff(f, mode=mode)(1.5, 1.0)
+        assert info.value.location.lineno == function.__code__.co_firstlineno + line
+
+
 def leapfrog(x):
     prev = x.copy()
     cur = x * 1.5

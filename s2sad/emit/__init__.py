@@ -120,7 +120,7 @@ class Emitter(EffectChecks, CalleeCalls):
 
     def place_of(self, stmt, column: bool = False) -> gast.Constant:
         """'file:line' (with ':column') of `stmt` in the user's source: where a
-        runtime helper that refuses it points (runtime._located reads it)."""
+        runtime helper that refuses it points (Location.parse reads it)."""
         where = self.fn.parsed.location(stmt)
         place = f"{where.filename}:{where.lineno}" + (f":{where.col}" if column else "")
         return syntax.constant(place)

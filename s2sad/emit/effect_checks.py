@@ -12,6 +12,11 @@ from ..draws import DRAWS
 from ..errors import NonDifferentiableError, UnsupportedSyntaxError
 
 
+# methods of lists and dicts (d.keys(), xs.index(v)): a user's object may have one
+# of these names too, but far more often the receiver is the built-in container
+_CONTAINER_METHODS = frozenset(dir(list)) | frozenset(dir(dict))
+
+
 class EffectChecks:
     """Mixin of Emitter: reads `self.aliases`, `self.body`, `self.outside`."""
 
@@ -19,6 +24,7 @@ class EffectChecks:
         """Refuse a write another name could see (see aliases.py), and one into a
         caller's object from a helper: its derivative reruns it after the write."""
         self.unshared_checks = {}  # id(write) -> [(written, other)] known at run time only
+        self.argument_checks = set()  # ids of method calls checked when they run
         for conflict in self.aliases.conflicts:
             if conflict.certain:
                 raise self.shared_write(conflict)
@@ -27,13 +33,9 @@ class EffectChecks:
         if callee and self.aliases.written_params:
             name = sorted(self.aliases.written_params)[0]
             stmt = self.aliases.written_params[name]
-            raise UnsupportedSyntaxError(
-                f"s2sad cannot differentiate a write into the argument '{name}' of "
-                f"function '{self.fn.parsed.name}', which is called from the function "
-                "being differentiated: the write would change the caller's array",
-                self.fn.parsed.location(stmt),
-                hint=f"write into a copy: {name} = {name}.copy() first, or return the "
-                     "new values instead.")
+            raise outside.argument_write_error(
+                self.fn.parsed.name, name, self.fn.parsed.location(stmt),
+                caller="the function being differentiated")
 
     def unshared_guards(self, stmt) -> list:
         """`assert_unshared(x, row, 'file:line', i)` for a write `x[i] = v` that may
@@ -55,7 +57,7 @@ class EffectChecks:
         array; a parameter is checked once, on entry (parameter_receiver_guards)."""
         receiver = self.array_method_receiver(stmt)
         if receiver is None or receiver in self.array_names or receiver in self.fn.params:
-            return []
+            return self.argument_guards(stmt)
         return [self.receiver_guard(stmt)]
 
     def parameter_receiver_guards(self) -> list:
@@ -194,6 +196,9 @@ class EffectChecks:
             if not syntax.names_loaded(operands) & self.varied:
                 continue
             writes_out = any(k.arg == "out" for k in call.keywords)
+            if isinstance(stmt, gast.Assign) and not writes_out:
+                self.check_kept_arguments(stmt)
+                continue
             if isinstance(stmt, gast.Expr) and id(stmt) in branched and \
                     not self.is_harmless(call):
                 stmt.value = self.refusal_when_run(call, stmt)
@@ -203,6 +208,31 @@ class EffectChecks:
                     f"(in {self.fn.parsed.described})", self.fn.parsed.location(stmt),
                     hint="assign the result instead (y = np.add(y, v), lst = lst + [v]); "
                          "in-place writes s2sad follows are x[i] = v and lst.append(v).")
+
+    def check_kept_arguments(self, stmt: gast.Assign) -> None:
+        """`y = record(hist, x)` where record appends x to hist: what the caller reads
+        of hist next depends on x, and s2sad does not see it (a derivative of 0).
+        Refused; for a method of an object, when the call runs and the method is
+        known (argument_guards)."""
+        primitive = self.classify(stmt.value)
+        key = primitive.key if primitive is not None else None
+        if isinstance(key, tuple) and key[0] == "method" and key[1] not in _CONTAINER_METHODS \
+                and stmt.value.func.value.id not in self.array_names:
+            self.argument_checks.add(id(stmt))
+            return
+        change = outside.argument_change(key)
+        if change is not None:
+            raise outside.argument_write_error(key.__name__, *change,
+                                               caller=self.fn.parsed.described)
+
+    def argument_guards(self, stmt) -> list:
+        """`assert_keeps_arguments(obj.method, 'file:line')` before a method call
+        whose function is known when it runs (check_kept_arguments)."""
+        if id(stmt) not in self.argument_checks:
+            return []
+        return [syntax.expr_stmt(syntax.call(
+            self.bind_dispatch("assert_keeps_arguments"), syntax.clone(stmt.value.func),
+            self.place_of(stmt)))]
 
     def refusal_when_run(self, call: gast.Call, stmt) -> gast.Call:
         """`refuse_effect('plot', 'file.py:12')` in place of the call."""

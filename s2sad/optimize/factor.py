@@ -82,7 +82,7 @@ class _Term:
     factors: list              # expressions, in the order first met
 
     def keys(self) -> list:
-        return [_key(f) for f in self.factors]
+        return [syntax.code_key(f) for f in self.factors]
 
 
 def _eligible(stmt, adjoints: frozenset, scalars: frozenset, modules: dict) -> bool:
@@ -218,7 +218,7 @@ def _sum(terms: list) -> gast.expr:
     shared = max(counts, key=counts.get, default=None)
     if shared is not None and counts[shared] > 1:
         group = [t for t in terms if shared in t.keys()]
-        factor = next(f for f in group[0].factors if _key(f) == shared)
+        factor = next(f for f in group[0].factors if syntax.code_key(f) == shared)
         sign = -1 if all(t.coefficient < 0 for t in group) else 1  # `- g * (a + x)`
         inner = [_Term(sign * t.coefficient, _without(t.factors, shared)) for t in group]
         grouped = _Term(sign, [factor, _sum(inner)])
@@ -251,13 +251,10 @@ def _product(term: _Term) -> gast.expr:
 
 
 def _without(factors: list, key: str) -> list:
-    k = next(i for i, f in enumerate(factors) if _key(f) == key)
+    k = next(i for i, f in enumerate(factors) if syntax.code_key(f) == key)
     return factors[:k] + factors[k + 1:]
 
 
-def _key(expr) -> str:
-    """Equal for factors that spell the same code (a name is its identifier)."""
-    return expr.id if expr.__class__ is gast.Name else gast.dump(expr)
 
 
 def _operations(expr) -> int:

@@ -167,7 +167,7 @@ def _saved_entry(stmt, tape: str) -> gast.Subscript | None:
 
 def _same_entry(target: gast.expr, entry: gast.Subscript) -> bool:
     return isinstance(target, gast.Subscript) and \
-        gast.dump(syntax.as_load(target)) == gast.dump(syntax.as_load(entry))
+        syntax.code_key(target) == syntax.code_key(entry)
 
 
 def _matching_pop(block: list, i: int, name: str, tape: str):
