@@ -550,12 +550,17 @@ class Writer:
 
     def stmt_out_buffers(self, scope):
         """NumPy calls writing into a buffer they are given (`out=`, np.copyto,
-        np.subtract.at, np.fill_diagonal)."""
+        np.subtract.at, np.fill_diagonal, np.put, np.putmask, .sort())."""
         buffer, target = self.fresh("buf"), self.fresh()
         source = self.pick(scope.of_kind(A))
+        alternate = f"np.arange(np.size({buffer})).reshape(np.shape({buffer})) % 2 == 0"
         writes = [[f"np.multiply({source}, {self.pick(CONSTANTS)}, out={buffer})"],
                   [f"np.copyto({buffer}, np.sin({source}))"],
-                  [f"np.subtract.at({buffer}, [0, -1, 0], np.sum(np.sin({source})))"]]
+                  [f"np.subtract.at({buffer}, [0, -1, 0], np.sum(np.sin({source})))"],
+                  [f"np.put({buffer}, [-1, 0, -1], np.cos({source}))"],
+                  [f"np.copyto({buffer}, {source})",
+                   f"np.putmask({buffer}, {alternate}, np.tanh({source}) * 2.0)"],
+                  [f"np.copyto({buffer}, {source} * 1.5)", f"{buffer}.sort(axis=0)"]]
         if len(self.shape) == 2:
             writes.append([f"np.copyto({buffer}, {source})",
                            f"np.fill_diagonal({buffer}, np.cos({source}).ravel()[0])"])

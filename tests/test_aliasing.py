@@ -871,16 +871,63 @@ def fills_a_diagonal(x):
     return np.sum(np.linalg.solve(gram, x) ** 2) + np.sum(wide ** 2 * x)
 
 
+def puts_at_flat_indices(x):
+    a = np.ones(6) * x[0]
+    np.put(a, [4, 0, 4, -1], x * 2)  # 4 named twice: the last value; x cut short
+    np.put(a, np.array([[1], [2]]), x[1] ** 2, mode="raise")  # one value, a 2-d index
+    table = np.zeros((2, 3))
+    np.put(table, [5, 1, 2], [x[2], np.sin(x[0])])  # two values for three: repeated
+    return np.sum(a ** 2 * np.arange(6)) + np.sum(np.sin(table) * x[1])
+
+
+def puts_where_a_mask_holds(x):
+    gram = np.outer(x, x)
+    np.putmask(gram, gram > 0.4, np.cos(gram))  # values of gram's shape
+    table = np.ones((2, 3))
+    np.putmask(table, np.array([[1, 0, 1], [1, 1, 0]]), x * x[1])  # 3 values, repeated
+    flipped = table[::-1].copy()
+    np.putmask(flipped, np.eye(2, 3) > 0, 2.0 * x[2])
+    np.putmask(table, table > 10.0, x[0])  # nowhere
+    return np.sum(gram ** 2) + np.sum(table ** 3 * np.arange(6).reshape(2, 3)) + \
+        np.sum(flipped * table)
+
+
+def places_where_a_mask_holds(x):
+    gram = np.outer(x, x)
+    np.place(gram, gram < 0.4, x[::-1] * 3)  # values in order, repeated
+    row = x * 1
+    np.place(row, [False, True, False], [x[0] ** 2, 7.0])  # only the first used
+    return np.sum(gram ** 2 * x[0]) + np.sum(row ** 2)
+
+
+def sorts_in_place(x):
+    pair = np.stack([x, x[::-1] ** 2])
+    pair.sort()
+    pair.sort(axis=0)
+    scaled = x * np.array([3.0, -1.0, 0.5])
+    scaled.sort(kind="stable")
+    return np.sum(pair * np.arange(6).reshape(2, 3)) + np.sum(scaled * np.arange(3) ** 2)
+
+
+def sorts_its_argument(x):
+    x.sort()
+    return np.sum(x * np.arange(3.0)) + x[0] ** 2
+
+
 @pytest.mark.parametrize("f", [product_into_a_buffer, copyto_a_buffer,
                                ufunc_into_its_own_operand, fill_then_write,
                                result_of_an_out_call, accumulates_into_a_buffer,
                                scales_its_argument, adds_at_repeated_indices,
-                               subtracts_at_repeated_indices, fills_a_diagonal])
+                               subtracts_at_repeated_indices, fills_a_diagonal,
+                               puts_at_flat_indices, puts_where_a_mask_holds,
+                               places_where_a_mask_holds, sorts_in_place,
+                               sorts_its_argument])
 def test_numpy_calls_writing_into_an_array_are_followed_as_index_writes(f):
     """`np.add(a, b, out=y)`, `np.copyto(y, v)`, `y.fill(v)`, `np.add.at(y, i, v)`,
-    `np.subtract.at` and `np.fill_diagonal` are index writes (`y[...] = ...`):
-    both modes and the Hessian-vector product against central differences, and
-    the caller's array unchanged."""
+    `np.subtract.at`, `np.fill_diagonal`, `np.put`, `np.putmask`, `np.place` and
+    `y.sort()` are index writes (`y[...] = ...`): both modes and the
+    Hessian-vector product against central differences, and the caller's array
+    unchanged."""
     x = np.array([0.3, 1.2, 0.5])
     for mode in ("reverse", "forward"):
         assert_matches_differences(f, x, mode)
@@ -889,6 +936,184 @@ def test_numpy_calls_writing_into_an_array_are_followed_as_index_writes(f):
     expected = (gradient(x + 1e-5 * v) - gradient(x - 1e-5 * v)) / 2e-5
     np.testing.assert_allclose(s2sad.hvp(f)(x, v), expected, rtol=1e-5, atol=1e-7)
     assert np.array_equal(x, [0.3, 1.2, 0.5])
+
+
+def test_flat_writes_take_the_values_numpy_takes():
+    """The values the rewritten np.put, np.putmask, np.place and .sort() leave are
+    NumPy's own: the derivative's kept result equals f's."""
+    x = np.array([0.3, 1.2, 0.5])
+    for f in (puts_at_flat_indices, puts_where_a_mask_holds, places_where_a_mask_holds,
+              sorts_in_place, sorts_its_argument):
+        _, value = s2sad.grad(f, preserve_result=True)(x.copy())
+        assert value == pytest.approx(f(x.copy()), rel=1e-12)
+
+
+def extends_a_list(x):
+    items = [x[0]]
+    items.extend([x[1] * 2, x[2]])
+    items.extend(x[:2] ** 2)  # an array's items
+    items.extend(v * x[1] for v in x)  # any iterable
+    return sum(v * (i + 1) for i, v in enumerate(items)) * items[-1]
+
+
+def updates_a_dict(x):
+    state = {"a": x[0], "b": x[1]}
+    state.update({"a": state["b"] * 2, "b": state["a"]}, c=x[2] ** 2)  # swapped
+    state.update(a=state["a"] * state["c"])
+    state.update()
+    return state["a"] * state["b"] + state["c"] * len(state)
+
+
+@pytest.mark.parametrize("f", [extends_a_list, updates_a_dict])
+def test_list_extend_and_dict_update_are_followed_as_appends_and_item_writes(f):
+    """`lst.extend(xs)` is a loop of `lst.append(item)` over `list(xs)`, and
+    `d.update({k: v}, k2=v2)` is `d[k] = v; d['k2'] = v2` once all are computed."""
+    x = np.array([0.3, 1.2, 0.5])
+    for mode in ("reverse", "forward"):
+        assert_matches_differences(f, x, mode)
+    v = np.array([0.7, -0.4, 1.1])
+    gradient = s2sad.grad(f)
+    expected = (gradient(x + 1e-5 * v) - gradient(x - 1e-5 * v)) / 2e-5
+    np.testing.assert_allclose(s2sad.hvp(f)(x, v), expected, rtol=1e-5, atol=1e-7)
+    _, value = s2sad.grad(f, preserve_result=True)(x)
+    assert value == pytest.approx(f(x), rel=1e-12)
+
+
+def puts_into_an_alias(x):
+    a = np.ones(3) * x
+    b = a
+    np.put(a, [0], x[1] ** 2)
+    return np.sum(b * x)
+
+
+def puts_into_a_view(x):
+    a = np.ones(4) * x[0]
+    v = a[1:]
+    np.put(v, [0, 2], x[1:] ** 2)
+    return np.sum(a * x[2])
+
+
+def putmask_into_an_aliased_argument(x):
+    b = x
+    np.putmask(x, x > 0.4, x ** 2)
+    return np.sum(b * x)
+
+
+def places_into_a_list_item(x):
+    arrays = [np.ones(3) * x[0], np.zeros(3)]
+    a = arrays[0]
+    np.place(a, [True, False, True], x[1:])
+    return np.sum(arrays[0] * x)
+
+
+def sorts_under_a_reversed_view(x):
+    a = x * 2
+    b = a[::-1]
+    a.sort()
+    return np.sum(b * np.arange(3.0)) + np.sum(a)
+
+
+def extends_an_alias(x):
+    items = [x[0]]
+    same = items
+    items.extend([x[1], x[2]])
+    return sum(v * (i + 1) for i, v in enumerate(same))
+
+
+def extends_a_list_by_itself(x):
+    items = [x[0], x[1]]
+    items.extend(items)
+    return items[0] * items[3]
+
+
+def updates_an_alias(x):
+    state = {"a": x[0]}
+    same = state
+    state.update(a=x[1] ** 2)
+    return same["a"] * x[2]
+
+
+@pytest.mark.parametrize("f", [puts_into_an_alias, puts_into_a_view,
+                               putmask_into_an_aliased_argument, places_into_a_list_item,
+                               sorts_under_a_reversed_view, extends_an_alias,
+                               extends_a_list_by_itself, updates_an_alias])
+def test_flat_writes_and_container_methods_seen_through_another_name_are_refused(f):
+    """The rewritten calls are writes the alias analysis sees: another name that
+    holds the array, list or dict (or a view of it) and is read afterwards is
+    refused, never a wrong gradient."""
+    x = np.array([0.3, 1.2, 0.5])
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="share"):
+        s2sad.grad(f)(x)
+
+
+def sorts_a_list_it_makes(x):
+    items = [x[1], x[0]]
+    items.sort()
+    return items[0] * 2.0 + items[1]
+
+
+def sorts_a_list_by_key(x):
+    items = [x[1], x[0]]
+    items.sort(key=abs, reverse=True)
+    return items[0] * 2.0 + items[1]
+
+
+def sorts_its_first_argument(xs, x):
+    xs.sort()
+    return xs[0] * x[0]
+
+
+class Settings:
+    def update(self, **values):
+        self.values = values
+
+    def sort(self):
+        pass
+
+
+def updates_a_settings_object(box, x):
+    box.update(a=x[0])
+    return x[0] * 2.0
+
+
+def puts_with_clipped_indices(x):
+    a = x * 1.0
+    np.put(a, [5], x[0], mode="clip")
+    return np.sum(a)
+
+
+def puts_out_of_bounds(x):
+    a = x * 1.0
+    np.put(a, [3], x[0])
+    return np.sum(a)
+
+
+def putmask_of_another_size(x):
+    a = x * 1.0
+    np.putmask(a, [True, False], x[0])
+    return np.sum(a)
+
+
+def test_sort_extend_update_and_put_keep_their_meaning_or_are_refused():
+    """list.sort (on a list the function makes, or with key= and reverse=) and
+    np.put's other modes stay refused; .sort() and .update() on an argument that
+    turns out a list or another object are refused when they run; np.put and
+    np.putmask raise on bad indices and masks as NumPy does."""
+    x = np.array([0.3, 1.2, 0.5])
+    for f in (sorts_a_list_it_makes, sorts_a_list_by_key, puts_with_clipped_indices):
+        with pytest.raises(s2sad.NonDifferentiableError, match="change its arguments"):
+            s2sad.grad(f)(x)
+    with pytest.raises(s2sad.NonDifferentiableError, match=r"\.sort\(\.\.\.\) of a NumPy array"
+                                                            r" only.*a list object"):
+        s2sad.grad(sorts_its_first_argument, wrt=(1,))([0.5, 0.2], x)
+    assert s2sad.grad(sorts_its_first_argument, wrt=(1,))(np.array([0.5, 0.2]), x) == \
+        pytest.approx([0.2, 0.0, 0.0])
+    with pytest.raises(s2sad.NonDifferentiableError, match="of a dict only.*Settings"):
+        s2sad.grad(updates_a_settings_object, wrt=(1,))(Settings(), x)
+    with pytest.raises(IndexError, match="out of bounds"):
+        s2sad.grad(puts_out_of_bounds)(x)
+    with pytest.raises(ValueError, match="mask and data must be the same size"):
+        s2sad.grad(putmask_of_another_size)(x)
 
 
 def out_result_kept_while_written(x):

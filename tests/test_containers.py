@@ -200,6 +200,18 @@ def extends(x):
     return items[0] * items[1]
 
 
+def inserts(x):
+    items = [x]
+    items.insert(0, 2.0 * x)
+    return items[0] * items[1]
+
+
+def reverses(x):
+    items = [x, 2.0 * x]
+    items.reverse()
+    return items[0] * 3.0 + items[1]
+
+
 def test_enumerate_with_start_and_tuple_targets():
     check_container_gradient(enumerate_from_one, (RNG.normal(size=4),))
     check_container_gradient(loop_over_pairs, ([(1.0, 2.0), (3.0, -1.5)],))
@@ -211,10 +223,15 @@ def test_dict_literal_and_named_tuple_fields():
     check_container_gradient(named_tuple_fields, (Pair(1.5, 0.3),))
 
 
-@pytest.mark.parametrize("f", [extends])
+@pytest.mark.parametrize("f", [inserts, reverses])
 def test_calls_that_write_into_arguments_are_refused(f):
     with pytest.raises(s2sad.NonDifferentiableError, match="change its arguments in place"):
         s2sad.grad(f)(1.0)
+
+
+def test_list_extend_is_followed_as_appends():
+    assert s2sad.grad(extends)(1.5) == pytest.approx(3.0)
+    assert s2sad.autodiff(extends, mode="forward")(1.5, 1.0) == pytest.approx(3.0)
 
 
 def plot(ax, values):

@@ -33,7 +33,7 @@ def normalize(parsed: ParsedFunction) -> NormalFunction:
     node = syntax.clone(parsed.node)
     params = _parameters(parsed)
     names = Names(syntax.all_names(node))
-    write_outputs_as_index_writes(node.body, parsed.namespace, names)
+    write_outputs_as_index_writes(node.body, parsed, params, names)
     anf = ANF(parsed, names)
     anf.check_supported(node.body)
     _refuse_generator(parsed)

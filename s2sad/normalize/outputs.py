@@ -4,11 +4,20 @@
 `y[...] = x`, `y.fill(v)` is `y[...] = v` and `np.add.at(y, i, v)` is
 `y[...] = added_at(y, i, v)` (a function with rules: entries named twice add up;
 `np.subtract.at` adds the negated values) and `np.fill_diagonal(y, v)` is
-`y[diagonal_entries(y)] = v`. Spelled so, the write goes through
+`y[diagonal_entries(y)] = v`. `np.put(a, ind, v)`, `np.putmask(a, mask, v)` and
+`np.place(a, mask, v)` are `a[<entries>(a, ...)] = np.ravel(v)[<sources>(...)]`
+(rules/indexing.py: a's flat entries written, and where in v each value comes
+from, v repeated as NumPy repeats it), and `a.sort(axis)` on an array is
+`a[...] = np.sort(a, axis)`. Spelled so, the write goes through
 the alias analysis and the adjoint of an index write like any other, where the
 call itself would be refused as changing its arguments in place. `z = np.add(a,
 b, out=y)` also binds z to y, the array the call returns. Only NumPy's functions
 are rewritten: a function of the user's own may mean something else by `out`.
+
+Some methods of lists and dicts are spelled with the writes s2sad follows there,
+to the same effect on the object: `lst.extend(xs)` appends the items of
+`list(xs)` one by one in a loop, and `d.update({k: v}, k2=v2)` writes `d[k] = v`
+and `d['k2'] = v2` once every key and value is computed.
 """
 from __future__ import annotations
 
@@ -18,32 +27,191 @@ import numpy as np
 from .. import syntax
 from ..libraries import is_numpy_function
 from ..names import Names
-from ..parsing import Namespace
-from ..rules.indexing import added_at, diagonal_entries
+from ..parsing import Namespace, ParsedFunction
+from ..rules.indexing import (added_at, diagonal_entries, masked_entries, place_sources,
+                              put_entries, put_sources, putmask_sources)
+from ..runtime import assert_method_of
 
 
-def write_outputs_as_index_writes(body: list, namespace: Namespace, names: Names) -> None:
+def write_outputs_as_index_writes(body: list, parsed: ParsedFunction, params: list,
+                                  names: Names) -> None:
     """Rewrite, in place, each statement of `body` (nested ones too) that is such a call."""
+    # methods are rewritten on the function's own names only (a global shadowed by
+    # a parameter is the parameter)
+    local = set(params) | syntax.names_stored(body)
+    lists = _list_names(body, parsed.namespace)
     for stmts in syntax.statement_lists(body):
-        stmts[:] = [new for stmt in stmts for new in _rewritten(stmt, namespace, names)]
+        stmts[:] = [new for stmt in stmts
+                    for new in _rewritten(stmt, parsed, names, local, lists)]
 
 
-def _rewritten(stmt: gast.stmt, namespace: Namespace, names: Names) -> list:
+def _rewritten(stmt: gast.stmt, parsed: ParsedFunction, names: Names, local: set,
+               lists: set) -> list:
     call = getattr(stmt, "value", None)
     single_target = isinstance(stmt, gast.Expr) or \
         (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1)
     if not (isinstance(call, gast.Call) and single_target):
         return [stmt]
-    write = _as_index_write(call, namespace, names, isinstance(stmt, gast.Expr))
-    if write is None:
-        return [stmt]
-    array, index, value = write
-    new = [syntax.assign(gast.Subscript(value=array, slice=index, ctx=gast.Store()), value)]
-    if isinstance(stmt, gast.Assign):  # the call returns the array it wrote
-        new.append(syntax.assign(stmt.targets[0], syntax.clone(array)))
+    namespace = parsed.namespace
+    method = call.func
+    local_method = isinstance(stmt, gast.Expr) and isinstance(method, gast.Attribute) and \
+        isinstance(method.value, gast.Name) and method.value.id in local
+    new = None
+    if local_method:
+        new = _container_writes(stmt, parsed, names) or \
+            _array_sort(stmt, parsed, names, lists)
+    if new is None:
+        new = _flat_write(stmt, namespace, names)
+    if new is None:
+        write = _as_index_write(call, namespace, names, isinstance(stmt, gast.Expr))
+        if write is None:
+            return [stmt]
+        array, index, value = write
+        new = [_index_write(array, index, value)]
+        if isinstance(stmt, gast.Assign):  # the call returns the array it wrote
+            new.append(syntax.assign(stmt.targets[0], syntax.clone(array)))
     for node in new:
-        gast.copy_location(node, stmt)
+        for inner in [node, *syntax.walk(node)]:  # the operands keep their own places
+            if isinstance(inner, (gast.stmt, gast.expr)) and \
+                    getattr(inner, "lineno", None) is None:
+                gast.copy_location(inner, stmt)
     return new
+
+
+def _index_write(array: gast.expr, index: gast.expr, value: gast.expr) -> gast.Assign:
+    return syntax.assign(gast.Subscript(value=syntax.clone(array), slice=index,
+                                        ctx=gast.Store()), value)
+
+
+def _flat_write(stmt: gast.stmt, namespace: Namespace, names: Names) -> list | None:
+    """`np.put(a, ind, v)`, `np.putmask(a, mask, v)`, `np.place(a, mask, v)` (whose
+    result, None, is dropped) as `t = v; a[<entries>] = np.ravel(t)[<sources>]`;
+    None for other statements. The operands are computed once, before the
+    write, as the call computes them."""
+    call = stmt.value
+    function = namespace.resolve(call.func)
+    if not isinstance(stmt, gast.Expr) or len(call.args) != 3 or \
+            function not in (np.put, np.putmask, np.place) or \
+            not isinstance(call.args[0], gast.Name):
+        return None  # np.put(p.w, ...): the write would go through an attribute
+    raising = [k for k in call.keywords if k.arg == "mode" and
+               syntax.constant_value(k.value) == "raise"]
+    if call.keywords != raising or function is not np.put and raising:
+        return None  # mode='wrap' or 'clip': other indices, refused
+    array, where, values = call.args
+    prelude = []
+    operands = []
+    for operand in (where, values):  # the index, then the values: as the call
+        if isinstance(operand, gast.Name):
+            operands.append(operand)
+            continue
+        temporary = names.fresh("put_operand")
+        prelude.append(syntax.assign(temporary, operand))
+        operands.append(syntax.name(temporary))
+    where, values = operands
+    bound = lambda helper: _bound(namespace, names, helper.__name__, helper)
+    if function is np.put:
+        entries = syntax.call(bound(put_entries), syntax.clone(array), where, values)
+        sources = syntax.call(bound(put_sources), syntax.clone(where), syntax.clone(values))
+    else:
+        entries = syntax.call(bound(masked_entries), syntax.clone(array), where, values,
+                              syntax.constant(f"np.{function.__name__}"))
+        take = putmask_sources if function is np.putmask else place_sources
+        sources = syntax.call(bound(take), syntax.clone(where), syntax.clone(values))
+    flat = syntax.call(_bound(namespace, names, "ravel", np.ravel), syntax.clone(values))
+    taken = gast.Subscript(value=flat, slice=sources, ctx=gast.Load())
+    return prelude + [_index_write(array, entries, taken)]
+
+
+def _array_sort(stmt: gast.Expr, parsed: ParsedFunction, names: Names,
+                lists: set) -> list | None:
+    """`a.sort()`, `a.sort(axis)` or `a.sort(axis=k, kind=...)` as `a[...] = np.sort(a,
+    axis)`, after a check that a is an array when it runs: list.sort (key=,
+    reverse=) stays refused, and so does `lst.sort()` on a name the function binds
+    to a list. None for other statements."""
+    call = stmt.value
+    func = call.func
+    if func.attr != "sort":
+        return None
+    keywords = {k.arg: k.value for k in call.keywords}
+    if len(call.args) > 2 or len(keywords) != len(call.keywords) or \
+            set(keywords) - {"axis", "kind", "stable"} or \
+            set(keywords) & set(("axis", "kind")[:len(call.args)]):
+        return None  # order= (fields of a structured array), key=, reverse=
+    axis = call.args[0] if call.args else keywords.get("axis", syntax.constant(-1))
+    if func.value.id in lists:
+        return None
+    # the kind of sort (stable or not) changes the order of equal values only
+    namespace = parsed.namespace
+    sort = syntax.call(_bound(namespace, names, "sort", np.sort), syntax.clone(func.value),
+                       axis)
+    check = _method_check(stmt, parsed, names)
+    return [check, _index_write(func.value, syntax.constant(Ellipsis), sort)]
+
+
+def _method_check(stmt: gast.Expr, parsed: ParsedFunction, names: Names) -> gast.Expr:
+    """`assert_method_of(obj, 'sort', 'file:line')` for `obj.sort(...)`: where obj
+    turns out to be another object (a list, a user's class), whose method may
+    mean something else, the derivative refuses it when it runs."""
+    method = stmt.value.func
+    where = parsed.location(stmt)
+    return syntax.expr_stmt(syntax.call(
+        _bound(parsed.namespace, names, "assert_method_of", assert_method_of),
+        syntax.clone(method.value), syntax.constant(method.attr),
+        syntax.constant(f"{where.filename}:{where.lineno}")))
+
+
+def _container_writes(stmt: gast.Expr, parsed: ParsedFunction, names: Names) -> list | None:
+    """`lst.extend(xs)` as `t = list(xs)` and a loop of `lst.append(item)` (a copy
+    first, as extend takes lst.extend(lst)); `d.update({k: v, ...}, k2=v2)` as
+    `d[k] = v; d['k2'] = v2` once all keys and values are computed, in the order
+    update computes and writes them. None for other calls: `d.update(other)`,
+    whose items s2sad would have to take from a dict or from pairs, is left as
+    it is (refused). Both are checked to run on a list or dict."""
+    call, namespace = stmt.value, parsed.namespace
+    func = call.func
+    receiver = func.value
+    if func.attr == "extend" and len(call.args) == 1 and not call.keywords:
+        items, item = names.fresh("extended"), names.fresh("item")
+        append = syntax.call(gast.Attribute(value=syntax.clone(receiver), attr="append",
+                                            ctx=gast.Load()), syntax.name(item))
+        listed = syntax.call(_bound(namespace, names, "list", list), call.args[0])
+        return [_method_check(stmt, parsed, names), syntax.assign(items, listed),
+                syntax.for_(item, syntax.name(items), [syntax.expr_stmt(append)])]
+    if func.attr != "update" or len(call.args) > 1 or \
+            call.args and not isinstance(call.args[0], gast.Dict) or \
+            any(k.arg is None for k in call.keywords) or \
+            call.args and any(key is None for key in call.args[0].keys):
+        return None  # d.update(other), d.update(**other), {**other}: refused
+    pairs = list(zip(call.args[0].keys, call.args[0].values)) if call.args else []
+    pairs += [(syntax.constant(k.arg), k.value) for k in call.keywords]
+    computed, writes = [], []
+    for key, value in pairs:
+        operands = []
+        for operand in (key, value):
+            if syntax.is_literal(operand):
+                operands.append(operand)
+                continue
+            temporary = names.fresh("update_item")
+            computed.append(syntax.assign(temporary, operand))
+            operands.append(syntax.name(temporary))
+        writes.append(_index_write(receiver, *operands))
+    return [_method_check(stmt, parsed, names)] + computed + writes
+
+
+def _list_names(body: list, namespace: Namespace) -> set:
+    """Names the function binds to a list somewhere (a display, a comprehension,
+    list(...) or sorted(...)): `lst.sort()` on one is list.sort."""
+    made = set()
+    for stmt in syntax.statements(body):
+        value = getattr(stmt, "value", None)
+        if not isinstance(stmt, gast.Assign):
+            continue
+        listed = isinstance(value, (gast.List, gast.ListComp)) or \
+            isinstance(value, gast.Call) and namespace.resolve(value.func) in (list, sorted)
+        if listed:
+            made |= syntax.names_stored(stmt.targets)
+    return made
 
 
 def _as_index_write(call: gast.Call, namespace: Namespace, names: Names, dropped: bool):

@@ -269,6 +269,83 @@ def diagonal_entries(a) -> tuple:
 nondifferentiable(diagonal_entries)
 
 
+# np.put, np.putmask and np.place write values taken from a flat `v` into a's flat
+# entries, v repeated as often as needed. s2sad spells each call
+# `a[<entries>(...)] = np.ravel(v)[<sources>(...)]`: a's entries, in a's logical
+# (C) order, and the positions in v of the values they get. A value read twice
+# (v shorter than the entries) is a gather, whose adjoint adds up; an entry
+# written twice (np.put(a, [0, 0], v)) keeps the last value, as NumPy's does.
+
+
+def _writable_array(a, function: str) -> None:
+    """Raise as NumPy does on what is not an array; refuse a 0-d array, which has
+    no index array can name."""
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"{function}: first argument must be a numpy.ndarray, not "
+                        f"{type(a).__name__}")
+    if a.ndim == 0:
+        raise NonDifferentiableError(
+            f"s2sad follows {function} into arrays of one dimension or more, not a 0-d "
+            "array", running_derivative_line(),
+            hint="write `a[...] = v` instead.")
+
+
+def _entries(a, positions) -> tuple:
+    """The index of a's entries at these flat positions."""
+    return np.unravel_index(positions, np.shape(a))
+
+
+def put_entries(a, ind, v) -> tuple:
+    """The index of the entries np.put(a, ind, v) (mode='raise') writes: the flat
+    positions ind names (negative ones from the end; out of bounds raise
+    IndexError); none when v is empty, which NumPy takes for nothing to write."""
+    _writable_array(a, "np.put")
+    ind = np.ravel(ind)
+    if ind.dtype == bool or ind.size == 0:  # NumPy casts these to integers
+        ind = ind.astype(np.intp)
+    positions = np.arange(a.size)[ind]
+    return _entries(a, positions[:0] if np.size(v) == 0 else positions)
+
+
+def put_sources(ind, v):
+    """The positions in np.ravel(v) of the values np.put(a, ind, v) writes: v
+    repeated, or cut short, to one value for each index."""
+    count = np.size(ind) if np.size(v) else 0
+    return np.arange(count) % max(np.size(v), 1)
+
+
+def masked_entries(a, mask, values, function: str) -> tuple:
+    """The index of the entries np.putmask or np.place writes: where mask (of a's
+    size, taken flat) is true; none when values is empty (np.putmask writes
+    nothing then, np.place raises where its sources are taken)."""
+    _writable_array(a, function)
+    if np.size(mask) != a.size:
+        raise ValueError(f"{function}: mask and data must be the same size")
+    positions = np.flatnonzero(mask)
+    return _entries(a, positions[:0] if np.size(values) == 0 else positions)
+
+
+def putmask_sources(mask, values):
+    """The positions in np.ravel(values) of the values np.putmask(a, mask, values)
+    writes: the entry's own flat position, values repeated to a's size."""
+    positions = np.flatnonzero(mask)
+    if np.size(values) == 0:
+        return positions[:0]
+    return positions % np.size(values)
+
+
+def place_sources(mask, vals):
+    """The positions in np.ravel(vals) of the values np.place(arr, mask, vals)
+    writes: vals in order, repeated as often as needed."""
+    count = np.count_nonzero(mask)
+    if count and np.size(vals) == 0:
+        raise ValueError("Cannot insert from an empty array!")
+    return np.arange(count) % max(np.size(vals), 1)
+
+
+nondifferentiable(put_entries, put_sources, masked_entries, putmask_sources, place_sources)
+
+
 @adjoint(added_at)
 def added_at_adjoint(y, a, indices, values):
     d[a] = d[y]

@@ -9,8 +9,8 @@ from ..checkpointing import Schedule
 from ..registry import adjoint, d, nondifferentiable, reads_shape_of, tangent
 from .indexing import scatter
 from .shapes import cast_adjoint, cast_tangent, in_dtype_of
-from ..runtime import (AdjointDict, AdjointList, as_array, assert_array_method, assert_scalar,
-                       assert_scalar_seed, assert_seed, assert_separate_arguments,
+from ..runtime import (AdjointDict, AdjointList, as_array, assert_array_method, assert_method_of,
+                       assert_scalar, assert_scalar_seed, assert_seed, assert_separate_arguments,
                        assert_unshared, broadcast_like,
                        copy_argument, copy_of, entry_adjoint, expand, gradient_dtype,
                        index_of_max, index_of_min, is_foreign, item_of,
@@ -21,7 +21,7 @@ from ..runtime import (AdjointDict, AdjointList, as_array, assert_array_method, 
 nondifferentiable(zeros_like, assert_scalar, assert_scalar_seed, assert_seed, stop_gradient,
                   saved_item, restore_item, shape_of, index_of_max, index_of_min, gradient_dtype,
                   assert_unshared, random_state, restore_random_state, is_foreign, numpy_only,
-                  assert_array_method, assert_separate_arguments, Schedule)
+                  assert_array_method, assert_method_of, assert_separate_arguments, Schedule)
 
 
 @adjoint(as_array)
