@@ -471,7 +471,10 @@ def zero_item(g, index):
         return AdjointDict((k, v) for k, v in g.items() if k != index)
     if isinstance(g, list):
         g = AdjointList(g)
-        g[index] = 0.0
+        if isinstance(index, slice):  # lst[i:j] = [...]
+            g[index] = [0.0] * len(range(*index.indices(len(g))))
+        else:
+            g[index] = 0.0
         return g
     dtype = gradient_dtype(g)
     if is_foreign(g):  # a new array object: on Dask, the write rebinds it to a new graph

@@ -914,6 +914,24 @@ def sorts_its_argument(x):
     return np.sum(x * np.arange(3.0)) + x[0] ** 2
 
 
+def scales_in_place_by_position(x):
+    h = x * np.array([1.0, -2.0, 0.5])
+    np.multiply(h, x, h)  # a ufunc's output given by position
+    return np.sum(h ** 2 * x)
+
+
+def copies_into_a_slice(x):
+    buffer = np.zeros(5)
+    np.copyto(buffer[1:-1], np.sin(x))  # a write into a slice, not into an item of one
+    return np.sum(buffer * np.arange(5.0)) + np.sum(buffer ** 2)
+
+
+def multiplies_into_a_slice(x):
+    buffer = np.ones(5)
+    np.multiply(x, x, out=buffer[1:-1])
+    return np.sum(np.tanh(buffer) * buffer)
+
+
 @pytest.mark.parametrize("f", [product_into_a_buffer, copyto_a_buffer,
                                ufunc_into_its_own_operand, fill_then_write,
                                result_of_an_out_call, accumulates_into_a_buffer,
@@ -921,7 +939,8 @@ def sorts_its_argument(x):
                                subtracts_at_repeated_indices, fills_a_diagonal,
                                puts_at_flat_indices, puts_where_a_mask_holds,
                                places_where_a_mask_holds, sorts_in_place,
-                               sorts_its_argument])
+                               sorts_its_argument, scales_in_place_by_position,
+                               copies_into_a_slice, multiplies_into_a_slice])
 def test_numpy_calls_writing_into_an_array_are_followed_as_index_writes(f):
     """`np.add(a, b, out=y)`, `np.copyto(y, v)`, `y.fill(v)`, `np.add.at(y, i, v)`,
     `np.subtract.at`, `np.fill_diagonal`, `np.put`, `np.putmask`, `np.place` and

@@ -676,3 +676,41 @@ def test_starred_unpacking_in_an_assignment_binds_a_list_of_the_items_between():
     np.testing.assert_allclose(s2sad.hvp(unpacks_around_a_starred_name)(y, v),
                                [2 * y[3] * v[3], 2 * v[2], 2 * v[1] + 2 * v[2],
                                 2 * y[3] * v[0] + 2 * y[0] * v[3]])
+
+
+def writes_a_slice_of_a_list(x):
+    items = [x, 2.0 * x, 3.0 * x]
+    items[0:2] = [x ** 2, x ** 3]
+    return items[0] + items[1] * items[2]
+
+
+def test_a_slice_of_a_list_written_in_both_modes():
+    """`lst[i:j] = [...]`: the adjoint's zeroed slice raised TypeError (a list takes
+    an iterable there)."""
+    x = 1.5
+    expected = 2 * x + 4 * 3.0 * x ** 3  # x**2 + 3 x**4
+    for mode in ("reverse", "forward"):
+        assert s2sad.autodiff(writes_a_slice_of_a_list, mode=mode)(x, 1.0) == \
+            pytest.approx(expected, rel=1e-12)
+
+
+EDGE_WEIGHTS = {(0, 1): 0.5, (1, 2): -1.5, (0, 2): 2.0}
+
+
+def graph_energy(x):
+    total = 0.0
+    for (a, b), w in EDGE_WEIGHTS.items():  # a tuple key, unpacked in the target
+        total = total + w * (x[a] - x[b]) ** 2
+    return total
+
+
+def test_items_with_a_tuple_key_unpacked_in_the_loop_target():
+    """`for (a, b), w in d.items()` was refused as iterating without unpacking."""
+    x = np.array([0.3, -0.7, 1.1])
+    expected = np.zeros(3)
+    for (a, b), w in EDGE_WEIGHTS.items():
+        expected[a] += 2 * w * (x[a] - x[b])
+        expected[b] -= 2 * w * (x[a] - x[b])
+    np.testing.assert_allclose(s2sad.grad(graph_energy)(x), expected)
+    np.testing.assert_allclose(s2sad.autodiff(graph_energy, mode="forward")(x, np.ones(3)),
+                               0.0, atol=1e-12)  # a shift of every x changes no difference

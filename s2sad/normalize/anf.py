@@ -362,16 +362,19 @@ class ANF:
         kind = view.func.attr
         if kind == "keys":
             return index, [(target, _item(keys, index))]
-        if kind == "items" and isinstance(target, gast.Tuple) and len(target.elts) == 2 \
-                and isinstance(target.elts[0], gast.Name):
-            key, value_target = target.elts[0], target.elts[1]
+        unpacked = []  # `for (a, b), v in d.items()`: the key is a tuple, unpacked
+        if kind == "items" and isinstance(target, gast.Tuple) and len(target.elts) == 2:
+            key, value_target = target.elts
+            if not isinstance(key, gast.Name):
+                unpacked = [(key, syntax.name(self.names.fresh("key")))]
+                key = unpacked[0][1]
         else:
             key, value_target = syntax.name(self.names.fresh("key")), target
             if kind == "items":
                 raise self.unsupported(view, "iterating over .items() without unpacking",
                                        "write `for key, value in d.items():`.")
-        return index, [(key, _item(keys, index)),
-                       (value_target, _item(mapping, key.id))]
+        return index, [(key, _item(keys, index))] + unpacked + \
+            [(value_target, _item(mapping, key.id))]
 
     def range_of_lengths(self, head: list, out: list) -> gast.Call:
         """range(len(xs)), or range(min(len(xs), len(ys))) for several sequences."""

@@ -79,7 +79,12 @@ def _rewritten(stmt: gast.stmt, parsed: ParsedFunction, names: Names, local: set
 
 
 def _index_write(array: gast.expr, index: gast.expr, value: gast.expr) -> gast.Assign:
-    return syntax.assign(gast.Subscript(value=syntax.clone(array), slice=index,
+    """`array[index] = value`; `y[1:-1] = value` for the whole of `y[1:-1]` (an
+    `out=` or np.copyto into a slice), not a write into an item of an item."""
+    if isinstance(array, gast.Subscript) and isinstance(index, gast.Constant) and \
+            index.value is Ellipsis:
+        array, index = array.value, array.slice
+    return syntax.assign(gast.Subscript(value=syntax.clone(array), slice=syntax.clone(index),
                                         ctx=gast.Store()), value)
 
 
@@ -95,7 +100,7 @@ def _flat_write(stmt: gast.stmt, namespace: Namespace, names: Names) -> list | N
             not isinstance(call.args[0], gast.Name):
         return None  # np.put(p.w, ...): the write would go through an attribute
     raising = [k for k in call.keywords if k.arg == "mode" and
-               syntax.constant_value(k.value) == "raise"]
+               isinstance(k.value, gast.Constant) and k.value.value == "raise"]
     if call.keywords != raising or function is not np.put and raising:
         return None  # mode='wrap' or 'clip': other indices, refused
     array, where, values = call.args
@@ -227,11 +232,15 @@ def _as_index_write(call: gast.Call, namespace: Namespace, names: Names, dropped
         added = syntax.call(_bound(namespace, names, "added_at", added_at),
                             array, indices, values)
         return syntax.clone(array), whole, added
-    out = [k for k in call.keywords if k.arg == "out"]
+    out = [k.value for k in call.keywords if k.arg == "out"]
+    if isinstance(function, np.ufunc) and len(call.args) == function.nin + 1:
+        out = [call.args[-1]]  # np.maximum(h, 0, h): a ufunc's outputs follow its inputs
     if out and is_numpy_function(function):
-        array = _single_array(out[0].value)
+        array = _single_array(out[0])
         if array is not None:
             call.keywords = [k for k in call.keywords if k.arg != "out"]
+            call.args = call.args[:function.nin] if isinstance(function, np.ufunc) \
+                else call.args
             return array, whole, call
     if dropped and plain and function is np.copyto and len(call.args) == 2:
         return call.args[0], whole, call.args[1]
