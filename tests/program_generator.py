@@ -1055,6 +1055,10 @@ CONSTRUCTS = {
     "write into an item a helper returned": (
         ["pair_b = $a * 2.0", "z_item = last_of([$a, pair_b])", "z_item[0] = 1.0",
          "$t = $p * np.sum(pair_b)"], 2),
+    # its result unused, its change to kept_list read: named at the append (PRELUDE_LINE)
+    "helper changes a list it is given": (
+        ["kept_list = []", "unused_r = recorder(kept_list, $p * 2.0)",
+         "$t = kept_list[0] * 1.0"], ()),
 }
 
 PRELUDE = {
@@ -1065,11 +1069,15 @@ PRELUDE = {
     "function without source": ["exec('def no_source(u):\\n    return u * 2.0')"],
     "write into an item a helper returned": ["def last_of(items):", "    return items[-1]",
                                              "", ""],
+    "helper changes a list it is given": ["def recorder(items, v):", "    items.append(v)",
+                                          "    return v", "", ""],
     "object made of differentiable values": [
         "class Scaler:", "    def __init__(self, k):", "        self.k = k", "",
         "    def __call__(self, u):", "        return u * self.k", "", ""],
 }
 
+# constructs s2sad names in a line of their PRELUDE: its index there
+PRELUDE_LINE = {"helper changes a list it is given": 1}
 NEEDS_ARRAY = {"helper writes into its argument", "write into an item a helper returned"}
 # refused when the derivative runs the line, so placed in a helper f calls first
 # (in f, an early return before it could skip it)
@@ -1116,8 +1124,10 @@ def invalid_programs(draw) -> Program:
     lines[main_start:main_start] = prelude + ([""] if prelude else [])
     shift = len(prelude) + (1 if prelude else 0)
     _add_to_result(lines, main_start)
+    in_prelude = tuple(main_start + PRELUDE_LINE[construct] + 1
+                       for _ in range(construct in PRELUDE_LINE))
     return Program("\n".join(lines) + "\n", shapes, construct=construct,
-                   bad_lines=tuple(index + shift + 1 for index in bad_indices))
+                   bad_lines=tuple(index + shift + 1 for index in bad_indices) + in_prelude)
 
 
 def _make_closure(lines: list, main_start: int) -> None:
