@@ -948,13 +948,19 @@ def test_numpy_calls_writing_into_an_array_are_followed_as_index_writes(f):
     Hessian-vector product against central differences, and the caller's array
     unchanged."""
     x = np.array([0.3, 1.2, 0.5])
+    assert_both_modes_and_hvp(f, x)
+    assert np.array_equal(x, [0.3, 1.2, 0.5])
+
+
+def assert_both_modes_and_hvp(f, x):
+    """Both modes against central differences, the Hessian-vector product against
+    differences of the gradient."""
     for mode in ("reverse", "forward"):
         assert_matches_differences(f, x, mode)
     v = np.array([0.7, -0.4, 1.1])
     gradient = s2sad.grad(f)
     expected = (gradient(x + 1e-5 * v) - gradient(x - 1e-5 * v)) / 2e-5
     np.testing.assert_allclose(s2sad.hvp(f)(x, v), expected, rtol=1e-5, atol=1e-7)
-    assert np.array_equal(x, [0.3, 1.2, 0.5])
 
 
 def test_flat_writes_take_the_values_numpy_takes():
@@ -988,12 +994,7 @@ def test_list_extend_and_dict_update_are_followed_as_appends_and_item_writes(f):
     """`lst.extend(xs)` is a loop of `lst.append(item)` over `list(xs)`, and
     `d.update({k: v}, k2=v2)` is `d[k] = v; d['k2'] = v2` once all are computed."""
     x = np.array([0.3, 1.2, 0.5])
-    for mode in ("reverse", "forward"):
-        assert_matches_differences(f, x, mode)
-    v = np.array([0.7, -0.4, 1.1])
-    gradient = s2sad.grad(f)
-    expected = (gradient(x + 1e-5 * v) - gradient(x - 1e-5 * v)) / 2e-5
-    np.testing.assert_allclose(s2sad.hvp(f)(x, v), expected, rtol=1e-5, atol=1e-7)
+    assert_both_modes_and_hvp(f, x)
     _, value = s2sad.grad(f, preserve_result=True)(x)
     assert value == pytest.approx(f(x), rel=1e-12)
 
