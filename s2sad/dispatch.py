@@ -69,6 +69,28 @@ def call_jvp(function, wrt: tuple, tangents: tuple, *args, **kwargs) -> tuple:
     return _jvp_of(target, indices)(tangents, *leading, *args, **kwargs)
 
 
+def call_vjp_jvp(function, wrt: tuple, active: tuple, tangents: tuple, seed, *args,
+                 **kwargs) -> tuple:
+    """(tangent, value) of `call_vjp(function, wrt, seed, *args, **kwargs)` along
+    `tangents` of its `active` operands ("seed", or the position of an argument):
+    forward mode over a derivative that calls call_vjp (a Hessian-vector product
+    through a method call). The VJP found for the function is differentiated in
+    its turn, as any generated function is."""
+    from .api import _subroutine
+    with _located():
+        target, leading, args, kwargs, indices = _resolve(function, wrt, args, kwargs,
+                                                          "reverse")
+    vjp = _subroutine(target, indices, "reverse", True)
+    params = list(inspect.signature(vjp).parameters)
+    positions = tuple(params[-1] if a == "seed" else len(leading) + a for a in active)
+    jvp = _jvp_of(vjp, tuple(params.index(p) if isinstance(p, str) else p
+                             for p in positions))
+    tangent, value = jvp(tangents, *leading, *args, **kwargs, **{params[-1]: seed})
+    if len(indices) == 1:  # call_vjp returns a tuple of gradients, even of one
+        return (tangent,), (value,)
+    return tangent, value
+
+
 def vjp_function(function, wrt: tuple, *args, **kwargs) -> Callable:
     """`vjp(seed, *args, **kwargs)`, which does what `call_vjp(function, wrt, seed,
     *args, **kwargs)` does for arguments of the kinds given here, with the lookups

@@ -16,7 +16,7 @@ from typing import Callable
 
 import gast
 
-from . import primitives, registry, syntax
+from . import dispatch, primitives, registry, syntax
 from .emit import Emitter, GeneratedFunction
 from .errors import NonDifferentiableError
 from .normalize import NormalFunction
@@ -166,6 +166,8 @@ class _Forward(Emitter):
                 packed.values = items
             return [stmt, syntax.assign(tangent, packed)]
         template = registry.tangent_of(primitive.key)
+        if primitive.key is dispatch.call_vjp:
+            return self.jvp_of_dispatched_vjp(primitive, stmt)
         self.refuse_dispatch_twice(primitive, stmt)
         if template is None and self.through_source(primitive) is not None:
             return self.subroutine_call(self.through_source(primitive), stmt)
@@ -257,6 +259,26 @@ class _Forward(Emitter):
         tangents = syntax.tuple_(syntax.name(self.derivative(a)) for _, a in active)
         call = syntax.call(self.bind_dispatch("call_jvp"), function, wrt, tangents, *args,
                            **primitive.keywords)
+        target = stmt.targets[0].id
+        pair = syntax.tuple_([syntax.name(self.derivative_name(target), "store"),
+                              syntax.name(target, "store")], "store")
+        return [gast.copy_location(syntax.assign(pair, self.drawing_like(call, stmt.value)),
+                                   stmt)]
+
+
+    def jvp_of_dispatched_vjp(self, primitive, stmt: gast.Assign) -> list:
+        """`dg, g = call_vjp_jvp(layer.forward, (0,), ("seed", 0), (dbh, dh), bh, h)` for
+        `g = call_vjp(layer.forward, (0,), bh, h)` in a derivative differentiated
+        again (dispatch.py)."""
+        function, wrt, seed, *args = primitive.args
+        operands = [("seed", seed)] + list(enumerate(args))
+        active = [(position, atom) for position, atom in operands
+                  if self.derivative(atom) is not None]
+        call = syntax.call(
+            self.bind_dispatch("call_vjp_jvp"), function, wrt,
+            syntax.tuple_(syntax.constant(position) for position, _ in active),
+            syntax.tuple_(syntax.name(self.derivative(atom)) for _, atom in active),
+            seed, *args, **primitive.keywords)
         target = stmt.targets[0].id
         pair = syntax.tuple_([syntax.name(self.derivative_name(target), "store"),
                               syntax.name(target, "store")], "store")

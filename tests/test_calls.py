@@ -724,3 +724,37 @@ def test_private_attributes_of_a_method_are_read_under_their_mangled_name():
     np.testing.assert_allclose(s2sad.grad(model.loss)(x), 2.0 * np.array([1.0, 2.0]) * x)
     assert s2sad.autodiff(model.loss, mode="forward")(x, dx=np.ones(2)) == \
         pytest.approx(np.sum(2.0 * np.array([1.0, 2.0]) * x))
+
+
+class Layer:
+    def __init__(self, weights, bias):
+        self.weights, self.bias = weights, bias
+
+    def forward(self, x):
+        return np.tanh(x @ self.weights + self.bias)
+
+    def loss(self, x, y):
+        return np.mean((self.forward(x) - y) ** 2)
+
+
+def through_methods(x, layer, y):
+    return np.sum(layer.forward(x) ** 2) + layer.loss(x, y)
+
+
+def test_hessian_vector_products_through_methods_recursion_and_function_values():
+    """Forward mode over a derivative that calls call_vjp (a method's, a recursive
+    call's, a function value's derivative, found when it runs) was refused; it
+    differentiates the VJP found then, as it does any generated function."""
+    layer = Layer(RNG.normal(size=(3, 2)), RNG.normal(size=2))
+    cases = [(through_methods, (RNG.normal(size=(4, 3)), layer, RNG.normal(size=(4, 2)))),
+             (with_activation, (0.7, RNG.normal(size=3), swish))]
+    for f, args in cases:
+        gradient = s2sad.grad(f)
+        v = RNG.normal(size=np.shape(args[0]))
+        plus, minus = (args[0] + 1e-5 * v,) + args[1:], (args[0] - 1e-5 * v,) + args[1:]
+        expected = (gradient(*plus) - gradient(*minus)) / 2e-5
+        np.testing.assert_allclose(s2sad.hvp(f)(*args, v), expected, rtol=1e-5, atol=1e-8)
+    x, y, v = cases[0][1][0], cases[0][1][2], RNG.normal(size=(4, 3))
+    hessian = s2sad.hessian(through_methods)(x, layer, y)
+    np.testing.assert_allclose(np.tensordot(hessian, v, 2),
+                               s2sad.hvp(through_methods)(x, layer, y, v), rtol=1e-10)

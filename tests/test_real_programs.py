@@ -333,9 +333,9 @@ def through_a_method(x, layer):
 
 
 def test_an_error_in_a_second_derivative_points_at_the_users_line():
-    first = s2sad.grad(through_a_method)
+    first = s2sad.grad(through_a_method)  # reverse over reverse: refused through a method
     with pytest.raises(s2sad.S2SADError) as info:
-        s2sad.autodiff(first, mode="forward")
+        s2sad.autodiff(first, mode="reverse")
     location = info.value.location
     assert location.filename == __file__
     assert location.lineno == through_a_method.__code__.co_firstlineno + 1

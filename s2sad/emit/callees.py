@@ -79,14 +79,15 @@ class CalleeCalls:
     def refuse_dispatch_twice(self, primitive: Primitive, stmt) -> None:
         """A derivative that calls call_vjp or call_jvp (dispatch.py) is not
         differentiated again: the function it differentiates is only known then."""
-        if primitive.key in (dispatch.call_vjp, dispatch.call_jvp):
+        if primitive.key in (dispatch.call_vjp, dispatch.call_jvp, dispatch.call_vjp_jvp):
             raise NonDifferentiableError(
                 "s2sad cannot differentiate again a derivative through a method call, a "
                 "recursive call or a function value known only at run time (in function "
                 f"'{self.fn.parsed.name}')",
                 self.fn.parsed.location(stmt),
-                hint="for second derivatives, call module-level functions, or nested "
-                     "functions and lambdas, which s2sad inlines.")
+                hint="take the second derivative in forward over reverse mode (s2sad.hvp, "
+                     "s2sad.hessian), which follows such calls; or call module-level "
+                     "functions, or nested functions and lambdas, which s2sad inlines.")
 
     def is_dispatched_call(self, call: gast.Call) -> bool:
         primitive = self.classify(call)
