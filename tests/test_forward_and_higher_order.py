@@ -150,3 +150,22 @@ def test_hessian_vector_product_of_gaussian_elimination_by_hand():
                                rtol=1e-5, atol=1e-8)
     np.testing.assert_allclose(gradient(a, b), finite_difference(solve_by_elimination, (a, b), 0),
                                rtol=1e-6, atol=1e-9)
+
+
+def grid_between(a, b):
+    t = np.linspace(a, b, 5)
+    return np.sum(np.sin(t) * a)
+
+
+def ignores_its_second(x, y):
+    return np.sum(x ** 3)
+
+
+def test_second_derivatives_through_linspace_and_of_an_unused_parameter():
+    """The gradient's code calls linspace's weights and zero_gradient, which raise
+    for retstep=True and for integers: forward mode over it refused them."""
+    gradient = s2sad.grad(grid_between)
+    expected = (gradient(0.3 + 1e-5, 1.2) - gradient(0.3 - 1e-5, 1.2)) / 2e-5
+    assert s2sad.hvp(grid_between)(0.3, 1.2, 1.0) == pytest.approx(expected, rel=1e-6)
+    np.testing.assert_array_equal(
+        s2sad.hvp(ignores_its_second, wrt=1)(np.ones(2), np.ones(2), np.ones(2)), 0.0)

@@ -8,7 +8,7 @@ as a conversion to an integer type has.
 import numpy as np
 
 from ..errors import NonDifferentiableError, running_derivative_line
-from ..registry import adjoint, d, tangent
+from ..registry import adjoint, d, nondifferentiable, tangent
 from ..runtime import expand, unbroadcast
 
 
@@ -40,6 +40,9 @@ def stop_weights(y, num, endpoint, retstep, axis):
     if not is_inexact(y):
         return np.zeros(shape)
     return np.linspace(0.0, 1.0, num, endpoint=endpoint, dtype=np.result_type(y)).reshape(shape)
+
+
+nondifferentiable(stop_weights)  # of y's shape and dtype only
 
 
 def summed_along(g, x, axis):

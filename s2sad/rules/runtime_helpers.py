@@ -16,12 +16,13 @@ from ..runtime import (AdjointDict, AdjointList, as_array, assert_array_method, 
                        index_of_max, index_of_min, is_foreign, item_of,
                        list_adjoint, numpy_only, random_state, real_where_real, restore_item,
                        restore_random_state, saved_item, shape_of, stop_gradient, structured,
-                       unbroadcast, zero_item, zeros_like)
+                       unbroadcast, zero_gradient, zero_item, zeros_like)
 
 nondifferentiable(zeros_like, assert_scalar, assert_scalar_seed, assert_seed, stop_gradient,
                   saved_item, restore_item, shape_of, index_of_max, index_of_min, gradient_dtype,
                   assert_unshared, random_state, restore_random_state, is_foreign, numpy_only,
-                  assert_array_method, assert_method_of, assert_separate_arguments, Schedule)
+                  assert_array_method, assert_method_of, assert_separate_arguments, Schedule,
+                  zero_gradient)  # zeros, whatever its argument
 
 
 @adjoint(as_array)
