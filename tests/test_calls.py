@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import s2sad
-from gradcheck import finite_difference
+from gradcheck import assert_gradients, finite_difference
 
 RNG = np.random.default_rng(15)
 
@@ -758,3 +758,39 @@ def test_hessian_vector_products_through_methods_recursion_and_function_values()
     hessian = s2sad.hessian(through_methods)(x, layer, y)
     np.testing.assert_allclose(np.tensordot(hessian, v, 2),
                                s2sad.hvp(through_methods)(x, layer, y, v), rtol=1e-10)
+
+
+def closest_candidate(x):
+    candidates = [x * 0.5, x ** 2, np.sin(x)]
+    return min(candidates, key=lambda c: np.sum((c - 1.0) ** 2)) @ np.arange(1.0, 4.0)
+
+
+def total_of(c):
+    return float(np.sum(c))
+
+
+def largest_by_a_function(x):
+    return np.sum(max([x, 2.0 * x, -x], key=total_of) ** 2)
+
+
+def folded(x, w1, w2):
+    discounted = functools.reduce(lambda acc, v: acc * 0.5 + v ** 2, x, 1.0)
+    return discounted * np.sum(functools.reduce(np.dot, [w1, w2, w1.T]))
+
+
+def test_max_min_with_a_key_and_reduce_are_followed_as_the_loops_they_run():
+    """A lambda or function passed to max, min or functools.reduce was refused (s2sad
+    inlines lambdas where they are called); these are written out as loops that
+    call it."""
+    x = np.array([0.4, -0.3, 1.1])
+    for f in (closest_candidate, largest_by_a_function):
+        assert_gradients(f, s2sad.grad(f), (x,), (0,))
+        assert s2sad.autodiff(f, mode="forward")(x, np.ones(3)) == \
+            pytest.approx(np.sum(s2sad.grad(f)(x)), rel=1e-10)
+    args = (x, RNG.normal(size=(2, 2)), RNG.normal(size=(2, 2)))
+    assert_gradients(folded, s2sad.grad(folded, wrt=(0, 1, 2)), args, (0, 1, 2))
+    gradient = s2sad.grad(closest_candidate)
+    v = np.array([0.3, 1.0, -0.5])
+    np.testing.assert_allclose(s2sad.hvp(closest_candidate)(x, v),
+                               (gradient(x + 1e-5 * v) - gradient(x - 1e-5 * v)) / 2e-5,
+                               rtol=1e-5, atol=1e-8)

@@ -11,6 +11,7 @@ from ..names import Names
 from ..parsing import ParsedFunction
 from .anf import ANF
 from .frozen import unfreeze_methods
+from .function_arguments import spell_out_function_arguments
 from .jumps import lower_jumps
 from .lists import convert_list_operands
 from .outputs import write_outputs_as_index_writes
@@ -34,6 +35,7 @@ def normalize(parsed: ParsedFunction) -> NormalFunction:
     params = _parameters(parsed)
     names = Names(syntax.all_names(node))
     write_outputs_as_index_writes(node.body, parsed, params, names)
+    spell_out_function_arguments(node.body, parsed.namespace, names)
     anf = ANF(parsed, names)
     anf.check_supported(node.body)
     _refuse_generator(parsed)
