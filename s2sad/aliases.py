@@ -76,6 +76,8 @@ class AliasFacts:
     written_params: dict = field(default_factory=dict)  # {parameter whose caller object
     #                                                     is written in place: a write}
     changed_params: dict = field(default_factory=dict)  # the same, with `x += v` too
+    changed_items: set = field(default_factory=set)  # parameters with an item changed
+    #                                                  (`a = p[0]; a[1] = v`), not only p
     shares_written: set = field(default_factory=set)  # names that may see such a write
 
 
@@ -109,6 +111,9 @@ def analyze(stmts: list, params: Iterable[str], result: str, classify: Callable,
         for obj in map(_unwrapped, objects):
             if obj[0] == "param":
                 facts.changed_params.setdefault(obj[1], stmt)
+                held = walker.states.get(id(stmt), {}).get(name, frozenset())
+                if ("identity", obj) not in held:  # not the argument itself: its item
+                    facts.changed_items.add(obj[1])
                 if not syntax.anno(stmt, AUGMENTED):
                     facts.written_params.setdefault(obj[1], stmt)
         for other in sorted(walker.sharing(name, objects, stmt)):

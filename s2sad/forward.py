@@ -131,12 +131,24 @@ class _Forward(Emitter):
                                                  syntax.constant(_ZERO)))
             return [new]
         if isinstance(stmt, gast.Assign):
-            return self.assign(stmt)
+            return self.assign(stmt) + self.private_tangent(stmt)
         if isinstance(stmt, gast.Expr):
             return [stmt] + self.mirrored_append(stmt)
         if isinstance(stmt, gast.With):
             return []  # a gradient hook acts in reverse mode only
         return [stmt]
+
+    def private_tangent(self, stmt: gast.Assign) -> list:
+        """`dy = copy_of(dy)` after `y = x.flatten()` where y is written into later:
+        a rule may give a view of x's tangent (np.reshape(dx, -1)) for a result that
+        is a copy, and the write into dy would change dx (the caller's, even)."""
+        target = stmt.targets[0]
+        if not (isinstance(target, gast.Name) and target.id in self.mutated and
+                target.id in self.active and self.has_active_operands(stmt.value)):
+            return []
+        tangent = self.derivative_name(target.id)
+        return [syntax.assign(tangent, syntax.call(self.helper("copy_of"),
+                                                   syntax.name(tangent)))]
 
     def assign(self, stmt: gast.Assign) -> list:
         target = stmt.targets[0]

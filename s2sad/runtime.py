@@ -236,42 +236,49 @@ def assert_unshared(written, other, where: str, index=None) -> None:
              "or of the array before writing into it.")
 
 
-def assert_separate_arguments(where: str, names: tuple, values: tuple, changed: tuple) -> None:
-    """Refuse arguments where f writes into one in place and another (or another
-    item of the same) holds the same array or list, or a view of it: f's write
-    changes both, and its derivative follows each argument on its own. `where`
-    is f's first such write."""
-    leaves = []  # (argument name, array or list), one per place it is held
+def assert_separate_arguments(where: str, names: tuple, values: tuple, changed: tuple,
+                              items_changed: tuple) -> None:
+    """Refuse arguments where f writes into one in place, and another argument (or
+    another item of the same) holds that array, list or dict, or a view of it: f's
+    write changes both, and its derivative follows each on its own. `changed`:
+    the arguments f writes into; `items_changed`: those whose items (not only the
+    argument itself) it may write into. `where` is f's first such write."""
+    leaves = []  # (argument, array, list or dict, changed?), one per place it is held
     for name, value in zip(names, values):
-        _mutable_leaves(value, name, leaves, set())
+        _mutable_leaves(value, name, leaves, set(), name in changed, name in items_changed)
     by_memory = {}
-    for name, leaf in leaves:
-        by_memory.setdefault(_memory_of(leaf), []).append((name, leaf))
+    for leaf in leaves:
+        by_memory.setdefault(_memory_of(leaf[1]), []).append(leaf)
     for group in by_memory.values():
-        for i, (first, a) in enumerate(group):
-            for second, b in group[i + 1:]:
-                if (first in changed or second in changed) and _arrays_overlap(a, b):
+        for i, (first, a, a_changed) in enumerate(group):
+            for second, b, b_changed in group[i + 1:]:
+                if (a_changed or b_changed) and _arrays_overlap(a, b):
                     _refuse_shared_arguments(where, first, second)
 
 
-def _mutable_leaves(value, name: str, out: list, path: set) -> None:
-    """The arrays and lists inside an argument, one entry per place they are held:
-    its items, and the attributes of the objects it holds (`self.w`)."""
-    if isinstance(value, (np.ndarray, list)):
-        out.append((name, value))
+def _mutable_leaves(value, name: str, out: list, path: set, changed: bool,
+                    items_changed: bool) -> None:
+    """The arrays, lists and dicts inside an argument, one entry per place they are
+    held (its items, and the attributes of the objects it holds, `self.w`), each
+    with whether f may write into it."""
+    if isinstance(value, (np.ndarray, list, dict)):
+        out.append((name, value, changed))
     if isinstance(value, np.ndarray) or id(value) in path:
         return
     path.add(id(value))  # the containers above this one: a cycle ends here
     for item in _held_values(value):
-        _mutable_leaves(item, name, out, path)
+        _mutable_leaves(item, name, out, path, items_changed, items_changed)
     path.discard(id(value))
 
 
 def _memory_of(leaf):
-    """An id shared by everything that may overlap `leaf`: its base array's."""
-    while isinstance(leaf, np.ndarray) and isinstance(leaf.base, np.ndarray):
-        leaf = leaf.base
-    return id(leaf)
+    """An id shared by everything that may overlap `leaf`: its base's (the array,
+    or the buffer, a strided or windowed view was made from)."""
+    while True:
+        base = leaf.obj if isinstance(leaf, memoryview) else getattr(leaf, "base", None)
+        if base is None:
+            return id(leaf)
+        leaf = base
 
 
 def _refuse_shared_arguments(where: str, first: str, second: str) -> None:

@@ -448,6 +448,11 @@ class Writer:
                          f"{target} = np.tanh({source} * np.reshape({view}, np.shape({source})))"],
                         defines={target: A})
         index = self.pick([index, "[0, 0]"])
+        if self.chance(30):  # a copy of a container's item: `c = pair[0] + 0.0`
+            pair = self.fresh("pair")
+            return Stmt([f"{pair} = ({source}, 1.0)", f"{copy} = {pair}[0] {form}",
+                         f"{copy}[{index}] = {copy}[{index}] * {self.pick(CONSTANTS)}",
+                         f"{target} = np.tanh({pair}[0] * {copy})"], defines={target: A})
         return Stmt([f"{copy} = {source} {form}",
                      f"{copy}[{index}] = {copy}[{index}] * {self.pick(CONSTANTS)}",
                      f"{target} = np.tanh({source} * {copy})"], defines={target: A})

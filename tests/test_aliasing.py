@@ -1286,3 +1286,63 @@ def test_an_argument_written_in_place_must_not_share_memory_with_another():
             assert info.value.location.lineno == f.__code__.co_firstlineno + line
     apart = (w.copy(), w.copy(), x)  # b keeps its values: the gradient is b
     np.testing.assert_allclose(s2sad.grad(writes_one_reads_the_other, wrt=2)(*apart), w)
+
+
+def copies_an_item_then_writes(d, x):
+    w = d["w"] * 1.0  # an arithmetic copy of an item: not the item itself
+    w[0] = w[0] * x
+    return np.sum(w) * x + np.sum(d["w"]) * x
+
+
+def flattens_then_writes(x):
+    v = x.flatten()  # a copy; its tangent must not be a view of x's
+    v[1] = v[1] * 3.0
+    return np.sum(v * v) + np.sum(x ** 2)
+
+
+def test_copies_stay_copies_in_both_modes():
+    """`w = d['w'] * 1.0` was folded to `w = d['w']` (the write then changed the
+    caller's dict and what f read of it); the tangent of x.flatten() was a view of
+    the caller's tangent, which the write changed."""
+    for make in (lambda: {"w": np.array([1.0, 2.0, 3.0])},):
+        for mode, seed in (("reverse", 1.0), ("forward", 1.0)):
+            d = make()
+            assert s2sad.autodiff(copies_an_item_then_writes, wrt=1, mode=mode)(d, 1.5, seed) \
+                == pytest.approx(2 * 1.5 + 11)  # (x + 5) x + 6 x
+            np.testing.assert_array_equal(d["w"], [1.0, 2.0, 3.0])
+    x, dx = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), np.ones((2, 3))
+    assert s2sad.autodiff(flattens_then_writes, mode="forward")(x, dx) == pytest.approx(116.0)
+    np.testing.assert_array_equal(dx, np.ones((2, 3)))
+
+
+def scales_the_first(w, s):
+    w[0] = 3.0 * w[0]
+    return np.sum(w ** 2) + np.sum(s)
+
+
+def replaces_an_entry(d, x):
+    r = np.sum(d["b"] * d["c"])  # b and c may be one array: f never writes into them
+    d["w"] = d["w"] * x
+    return np.sum(d["w"]) * x + r
+
+
+def replaces_in_one_reads_the_other(d, e, x):
+    d["w"] = d["w"] * x  # e["w"] too, when the caller passes one dict twice
+    return e["w"] * x
+
+
+def test_views_of_every_kind_are_found_and_containers_written_only_in_themselves_pass():
+    """Views made by sliding_window_view, as_strided and np.frombuffer (whose base is
+    not an array) and a dict passed twice escaped the check; an argument holding
+    one array twice was refused though f wrote only into the dict itself."""
+    windows = np.lib.stride_tricks.sliding_window_view
+    for view in (lambda w: windows(w, 3), lambda w: np.frombuffer(w.data)):
+        w = np.array([1.0, -2.0, 0.5, 0.3, 2.0])
+        with pytest.raises(s2sad.UnsupportedSyntaxError, match="hold the same array"):
+            s2sad.grad(scales_the_first)(w, view(w))
+    d = {"w": 2.0}
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="hold the same array"):
+        s2sad.grad(replaces_in_one_reads_the_other, wrt=2)(d, d, 1.5)
+    c = np.array([1.0, 2.0, 3.0])
+    tied = {"w": c.copy(), "b": c, "c": c}
+    assert s2sad.grad(replaces_an_entry, wrt=1)(tied, 1.5) == pytest.approx(2 * 1.5 * 6.0)

@@ -128,7 +128,8 @@ class EffectChecks:
             self.helper("assert_separate_arguments"), self.place_of(first),
             syntax.constant(tuple(params)),
             gast.Tuple(elts=[syntax.name(p) for p in params], ctx=gast.Load()),
-            syntax.constant(tuple(p for p in params if p in changed))))]
+            syntax.constant(tuple(p for p in params if p in changed)),
+            syntax.constant(tuple(p for p in params if p in self.aliases.changed_items))))]
 
     def spelled(self, name: str) -> str:
         """`name`, or for a temporary of the normal form the expression it holds, as

@@ -58,11 +58,11 @@ class _Simplify:
         value = stmt.value
         self.children(value)
         changed, folded = self.changed, self.binop(value)
-        if folded.__class__ is not gast.Name:
-            return folded
+        if not isinstance(folded, (gast.Name, gast.Subscript, gast.Attribute)):
+            return folded  # a new value (`d['w'] * 1.0` folds to d['w'], an existing one)
         if self.written is None:
             self.written = shares_a_written_array(self.function)
-        if self.written & ({folded.id} | syntax.names_stored(stmt.targets[0])):
+        if self.written & (syntax.names_loaded(folded) | syntax.names_stored(stmt.targets[0])):
             self.changed = changed  # the fold is undone
             return value
         return folded
