@@ -80,14 +80,57 @@ def argument_change(func: Callable) -> tuple | None:
 def _first_argument_change(parsed) -> tuple | None:
     params = {a.id for a in parsed.node.args.args + parsed.node.args.kwonlyargs}
     kept = params - syntax.names_stored(parsed.node.body)  # a rebound one may hold a copy
+    aliases = _aliases_of(parsed.node.body, kept)
     for node in syntax.walk(parsed.node.body):
         changed = node.func.value if isinstance(node, gast.Call) and \
             isinstance(node.func, gast.Attribute) and node.func.attr in MUTATING_METHODS \
             else node.value if isinstance(node, (gast.Subscript, gast.Attribute)) and \
             isinstance(node.ctx, gast.Store) else None
-        if changed is not None and _root(changed) in kept:
-            return _root(changed), parsed.location(node)
+        if changed is not None and _root(changed) in kept | set(aliases):
+            root = _root(changed)
+            return aliases.get(root, root), parsed.location(node)
     return None
+
+
+def _aliases_of(body: list, params: set) -> dict:
+    """{name: parameter} for each name every binding of which is a part of that
+    parameter, or of another such name (`h = self.hist`): a change through it is a
+    change of the argument."""
+    bindings = {}
+    for stmt in syntax.statements(body):
+        if isinstance(stmt, gast.AugAssign):
+            continue  # `h += [v]` on a list changes what h holds, in place
+        for target in getattr(stmt, "targets", None) or [getattr(stmt, "target", None)]:
+            if isinstance(target, gast.Name):
+                bindings.setdefault(target.id, []).append(
+                    stmt.value if isinstance(stmt, gast.Assign) else None)
+    aliases = {}
+    grown = True
+    while grown:
+        grown = False
+        for name, values in bindings.items():
+            roots = {_root(v) if isinstance(v, (gast.Name, gast.Attribute, gast.Subscript))
+                     and not _reads_a_number(v) else None for v in values}
+            if name not in aliases and name not in params and len(roots) == 1 and \
+                    next(iter(roots)) in params | set(aliases):
+                root = next(iter(roots))
+                aliases[name] = aliases.get(root, root)
+                grown = True
+    return aliases
+
+
+# an array's attributes that are numbers or tuples, never a part of it to write into
+_VALUE_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype", "strides", "itemsize",
+                               "nbytes"})
+
+
+def _reads_a_number(node: gast.expr) -> bool:
+    """`x.shape[:2]`, `x.ndim`: a value, not a part of x (`shape += (2,)` rebinds)."""
+    while isinstance(node, (gast.Attribute, gast.Subscript)):
+        if isinstance(node, gast.Attribute) and node.attr in _VALUE_ATTRIBUTES:
+            return True
+        node = node.value
+    return False
 
 
 def _root(node: gast.expr) -> str | None:

@@ -143,9 +143,19 @@ def _call(call: gast.Call, namespace: Namespace, local_names: set) -> Primitive:
         return Primitive(key if key is not None else ("method", func.attr),
                          [func.value] + args, keywords, description=what)
     obj = namespace.resolve(func) if not _rooted_in(func, local_names) else None
+    if _is_sparse_dot(obj) and isinstance(func, gast.Attribute):  # A.dot(x), A global
+        return Primitive(np.ndarray.dot, [func.value] + list(call.args), keywords,
+                         description="np.ndarray.dot")
     what = public_name(obj) if obj is not None else (syntax.dotted_name(func) or "a call")
     return Primitive(obj if obj is not None else ("call", what), list(call.args), keywords,
                      description=what)
+
+
+def _is_sparse_dot(obj) -> bool:
+    """The `dot` of a SciPy sparse matrix: a product the rules of np.dot follow (with
+    the matrix's own `@`), where the matrix is a constant."""
+    return getattr(obj, "__name__", None) == "dot" and \
+        type(getattr(obj, "__self__", None)).__module__.startswith("scipy.sparse")
 
 
 # an array's own attributes, not those of its class's class (`type.__call__`)

@@ -300,8 +300,9 @@ def assert_array_method(obj, method: str, where: str) -> None:
     """Refuse `obj.<method>(...)` that s2sad took for NumPy's ndarray method of that
     name (its derivative rule is the array's) when obj is another object: a user
     class's own `mean`, a module held in a variable (`xp.sum`)."""
-    if isinstance(obj, _HAVE_ARRAY_METHODS) or is_foreign(obj):
-        return
+    if isinstance(obj, _HAVE_ARRAY_METHODS) or is_foreign(obj) or \
+            method == "dot" and type(obj).__module__.startswith("scipy.sparse"):
+        return  # a sparse matrix's dot: the rule multiplies with its own `@`
     if isinstance(obj, types.ModuleType):
         kind, hint = "the module " + obj.__name__, \
             f"call the module by its global name ({obj.__name__}.{method}(...))."

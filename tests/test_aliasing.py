@@ -558,13 +558,30 @@ def method_keeps_its_argument(k):
     return integrator.last
 
 
+class History:
+    def __init__(self):
+        self.values = []
+
+    def record(self, v):
+        kept = self.values  # a name for the object's list: the change is the object's
+        kept.append(v)
+        return v * 1.0
+
+
+def method_changes_its_object_through_a_name(k):
+    history = History()
+    y = history.record(2.0 * k)
+    return history.values[-1] * y
+
+
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
 def test_a_call_changing_its_argument_is_refused_even_when_its_result_is_unused(mode):
     """`y = records(h, x)` then `sum(h)`: the change to h was dropped (a derivative
     of 0), where the call made as a statement was refused. A method of an object is
     checked when it runs."""
     for f, function, line in ((result_kept_but_not_read, records, 1),
-                              (method_keeps_its_argument, Integrator.step, 1)):
+                              (method_keeps_its_argument, Integrator.step, 1),
+                              (method_changes_its_object_through_a_name, History.record, 2)):
         with pytest.raises(s2sad.UnsupportedSyntaxError, match="argument '(history|self)'") \
                 as info:
             s2sad.autodiff(f, mode=mode)(1.5, 1.0)

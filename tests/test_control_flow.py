@@ -204,8 +204,20 @@ def loop_target_named_as_its_sequence(x):
     return total
 
 
+def comprehension_target_named_as_its_sequence(x):
+    return sum([x * 2.0 for x in x]) + np.sum(x) * sum(np.sin(x) for x in x)
+
+
+def values_of_a_dict_named_as_its_items(p):
+    total = 0.0
+    for p in p.values():  # p.values() is read once, then p is each value
+        total = total + np.sum(p ** 2)
+    return total
+
+
 CASES = [
     (my_func, (0.3, 0.4), (0, 1)),
+    (comprehension_target_named_as_its_sequence, (RNG.normal(size=3),), (0,)),
     (loop_target_named_as_its_sequence, (RNG.normal(size=3),), (0,)),
     (branch, (1.5, 0.5), (0, 1)),
     (branch, (0.5, 1.5), (0, 1)),
@@ -248,6 +260,17 @@ CASES = [
 def test_gradient_matches_finite_differences(f, args, wrt):
     df = s2sad.grad(f, wrt=wrt)
     assert_gradients(f, df, args, wrt)
+
+
+def test_a_loop_over_the_values_of_a_dict_named_as_the_loop_target():
+    """`for p in p.values()` overwrote the dict with its first value: IndexError."""
+    p = {"a": np.array([0.3, -1.2]), "b": np.array([0.5, 2.0, 1.0])}
+    gradient = s2sad.grad(values_of_a_dict_named_as_its_items)(p)
+    for key in p:
+        np.testing.assert_allclose(gradient[key], 2 * p[key])
+    tangent = s2sad.autodiff(values_of_a_dict_named_as_its_items, mode="forward")(
+        p, {"a": np.ones(2), "b": np.ones(3)})
+    assert tangent == pytest.approx(2 * sum(np.sum(v) for v in p.values()))
 
 
 def test_newton_gradient_is_closed_form():

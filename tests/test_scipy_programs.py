@@ -214,6 +214,8 @@ def test_a_sparse_matrix_times_a_dense_vector_in_both_modes_and_twice():
     mode). Its own `@` multiplies now."""
     sparse = pytest.importorskip("scipy.sparse")
     laplacian = sparse.diags([-1.0, 2.0, -1.0], [-1, 0, 1], shape=(6, 6)).tocsr()
+    global SPARSE_STIFFNESS
+    SPARSE_STIFFNESS = laplacian + sparse.random(6, 6, density=0.3, format="csr", random_state=2)
     a = sparse.random(5, 4, density=0.5, format="csr", random_state=1)
     for f, args in ((dirichlet_energy, [RNG.normal(size=6), laplacian, RNG.normal(size=6)]),
                     (sparse_least_squares, [RNG.normal(size=4), a, RNG.normal(size=5)]),
@@ -226,6 +228,21 @@ def test_a_sparse_matrix_times_a_dense_vector_in_both_modes_and_twice():
         np.testing.assert_allclose(s2sad.hvp(f)(*args, v),
                                    (gradient(*plus) - gradient(*minus)) / 2e-5,
                                    rtol=1e-5, atol=1e-7)
-    x = RNG.normal(size=6)  # the gradient of L itself, dense: u u^T / 2
-    np.testing.assert_allclose(s2sad.grad(dirichlet_energy, wrt=1)(x, laplacian, x),
-                               0.5 * np.outer(x, x))
+    x = RNG.normal(size=6)  # the matrix carrying a derivative: its `*` is a product
+    with pytest.raises(s2sad.NonDifferentiableError, match="sparse matrix held constant"):
+        s2sad.grad(dirichlet_energy, wrt=1)(x, laplacian, x)
+    with pytest.raises(s2sad.NonDifferentiableError, match="sparse matrix held constant"):
+        s2sad.grad(scaled_stiffness)(x)  # (c * A) @ x was a wrong gradient
+    check_both_modes(quadratic_form_by_dot, [x], wrt=(0,))  # A.dot(x), A a global
+
+
+SPARSE_STIFFNESS = None
+
+
+def scaled_stiffness(u):
+    c = np.sum(u)
+    return np.sum(((c * SPARSE_STIFFNESS) @ u) ** 2)
+
+
+def quadratic_form_by_dot(u):
+    return u.dot(SPARSE_STIFFNESS.dot(u)) + np.sum(np.sin(SPARSE_STIFFNESS.dot(u)))

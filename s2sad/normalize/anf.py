@@ -353,8 +353,11 @@ class ANF:
         return sequence
 
     def mapping_iteration(self, view: gast.Call, target, out):
-        """`for k, v in d.items()` as: keys = list(d.keys()); k = keys[i]; v = d[k]."""
+        """`for k, v in d.items()` as: keys = list(d.keys()); k = keys[i]; v = d[k]
+        (d held apart where the target rebinds its name: `for p in p.values()`)."""
         mapping = self.atom(view.func.value, out)
+        if isinstance(mapping, gast.Name) and mapping.id in syntax.names_stored(target):
+            mapping = self.temp(mapping, out, stem="mapping")
         keys_view = self.temp(syntax.call(gast.Attribute(value=syntax.clone(mapping),
                                                          attr="keys", ctx=gast.Load())), out)
         keys = self.temp(syntax.call(syntax.name("list"), keys_view), out, stem="keys")
@@ -682,12 +685,17 @@ class ANF:
                             out: list) -> gast.Name:
         """The loops (and ifs) of a comprehension's generators around `innermost`."""
         body = [gast.copy_location(innermost, node)]
-        for generator in reversed(node.generators):
+        for k in reversed(range(len(node.generators))):
+            generator = node.generators[k]
             for condition in reversed(generator.ifs):
                 body = [gast.copy_location(
                     syntax.if_(syntax.substitute(condition, renamed), body), node)]
+            # an iterable sees the targets of the generators before it only: the
+            # first is read in the function's scope (`[x * 2 for x in x]`)
+            before = {name: renamed[name] for earlier in node.generators[:k]
+                      for name in syntax.names_stored(earlier.target)}
             loop = syntax.for_(syntax.substitute(generator.target, renamed),
-                               syntax.substitute(generator.iter, renamed), body)
+                               syntax.substitute(generator.iter, before), body)
             body = [gast.copy_location(loop, node)]
         out.extend(self.block(body))
         return syntax.name(made)

@@ -29,6 +29,9 @@ def inactive(t):
 
 def product_rule(z, f, a, da, b, db, *args):
     """The tangent of z = f(a, b, *args) for f linear in a and in b."""
+    if type(a) is not np.ndarray and is_sparse(a) and not inactive(da) or \
+            type(b) is not np.ndarray and is_sparse(b) and not inactive(db):
+        refuse_sparse_derivative()
     terms = [f(expand(da, a), b, *args) if not inactive(da) else 0.0,
              f(a, expand(db, b), *args) if not inactive(db) else 0.0]
     total = terms[0] + terms[1]
@@ -193,8 +196,19 @@ def contraction_adjoint(g, a, b, axes, which):
 
 def is_sparse(x) -> bool:
     """A SciPy sparse matrix or array: NumPy's functions take it for one object,
-    its own `@` multiplies (its own gradient comes dense, of its shape)."""
+    its own `@` multiplies; only as a constant."""
     return type(x).__module__.startswith("scipy.sparse")
+
+
+def refuse_sparse_derivative():
+    """A derivative would flow through a sparse matrix (c * A, or A itself): its
+    `*` is a matrix product for scipy.sparse's matrices, and NumPy's functions do
+    not take it."""
+    raise NonDifferentiableError(
+        "s2sad differentiates products with a SciPy sparse matrix held constant; this "
+        "one carries a derivative", running_derivative_line(),
+        hint="scale the product instead of the matrix (c * (A @ x)), or pass the matrix "
+             "as a dense array (A.toarray()) to differentiate with respect to its entries.")
 
 
 def dot_of(a, b):
@@ -214,6 +228,8 @@ def ndims(a, b) -> tuple:
 @fits_its_seed
 def dot_adjoint_a(g, a, b):
     """The adjoint of a in `np.dot(a, b)` (and `a.dot(b)`)."""
+    if type(a) is not np.ndarray and is_sparse(a):
+        refuse_sparse_derivative()
     na, nb = ndims(a, b)
     if na and nb:
         g = product_seed(g, dot_shape(a, b))
@@ -233,6 +249,8 @@ def dot_adjoint_a(g, a, b):
 @fits_its_seed
 def dot_adjoint_b(g, a, b):
     """The adjoint of b in `np.dot(a, b)` (and `a.dot(b)`)."""
+    if type(b) is not np.ndarray and is_sparse(b):
+        refuse_sparse_derivative()
     na, nb = ndims(a, b)
     if na and nb:
         g = product_seed(g, dot_shape(a, b))
