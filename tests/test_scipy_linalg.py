@@ -374,3 +374,17 @@ def test_structured_matrices_refuse_what_they_do_not_cover():
         s2sad.grad(seven_blocks)(np.ones(2))
     with pytest.raises(s2sad.NonDifferentiableError, match="1-D c and r"):
         s2sad.grad(toeplitz_of_a_matrix)(np.ones((2, 2)))
+
+
+def cho_factor_overwriting(b, y):
+    m = spd(b)
+    return np.sum(linalg.cho_solve(linalg.cho_factor(m, overwrite_a=True), y) * W3)
+
+
+def test_cho_factor_overwriting_its_operand_has_the_same_derivative():
+    """The stand-in's derivative reads cholesky's factor, not the matrix SciPy may
+    overwrite."""
+    args = [RNG.normal(size=(3, 3)), RNG.normal(size=3)]
+    check_both_modes(cho_factor_overwriting, args)
+    np.testing.assert_allclose(s2sad.grad(cho_factor_overwriting)(*args)[0],
+                               s2sad.grad(cho_factor_solve)(*args)[0], rtol=1e-12)

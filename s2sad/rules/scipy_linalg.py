@@ -418,8 +418,9 @@ def lu_solve_tangent_rule(x, lu_and_piv, b, trans=0, overwrite_b=False, check_fi
 
 @source_for(linalg.cho_factor)
 def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
-    """(c, lower): the Cholesky factor in c's triangle, a's own entries in the other."""
-    factor = linalg.cholesky(a, lower=lower, overwrite_a=overwrite_a)
+    """(c, lower): the Cholesky factor in c's triangle, a's own entries in the other.
+    Its derivative reads the factor, not a: overwrite_a=True does not change it."""
+    factor = linalg.cholesky(a, lower=lower)
     other = np.triu(a, 1) if lower else np.tril(a, -1)
     return factor + other, lower
 
