@@ -1138,7 +1138,9 @@ def interp_and_polyval_twice(a):
     x = np.array([-0.5, 0.3, 0.9, 1.4, 2.2, 9.0]) * a[5] + a
     return np.sum(np.interp(x, xp, np.sin(a[2:6] * 3.0)) ** 2) + \
         np.sum(np.interp(x, xp, a[:4] ** 2, left=a[0] ** 2, right=a[1] * a[2]) ** 3) + \
-        np.sum(np.polyval(a[:4] ** 2, a * 0.7) ** 2) + np.polyval(a[1:3], a[0]) ** 3
+        np.sum(np.polyval(a[:4] ** 2, a * 0.7) ** 2) + np.polyval(a[1:3], a[0]) ** 3 + \
+        np.sum(np.polynomial.polynomial.polyval(a * 0.7, a[:4] ** 2) ** 2) + \
+        np.sum(np.bincount([1, 0, 1, 3, 3, 1], a ** 3, minlength=5) ** 2)
 
 
 def decompositions_twice(a):
@@ -1866,6 +1868,22 @@ def np_polyval(p, x, w):
     return np.sum(np.polyval(p, x) * w)
 
 
+def series_polyval(x, c, w):
+    return np.sum(np.polynomial.polynomial.polyval(x, c) * w)
+
+
+def series_polyval_constant(x, w):
+    return np.sum(np.polynomial.polynomial.polyval(x, [0.5, -2.0, 1.0]) * w)
+
+
+def bincount_weights(v, w):
+    return np.sum(np.bincount(np.array([3, 0, 3, 1]), weights=v, minlength=6) * w)
+
+
+def bincount_of_rows(v, w):
+    return np.sum(np.bincount([2, 0, 2, 2, 1, 0], v.ravel() ** 2) * w)
+
+
 def polyval_constant_coefficients(x, w):
     return np.sum(np.polyval([1.0, -2.0, 0.5], x) * w)
 
@@ -2375,6 +2393,12 @@ CASES = [
     C(np.polyval, np_polyval, "1 3"),
     C(np.polyval, np_polyval, "3 ()"),
     C(np.polyval, polyval_constant_coefficients, "3"),
+    C(np.polynomial.polynomial.polyval, series_polyval, "2x3 4"),
+    C(np.polynomial.polynomial.polyval, series_polyval, "() 1"),
+    C(np.polynomial.polynomial.polyval, series_polyval, "3 3"),
+    C(np.polynomial.polynomial.polyval, series_polyval_constant, "3"),
+    C(np.bincount, bincount_weights, "4"),
+    C(np.bincount, bincount_of_rows, "2x3"),
     # Fourier transforms
     C(np.fft.fft, np_fft, "5"),
     C(np.fft.fft, fft_n_axis_norm, "4x3"),

@@ -49,6 +49,19 @@ def counts_frozen(rate, n, p):
     return np.sum(stats.poisson(rate).logpmf(k)) + np.sum(stats.nbinom(n, p).logpmf(k))
 
 
+def more_families_frozen(x, s, sigma):
+    total = np.sum(stats.lognorm(s, scale=sigma).logpdf(x))
+    total = total + np.sum(stats.weibull_min(s + 1.0, 0.1, sigma).logsf(x))
+    total = total + np.sum(stats.gumbel_r(s, sigma).cdf(x))
+    total = total + np.sum(stats.halfnorm(scale=sigma).logpdf(x))
+    total = total + np.sum(stats.invgamma(s + 2.0, scale=sigma).pdf(x))
+    return total + np.sum(stats.norm(s, sigma).ppf(x))
+
+
+def binom_frozen(p):
+    return np.sum(stats.binom(8, p).logpmf(np.array([0.0, 1.0, 3.0, 8.0])))
+
+
 def multivariate_frozen(x, mean, scale):
     cov = scale * np.eye(2) + 0.3
     dist = stats.multivariate_normal(mean, cov)
@@ -69,6 +82,8 @@ CASES = [
     (beta_frozen, (X, 2.5, 1.7)),
     (others_frozen, (X + 0.5, 0.3, 1.4)),
     (counts_frozen, (2.5, 3.5, 0.4)),
+    (more_families_frozen, (X, 0.7, 1.4)),
+    (binom_frozen, (0.35,)),
     (multivariate_frozen, (np.array([0.4, -0.2]), np.array([0.1, 0.3]), 1.5)),
     (multivariate_frozen_with_a_seed, (np.array([0.4, -0.2]), np.array([0.1, 0.3]))),
 ]

@@ -126,6 +126,26 @@ def lu_solve_raw_factor(lu, b):
     return np.sum(linalg.lu_solve((lu, np.array([2, 2, 2])), b) * W3)
 
 
+def block_diagonal(a, b, c):
+    return np.sum(linalg.block_diag(a, b, c) * W_BLOCKS)
+
+
+def block_diagonal_of_one(a):
+    return np.sum(linalg.block_diag(a) * W33)
+
+
+def toeplitz_column_and_row(c, r):
+    return np.sum(linalg.toeplitz(c, r) * W34)
+
+
+def toeplitz_symmetric(c):
+    return np.sum(linalg.toeplitz(c) * W33)
+
+
+W_BLOCKS = np.random.default_rng(1818).normal(size=(4, 6))  # blocks 2x2, a row of 3, 1x1
+W34 = np.random.default_rng(1819).normal(size=(3, 4))
+
+
 def spread_spectrum(shape=(3, 3)):
     """b with b + b^T's eigenvalues far apart: the eigenvectors' derivative divides
     by their gaps."""
@@ -165,6 +185,10 @@ CASES = [
     (linalg.lu_solve, lu_solve, [RNG.normal(size=(3, 3)), RNG.normal(size=3)]),
     (linalg.lu_solve, lu_solve_transposed, [RNG.normal(size=(3, 3)), RNG.normal(size=(3, 2))]),
     (linalg.lu_solve, lu_solve_raw_factor, [well_conditioned(), RNG.normal(size=3)]),
+    (linalg.block_diag, block_diagonal, [RNG.normal(size=(2, 2)), RNG.normal(size=3), 0.7]),
+    (linalg.block_diag, block_diagonal_of_one, [RNG.normal(size=(3, 3))]),
+    (linalg.toeplitz, toeplitz_column_and_row, [RNG.normal(size=3), RNG.normal(size=4)]),
+    (linalg.toeplitz, toeplitz_symmetric, [RNG.normal(size=3)]),
     (linalg.expm, matrix_exponential, [RNG.normal(size=(3, 3))]),
     (linalg.expm, matrix_exponential_of_stack, [RNG.normal(size=(2, 3, 3))]),
 ]
@@ -279,3 +303,88 @@ def test_cho_solve_differentiates_twice():
                          for e in np.eye(len(a))])
     np.testing.assert_allclose(s2sad.hessian(cho_solve_of_both)(a), expected, rtol=1e-5,
                                atol=1e-6)
+
+
+def cho_factor_solve(b, y):
+    return np.sum(linalg.cho_solve(linalg.cho_factor(spd(b)), y) * W3)
+
+
+def cho_factor_lower(b, y):
+    c, lower = linalg.cho_factor(spd(b), lower=True)
+    return np.sum(linalg.cho_solve((c, lower), y) * W32) + np.sum(c * W33)
+
+
+def singular_values(a):
+    return np.sum(linalg.svdvals(a) * np.array([1.0, -0.5]))
+
+
+@pytest.mark.parametrize("f, args", [
+    (cho_factor_solve, [RNG.normal(size=(3, 3)), RNG.normal(size=3)]),
+    (cho_factor_lower, [RNG.normal(size=(3, 3)), RNG.normal(size=(3, 2))]),
+    (singular_values, [RNG.normal(size=(2, 4))]),
+    (singular_values, [RNG.normal(size=(3, 2))]),
+], ids=["cho_factor", "cho_factor_lower", "svdvals_wide", "svdvals_tall"])
+def test_stand_ins_match_finite_differences(f, args):
+    check_both_modes(f, args)
+
+
+def test_stand_ins_compute_what_scipy_computes():
+    from s2sad.registry import SOURCES
+    a = spd(RNG.normal(size=(3, 3)))
+    for lower in (False, True):
+        c, flag = SOURCES[linalg.cho_factor](a, lower=lower)
+        expected, expected_flag = linalg.cho_factor(a, lower=lower)
+        np.testing.assert_allclose(c, expected, rtol=1e-13)
+        assert flag == expected_flag
+    m = RNG.normal(size=(3, 5))
+    np.testing.assert_allclose(SOURCES[linalg.svdvals](m), linalg.svdvals(m), rtol=1e-13)
+    registered = {k for k, f in SOURCES.items() if f.__module__ == "s2sad.rules.scipy_linalg"}
+    assert registered == {linalg.cho_factor, linalg.svdvals}
+
+
+def structured_twice(a):
+    blocks = linalg.block_diag(a[:2] * a[2], np.reshape(a[2:6], (2, 2)), a[5])
+    t = linalg.toeplitz(a[:3] ** 2, a[2:6])
+    c, lower = linalg.cho_factor(spd(np.reshape(a[:6], (3, 2)) @ np.ones((2, 3))))
+    return np.sum(blocks ** 3) + np.sum(np.sin(t) * W34) + np.sum(linalg.toeplitz(a[3:]) ** 3) \
+        + np.sum(linalg.cho_solve((c, lower), a[3:]) ** 2) + np.sum(linalg.svdvals(t) ** 3)
+
+
+def test_new_rules_differentiate_twice():
+    """The Hessian (forward mode over the rules' reverse mode) against central
+    differences of the gradient."""
+    a = np.array([0.3, 0.55, 0.7, 0.9, 1.2, 0.4])
+    gradient = s2sad.grad(structured_twice)
+    expected = np.stack([(gradient(a + 1e-5 * e) - gradient(a - 1e-5 * e)) / 2e-5
+                         for e in np.eye(len(a))])
+    np.testing.assert_allclose(s2sad.hessian(structured_twice)(a), expected, rtol=1e-5,
+                               atol=1e-6)
+
+
+def seven_blocks(a):
+    return np.sum(linalg.block_diag(a, a, a, a, a, a, a))
+
+
+def toeplitz_of_a_matrix(a):
+    return np.sum(linalg.toeplitz(a))
+
+
+def test_structured_matrices_refuse_what_they_do_not_cover():
+    with pytest.raises(s2sad.NonDifferentiableError, match="up to six blocks"):
+        s2sad.grad(seven_blocks)(np.ones(2))
+    with pytest.raises(s2sad.NonDifferentiableError, match="1-D c and r"):
+        s2sad.grad(toeplitz_of_a_matrix)(np.ones((2, 2)))
+
+
+def cho_factor_overwriting(b, y):
+    m = spd(b)
+    return np.sum(linalg.cho_solve(linalg.cho_factor(m, overwrite_a=True), y) * W3)
+
+
+def test_cho_factor_overwriting_its_operand_has_the_same_derivative():
+    """The stand-in's derivative reads cholesky's factor, not the matrix SciPy may
+    overwrite."""
+    args = [RNG.normal(size=(3, 3)), RNG.normal(size=3)]
+    check_both_modes(cho_factor_overwriting, args)
+    np.testing.assert_allclose(s2sad.grad(cho_factor_overwriting)(*args)[0],
+                               s2sad.grad(cho_factor_solve)(*args)[0], rtol=1e-12)

@@ -83,6 +83,63 @@ def f_i1(x):
     return np.sum(special.i1(x) * W23)
 
 
+def f_log1p(x):
+    return np.sum(special.log1p(x) * W23)
+
+
+def f_erfcx(x):
+    return np.sum(special.erfcx(x) * W23)
+
+
+def f_erfcinv(x):
+    return np.sum(special.erfcinv(x) * W23)
+
+
+def f_entr(x):
+    return np.sum(special.entr(x) * W23)
+
+
+def f_loggamma(x):
+    return np.sum(special.loggamma(x) * W23)
+
+
+def f_i0e(x):
+    return np.sum(special.i0e(x) * W23)
+
+
+def f_i1e(x):
+    return np.sum(special.i1e(x) * W23)
+
+
+def f_rel_entr(x, y):
+    return np.sum(special.rel_entr(x, y) * W23)
+
+
+def f_kl_div(x, y):
+    return np.sum(special.kl_div(x, y) * W23)
+
+
+def f_boxcox(x, lmbda):
+    return np.sum(special.boxcox(x, lmbda) * W23)
+
+
+def f_boxcox_log(x):
+    """lmbda = 0: log(x), and the derivative in lmbda there is log(x)^2 / 2."""
+    return np.sum(special.boxcox(x, 0.0) * W23)
+
+
+def f_boxcox1p(x, lmbda):
+    return np.sum(special.boxcox1p(x, lmbda) * W23)
+
+
+def f_huber(delta, r):
+    return np.sum(special.huber(delta, r) * W23)
+
+
+def f_pseudo_huber(delta, r):
+    return np.sum(special.pseudo_huber(delta, r) * W23)
+
+
 def f_multigammaln(a):
     return special.multigammaln(a, 3) * 1.5
 
@@ -184,6 +241,20 @@ CASES = [
     (special.polygamma, f_polygamma, [uniform(0.5, 4, (2, 3))]),
     (special.i0, f_i0, [uniform(-2, 2, (2, 3))]),
     (special.i1, f_i1, [uniform(-2, 2, (2, 3))]),
+    (special.log1p, f_log1p, [uniform(-0.5, 2, (2, 3))]),
+    (special.erfcx, f_erfcx, [uniform(-1.5, 3, (2, 3))]),
+    (special.erfcinv, f_erfcinv, [uniform(0.1, 1.9, (2, 3))]),
+    (special.entr, f_entr, [uniform(0.1, 2, (2, 3))]),
+    (special.loggamma, f_loggamma, [uniform(0.5, 4, (2, 3))]),
+    (special.i0e, f_i0e, [uniform(-2, 2, (2, 3))]),
+    (special.i1e, f_i1e, [uniform(-2, 2, (2, 3))]),
+    (special.rel_entr, f_rel_entr, [uniform(0.2, 2, (2, 3)), uniform(0.2, 2, 3)]),
+    (special.kl_div, f_kl_div, [uniform(0.2, 2, (2, 3)), uniform(0.2, 2, 3)]),
+    (special.boxcox, f_boxcox, [uniform(0.3, 3, (2, 3)), np.array([-0.7, 1e-5, 0.4])]),
+    (special.boxcox, f_boxcox_log, [uniform(0.3, 3, (2, 3))]),
+    (special.boxcox1p, f_boxcox1p, [uniform(-0.5, 2, (2, 3)), np.array([0.5, -1e-4, 1.3])]),
+    (special.huber, f_huber, [np.array([0.5, 1.0, 1.5]), uniform(-3, 3, (2, 3))]),
+    (special.pseudo_huber, f_pseudo_huber, [np.array([0.5, 1.0, 1.5]), uniform(-3, 3, (2, 3))]),
     (special.multigammaln, f_multigammaln, [2.7]),
     (special.multigammaln, f_multigammaln_array, [uniform(1.5, 4, 3)]),
     (special.betaln, f_betaln, [uniform(0.5, 3, (2, 3)), uniform(0.5, 3, 3)]),
@@ -281,3 +352,42 @@ def test_second_derivatives_at_infinite_cut_points_are_finite():
     assert s2sad.hvp(ordered_probit)(b, 1.0) == pytest.approx(expected, rel=1e-6)
     assert gradient(b) == pytest.approx((ordered_probit(b + 1e-6) - ordered_probit(b - 1e-6))
                                         / 2e-6, rel=1e-6)
+
+
+def new_special_rules_twice(a):
+    x, y = a[:3], a[3:]
+    return np.sum(special.log1p(x * y) ** 2) + np.sum(special.erfcx(x - y) * y) \
+        + np.sum(special.erfcinv(x / 1.3) ** 2) + np.sum(special.entr(y) * x) \
+        + np.sum(special.loggamma(y + x) * x) + np.sum(special.i0e(x - 0.6) * y) \
+        + np.sum(special.i1e(y - x) * x) + np.sum(special.rel_entr(x, y) * y) \
+        + np.sum(special.kl_div(y, x) * x) + np.sum(special.boxcox(y, x - 0.5) * x) \
+        + np.sum(special.boxcox1p(x, y) ** 2) + np.sum(special.boxcox(y, 0.0) * x) \
+        + np.sum(special.huber(y, 2.0 * x - 0.6) ** 2) \
+        + np.sum(special.pseudo_huber(y, x - 0.5) * x)
+
+
+def test_new_rules_differentiate_twice():
+    """The Hessian (forward mode over reverse) against central differences of the
+    gradient: the rules' helpers have tangents of their own."""
+    a = np.array([0.3, 0.55, 0.7, 0.9, 1.2, 0.4])
+    gradient = s2sad.grad(new_special_rules_twice)
+    expected = np.stack([(gradient(a + 1e-5 * e) - gradient(a - 1e-5 * e)) / 2e-5
+                         for e in np.eye(len(a))])
+    np.testing.assert_allclose(s2sad.hessian(new_special_rules_twice)(a), expected,
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_rules_at_the_edges():
+    """i1e's slope at 0 is 1/2; boxcox's slope in lmbda at 0 is log(x)^2 / 2."""
+    assert s2sad.grad(lambda_free_i1e)(0.0) == pytest.approx(0.5, rel=1e-14)
+    x = np.array([0.3, 2.0, 10.0])
+    np.testing.assert_allclose(s2sad.grad(boxcox_in_lmbda, wrt=1)(x, 0.0),
+                               np.sum(np.log(x) ** 2 / 2), rtol=1e-14)
+
+
+def lambda_free_i1e(x):
+    return special.i1e(x)
+
+
+def boxcox_in_lmbda(x, lmbda):
+    return np.sum(special.boxcox(x, lmbda))

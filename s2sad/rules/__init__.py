@@ -15,4 +15,5 @@ try:
 except ImportError:  # pragma: no cover  (SciPy is optional)
     pass
 else:
-    from . import scipy_special, scipy_stats, scipy_linalg, scipy_integrate  # noqa: F401
+    from . import (scipy_special, scipy_stats, scipy_linalg, scipy_integrate,  # noqa: F401
+                   scipy_signal)

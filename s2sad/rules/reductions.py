@@ -1080,3 +1080,15 @@ def corrcoef_tangent_rule(r, x, y=None, rowvar=True, dtype=None):
 # the checks above return nothing: calling them passes no derivative
 nondifferentiable(check_average, check_trapezoid, check_unweighted)
 nondifferentiable(present, refuse_spacing_derivative)
+
+
+# ---------------------------------------------------------------- bincount
+
+@adjoint(np.bincount)
+def bincount(y, x, weights=None, minlength=0):
+    d[weights] = in_dtype_of(expand(d[y], y)[x], weights)  # the bins' adjoints, read back
+
+
+@tangent(np.bincount)
+def bincount_tangent(y, x, weights=None, minlength=0):
+    d[y] = np.bincount(x, weights=expand(d[weights], weights), minlength=minlength)

@@ -16,6 +16,12 @@ Registered only when SciPy imports. Conventions:
 - `lu_factor` returns the pair (lu, piv), L (unit diagonal) and U packed in lu:
   the adjoint of lu has L's strict lower triangle and U's upper one; the pivots,
   piecewise constant, get none.
+- `cho_factor` gets a stand-in: the factor from `cholesky`, and in the other
+  triangle (which `cho_solve` does not read) the entries of `a` SciPy leaves
+  there. `svdvals` is the singular values of np.linalg.svd (a stand-in too).
+- `block_diag` (up to six blocks) and `toeplitz` (1-D `c` and `r`) are linear:
+  the adjoint of a block is its slice of the result's adjoint, that of `c` (of
+  `r`) the sums along the diagonals on and below (above) the main one.
 - The flags `overwrite_*` must be False (s2sad keeps the operands).
 - Complex matrices follow JAX's convention: `cholesky` and `cho_solve` take
   A = L L^H (Hermitian), `trans='C'` (or 2) of `solve_triangular` and `lu_solve`
@@ -25,7 +31,7 @@ import numpy as np
 from scipy import linalg
 
 from ..errors import NonDifferentiableError, running_derivative_line
-from ..registry import adjoint, d, tangent
+from ..registry import adjoint, d, nondifferentiable, source_for, tangent
 from ..runtime import AdjointList, expand, unbroadcast
 from .decompositions import (eigenvalues_tangent, eigh_adjoint, eigh_result_adjoint,
                              eigh_tangent, items_read)
@@ -406,3 +412,131 @@ def lu_solve(x, lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
 @tangent(linalg.lu_solve)
 def lu_solve_tangent_rule(x, lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     d[x] = lu_solve_tangent(x, lu_and_piv, d[lu_and_piv], b, d[b], trans)
+
+
+# ---------------------------------------------------------------- stand-ins
+
+@source_for(linalg.cho_factor)
+def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
+    """(c, lower): the Cholesky factor in c's triangle, a's own entries in the other.
+    Its derivative reads the factor, not a: overwrite_a=True does not change it."""
+    factor = linalg.cholesky(a, lower=lower)
+    other = np.triu(a, 1) if lower else np.tril(a, -1)
+    return factor + other, lower
+
+
+@source_for(linalg.svdvals)
+def svdvals(a, overwrite_a=False, check_finite=True):
+    return np.linalg.svd(a, compute_uv=False)
+
+
+# ---------------------------------------------------------------- structured matrices
+
+def check_blocks(h):
+    """Refuses a seventh block (it lands in the template's `h`)."""
+    if h is not None:
+        raise NonDifferentiableError(
+            "s2sad differentiates scipy.linalg.block_diag of up to six blocks",
+            running_derivative_line(),
+            hint="nest the calls: block_diag(block_diag(a, b, c), d, ...).")
+
+
+nondifferentiable(check_blocks)
+
+
+def block_of(g, which, blocks):
+    """The adjoint of block `which` of block_diag(*blocks): its slice of g, in its shape
+    (block_diag takes a 1-D block as a row, a number as a 1 x 1 block)."""
+    blocks = [x for x in blocks if x is not None]
+    shapes = [np.shape(np.atleast_2d(x)) for x in blocks]
+    top = int(np.sum([s[0] for s in shapes[:which]]))
+    left = int(np.sum([s[1] for s in shapes[:which]]))
+    rows, cols = shapes[which]
+    return np.reshape(g[top:top + rows, left:left + cols], np.shape(blocks[which]))
+
+
+def block_diag_tangent(blocks, tangents):
+    """block_diag of the blocks' tangents (zeros for those that carry none)."""
+    blocks = [x for x in blocks if x is not None]
+    return linalg.block_diag(*(expand(t, x) for t, x in zip(tangents, blocks)))
+
+
+@adjoint(linalg.block_diag)
+def block_diag(y, a, b=None, c=None, e=None, f=None, g=None, h=None):
+    check_blocks(h)
+    d[a] = block_of(d[y], 0, (a, b, c, e, f, g))
+    d[b] = block_of(d[y], 1, (a, b, c, e, f, g))
+    d[c] = block_of(d[y], 2, (a, b, c, e, f, g))
+    d[e] = block_of(d[y], 3, (a, b, c, e, f, g))
+    d[f] = block_of(d[y], 4, (a, b, c, e, f, g))
+    d[g] = block_of(d[y], 5, (a, b, c, e, f, g))
+
+
+@tangent(linalg.block_diag)
+def block_diag_tangent_rule(y, a, b=None, c=None, e=None, f=None, g=None, h=None):
+    check_blocks(h)
+    d[y] = block_diag_tangent((a, b, c, e, f, g), (d[a], d[b], d[c], d[e], d[f], d[g]))
+
+
+def check_toeplitz(c, r):
+    if np.ndim(c) != 1 or (r is not None and np.ndim(r) != 1):
+        raise NonDifferentiableError(
+            f"s2sad differentiates scipy.linalg.toeplitz of a 1-D c and r, not of shapes "
+            f"{np.shape(c)} and {np.shape(r)}", running_derivative_line(),
+            hint="call toeplitz once per matrix of the batch.")
+
+
+nondifferentiable(check_toeplitz)
+
+
+def diagonal_sums(g):
+    """The sums along the diagonals of the (n, m) matrix g, from the bottom left corner
+    (offset -(n-1)) to the top right one (offset m-1): each row of g reversed, shifted
+    right by its index (a flat view of rows padded with n zeros), then summed down."""
+    n, m = np.shape(g)
+    padded = np.concatenate([g[:, ::-1], np.zeros((n, n), g.dtype)], axis=1)
+    shifted = np.reshape(np.ravel(padded)[:n * (n + m - 1)], (n, n + m - 1))
+    return np.sum(shifted, axis=0)[::-1]
+
+
+def toeplitz_adjoint_c(g, c, r):
+    """The sums along the diagonals on and below the main one; with r = conj(c), those
+    above it too, conjugated."""
+    check_toeplitz(c, r)
+    n = np.shape(g)[0]
+    sums = diagonal_sums(g)
+    below = sums[:n][::-1]
+    if r is not None:
+        return below
+    above = np.concatenate([np.zeros(1, sums.dtype), sums[n:]])
+    return below + np.conj(above)
+
+
+def toeplitz_adjoint_r(g, c, r):
+    """The sums along the diagonals above the main one (r[0] is not read)."""
+    check_toeplitz(c, r)
+    n = np.shape(g)[0]
+    return np.concatenate([np.zeros(1, g.dtype), diagonal_sums(g)[n:]])
+
+
+def toeplitz_tangent(c, dc, r, dr):
+    check_toeplitz(c, r)
+    if r is None:
+        return linalg.toeplitz(expand(dc, c))
+    return linalg.toeplitz(expand(dc, c), expand(dr, r))
+
+
+@adjoint(linalg.toeplitz)
+def toeplitz(y, c, r=None):
+    d[c] = real_if_real(toeplitz_adjoint_c(d[y], c, r), c)
+    d[r] = real_if_real(toeplitz_adjoint_r(d[y], c, r), r)
+
+
+@tangent(linalg.toeplitz)
+def toeplitz_tangent_rule(y, c, r=None):
+    d[y] = toeplitz_tangent(c, d[c], r, d[r])
+
+
+def real_if_real(g, x):
+    """g, or its real part when x is real: the gradient of a real variable is real."""
+    return g if np.iscomplexobj(x) else np.real(g)

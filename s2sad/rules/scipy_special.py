@@ -5,6 +5,10 @@ written with SciPy's own functions: the derivative of gammaln is digamma, that
 of digamma is polygamma(1, .), and so on. Elementwise functions broadcast like
 NumPy's; `logsumexp`, `softmax` and `log_softmax` reduce over `axis`.
 
+`loggamma`, `i0e` and `i1e` are differentiated for real arguments; `entr`,
+`rel_entr`, `kl_div` and `boxcox` inside their domains (x > 0; the derivatives
+of x log x are -inf at x = 0); `huber` and `pseudo_huber` for delta > 0.
+
 Integer orders (`polygamma`'s n, `multigammaln`'s dimension) carry no
 derivative. Incomplete-function parameters whose derivative has no closed
 form (the degrees of freedom of `stdtr`, the shape `a` of `gammainc`, `a` and
@@ -235,6 +239,85 @@ def i1_tangent(y, x):
     d[y] = d[x] * 0.5 * (special.i0(x) + special.iv(2, x))
 
 
+@adjoint(special.log1p)
+def log1p(y, x):
+    d[x] = d[y] / (1.0 + x)
+
+
+@tangent(special.log1p)
+def log1p_tangent(y, x):
+    d[y] = d[x] / (1.0 + x)
+
+
+@adjoint(special.erfcx)
+def erfcx(y, x):
+    d[x] = d[y] * (2.0 * x * y - TWO_OVER_SQRT_PI)
+
+
+@tangent(special.erfcx)
+def erfcx_tangent(y, x):
+    d[y] = d[x] * (2.0 * x * y - TWO_OVER_SQRT_PI)
+
+
+@adjoint(special.erfcinv)
+def erfcinv(y, x):
+    d[x] = -d[y] * SQRT_PI_OVER_TWO * np.exp(y * y)
+
+
+@tangent(special.erfcinv)
+def erfcinv_tangent(y, x):
+    d[y] = -d[x] * SQRT_PI_OVER_TWO * np.exp(y * y)
+
+
+@adjoint(special.entr)
+def entr(y, x):
+    d[x] = -d[y] * (np.log(x) + 1.0)
+
+
+@tangent(special.entr)
+def entr_tangent(y, x):
+    d[y] = -d[x] * (np.log(x) + 1.0)
+
+
+@adjoint(special.loggamma)
+def loggamma(y, x):
+    d[x] = d[y] * special.digamma(x)
+
+
+@tangent(special.loggamma)
+def loggamma_tangent(y, x):
+    d[y] = d[x] * special.digamma(x)
+
+
+@adjoint(special.i0e)
+def i0e(y, x):
+    d[x] = d[y] * (special.i1e(x) - np.sign(x) * y)
+
+
+@tangent(special.i0e)
+def i0e_tangent(y, x):
+    d[y] = d[x] * (special.i1e(x) - np.sign(x) * y)
+
+
+def i1e_slope(x, y):
+    """d i1e(x) / dx for y = i1e(x): i0e(x) - i1e(x) / x - sign(x) i1e(x), with
+    i1e(x) / x = 1/2 at 0 (from i1'(x) = i0(x) - i1(x) / x); written with i0e and
+    i1e only, whose rules give it a derivative (second derivatives)."""
+    nonzero = x != 0
+    over_x = np.where(nonzero, y / np.where(nonzero, x, 1.0), 0.5)
+    return special.i0e(x) - over_x - np.sign(x) * y
+
+
+@adjoint(special.i1e)
+def i1e(y, x):
+    d[x] = d[y] * i1e_slope(x, y)
+
+
+@tangent(special.i1e)
+def i1e_tangent(y, x):
+    d[y] = d[x] * i1e_slope(x, y)
+
+
 def multidigamma(a, dimension):
     """d multigammaln(a, dimension) / d a: the sum of digamma(a - j/2), j < dimension."""
     halves = np.arange(dimension) / 2.0
@@ -290,6 +373,93 @@ def xlog1py(z, x, y):
 @tangent(special.xlog1py)
 def xlog1py_tangent(z, x, y):
     d[z] = like(d[x] * np.log1p(y) + d[y] * safe_ratio(x, 1.0 + y), z)
+
+
+@adjoint(special.rel_entr)
+def rel_entr(z, x, y):
+    d[x] = unbroadcast(d[z] * (np.log(x / y) + 1.0), x)
+    d[y] = unbroadcast(-d[z] * x / y, y)
+
+
+@tangent(special.rel_entr)
+def rel_entr_tangent(z, x, y):
+    d[z] = like(d[x] * (np.log(x / y) + 1.0) - d[y] * x / y, z)
+
+
+@adjoint(special.kl_div)
+def kl_div(z, x, y):
+    d[x] = unbroadcast(d[z] * np.log(x / y), x)
+    d[y] = unbroadcast(d[z] * (1.0 - x / y), y)
+
+
+@tangent(special.kl_div)
+def kl_div_tangent(z, x, y):
+    d[z] = like(d[x] * np.log(x / y) + d[y] * (1.0 - x / y), z)
+
+
+def boxcox_slope_lmbda(t, lmbda):
+    """d/d lmbda of (exp(lmbda t) - 1) / lmbda, t = log(x): (u e^u - expm1(u)) / lmbda^2
+    with u = lmbda t, and near u = 0 (lmbda = 0: t^2 / 2) its series, which the
+    cancellation in that form would spoil."""
+    u = lmbda * t
+    small = np.abs(u) < 1e-3
+    safe = np.where(small, 1.0, lmbda)
+    exact = (u * np.exp(u) - np.expm1(u)) / (safe * safe)
+    series = t * t * (0.5 + u * (1.0 / 3.0 + u * (0.125 + u / 30.0)))
+    return np.where(small, series, exact)
+
+
+@adjoint(special.boxcox)
+def boxcox(y, x, lmbda):
+    d[x] = unbroadcast(d[y] * x ** (lmbda - 1.0), x)
+    d[lmbda] = unbroadcast(d[y] * boxcox_slope_lmbda(np.log(x), lmbda), lmbda)
+
+
+@tangent(special.boxcox)
+def boxcox_tangent(y, x, lmbda):
+    d[y] = like(d[x] * x ** (lmbda - 1.0) + d[lmbda] * boxcox_slope_lmbda(np.log(x), lmbda), y)
+
+
+@adjoint(special.boxcox1p)
+def boxcox1p(y, x, lmbda):
+    d[x] = unbroadcast(d[y] * (1.0 + x) ** (lmbda - 1.0), x)
+    d[lmbda] = unbroadcast(d[y] * boxcox_slope_lmbda(np.log1p(x), lmbda), lmbda)
+
+
+@tangent(special.boxcox1p)
+def boxcox1p_tangent(y, x, lmbda):
+    d[y] = like(d[x] * (1.0 + x) ** (lmbda - 1.0)
+                + d[lmbda] * boxcox_slope_lmbda(np.log1p(x), lmbda), y)
+
+
+@adjoint(special.huber)
+def huber(y, delta, r):
+    d[r] = unbroadcast(d[y] * np.clip(r, -delta, delta), r)
+    d[delta] = unbroadcast(d[y] * np.maximum(np.abs(r) - delta, 0.0), delta)
+
+
+@tangent(special.huber)
+def huber_tangent(y, delta, r):
+    d[y] = like(d[r] * np.clip(r, -delta, delta)
+                + d[delta] * np.maximum(np.abs(r) - delta, 0.0), y)
+
+
+def pseudo_huber_root(delta, r):
+    """sqrt(1 + (r / delta)^2)."""
+    return np.sqrt(1.0 + (r / delta) ** 2)
+
+
+@adjoint(special.pseudo_huber)
+def pseudo_huber(y, delta, r):
+    root = pseudo_huber_root(delta, r)
+    d[r] = unbroadcast(d[y] * r / root, r)
+    d[delta] = unbroadcast(d[y] * (2.0 * y / delta - r * r / (delta * root)), delta)
+
+
+@tangent(special.pseudo_huber)
+def pseudo_huber_tangent(y, delta, r):
+    root = pseudo_huber_root(delta, r)
+    d[y] = like(d[r] * r / root + d[delta] * (2.0 * y / delta - r * r / (delta * root)), y)
 
 
 def student_t_density(df, t):

@@ -12,9 +12,14 @@ and forward mode both come for free. The call itself still runs SciPy's code.
 Location-scale families take `loc` and `scale` by position or keyword, as in
 SciPy, after their shape parameters; `z = (x - loc) / scale` is the standardized
 argument. Derivatives hold inside the support (where the log-density is finite).
-The distribution functions (`cdf`, `logcdf`) of `t`, `gamma` and `beta` are
-differentiated in `x`, `loc` and `scale`, not in their shape parameters (their
-derivative there has no closed form: asking for it raises NonDifferentiableError).
+The distribution functions (`cdf`, `logcdf`) of `t`, `gamma` and `beta`, and
+`cdf`, `logcdf` and `sf` of `invgamma`, are differentiated in `x`, `loc` and
+`scale`, not in their shape parameters (their derivative there has no closed
+form: asking for it raises NonDifferentiableError). Those of `poisson` are
+differentiated in `mu`: the count `k` enters through floor(k) and carries none.
+The counts `k` (and `n` of `binom`) are integers: the stand-ins extend the
+log-pmf to real values through gammaln, and only `mu`, `n` of `nbinom` and `p`
+are parameters to differentiate in.
 """
 import numpy as np
 from scipy import special, stats
@@ -33,7 +38,9 @@ LOG_PI = np.log(np.pi)
 DATA_METHODS = ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf", "logpmf", "pmf")
 SUMMARY_METHODS = ("mean", "var", "std", "median", "entropy")
 DISTRIBUTIONS = (stats.norm, stats.t, stats.gamma, stats.beta, stats.expon, stats.laplace,
-                 stats.cauchy, stats.logistic, stats.poisson, stats.nbinom)
+                 stats.cauchy, stats.logistic, stats.poisson, stats.nbinom, stats.lognorm,
+                 stats.weibull_min, stats.halfnorm, stats.invgamma, stats.gumbel_r,
+                 stats.uniform, stats.binom)
 FROZEN_TYPES = (type(stats.norm()), type(stats.poisson(1.0)))
 MULTIVARIATE_NORMAL_FROZEN = type(stats.multivariate_normal(np.zeros(1)))
 
@@ -85,6 +92,27 @@ def norm_cdf(x, loc=0.0, scale=1.0):
 @source_for(stats.norm.logcdf)
 def norm_logcdf(x, loc=0.0, scale=1.0):
     return special.log_ndtr((x - loc) / scale)
+
+
+@source_for(stats.norm.sf)
+def norm_sf(x, loc=0.0, scale=1.0):
+    return special.ndtr((loc - x) / scale)
+
+
+@source_for(stats.norm.logsf)
+def norm_logsf(x, loc=0.0, scale=1.0):
+    return special.log_ndtr((loc - x) / scale)
+
+
+@source_for(stats.norm.ppf)
+def norm_ppf(q, loc=0.0, scale=1.0):
+    """The quantile: its derivative in q is 1 / pdf(ppf(q)) (ndtri's rule)."""
+    return loc + scale * special.ndtri(q)
+
+
+@source_for(stats.norm.isf)
+def norm_isf(q, loc=0.0, scale=1.0):
+    return loc - scale * special.ndtri(q)
 
 
 # ---------------------------------------------------------------- t
@@ -181,6 +209,21 @@ def expon_logcdf(x, loc=0.0, scale=1.0):
     return np.log(stats.expon.cdf(x, loc, scale))
 
 
+@source_for(stats.expon.sf)
+def expon_sf(x, loc=0.0, scale=1.0):
+    return np.exp(-(x - loc) / scale)
+
+
+@source_for(stats.expon.logsf)
+def expon_logsf(x, loc=0.0, scale=1.0):
+    return -(x - loc) / scale
+
+
+@source_for(stats.expon.ppf)
+def expon_ppf(q, loc=0.0, scale=1.0):
+    return loc - scale * np.log1p(-q)
+
+
 # ---------------------------------------------------------------- laplace
 
 @source_for(stats.laplace.logpdf)
@@ -203,6 +246,16 @@ def laplace_cdf(x, loc=0.0, scale=1.0):
 @source_for(stats.laplace.logcdf)
 def laplace_logcdf(x, loc=0.0, scale=1.0):
     return np.log(stats.laplace.cdf(x, loc, scale))
+
+
+@source_for(stats.laplace.sf)
+def laplace_sf(x, loc=0.0, scale=1.0):
+    return stats.laplace.cdf(-x, -loc, scale)
+
+
+@source_for(stats.laplace.logsf)
+def laplace_logsf(x, loc=0.0, scale=1.0):
+    return np.log(stats.laplace.sf(x, loc, scale))
 
 
 # ---------------------------------------------------------------- cauchy
@@ -251,6 +304,200 @@ def logistic_logcdf(x, loc=0.0, scale=1.0):
     return special.log_expit((x - loc) / scale)
 
 
+@source_for(stats.logistic.sf)
+def logistic_sf(x, loc=0.0, scale=1.0):
+    return special.expit((loc - x) / scale)
+
+
+@source_for(stats.logistic.logsf)
+def logistic_logsf(x, loc=0.0, scale=1.0):
+    return special.log_expit((loc - x) / scale)
+
+
+# ---------------------------------------------------------------- lognorm
+
+@source_for(stats.lognorm.logpdf)
+def lognorm_logpdf(x, s, loc=0.0, scale=1.0):
+    log_z = np.log((x - loc) / scale)
+    return -0.5 * (log_z / s) ** 2 - log_z - np.log(s) - LOG_SQRT_2PI - np.log(scale)
+
+
+@source_for(stats.lognorm.pdf)
+def lognorm_pdf(x, s, loc=0.0, scale=1.0):
+    return np.exp(stats.lognorm.logpdf(x, s, loc, scale))
+
+
+@source_for(stats.lognorm.cdf)
+def lognorm_cdf(x, s, loc=0.0, scale=1.0):
+    return special.ndtr(np.log((x - loc) / scale) / s)
+
+
+@source_for(stats.lognorm.logcdf)
+def lognorm_logcdf(x, s, loc=0.0, scale=1.0):
+    return special.log_ndtr(np.log((x - loc) / scale) / s)
+
+
+@source_for(stats.lognorm.sf)
+def lognorm_sf(x, s, loc=0.0, scale=1.0):
+    return special.ndtr(-np.log((x - loc) / scale) / s)
+
+
+@source_for(stats.lognorm.logsf)
+def lognorm_logsf(x, s, loc=0.0, scale=1.0):
+    return special.log_ndtr(-np.log((x - loc) / scale) / s)
+
+
+# ---------------------------------------------------------------- weibull_min
+
+@source_for(stats.weibull_min.logpdf)
+def weibull_min_logpdf(x, c, loc=0.0, scale=1.0):
+    z = (x - loc) / scale
+    return np.log(c) + special.xlogy(c - 1.0, z) - z ** c - np.log(scale)
+
+
+@source_for(stats.weibull_min.pdf)
+def weibull_min_pdf(x, c, loc=0.0, scale=1.0):
+    return np.exp(stats.weibull_min.logpdf(x, c, loc, scale))
+
+
+@source_for(stats.weibull_min.cdf)
+def weibull_min_cdf(x, c, loc=0.0, scale=1.0):
+    return -np.expm1(-((x - loc) / scale) ** c)
+
+
+@source_for(stats.weibull_min.logcdf)
+def weibull_min_logcdf(x, c, loc=0.0, scale=1.0):
+    return np.log(stats.weibull_min.cdf(x, c, loc, scale))
+
+
+@source_for(stats.weibull_min.sf)
+def weibull_min_sf(x, c, loc=0.0, scale=1.0):
+    return np.exp(-((x - loc) / scale) ** c)
+
+
+@source_for(stats.weibull_min.logsf)
+def weibull_min_logsf(x, c, loc=0.0, scale=1.0):
+    return -((x - loc) / scale) ** c
+
+
+# ---------------------------------------------------------------- halfnorm
+
+@source_for(stats.halfnorm.logpdf)
+def halfnorm_logpdf(x, loc=0.0, scale=1.0):
+    z = (x - loc) / scale
+    return 0.5 * np.log(2.0 / np.pi) - 0.5 * z * z - np.log(scale)
+
+
+@source_for(stats.halfnorm.pdf)
+def halfnorm_pdf(x, loc=0.0, scale=1.0):
+    return np.exp(stats.halfnorm.logpdf(x, loc, scale))
+
+
+@source_for(stats.halfnorm.cdf)
+def halfnorm_cdf(x, loc=0.0, scale=1.0):
+    return special.erf((x - loc) / scale / np.sqrt(2.0))
+
+
+@source_for(stats.halfnorm.logcdf)
+def halfnorm_logcdf(x, loc=0.0, scale=1.0):
+    return np.log(stats.halfnorm.cdf(x, loc, scale))
+
+
+@source_for(stats.halfnorm.sf)
+def halfnorm_sf(x, loc=0.0, scale=1.0):
+    return 2.0 * special.ndtr((loc - x) / scale)
+
+
+@source_for(stats.halfnorm.logsf)
+def halfnorm_logsf(x, loc=0.0, scale=1.0):
+    return np.log(2.0) + special.log_ndtr((loc - x) / scale)
+
+
+# ---------------------------------------------------------------- invgamma
+
+@source_for(stats.invgamma.logpdf)
+def invgamma_logpdf(x, a, loc=0.0, scale=1.0):
+    z = (x - loc) / scale
+    return -(a + 1.0) * np.log(z) - special.gammaln(a) - 1.0 / z - np.log(scale)
+
+
+@source_for(stats.invgamma.pdf)
+def invgamma_pdf(x, a, loc=0.0, scale=1.0):
+    return np.exp(stats.invgamma.logpdf(x, a, loc, scale))
+
+
+@source_for(stats.invgamma.cdf)
+def invgamma_cdf(x, a, loc=0.0, scale=1.0):
+    return special.gammaincc(a, scale / (x - loc))
+
+
+@source_for(stats.invgamma.logcdf)
+def invgamma_logcdf(x, a, loc=0.0, scale=1.0):
+    return np.log(stats.invgamma.cdf(x, a, loc, scale))
+
+
+@source_for(stats.invgamma.sf)
+def invgamma_sf(x, a, loc=0.0, scale=1.0):
+    return special.gammainc(a, scale / (x - loc))
+
+
+# ---------------------------------------------------------------- gumbel_r
+
+@source_for(stats.gumbel_r.logpdf)
+def gumbel_r_logpdf(x, loc=0.0, scale=1.0):
+    z = (x - loc) / scale
+    return -z - np.exp(-z) - np.log(scale)
+
+
+@source_for(stats.gumbel_r.pdf)
+def gumbel_r_pdf(x, loc=0.0, scale=1.0):
+    return np.exp(stats.gumbel_r.logpdf(x, loc, scale))
+
+
+@source_for(stats.gumbel_r.cdf)
+def gumbel_r_cdf(x, loc=0.0, scale=1.0):
+    return np.exp(stats.gumbel_r.logcdf(x, loc, scale))
+
+
+@source_for(stats.gumbel_r.logcdf)
+def gumbel_r_logcdf(x, loc=0.0, scale=1.0):
+    return -np.exp((loc - x) / scale)
+
+
+@source_for(stats.gumbel_r.sf)
+def gumbel_r_sf(x, loc=0.0, scale=1.0):
+    return -np.expm1(stats.gumbel_r.logcdf(x, loc, scale))
+
+
+@source_for(stats.gumbel_r.logsf)
+def gumbel_r_logsf(x, loc=0.0, scale=1.0):
+    return np.log(stats.gumbel_r.sf(x, loc, scale))
+
+
+# ---------------------------------------------------------------- uniform
+
+@source_for(stats.uniform.logpdf)
+def uniform_logpdf(x, loc=0.0, scale=1.0):
+    """-log(scale) on [loc, loc + scale], -inf outside (its derivative there: 0)."""
+    z = (x - loc) / scale
+    return np.where((z >= 0.0) & (z <= 1.0), -np.log(scale), -np.inf)
+
+
+@source_for(stats.uniform.pdf)
+def uniform_pdf(x, loc=0.0, scale=1.0):
+    return np.exp(stats.uniform.logpdf(x, loc, scale))
+
+
+@source_for(stats.uniform.cdf)
+def uniform_cdf(x, loc=0.0, scale=1.0):
+    return np.clip((x - loc) / scale, 0.0, 1.0)
+
+
+@source_for(stats.uniform.logcdf)
+def uniform_logcdf(x, loc=0.0, scale=1.0):
+    return np.log(stats.uniform.cdf(x, loc, scale))
+
+
 # ---------------------------------------------------------------- counts
 
 @source_for(stats.poisson.logpmf)
@@ -262,6 +509,39 @@ def poisson_logpmf(k, mu, loc=0):
 @source_for(stats.poisson.pmf)
 def poisson_pmf(k, mu, loc=0):
     return np.exp(stats.poisson.logpmf(k, mu, loc))
+
+
+@source_for(stats.poisson.cdf)
+def poisson_cdf(k, mu, loc=0):
+    """pdtr(floor(k), mu) = gammaincc(floor(k) + 1, mu): differentiated in mu."""
+    return special.gammaincc(np.floor(k - loc) + 1.0, mu)
+
+
+@source_for(stats.poisson.logcdf)
+def poisson_logcdf(k, mu, loc=0):
+    return np.log(stats.poisson.cdf(k, mu, loc))
+
+
+@source_for(stats.poisson.sf)
+def poisson_sf(k, mu, loc=0):
+    return special.gammainc(np.floor(k - loc) + 1.0, mu)
+
+
+@source_for(stats.poisson.logsf)
+def poisson_logsf(k, mu, loc=0):
+    return np.log(stats.poisson.sf(k, mu, loc))
+
+
+@source_for(stats.binom.logpmf)
+def binom_logpmf(k, n, p, loc=0):
+    m = k - loc
+    return special.gammaln(n + 1.0) - special.gammaln(m + 1.0) - special.gammaln(n - m + 1.0) \
+        + special.xlogy(m, p) + special.xlog1py(n - m, -p)
+
+
+@source_for(stats.binom.pmf)
+def binom_pmf(k, n, p, loc=0):
+    return np.exp(stats.binom.logpmf(k, n, p, loc))
 
 
 @source_for(stats.nbinom.logpmf)

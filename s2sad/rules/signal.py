@@ -1,4 +1,5 @@
-"""One-dimensional signals and curves: np.convolve, np.correlate, np.interp, np.polyval.
+"""One-dimensional signals and curves: np.convolve, np.correlate, np.interp, np.polyval,
+np.polynomial.polynomial.polyval.
 
 Convolution is bilinear: the adjoint of one operand slides the result's adjoint,
 placed back in the full-length output, along the other operand (a `valid`
@@ -11,6 +12,9 @@ derivative in x is the segment's slope (at a knot: the slope of the segment to
 its right, at the last knot the one to its left; 0 outside [xp[0], xp[-1]]),
 in fp the weights (1 - s, s), in xp minus the slope times those weights, and in
 `left`/`right` 1 outside the knots. `period` is refused.
+
+np.polynomial.polynomial.polyval(x, c) is np.polyval(c[::-1], x): its rules are
+those of np.polyval with the coefficients reversed (a 1-D c only).
 """
 import numpy as np
 
@@ -258,3 +262,44 @@ def polyval(y, p, x):
 @tangent(np.polyval)
 def polyval_tangent_rule(y, p, x):
     d[y] = polyval_tangent(y, p, d[p], x, d[x])
+
+
+# ---------------------------------------------------------------- np.polynomial.polynomial.polyval
+
+def check_series(c):
+    """Refuses coefficients other than one 1-D array (with tensor=True SciPy's
+    N-D c evaluates several polynomials)."""
+    if np.ndim(c) != 1:
+        raise NonDifferentiableError(
+            f"s2sad differentiates np.polynomial.polynomial.polyval with a 1-D array of "
+            f"coefficients, not one of shape {np.shape(c)}", running_derivative_line(),
+            hint="evaluate one polynomial per call.")
+
+
+nondifferentiable(check_series)
+
+
+def lowest_first(c):
+    """The coefficients, highest power first, of the series c (lowest first)."""
+    check_series(c)
+    return np.asarray(c)[::-1]
+
+
+def series_adjoint_c(g, x, c):
+    return polyval_adjoint_p(g, lowest_first(c), x)[::-1]
+
+
+def series_tangent(y, x, dx, c, dc):
+    dp = dc if inactive(dc) else expand(dc, c)[::-1]
+    return polyval_tangent(y, lowest_first(c), dp, x, dx)
+
+
+@adjoint(np.polynomial.polynomial.polyval)
+def series_polyval(y, x, c, tensor=True):
+    d[x] = d[y] * slope_of_polynomial(lowest_first(c), x)
+    d[c] = series_adjoint_c(d[y], x, c)
+
+
+@tangent(np.polynomial.polynomial.polyval)
+def series_polyval_tangent(y, x, c, tensor=True):
+    d[y] = series_tangent(y, x, d[x], c, d[c])
