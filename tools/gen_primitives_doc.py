@@ -59,6 +59,7 @@ FAMILIES = {
     "scipy_special": "scipy.special (when SciPy is installed)",
     "scipy_stats": "scipy.stats (when SciPy is installed)",
     "scipy_linalg": "scipy.linalg (when SciPy is installed)",
+    "scipy_signal": "scipy.signal (when SciPy is installed)",
     "scipy_integrate": "scipy.integrate (when SciPy is installed)",
 }
 
