@@ -257,10 +257,15 @@ class _Forward(Emitter):
         keywords = dict(primitive.keywords)
         for name, (_, atom) in zip(tangent_params, active):
             keywords[name] = syntax.name(self.derivative(atom))
+        return self.tangent_and_value(
+            stmt, syntax.call(syntax.name(jvp_name), *primitive.args, **keywords))
+
+    def tangent_and_value(self, stmt: gast.Assign, call: gast.Call) -> list:
+        """`dy, y = call` for `y = ...`, where `call` returns the tangent and the value
+        (a callee's JVP, call_jvp, call_vjp_jvp), drawing like the call it stands for."""
         target = stmt.targets[0].id
         pair = syntax.tuple_([syntax.name(self.derivative_name(target), "store"),
                               syntax.name(target, "store")], "store")
-        call = syntax.call(syntax.name(jvp_name), *primitive.args, **keywords)
         return [gast.copy_location(syntax.assign(pair, self.drawing_like(call, stmt.value)),
                                    stmt)]
 
@@ -271,12 +276,7 @@ class _Forward(Emitter):
         tangents = syntax.tuple_(syntax.name(self.derivative(a)) for _, a in active)
         call = syntax.call(self.bind_dispatch("call_jvp"), function, wrt, tangents, *args,
                            **primitive.keywords)
-        target = stmt.targets[0].id
-        pair = syntax.tuple_([syntax.name(self.derivative_name(target), "store"),
-                              syntax.name(target, "store")], "store")
-        return [gast.copy_location(syntax.assign(pair, self.drawing_like(call, stmt.value)),
-                                   stmt)]
-
+        return self.tangent_and_value(stmt, call)
 
     def jvp_of_dispatched_vjp(self, primitive, stmt: gast.Assign) -> list:
         """`dg, g = call_vjp_jvp(layer.forward, (0,), ("seed", 0), (dbh, dh), bh, h)` for
@@ -291,11 +291,7 @@ class _Forward(Emitter):
             syntax.tuple_(syntax.constant(position) for position, _ in active),
             syntax.tuple_(syntax.name(self.derivative(atom)) for _, atom in active),
             seed, *args, **primitive.keywords)
-        target = stmt.targets[0].id
-        pair = syntax.tuple_([syntax.name(self.derivative_name(target), "store"),
-                              syntax.name(target, "store")], "store")
-        return [gast.copy_location(syntax.assign(pair, self.drawing_like(call, stmt.value)),
-                                   stmt)]
+        return self.tangent_and_value(stmt, call)
 
 
 class _ZeroPropagation(gast.NodeTransformer):
