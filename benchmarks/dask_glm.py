@@ -2,6 +2,7 @@
 
     python -m benchmarks.dask_glm             # ~2 minutes on 2 cores
     python -m benchmarks.dask_glm --quick     # smaller data, fewer repeats
+    python -m benchmarks.dask_glm --repeats 31   # tighter medians
 
 Measures, on the same chunked data and scheduler, compute included:
 - logistic regression: s2sad.grad of dask-glm's logistic loss (plain np calls) against
@@ -156,9 +157,9 @@ def cluster_peak_memory(rows, cols, chunk_rows) -> dict:
     return out
 
 
-def main(quick=False):
+def main(quick=False, repeats=None):
     scale = 10 if quick else 1
-    repeats = 3 if quick else 7
+    repeats = repeats or (3 if quick else 7)
     results = {
         "logistic 400000x50, chunks of 50000 rows": logistic(400_000 // scale, 50, 50_000 // scale,
                                                               repeats),
@@ -179,5 +180,7 @@ def main(quick=False):
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--repeats", type=int, help="timed rounds (default 7, 3 with --quick)")
     parser.add_argument("--threads", default="1", help="BLAS threads (default 1)")
-    main(parser.parse_args().quick)
+    arguments = parser.parse_args()
+    main(arguments.quick, arguments.repeats)
