@@ -13,9 +13,12 @@ template `d[x] = e` adds `e` to the adjoint of `x`.
 """
 from __future__ import annotations
 
+import functools
 import inspect
+import sys
 import textwrap
-from dataclasses import dataclass, field
+import threading
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import gast
@@ -29,6 +32,33 @@ STAND_INS: set = set()  # the values of SOURCES: read even where they are instal
 ADVICE: dict = {}   # a primitive without a rule -> the hint of the error that refuses it
 FREEZERS: dict = {}  # a maker of frozen objects (stats.norm) -> {method: its data arguments}
 UNFREEZERS: list = []  # functions: a method of a frozen object -> its unfrozen call, or None
+_PENDING: list = []  # (package, loader): rules of an optional library not yet registered
+_ACTIVE: list = []   # loaders running now (their own registrations come back here)
+_LOADING = threading.RLock()
+
+
+def register_when_imported(package: str, load: Callable[[], None]) -> None:
+    """Call `load` (which registers rules for `package`) once anything has imported
+    `package`. A library function exists only once its package has imported, so
+    every lookup of a rule first registers the rules of packages imported since."""
+    _PENDING.append((package, load))
+
+
+def load_pending() -> None:
+    """Register the rules of optional libraries imported since the last call (see
+    `register_when_imported`): importing SciPy for every user took a second."""
+    if not _PENDING:
+        return
+    with _LOADING:  # another thread waits here until the rules are all in
+        for item in list(_PENDING):
+            if item not in _PENDING or item in _ACTIVE or sys.modules.get(item[0]) is None:
+                continue
+            _ACTIVE.append(item)
+            try:
+                item[1]()
+            finally:
+                _ACTIVE.remove(item)
+                _PENDING.remove(item)
 
 
 class _AdjointMarker:
@@ -41,21 +71,29 @@ class _AdjointMarker:
 d = _AdjointMarker()
 
 
-@dataclass
 class Template:
-    """A parsed derivative template and the module namespace its names live in."""
+    """A parsed derivative template and the module namespace its names live in.
 
-    func: Callable
-    signature: inspect.Signature = field(init=False)
-    body: list = field(init=False)
-    assigned: set = field(init=False)   # names the body binds
+    Parsed on first use: reading and parsing a template's source takes longer than
+    importing its module, and most programs use a few of the templates."""
 
-    def __post_init__(self):
-        self.signature = inspect.signature(self.func)
+    def __init__(self, func: Callable):
+        self.func = func
+
+    @functools.cached_property
+    def signature(self) -> inspect.Signature:
+        return inspect.signature(self.func)
+
+    @functools.cached_property
+    def body(self) -> list:
         source = textwrap.dedent(inspect.getsource(self.func))
-        self.body = gast.parse(source).body[0].body
-        self.assigned = {n.id for n in gast.walk(gast.Module(body=self.body, type_ignores=[]))
-                         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        return gast.parse(source).body[0].body
+
+    @functools.cached_property
+    def assigned(self) -> set:
+        """The names the body binds."""
+        return {n.id for n in gast.walk(gast.Module(body=self.body, type_ignores=[]))
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
     @property
     def namespace(self) -> dict:
@@ -111,6 +149,7 @@ def tangent(*primitives: Any) -> Callable:
 
 
 def _register(table: dict, primitives) -> Callable:
+    load_pending()
     def decorate(func: Callable) -> Callable:
         template = Template(func)
         for primitive in primitives:
@@ -150,6 +189,7 @@ def source_for(*functions: Any) -> Callable:
     with the stand-in. Example: `@s2sad.source_for(scipy.stats.norm.sf)` on
     `def norm_sf(x, loc=0.0, scale=1.0): return scipy.special.ndtr((loc - x) / scale)`.
     """
+    load_pending()
     def decorate(stand_in: Callable) -> Callable:
         for function in functions:
             SOURCES[function] = stand_in
@@ -159,6 +199,7 @@ def source_for(*functions: Any) -> Callable:
 
 
 def is_stand_in(function: Any) -> bool:
+    load_pending()
     try:
         return function in STAND_INS
     except TypeError:
@@ -166,6 +207,7 @@ def is_stand_in(function: Any) -> bool:
 
 
 def source_for_of(function: Any) -> Callable | None:
+    load_pending()
     try:
         return SOURCES.get(function)
     except TypeError:
@@ -175,11 +217,13 @@ def source_for_of(function: Any) -> Callable | None:
 def advise(text: str, *primitives: Any) -> None:
     """Give the error refusing a call of `primitives` (which have no rule) `text` as
     its hint: what to call instead."""
+    load_pending()
     for primitive in primitives:
         ADVICE[primitive] = text
 
 
 def advice_for(primitive: Any) -> str | None:
+    load_pending()
     try:
         return ADVICE.get(primitive)
     except TypeError:
@@ -205,11 +249,13 @@ def freezes(methods: dict, *makers: Any, positional: int | None = None,
     ones are passed on, and no keyword in `dropped`. The normalizer writes such
     calls in the unfrozen form (normalize/frozen.py), so they differentiate in the
     parameters too."""
+    load_pending()
     for maker in makers:
         FREEZERS[maker] = Freezer(dict(methods), positional, tuple(dropped))
 
 
 def frozen_methods(maker: Any) -> Freezer | None:
+    load_pending()
     try:
         return FREEZERS.get(maker)
     except TypeError:
@@ -221,6 +267,7 @@ def unfreezes(function: Callable) -> Callable:
     outside the differentiated code (`dist.logpdf` for a global `dist`) to
     (the unfrozen function, parameters to pass after the call's arguments, keyword
     parameters), or returns None. Its parameters are constants then."""
+    load_pending()
     UNFREEZERS.append(function)
     return function
 
@@ -228,6 +275,7 @@ def unfreezes(function: Callable) -> Callable:
 def unfrozen(method: Any) -> tuple | None:
     """(unfrozen function, extra arguments, extra keywords) for a method of a frozen
     object, or None."""
+    load_pending()
     for function in UNFREEZERS:
         found = function(method)
         if found is not None:
@@ -237,10 +285,12 @@ def unfrozen(method: Any) -> tuple | None:
 
 def nondifferentiable(*functions: Any) -> None:
     """Declare functions whose results carry no derivative (shapes, integers)."""
+    load_pending()
     NONDIFFERENTIABLE.update(functions)
 
 
 def is_nondifferentiable(function: Any) -> bool:
+    load_pending()
     try:
         return function in NONDIFFERENTIABLE
     except TypeError:  # unhashable callables
@@ -248,6 +298,7 @@ def is_nondifferentiable(function: Any) -> bool:
 
 
 def adjoint_of(function: Any) -> Template | None:
+    load_pending()
     try:
         return ADJOINTS.get(_key(function))
     except TypeError:
@@ -255,6 +306,7 @@ def adjoint_of(function: Any) -> Template | None:
 
 
 def tangent_of(function: Any) -> Template | None:
+    load_pending()
     try:
         return TANGENTS.get(_key(function))
     except TypeError:

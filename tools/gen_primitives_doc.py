@@ -21,7 +21,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the s2sad of this checkout, not an installed one
 
 import s2sad  # noqa: E402,F401  (importing registers every rule)
-from s2sad import libraries, runtime  # noqa: E402
+from s2sad import libraries, registry, runtime  # noqa: E402
 from s2sad.primitives import BINARY, CONCAT, COPY, REPEAT, UNARY  # noqa: E402
 from s2sad.registry import ADJOINTS, NONDIFFERENTIABLE, SOURCES, TANGENTS  # noqa: E402
 
@@ -32,15 +32,17 @@ NAMESPACES = [
     ("numpy.ndarray", np.ndarray), ("math", math), ("operator", operator),
     ("", builtins), ("s2sad.runtime", runtime),
 ]
-try:  # SciPy's rules register when it imports (and the doc lists them)
+try:  # SciPy's rules register once it imports (and the doc lists them)
     import scipy.integrate
     import scipy.linalg
+    import scipy.signal  # noqa: F401
     import scipy.special
     import scipy.stats
     NAMESPACES += [("scipy.special", scipy.special), ("scipy.linalg", scipy.linalg),
                    ("scipy.stats", scipy.stats), ("scipy.integrate", scipy.integrate)]
 except ImportError:
     pass
+registry.load_pending()
 
 FAMILIES = {
     "operators": "Operators",
