@@ -84,6 +84,8 @@ class AliasFacts:
 def analyze(stmts: list, params: Iterable[str], result: str, classify: Callable,
             scalars: set) -> AliasFacts:
     """Alias facts of a normalized body (without its final return)."""
+    if not _writes_in_place(stmts, scalars):  # most losses: nothing to find
+        return AliasFacts()
     live_after = {}
     _live(stmts, {result}, live_after, syntax.names_loaded)
     # after a write into entries, a read of another name for its shape only
@@ -128,6 +130,19 @@ def analyze(stmts: list, params: Iterable[str], result: str, classify: Callable,
     facts.shares_written = {name for name, objects in walker.ever.items()
                             if _sees(objects, written)}
     return facts
+
+
+def _writes_in_place(stmts: list, scalars: set) -> bool:
+    """Whether a statement may write into an object: what `_PointsTo.write` records."""
+    for stmt in syntax.statements(stmts):
+        if stmt.__class__ is gast.Expr and _is_mutating_call(stmt.value):
+            return True
+        if stmt.__class__ is gast.Assign:
+            target = stmt.targets[0]
+            if target.__class__ is not gast.Name or _is_mutating_call(stmt.value) or \
+                    syntax.anno(stmt, AUGMENTED) and target.id not in scalars:
+                return True
+    return False
 
 
 class _PointsTo:

@@ -320,8 +320,11 @@ def walk(node) -> Iterator[gast.AST]:
 
 
 def _push_children(item: gast.AST, stack: list) -> None:
-    for field in child_fields(item.__class__):
+    fields = _CHILD_FIELDS.get(item.__class__)  # child_fields without a call per node
+    for field in child_fields(item.__class__) if fields is None else fields:
         value = getattr(item, field, None)
+        if value is None:
+            continue
         if value.__class__ is list:
             stack.extend(value)
         elif isinstance(value, gast.AST):
