@@ -123,9 +123,61 @@ def test_a_scalar_loop_runs_compiled_and_matches():
 def test_data_dependent_while_and_if():
     df = s2sad.grad(newton, wrt=(0, 1), backend="numba")
     assert_matches(newton, df, (2.0, 5.0), (0, 1))
-    assert "tape.append((r, x))" in s2sad.source(df, floats=True)  # a tape of pairs
+    text = s2sad.source(df, floats=True)
+    assert "tape.append((r, x))" in text  # a tape of pairs, read by position
+    assert "for tape_at in range(len(tape) - 1, -1, -1):" in text and "tape.pop()" not in text
     assert_matches(piecewise, s2sad.grad(piecewise, wrt=(0, 1), backend="numba"),
                    (0.9, 0.4, 60), (0, 1))
+
+
+def newton_outer(a, b, n):
+    s = 0.0
+    for i in range(n):
+        c = b + 0.1 * i
+        x = 1.0
+        r = x * x * x + a * x - c
+        while abs(r) > 1e-12:
+            x = x - r / (3.0 * x * x + a)
+            r = x * x * x + a * x - c
+        s = s + x * x
+    return s
+
+
+def test_a_solve_in_a_loop_reads_its_tape_down_and_empties_it():
+    # each outer step's solve pushes onto the tape its reverse read: a tape read by
+    # position must be emptied after, or the next step reads stale entries
+    df = s2sad.grad(newton_outer, wrt=(0, 1), backend="numba")
+    assert_matches(newton_outer, df, (2.0, 5.0, 6), (0, 1))
+    assert "tape.clear()" in s2sad.source(df, floats=True)
+
+
+@pytest.mark.parametrize("body, rewritten", [
+    ("v = s.pop()\n    t = t + v", True),
+    ("a, b = s.pop()\n    t = t + a * b", True),
+    ("v = s.pop()\n    if v > 2:\n        break", False),        # leaves with items left
+    ("v = s.pop()\n    for k in range(3):\n        if k: break", True),  # another loop's
+    ("v = s.pop()\n    t = t + len(s)", False),                 # reads the stack's length
+    ("v = s.pop()\n    s.append(v - 1) if v > 1 else None", False),
+    ("t = t + 1\n    v = s.pop()", False),
+    ("v = s.pop(0)", False),
+])
+def test_loops_emptying_a_stack_are_read_down_only_when_that_is_the_same(body, rewritten):
+    import ast
+    text = f"def f(s, t):\n  while s:\n    {body}\n  return t\n"
+    definition = ast.parse(text).body[0]
+    found = numba_backend._emptying_loops(definition)
+    assert bool(found) == rewritten
+    if rewritten:
+        new = numba_backend._rewritten(text, definition, "f", {}, {}, False, found)
+        pairs = "a, b" in body
+        for items in ([], [1.0], [3.0, 1.0, 2.0]):
+            items = [(v, v + 1.0) for v in items] if pairs else items
+            namespace = {}
+            exec(text, namespace)
+            exec(new.replace("def f(", "def g("), namespace)
+            original, copy = list(items), list(items)
+            assert namespace["f"](original, 0.5) == namespace["g"](copy, 0.5)
+            assert original == copy == []
 
 
 def test_helpers_are_compiled_as_a_call_graph():

@@ -285,7 +285,8 @@ class _ModuleText:
         counted_down = _reversed_ranges(definition)
         for free in sorted(_free_names(definition, dropped, counted_down)):
             self.resolve(free, _lookup(function, free))
-        text = _rewritten(text, definition, name, dropped, counted_down, derivative)
+        text = _rewritten(text, definition, name, dropped, counted_down, derivative,
+                          _emptying_loops(definition))
         if derivative:
             self.resolve("floats_only", _STAND_IN_MARK)
         self.functions.append(f"{NJIT}\n{text}")
@@ -393,14 +394,16 @@ def _free_names(definition: ast.FunctionDef, dropped: dict, counted_down: dict) 
 
 
 def _rewritten(text: str, definition: ast.FunctionDef, name: str, dropped: dict,
-               counted_down: dict, derivative: bool) -> str:
-    """The function's text with the header, helper calls and reversed ranges
-    rewritten for numba (comments and layout kept)."""
+               counted_down: dict, derivative: bool, emptying: list) -> str:
+    """The function's text with the header, helper calls, reversed ranges and
+    loops emptying a stack rewritten for numba (comments and layout kept)."""
     source = _Source(text)
     edits = [(*source.span(call), _kept_call(source, call, keep))
              for call, keep in dropped.items()]
     edits += [(*source.span(call), _count_down(source, arguments))
               for call, arguments in counted_down.items()]
+    for loop, index in emptying:
+        edits += _read_down(source, loop, index)
     start, end = source.header_span(definition)
     header = _header(source, definition, name)
     if derivative:
@@ -503,6 +506,66 @@ def _reversed_ranges(definition: ast.FunctionDef) -> dict:
                  type(inner.args[2].value) is int and inner.args[2].value > 0):
             found[node] = (inner.args, end)
     return found
+
+
+def _emptying_loops(definition: ast.FunctionDef) -> list:
+    """[(loop, a fresh index name)] for the loops `while stack: v = stack.pop() ...`
+    that use the stack nowhere else and leave only when it is empty: numba's
+    `pop` cost as much as the rest of a Newton step's reverse (it may shrink the
+    list), so such a loop reads the items by position and empties the list after."""
+    taken = {node.id for node in ast.walk(definition) if isinstance(node, ast.Name)}
+    taken |= {a.arg for a in ast.walk(definition.args) if isinstance(a, ast.arg)}
+    found = []
+    for loop in ast.walk(definition):
+        if not (isinstance(loop, ast.While) and isinstance(loop.test, ast.Name) and
+                not loop.orelse):
+            continue
+        stack, first = loop.test.id, loop.body[0]
+        popped = isinstance(first, ast.Assign) and isinstance(first.value, ast.Call) and \
+            isinstance(first.value.func, ast.Attribute) and first.value.func.attr == "pop" \
+            and isinstance(first.value.func.value, ast.Name) and \
+            first.value.func.value.id == stack and not first.value.args and \
+            not first.value.keywords
+        if not popped or _leaves_early(loop.body) or any(
+                isinstance(node, ast.Name) and node.id == stack
+                for stmt in [first.targets[0], *loop.body[1:]] for node in ast.walk(stmt)):
+            continue
+        index = f"{stack}_at"
+        while index in taken:
+            index += "_"
+        taken.add(index)
+        found.append((loop, index))
+    return found
+
+
+def _leaves_early(stmts: list) -> bool:
+    """Whether a `break`, `continue` or `return` of these statements' own loop is
+    among them (a nested loop's do not count, its `return` does)."""
+    stack = list(stmts)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Return):
+            return True
+        if isinstance(node, (ast.Break, ast.Continue)):
+            return True
+        if isinstance(node, (ast.For, ast.While)):
+            stack.extend(n for n in ast.walk(node) if isinstance(n, ast.Return))
+            stack.extend(node.orelse)
+        elif not isinstance(node, (ast.FunctionDef, ast.Lambda, ast.expr)):
+            stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _read_down(source: _Source, loop: ast.While, index: str) -> list:
+    """Edits making `while stack: v = stack.pop()` + body read the stack from its
+    top by position, then empty it."""
+    stack = loop.test.id
+    pop = loop.body[0].value
+    start = source.offset(loop.lineno, loop.col_offset)
+    indent = " " * loop.col_offset
+    return [(start, source.span(loop.test)[1], f"for {index} in range(len({stack}) - 1, -1, -1)"),
+            (*source.span(pop), f"{stack}[{index}]"),
+            (*[source.span(loop)[1]] * 2, f"\n{indent}{stack}.clear()")]
 
 
 def _count_down(source: _Source, counted: tuple) -> str:
