@@ -6,6 +6,7 @@ from .errors import (BackendFallbackWarning, GradientCheckError, NonDifferentiab
                      S2SADError, S2SADWarning, ShapeError, SourceUnavailableError,
                      UnsupportedSyntaxError, WrtError)
 from .functional import hessian, hvp, jacobian, jvp, value_and_grad, vjp
+from . import registry
 from .registry import adjoint, d, nondifferentiable, source_for, tangent
 from .runtime import insert_grad_of, stop_gradient
 
@@ -19,3 +20,5 @@ __all__ = [
     "S2SADWarning", "BackendFallbackWarning",
 ]
 __version__ = "0.1.0"
+
+registry.pending_may_load()  # rules of optional libraries the program imported, from now on

@@ -35,6 +35,7 @@ UNFREEZERS: list = []  # functions: a method of a frozen object -> its unfrozen 
 _PENDING: list = []  # (package, loader): rules of an optional library not yet registered
 _ACTIVE: list = []   # loaders running now (their own registrations come back here)
 _LOADING = threading.RLock()
+_IMPORTED = []  # holds True once s2sad has imported: a family's module imports s2sad's own
 
 
 def register_when_imported(package: str, load: Callable[[], None]) -> None:
@@ -44,10 +45,15 @@ def register_when_imported(package: str, load: Callable[[], None]) -> None:
     _PENDING.append((package, load))
 
 
+def pending_may_load() -> None:
+    """Called once s2sad's own modules have all imported."""
+    _IMPORTED.append(True)
+
+
 def load_pending() -> None:
     """Register the rules of optional libraries imported since the last call (see
     `register_when_imported`): importing SciPy for every user took a second."""
-    if not _PENDING:
+    if not _PENDING or not _IMPORTED:
         return
     with _LOADING:  # another thread waits here until the rules are all in
         for item in list(_PENDING):

@@ -89,3 +89,18 @@ def test_a_users_rule_for_a_scipy_function_wins_over_s2sads(tmp_path):
         check(s2sad.grad(f), f, 0.2)
     """)
     assert out.count("ok") == 1
+
+
+def test_scipy_imported_before_s2sad_has_its_rules(tmp_path):
+    # the families' modules import s2sad's own: they load once s2sad has imported
+    out = run(tmp_path, """
+        import scipy.integrate
+        import scipy.stats
+        import s2sad
+    """, CENTRAL_DIFFERENCE, """
+        def f(x):
+            return scipy.stats.norm.logpdf(x, 0.5, 2.0) * scipy.special.expit(x)
+
+        check(s2sad.grad(f), f, 0.3)
+    """)
+    assert out.count("ok") == 1
