@@ -123,8 +123,11 @@ class RandomDraws:
             # generators or from one its object or arguments hold
             operands = [func.value if isinstance(func, gast.Attribute) else func] + \
                 _operands(call)
+            names = [a.id for a in operands if isinstance(a, gast.Name)]
             return list(GLOBAL_GENERATORS) + \
-                [a.id for a in operands if isinstance(a, gast.Name) and a.id in self.local_names]
+                [name for name in names if name in self.local_names] + \
+                [self.namespace.lookup(name) for name in names
+                 if name not in self.local_names and self.may_hold_generators(name)]
         if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) and \
                 func.value.id in self.local_names:
             return []  # x.sum(), lst.copy()

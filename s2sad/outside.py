@@ -12,6 +12,7 @@ EFFECT mark).
 from __future__ import annotations
 
 import inspect
+import types
 import weakref
 from typing import Callable
 
@@ -46,10 +47,9 @@ def _first_change(parsed, seen: frozenset) -> str | None:
     local = syntax.names_stored(parsed.node) | {a.id for a in gast.walk(parsed.node.args)
                                                 if isinstance(a, gast.Name)}
     for node in syntax.walk(parsed.node.body):
-        if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
-                isinstance(node.func.value, gast.Name) and node.func.value.id not in local \
-                and node.func.attr in MUTATING_METHODS:
-            return f"changes '{node.func.value.id}' ({node.func.attr})"
+        changed = _root(_changed_by_call(node, parsed.namespace))
+        if changed is not None and changed not in local:
+            return f"changes '{changed}' ({_called_name(node)})"
         if isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) and \
                 isinstance(node.value, gast.Name) and node.value.id not in local:
             return f"writes into '{node.value.id}'"
@@ -82,14 +82,41 @@ def _first_argument_change(parsed) -> tuple | None:
     kept = params - syntax.names_stored(parsed.node.body)  # a rebound one may hold a copy
     aliases = _aliases_of(parsed.node.body, kept)
     for node in syntax.walk(parsed.node.body):
-        changed = node.func.value if isinstance(node, gast.Call) and \
-            isinstance(node.func, gast.Attribute) and node.func.attr in MUTATING_METHODS \
-            else node.value if isinstance(node, (gast.Subscript, gast.Attribute)) and \
-            isinstance(node.ctx, gast.Store) else None
+        changed = _changed_by_call(node, parsed.namespace) or \
+            (node.value if isinstance(node, (gast.Subscript, gast.Attribute)) and
+             isinstance(node.ctx, gast.Store) else None)
         if changed is not None and _root(changed) in kept | set(aliases):
             root = _root(changed)
             return aliases.get(root, root), parsed.location(node)
     return None
+
+
+# NumPy's functions that write into their first argument (np.sort, np.append and
+# np.resize make new arrays, though the methods of those names change theirs)
+_IN_PLACE_FUNCTIONS = frozenset({"put", "putmask", "place", "copyto", "fill_diagonal"})
+
+
+def _changed_by_call(node: gast.AST, namespace) -> gast.expr | None:
+    """What a call changes in place: the receiver of `lst.append(v)`, the first
+    argument of `np.put(a, i, v)`, the `out=` of a ufunc; None for other nodes."""
+    if not isinstance(node, gast.Call):
+        return None
+    out = next((k.value for k in node.keywords if k.arg == "out"), None)
+    func = node.func
+    if out is not None or not isinstance(func, gast.Attribute):
+        return out
+    receiver = func.value
+    if isinstance(receiver, gast.Name) and \
+            isinstance(namespace.lookup(receiver.id, None), types.ModuleType):
+        return node.args[0] if func.attr in _IN_PLACE_FUNCTIONS and node.args else None
+    return receiver if func.attr in MUTATING_METHODS else None
+
+
+def _called_name(call: gast.Call) -> str:
+    """`append` for `lst.append(v)`, `put` for `np.put(...)`."""
+    func = call.func
+    return func.attr if isinstance(func, gast.Attribute) else \
+        getattr(func, "id", None) or "a call"
 
 
 def _aliases_of(body: list, params: set) -> dict:

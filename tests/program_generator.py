@@ -18,8 +18,9 @@ the shapes of issue 17: arithmetic copies (`c = a + 0.0`) and views read before
 an element write, augmented assignment on an alias, `q.pop(i)` on lists,
 repeated-index writes (`c[[0, 0]] = ...`) and random draws from a generator f
 seeds itself (in f, after a draw nothing reads, by a helper two calls down, by
-the method of an object holding the generator, or from a normal or uniform
-distribution whose parameters carry derivatives). Values stay bounded (loop updates are squashed with
+the method of an object holding the generator, from a module-level generator or
+object holding one, or from a normal or uniform distribution whose parameters
+carry derivatives). Values stay bounded (loop updates are squashed with
 tanh/sin, divisions and logarithms only see positive denominators and arguments),
 so each function is smooth and finite near inputs in [-1.5, 1.5], except at the branch
 switches the tests detect with finite differences.
@@ -161,6 +162,7 @@ class Writer:
         self.decorators: set = set()   # the decorators the module's helpers use
         self.draws = False             # f draws random numbers from `rng`
         self.draw_helpers: set = set()  # "function", "method": module code that draws
+        self.global_draws: set = set()  # "generator", "object": drawn from module values
 
     # ------------------------------------------------------------ choices
 
@@ -579,14 +581,20 @@ class Writer:
         (a loop's, a helper's) must see the same numbers. Drawn in f (also from
         NumPy's global generator, seeded there: np.random.seed), after a draw
         nothing reads (still drawn), by a helper two calls down, or by the method of
-        an object that holds the generator (found only when it runs); or from a
-        distribution whose parameters carry derivatives (`rng.normal(mu, sigma)`)."""
+        an object that holds the generator (found only when it runs), from a
+        module-level generator or a module-level object holding one (f seeds it);
+        or from a distribution whose parameters carry derivatives
+        (`rng.normal(mu, sigma)`)."""
         self.draws = True
         kind = self.any_kind(scope)
         target = self.fresh()
         value = self.squashed(scope, None, kind)
         how = self.pick(["inline", "unused first", "function", "method", "parameters",
-                         "seeded global"])
+                         "seeded global", "module generator", "module object"])
+        if how == "module object":
+            self.draw_helpers.add("method")
+            self.global_draws.add("object")
+            return Stmt([f"{target} = JITTER.apply({value})"], defines={target: kind})
         if how == "parameters":  # the distribution's own parameters carry derivatives
             spread = self.squashed(scope, None, kind)
             family = self.pick([f"rng.normal({value}, 1.0 + 0.25 * np.tanh({spread}))",
@@ -598,6 +606,9 @@ class Writer:
                 f"jitter.apply({value})"
             return Stmt([f"{target} = {call}"], defines={target: kind})
         source = "rng.rand"
+        if how == "module generator":
+            self.global_draws.add("generator")
+            source = "GLOBAL_RS.rand"
         if how == "seeded global":  # np.random.seed here: a loop's rerun seeds again
             source = self.pick(["np.random.rand", "np.random.sample"])
         noise = f"{source}()" if kind == S else \
@@ -930,6 +941,11 @@ class Writer:
             main.insert(2, "    jitter = Jitter(rng)")
         for helper in sorted(self.draw_helpers):
             lines += DRAW_HELPERS[helper] + ["", ""]
+        if self.global_draws:  # f seeds it: f stays a function of its arguments
+            lines += ["GLOBAL_RS = np.random.RandomState(11)", "", ""]
+            main.insert(1, "    GLOBAL_RS.seed(3)")
+        if "object" in self.global_draws:
+            lines += ["JITTER = Jitter(GLOBAL_RS)", "", ""]
         if self.uses_apply_to:
             lines += ["def apply_to(function, value):", "    return function(value)", "",
                       ""]

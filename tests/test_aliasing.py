@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import s2sad
-from gradcheck import assert_gradients
+from gradcheck import assert_gradients, finite_difference
 
 
 def copy_by_adding_zero(x):
@@ -494,6 +494,43 @@ def test_a_helper_changing_outside_state_runs_as_in_f_or_is_refused_where_it_wou
         else:
             assert info.value.location.lineno == \
                 through_a_helper_that_logs.__code__.co_firstlineno + 1
+
+
+def ranked(x):
+    return np.sum(np.sort(x) * np.arange(3.0)) + np.sum(np.append(x, 1.0) ** 2)
+
+
+def ranks_in_a_loop(x):
+    total = 0.0
+    for i in range(2):
+        total = total + ranked(x * (i + 1.0))
+    return total
+
+
+OFFSETS = np.zeros(3)
+
+
+def puts_an_offset(x):
+    np.put(OFFSETS, [0], x[0])
+    return np.sum(x * x)
+
+
+def puts_in_a_loop(x):
+    total = 0.0
+    for i in range(2):
+        total = total + puts_an_offset(x)
+    return total
+
+
+def test_numpy_functions_named_like_mutating_methods_change_their_argument_or_nothing():
+    # np.sort and np.append make new arrays: the helper was refused in a loop as one
+    # that "changes 'np' (sort)"; np.put writes into its first argument, a global here
+    x = np.array([0.3, -0.2, 0.9])
+    assert_gradients(ranks_in_a_loop, s2sad.grad(ranks_in_a_loop), (x,), (0,))
+    tangent = s2sad.autodiff(ranks_in_a_loop, mode="forward")(x, np.array([1.0, 0.0, 0.0]))
+    assert tangent == pytest.approx(finite_difference(ranks_in_a_loop, (x,), 0)[0], rel=1e-6)
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="changes 'OFFSETS' \\(put\\)"):
+        s2sad.grad(puts_in_a_loop)(x)
 
 
 def test_reading_a_changed_global_list_back_is_refused_at_its_line():
