@@ -42,6 +42,13 @@ _VIEW_ATTRIBUTES = frozenset({"T", "mT", "real", "imag", "flat"})
 # s2sad's runtime helpers that always return a new object (others may return g).
 _NEW_FROM_RUNTIME = frozenset({"zeros_like", "copy_of", "copy_argument", "zero_item",
                                "shape_of"})
+# s2sad's helpers that return a list's adjoint as a list of their own (an AdjointList
+# holding g or views of it), or else g as an array: never a list they were given.
+# Generated code pops from such an adjoint (`bt = bitems.pop()`); taken for the seed
+# itself, that was a write into the derivative's argument when the derivative is
+# differentiated again (hvp).
+_OWN_LIST_FROM_S2SAD = frozenset({"spread", "in_dtype_of", "leading_items",
+                                  "trailing_items", "repeats_added", "items_adjoint"})
 # NumPy functions and methods whose result may be (a view of) an argument.
 _VIEW_FUNCTIONS = frozenset({
     "reshape", "ravel", "transpose", "squeeze", "expand_dims", "asarray", "asanyarray",
@@ -242,6 +249,18 @@ class _PointsTo:
                 state, syntax.names_loaded(value)))
         if primitive is not None and _makes_new_object(primitive):
             return _new(("site", id(stmt), "array"))
+        if primitive is not None and primitive.key is sum:
+            # 0 + items[0] + ...: a new number or array (a list joining the items'
+            # items), never an item itself. Taken for one, `sum([f(w, d) ...])` made
+            # w an object the tape holds, and `items = tape.pop(); items.append(t)`
+            # in generated code a write into w
+            return _new(("site", id(stmt), "other")) | _held(
+                _union(state, syntax.names_loaded(value)))
+        if primitive is not None and _returns_own_list(primitive):
+            # a list of its own holding the operands or views of them, or (for an
+            # array) a view of g
+            operands = _union(state, syntax.names_loaded(value))
+            return _new(("site", id(stmt), "container")) | _held(operands) | _own(operands)
         site = _new(("site", id(stmt), "other"))
         if self.optimistic and not _is_view_function(primitive):
             return site
@@ -377,6 +396,13 @@ def _makes_new_object(primitive) -> bool:
     if module == "s2sad.runtime":
         return name in _NEW_FROM_RUNTIME
     return module == "math"
+
+
+def _returns_own_list(primitive) -> bool:
+    """A helper of _OWN_LIST_FROM_S2SAD: appending to or popping from its result
+    changes none of its operands."""
+    return _module(primitive.key).startswith("s2sad.") and \
+        getattr(primitive.key, "__name__", "") in _OWN_LIST_FROM_S2SAD
 
 
 def _new(obj: tuple) -> frozenset:

@@ -15,6 +15,7 @@ import gast
 import numpy as np
 
 from . import syntax
+from .aliases import MUTATING_METHODS
 from .libraries import is_numpy_function
 from .primitives import (BINARY, CONCAT, COPY, PACK, PRODUCTS, REPEAT, UNARY,
                          is_array_method, is_elementwise, is_full_reduction)
@@ -48,7 +49,9 @@ def _flows(stmts: list, classify: Callable) -> list:
     """(source names, target name) pairs along which derivatives can flow.
 
     `classify(value)` returns the Primitive a right-hand side applies, or None
-    for a constant.
+    for a constant. A bare call of another method (`layer.forward_pass(h, w)`, which
+    a reverse sweep reruns for its random draws) stores nothing in its object: one
+    that might is refused (effect_checks.check_calls_for_effects).
     """
     pairs = []
     for node in syntax.statements(stmts):
@@ -61,7 +64,8 @@ def _flows(stmts: list, classify: Callable) -> list:
             pairs.append((sources, base.id))
         elif isinstance(node, gast.For):
             pairs.append((syntax.names_loaded(node.iter), node.target.id))
-        elif isinstance(node, gast.Expr) and _is_method_on_local(node.value):
+        elif isinstance(node, gast.Expr) and _is_method_on_local(node.value) and \
+                node.value.func.attr in MUTATING_METHODS:
             receiver = node.value.func.value.id  # lst.append(v): v flows into lst
             pairs.append((syntax.names_loaded(node.value.args), receiver))
     return pairs

@@ -69,10 +69,15 @@ class ParsedFunction:
         return self.node.name
 
     @property
+    def generated(self) -> bool:
+        """A derivative s2sad made, which a higher-order derivative differentiates
+        again."""
+        return self.filename.startswith("<s2sad ")
+
+    @property
     def described(self) -> str:
-        """How messages name the function: one s2sad generated (a derivative that a
-        higher-order derivative differentiates again) says so."""
-        if self.filename.startswith("<s2sad "):
+        """How messages name the function: one s2sad generated says so."""
+        if self.generated:
             return f"'{self.name}', the derivative s2sad made, differentiated again"
         return f"function '{self.name}'"
 

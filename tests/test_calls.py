@@ -760,6 +760,52 @@ def test_hessian_vector_products_through_methods_recursion_and_function_values()
                                s2sad.hvp(through_methods)(x, layer, y, v), rtol=1e-10)
 
 
+class Damped:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def forward_pass(self, h, w):
+        return np.tanh(h * w * self.scale)
+
+
+STACK = [Damped(1.0), Damped(0.5)]
+
+
+def method_in_a_loop(w, x, layer):
+    h = x
+    for _ in range(2):
+        h = layer.forward_pass(h, w)
+    return np.sum(h ** 2)
+
+
+def methods_of_a_list_in_a_loop(w, x):
+    h = x
+    for layer in STACK:
+        h = layer.forward_pass(h, w)
+    return np.sum(h ** 2)
+
+
+def function_value_in_a_loop(w, act):
+    for _ in range(2):
+        w = act(w)
+    return np.sum(w)
+
+
+def test_hessian_vector_products_through_calls_in_a_loop():
+    """The reverse sweep reruns a loop's body; a method's or function value's call,
+    whose result it no longer needs, stays there as a bare call (it may draw random
+    numbers). Forward mode over that derivative took it for a call changing its
+    arguments in place (and the layer for a variable the call stored into)."""
+    w, x, v = np.array([0.3, 0.5]), np.array([1.0, 2.0]), np.array([1.0, -0.4])
+    cases = [(method_in_a_loop, (x, Damped(1.0))), (methods_of_a_list_in_a_loop, (x,)),
+             (function_value_in_a_loop, (np.tanh,)), (function_value_in_a_loop, (swish,))]
+    for f, extra in cases:
+        gradient = s2sad.grad(f)
+        expected = (gradient(w + 1e-5 * v, *extra) - gradient(w - 1e-5 * v, *extra)) / 2e-5
+        np.testing.assert_allclose(s2sad.hvp(f)(w, *extra, v), expected, rtol=1e-6,
+                                   atol=1e-8)
+
+
 def closest_candidate(x):
     candidates = [x * 0.5, x ** 2, np.sin(x)]
     return min(candidates, key=lambda c: np.sum((c - 1.0) ** 2)) @ np.arange(1.0, 4.0)

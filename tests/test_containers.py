@@ -527,6 +527,57 @@ def test_numpy_functions_read_a_list_the_function_builds_as_an_array(f):
     np.testing.assert_allclose(s2sad.hvp(f)(w, v), expected, rtol=1e-5, atol=1e-7)
 
 
+def squares_summed(w):
+    return sum([v * v * v for v in w])
+
+
+def appended_then_summed(w):
+    out = []
+    for v in w:
+        out.append(np.sin(v) * v)
+    return sum(out)
+
+
+def comprehension_as_an_array(w):
+    return np.array([np.sin(v) * v for v in w])
+
+
+def appended_as_an_array(w):
+    out = []
+    for v in w:
+        out.append(v * v * w[0])
+    return np.array(out)
+
+
+def through_a_summing_helper(w):
+    return squares_summed(w) * np.sum(w) + appended_then_summed(w)
+
+
+def through_an_array_helper(w):
+    return np.sum(comprehension_as_an_array(w) ** 2) + np.sum(np.cos(appended_as_an_array(w)))
+
+
+def nested_sum(w, data):
+    if isinstance(data, list):
+        return sum([nested_sum(w, d) for d in data])
+    return np.sum(np.tanh(w * data))
+
+
+@pytest.mark.parametrize("f, extra", [(through_a_summing_helper, ()),
+                                      (through_an_array_helper, ()),
+                                      (nested_sum, ([np.array([1.0, 2.0]),
+                                                     [np.array([0.5, 1.0])]],))])
+def test_hessian_vector_product_through_a_helper_that_builds_a_list(f, extra):
+    """A helper summing a list it builds (comprehension, or appends in a loop) or
+    making an array of it, and recursion in a comprehension: the helper's VJP pops
+    its seed's list adjoint (`bitems = spread(bresult, items)`; `bitems.pop()`),
+    which forward mode over it took for a write into the argument 'bresult'."""
+    w, v = np.array([0.3, -0.5]), np.array([1.0, 0.3])
+    gradient = s2sad.grad(f)
+    expected = (gradient(w + 1e-5 * v, *extra) - gradient(w - 1e-5 * v, *extra)) / 2e-5
+    np.testing.assert_allclose(s2sad.hvp(f)(w, *extra, v), expected, rtol=1e-6, atol=1e-8)
+
+
 def sgd_step_by_comprehension(params, grads):
     new = {k: v - 0.1 * grads[k] * v for k, v in params.items()}
     moments = {k: np.zeros_like(v) for k, v in new.items() if k != "b"}

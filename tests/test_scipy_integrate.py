@@ -171,6 +171,67 @@ def test_a_lambda_right_hand_side_is_refused_at_its_line():
     assert caught.value.location.lineno == with_a_lambda.__code__.co_firstlineno + 1
 
 
+def cubic_flow(y, t, A):
+    return np.dot(y ** 3, A)
+
+
+def cubic_flow_first(t, y, A):
+    return np.dot(y ** 3, A)
+
+
+FLOW = np.array([[-0.05, 1.0], [-1.0, -0.05]])
+
+
+def squared_odeint(y0, A):
+    return np.sum(odeint(cubic_flow, y0, np.linspace(0.0, 0.5, 4), args=(A,), rtol=1e-10,
+                         atol=1e-10) ** 2)
+
+
+def squared_solve_ivp(y0, A):
+    solution = solve_ivp(cubic_flow_first, (0.0, 0.5), y0, t_eval=[0.25, 0.5], args=(A,),
+                         rtol=1e-10, atol=1e-10)
+    return np.sum(solution.y ** 2)
+
+
+def layered_flow(y, t, params):
+    for W, b in params:
+        y = np.tanh(np.dot(y, W) + b)
+    return y
+
+
+def list_in_args(y0, params):
+    return np.sum(odeint(layered_flow, y0, np.linspace(0.0, 0.5, 3), (params,), rtol=1e-8))
+
+
+@pytest.mark.parametrize("f, solver", [(squared_odeint, "odeint"),
+                                       (squared_solve_ivp, "solve_ivp")])
+def test_a_second_derivative_of_an_ode_solution_is_refused_at_the_users_line(f, solver):
+    """hvp (forward over reverse) and reverse over forward mode differentiate the
+    adjoint or sensitivity sweep; the refusal named s2sad's helper
+    (odeint_adjoints) and said to take the derivative in the other mode."""
+    y0 = np.array([1.0, 0.0])
+    with pytest.raises(s2sad.NonDifferentiableError,
+                       match=f"second derivatives of ODE solutions \\(scipy.integrate.{solver}"
+                       ) as caught:
+        s2sad.hvp(f)(y0, FLOW, np.array([1.0, 0.0]))
+    assert caught.value.location.lineno == f.__code__.co_firstlineno + 1
+    assert "s2sad.grad" in caught.value.hint and "odeint_adjoints" not in str(caught.value)
+    over_forward = s2sad.autodiff(s2sad.autodiff(squared_odeint, mode="forward"),
+                                  mode="reverse")
+    with pytest.raises(s2sad.NonDifferentiableError, match="second derivatives of ODE"):
+        over_forward(y0, FLOW, np.ones(2), 1.0)
+
+
+def test_a_list_in_args_gets_the_first_derivatives_error_in_a_second_derivative():
+    params = [(np.eye(2) * 0.5, np.zeros(2))]
+    y0 = np.array([1.0, 0.5])
+    for derivative in (lambda: s2sad.grad(list_in_args)(y0, params),
+                       lambda: s2sad.hvp(list_in_args)(y0, params, np.ones(2))):
+        with pytest.raises(s2sad.NonDifferentiableError, match="not as a list") as caught:
+            derivative()
+        assert caught.value.location.lineno == list_in_args.__code__.co_firstlineno + 1
+
+
 # ---------------------------------------------------------------- simpson, cumulative_trapezoid
 
 from rulecheck import check_both_modes as check_rule  # noqa: E402

@@ -83,8 +83,8 @@ class Emitter(EffectChecks, CalleeCalls):
         # containers of the caller's module changed by f: a side effect, done once
         self.outside = {name for name in changed if name not in self.local_names}
         self.check_outside_writes()
-        self.check_calls_for_effects()
         self.draws = RandomDraws(self.namespace, self.local_names, self.is_dispatched_call)
+        self.check_calls_for_effects()
         self.draws.mark(self.body)
         self.effects = self.calls_changing_outside()
         self.unfitted = set()  # names whose adjoint a rule left broadcast beyond them

@@ -188,7 +188,8 @@ class EffectChecks:
                     for inner in syntax.statements(branch.body + branch.orelse)}
         for stmt in syntax.statements(self.body):
             call = getattr(stmt, "value", None)
-            if not isinstance(call, gast.Call) or primitives.list_append(stmt):
+            if not isinstance(call, gast.Call) or primitives.list_append(stmt) or \
+                    isinstance(stmt, gast.Expr) and self.is_rerun_for_draws(call):
                 continue
             operands = list(call.args) + [k.value for k in call.keywords]
             if isinstance(call.func, gast.Attribute) and isinstance(call.func.value, gast.Name) \
@@ -209,6 +210,14 @@ class EffectChecks:
                     f"(in {self.fn.parsed.described})", self.fn.parsed.location(stmt),
                     hint="assign the result instead (y = np.add(y, v), lst = lst + [v]); "
                          "in-place writes s2sad follows are x[i] = v and lst.append(v).")
+
+    def is_rerun_for_draws(self, call: gast.Call) -> bool:
+        """In a derivative s2sad made, a bare call that may draw random numbers
+        (`act(w)`, `layer.forward_pass(h, w)`) is the reverse sweep's rerun of a
+        loop body's call whose result it no longer needs, kept for the numbers it
+        draws. The user's code assigned its result; it was checked when first
+        differentiated (a bare call there is refused)."""
+        return self.fn.parsed.generated and bool(self.draws.call_sources(call))
 
     def check_kept_arguments(self, stmt: gast.Assign) -> None:
         """`y = record(hist, x)` where record appends x to hist: what the caller reads

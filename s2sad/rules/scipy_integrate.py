@@ -262,6 +262,38 @@ def odeint_tangent_rule(ys, func, y0, t, args=(), Dfun=None, col_deriv=0, full_o
                            full_output, mxstep)
 
 
+def refuse_second_derivative(solver: str, func, y0, args, tfirst):
+    """Where a derivative made through `solver` is differentiated again (hvp): the
+    adjoint and sensitivity sweeps have no derivative of their own yet. The
+    parameters are checked first, for the error first derivatives give."""
+    right_hand_side(func, y0, args, tfirst)
+    raise NonDifferentiableError(
+        f"s2sad does not take second derivatives of ODE solutions ({solver}) yet: the "
+        "derivative of this line solves another ODE, which s2sad cannot differentiate "
+        "again", running_derivative_line(),
+        hint="for a Hessian-vector product, take central differences of s2sad.grad: "
+             "(g(x + eps * v) - g(x - eps * v)) / (2 * eps) with g = s2sad.grad(f), "
+             "eps about 1e-5 and tight rtol/atol.")
+
+
+@tangent(odeint_adjoints)
+def odeint_adjoints_tangent(adjoints, g, ys, func, y0, t, args, rtol, atol, tfirst,
+                            full_output, mxstep):
+    d[adjoints] = refuse_second_derivative("scipy.integrate.odeint", func, y0, args, tfirst)
+
+
+@adjoint(odeint_tangent)
+def odeint_tangent_adjoint(tangents, ys, func, y0, dy0, t, dt, args, dargs, rtol, atol, tfirst,
+                           full_output, mxstep):
+    # each operand's line refuses: only those carrying a derivative are kept
+    d[y0] = refuse_second_derivative("scipy.integrate.odeint", func, y0, args, tfirst)
+    d[dy0] = refuse_second_derivative("scipy.integrate.odeint", func, y0, args, tfirst)
+    d[t] = refuse_second_derivative("scipy.integrate.odeint", func, y0, args, tfirst)
+    d[dt] = refuse_second_derivative("scipy.integrate.odeint", func, y0, args, tfirst)
+    d[args] = refuse_second_derivative("scipy.integrate.odeint", func, y0, args, tfirst)
+    d[dargs] = refuse_second_derivative("scipy.integrate.odeint", func, y0, args, tfirst)
+
+
 # ---------------------------------------------------------------- solve_ivp
 
 def ivp_solver(method, dense_output, events, rtol, atol, max_step, first_step):
@@ -304,6 +336,12 @@ def ivp_tangent(solution, fun, t_span, dt_span, y0, dy0, method, t_eval, dt_eval
         dt[0], dt[-1] = dt_span[0], dt_span[-1]
     tangents = sensitivity_sweep(f, solve, y0, dy0, times, t_span[0], dt, dt0, dargs)
     return AdjointDict({"y": np.transpose(tangents).reshape(np.shape(solution.y))})
+
+
+@tangent(ivp_adjoints)
+def ivp_adjoints_tangent(adjoints, g, solution, fun, t_span, y0, method, t_eval, dense_output,
+                         events, args, rtol, atol, max_step, first_step):
+    d[adjoints] = refuse_second_derivative("scipy.integrate.solve_ivp", fun, y0, args, True)
 
 
 @adjoint(integrate.solve_ivp)
