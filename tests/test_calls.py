@@ -861,6 +861,64 @@ def largest_by_a_function(x):
     return np.sum(max([x, 2.0 * x, -x], key=total_of) ** 2)
 
 
+def sorted_by_distance(x, w):
+    """Ties: the keys are floors, so 0.3 and 0.4 (and 1.2, 1.6) compare equal."""
+    xs = [x[0] * 2.0, x[1], x[2] ** 2, x[3], x[4] + w]
+    ys = sorted(xs, key=lambda v: np.floor(v - w))
+    zs = sorted(xs, key=lambda v: np.floor(v - w), reverse=True)
+    weights = [1.0, 2.0, 3.0, 4.0, 5.0]
+    return sum(weights[i] * ys[i] ** 2 + i * zs[i] for i in range(len(xs)))
+
+
+def sorted_by_a_nested_def(x):
+    def size(v):
+        return abs(v)
+    ranked = sorted([x[0], -x[1], 2.0 * x[2]], key=size, reverse=len(x) > 2)
+    return ranked[0] * 3.0 + ranked[1] * ranked[2]
+
+
+def sorted_rows_by_a_function(x):
+    rows = sorted(list(x), key=total_of)
+    return np.sum(rows[0] ** 2) + 2.0 * np.sum(rows[-1])
+
+
+def sorted_constant_columns(weights):
+    """As autograd's examples/ica.py sorts its latent samples."""
+    latents = np.array([[0.5, -1.0, 2.0, 0.1], [1.5, 0.3, -0.7, 0.2]])
+    latents = np.array(sorted(latents.T, key=lambda a_entry: a_entry[0])).T
+    return np.sum(np.dot(weights, latents) ** 2)
+
+
+def rank_by(f, xs):
+    return sorted(xs, key=lambda v: f(v)), max(xs, key=f)
+
+
+def ranked_through_a_helper(x):
+    """The helper is inlined (it is given a function): its sorted and max with a
+    key are written out as the function's own are."""
+    ys, largest = rank_by(abs, [x[0], -2.0 * x[1], x[2]])
+    return ys[0] + 2.0 * ys[1] + 3.0 * ys[2] + largest ** 2
+
+
+def test_sorted_with_a_key_orders_the_items_which_carry_the_derivative():
+    """`sorted(xs, key=lambda ...)` was refused as a lambda used as a value; it is
+    written out as the keys, their order (Python's stable sort, ties kept in their
+    order with reverse=True too) and the items indexed by it."""
+    x = np.array([0.3, 0.4, 1.2, -0.5, 1.6])
+    for f, args in [(sorted_by_distance, (x, 0.05)),
+                    (sorted_by_a_nested_def, (np.array([0.4, 0.9, -0.3]),)),
+                    (sorted_rows_by_a_function, (RNG.normal(size=(4, 3)),)),
+                    (sorted_constant_columns, (RNG.normal(size=(3, 2)),)),
+                    (ranked_through_a_helper, (np.array([0.5, 0.1, -0.9]),))]:
+        for wrt in range(len(args)):
+            check_both_modes(f, args, wrt)
+    gradient = s2sad.grad(sorted_by_distance)
+    v = RNG.normal(size=5)
+    np.testing.assert_allclose(s2sad.hvp(sorted_by_distance)(x, 0.05, v),
+                               (gradient(x + 1e-5 * v, 0.05) - gradient(x - 1e-5 * v, 0.05))
+                               / 2e-5, rtol=1e-5, atol=1e-8)
+
+
 def folded(x, w1, w2):
     discounted = functools.reduce(lambda acc, v: acc * 0.5 + v ** 2, x, 1.0)
     return discounted * np.sum(functools.reduce(np.dot, [w1, w2, w1.T]))

@@ -33,6 +33,7 @@ from .. import syntax, varargs
 from ..errors import UnsupportedSyntaxError
 from ..libraries import is_installed
 from ..parsing import parse_function
+from .function_arguments import spell_out_function_arguments
 from .jumps import lower_jumps
 
 _LITERALS = (int, float, bool, str, type(None))
@@ -313,6 +314,8 @@ class Inliner:
         anf.filename = function.filename
         anf.result_stem = function.node.name.rstrip("_0123456789") + "_result"
         try:
+            # max/min(key=), sorted(key=), reduce: as normalize does the function's own
+            spell_out_function_arguments(node.body, anf.parsed.namespace, anf.names)
             lower_jumps(node, anf.names)
             body = anf.block(node.body)
         finally:
