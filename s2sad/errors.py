@@ -1,6 +1,7 @@
 """The exceptions s2sad raises, each pointing at the user's source."""
 from __future__ import annotations
 
+import ast
 import linecache
 import sys
 from dataclasses import dataclass
@@ -65,6 +66,44 @@ def running_derivative_line() -> Location | None:
             return user_location(Location(frame.f_code.co_filename, frame.f_lineno))
         frame = frame.f_back
     return None
+
+
+def argument_location(location: Location | None, position: int, keyword: str,
+                      item: int | None = None) -> Location | None:
+    """Where the argument at `position` (or passed as `keyword=`) of a call starts
+    in the user's source, and its entry `item` if the argument is a tuple or list
+    display: a rule that refuses one argument's value when it runs points there.
+    `location` is the running derivative's line, which is the call's, or (once
+    the optimizer folded the rule into the argument's own adjoint) the argument's;
+    `location` itself when neither matches (or the source does not parse)."""
+    if location is None:
+        return None
+    try:
+        tree = ast.parse("".join(linecache.getlines(location.filename)))
+    except (SyntaxError, ValueError):
+        return location
+    at = (location.lineno, location.col)
+    for call in ast.walk(tree):
+        if not isinstance(call, ast.Call):
+            continue
+        argument = _argument(call, position, keyword)
+        if argument is not None and at in ((call.lineno, call.col_offset),
+                                           (argument.lineno, argument.col_offset)):
+            if item is not None and isinstance(argument, (ast.Tuple, ast.List)) and \
+                    not any(isinstance(e, ast.Starred) for e in argument.elts[:item + 1]) \
+                    and item < len(argument.elts):
+                argument = argument.elts[item]
+            return Location(location.filename, argument.lineno, argument.col_offset)
+    return location
+
+
+def _argument(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
+    """The argument a call passes for a parameter, if it is written out."""
+    if any(isinstance(a, ast.Starred) for a in call.args[:position + 1]):
+        return None
+    if position < len(call.args):
+        return call.args[position]
+    return next((k.value for k in call.keywords if k.arg == keyword), None)
 
 
 class S2SADError(Exception):

@@ -332,7 +332,7 @@ def assert_method_of(obj, method: str, where: str) -> None:
     raise NonDifferentiableError(
         f"s2sad follows .{method}(...) of {spelled} only, as the writes it makes, but "
         f"it is called on a {type(obj).__name__} object", Location.parse(where),
-        hint="assign the result instead (lst = sorted(lst), lst = lst + list(xs)), or "
+        hint="assign the result instead (lst = sorted(lst, key=f), lst = lst + list(xs)), or "
              f"pass {spelled}.")
 
 
@@ -800,6 +800,16 @@ def index_of_max(items) -> int:
 def index_of_min(items) -> int:
     """Where the builtin `min(items)` finds its value: the first smallest item."""
     return min(range(len(items)), key=lambda i: items[i])
+
+
+def sorted_order(iterable, key=None, reverse=False) -> list:
+    """The positions of the items of `iterable` in the order sorted() puts them
+    (stable, as sorted; with reverse=True equal items keep their order too). The
+    rule of `sorted` and `sorted(xs, key=f)` spelled out (normalize/
+    function_arguments.py) index by it."""
+    items = list(iterable)
+    return sorted(range(len(items)), reverse=reverse,
+                  key=(lambda i: items[i]) if key is None else (lambda i: key(items[i])))
 
 
 def stop_gradient(x):

@@ -42,7 +42,23 @@ def with_arity(func: Callable, count: int) -> Callable:
 
 def _make_version(func: Callable, count: int) -> Callable:
     parsed = parse_function(func)
-    node, args = parsed.node, parsed.node.args
+    node = with_parameters_for(parsed.node, count)
+    version = _calling(func, [a.id for a in node.args.args],
+                       [a.id for a in node.args.kwonlyargs])
+    version.__s2sad_parsed__ = ParsedFunction(version, node, parsed.filename,
+                                              Namespace(parsed.namespace.globals,
+                                                        parsed.namespace.closure))
+    return version
+
+
+def with_parameters_for(node: gast.FunctionDef, count: int) -> gast.FunctionDef:
+    """`node` (taking `*args`, changed in place) for calls passing `count`
+    positional arguments: `*args` becomes `args_0, ..., args_k`; a starred `*args`
+    in a call of the body passes them one by one (`f(y, args_0, args_1)`: s2sad
+    differentiates through such a call of a user function, not through
+    `f(y, *args)`); `args = (args_0, ...)` first, if the body reads args
+    otherwise. Also how calls.py inlines such a function."""
+    args = node.args
     named = args.posonlyargs + args.args
     packed = args.vararg.id
     taken = Names(syntax.all_names(node))
@@ -51,18 +67,30 @@ def _make_version(func: Callable, count: int) -> Callable:
         args=named + [syntax.name(name, "param") for name in extra], posonlyargs=[],
         vararg=None, kwonlyargs=args.kwonlyargs, kw_defaults=args.kw_defaults, kwarg=None,
         defaults=[] if extra else args.defaults)  # every named one is passed then
-    pack = syntax.assign(packed, gast.Tuple(elts=[syntax.name(n) for n in extra],
-                                            ctx=gast.Load()))
-    syntax.set_anno(pack, "origin", f"*{packed}")
-    node.body.insert(0, gast.copy_location(pack, node))
-    for child in gast.walk(pack):
-        gast.copy_location(child, node)
-    version = _calling(func, [a.id for a in node.args.args],
-                       [a.id for a in node.args.kwonlyargs])
-    version.__s2sad_parsed__ = ParsedFunction(version, node, parsed.filename,
-                                              Namespace(parsed.namespace.globals,
-                                                        parsed.namespace.closure))
-    return version
+    if packed not in syntax.names_stored(node.body):  # else args may hold another tuple
+        _spread(node.body, packed, extra)
+    if packed in syntax.names_loaded(node.body):
+        pack = syntax.assign(packed, gast.Tuple(elts=[syntax.name(n) for n in extra],
+                                                ctx=gast.Load()))
+        syntax.set_anno(pack, "origin", f"*{packed}")
+        node.body.insert(0, gast.copy_location(pack, node))
+        for child in gast.walk(pack):
+            gast.copy_location(child, node)
+    return node
+
+
+def _spread(body: list, packed: str, names: list) -> None:
+    """`*packed` in every call's arguments in `body` replaced by `names`."""
+    for node in syntax.walk(body):
+        if isinstance(node, gast.Call) and any(_is_starred(a, packed) for a in node.args):
+            node.args = [item for a in node.args for item in (
+                [gast.copy_location(syntax.name(n), a) for n in names]
+                if _is_starred(a, packed) else [a])]
+
+
+def _is_starred(node: gast.expr, packed: str) -> bool:
+    return isinstance(node, gast.Starred) and isinstance(node.value, gast.Name) and \
+        node.value.id == packed
 
 
 def _calling(func: Callable, positional: list, keyword_only: list) -> Callable:

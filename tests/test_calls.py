@@ -610,6 +610,94 @@ def test_a_helper_taking_star_args_is_differentiated_for_each_number_of_argument
     assert "dconcat_and_multiply(" in text
 
 
+def euler_step(f, y, *args):
+    return y + f(y, *args)
+
+
+def decay(y, b):
+    return -b * y
+
+
+def euler_loss(b, y):
+    return np.sum(euler_step(decay, y, b))
+
+
+def rk4(f, y, t, dt, *args):
+    """The usual integrator: *args passed on to the right-hand side."""
+    k1 = f(y, t, *args)
+    k2 = f(y + dt / 2 * k1, t + dt / 2, *args)
+    k3 = f(y + dt / 2 * k2, t + dt / 2, *args)
+    k4 = f(y + dt * k3, t + dt, *args)
+    return y + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+
+
+def predator_prey(y, t, a, b):
+    return np.array([a * y[0] - b * y[0] * y[1], b * y[0] * y[1] - y[1]]) * \
+        (1.0 + 0.1 * np.sin(t))
+
+
+def rk4_loss(a, y0, b):
+    y = y0
+    for i in range(8):
+        y = rk4(predator_prey, y, i * 0.1, 0.1, a, b)
+    return np.sum(y ** 2)
+
+
+def rk4_lambda_loss(a, y0, b):
+    y = y0
+    for i in range(3):
+        y = rk4(lambda u, t, c: -c * u * a, y, i * 0.1, 0.1, b)
+    return np.sum(y ** 2)
+
+
+def star_args_read_otherwise(f, y, *args):
+    return f(y, *args) * len(args) + args[0]
+
+
+def star_args_read_otherwise_loss(b, y):
+    return np.sum(star_args_read_otherwise(decay, y, b))
+
+
+def forwards_star_args(y, *args):
+    return y + decay(y, *args)
+
+
+def forwards_star_args_loss(b, y):
+    return np.sum(forwards_star_args(y, b) ** 2)
+
+
+def test_a_helper_taking_a_function_and_star_args_passes_them_on():
+    """`step(rhs, y, b)` with `def step(f, y, *args): return y + f(y, *args)` was
+    refused (a helper given a function is inlined, and inlining refused *args);
+    it is inlined as its version for the arguments passed, `f(y, *args)` as
+    `rhs(y, b)`."""
+    assert s2sad.grad(euler_loss)(0.5, np.array([1.0, 2.0])) == -3.0
+    cases = [(euler_loss, (0.5, np.array([1.0, 2.0]))),
+             (rk4_loss, (1.3, np.array([1.0, 0.5]), 0.7)),
+             (rk4_lambda_loss, (0.9, np.array([1.0, -0.5]), 1.1)),
+             (star_args_read_otherwise_loss, (0.5, np.array([1.0, 2.0]))),
+             (forwards_star_args_loss, (0.5, np.array([1.0, 2.0])))]
+    for f, args in cases:
+        for wrt in range(len(args)):
+            check_both_modes(f, args, wrt)
+    text = s2sad.source(s2sad.grad(rk4_loss))
+    code = [line for line in text.splitlines() if not line.strip().startswith("#")]
+    assert "predator_prey(y, t, a, b)" in text and not any("*args" in c for c in code)
+
+
+def test_hessian_vector_products_through_a_helper_passing_star_args_on():
+    args = (1.3, np.array([1.0, 0.5]), 0.7)
+    for wrt in (0, 1):
+        gradient = s2sad.grad(rk4_loss, wrt=wrt)
+        v = RNG.normal(size=np.shape(args[wrt]))
+        v = v if np.ndim(v) else float(v)
+        plus, minus = list(args), list(args)
+        plus[wrt], minus[wrt] = args[wrt] + 1e-5 * v, args[wrt] - 1e-5 * v
+        expected = (gradient(*plus) - gradient(*minus)) / 2e-5
+        np.testing.assert_allclose(s2sad.hvp(rk4_loss, wrt=wrt)(*args, v), expected,
+                                   rtol=1e-5, atol=1e-8)
+
+
 def takes_star_args(*xs):
     return xs[0] * xs[1]
 
@@ -817,6 +905,64 @@ def total_of(c):
 
 def largest_by_a_function(x):
     return np.sum(max([x, 2.0 * x, -x], key=total_of) ** 2)
+
+
+def sorted_by_distance(x, w):
+    """Ties: the keys are floors, so 0.3 and 0.4 (and 1.2, 1.6) compare equal."""
+    xs = [x[0] * 2.0, x[1], x[2] ** 2, x[3], x[4] + w]
+    ys = sorted(xs, key=lambda v: np.floor(v - w))
+    zs = sorted(xs, key=lambda v: np.floor(v - w), reverse=True)
+    weights = [1.0, 2.0, 3.0, 4.0, 5.0]
+    return sum(weights[i] * ys[i] ** 2 + i * zs[i] for i in range(len(xs)))
+
+
+def sorted_by_a_nested_def(x):
+    def size(v):
+        return abs(v)
+    ranked = sorted([x[0], -x[1], 2.0 * x[2]], key=size, reverse=len(x) > 2)
+    return ranked[0] * 3.0 + ranked[1] * ranked[2]
+
+
+def sorted_rows_by_a_function(x):
+    rows = sorted(list(x), key=total_of)
+    return np.sum(rows[0] ** 2) + 2.0 * np.sum(rows[-1])
+
+
+def sorted_constant_columns(weights):
+    """As autograd's examples/ica.py sorts its latent samples."""
+    latents = np.array([[0.5, -1.0, 2.0, 0.1], [1.5, 0.3, -0.7, 0.2]])
+    latents = np.array(sorted(latents.T, key=lambda a_entry: a_entry[0])).T
+    return np.sum(np.dot(weights, latents) ** 2)
+
+
+def rank_by(f, xs):
+    return sorted(xs, key=lambda v: f(v)), max(xs, key=f)
+
+
+def ranked_through_a_helper(x):
+    """The helper is inlined (it is given a function): its sorted and max with a
+    key are written out as the function's own are."""
+    ys, largest = rank_by(abs, [x[0], -2.0 * x[1], x[2]])
+    return ys[0] + 2.0 * ys[1] + 3.0 * ys[2] + largest ** 2
+
+
+def test_sorted_with_a_key_orders_the_items_which_carry_the_derivative():
+    """`sorted(xs, key=lambda ...)` was refused as a lambda used as a value; it is
+    written out as the keys, their order (Python's stable sort, ties kept in their
+    order with reverse=True too) and the items indexed by it."""
+    x = np.array([0.3, 0.4, 1.2, -0.5, 1.6])
+    for f, args in [(sorted_by_distance, (x, 0.05)),
+                    (sorted_by_a_nested_def, (np.array([0.4, 0.9, -0.3]),)),
+                    (sorted_rows_by_a_function, (RNG.normal(size=(4, 3)),)),
+                    (sorted_constant_columns, (RNG.normal(size=(3, 2)),)),
+                    (ranked_through_a_helper, (np.array([0.5, 0.1, -0.9]),))]:
+        for wrt in range(len(args)):
+            check_both_modes(f, args, wrt)
+    gradient = s2sad.grad(sorted_by_distance)
+    v = RNG.normal(size=5)
+    np.testing.assert_allclose(s2sad.hvp(sorted_by_distance)(x, 0.05, v),
+                               (gradient(x + 1e-5 * v, 0.05) - gradient(x - 1e-5 * v, 0.05))
+                               / 2e-5, rtol=1e-5, atol=1e-8)
 
 
 def folded(x, w1, w2):

@@ -232,6 +232,47 @@ def test_a_list_in_args_gets_the_first_derivatives_error_in_a_second_derivative(
         assert caught.value.location.lineno == list_in_args.__code__.co_firstlineno + 1
 
 
+def through_layers(y, t, layers, k):
+    for W, b in layers:
+        y = np.tanh(np.dot(y, W) + b)
+    return y * k
+
+
+def through_layers_first(t, y, layers, k):
+    return through_layers(y, t, layers, k)
+
+
+def layers_by_keyword(layers, y0):
+    return np.sum(odeint(through_layers, y0, [0.0, 0.5], args=(layers, 2.0), rtol=1e-8))
+
+
+def layers_by_position(layers, y0):
+    ys = odeint(through_layers, y0, [0.0, 0.5], (layers, 2.0))
+    return np.sum(ys)
+
+
+def layers_to_solve_ivp(layers, y0):
+    solution = solve_ivp(through_layers_first, (0.0, 0.5), y0, args=(layers, 2.0))
+    return np.sum(solution.y)
+
+
+@pytest.mark.parametrize("f", [layers_by_keyword, layers_by_position, layers_to_solve_ivp])
+def test_a_list_in_args_is_refused_under_that_parameter_in_both_modes(f):
+    """Forward mode's refusal pointed at the solver's call, reverse mode's at the
+    args tuple (the statement its rule had been folded into): both point at the
+    parameter refused."""
+    layers, y0 = [(np.eye(2) * 0.5, np.zeros(2))], np.array([1.0, 0.5])
+    line = f.__code__.co_firstlineno + 1
+    for mode, last in [("reverse", 1.0), ("forward", [(np.eye(2), np.ones(2))])]:
+        with pytest.raises(s2sad.NonDifferentiableError, match="not as a list") as caught:
+            s2sad.autodiff(f, mode=mode)(layers, y0, last)
+        location = caught.value.location
+        assert (location.lineno, location.filename) == (line, __file__)
+        text = open(__file__).read().splitlines()[line - 1]
+        assert location.col == text.index("(layers, 2.0)") + 1, mode
+        assert "each parameter as its own float or array" in caught.value.hint
+
+
 # ---------------------------------------------------------------- simpson, cumulative_trapezoid
 
 from rulecheck import check_both_modes as check_rule  # noqa: E402

@@ -21,6 +21,7 @@ through.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 from dataclasses import dataclass, field
@@ -28,10 +29,11 @@ from dataclasses import dataclass, field
 import gast
 import numpy as np
 
-from .. import syntax
+from .. import syntax, varargs
 from ..errors import UnsupportedSyntaxError
 from ..libraries import is_installed
 from ..parsing import parse_function
+from .function_arguments import spell_out_function_arguments
 from .jumps import lower_jumps
 
 _LITERALS = (int, float, bool, str, type(None))
@@ -277,6 +279,7 @@ class Inliner:
         if key in self.active:
             raise anf.unsupported(call, f"a recursive call of {function.label}",
                                   "rewrite the recursion as a loop.")
+        function = self.for_arguments(function, len(args))
         bound = self.bind(function, args, keywords, call)
         node = syntax.clone(function.node)
         local = syntax.names_stored(node.body) | set(bound)
@@ -311,6 +314,8 @@ class Inliner:
         anf.filename = function.filename
         anf.result_stem = function.node.name.rstrip("_0123456789") + "_result"
         try:
+            # max/min(key=), sorted(key=), reduce: as normalize does the function's own
+            spell_out_function_arguments(node.body, anf.parsed.namespace, anf.names)
             lower_jumps(node, anf.names)
             body = anf.block(node.body)
         finally:
@@ -323,6 +328,17 @@ class Inliner:
         out.extend(body)
         return result
 
+    @staticmethod
+    def for_arguments(function: LocalFunction, count: int) -> LocalFunction:
+        """A function taking `*args` as its version for `count` positional
+        arguments (varargs.py), so that `step(rhs, y, b)` binds `args_0` to b and
+        the body's `f(y, *args)` becomes `rhs(y, b)`."""
+        spec = function.node.args
+        if spec.vararg is None or spec.kwarg is not None:
+            return function
+        node = varargs.with_parameters_for(syntax.clone(function.node), count)
+        return dataclasses.replace(function, node=node)
+
     def bind(self, function: LocalFunction, args: list, keywords: dict, call) -> dict:
         """{parameter: operand} for a call, as Python binds it."""
         spec = function.node.args
@@ -330,8 +346,8 @@ class Inliner:
         keyword_only = [a.id for a in spec.kwonlyargs]
         name = function.node.name
         if spec.vararg is not None or spec.kwarg is not None:
-            raise self.anf.unsupported(call, f"a call of '{name}', which takes *args or "
-                                       "**kwargs", "list the parameters explicitly.")
+            raise self.anf.unsupported(call, f"a call of '{name}', which takes **kwargs",
+                                       "list the parameters explicitly.")
         if len(args) > len(positional):
             raise self.mismatch(call, name, f"takes {len(positional)} positional "
                                             f"argument(s) but {len(args)} were given")

@@ -14,7 +14,15 @@ in the function's own code:
     y = items[best]
 
 The first of equal keys wins, as in Python; the key carries no derivative (it
-only compares), the item picked does.
+only compares), the item picked does. `sorted(xs, key=f, reverse=r)` calls `f`
+on each item and indexes the items by the order of the keys, which
+runtime.sorted_order finds with Python's own (stable) sort:
+
+    items = list(xs)
+    key = f
+    keys = [key(item) for item in items]
+    order = sorted_order(keys, reverse=r)
+    y = [items[i] for i in order]
 """
 from __future__ import annotations
 
@@ -22,7 +30,7 @@ import functools
 
 import gast
 
-from .. import syntax
+from .. import runtime, syntax
 from ..names import Names
 from ..parsing import Namespace
 
@@ -83,6 +91,11 @@ def _spelled(call: gast.Call, namespace: Namespace, names: Names):
     """(the name of its result, the statements computing it) for such a call."""
     function = namespace.resolve(call.func)
     keywords = {k.arg: k.value for k in call.keywords}
+    if function is sorted and len(call.args) == 1 and "key" in keywords and \
+            set(keywords) <= {"key", "reverse"} and not _is_none(keywords["key"]):
+        target = names.fresh("ordered")
+        return syntax.name(target), _sort(syntax.name(target, "store"), call.args[0],
+                                          keywords, namespace, names)
     target = names.fresh("picked" if function in _PICKS else "folded")
     if function in _PICKS and len(call.args) == 1 and set(keywords) == {"key"}:
         new = _pick(syntax.name(target, "store"), call.args[0], keywords["key"],
@@ -107,6 +120,33 @@ def _pick(target, sequence: gast.expr, key: gast.expr, comparison: gast.cmpop,
     picked = gast.Subscript(value=syntax.name(items), slice=syntax.name(best), ctx=gast.Load())
     return [syntax.assign(key_name, key), _listed(items, sequence, namespace, names),
             syntax.assign(best, syntax.constant(0)), loop, syntax.assign(target, picked)]
+
+
+def _sort(target, sequence: gast.expr, keywords: dict, namespace: Namespace,
+          names: Names) -> list:
+    items, key_name, keys, order = (names.fresh(s) for s in ("items", "key", "keys", "order"))
+    item, i = syntax.name(names.fresh("item"), "store"), syntax.name(names.fresh("i"), "store")
+    helper = names.fresh("sorted_order")
+    namespace.closure[helper] = runtime.sorted_order
+    reverse = {"reverse": keywords["reverse"]} if "reverse" in keywords else {}
+    return [_listed(items, sequence, namespace, names),
+            syntax.assign(key_name, keywords["key"]),
+            syntax.assign(keys, _comprehension(
+                syntax.call(syntax.name(key_name), syntax.as_load(item)), item, items)),
+            syntax.assign(order, syntax.call(syntax.name(helper), syntax.name(keys), **reverse)),
+            syntax.assign(target, _comprehension(
+                gast.Subscript(value=syntax.name(items), slice=syntax.as_load(i),
+                               ctx=gast.Load()), i, order))]
+
+
+def _comprehension(element: gast.expr, target: gast.Name, sequence: str) -> gast.ListComp:
+    """[element for target in sequence]."""
+    return gast.ListComp(elt=element, generators=[gast.comprehension(
+        target=target, iter=syntax.name(sequence), ifs=[], is_async=0)])
+
+
+def _is_none(node: gast.expr) -> bool:
+    return isinstance(node, gast.Constant) and node.value is None
 
 
 def _fold(target, function: gast.expr, sequence: gast.expr, start: gast.expr | None = None,

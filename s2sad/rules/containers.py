@@ -7,7 +7,8 @@ from ..primitives import CONCAT, REPEAT
 from ..registry import adjoint, advise, d, nondifferentiable, tangent
 from ..runtime import (AdjointList, attribute_adjoint, attribute_tangent, expand, field_adjoint,
                        items_adjoint, items_tangent, joined_tangents, leading_items,
-                       repeated_tangent, repeats_added, spread, trailing_items, zeros_like)
+                       repeated_tangent, repeats_added, sorted_order, spread, trailing_items,
+                       zeros_like)
 
 nondifferentiable(("method", "keys"))
 advise("index the dict instead: `d[key]`, or `d[key] if key in d else default`",
@@ -108,14 +109,6 @@ def sequence_of(y, x):
 @tangent(list, tuple)
 def sequence_of_tangent(y, x):
     d[y] = items_tangent(d[x], x, y)
-
-
-def sorted_order(iterable, key, reverse):
-    """The positions of the items of `iterable` in the order sorted() puts them
-    (stable, as sorted)."""
-    items = list(iterable)
-    return sorted(range(len(items)), reverse=reverse,
-                  key=(lambda i: items[i]) if key is None else (lambda i: key(items[i])))
 
 
 nondifferentiable(sorted_order)  # an order: no derivative

@@ -41,9 +41,14 @@ import numpy as np
 from scipy import integrate
 
 from ..dispatch import jvp_function, vjp_function
-from ..errors import NonDifferentiableError, running_derivative_line
+from ..errors import NonDifferentiableError, argument_location, running_derivative_line
 from ..registry import adjoint, d, source_for, tangent
 from ..runtime import AdjointDict, AdjointList
+
+# where odeint(func, y0, t, args) and solve_ivp(fun, t_span, y0, method, t_eval,
+# dense_output, events, vectorized, args) take args positionally
+ODEINT_ARGS, SOLVE_IVP_ARGS = 3, 8
+ODEINT, SOLVE_IVP = "scipy.integrate.odeint", "scipy.integrate.solve_ivp"
 
 
 def inactive(t):
@@ -114,15 +119,18 @@ class RightHandSide:
         return [self.size] + [np.size(self.params[k]) for k in self.differentiable]
 
 
-def right_hand_side(func, y0, args, time_first) -> RightHandSide:
+def right_hand_side(func, y0, args, time_first, args_position: int) -> RightHandSide:
+    """The right-hand side; `args_position`, where the solver takes args
+    positionally, to point a refusal at the parameter refused."""
     params = () if args is None else tuple(args) if isinstance(args, (tuple, list)) \
         else (args,)
-    for p in params:
+    for k, p in enumerate(params):
         if isinstance(p, (dict, list, tuple)) or hasattr(p, "__dict__") and \
                 not isinstance(p, np.ndarray):
             raise NonDifferentiableError(
                 "s2sad differentiates ODE solutions in parameters passed in `args` as "
-                f"floats or arrays, not as a {type(p).__name__}", running_derivative_line(),
+                f"floats or arrays, not as a {type(p).__name__}",
+                argument_location(running_derivative_line(), args_position, "args", k),
                 hint="pass each parameter as its own float or array in args=(...).")
     return RightHandSide(func, np.shape(y0), params, time_first)
 
@@ -220,7 +228,7 @@ def odeint_solver(rtol, atol, full_output, others):
 
 def odeint_adjoints(g, ys, func, y0, t, args, rtol, atol, tfirst, full_output, mxstep):
     """[y0_bar, t_bar, args_bar] for ys = odeint(func, y0, t, args)."""
-    f = right_hand_side(func, y0, args, tfirst)
+    f = right_hand_side(func, y0, args, tfirst, ODEINT_ARGS)
     solve = odeint_solver(rtol, atol, full_output, {"mxstep": mxstep})
     times = np.asarray(t, dtype=float)
     g = np.reshape(np.broadcast_to(g, np.shape(ys)), (len(times), f.size))
@@ -234,7 +242,7 @@ def odeint_adjoints(g, ys, func, y0, t, args, rtol, atol, tfirst, full_output, m
 
 def odeint_tangent(ys, func, y0, dy0, t, dt, args, dargs, rtol, atol, tfirst, full_output,
                    mxstep):
-    f = right_hand_side(func, y0, args, tfirst)
+    f = right_hand_side(func, y0, args, tfirst, ODEINT_ARGS)
     solve = odeint_solver(rtol, atol, full_output, {"mxstep": mxstep})
     times = np.asarray(t, dtype=float)
     dt0 = dt if inactive(dt) else np.ravel(dt)[0]
@@ -262,11 +270,11 @@ def odeint_tangent_rule(ys, func, y0, t, args=(), Dfun=None, col_deriv=0, full_o
                            full_output, mxstep)
 
 
-def refuse_second_derivative(solver: str, func, y0, args, tfirst):
+def refuse_second_derivative(solver: str, func, y0, args, tfirst, args_position: int):
     """Where a derivative made through `solver` is differentiated again (hvp): the
     adjoint and sensitivity sweeps have no derivative of their own yet. The
     parameters are checked first, for the error first derivatives give."""
-    right_hand_side(func, y0, args, tfirst)
+    right_hand_side(func, y0, args, tfirst, args_position)
     raise NonDifferentiableError(
         f"s2sad does not take second derivatives of ODE solutions ({solver}) yet: the "
         "derivative of this line solves another ODE, which s2sad cannot differentiate "
@@ -279,19 +287,19 @@ def refuse_second_derivative(solver: str, func, y0, args, tfirst):
 @tangent(odeint_adjoints)
 def odeint_adjoints_tangent(adjoints, g, ys, func, y0, t, args, rtol, atol, tfirst,
                             full_output, mxstep):
-    d[adjoints] = refuse_second_derivative("scipy.integrate.odeint", func, y0, args, tfirst)
+    d[adjoints] = refuse_second_derivative(ODEINT, func, y0, args, tfirst, ODEINT_ARGS)
 
 
 @adjoint(odeint_tangent)
 def odeint_tangent_adjoint(tangents, ys, func, y0, dy0, t, dt, args, dargs, rtol, atol, tfirst,
                            full_output, mxstep):
     # each operand's line refuses: only those carrying a derivative are kept
-    d[y0] = refuse_second_derivative("scipy.integrate.odeint", func, y0, args, tfirst)
-    d[dy0] = refuse_second_derivative("scipy.integrate.odeint", func, y0, args, tfirst)
-    d[t] = refuse_second_derivative("scipy.integrate.odeint", func, y0, args, tfirst)
-    d[dt] = refuse_second_derivative("scipy.integrate.odeint", func, y0, args, tfirst)
-    d[args] = refuse_second_derivative("scipy.integrate.odeint", func, y0, args, tfirst)
-    d[dargs] = refuse_second_derivative("scipy.integrate.odeint", func, y0, args, tfirst)
+    d[y0] = refuse_second_derivative(ODEINT, func, y0, args, tfirst, ODEINT_ARGS)
+    d[dy0] = refuse_second_derivative(ODEINT, func, y0, args, tfirst, ODEINT_ARGS)
+    d[t] = refuse_second_derivative(ODEINT, func, y0, args, tfirst, ODEINT_ARGS)
+    d[dt] = refuse_second_derivative(ODEINT, func, y0, args, tfirst, ODEINT_ARGS)
+    d[args] = refuse_second_derivative(ODEINT, func, y0, args, tfirst, ODEINT_ARGS)
+    d[dargs] = refuse_second_derivative(ODEINT, func, y0, args, tfirst, ODEINT_ARGS)
 
 
 # ---------------------------------------------------------------- solve_ivp
@@ -308,7 +316,7 @@ def ivp_solver(method, dense_output, events, rtol, atol, max_step, first_step):
 def ivp_adjoints(g, solution, fun, t_span, y0, method, t_eval, dense_output, events, args,
                  rtol, atol, max_step, first_step):
     """[t_span_bar, y0_bar, t_eval_bar, args_bar] for solution = solve_ivp(...)."""
-    f = right_hand_side(fun, y0, args, True)
+    f = right_hand_side(fun, y0, args, True, SOLVE_IVP_ARGS)
     solve = ivp_solver(method, dense_output, events, rtol, atol, max_step, first_step)
     g_y = g.get("y", 0.0) if isinstance(g, dict) else 0.0
     times = np.asarray(solution.t, dtype=float)
@@ -326,7 +334,7 @@ def ivp_adjoints(g, solution, fun, t_span, y0, method, t_eval, dense_output, eve
 
 def ivp_tangent(solution, fun, t_span, dt_span, y0, dy0, method, t_eval, dt_eval,
                 dense_output, events, args, dargs, rtol, atol, max_step, first_step):
-    f = right_hand_side(fun, y0, args, True)
+    f = right_hand_side(fun, y0, args, True, SOLVE_IVP_ARGS)
     solve = ivp_solver(method, dense_output, events, rtol, atol, max_step, first_step)
     times = np.asarray(solution.t, dtype=float)
     dt0 = 0.0 if inactive(dt_span) else dt_span[0]
@@ -341,7 +349,8 @@ def ivp_tangent(solution, fun, t_span, dt_span, y0, dy0, method, t_eval, dt_eval
 @tangent(ivp_adjoints)
 def ivp_adjoints_tangent(adjoints, g, solution, fun, t_span, y0, method, t_eval, dense_output,
                          events, args, rtol, atol, max_step, first_step):
-    d[adjoints] = refuse_second_derivative("scipy.integrate.solve_ivp", fun, y0, args, True)
+    d[adjoints] = refuse_second_derivative(SOLVE_IVP, fun, y0, args, True,
+                                              SOLVE_IVP_ARGS)
 
 
 @adjoint(integrate.solve_ivp)
