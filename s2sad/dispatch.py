@@ -26,6 +26,7 @@ import threading
 from typing import Callable
 
 import gast
+import numpy as np
 
 from . import libraries, outside, registry, syntax
 from .errors import Location, NonDifferentiableError, running_derivative_line
@@ -49,6 +50,23 @@ def assert_keeps_arguments(function, where: str) -> None:
 
 
 registry.nondifferentiable(assert_keeps_arguments)  # a check: generated code differentiated again
+
+# Values `p += g` rebinds rather than changes: numbers, strings, tuples.
+_REBOUND_BY_AUGMENTING = (int, float, complex, str, bytes, tuple, frozenset, np.generic)
+
+
+def assert_kept_in_place(value, function: str, param: str, write: str, where: str) -> None:
+    """Refuse a call passing `value` (an array, a list) to `function`, which augments
+    its parameter `param` by name at `write` ('file:line'): that changes the
+    caller's object in place, which the caller reads afterwards (a number is only
+    rebound there)."""
+    if not isinstance(value, _REBOUND_BY_AUGMENTING):
+        caller = Location.parse(where)
+        raise outside.argument_write_error(function, param, Location.parse(write),
+                                           caller=f"line {caller.lineno} of {caller.filename}")
+
+
+registry.nondifferentiable(assert_kept_in_place)
 
 
 def call_vjp(function, wrt: tuple, seed, *args, **kwargs) -> tuple:

@@ -84,7 +84,7 @@ def _first_argument_change(parsed) -> tuple | None:
     for node in syntax.walk(parsed.node.body):
         changed = _changed_by_call(node, parsed.namespace) or \
             (node.value if isinstance(node, (gast.Subscript, gast.Attribute)) and
-             isinstance(node.ctx, gast.Store) else None)
+             isinstance(node.ctx, gast.Store) else None) or _extended_alias(node, aliases)
         if changed is not None and _root(changed) in kept | set(aliases):
             root = _root(changed)
             return aliases.get(root, root), parsed.location(node)
@@ -117,6 +117,59 @@ def _called_name(call: gast.Call) -> str:
     func = call.func
     return func.attr if isinstance(func, gast.Attribute) else \
         getattr(func, "id", None) or "a call"
+
+
+def _extended_alias(node: gast.AST, aliases: dict) -> gast.Name | None:
+    """`h` in `h += [v]` where h is a part of an argument (`h = self.hist`): a list
+    extended in place."""
+    if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name) and \
+            node.target.id in aliases and isinstance(node.op, gast.Add) and \
+            isinstance(node.value, (gast.List, gast.ListComp)):
+        return node.target
+    return None
+
+
+_augmented_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def augmented_parameters(func: Callable) -> dict:
+    """{parameter: the Location of the first `p += v` on it} for the parameters a
+    user function augments by name (`p += g`, or `q = p; q -= g`): in place when the
+    argument is an array or a list (the caller's object changes), a new value when
+    it is a number. Known only at run time: see runtime.assert_kept_in_place."""
+    if not inspect.isfunction(func) or is_installed(func) or \
+            (func.__module__ or "").split(".")[0] == "s2sad":
+        return {}
+    if func not in _augmented_cache:
+        parsed = parsed_or_none(func)
+        _augmented_cache[func] = {} if parsed is None else _augmented(parsed)
+    return _augmented_cache[func]
+
+
+def _augmented(parsed) -> dict:
+    body = parsed.node.body
+    params = {a.id for a in parsed.node.args.args + parsed.node.args.kwonlyargs}
+    rebound = {name for stmt in syntax.statements(body) if not isinstance(stmt, gast.AugAssign)
+               for name in syntax.names_stored(getattr(stmt, "targets", None) or
+                                               getattr(stmt, "target", None) or [])}
+    kept = params - rebound
+    aliases = {name: root for name, root in _aliases_of(body, kept).items()
+               if _plain_copies(body, name)}
+    found = {}
+    for stmt in syntax.statements(body):
+        if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name):
+            name = stmt.target.id
+            param = name if name in kept else aliases.get(name)
+            if param is not None:
+                found.setdefault(param, parsed.location(stmt))
+    return found
+
+
+def _plain_copies(body: list, name: str) -> bool:
+    """Whether every binding of `name` is a plain `name = other` (the same object)."""
+    return all(isinstance(stmt.value, gast.Name) for stmt in syntax.statements(body)
+               if isinstance(stmt, gast.Assign) and
+               any(isinstance(t, gast.Name) and t.id == name for t in stmt.targets))
 
 
 def _aliases_of(body: list, params: set) -> dict:

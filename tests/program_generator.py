@@ -1080,6 +1080,10 @@ CONSTRUCTS = {
     "helper changes a list it is given": (
         ["kept_list = []", "unused_r = recorder(kept_list, $p * 2.0)",
          "$t = kept_list[0] * 1.0"], ()),
+    # `items += v` on the caller's array, read after: named at the `+=` (PRELUDE_LINE)
+    "helper augments an array it is given": (
+        ["kept_array = np.array([1.0, 2.0]) * np.sum($p)",
+         "unused_a = augmenter(kept_array, np.sum($p))", "$t = np.sum(kept_array) * 1.0"], ()),
 }
 
 PRELUDE = {
@@ -1092,13 +1096,16 @@ PRELUDE = {
                                              "", ""],
     "helper changes a list it is given": ["def recorder(items, v):", "    items.append(v)",
                                           "    return v", "", ""],
+    "helper augments an array it is given": ["def augmenter(items, v):", "    items += v",
+                                             "    return v", "", ""],
     "object made of differentiable values": [
         "class Scaler:", "    def __init__(self, k):", "        self.k = k", "",
         "    def __call__(self, u):", "        return u * self.k", "", ""],
 }
 
 # constructs s2sad names in a line of their PRELUDE: its index there
-PRELUDE_LINE = {"helper changes a list it is given": 1}
+PRELUDE_LINE = {"helper changes a list it is given": 1,
+                "helper augments an array it is given": 1}
 NEEDS_ARRAY = {"helper writes into its argument", "write into an item a helper returned"}
 # refused when the derivative runs the line, so placed in a helper f calls first
 # (in f, an early return before it could skip it)

@@ -267,6 +267,63 @@ def test_augmented_assignment_in_a_helper():
     check_both_modes(calls_step_in_place, (RNG.normal(size=3),))
 
 
+def step_then_read(x):
+    y = x * 2.0
+    z = step_in_place(y, x * x)
+    return np.sum(z * y)  # y is z: the step changed it
+
+
+def step_in_a_loop(x):
+    total = 0.0
+    for i in range(2):
+        moved = step_in_place(x * 2.0, x)  # a new array each time, read once
+        total = total + np.sum(moved)
+    return total
+
+
+def accumulate(total, v):
+    total += v
+    return total
+
+
+def accumulates_numbers(x):
+    s = x * 0.5
+    t = accumulate(s, x * x)
+    return s * t  # s is a number: `total += v` rebound the helper's name only
+
+
+class History:
+    def __init__(self):
+        self.values = [0.0]
+
+    def record(self, v):
+        kept = self.values
+        kept += [v]
+        return v * 2.0
+
+
+def records(x, history):
+    y = history.record(x * x)
+    return y + sum(history.values)
+
+
+def test_a_helper_augmenting_the_callers_array_in_place_is_refused_at_its_line():
+    # old main: wrong in both modes (the caller's y changed under its derivative)
+    x = RNG.normal(size=3)
+    jvp = s2sad.autodiff(step_then_read, mode="forward")
+    for run in (lambda: s2sad.grad(step_then_read)(x), lambda: jvp(x, np.ones(3))):
+        with pytest.raises(s2sad.UnsupportedSyntaxError,
+                           match="write into the argument 'p' of function 'step_in_place'") \
+                as info:
+            run()
+        assert info.value.location.lineno == step_in_place.__code__.co_firstlineno + 2
+    check_both_modes(step_in_a_loop, (x,))
+    check_both_modes(accumulates_numbers, (0.7,))
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="argument 'self'") as info:
+        s2sad.grad(records)(1.5, History())  # old main: 6.0, not 9.0
+    assert info.value.location.lineno == History.record.__code__.co_firstlineno + 2
+
+
 def comprehension_then_indexed(w, x):
     squashed = [np.tanh(v) for v in x * w]
     return squashed[0] + squashed[2] * w

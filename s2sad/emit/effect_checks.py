@@ -4,6 +4,7 @@ calls of helpers that change state outside themselves."""
 from __future__ import annotations
 
 import ast
+import inspect
 
 import gast
 
@@ -25,6 +26,7 @@ class EffectChecks:
         caller's object from a helper: its derivative reruns it after the write."""
         self.unshared_checks = {}  # id(write) -> [(written, other)] known at run time only
         self.argument_checks = set()  # ids of method calls checked when they run
+        self.augment_checks = {}  # id(call) -> [(argument, function, parameter, write)]
         for conflict in self.aliases.conflicts:
             if conflict.certain:
                 raise self.shared_write(conflict)
@@ -234,13 +236,53 @@ class EffectChecks:
         if change is not None:
             raise outside.argument_write_error(key.__name__, *change,
                                                caller=self.fn.parsed.described)
+        augmented = self.augmented_arguments(key, stmt)
+        if augmented:
+            self.augment_checks[id(stmt)] = augmented
+
+    def augmented_arguments(self, function, stmt: gast.Assign) -> list:
+        """[(argument, function's name, parameter, 'file:line' of the write)] for the
+        arguments of `call` that `function` augments by name (`p += g`), unless the
+        argument is a temporary only this call reads: in place on an array, that
+        changes what the caller reads next (checked when the call runs)."""
+        augmented = outside.augmented_parameters(function)
+        if not augmented:
+            return []
+        call = stmt.value
+        try:
+            bound = inspect.signature(function).bind(
+                *call.args, **{k.arg: k.value for k in call.keywords if k.arg})
+        except (TypeError, ValueError):
+            return []
+        return [(argument.id, function.__name__, param, f"{write.filename}:{write.lineno}")
+                for param, write in augmented.items()
+                for argument in [bound.arguments.get(param)]
+                if isinstance(argument, gast.Name) and
+                not self.is_temporary_of(argument.id, stmt)]
+
+    def is_temporary_of(self, name: str, stmt: gast.Assign) -> bool:
+        """`t = x * 2.0` before `stmt` in its statement list, and read by it only: a
+        new array nothing else sees (made again in each iteration of a loop)."""
+        bindings = [s for s in syntax.statements(self.body)
+                    if isinstance(s, gast.Assign) and name in syntax.names_stored(s.targets)]
+        block = next(stmts for stmts in syntax.statement_lists(self.body)
+                     if any(s is stmt for s in stmts))
+        return len(bindings) == 1 and isinstance(bindings[0].value, (gast.BinOp, gast.UnaryOp)) \
+            and any(s is bindings[0] for s in block[:block.index(stmt)]) and \
+            syntax.name_occurrences(self.body)[0].count(name) == 1
 
     def argument_guards(self, stmt) -> list:
         """`assert_keeps_arguments(obj.method, 'file:line')` before a method call
-        whose function is known when it runs (check_kept_arguments)."""
+        whose function is known when it runs, `assert_kept_in_place(y, ...)` before a
+        call that augments its argument y by name (check_kept_arguments)."""
+        guards = [syntax.expr_stmt(syntax.call(
+            self.bind_dispatch("assert_kept_in_place"), syntax.name(argument),
+            syntax.constant(function), syntax.constant(param), syntax.constant(write),
+            self.place_of(stmt))) for argument, function, param, write in
+            self.augment_checks.get(id(stmt), ())]
         if id(stmt) not in self.argument_checks:
-            return []
-        return [syntax.expr_stmt(syntax.call(
+            return guards
+        return guards + [syntax.expr_stmt(syntax.call(
             self.bind_dispatch("assert_keeps_arguments"), syntax.clone(stmt.value.func),
             self.place_of(stmt)))]
 
