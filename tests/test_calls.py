@@ -281,6 +281,10 @@ def step_in_a_loop(x):
     return total
 
 
+def step_on_a_copy(x):
+    return np.sum(step_in_place(x * 1.0, x) ** 2)  # the optimizer takes x * 1.0 for x
+
+
 def accumulate(total, v):
     total += v
     return total
@@ -318,6 +322,10 @@ def test_a_helper_augmenting_the_callers_array_in_place_is_refused_at_its_line()
             run()
         assert info.value.location.lineno == step_in_place.__code__.co_firstlineno + 2
     check_both_modes(step_in_a_loop, (x,))
+    kept = x.copy()
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="argument 'p'"):
+        s2sad.grad(step_on_a_copy)(x)  # old main: wrong, and x changed
+    np.testing.assert_array_equal(x, kept)
     check_both_modes(accumulates_numbers, (0.7,))
     with pytest.raises(s2sad.UnsupportedSyntaxError, match="argument 'self'") as info:
         s2sad.grad(records)(1.5, History())  # old main: 6.0, not 9.0

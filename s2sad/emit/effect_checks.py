@@ -18,6 +18,15 @@ from ..errors import NonDifferentiableError, UnsupportedSyntaxError
 _CONTAINER_METHODS = frozenset(dir(list)) | frozenset(dir(dict))
 
 
+def _folds_to_an_operand(value: gast.expr) -> bool:
+    """`x * 1.0`, `x + 0.0`, `+x`: a copy the optimizer takes for x itself (a write
+    hidden in a call would then reach x)."""
+    if isinstance(value, gast.UnaryOp):
+        return isinstance(value.op, gast.UAdd)
+    numbers = {syntax.number_value(value.left), syntax.number_value(value.right)}
+    return bool(numbers & {0, 1}) or isinstance(value.op, gast.Pow)
+
+
 class EffectChecks:
     """Mixin of Emitter: reads `self.aliases`, `self.body`, `self.outside`."""
 
@@ -268,7 +277,8 @@ class EffectChecks:
         block = next(stmts for stmts in syntax.statement_lists(self.body)
                      if any(s is stmt for s in stmts))
         return len(bindings) == 1 and isinstance(bindings[0].value, (gast.BinOp, gast.UnaryOp)) \
-            and any(s is bindings[0] for s in block[:block.index(stmt)]) and \
+            and not _folds_to_an_operand(bindings[0].value) and \
+            any(s is bindings[0] for s in block[:block.index(stmt)]) and \
             syntax.name_occurrences(self.body)[0].count(name) == 1
 
     def argument_guards(self, stmt) -> list:
