@@ -107,12 +107,11 @@ class RandomDraws:
 
     def may_hold_generators(self, name: str) -> bool:
         """A variable, or a global or closure value other than a module, function or
-        class (a list of layers may hold generators)."""
+        class (a list of layers, a callable model may hold generators)."""
         if name in self.local_names:
             return True
         value = self.namespace.lookup(name, None)
-        return value is not None and not callable(value) and \
-            not isinstance(value, types.ModuleType)
+        return value is not None and not isinstance(value, _NOT_HOLDERS)
 
     def call_sources(self, call: gast.Call) -> list:
         func = call.func
@@ -120,14 +119,20 @@ class RandomDraws:
             return [func.value.id]
         if self.known_at_run_time(call):
             # a method of an object, a function value: it may draw from the global
-            # generators or from one its object or arguments hold
+            # generators, from one its object or arguments hold (`MODEL.rng`: MODEL),
+            # or, where it is known now, from its module's or its defaults'
             operands = [func.value if isinstance(func, gast.Attribute) else func] + \
                 _operands(call)
-            names = [a.id for a in operands if isinstance(a, gast.Name)]
+            names = [name for name in map(_root_name, operands) if name is not None]
+            known = _resolve(self.namespace, func)
+            owner = getattr(known, "__self__", None)
+            function = getattr(known, "__func__", known)
+            reached = reached_generators(function) if inspect.isfunction(function) else None
             return list(GLOBAL_GENERATORS) + \
                 [name for name in names if name in self.local_names] + \
                 [self.namespace.lookup(name) for name in names
-                 if name not in self.local_names and self.may_hold_generators(name)]
+                 if name not in self.local_names and self.may_hold_generators(name)] + \
+                ([owner] if isinstance(owner, GENERATORS) else []) + (reached or [])
         if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) and \
                 func.value.id in self.local_names:
             return []  # x.sum(), lst.copy()
@@ -146,8 +151,8 @@ class RandomDraws:
         # object's attribute, found when the state is taken) and global generators
         operands = [a for a in _operands(call) if isinstance(a, gast.Name)]
         passed = [a.id for a in operands if a.id in self.local_names]
-        passed += [g for a in operands if a.id not in self.local_names
-                   for g in [_resolve(self.namespace, a)] if isinstance(g, GENERATORS)]
+        passed += [self.namespace.lookup(a.id) for a in operands
+                   if a.id not in self.local_names and self.may_hold_generators(a.id)]
         return list(GLOBAL_GENERATORS) + reached + passed
 
 
@@ -175,11 +180,33 @@ def reached_generators(func: Callable, seen: frozenset = frozenset()) -> list | 
             if isinstance(owner, GENERATORS) and owner not in GLOBAL_GENERATORS:
                 reached.append(owner)
             draws = draws or isinstance(owner, GENERATORS) or inner is not None or \
-                isinstance(node.func, gast.Attribute) and node.func.attr in RANDOM_METHODS
+                isinstance(node.func, gast.Attribute) and (
+                    node.func.attr in RANDOM_METHODS or
+                    target is None and _may_be_users_method(node.func.attr))
             reached += inner or []
+        reached += [value for value in (func.__defaults__ or ()) + tuple(
+            (func.__kwdefaults__ or {}).values()) if isinstance(value, GENERATORS)]
         unique = list({id(g): g for g in reached}.values())
         _draws_cache[func] = unique if draws else None
     return _draws_cache[func]
+
+
+# values that hold no generator of their own (a class's attributes are not looked at)
+_NOT_HOLDERS = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type,
+                types.MethodType, np.ufunc)
+
+
+def _may_be_users_method(name: str) -> bool:
+    """`layer.forward` on an object known only when it runs may draw (a dropout
+    layer's); NumPy's, a list's or a dict's method of that name does not."""
+    return not any(hasattr(kind, name) for kind in (np.ndarray, list, dict, tuple, set, str))
+
+
+def _root_name(node: gast.expr) -> str | None:
+    """`MODEL` for `MODEL`, `MODEL.rng`, `CFG['rng']`."""
+    while isinstance(node, (gast.Attribute, gast.Subscript)):
+        node = node.value
+    return node.id if isinstance(node, gast.Name) else None
 
 
 def is_generator_draw(call: gast.Call, local_names: set) -> bool:

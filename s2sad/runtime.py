@@ -437,6 +437,10 @@ def random_state(*sources) -> list:
     return states
 
 
+# objects whose attributes are not searched for generators (a callable object's are)
+_NOT_HOLDING = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, type)
+
+
 def _generators_in(values, depth: int):
     for value in values:
         if isinstance(value, GENERATORS):
@@ -450,7 +454,7 @@ def _generators_in(values, depth: int):
             yield value.__self__  # a generator's method, as a value: rng.normal
         elif isinstance(value, dict):
             yield from _generators_in(value.values(), depth - 1)
-        elif hasattr(value, "__dict__") and not callable(value):
+        elif hasattr(value, "__dict__") and not isinstance(value, _NOT_HOLDING):
             yield from _generators_in(vars(value).values(), depth - 1)
 
 

@@ -127,6 +127,87 @@ def module_object_drawing_in_a_loop(w):
     return total
 
 
+class Model:
+    def __init__(self):
+        self.rng = np.random.RandomState(1)
+
+
+MODEL = Model()
+ALIAS_RS = np.random.RandomState(2)
+randn_alias = ALIAS_RS.randn  # a bound method under a name of its own
+
+
+class Sampler:
+    def __init__(self):
+        self.rng = np.random.RandomState(3)
+
+    def __call__(self, n):
+        return self.rng.randn(n)
+
+
+SAMPLER = Sampler()
+DEFAULT_RS = np.random.RandomState(4)
+AUGMENT_RS = np.random.RandomState(5)
+
+
+class Augment:
+    def apply(self, w):
+        return w * AUGMENT_RS.randn(2)
+
+
+AUGMENT = Augment()
+
+
+def draws_with_a_default(n, rng=DEFAULT_RS):
+    return rng.randn(n)
+
+
+def through_an_attribute(w):
+    total = 0.0
+    for i in range(2):
+        total = total + np.sum(w * MODEL.rng.randn(2))
+    return total
+
+
+def through_a_bound_method(w):
+    total = 0.0
+    for i in range(2):
+        total = total + np.sum(w * randn_alias(2))
+    return total
+
+
+def through_a_callable_object(w):
+    total = 0.0
+    for i in range(2):
+        total = total + np.sum(w * SAMPLER(2))
+    return total
+
+
+def through_a_default_argument(w):
+    total = 0.0
+    for i in range(2):
+        total = total + np.sum(w * draws_with_a_default(2))
+    return total
+
+
+def through_a_method_drawing_from_its_module(w):
+    total = 0.0
+    for i in range(2):
+        total = total + np.sum(AUGMENT.apply(w))
+    return total
+
+
+def forward_of(layer, w):
+    return layer.scaled(w)
+
+
+def through_a_helper_calling_a_method(w):
+    total = 0.0
+    for i in range(2):
+        total = total + np.sum(forward_of(MODULE_NOISY, w))
+    return total
+
+
 def closure_generator():
     rs = np.random.RandomState(0)
 
@@ -140,7 +221,11 @@ def closure_generator():
 
 @pytest.mark.parametrize("f, generator", [
     (module_random_state_in_a_loop, MODULE_RS), (module_generator_in_a_loop, MODULE_RNG),
-    (module_object_drawing_in_a_loop, MODULE_NOISY.rs), closure_generator()])
+    (module_object_drawing_in_a_loop, MODULE_NOISY.rs), closure_generator(),
+    (through_an_attribute, MODEL.rng), (through_a_bound_method, ALIAS_RS),
+    (through_a_callable_object, SAMPLER.rng), (through_a_default_argument, DEFAULT_RS),
+    (through_a_method_drawing_from_its_module, AUGMENT_RS),
+    (through_a_helper_calling_a_method, MODULE_NOISY.rs)])
 def test_a_loop_drawing_from_a_generator_f_does_not_hold(f, generator):
     """A module's or closure's generator: the loop's rerun in the reverse sweep drew new
     numbers from it (the tape kept only the global generators' state)."""
