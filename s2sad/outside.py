@@ -17,6 +17,7 @@ import weakref
 from typing import Callable
 
 import gast
+import numpy as np
 
 from . import syntax
 from .aliases import MUTATING_METHODS
@@ -44,15 +45,26 @@ def outside_change(func: Callable, seen: frozenset = frozenset()) -> str | None:
 
 
 def _first_change(parsed, seen: frozenset) -> str | None:
+    body = parsed.node.body
     local = syntax.names_stored(parsed.node) | {a.id for a in gast.walk(parsed.node.args)
                                                 if isinstance(a, gast.Name)}
-    for node in syntax.walk(parsed.node.body):
-        changed = _root(_changed_by_call(node, parsed.namespace))
-        if changed is not None and changed not in local:
+    # `M = G` (a global): a change through M changes G
+    held = aliases_of(body, syntax.names_loaded(body) - local)
+
+    def outside(name: str | None) -> str | None:
+        return name if name is not None and name not in local else held.get(name)
+
+    for node in syntax.walk(body):
+        changed = outside(_root(_changed_by_call(node, parsed.namespace)))
+        if changed is not None:
             return f"changes '{changed}' ({_called_name(node)})"
         if isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) and \
-                isinstance(node.value, gast.Name) and node.value.id not in local:
-            return f"writes into '{node.value.id}'"
+                outside(_root(node.value)) is not None:
+            return f"writes into '{outside(_root(node.value))}'"
+        if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name) and \
+                isinstance(parsed.namespace.lookup(held.get(node.target.id, ""), None),
+                           (np.ndarray, list)):
+            return f"changes '{held[node.target.id]}' (+=, in place)"
         if isinstance(node, gast.Call):
             callee = parsed.namespace.resolve(node.func)
             inner = outside_change(callee, seen) if inspect.isfunction(callee) else None
@@ -80,7 +92,7 @@ def argument_change(func: Callable) -> tuple | None:
 def _first_argument_change(parsed) -> tuple | None:
     params = {a.id for a in parsed.node.args.args + parsed.node.args.kwonlyargs}
     kept = params - syntax.names_stored(parsed.node.body)  # a rebound one may hold a copy
-    aliases = _aliases_of(parsed.node.body, kept)
+    aliases = aliases_of(parsed.node.body, kept)
     for node in syntax.walk(parsed.node.body):
         changed = _changed_by_call(node, parsed.namespace) or \
             (node.value if isinstance(node, (gast.Subscript, gast.Attribute)) and
@@ -153,7 +165,7 @@ def _augmented(parsed) -> dict:
                for name in syntax.names_stored(getattr(stmt, "targets", None) or
                                                getattr(stmt, "target", None) or [])}
     kept = params - rebound
-    aliases = {name: root for name, root in _aliases_of(body, kept).items()
+    aliases = {name: root for name, root in aliases_of(body, kept).items()
                if _plain_copies(body, name)}
     found = {}
     for stmt in syntax.statements(body):
@@ -172,7 +184,7 @@ def _plain_copies(body: list, name: str) -> bool:
                any(isinstance(t, gast.Name) and t.id == name for t in stmt.targets))
 
 
-def _aliases_of(body: list, params: set) -> dict:
+def aliases_of(body: list, params: set) -> dict:
     """{name: parameter} for each name every binding of which is a part of that
     parameter, or of another such name (`h = self.hist`): a change through it is a
     change of the argument."""

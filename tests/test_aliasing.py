@@ -533,6 +533,37 @@ def test_numpy_functions_named_like_mutating_methods_change_their_argument_or_no
         s2sad.grad(puts_in_a_loop)(x)
 
 
+GRID = np.eye(3)
+
+
+def scales_the_grid(x):
+    M = GRID  # the global itself, under a local name
+    np.multiply(M, x[0], out=M)
+    return np.sum(M)
+
+
+def scales_once(x):
+    return scales_the_grid(x)
+
+
+def scales_twice(x):
+    total = 0.0
+    for i in range(2):
+        total = total + scales_the_grid(x)
+    return total
+
+
+def test_a_helper_changing_a_global_through_a_local_name_is_refused():
+    # old main: [0.9, 0, 0] for 3 * x[0] (the VJP reran the write on the changed GRID)
+    x = np.array([0.3, -0.5, 0.8])
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="'M'") as info:
+        s2sad.grad(scales_once)(x)  # at the write, in the helper
+    assert info.value.location.lineno == scales_the_grid.__code__.co_firstlineno + 2
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="changes 'GRID'") as info:
+        s2sad.grad(scales_twice)(x)  # at the call its loop's reverse would run again
+    assert info.value.location.lineno == scales_twice.__code__.co_firstlineno + 3
+
+
 def test_reading_a_changed_global_list_back_is_refused_at_its_line():
     with pytest.raises(s2sad.UnsupportedSyntaxError, match="'LOG'") as info:
         s2sad.grad(reads_the_log_back)

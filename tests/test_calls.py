@@ -332,6 +332,22 @@ def test_a_helper_augmenting_the_callers_array_in_place_is_refused_at_its_line()
     assert info.value.location.lineno == History.record.__code__.co_firstlineno + 2
 
 
+shadowed = np.zeros(3)  # a global array named as a helper's parameter below
+
+
+def applies(shadowed, x):
+    return shadowed(x)
+
+
+def applies_sine(x):
+    return np.sum(applies(np.sin, x) ** 2)
+
+
+def test_a_parameter_named_as_a_global_array_is_the_parameter():
+    # old main: TypeError (unhashable ndarray) while spelling out function arguments
+    check_both_modes(applies_sine, (RNG.normal(size=3),))
+
+
 def comprehension_then_indexed(w, x):
     squashed = [np.tanh(v) for v in x * w]
     return squashed[0] + squashed[2] * w

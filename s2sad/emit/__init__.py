@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import gast
 
-from .. import aliases, analysis, dispatch, runtime, syntax
+from .. import aliases, analysis, dispatch, outside, runtime, syntax
 from ..draws import RandomDraws
 from ..errors import NonDifferentiableError
 from ..normalize import NormalFunction
@@ -80,8 +80,10 @@ class Emitter(EffectChecks, CalleeCalls):
         # a loop checkpoints such names by copy: a write through another name changes them
         changed = analysis.mutated(self.body)
         self.mutated = changed | self.aliases.shares_written
-        # containers of the caller's module changed by f: a side effect, done once
-        self.outside = {name for name in changed if name not in self.local_names}
+        # containers of the caller's module changed by f (also through `M = G`): a
+        # side effect, done once
+        held = outside.aliases_of(self.body, syntax.names_loaded(self.body) - self.local_names)
+        self.outside = {name for name in changed if name not in self.local_names or name in held}
         self.check_outside_writes()
         self.draws = RandomDraws(self.namespace, self.local_names, self.is_dispatched_call)
         self.check_calls_for_effects()

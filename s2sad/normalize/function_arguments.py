@@ -96,8 +96,9 @@ def _spelled(call: gast.Call, namespace: Namespace, names: Names):
         target = names.fresh("ordered")
         return syntax.name(target), _sort(syntax.name(target, "store"), call.args[0],
                                           keywords, namespace, names)
-    target = names.fresh("picked" if function in _PICKS else "folded")
-    if function in _PICKS and len(call.args) == 1 and set(keywords) == {"key"}:
+    picks = any(function is pick for pick in _PICKS)  # (an array's == is no answer)
+    target = names.fresh("picked" if picks else "folded")
+    if picks and len(call.args) == 1 and set(keywords) == {"key"}:
         new = _pick(syntax.name(target, "store"), call.args[0], keywords["key"],
                     _PICKS[function](), namespace, names)
     elif function is functools.reduce and 2 <= len(call.args) <= 3 and not keywords:
