@@ -16,7 +16,9 @@ from typing import Callable
 
 import numpy as np
 
+from . import draws, runtime
 from .api import autodiff, grad
+from .decorators import undecorated
 from .errors import WrtError
 
 
@@ -50,7 +52,9 @@ def vjp(f: Callable, *primals, wrt=None, checkpoints: int | None = None,
     for `grad`)."""
     wrt = tuple(range(len(primals))) if wrt is None else _as_tuple(wrt)
     df = autodiff(f, wrt=wrt, mode="reverse", checkpoints=checkpoints, backend=backend)
-    return f(*primals), lambda seed: _call(df, primals, (seed,))
+    same_draws = _same_draws(f, primals)
+    return same_draws(lambda: f(*primals)), \
+        lambda seed: same_draws(lambda: _call(df, primals, (seed,)))
 
 
 def hvp(f: Callable, wrt: int = 0, checkpoints: int | None = None,
@@ -73,15 +77,17 @@ def jacobian(f: Callable, wrt: int = 0, backend: str = "python") -> Callable:
     (`backend` as for `grad`)."""
     def jacobian_of(*args):
         x = _array_argument(args[wrt], "jacobian")
-        out_shape = np.shape(f(*args))
+        same_draws = _same_draws(f, args)
+        out_shape = np.shape(same_draws(lambda: f(*args)))
         if x.size <= int(np.prod(out_shape)):
             df = autodiff(f, wrt=(wrt,), mode="forward", backend=backend)
-            columns = [_call(df, args, (_basis(x.shape, i),)) for i in range(x.size)]
+            columns = [same_draws(lambda: _call(df, args, (_basis(x.shape, i),)))
+                       for i in range(x.size)]
             return np.moveaxis(np.reshape(columns, x.shape + out_shape),
                                list(range(x.ndim)), list(range(-x.ndim, 0))) \
                 if x.ndim else np.reshape(columns, out_shape)
         df = autodiff(f, wrt=(wrt,), mode="reverse", backend=backend)
-        rows = [_call(df, args, (_basis(out_shape, i),))
+        rows = [same_draws(lambda: _call(df, args, (_basis(out_shape, i),)))
                 for i in range(int(np.prod(out_shape)))]
         return np.reshape(rows, out_shape + x.shape)
     return jacobian_of
@@ -95,10 +101,29 @@ def hessian(f: Callable, wrt: int = 0, checkpoints: int | None = None,
 
     def hessian_of(*args):
         x = _array_argument(args[wrt], "hessian")
-        columns = [product(*args, _basis(x.shape, i)) for i in range(x.size)]
+        same_draws = _same_draws(f, args)
+        columns = [same_draws(lambda: product(*args, _basis(x.shape, i)))
+                   for i in range(x.size)]
         return np.reshape(np.stack([np.asarray(c, dtype=float) for c in columns], -1)
                           if x.ndim else columns, x.shape + x.shape)
     return hessian_of
+
+
+def _same_draws(f: Callable, args: tuple) -> Callable[[Callable], object]:
+    """`run(call)`: `call()` with every generator f may draw from (NumPy's and
+    Python's, its module's, those among `args`) set back to where it was before the
+    first run: each of several sweeps of f's derivatives sees the numbers one call of
+    f draws, and the generators end where that call leaves them."""
+    function = undecorated(f)
+    reached = draws.reached_generators(function) if inspect.isfunction(function) else None
+    if reached is None:  # f never draws
+        return lambda call: call()
+    start = runtime.random_state(*draws.GLOBAL_GENERATORS, *reached, *args)
+
+    def run(call):
+        runtime.restore_random_state(start)
+        return call()
+    return run
 
 
 def _array_argument(value, what: str) -> np.ndarray:

@@ -316,3 +316,39 @@ def test_the_table_covers_every_rule():
                for kind in (np.random.RandomState, np.random.Generator)
                if kind.__name__ == kind_name}
     assert registered == covered
+
+
+FUNCTIONAL_RS = np.random.RandomState(12)
+
+
+def noisy_sines(w):
+    return np.sum(np.sin(w) * FUNCTIONAL_RS.randn(3))
+
+
+def noisy_vector(w):
+    return np.sin(w) * FUNCTIONAL_RS.randn(3)
+
+
+def test_vjp_jacobian_and_hessian_see_the_draws_of_one_call():
+    """They run f's derivatives several times: each run draws what one call of f
+    draws (old main: the pullback and each column drew new numbers)."""
+    w = np.array([0.3, -0.5, 0.8])
+    FUNCTIONAL_RS.seed(0)
+    noise = FUNCTIONAL_RS.randn(3)
+    after_f = FUNCTIONAL_RS.randn()
+
+    def starts_at_0(run):
+        FUNCTIONAL_RS.seed(0)
+        value = run()
+        assert FUNCTIONAL_RS.randn() == after_f  # the generator ends where f leaves it
+        return value
+
+    value, pullback = starts_at_0(lambda: s2sad.vjp(noisy_sines, w))
+    assert value == pytest.approx(np.sum(np.sin(w) * noise), rel=1e-12)
+    for _ in range(2):
+        gradient = starts_at_0(lambda: pullback(1.0))
+        np.testing.assert_allclose(gradient, np.cos(w) * noise, rtol=1e-12)
+    hessian = starts_at_0(lambda: s2sad.hessian(noisy_sines)(w))
+    np.testing.assert_allclose(hessian, np.diag(-np.sin(w) * noise), rtol=1e-12, atol=1e-15)
+    jacobian = starts_at_0(lambda: s2sad.jacobian(noisy_vector)(w))
+    np.testing.assert_allclose(jacobian, np.diag(np.cos(w) * noise), rtol=1e-12, atol=1e-15)
