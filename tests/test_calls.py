@@ -348,6 +348,23 @@ def test_a_parameter_named_as_a_global_array_is_the_parameter():
     check_both_modes(applies_sine, (RNG.normal(size=3),))
 
 
+def sorts_an_array(w):
+    s = sorted(w * 2.0)
+    return s[0] + 3 * s[1] + 5 * s[2] ** 2
+
+
+def test_sorted_of_an_array_in_both_modes_and_twice():
+    # old main: forward mode and hvp raised ValueError in expand; grad returned a list
+    w = np.array([0.3, -0.5, 0.8])
+    gradient = check_both_modes(sorts_an_array, (w,))
+    assert isinstance(gradient, np.ndarray) and gradient.shape == w.shape
+    v = np.array([0.2, -1.0, 0.5])
+    df = s2sad.grad(sorts_an_array)
+    h = 1e-6
+    np.testing.assert_allclose(s2sad.hvp(sorts_an_array)(w, v),
+                               (df(w + h * v) - df(w - h * v)) / (2 * h), rtol=1e-6)
+
+
 def comprehension_then_indexed(w, x):
     squashed = [np.tanh(v) for v in x * w]
     return squashed[0] + squashed[2] * w

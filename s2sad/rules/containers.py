@@ -6,7 +6,7 @@ import numpy as np
 from ..primitives import CONCAT, REPEAT
 from ..registry import adjoint, advise, d, nondifferentiable, tangent
 from ..runtime import (AdjointList, attribute_adjoint, attribute_tangent, expand, field_adjoint,
-                       items_adjoint, items_tangent, joined_tangents, leading_items,
+                       gradient_dtype, items_adjoint, items_tangent, joined_tangents, leading_items,
                        repeated_tangent, repeats_added, sorted_order, spread, trailing_items,
                        zeros_like)
 
@@ -122,6 +122,10 @@ def unsorted_items(g, iterable, key, reverse):
     out = [None] * len(g)
     for position, i in enumerate(sorted_order(iterable, key, reverse)):
         out[i] = g[position]
+    if isinstance(iterable, np.ndarray):  # an array's adjoint is an array of its shape
+        return np.reshape(np.array([expand(0.0 if item is None else item, row)
+                                    for item, row in zip(out, iterable)],
+                                   dtype=gradient_dtype(iterable)), np.shape(iterable))
     return AdjointList(out)
 
 
@@ -129,7 +133,8 @@ def sorted_tangents(t, iterable, key, reverse):
     """The tangent of `sorted(iterable)`: the items' tangents in the sorted order."""
     if isinstance(iterable, dict):
         return 0.0  # keys
-    t = expand(t, list(iterable))
+    # an array's tangent is indexed as the array is iterated (its first axis)
+    t = expand(t, iterable if isinstance(iterable, np.ndarray) else list(iterable))
     return [t[i] for i in sorted_order(iterable, key, reverse)]
 
 
