@@ -22,6 +22,7 @@ import contextlib
 import functools
 import inspect
 import itertools
+import operator
 import threading
 from typing import Callable
 
@@ -180,6 +181,9 @@ def _resolve(function, wrt: tuple, args: tuple, kwargs: dict, mode: str):
     if inspect.ismethod(function) and inspect.isfunction(function.__func__) and \
             not libraries.is_installed(function):  # a method written in Python, not in C
         function, leading = function.__func__, (function.__self__,)
+    if getattr(function, "__name__", None) == "__getitem__" and \
+            isinstance(getattr(function, "__self__", None), (np.ndarray, list, tuple, dict)):
+        function, leading = operator.getitem, (function.__self__,)  # key=w.__getitem__
     if isinstance(function, functools.partial):
         leading, args = tuple(function.args), args
         kwargs = {**function.keywords, **kwargs}
@@ -196,7 +200,7 @@ def _wrapper(function, count: int, keywords: tuple, mode: str):
     that a primitive with a registered derivative is differentiated like one."""
     template = registry.adjoint_of(function) if mode == "reverse" else \
         registry.tangent_of(function)
-    if template is None:
+    if template is None and not registry.is_nondifferentiable(function):  # len: none
         decorator = "adjoint" if mode == "reverse" else "tangent"
         bound = getattr(function, "__self__", None)  # d.get: a built-in's method
         advice = registry.advice_for(("method", getattr(function, "__name__", None))) \

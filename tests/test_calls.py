@@ -365,6 +365,19 @@ def test_sorted_of_an_array_in_both_modes_and_twice():
                                (df(w + h * v) - df(w - h * v)) / (2 * h), rtol=1e-6)
 
 
+def sorts_by_length(w):
+    parts = [w[:2], w, w[:1]]
+    s = sorted(parts, key=len)
+    return np.sum(s[0]) + np.sum(s[1] ** 2) * 2.0 + np.sum(s[2] ** 3) * 3.0
+
+
+def test_hvp_through_a_sort_keyed_by_a_builtin():
+    # old main: "no forward-mode derivative is registered for len"
+    w, v = np.array([0.3, -0.5, 0.8]), np.ones(3)
+    expected = np.array([4 + 18 * w[0], 4 + 18 * w[1], 18 * w[2]])  # closed form
+    np.testing.assert_allclose(s2sad.hvp(sorts_by_length)(w, v), expected, rtol=1e-12)
+
+
 def comprehension_then_indexed(w, x):
     squashed = [np.tanh(v) for v in x * w]
     return squashed[0] + squashed[2] * w
