@@ -96,7 +96,8 @@ def _first_argument_change(parsed) -> tuple | None:
     for node in syntax.walk(parsed.node.body):
         changed = _changed_by_call(node, parsed.namespace) or \
             (node.value if isinstance(node, (gast.Subscript, gast.Attribute)) and
-             isinstance(node.ctx, gast.Store) else None) or _extended_alias(node, aliases)
+             isinstance(node.ctx, gast.Store) else None) or \
+            _augmented_part(node, aliases, parsed.node.body)
         if changed is not None and _root(changed) in kept | set(aliases):
             root = _root(changed)
             return aliases.get(root, root), parsed.location(node)
@@ -131,12 +132,12 @@ def _called_name(call: gast.Call) -> str:
         getattr(func, "id", None) or "a call"
 
 
-def _extended_alias(node: gast.AST, aliases: dict) -> gast.Name | None:
-    """`h` in `h += [v]` where h is a part of an argument (`h = self.hist`): a list
-    extended in place."""
+def _augmented_part(node: gast.AST, aliases: dict, body: list) -> gast.Name | None:
+    """`w` in `w -= g` where w is a part of an argument (`w = self.w`, `h = p[0]`):
+    in place on an array or a list, whose owner the caller reads (a number is
+    rebound, but s2sad cannot tell which it is here: `w = w - g` says so)."""
     if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name) and \
-            node.target.id in aliases and isinstance(node.op, gast.Add) and \
-            isinstance(node.value, (gast.List, gast.ListComp)):
+            node.target.id in aliases and not _plain_copies(body, node.target.id):
         return node.target
     return None
 
@@ -241,4 +242,5 @@ def argument_write_error(function: str, param: str, where, caller: str) -> Unsup
         f"'{function}', which is called from {caller}: the write would change the "
         "caller's array or object, which its derivative would not see", where,
         hint=f"write into a copy: {param} = {param}.copy() (or list({param})) first, or "
-             "return the new values instead of storing them in an argument.")
+             "return the new values instead of storing them in an argument; for "
+             "`v -= g` on a part of it (v = self.w), write `v = v - g`.")

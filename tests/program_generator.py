@@ -1110,7 +1110,7 @@ NEEDS_ARRAY = {"helper writes into its argument", "write into an item a helper r
 # refused when the derivative runs the line, so placed in a helper f calls first
 # (in f, an early return before it could skip it)
 ONLY_IN_HELPER = {"helper writes into its argument", "object made of differentiable values",
-                  "write into an item a helper returned"}
+                  "write into an item a helper returned", "helper augments an array it is given"}
 
 
 @st.composite

@@ -306,6 +306,21 @@ class History:
         return v * 2.0
 
 
+class Descent:
+    def __init__(self, w):
+        self.w = w
+
+    def step(self, g):
+        w = self.w
+        w -= 0.1 * g  # in place on self.w, an array
+        return np.sum(w)
+
+
+def descends(x, opt):
+    s = opt.step(x * x)
+    return s + np.sum(opt.w * x)
+
+
 def records(x, history):
     y = history.record(x * x)
     return y + sum(history.values)
@@ -330,6 +345,10 @@ def test_a_helper_augmenting_the_callers_array_in_place_is_refused_at_its_line()
     with pytest.raises(s2sad.UnsupportedSyntaxError, match="argument 'self'") as info:
         s2sad.grad(records)(1.5, History())  # old main: 6.0, not 9.0
     assert info.value.location.lineno == History.record.__code__.co_firstlineno + 2
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="argument 'self'") as info:
+        s2sad.grad(descends)(x[:2], Descent(np.array([1.0, 2.0])))  # old main: wrong
+    assert info.value.location.lineno == Descent.step.__code__.co_firstlineno + 2
+    assert "v = v - g" in info.value.hint
 
 
 shadowed = np.zeros(3)  # a global array named as a helper's parameter below
