@@ -137,7 +137,7 @@ def _augmented_part(node: gast.AST, aliases: dict, body: list) -> gast.Name | No
     in place on an array or a list, whose owner the caller reads (a number is
     rebound, but s2sad cannot tell which it is here: `w = w - g` says so)."""
     if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name) and \
-            node.target.id in aliases and not _plain_copies(body, node.target.id):
+            node.target.id in aliases and _part_of(body, node.target.id, set(aliases.values())) is None:
         return node.target
     return None
 
@@ -145,44 +145,64 @@ def _augmented_part(node: gast.AST, aliases: dict, body: list) -> gast.Name | No
 _augmented_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def augmented_parameters(func: Callable) -> dict:
-    """{parameter: the Location of the first `p += v` on it} for the parameters a
-    user function augments by name (`p += g`, or `q = p; q -= g`): in place when the
-    argument is an array or a list (the caller's object changes), a new value when
-    it is a number. Known only at run time: see runtime.assert_kept_in_place."""
+def augmented_parameters(func: Callable) -> list:
+    """[(parameter, path, the Location of the `+=`)] for each part of a parameter a
+    user function augments by name: `p += g`, `q = p; q -= g` (path ()), `w = p.w;
+    w -= g` (path (("attr", "w"),)), `a = ps[0]; a += u` ((("item", 0),)). In place
+    when that part is an array or a list (the caller's object changes), a new value
+    when it is a number: known only at run time (dispatch.assert_kept_in_place)."""
     if not inspect.isfunction(func) or is_installed(func) or \
             (func.__module__ or "").split(".")[0] == "s2sad":
-        return {}
+        return []
     if func not in _augmented_cache:
         parsed = parsed_or_none(func)
-        _augmented_cache[func] = {} if parsed is None else _augmented(parsed)
+        _augmented_cache[func] = [] if parsed is None else _augmented(parsed)
     return _augmented_cache[func]
 
 
-def _augmented(parsed) -> dict:
+def _augmented(parsed) -> list:
     body = parsed.node.body
-    params = {a.id for a in parsed.node.args.args + parsed.node.args.kwonlyargs}
-    rebound = {name for stmt in syntax.statements(body) if not isinstance(stmt, gast.AugAssign)
-               for name in syntax.names_stored(getattr(stmt, "targets", None) or
-                                               getattr(stmt, "target", None) or [])}
-    kept = params - rebound
-    aliases = {name: root for name, root in aliases_of(body, kept).items()
-               if _plain_copies(body, name)}
+    kept = _kept_parameters(parsed)
     found = {}
     for stmt in syntax.statements(body):
         if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name):
-            name = stmt.target.id
-            param = name if name in kept else aliases.get(name)
-            if param is not None:
-                found.setdefault(param, parsed.location(stmt))
-    return found
+            part = _part_of(body, stmt.target.id, kept)
+            if part is not None:
+                found.setdefault(part, parsed.location(stmt))
+    return [(param, path, where) for (param, path), where in found.items()]
 
 
-def _plain_copies(body: list, name: str) -> bool:
-    """Whether every binding of `name` is a plain `name = other` (the same object)."""
-    return all(isinstance(stmt.value, gast.Name) for stmt in syntax.statements(body)
-               if isinstance(stmt, gast.Assign) and
-               any(isinstance(t, gast.Name) and t.id == name for t in stmt.targets))
+def _kept_parameters(parsed) -> set:
+    """Parameters no statement but an augmented assignment binds again."""
+    body = parsed.node.body
+    params = {a.id for a in parsed.node.args.args + parsed.node.args.kwonlyargs}
+    return params - {name for stmt in syntax.statements(body)
+                     if not isinstance(stmt, gast.AugAssign)
+                     for name in syntax.names_stored(getattr(stmt, "targets", None) or
+                                                     getattr(stmt, "target", None) or [])}
+
+
+def _part_of(body: list, name: str, kept: set) -> tuple | None:
+    """(parameter, path) when `name` is a kept parameter, or is bound once, to the
+    parameter itself or to a part reached by attributes and constant indices."""
+    if name in kept:
+        return name, ()
+    values = [stmt.value for stmt in syntax.statements(body) if isinstance(stmt, gast.Assign)
+              and any(isinstance(t, gast.Name) and t.id == name for t in stmt.targets)]
+    if len(values) != 1:
+        return None
+    path, node = [], values[0]
+    while isinstance(node, (gast.Attribute, gast.Subscript)):
+        if isinstance(node, gast.Attribute):
+            path.append(("attr", node.attr))
+        elif isinstance(node.slice, gast.Constant) and type(node.slice.value) in (int, str):
+            path.append(("item", node.slice.value))
+        else:
+            return None
+        node = node.value
+    if isinstance(node, gast.Name) and node.id in kept and not _reads_a_number(values[0]):
+        return node.id, tuple(reversed(path))
+    return None
 
 
 def aliases_of(body: list, params: set) -> dict:

@@ -321,6 +321,18 @@ def descends(x, opt):
     return s + np.sum(opt.w * x)
 
 
+def first_plus(ps, u):
+    a = ps[0]
+    a += u  # in place when ps[0] is an array, a new number when it is one
+    return a * ps[1]
+
+
+def adds_to_the_first(x):
+    ps = [x * 2.0, x * 3.0]
+    t = first_plus(ps, x)
+    return np.sum(t) + np.sum(ps[0])
+
+
 def records(x, history):
     y = history.record(x * x)
     return y + sum(history.values)
@@ -349,6 +361,9 @@ def test_a_helper_augmenting_the_callers_array_in_place_is_refused_at_its_line()
         s2sad.grad(descends)(x[:2], Descent(np.array([1.0, 2.0])))  # old main: wrong
     assert info.value.location.lineno == Descent.step.__code__.co_firstlineno + 2
     assert "v = v - g" in info.value.hint
+    check_both_modes(adds_to_the_first, (0.7,))  # numbers: rebound, nothing changes
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="argument 'ps'"):
+        s2sad.grad(adds_to_the_first)(x)  # arrays: ps[0] changes in place
 
 
 shadowed = np.zeros(3)  # a global array named as a helper's parameter below

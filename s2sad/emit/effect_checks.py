@@ -18,6 +18,11 @@ from ..errors import NonDifferentiableError, UnsupportedSyntaxError
 _CONTAINER_METHODS = frozenset(dir(list)) | frozenset(dir(dict))
 
 
+def _flat(path: tuple) -> list:
+    """(("attr", "w"), ("item", 0)) as 'attr', 'w', 'item', 0: constants to pass."""
+    return [part for step in path for part in step]
+
+
 def _folds_to_an_operand(value: gast.expr) -> bool:
     """`x * 1.0`, `x + 0.0`, `+x`: a copy the optimizer takes for x itself (a write
     hidden in a call would then reach x)."""
@@ -250,8 +255,9 @@ class EffectChecks:
             self.augment_checks[id(stmt)] = augmented
 
     def augmented_arguments(self, function, stmt: gast.Assign) -> list:
-        """[(argument, function's name, parameter, 'file:line' of the write)] for the
-        arguments of `call` that `function` augments by name (`p += g`), unless the
+        """[(argument, function's name, parameter, 'file:line' of the write, path)] for
+        the arguments of `call` that `function` augments by name (`p += g`, or a part of
+        them: outside.augmented_parameters), unless the
         argument is a temporary only this call reads: in place on an array, that
         changes what the caller reads next (checked when the call runs)."""
         augmented = outside.augmented_parameters(function)
@@ -263,8 +269,8 @@ class EffectChecks:
                 *call.args, **{k.arg: k.value for k in call.keywords if k.arg})
         except (TypeError, ValueError):
             return []
-        return [(argument.id, function.__name__, param, f"{write.filename}:{write.lineno}")
-                for param, write in augmented.items()
+        return [(argument.id, function.__name__, param, f"{write.filename}:{write.lineno}",
+                 path) for param, path, write in augmented
                 for argument in [bound.arguments.get(param)]
                 if isinstance(argument, gast.Name) and
                 not self.is_temporary_of(argument.id, stmt)]
@@ -288,8 +294,8 @@ class EffectChecks:
         guards = [syntax.expr_stmt(syntax.call(
             self.bind_dispatch("assert_kept_in_place"), syntax.name(argument),
             syntax.constant(function), syntax.constant(param), syntax.constant(write),
-            self.place_of(stmt))) for argument, function, param, write in
-            self.augment_checks.get(id(stmt), ())]
+            self.place_of(stmt), *map(syntax.constant, _flat(path))))
+            for argument, function, param, write, path in self.augment_checks.get(id(stmt), ())]
         if id(stmt) not in self.argument_checks:
             return guards
         return guards + [syntax.expr_stmt(syntax.call(
