@@ -133,11 +133,13 @@ def _called_name(call: gast.Call) -> str:
 
 
 def _augmented_part(node: gast.AST, aliases: dict, body: list) -> gast.Name | None:
-    """`w` in `w -= g` where w is a part of an argument (`w = self.w`, `h = p[0]`):
-    in place on an array or a list, whose owner the caller reads (a number is
-    rebound, but s2sad cannot tell which it is here: `w = w - g` says so)."""
+    """`w` in `w -= g` where w is a part of an argument reached otherwise than by
+    attributes and constant indices (`w = p[i]`), which the check when the call
+    runs cannot find: in place on an array or a list, whose owner the caller reads
+    (a number is rebound, but s2sad cannot tell which it is: `w = w - g` says so)."""
     if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name) and \
-            node.target.id in aliases and _part_of(body, node.target.id, set(aliases.values())) is None:
+            node.target.id in aliases and \
+            _part_of(body, node.target.id, set(aliases.values())) is None:
         return node.target
     return None
 
