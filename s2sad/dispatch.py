@@ -49,12 +49,10 @@ def assert_keeps_arguments(function, where: str) -> None:
         raise outside.argument_write_error(func.__name__, *change,
                                            caller=f"line {caller.lineno} of {caller.filename}")
     owner = getattr(function, "__self__", None)
-    first = next(iter(inspect.signature(func).parameters), None) if owner is not None else None
-    for param, path, write in outside.augmented_parameters(func):
-        if param == first:  # `w = self.w; w -= g`: the object's part, known now
+    for param, path, write in outside.augmented_parameters(func) if owner is not None else ():
+        if param == func.__code__.co_varnames[0]:  # `w = self.w; w -= g`: known now
             assert_kept_in_place(owner, func.__name__, param,
-                                 f"{write.filename}:{write.lineno}", where,
-                                 *[part for step in path for part in step])
+                                 f"{write.filename}:{write.lineno}", where, path)
 
 
 registry.nondifferentiable(assert_keeps_arguments)  # a check: generated code differentiated again
@@ -64,13 +62,13 @@ _REBOUND_BY_AUGMENTING = (int, float, complex, str, bytes, tuple, frozenset, np.
 
 
 def assert_kept_in_place(value, function: str, param: str, write: str, where: str,
-                         *path) -> None:
+                         path: tuple = ()) -> None:
     """Refuse a call passing `value` to `function`, which augments its parameter
-    `param` (or the part of it `path` reaches: 'attr', 'w', 'item', 0, ...) by name at
-    `write` ('file:line'), where that is an array or a list: that changes the
+    `param` (or the part of it `path` reaches: (("attr", "w"), ("item", 0)), ...) by
+    name at `write` ('file:line'), where that is an array or a list: that changes the
     caller's object in place, which the caller reads afterwards (a number is only
     rebound there)."""
-    for kind, key in zip(path[::2], path[1::2]):
+    for kind, key in path:
         try:
             value = getattr(value, key) if kind == "attr" else value[key]
         except (AttributeError, LookupError, TypeError):

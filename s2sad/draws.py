@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import inspect
 import random
-import types
 import weakref
 from typing import Callable
 
@@ -22,7 +21,7 @@ import numpy as np
 from . import syntax
 from .outside import EFFECT
 from .parsing import parsed_or_none
-from .runtime import GENERATORS, restore_random_state
+from .runtime import GENERATORS, NOT_HOLDING_GENERATORS, restore_random_state
 
 # Methods of np.random.RandomState, np.random.Generator and random.Random that draw.
 RANDOM_METHODS = frozenset({
@@ -111,7 +110,7 @@ class RandomDraws:
         if name in self.local_names:
             return True
         value = self.namespace.lookup(name, None)
-        return value is not None and not isinstance(value, _NOT_HOLDERS)
+        return value is not None and not isinstance(value, NOT_HOLDING_GENERATORS)
 
     def call_sources(self, call: gast.Call) -> list:
         func = call.func
@@ -189,11 +188,6 @@ def reached_generators(func: Callable, seen: frozenset = frozenset()) -> list | 
         unique = list({id(g): g for g in reached}.values())
         _draws_cache[func] = unique if draws else None
     return _draws_cache[func]
-
-
-# values that hold no generator of their own (a class's attributes are not looked at)
-_NOT_HOLDERS = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type,
-                types.MethodType, np.ufunc)
 
 
 def _may_be_users_method(name: str) -> bool:

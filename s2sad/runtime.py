@@ -437,8 +437,10 @@ def random_state(*sources) -> list:
     return states
 
 
-# objects whose attributes are not searched for generators (a callable object's are)
-_NOT_HOLDING = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, type)
+# values that hold no generator of their own: their attributes are not searched (a
+# callable object's are; a class's are not)
+NOT_HOLDING_GENERATORS = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType,
+                          types.MethodType, type, np.ufunc)
 
 
 def _generators_in(values, depth: int):
@@ -454,7 +456,7 @@ def _generators_in(values, depth: int):
             yield value.__self__  # a generator's method, as a value: rng.normal
         elif isinstance(value, dict):
             yield from _generators_in(value.values(), depth - 1)
-        elif hasattr(value, "__dict__") and not isinstance(value, _NOT_HOLDING):
+        elif hasattr(value, "__dict__") and not isinstance(value, NOT_HOLDING_GENERATORS):
             yield from _generators_in(vars(value).values(), depth - 1)
 
 

@@ -544,9 +544,7 @@ def _leaves_early(stmts: list) -> bool:
     stack = list(stmts)
     while stack:
         node = stack.pop()
-        if isinstance(node, ast.Return):
-            return True
-        if isinstance(node, (ast.Break, ast.Continue)):
+        if isinstance(node, (ast.Return, ast.Break, ast.Continue)):
             return True
         if isinstance(node, (ast.For, ast.While)):
             stack.extend(n for n in ast.walk(node) if isinstance(n, ast.Return))

@@ -18,11 +18,6 @@ from ..errors import NonDifferentiableError, UnsupportedSyntaxError
 _CONTAINER_METHODS = frozenset(dir(list)) | frozenset(dir(dict))
 
 
-def _flat(path: tuple) -> list:
-    """(("attr", "w"), ("item", 0)) as 'attr', 'w', 'item', 0: constants to pass."""
-    return [part for step in path for part in step]
-
-
 def _folds_to_an_operand(value: gast.expr) -> bool:
     """`x * 1.0`, `x + 0.0`, `+x`: a copy the optimizer takes for x itself (a write
     hidden in a call would then reach x)."""
@@ -294,7 +289,7 @@ class EffectChecks:
         guards = [syntax.expr_stmt(syntax.call(
             self.bind_dispatch("assert_kept_in_place"), syntax.name(argument),
             syntax.constant(function), syntax.constant(param), syntax.constant(write),
-            self.place_of(stmt), *map(syntax.constant, _flat(path))))
+            self.place_of(stmt), *[syntax.constant(path)] if path else []))
             for argument, function, param, write, path in self.augment_checks.get(id(stmt), ())]
         if id(stmt) not in self.argument_checks:
             return guards
