@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import types
 import warnings
 
 import numpy as np
@@ -413,3 +414,35 @@ def test_loops_with_break_compile():
         np.testing.assert_allclose(got, s2sad.grad(sums_until_large)(x, 3), rtol=1e-12)
         np.testing.assert_allclose(got, finite_difference(sums_until_large, (x, 3), 0),
                                    rtol=1e-6)
+
+
+def fresh_copy(func):
+    """`func` as a new function object: s2sad's cache of derivatives is per object."""
+    return types.FunctionType(func.__code__, func.__globals__, func.__name__,
+                              func.__defaults__, func.__closure__)
+
+
+def test_the_general_derivative_is_made_on_the_first_call_that_needs_it(monkeypatch):
+    from s2sad import api
+    made = []
+    generate = api._generate
+    monkeypatch.setattr(api, "_generate", lambda *args, **kwargs: made.append(
+        kwargs["floats"]) or generate(*args, **kwargs))
+    f = fresh_copy(piecewise)
+    df = s2sad.grad(f, wrt=(0, 1), backend="numba")
+    assert made == [True]  # what numba compiles: the float version only
+    assert_matches(piecewise, df, (0.9, 0.4, 20), (0, 1))
+    assert made == [True]
+    with pytest.warns(s2sad.BackendFallbackWarning, match="got x of type ndarray"):
+        on_arrays = df(np.array(0.9), 0.4, 20)
+    assert made == [True, False]
+    np.testing.assert_allclose(on_arrays, s2sad.grad(piecewise, wrt=(0, 1))(0.9, 0.4, 20),
+                               rtol=1e-12)
+
+
+def test_the_source_of_a_compiled_derivative_is_the_general_one_before_any_call():
+    f = fresh_copy(newton)
+    df = s2sad.grad(f, backend="numba")
+    assert s2sad.source(df) == s2sad.source(s2sad.grad(fresh_copy(newton)))
+    assert "import numba" in s2sad.source(df, floats=True)
+

@@ -102,6 +102,7 @@ def compiled(df: Callable, function: Callable) -> Callable:
     dispatcher.__wrapped__ = df
     dispatcher.__s2sad_source__ = getattr(df, "__s2sad_source__", None)
     dispatcher.__s2sad_callees__ = getattr(df, "__s2sad_callees__", {})
+    dispatcher.__s2sad_general__ = getattr(df, "__s2sad_general__", None)
     dispatcher.__s2sad_scalar__ = state
     dispatcher.__s2sad_forwards__ = True  # to a derivative that computes the same
     return dispatcher
