@@ -336,6 +336,22 @@ def assert_method_of(obj, method: str, where: str) -> None:
              f"pass {spelled}.")
 
 
+def assert_shuffles_array(generator, a, where: str) -> None:
+    """Refuse `generator.shuffle(a)`, which s2sad spells `a[...] =
+    generator.permutation(a)`, unless generator is NumPy's (np.random, a Generator
+    or a RandomState) and a is an array."""
+    numpys = generator is np.random or isinstance(generator, (np.random.Generator,
+                                                              np.random.RandomState))
+    if numpys and isinstance(a, np.ndarray):
+        return
+    raise NonDifferentiableError(
+        f"s2sad follows .shuffle(a) of NumPy's random generators on an array, but it is "
+        f"called on a {type(generator).__name__} object with a {type(a).__name__}",
+        Location.parse(where),
+        hint="shuffle a NumPy array (idx = np.arange(n); rng.shuffle(idx)) and index with "
+             "it, or assign a new order (order = rng.permutation(n)).")
+
+
 def refuse_effect(called: str, where: str) -> None:
     """Stand in for a call that may change its arguments in place, on a branch
     the derivative has just taken."""

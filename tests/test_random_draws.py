@@ -352,3 +352,70 @@ def test_vjp_jacobian_and_hessian_see_the_draws_of_one_call():
     np.testing.assert_allclose(hessian, np.diag(-np.sin(w) * noise), rtol=1e-12, atol=1e-15)
     jacobian = starts_at_0(lambda: s2sad.jacobian(noisy_vector)(w))
     np.testing.assert_allclose(jacobian, np.diag(np.cos(w) * noise), rtol=1e-12, atol=1e-15)
+
+
+# rng.shuffle(idx) changes idx in place; minibatches taken as views of idx before
+# the next shuffle must be read, in the reverse sweep, as they were.
+X_SHUFFLED = np.random.default_rng(11).normal(size=(8, 3))
+Y_SHUFFLED = X_SHUFFLED @ np.array([1.0, -2.0, 0.5])
+GLOBAL_STATE = np.random.RandomState(4)
+
+
+def minibatch_epochs(w):
+    rng = np.random.default_rng(0)
+    idx = np.arange(8)
+    total = 0.0
+    for epoch in range(2):
+        rng.shuffle(idx)
+        for b in range(2):
+            batch = idx[b * 4:(b + 1) * 4]
+            r = X_SHUFFLED[batch] @ w - Y_SHUFFLED[batch]
+            total = total + np.sum(r * r) * (epoch + 1) * (b + 1)
+    return total
+
+
+def shuffles_until_large(w):
+    rng = np.random.default_rng(0)
+    idx = np.arange(8)
+    total = 0.0
+    while total < 50.0:
+        rng.shuffle(idx)
+        r = X_SHUFFLED[idx[:4]] @ w - Y_SHUFFLED[idx[:4]]
+        total = total + np.sum(r * r) + 1.0
+    return total
+
+
+def shuffles_with_numpys_global_generator(w):
+    np.random.seed(2)
+    idx = np.arange(8)
+    total = 0.0
+    for epoch in range(3):
+        np.random.shuffle(idx)
+        total = total + np.sum(np.sin(X_SHUFFLED[idx[:3]] @ w))
+    return total
+
+
+def shuffles_a_throwaway_generator(w):
+    mask = np.array([1.0, 2.0, 3.0])
+    y = w * mask
+    np.random.default_rng(0).shuffle(mask)
+    return np.sum(y * w * mask)
+
+
+@pytest.mark.parametrize("f", [minibatch_epochs, shuffles_until_large,
+                               shuffles_with_numpys_global_generator,
+                               shuffles_a_throwaway_generator])
+@pytest.mark.parametrize("checkpoints", [None, 2])
+def test_a_shuffled_index_array_is_read_as_it_was_when_used(f, checkpoints):
+    assert_gradients(f, s2sad.grad(f, checkpoints=checkpoints), (np.array([0.1, 0.2, 0.3]),),
+                     (0,))
+
+
+def test_shuffling_a_list_is_refused_at_its_line():
+    def picks(w):
+        order = [0, 1, 2]
+        np.random.default_rng(0).shuffle(order)
+        return w[order[0]] * 2.0
+    with pytest.raises(s2sad.NonDifferentiableError, match=r"shuffle\(a\) of NumPy's random "
+                       r"generators on an array.*a list(.|\n)*test_random_draws.py"):
+        s2sad.grad(picks)(np.array([0.1, 0.2, 0.3]))

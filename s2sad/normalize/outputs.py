@@ -30,7 +30,7 @@ from ..names import Names
 from ..parsing import Namespace, ParsedFunction
 from ..rules.indexing import (added_at, diagonal_entries, masked_entries, place_sources,
                               put_entries, put_sources, putmask_sources)
-from ..runtime import assert_method_of
+from ..runtime import assert_method_of, assert_shuffles_array
 
 
 def write_outputs_as_index_writes(body: list, parsed: ParsedFunction, params: list,
@@ -61,7 +61,7 @@ def _rewritten(stmt: gast.stmt, parsed: ParsedFunction, names: Names, local: set
         new = _container_writes(stmt, parsed, names) or \
             _array_sort(stmt, parsed, names, lists)
     if new is None:
-        new = _flat_write(stmt, namespace, names)
+        new = _flat_write(stmt, namespace, names) or _shuffle(stmt, parsed, names)
     if new is None:
         write = _as_index_write(call, namespace, names, isinstance(stmt, gast.Expr))
         if write is None:
@@ -152,6 +152,31 @@ def _array_sort(stmt: gast.Expr, parsed: ParsedFunction, names: Names,
                        axis)
     check = _method_check(stmt, parsed, names)
     return [check, _index_write(func.value, syntax.constant(Ellipsis), sort)]
+
+
+def _shuffle(stmt: gast.stmt, parsed: ParsedFunction, names: Names) -> list | None:
+    """`rng.shuffle(a)` (or `np.random.shuffle(a)`) as `a[...] = rng.permutation(a)`,
+    after a check that rng is NumPy's generator and a an array when it runs; None
+    for other statements."""
+    call = stmt.value
+    func = call.func
+    if not (isinstance(stmt, gast.Expr) and isinstance(func, gast.Attribute) and
+            func.attr == "shuffle" and len(call.args) == 1 and not call.keywords):
+        return None
+    prelude = []
+    generator, array = func.value, call.args[0]
+    if syntax.dotted_name(generator) is None:  # np.random.default_rng(0).shuffle(a)
+        prelude.append(syntax.assign(names.fresh("generator"), generator))
+        generator = syntax.name(prelude[-1].targets[0].id)
+    where = parsed.location(stmt)
+    check = syntax.call(_bound(parsed.namespace, names, "assert_shuffles_array",
+                               assert_shuffles_array),
+                        syntax.clone(generator), syntax.clone(array),
+                        syntax.constant(f"{where.filename}:{where.lineno}"))
+    permuted = syntax.call(gast.Attribute(value=syntax.clone(generator), attr="permutation",
+                                          ctx=gast.Load()), syntax.clone(array))
+    return prelude + [syntax.expr_stmt(check),
+                      _index_write(array, syntax.constant(Ellipsis), permuted)]
 
 
 def _method_check(stmt: gast.Expr, parsed: ParsedFunction, names: Names) -> gast.Expr:
