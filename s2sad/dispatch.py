@@ -38,10 +38,13 @@ _wrappers: dict = {}
 _counter = itertools.count()
 
 
-def assert_keeps_arguments(function, where: str) -> None:
+def assert_keeps_arguments(function, where: str, arguments: dict | None = None) -> None:
     """Refuse a call of `function` (a method known only now) that changes an object
     it is given, such as its own object (`self.history.append(x)`): the caller
-    reads that change afterwards, and its derivative would not see it."""
+    reads that change afterwards, and its derivative would not see it. With
+    `arguments` ({position: value}), only changes of those arguments count."""
+    if arguments is not None:
+        return _assert_keeps_these(function, where, arguments)
     func = getattr(function, "__func__", function)
     change = outside.argument_change(func)
     if change is not None:
@@ -52,6 +55,25 @@ def assert_keeps_arguments(function, where: str) -> None:
     for param, path, write in outside.augmented_parameters(func) if owner is not None else ():
         if param == func.__code__.co_varnames[0]:  # `w = self.w; w -= g`: known now
             assert_kept_in_place(owner, func.__name__, param,
+                                 f"{write.filename}:{write.lineno}", where, path)
+
+
+def _assert_keeps_these(function, where: str, arguments: dict) -> None:
+    """assert_keeps_arguments for the arguments at some positions of the call."""
+    func = getattr(function, "__func__", function)
+    try:
+        params = list(inspect.signature(function).parameters)
+    except (TypeError, ValueError):  # a builtin's method: no source to read either
+        return
+    watched = {params[i]: value for i, value in arguments.items() if i < len(params)}
+    for param, write in outside.argument_changes(func).items():
+        if param in watched:
+            caller = Location.parse(where)
+            raise outside.argument_write_error(
+                func.__name__, param, write, caller=f"line {caller.lineno} of {caller.filename}")
+    for param, path, write in outside.augmented_parameters(func):
+        if param in watched:
+            assert_kept_in_place(watched[param], func.__name__, param,
                                  f"{write.filename}:{write.lineno}", where, path)
 
 

@@ -79,29 +79,55 @@ _argument_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 def argument_change(func: Callable) -> tuple | None:
     """(the parameter, the Location of the first write) where a user function
     changes an object it was given in place (`hist.append(x)`, `self.last = x`,
-    `x[0] = v`); None if it does not."""
-    if not inspect.isfunction(func) or is_installed(func) or \
+    `x[0] = v`, or a call of a helper that does); None if it does not."""
+    changes = argument_changes(func)
+    return next(iter(changes.items()), None)
+
+
+def argument_changes(func: Callable, seen: frozenset = frozenset()) -> dict:
+    """{parameter: the Location of its first write} for each object a user function
+    changes in place, as argument_change."""
+    if not inspect.isfunction(func) or is_installed(func) or func in seen or \
             (func.__module__ or "").split(".")[0] == "s2sad":
-        return None
+        return {}
     if func not in _argument_cache:
         parsed = parsed_or_none(func)
-        _argument_cache[func] = None if parsed is None else _first_argument_change(parsed)
+        _argument_cache[func] = {} if parsed is None else \
+            _argument_changes(parsed, seen | {func})
     return _argument_cache[func]
 
 
-def _first_argument_change(parsed) -> tuple | None:
+def _argument_changes(parsed, seen: frozenset) -> dict:
     params = {a.id for a in parsed.node.args.args + parsed.node.args.kwonlyargs}
     kept = params - syntax.names_stored(parsed.node.body)  # a rebound one may hold a copy
     aliases = aliases_of(parsed.node.body, kept)
+    found = {}
     for node in syntax.walk(parsed.node.body):
-        changed = _changed_by_call(node, parsed.namespace) or \
-            (node.value if isinstance(node, (gast.Subscript, gast.Attribute)) and
-             isinstance(node.ctx, gast.Store) else None) or \
-            _augmented_part(node, aliases, parsed.node.body)
-        if changed is not None and _root(changed) in kept | set(aliases):
-            root = _root(changed)
-            return aliases.get(root, root), parsed.location(node)
-    return None
+        changed = [_changed_by_call(node, parsed.namespace) or
+                   (node.value if isinstance(node, (gast.Subscript, gast.Attribute)) and
+                    isinstance(node.ctx, gast.Store) else None) or
+                   _augmented_part(node, aliases, parsed.node.body)]
+        changed += _changed_by_helper(node, parsed.namespace, seen)
+        for root in [_root(c) for c in changed if c is not None]:
+            if root in kept | set(aliases):
+                found.setdefault(aliases.get(root, root), parsed.location(node))
+    return found
+
+
+def _changed_by_helper(node: gast.AST, namespace, seen: frozenset) -> list:
+    """The arguments of a call of a user function that changes them in place."""
+    if not isinstance(node, gast.Call):
+        return []
+    callee = namespace.resolve(node.func)
+    changes = argument_changes(callee, seen) if inspect.isfunction(callee) else {}
+    if not changes:
+        return []
+    try:
+        bound = inspect.signature(callee).bind(
+            *node.args, **{k.arg: k.value for k in node.keywords if k.arg})
+    except (TypeError, ValueError):
+        return []
+    return [bound.arguments[param] for param in changes if param in bound.arguments]
 
 
 # NumPy's functions that write into their first argument (np.sort, np.append and
@@ -118,6 +144,8 @@ def _changed_by_call(node: gast.AST, namespace) -> gast.expr | None:
     func = node.func
     if out is not None or not isinstance(func, gast.Attribute):
         return out
+    if func.attr == "shuffle" and node.args:  # rng.shuffle(a), np.random.shuffle(a)
+        return node.args[0]
     receiver = func.value
     if isinstance(receiver, gast.Name) and \
             isinstance(namespace.lookup(receiver.id, None), types.ModuleType):

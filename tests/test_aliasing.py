@@ -1431,3 +1431,119 @@ def test_views_of_every_kind_are_found_and_containers_written_only_in_themselves
     c = np.array([1.0, 2.0, 3.0])
     tied = {"w": c.copy(), "b": c, "c": c}
     assert s2sad.grad(replaces_an_entry, wrt=1)(tied, 1.5) == pytest.approx(2 * 1.5 * 6.0)
+
+
+# A call that carries no derivative but changes, in place, an array f read before it:
+# the adjoints of those reads would see the new values. Refused, never a wrong number.
+def scale_in_place(m, c):
+    m *= c
+
+
+def zero_first(m):
+    m[0] = 0.0
+
+
+def zero_first_through_a_helper(m):
+    zero_first(m)
+
+
+def shuffle_with(idx, rng):
+    rng.shuffle(idx)
+
+
+def summed(m):
+    return np.sum(m)
+
+
+class Scaler:
+    def __init__(self):
+        self.k = 4.0
+        self.seen = []
+
+    def apply(self, m):
+        m *= self.k
+
+    def clear(self, m):
+        m[:] = 0.5
+
+    def log(self, m):
+        self.seen.append(m)
+
+
+SCALER = Scaler()
+WEIGHTS = np.array([0.3, 0.7, 1.1])
+
+
+def mask_scaled_after_use(w):
+    mask = np.array([1.0, 2.0, 3.0])
+    y = w * mask
+    scale_in_place(mask, 3.0)
+    return np.sum(y * mask * w)
+
+
+def mask_zeroed_through_two_helpers(w):
+    mask = np.array([1.0, 2.0, 3.0])
+    y = w * mask
+    zero_first_through_a_helper(mask)
+    return np.sum(y * mask * w)
+
+
+def index_shuffled_by_a_helper(w):
+    rng = np.random.default_rng(0)
+    idx = np.arange(3)
+    total = 0.0
+    for epoch in range(2):
+        shuffle_with(idx, rng)
+        total = total + np.sum(np.sin(w[idx[:2]]))
+    return total
+
+
+def mask_cleared_by_a_global_objects_method(w):
+    mask = np.array([1.0, 2.0, 3.0])
+    y = w * mask
+    SCALER.clear(mask)
+    return np.sum(y * mask * w)
+
+
+def mask_scaled_by_a_local_objects_method(w):
+    scaler = Scaler()
+    mask = np.array([1.0, 2.0, 3.0])
+    y = w * mask
+    scaler.apply(mask)
+    return np.sum(y * mask * w)
+
+
+@pytest.mark.parametrize("f, helper", [
+    (mask_scaled_after_use, "scale_in_place"), (mask_zeroed_through_two_helpers, "zero_first_through_a_helper"),
+    (index_shuffled_by_a_helper, "shuffle_with"),
+    (mask_cleared_by_a_global_objects_method, "clear"),
+    (mask_scaled_by_a_local_objects_method, "apply")])
+def test_a_helper_changing_an_array_read_before_is_refused(f, helper):
+    with pytest.raises(s2sad.UnsupportedSyntaxError,
+                       match=f"write into the argument '(m|idx)' of function '{helper}'"):
+        s2sad.grad(f)(WEIGHTS.copy())
+
+
+def buffer_filled_before_use(w):
+    mask = np.array([1.0, 2.0, 3.0])
+    scale_in_place(mask, 3.0)
+    return np.sum(w * mask * w)
+
+
+def reads_and_logs_the_mask(w):
+    logger = Scaler()
+    mask = np.array([1.0, 2.0, 3.0])
+    y = w * mask
+    logger.log(mask)
+    return np.sum(y * mask * w) * summed(mask)
+
+
+@pytest.mark.parametrize("f", [buffer_filled_before_use, reads_and_logs_the_mask])
+def test_a_helper_that_changes_no_array_read_before_it_is_followed(f):
+    assert_gradients(f, s2sad.grad(f), (WEIGHTS.copy(),), (0,))
+
+
+def test_forward_mode_follows_a_constant_changed_after_use():
+    _, tangent = s2sad.jvp(mask_scaled_after_use, (WEIGHTS.copy(),), (np.ones(3),))
+    expected = finite_difference(mask_scaled_after_use, (WEIGHTS.copy(),), 0).sum()
+    assert float(tangent) == pytest.approx(expected, rel=1e-6)

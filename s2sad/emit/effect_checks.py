@@ -35,6 +35,7 @@ class EffectChecks:
         caller's object from a helper: its derivative reruns it after the write."""
         self.unshared_checks = {}  # id(write) -> [(written, other)] known at run time only
         self.argument_checks = set()  # ids of method calls checked when they run
+        self.kept_arguments = {}  # id(call) -> {position: name} of the arguments checked
         self.augment_checks = {}  # id(call) -> [(argument, function, parameter, write)]
         for conflict in self.aliases.conflicts:
             if conflict.certain:
@@ -207,6 +208,7 @@ class EffectChecks:
                     and call.func.value.id in self.local_names:
                 operands.append(call.func.value)
             if not syntax.names_loaded(operands) & self.varied:
+                self.check_constants_kept(stmt)
                 continue
             writes_out = any(k.arg == "out" for k in call.keywords)
             if isinstance(stmt, gast.Assign) and not writes_out:
@@ -249,24 +251,85 @@ class EffectChecks:
         if augmented:
             self.augment_checks[id(stmt)] = augmented
 
+    def check_constants_kept(self, stmt) -> None:
+        """`normalize(mask)` or `rng_helper(idx, rng)`, a call without derivatives that
+        changes in place a variable of f read before it (or in its loop): the
+        adjoints of those reads would see the new values. Refused; for a method of
+        an object, and a `p += g` on an array, when the call runs."""
+        if self.prefix != "b":  # a tangent is computed where its operands are read
+            return
+        read = self.read_before(stmt)
+        arguments = {a.id for a in syntax.walk(stmt.value) if isinstance(a, gast.Name)}
+        if not read & arguments & self.local_names:
+            return
+        primitive = self.classify(stmt.value)
+        key = primitive.key if primitive is not None else None
+        if isinstance(key, tuple) and key[0] == "method" and key[1] not in _CONTAINER_METHODS \
+                and stmt.value.func.value.id not in self.array_names:
+            self.argument_checks.add(id(stmt))
+            self.kept_arguments[id(stmt)] = {
+                i: a.id for i, a in enumerate(stmt.value.args)
+                if isinstance(a, gast.Name) and a.id in read}
+            return
+        function = getattr(key, "__func__", key)  # a global object's method
+        for param, argument in self.bound_arguments(key, stmt.value).items():
+            change = outside.argument_changes(function).get(param)
+            if change is not None and isinstance(argument, gast.Name) and argument.id in read:
+                raise outside.argument_write_error(function.__name__, param, change,
+                                                   caller=self.fn.parsed.described)
+        augmented = [a for a in self.augmented_arguments(key, stmt) if a[0] in read]
+        if augmented:
+            self.augment_checks[id(stmt)] = augmented
+
+    def read_before(self, stmt) -> set:
+        """Names f reads before `stmt` runs: in the statements before it, in the
+        tests of the branches around it, and anywhere in a loop around it (the next
+        iteration) but in `stmt` itself."""
+        inside = {id(node) for node in syntax.walk(stmt)}
+        read = set()
+
+        def visit(stmts: list) -> bool:
+            for other in stmts:
+                if other is stmt:
+                    return True
+                around = any(s is stmt for s in syntax.statements(
+                    getattr(other, "body", []) + getattr(other, "orelse", [])))
+                if around and isinstance(other, (gast.For, gast.While)):
+                    read.update(n.id for n in syntax.walk(other) if id(n) not in inside
+                                and isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load))
+                    return True
+                if around:  # a branch (its test) or a `with` block (its items)
+                    read.update(syntax.names_loaded(getattr(other, "test", None) or
+                                                    getattr(other, "items", [])))
+                    return visit(other.body) or visit(getattr(other, "orelse", []))
+                read.update(syntax.names_loaded(other))
+            return False
+        visit(self.body)
+        return read
+
+    def bound_arguments(self, function, call: gast.Call) -> dict:
+        """{parameter: argument node} of a call of a user function, or {}."""
+        if not (inspect.isfunction(function) or inspect.ismethod(function)):
+            return {}
+        try:
+            return dict(inspect.signature(function).bind(
+                *call.args, **{k.arg: k.value for k in call.keywords if k.arg}).arguments)
+        except (TypeError, ValueError):
+            return {}
+
     def augmented_arguments(self, function, stmt: gast.Assign) -> list:
         """[(argument, function's name, parameter, 'file:line' of the write, path)] for
         the arguments of `call` that `function` augments by name (`p += g`, or a part of
         them: outside.augmented_parameters), unless the
         argument is a temporary only this call reads: in place on an array, that
         changes what the caller reads next (checked when the call runs)."""
-        augmented = outside.augmented_parameters(function)
+        augmented = outside.augmented_parameters(getattr(function, "__func__", function))
         if not augmented:
             return []
-        call = stmt.value
-        try:
-            bound = inspect.signature(function).bind(
-                *call.args, **{k.arg: k.value for k in call.keywords if k.arg})
-        except (TypeError, ValueError):
-            return []
+        bound = self.bound_arguments(function, stmt.value)
         return [(argument.id, function.__name__, param, f"{write.filename}:{write.lineno}",
                  path) for param, path, write in augmented
-                for argument in [bound.arguments.get(param)]
+                for argument in [bound.get(param)]
                 if isinstance(argument, gast.Name) and
                 not self.is_temporary_of(argument.id, stmt)]
 
@@ -293,9 +356,12 @@ class EffectChecks:
             for argument, function, param, write, path in self.augment_checks.get(id(stmt), ())]
         if id(stmt) not in self.argument_checks:
             return guards
+        kept = self.kept_arguments.get(id(stmt))
+        watched = [] if kept is None else [gast.Dict(
+            keys=[syntax.constant(i) for i in kept], values=[syntax.name(n) for n in kept.values()])]
         return guards + [syntax.expr_stmt(syntax.call(
             self.bind_dispatch("assert_keeps_arguments"), syntax.clone(stmt.value.func),
-            self.place_of(stmt)))]
+            self.place_of(stmt), *watched))]
 
     def refusal_when_run(self, call: gast.Call, stmt) -> gast.Call:
         """`refuse_effect('plot', 'file.py:12')` in place of the call."""
