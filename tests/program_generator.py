@@ -161,6 +161,7 @@ class Writer:
         self.uses_apply_to = False
         self.decorators: set = set()   # the decorators the module's helpers use
         self.draws = False             # f draws random numbers from `rng`
+        self.shuffles = False          # and shuffles the index array `order`
         self.draw_helpers: set = set()  # "function", "method": module code that draws
         self.global_draws: set = set()  # "generator", "object": drawn from module values
 
@@ -590,7 +591,15 @@ class Writer:
         target = self.fresh()
         value = self.squashed(scope, None, kind)
         how = self.pick(["inline", "unused first", "function", "method", "parameters",
-                         "seeded global", "module generator", "module object"])
+                         "seeded global", "module generator", "module object",
+                         "shuffled index"])
+        if how == "shuffled index" and kind == A:
+            # rng.shuffle changes, in place, the index array earlier gathers read
+            self.shuffles = True
+            index = self.pick(["order", "order[::1]"])
+            return Stmt(["rng.shuffle(order)",
+                         f"{target} = 0.5 * {value} + 0.5 * {value}[{index}]"],
+                        defines={target: kind})
         if how == "module object":
             self.draw_helpers.add("method")
             self.global_draws.add("object")
@@ -939,6 +948,8 @@ class Writer:
             main.insert(1, "    rng = np.random.RandomState(5)")
         if "method" in self.draw_helpers:
             main.insert(2, "    jitter = Jitter(rng)")
+        if self.shuffles:
+            main.insert(2, f"    order = np.arange({self.shape[0]})")
         for helper in sorted(self.draw_helpers):
             lines += DRAW_HELPERS[helper] + ["", ""]
         if self.global_draws:  # f seeds it: f stays a function of its arguments
@@ -1080,6 +1091,10 @@ CONSTRUCTS = {
     "helper changes a list it is given": (
         ["kept_list = []", "unused_r = recorder(kept_list, $p * 2.0)",
          "$t = kept_list[0] * 1.0"], ()),
+    # a constant array read by an adjoint, then scaled in place: named at the `*=`
+    "helper scales an array read before": (
+        ["kept_mask = np.array([1.0, 2.0])", "used_mask = np.sum($p) * kept_mask",
+         "unused_s = scaler_of(kept_mask, 3.0)", "$t = np.sum(used_mask * kept_mask)"], ()),
     # `items += v` on the caller's array, read after: named at the `+=` (PRELUDE_LINE)
     "helper augments an array it is given": (
         ["kept_array = np.array([1.0, 2.0]) * np.sum($p)",
@@ -1098,6 +1113,8 @@ PRELUDE = {
                                           "    return v", "", ""],
     "helper augments an array it is given": ["def augmenter(items, v):", "    items += v",
                                              "    return v", "", ""],
+    "helper scales an array read before": ["def scaler_of(items, c):", "    items *= c",
+                                           "    return c", "", ""],
     "object made of differentiable values": [
         "class Scaler:", "    def __init__(self, k):", "        self.k = k", "",
         "    def __call__(self, u):", "        return u * self.k", "", ""],
@@ -1105,12 +1122,16 @@ PRELUDE = {
 
 # constructs s2sad names in a line of their PRELUDE: its index there
 PRELUDE_LINE = {"helper changes a list it is given": 1,
-                "helper augments an array it is given": 1}
+                "helper augments an array it is given": 1,
+                "helper scales an array read before": 1}
 NEEDS_ARRAY = {"helper writes into its argument", "write into an item a helper returned"}
+# forward mode follows these (a tangent is computed where its operands are read)
+REVERSE_ONLY = {"helper scales an array read before"}
 # refused when the derivative runs the line, so placed in a helper f calls first
 # (in f, an early return before it could skip it)
 ONLY_IN_HELPER = {"helper writes into its argument", "object made of differentiable values",
-                  "write into an item a helper returned", "helper augments an array it is given"}
+                  "write into an item a helper returned", "helper augments an array it is given",
+                  "helper scales an array read before"}
 
 
 @st.composite
