@@ -1514,7 +1514,8 @@ def mask_scaled_by_a_local_objects_method(w):
 
 
 @pytest.mark.parametrize("f, helper", [
-    (mask_scaled_after_use, "scale_in_place"), (mask_zeroed_through_two_helpers, "zero_first_through_a_helper"),
+    (mask_scaled_after_use, "scale_in_place"),
+    (mask_zeroed_through_two_helpers, "zero_first_through_a_helper"),
     (index_shuffled_by_a_helper, "shuffle_with"),
     (mask_cleared_by_a_global_objects_method, "clear"),
     (mask_scaled_by_a_local_objects_method, "apply")])
