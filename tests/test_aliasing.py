@@ -1157,6 +1157,12 @@ def sorts_a_list_it_makes(x):
     return items[0] * 2.0 + items[1]
 
 
+def sorts_a_list_it_unpacks(x):
+    items, others = [x[1], x[0]], []
+    items.sort()
+    return items[0] * 2.0 + items[1]
+
+
 def sorts_a_list_by_key(x):
     items = [x[1], x[0]]
     items.sort(key=abs, reverse=True)
@@ -1205,7 +1211,8 @@ def test_sort_extend_update_and_put_keep_their_meaning_or_are_refused():
     turns out a list or another object are refused when they run; np.put and
     np.putmask raise on bad indices and masks as NumPy does."""
     x = np.array([0.3, 1.2, 0.5])
-    for f in (sorts_a_list_it_makes, sorts_a_list_by_key, puts_with_clipped_indices):
+    for f in (sorts_a_list_it_makes, sorts_a_list_it_unpacks, sorts_a_list_by_key,
+              puts_with_clipped_indices):
         with pytest.raises(s2sad.NonDifferentiableError, match="change its arguments"):
             s2sad.grad(f)(x)
     with pytest.raises(s2sad.NonDifferentiableError, match=r"\.sort\(\.\.\.\) of a NumPy array"

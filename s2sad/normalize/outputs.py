@@ -206,17 +206,27 @@ def _container_writes(stmt: gast.Expr, parsed: ParsedFunction, names: Names) -> 
 
 def _list_names(body: list, namespace: Namespace) -> set:
     """Names the function binds to a list somewhere (a display, a comprehension,
-    list(...) or sorted(...)): `lst.sort()` on one is list.sort."""
+    list(...) or sorted(...)), also by unpacking a display (`xs, hs = [], []`):
+    `lst.sort()` on one is list.sort."""
     made = set()
     for stmt in syntax.statements(body):
-        value = getattr(stmt, "value", None)
-        if not isinstance(stmt, gast.Assign):
-            continue
-        listed = isinstance(value, (gast.List, gast.ListComp)) or \
-            isinstance(value, gast.Call) and namespace.resolve(value.func) in (list, sorted)
-        if listed:
-            made |= syntax.names_stored(stmt.targets)
+        if isinstance(stmt, gast.Assign):
+            for target in stmt.targets:
+                made |= _bound_to_lists(target, stmt.value, namespace)
     return made
+
+
+def _bound_to_lists(target: gast.expr, value: gast.expr, namespace: Namespace) -> set:
+    """The names of `target = value` that get a list."""
+    if isinstance(value, (gast.List, gast.ListComp)) or \
+            isinstance(value, gast.Call) and namespace.resolve(value.func) in (list, sorted):
+        return syntax.names_stored(target) if isinstance(target, gast.Name) else set()
+    if isinstance(target, (gast.Tuple, gast.List)) and \
+            isinstance(value, (gast.Tuple, gast.List)) and len(target.elts) == len(value.elts) \
+            and not any(isinstance(e, gast.Starred) for e in target.elts + value.elts):
+        return {name for t, v in zip(target.elts, value.elts)
+                for name in _bound_to_lists(t, v, namespace)}
+    return set()
 
 
 def _as_index_write(call: gast.Call, namespace: Namespace, names: Names, dropped: bool):
