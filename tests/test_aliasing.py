@@ -1438,3 +1438,57 @@ def test_views_of_every_kind_are_found_and_containers_written_only_in_themselves
     c = np.array([1.0, 2.0, 3.0])
     tied = {"w": c.copy(), "b": c, "c": c}
     assert s2sad.grad(replaces_an_entry, wrt=1)(tied, 1.5) == pytest.approx(2 * 1.5 * 6.0)
+
+
+class Stack:
+    """A user's class whose methods share their names with a list's and an array's."""
+
+    def __init__(self, k):
+        self.k = k
+
+    def pop(self, x):
+        return self.k * x
+
+    def append(self, x):
+        return self.k * x
+
+    def fill(self, x):
+        self.last = x
+
+
+def pops_from_an_object(x, s):
+    return np.sum(s.pop(x))
+
+
+def appends_to_an_object(x, s):
+    s.append(x)
+    return np.sum(x * s.k)
+
+
+def fills_an_object(x, s):
+    s.fill(x)
+    return np.sum(x * s.k)
+
+
+def pops_from_a_list_it_is_given(x, items):
+    last = items.pop()
+    return np.sum(last * x) + np.sum(items[0] * x)
+
+
+def test_pop_append_fill_on_a_users_object_are_refused_naming_the_line():
+    """`s.pop(x)` on an object of the user's was differentiated as list.pop (unpop:
+    ValueError, or AttributeError 'insert'); `s.append(x)` and `s.fill(x)` as a
+    list's append and an array's fill (TypeError). Each is now checked when it
+    runs; a list given for the same name still gets its derivative."""
+    x = np.array([1.0, 2.0])
+    for f, method, line in ((pops_from_an_object, "pop", 1),
+                            (appends_to_an_object, "append", 1),
+                            (fills_an_object, "fill", 1)):
+        with pytest.raises(s2sad.NonDifferentiableError,
+                           match=rf"\.{method}\(\.\.\.\) of .* only.*a Stack object") as info:
+            s2sad.grad(f)(x, Stack(3.0))
+        assert info.value.location.lineno == f.__code__.co_firstlineno + line
+        assert info.value.location.filename == __file__
+    items = [np.array([0.5, 0.2]), np.array([1.5, -0.3])]
+    np.testing.assert_allclose(s2sad.grad(pops_from_a_list_it_is_given)(x, list(items)),
+                               items[1] + items[0])
