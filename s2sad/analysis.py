@@ -382,20 +382,50 @@ def _broadcast_candidates(stmts: list, params: set, scalars: set,
     return found
 
 
-def dict_names(stmts: list) -> set:
-    """Names that hold dicts, whose writes may add a key: bound to a dict literal,
-    or written at a string key (`d["k"] = v`, into a dict the caller passed)."""
-    found = set()
+def dict_names(stmts: list, makes_dict: Callable = lambda call: False) -> set:
+    """Names that may hold dicts, whose writes may add a key: bound to a dict literal
+    or comprehension, to a call `makes_dict` accepts (`dict()`), to another such
+    name, or to such an item of a tuple (`xs, hs = {}, {}` is normalized into
+    `t = {}; ...; xs = t` and `pair = {}, {}; xs, hs = pair` into `xs = pair[0]`), or
+    written at a string key (`d["k"] = v`, into a dict the caller passed)."""
+    found, bindings, tuples = set(), [], {}
     for stmt in syntax.statements(stmts):
         if not isinstance(stmt, gast.Assign):
             continue
         target = stmt.targets[0]
-        if isinstance(target, gast.Name) and isinstance(stmt.value, gast.Dict):
-            found.add(target.id)
+        if isinstance(target, gast.Name):
+            bindings.append((target.id, stmt.value))
+            if isinstance(stmt.value, gast.Tuple):
+                tuples[target.id] = stmt.value
         elif isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) and \
                 isinstance(target.slice, gast.Constant) and isinstance(target.slice.value, str):
             found.add(target.value.id)
+    grown = True
+    while grown:  # a copy of a copy of a dict is one too
+        new = {name for name, value in bindings if name not in found and
+               _makes_dict(value, found, tuples, makes_dict)}
+        found |= new
+        grown = bool(new)
     return found
+
+
+def _makes_dict(value: gast.expr, known: set, tuples: dict, makes_dict: Callable) -> bool:
+    """Does `value` evaluate to a dict, given the names `known` to hold one and the
+    tuple displays `tuples` bound to names?"""
+    if isinstance(value, (gast.Dict, gast.DictComp)):
+        return True
+    if isinstance(value, gast.Name):
+        return value.id in known
+    if isinstance(value, gast.Call):
+        return bool(makes_dict(value))
+    if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) and \
+            value.value.id in tuples and isinstance(value.slice, gast.Constant) and \
+            type(value.slice.value) is int:
+        items = tuples[value.value.id].elts
+        index = value.slice.value
+        return -len(items) <= index < len(items) and \
+            _makes_dict(items[index], known, tuples, makes_dict)
+    return False
 
 
 def binding_counts(stmts: list) -> Counter:

@@ -316,24 +316,29 @@ def assert_array_method(obj, method: str, where: str) -> None:
         f"it knows, but it is called on {kind}", Location.parse(where), hint=hint)
 
 
-# The type whose method s2sad spells with writes it follows (normalize/outputs.py).
-_SPELLED_METHODS = {"sort": (np.ndarray, "a NumPy array"), "extend": (list, "a list"),
-                    "update": (dict, "a dict")}
+# The types whose method s2sad spells with writes it follows (normalize/outputs.py),
+# or whose derivative it writes itself (a list's pop and append, reverse/containers.py).
+_SPELLED_METHODS = {"sort": ((np.ndarray,), "a NumPy array"),
+                    "fill": ((np.ndarray,), "a NumPy array"),
+                    "extend": ((list,), "a list"), "append": ((list,), "a list"),
+                    "update": ((dict,), "a dict"), "pop": ((list, dict), "a list or dict")}
 
 
 def assert_method_of(obj, method: str, where: str) -> None:
-    """Refuse `obj.<method>(...)`, which s2sad spells as writes into an array (sort)
-    or into a list or dict (extend, update), when obj is another object: a list's
-    sort (a list's order, key= and reverse=), a class of the user's own, a
-    subclass with its own method."""
-    owner, spelled = _SPELLED_METHODS[method]
-    if isinstance(obj, owner) and getattr(type(obj), method) is getattr(owner, method):
+    """Refuse `obj.<method>(...)`, which s2sad spells as writes into an array (sort,
+    fill) or into a list or dict (extend, update, append, pop), when obj is another
+    object: a list's sort (a list's order, key= and reverse=), a class of the user's
+    own, a subclass with its own method."""
+    owners, spelled = _SPELLED_METHODS[method]
+    if any(isinstance(obj, owner) and getattr(type(obj), method) is getattr(owner, method)
+           for owner in owners):
         return
     raise NonDifferentiableError(
         f"s2sad follows .{method}(...) of {spelled} only, as the writes it makes, but "
         f"it is called on a {type(obj).__name__} object", Location.parse(where),
-        hint="assign the result instead (lst = sorted(lst, key=f), lst = lst + list(xs)), or "
-             f"pass {spelled}.")
+        hint="assign the result instead (lst = sorted(lst, key=f), lst = lst + list(xs)), "
+             f"pass {spelled}, or give your method a name lists, dicts and arrays do "
+             "not have: s2sad differentiates it then.")
 
 
 def assert_shuffles_array(generator, a, where: str) -> None:

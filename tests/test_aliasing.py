@@ -1157,6 +1157,12 @@ def sorts_a_list_it_makes(x):
     return items[0] * 2.0 + items[1]
 
 
+def sorts_a_list_it_unpacks(x):
+    items, others = [x[1], x[0]], []
+    items.sort()
+    return items[0] * 2.0 + items[1]
+
+
 def sorts_a_list_by_key(x):
     items = [x[1], x[0]]
     items.sort(key=abs, reverse=True)
@@ -1205,7 +1211,8 @@ def test_sort_extend_update_and_put_keep_their_meaning_or_are_refused():
     turns out a list or another object are refused when they run; np.put and
     np.putmask raise on bad indices and masks as NumPy does."""
     x = np.array([0.3, 1.2, 0.5])
-    for f in (sorts_a_list_it_makes, sorts_a_list_by_key, puts_with_clipped_indices):
+    for f in (sorts_a_list_it_makes, sorts_a_list_it_unpacks, sorts_a_list_by_key,
+              puts_with_clipped_indices):
         with pytest.raises(s2sad.NonDifferentiableError, match="change its arguments"):
             s2sad.grad(f)(x)
     with pytest.raises(s2sad.NonDifferentiableError, match=r"\.sort\(\.\.\.\) of a NumPy array"
@@ -1548,3 +1555,57 @@ def test_forward_mode_follows_a_constant_changed_after_use():
     _, tangent = s2sad.jvp(mask_scaled_after_use, (WEIGHTS.copy(),), (np.ones(3),))
     expected = finite_difference(mask_scaled_after_use, (WEIGHTS.copy(),), 0).sum()
     assert float(tangent) == pytest.approx(expected, rel=1e-6)
+
+
+class Stack:
+    """A user's class whose methods share their names with a list's and an array's."""
+
+    def __init__(self, k):
+        self.k = k
+
+    def pop(self, x):
+        return self.k * x
+
+    def append(self, x):
+        return self.k * x
+
+    def fill(self, x):
+        self.last = x
+
+
+def pops_from_an_object(x, s):
+    return np.sum(s.pop(x))
+
+
+def appends_to_an_object(x, s):
+    s.append(x)
+    return np.sum(x * s.k)
+
+
+def fills_an_object(x, s):
+    s.fill(x)
+    return np.sum(x * s.k)
+
+
+def pops_from_a_list_it_is_given(x, items):
+    last = items.pop()
+    return np.sum(last * x) + np.sum(items[0] * x)
+
+
+def test_pop_append_fill_on_a_users_object_are_refused_naming_the_line():
+    """`s.pop(x)` on an object of the user's was differentiated as list.pop (unpop:
+    ValueError, or AttributeError 'insert'); `s.append(x)` and `s.fill(x)` as a
+    list's append and an array's fill (TypeError). Each is now checked when it
+    runs; a list given for the same name still gets its derivative."""
+    x = np.array([1.0, 2.0])
+    for f, method, line in ((pops_from_an_object, "pop", 1),
+                            (appends_to_an_object, "append", 1),
+                            (fills_an_object, "fill", 1)):
+        with pytest.raises(s2sad.NonDifferentiableError,
+                           match=rf"\.{method}\(\.\.\.\) of .* only.*a Stack object") as info:
+            s2sad.grad(f)(x, Stack(3.0))
+        assert info.value.location.lineno == f.__code__.co_firstlineno + line
+        assert info.value.location.filename == __file__
+    items = [np.array([0.5, 0.2]), np.array([1.5, -0.3])]
+    np.testing.assert_allclose(s2sad.grad(pops_from_a_list_it_is_given)(x, list(items)),
+                               items[1] + items[0])

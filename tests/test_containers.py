@@ -765,3 +765,42 @@ def test_items_with_a_tuple_key_unpacked_in_the_loop_target():
     np.testing.assert_allclose(s2sad.grad(graph_energy)(x), expected)
     np.testing.assert_allclose(s2sad.autodiff(graph_energy, mode="forward")(x, np.ones(3)),
                                0.0, atol=1e-12)  # a shift of every x changes no difference
+
+
+def min_char_rnn_loss(Wxh, Whh, Why, bh, by, hprev, inputs, targets):
+    """Karpathy's min-char-rnn lossFun, the one-hot inputs given: its dicts are
+    bound by one tuple assignment, and hs[-1] is a new int key."""
+    xs, hs, ys, ps = {}, {}, {}, {}
+    hs[-1] = np.copy(hprev)
+    loss = 0
+    for t in range(len(inputs)):
+        xs[t] = inputs[t]
+        hs[t] = np.tanh(np.dot(Wxh, xs[t]) + np.dot(Whh, hs[t - 1]) + bh)
+        ys[t] = np.dot(Why, hs[t]) + by
+        ps[t] = np.exp(ys[t]) / np.sum(np.exp(ys[t]))
+        loss += -np.log(ps[t][targets[t], 0])
+    return loss
+
+
+def unpacks_dicts_from_a_tuple(h0):
+    pair = ({}, dict())
+    xs, hs = pair
+    (ys, zs), n = ({}, {}), 3.0
+    hs[-1] = h0 * n
+    zs[-2] = hs[-1] * h0
+    return np.sum(zs[-2])
+
+
+def test_dicts_bound_by_unpacking_save_a_new_key_as_missing():
+    """`xs, hs = {}, {}` then `hs[-1] = v`: the reverse sweep saved `hs[-1]` before
+    the write made the key (KeyError), as it knew only `hs = {}` for a dict."""
+    vocab, hidden = 4, 3
+    args = [RNG.normal(size=(hidden, vocab)) * 0.5, RNG.normal(size=(hidden, hidden)) * 0.5,
+            RNG.normal(size=(vocab, hidden)) * 0.5, RNG.normal(size=(hidden, 1)),
+            RNG.normal(size=(vocab, 1)), RNG.normal(size=(hidden, 1)),
+            [np.eye(vocab)[:, [i]] for i in (0, 2, 1)], [2, 1, 3]]
+    wrt = (0, 1, 2, 3, 4, 5)
+    assert_gradients(min_char_rnn_loss, s2sad.grad(min_char_rnn_loss, wrt=wrt), args, wrt)
+    h0 = RNG.normal(size=2)
+    assert_gradients(unpacks_dicts_from_a_tuple, s2sad.grad(unpacks_dicts_from_a_tuple),
+                     (h0,), (0,))

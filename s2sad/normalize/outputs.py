@@ -40,9 +40,43 @@ def write_outputs_as_index_writes(body: list, parsed: ParsedFunction, params: li
     # a parameter is the parameter)
     local = set(params) | syntax.names_stored(body)
     lists = _list_names(body, parsed.namespace)
+    containers = lists | _dict_names(body, parsed.namespace)
     for stmts in syntax.statement_lists(body):
         stmts[:] = [new for stmt in stmts
-                    for new in _rewritten(stmt, parsed, names, local, lists)]
+                    for new in _checked(stmt, parsed, names, local, containers) +
+                    _rewritten(stmt, parsed, names, local, lists)]
+
+
+# methods s2sad takes for a list's, a dict's or an array's by their name alone
+_CHECKED_METHODS = ("pop", "append", "fill")
+
+
+def _checked(stmt: gast.stmt, parsed: ParsedFunction, names: Names, local: set,
+             containers: set) -> list:
+    """`assert_method_of(obj, 'pop', 'file:line')` for each `obj.pop(...)`,
+    `obj.append(...)` or `obj.fill(...)` of the statement on a name the function
+    does not bind to a list or dict (a parameter, an object): s2sad writes these
+    calls' derivatives as a list's, a dict's or an array's, which a user's method
+    of that name is not."""
+    if not isinstance(stmt, (gast.Expr, gast.Assign, gast.AugAssign, gast.Return)) or \
+            stmt.value is None:
+        return []
+    return [_method_check(call, parsed, names) for call in _calls_outside_scopes(stmt.value)
+            if isinstance(call.func, gast.Attribute) and call.func.attr in _CHECKED_METHODS
+            and isinstance(call.func.value, gast.Name) and call.func.value.id in local
+            and call.func.value.id not in containers]
+
+
+def _calls_outside_scopes(node: gast.expr):
+    """The calls in `node`, outside lambdas and comprehensions (whose names are
+    their own), in the order Python makes them."""
+    for child in gast.iter_child_nodes(node):
+        if isinstance(child, (gast.Lambda, gast.ListComp, gast.SetComp, gast.DictComp,
+                              gast.GeneratorExp)):
+            continue
+        yield from _calls_outside_scopes(child)
+    if isinstance(node, gast.Call):
+        yield node
 
 
 def _rewritten(stmt: gast.stmt, parsed: ParsedFunction, names: Names, local: set,
@@ -179,12 +213,15 @@ def _shuffle(stmt: gast.stmt, parsed: ParsedFunction, names: Names) -> list | No
                       _index_write(array, syntax.constant(Ellipsis), permuted)]
 
 
-def _method_check(stmt: gast.Expr, parsed: ParsedFunction, names: Names) -> gast.Expr:
-    """`assert_method_of(obj, 'sort', 'file:line')` for `obj.sort(...)`: where obj
-    turns out to be another object (a list, a user's class), whose method may
-    mean something else, the derivative refuses it when it runs."""
-    method = stmt.value.func
-    where = parsed.location(stmt)
+def _method_check(node: gast.Expr | gast.Call, parsed: ParsedFunction,
+                  names: Names) -> gast.Expr:
+    """`assert_method_of(obj, 'sort', 'file:line')` for `obj.sort(...)` (a statement
+    or the call): where obj turns out to be another object (a list, a user's
+    class), whose method may mean something else, the derivative refuses it when
+    it runs."""
+    call = node.value if isinstance(node, gast.Expr) else node
+    method = call.func
+    where = parsed.location(node)
     return syntax.expr_stmt(syntax.call(
         _bound(parsed.namespace, names, "assert_method_of", assert_method_of),
         syntax.clone(method.value), syntax.constant(method.attr),
@@ -231,17 +268,48 @@ def _container_writes(stmt: gast.Expr, parsed: ParsedFunction, names: Names) -> 
 
 def _list_names(body: list, namespace: Namespace) -> set:
     """Names the function binds to a list somewhere (a display, a comprehension,
-    list(...) or sorted(...)): `lst.sort()` on one is list.sort."""
+    list(...) or sorted(...)), also by unpacking a display (`xs, hs = [], []`):
+    `lst.sort()` on one is list.sort."""
     made = set()
     for stmt in syntax.statements(body):
-        value = getattr(stmt, "value", None)
-        if not isinstance(stmt, gast.Assign):
-            continue
-        listed = isinstance(value, (gast.List, gast.ListComp)) or \
-            isinstance(value, gast.Call) and namespace.resolve(value.func) in (list, sorted)
-        if listed:
-            made |= syntax.names_stored(stmt.targets)
+        if isinstance(stmt, gast.Assign):
+            for target in stmt.targets:
+                made |= _bound_to_lists(target, stmt.value, namespace)
     return made
+
+
+def _dict_names(body: list, namespace: Namespace) -> set:
+    """Names the function binds to a dict somewhere (a display, a comprehension,
+    dict(...)), also by unpacking a display."""
+    made = set()
+    for stmt in syntax.statements(body):
+        if isinstance(stmt, gast.Assign):
+            for target in stmt.targets:
+                made |= _bound_to_lists(target, stmt.value, namespace, _makes_dict)
+    return made
+
+
+def _makes_list(value: gast.expr, namespace: Namespace) -> bool:
+    return isinstance(value, (gast.List, gast.ListComp)) or \
+        isinstance(value, gast.Call) and namespace.resolve(value.func) in (list, sorted)
+
+
+def _makes_dict(value: gast.expr, namespace: Namespace) -> bool:
+    return isinstance(value, (gast.Dict, gast.DictComp)) or \
+        isinstance(value, gast.Call) and namespace.resolve(value.func) is dict
+
+
+def _bound_to_lists(target: gast.expr, value: gast.expr, namespace: Namespace,
+                    makes=_makes_list) -> set:
+    """The names of `target = value` that get a list (what `makes` accepts)."""
+    if makes(value, namespace):
+        return syntax.names_stored(target) if isinstance(target, gast.Name) else set()
+    if isinstance(target, (gast.Tuple, gast.List)) and \
+            isinstance(value, (gast.Tuple, gast.List)) and len(target.elts) == len(value.elts) \
+            and not any(isinstance(e, gast.Starred) for e in target.elts + value.elts):
+        return {name for t, v in zip(target.elts, value.elts)
+                for name in _bound_to_lists(t, v, namespace, makes)}
+    return set()
 
 
 def _as_index_write(call: gast.Call, namespace: Namespace, names: Names, dropped: bool):

@@ -64,7 +64,7 @@ class FunctionAdjoint(LoopAdjoints, ContainerAdjoints, CallAdjoints):
             self.rank_decider = self.checked_value()  # read before the classes change
             self.output_made_zero_dim()
         self.containers = analysis.indexed_names(self.body) - self.scalars
-        self.dicts = analysis.dict_names(self.body)
+        self.dicts = analysis.dict_names(self.body, self.makes_dict)
         # numbers, or arrays of a parameter's shape: + and * act item by item
         self.elementwise = self.scalars | (set(self.shapes) - self.containers)
         self.elementwise_copies = set()  # a loop's `x_end`, `x_next` of such an x
@@ -78,6 +78,11 @@ class FunctionAdjoint(LoopAdjoints, ContainerAdjoints, CallAdjoints):
         self.fitting_their_seed = self.temporaries_fitting_their_seed()
         self.from_containers = set()  # names a called VJP may return a container for
         self.refuse_repeated_effects()
+
+    def makes_dict(self, call: gast.Call) -> bool:
+        """Does the call build a dict: `dict(...)`, `collections.OrderedDict()`?"""
+        made = self.namespace.resolve(call.func)
+        return isinstance(made, type) and issubclass(made, dict)
 
     def is_complex_global(self, name: str) -> bool:
         """Does `name` read a global (or closure) holding a complex number or array?"""
