@@ -168,12 +168,16 @@ def differentiable_operands(primitive) -> set:
 
 
 def indexed_names(stmts: list) -> set:
-    """Names read with `x[...]`, `x.keys()` or `x.attribute`: possibly containers."""
+    """Names read with `x[...]`, `x.keys()` or `x.attribute`, or walked by a loop
+    (`walked(x)`, normalize/anf.py): possibly containers."""
     names = set()
     for node in syntax.walk(gast.Module(body=list(stmts), type_ignores=[])):
         if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) \
                 and isinstance(node.ctx, gast.Load):
             names.add(node.value.id)
+        elif isinstance(node, gast.Call) and syntax.anno(node, "walks") and \
+                node.args and isinstance(node.args[0], gast.Name):
+            names.add(node.args[0].id)
         elif isinstance(node, gast.Attribute) and isinstance(node.value, gast.Name) \
                 and not hasattr(np.ndarray, node.attr):  # d.keys(), model.W
             names.add(node.value.id)

@@ -819,6 +819,25 @@ def spread(g, items):
     return AdjointList(unbroadcast(g, item) for item in items)
 
 
+def walked(iterable):
+    """What `for x in iterable` walks, as something indexed by position: a dict's
+    keys (a list of them), any other iterable (list, tuple, array) itself. Loops
+    over a value of unknown type are written as loops over `walked(value)`, so a
+    dict gives its keys, as in Python, not `d[0], d[1], ...`."""
+    return list(iterable) if isinstance(iterable, dict) else iterable
+
+
+def walked_adjoint(g, iterable):
+    """The adjoint of `iterable` in `walked(iterable)`: a dict's keys carry none, a
+    sequence's items take theirs as they are."""
+    return zeros_like(iterable) if isinstance(iterable, dict) else g
+
+
+def walked_tangent(t, iterable):
+    """The tangent of `walked(iterable)`: none for a dict's keys, the sequence's own."""
+    return 0.0 if isinstance(iterable, dict) else t
+
+
 def index_of_max(items) -> int:
     """Where the builtin `max(items)` finds its value: the first largest item."""
     return max(range(len(items)), key=lambda i: items[i])

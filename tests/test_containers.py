@@ -303,6 +303,112 @@ def test_loop_over_a_dicts_keys():
     check_container_gradient(loops_over_keys, (params, RNG.normal(size=3)))
 
 
+def counts_positive_keys(d):
+    n = 0
+    for k in d:  # the keys 0, 1, 2, never read as d[k]
+        if k > 0:
+            n = n + k
+    return d[0] * n
+
+
+def test_a_loop_over_a_dict_walks_its_keys_not_its_items_by_position():
+    """`for k in d` with int keys bound k to d[0], d[1], ... (value 20, gradient
+    {0: 12, 1: 2, 2: 2}); the keys carry no derivative."""
+    d = {0: 2.0, 1: 3.0, 2: 5.0}
+    value, gradient = s2sad.value_and_grad(counts_positive_keys)(d)
+    assert value == 6.0
+    assert gradient == {0: 3.0, 1: 0.0, 2: 0.0}
+    check_container_gradient(counts_positive_keys, (d,))
+
+
+def counts_weight_keys(params):
+    n = len([k for k in params if k.startswith("W")])
+    return np.sum(params["W0"]) * n
+
+
+def test_a_comprehension_over_a_dict_walks_its_keys():
+    params = {"W0": RNG.normal(size=2), "W1": RNG.normal(size=2), "b": RNG.normal(size=2)}
+    gradient = s2sad.grad(counts_weight_keys)(params)
+    np.testing.assert_allclose(gradient["W0"], [2.0, 2.0])
+    np.testing.assert_allclose(gradient["W1"], [0.0, 0.0])
+    check_container_gradient(counts_weight_keys, (params,))
+
+
+def enumerates_float_keys(d, x):
+    s = 0.0
+    for i, k in enumerate(d):
+        s = s + (i + 1.0) * k * x * d[k]
+    return s
+
+
+def zips_keys_with_a_list(d, xs):
+    s = 0.0
+    for k, x in zip(d, xs):
+        s = s + k * x * d[k]
+    return s + sum(k * d[k] for k in d)
+
+
+def loops_over_a_nested_dict(params, x):
+    s = 0.0
+    for name in params["layers"]:
+        s = s + np.sum(params["layers"][name] * x) * params["scale"]
+    return s
+
+
+@pytest.mark.parametrize("f, args", [
+    (enumerates_float_keys, ({1.5: 2.0, 3.0: 4.0}, 0.5)),
+    (zips_keys_with_a_list, ({1.5: 2.0, 3.0: 4.0}, [0.5, 0.25])),
+    (loops_over_a_nested_dict, ({"layers": {"a": RNG.normal(size=2), "b": RNG.normal(size=2)},
+                                 "scale": 1.5}, RNG.normal(size=2))),
+], ids=["enumerate", "zip", "nested"])
+def test_keys_walked_by_enumerate_zip_or_from_a_nested_dict(f, args):
+    """The keys, float ones too, carry no derivative; each argument's gradient
+    against finite differences, forward mode along a random tangent."""
+    for index in range(len(args)):
+        check_container_gradient(f, args, index)
+
+
+def sums_items_indexed_by_a_permutation(x, perm):
+    s = 0.0
+    for j in perm:  # reads perm[j]: taken for a dict's keys before, a list here
+        s = s + x[perm[j]] * (j + 1.0)
+    return s
+
+
+def test_a_list_indexed_by_its_own_items_is_walked_as_a_list():
+    x = RNG.normal(size=3)
+    assert_gradients(sums_items_indexed_by_a_permutation,
+                     s2sad.grad(sums_items_indexed_by_a_permutation), (x, [2, 0, 1]), (0,))
+    jvp = s2sad.autodiff(sums_items_indexed_by_a_permutation, mode="forward")
+    assert jvp(x, [2, 0, 1], np.array([1.0, 0.0, 0.0])) == pytest.approx(2.0)
+
+
+def squares_walked_items(xs):
+    s = 0.0
+    for x in xs:
+        s = s + x * x
+    return s
+
+
+@pytest.mark.parametrize("xs", [[1.0, 2.0, 3.0], (0.5, -1.0), np.array([1.0, 2.0]),
+                                {1.0: 7.0, 2.0: 9.0}], ids=["list", "tuple", "array", "dict"])
+def test_one_derivative_walks_lists_tuples_arrays_and_dicts(xs):
+    """The same loop, over a sequence its items' derivatives, over a dict none
+    (its keys are walked); second derivatives too."""
+    expected = {k: 0.0 for k in xs} if isinstance(xs, dict) else 2.0 * np.asarray(xs)
+    gradient = s2sad.grad(squares_walked_items)(xs)
+    if isinstance(xs, dict):
+        assert gradient == expected
+        return
+    assert type(gradient) is type(xs)
+    np.testing.assert_allclose(np.asarray(gradient, dtype=float), expected)
+    v = np.ones(2) if isinstance(xs, np.ndarray) else type(xs)(np.ones(len(xs)))
+    hvp = s2sad.hvp(squares_walked_items)(xs, v)
+    np.testing.assert_allclose(np.asarray(hvp, dtype=float), 2.0 * np.ones(len(xs)))
+    value, tangent = s2sad.jvp(squares_walked_items, (xs,), (v,))
+    assert tangent == pytest.approx(2.0 * np.sum(np.asarray(xs)))
+
+
 # ---------------------------------------------------------------- lists given to NumPy
 
 

@@ -30,7 +30,7 @@ from s2sad.parsing import parse_function
 from s2sad.primitives import CONCAT, COPY, REPEAT, primitive_of
 from s2sad.registry import ADJOINTS, TANGENTS
 from s2sad.rules.elementwise import abs_slope
-from s2sad.runtime import spread
+from s2sad.runtime import spread, walked, walked_adjoint, walked_tangent
 from s2sad.rules.indexing import added_at, scatter
 from s2sad.runtime import (as_array, broadcast_like, copy_argument, copy_of, entry_adjoint,
                            expand, item_of,
@@ -1719,6 +1719,19 @@ def rule_abs_slope(x, w):
         np.sum(abs_slope(x) * w)
 
 
+def walked_rows(x, w):
+    rows = walked(x * 2.0)
+    return np.sum((rows[0] * rows[1]) * w)
+
+
+def rule_walked_adjoint(g, x, w):
+    return np.sum(walked_adjoint(g * g, x) * w)
+
+
+def rule_walked_tangent(t, x, w):
+    return np.sum(walked_tangent(t * t, x) * w)
+
+
 def rule_spread(g, x, w):
     whole, first = spread(g, [x, x[0]])
     return np.sum((whole * first + whole) * w)
@@ -2582,6 +2595,9 @@ CASES = [
     C(np.ndarray.item, array_items, "6"),
     C(abs_slope, rule_abs_slope, "2x3"),
     C(spread, rule_spread, "3 3"),
+    C(walked, walked_rows, "2x3"),
+    C(walked_adjoint, rule_walked_adjoint, "2x3 2x3"),
+    C(walked_tangent, rule_walked_tangent, "2x3 2x3"),
     C(scatter, rule_scatter, "2x3 4x3"),
     C(scatter, rule_scatter_fancy, "3 4"),
     C(unbroadcast, runtime_unbroadcast, "3x4 4"),

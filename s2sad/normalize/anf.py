@@ -23,6 +23,7 @@ from ..parsing import ParsedFunction
 from .calls import Inliner, LocalFunction, Partial, has_user_source, lambda_as_def
 
 AUGMENTED = "augmented"  # on `z = z + v` that the user wrote as `z += v`
+WALKS = "walks"  # on `walked(xs)`, what a loop over xs of unknown type walks
 
 _UNSUPPORTED_EXPRESSIONS = {
     gast.SetComp: "a set comprehension",
@@ -283,10 +284,6 @@ class ANF:
             return None
         if _is_mapping_view(iterable):
             return self.mapping_iteration(iterable, target, out)
-        if _indexes_itself(node):  # `for k in d: ... d[k]`: a dict's keys
-            view = gast.Call(func=gast.Attribute(value=iterable, attr="keys", ctx=gast.Load()),
-                             args=[], keywords=[])
-            return self.mapping_iteration(view, target, out)
         if isinstance(iterable, gast.Call):
             return None
         index = self.names.fresh("i")
@@ -345,12 +342,24 @@ class ANF:
     def fixed_sequence(self, iterable: gast.expr, loop, out: list) -> gast.expr:
         """The sequence a loop walks, held apart if the body or the loop's target
         (`for x in x`) rebinds its name: Python keeps iterating over the original
-        object."""
+        object. One that may be a dict is `walked(xs)`: its keys if it is one."""
         sequence = self.atom(iterable, out)
-        if isinstance(sequence, gast.Name) and \
+        if not (_surely_sequence(iterable) or syntax.anno(loop, "walks_a_list")):
+            # a dict walks its keys, not d[0], d[1], ...: which one it is shows
+            # when the loop runs
+            walk = syntax.call(self.helper(runtime.walked), sequence)
+            syntax.set_anno(walk, WALKS, True)
+            sequence = self.temp(walk, out, stem="items")
+        elif isinstance(sequence, gast.Name) and \
                 sequence.id in syntax.names_stored([loop.target] + loop.body):
             sequence = self.temp(sequence, out, stem="items")
         return sequence
+
+    def helper(self, function) -> gast.Name:
+        """A name the generated code calls `function` (a runtime helper) by."""
+        name = self.names.fresh(function.__name__)
+        self.parsed.namespace.closure[name] = function
+        return syntax.name(name)
 
     def mapping_iteration(self, view: gast.Call, target, out):
         """`for k, v in d.items()` as: keys = list(d.keys()); k = keys[i]; v = d[k]
@@ -883,14 +892,23 @@ def _is_pop(value: gast.expr) -> bool:
 
 
 def _indexes_itself(loop: gast.For, walked: gast.expr | None = None) -> bool:
-    """Does the body read `xs[v]` where the loop is `for v in xs` (or walks `walked`,
-    made from xs)? Then xs is a dict."""
+    """Does the body read `xs[v]` where the loop walks `walked`, made from xs
+    (`for v in sorted(xs)`)? Then xs is taken for a dict."""
     walked = loop.iter if walked is None else walked
     if not (isinstance(walked, gast.Name) and isinstance(loop.target, gast.Name)):
         return False
     return any(isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name)
                and n.value.id == walked.id and isinstance(n.slice, gast.Name)
                and n.slice.id == loop.target.id for n in syntax.walk(loop.body))
+
+
+def _surely_sequence(node: gast.expr) -> bool:
+    """Is `node` a list, tuple or string whatever the values (a display, a
+    comprehension, a literal, such joined by +)? Other iterables may be dicts."""
+    if isinstance(node, gast.BinOp) and isinstance(node.op, gast.Add):
+        return _surely_sequence(node.left) or _surely_sequence(node.right)
+    return isinstance(node, (gast.List, gast.Tuple, gast.ListComp, gast.GeneratorExp)) or \
+        isinstance(node, gast.Constant) and isinstance(node.value, str)
 
 
 def _is_mapping_view(node: gast.expr) -> bool:

@@ -243,8 +243,9 @@ def _container_writes(stmt: gast.Expr, parsed: ParsedFunction, names: Names) -> 
         append = syntax.call(gast.Attribute(value=syntax.clone(receiver), attr="append",
                                             ctx=gast.Load()), syntax.name(item))
         listed = syntax.call(_bound(namespace, names, "list", list), call.args[0])
-        return [_method_check(stmt, parsed, names), syntax.assign(items, listed),
-                syntax.for_(item, syntax.name(items), [syntax.expr_stmt(append)])]
+        loop = syntax.for_(item, syntax.name(items), [syntax.expr_stmt(append)])
+        syntax.set_anno(loop, "walks_a_list", True)  # no dict: anf.py need not check
+        return [_method_check(stmt, parsed, names), syntax.assign(items, listed), loop]
     if func.attr != "update" or len(call.args) > 1 or \
             call.args and not isinstance(call.args[0], gast.Dict) or \
             any(k.arg is None for k in call.keywords) or \

@@ -8,7 +8,7 @@ from ..registry import adjoint, advise, d, nondifferentiable, tangent
 from ..runtime import (AdjointList, attribute_adjoint, attribute_tangent, expand, field_adjoint,
                        gradient_dtype, items_adjoint, items_tangent, joined_tangents, leading_items,
                        repeated_tangent, repeats_added, sorted_order, spread, trailing_items,
-                       zeros_like)
+                       walked, walked_adjoint, walked_tangent, zeros_like)
 
 nondifferentiable(("method", "keys"))
 advise("index the dict instead: `d[key]`, or `d[key] if key in d else default`",
@@ -151,3 +151,37 @@ def sorted_tangent(y, iterable, key=None, reverse=False):
 @tangent(unsorted_items)  # linear in g; the items only set the order
 def unsorted_items_tangent(z, g, iterable, key, reverse):
     d[z] = unsorted_items(expand(d[g], g), iterable, key, reverse)
+
+
+
+# walked(xs) is xs itself, or a dict's keys, which carry no derivative; its
+# adjoint and tangent helpers are linear in their first argument and are their
+# own transposes (the second derivatives of a loop over a sequence)
+@adjoint(walked)
+def walked_(y, iterable):
+    d[iterable] = walked_adjoint(d[y], iterable)
+
+
+@tangent(walked)
+def walked_tangent_(y, iterable):
+    d[y] = walked_tangent(d[iterable], iterable)
+
+
+@adjoint(walked_adjoint)
+def walked_adjoint_adjoint(z, g, iterable):
+    d[g] = walked_tangent(d[z], iterable)
+
+
+@tangent(walked_adjoint)
+def walked_adjoint_tangent(z, g, iterable):
+    d[z] = walked_adjoint(expand(d[g], g), iterable)
+
+
+@adjoint(walked_tangent)
+def walked_tangent_adjoint(z, t, iterable):
+    d[t] = walked_tangent(d[z], iterable)
+
+
+@tangent(walked_tangent)
+def walked_tangent_tangent(z, t, iterable):
+    d[z] = walked_tangent(expand(d[t], t), iterable)

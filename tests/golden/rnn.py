@@ -1,10 +1,11 @@
 def drnn(Wh, Wx, xs, bresult=1.0):
     tape = []
     h = np.zeros(Wh.shape[0])
-    t3 = len(xs)
+    items = walked(xs)
+    t3 = len(items)
     for i in range(t3):
         tape.append(h)
-        x = xs[i]
+        x = items[i]
         h = np.tanh(Wh @ h + Wx @ x)
     assert_scalar_seed(bresult, rnn)
     # Grad of: return np.sum(h)
@@ -17,7 +18,7 @@ def drnn(Wh, Wx, xs, bresult=1.0):
         h = tape.pop()
         h_end = h_next
         h_next = h
-        x = xs[i]
+        x = items[i]
         # Grad of: h = np.tanh(Wh @ h + Wx @ x)
         bt6 = bh * (1.0 - h_end * h_end)
         bWx += matmul_adjoint_a(bt6, Wx, x)
