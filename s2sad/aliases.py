@@ -86,6 +86,10 @@ class AliasFacts:
     changed_items: set = field(default_factory=set)  # parameters with an item changed
     #                                                  (`a = p[0]; a[1] = v`), not only p
     shares_written: set = field(default_factory=set)  # names that may see such a write
+    # {id(`v = x[0]`): v}: bindings that may make v a view (or a plain copy) of an
+    # object a write changes somewhere, where a copy keeps the function's values:
+    # nothing writes through v, and no write's run-time check looks at v
+    viewed_writes: dict = field(default_factory=dict)
 
 
 def analyze(stmts: list, params: Iterable[str], result: str, classify: Callable,
@@ -136,7 +140,34 @@ def analyze(stmts: list, params: Iterable[str], result: str, classify: Callable,
         if walker.writes else set()
     facts.shares_written = {name for name, objects in walker.ever.items()
                             if _sees(objects, written)}
+    checked = {conflict.other for conflict in facts.conflicts}
+    facts.viewed_writes = _views_of_written(walker, written, checked)
     return facts
+
+
+def _views_of_written(walker: "_PointsTo", written: frozenset, checked: set) -> dict:
+    """{id(binding): name} for the bindings `v = x[0]`, `v = x.T`, `v = x` that may
+    make v share an object some write changes, where v may take a copy instead:
+    no write goes through v or anything made from it (the copy would take the
+    write away from x), and v is no name a write's run-time check compares
+    (a copy would pass it where the function reads the changed entries)."""
+    feeding = _feeding_writes(walker)
+    return {id(stmt): name for stmt, name, shared in walker.bindings.values()
+            if name not in feeding and name not in checked and _own(shared) & written}
+
+
+def _feeding_writes(walker: "_PointsTo") -> set:
+    """Names a written name may be made from (itself included): through views,
+    plain copies, containers holding them, loop targets over them."""
+    feeding = {name for _, name, _ in walker.writes}
+    while True:
+        grown = set(feeding)
+        for name, operands in walker.derived:
+            if name in grown:
+                grown |= operands
+        if grown == feeding:
+            return feeding
+        feeding = grown
 
 
 def _writes_in_place(stmts: list, scalars: set) -> bool:
@@ -174,6 +205,9 @@ class _PointsTo:
         self.writes = []   # (stmt, name written into, the objects written)
         self.ever = {}     # name -> every object it may refer to anywhere
         self.states = {}   # id(write) -> {name: objects} just before it
+        # id(stmt) -> (stmt, v, objects): `v = ...` binds v to objects it did not make
+        self.bindings = {}
+        self.derived = set()  # (name, names it may refer into or hold the objects of)
 
     def block(self, stmts: list, state: dict) -> dict:
         for stmt in stmts:
@@ -201,6 +235,7 @@ class _PointsTo:
         if isinstance(loop, gast.For):
             self.bind(entry, loop.target.id, _items(_union(entry, syntax.names_loaded(
                 loop.iter))))
+            self.derived.add((loop.target.id, frozenset(syntax.names_loaded(loop.iter))))
         while True:
             after = self.block(loop.body, dict(entry))
             joined = _join(entry, after)
@@ -227,8 +262,20 @@ class _PointsTo:
             if not isinstance(value, (gast.Name, gast.Subscript, gast.Attribute)) and \
                     not _is_mutating_call(value):  # the statement may make a new object
                 _age(state, id(stmt))  # first: the value may be one made here before
-            self.bind(state, name, self.objects_of(stmt, value, state))
+            objects = self.objects_of(stmt, value, state)
+            self.bind(state, name, objects)
+            self.note_binding(stmt, name, objects)
         return state
+
+    def note_binding(self, stmt: gast.Assign, name: str, objects: frozenset) -> None:
+        """Keep what `name = value` may refer to besides the objects made there."""
+        made = {("site", id(stmt), kind) for kind in ("array", "container", "other")}
+        shared = frozenset(o for o in objects if _unwrapped(o) not in made)
+        if not shared:
+            return
+        self.derived.add((name, frozenset(syntax.names_loaded(stmt.value))))
+        known = self.bindings.get(id(stmt), (stmt, name, frozenset()))[2]
+        self.bindings[id(stmt)] = (stmt, name, known | shared)
 
     def objects_of(self, stmt: gast.Assign, value: gast.expr, state: dict) -> frozenset:
         """What `value` may refer to: its operands' objects, or a new one."""
@@ -274,6 +321,8 @@ class _PointsTo:
         return bool(own) and all(obj[0] == "site" and obj[2] == "array" for obj in own)
 
     def hold(self, state: dict, name: str, items: Iterable[str]) -> None:
+        items = frozenset(items)
+        self.derived.add((name, items))
         self.bind(state, name, state.get(name, frozenset()) | _held(_union(state, items)))
 
     def write(self, stmt, name: str, state: dict, method: str = "") -> None:

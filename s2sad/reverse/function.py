@@ -59,6 +59,12 @@ class FunctionAdjoint(LoopAdjoints, ContainerAdjoints, CallAdjoints):
         self.tape = self.names.fresh(TAPE)
         self.uses_tape = False
         self.adjoint_reads = analysis.adjoint_reads(self.body, self.active)
+        # the adjoint reads these views after the write: restoring the entries does
+        # not reach them where a loop's adjoint rebinds the array to its checkpoint
+        self.copied_views = {key for key, name in self.aliases.viewed_writes.items()
+                             if name in self.adjoint_reads}
+        self.view_copies = []     # (`v = copy_of(x[0])`, v): made by copied_view
+        self.primal_made = set()  # ids of the statements primal_block returned
         self.rank_decider = None
         if spec.check == "scalar":
             self.rank_decider = self.checked_value()  # read before the classes change
@@ -181,6 +187,7 @@ class FunctionAdjoint(LoopAdjoints, ContainerAdjoints, CallAdjoints):
         state = AdjointState({seed} if fn.result in self.active or
                               fn.result in fn.params else ())
         adjoint = self.adjoint_block(self.body, state)
+        self.keep_views_read_for_shape(adjoint)
         if any(aliases.mutated_receiver(node) == seed for node in syntax.walk(adjoint)):
             # a list's adjoint popped item by item: never the caller's seed itself
             adjoint.insert(0, syntax.assign(seed, syntax.call(self.helper("copy_of"),
@@ -266,6 +273,7 @@ class FunctionAdjoint(LoopAdjoints, ContainerAdjoints, CallAdjoints):
             else:
                 made = self.primal_stmt(stmt, defined, record, rerun)
             out.extend(syntax.locate(made, stmt))
+        self.primal_made.update(map(id, out))
         return out
 
     def primal_stmt(self, stmt, defined: set, record: bool, rerun: bool) -> list:
@@ -315,10 +323,58 @@ class FunctionAdjoint(LoopAdjoints, ContainerAdjoints, CallAdjoints):
         if drawing:  # its derivative runs the helper again: on the same numbers
             self.drawing_calls[id(stmt)] = drawing
             out.append(self.push(self.random_state(drawing), (id(stmt), "random")))
-        out.append(stmt if known is None else
-                   syntax.copy_annos(stmt, syntax.assign(target.id, syntax.name(known))))
+        if known is not None:
+            stmt = syntax.copy_annos(stmt, syntax.assign(target.id, syntax.name(known)))
+        elif id(stmt) in self.copied_views:
+            stmt = self.copied_view(stmt)
+        out.append(stmt)
         defined.add(target.id)
         return out
+
+    def copied_view(self, stmt: gast.Assign) -> gast.Assign:
+        """`v = copy_of(x[0])` for `v = x[0]`: the value v has when bound, which a
+        later write into x would change under the adjoint that reads it."""
+        copied = syntax.assign(stmt.targets[0].id, self.copy_of(stmt.value))
+        self.view_copies.append((copied, stmt.targets[0].id))
+        return syntax.copy_annos(stmt, gast.copy_location(copied, stmt))
+
+    def keep_views_read_for_shape(self, adjoint: list) -> None:
+        """Take back the copy of `v = copy_of(x[0])` where the adjoint's own
+        statements read v for its shape only (`unbroadcast(g, v)`): a view keeps
+        its shape, and the primal statements loops' adjoints rerun read v where
+        the function did, which the alias analysis checks."""
+        read = self.adjoint_value_reads(adjoint)
+        for copied, name in self.view_copies:
+            if name not in read:
+                copied.value = copied.value.args[0]
+
+    def adjoint_value_reads(self, stmts: list) -> set:
+        """Names the adjoint's own statements in `stmts` read for their value: not in
+        the reruns of primal statements, nor as arguments read for their shape."""
+        reads = set()
+        for stmt in stmts:
+            if id(stmt) in self.primal_made:
+                continue
+            if isinstance(stmt, (gast.For, gast.While, gast.If)):
+                reads |= syntax.names_loaded(stmt.iter if isinstance(stmt, gast.For)
+                                             else stmt.test)
+                reads |= self.adjoint_value_reads(stmt.body + stmt.orelse)
+                continue
+            shaped = self.shape_only_arguments(stmt)
+            reads |= {node.id for node in syntax.walk(stmt) if isinstance(node, gast.Name)
+                      and isinstance(node.ctx, gast.Load) and id(node) not in shaped}
+        return reads
+
+    def shape_only_arguments(self, stmt) -> set:
+        """Ids of the names passed where a runtime helper reads only the shape
+        (registry.reads_shape_of: `unbroadcast(g, x)`, `zeros_like(x)`)."""
+        ids = set()
+        for node in syntax.walk(stmt):
+            if isinstance(node, gast.Call) and isinstance(node.func, gast.Name):
+                positions = registry.shape_arguments(self.free.get(node.func.id))
+                ids |= {id(node.args[i]) for i in positions if i < len(node.args)
+                        and isinstance(node.args[i], gast.Name)}
+        return ids
 
     def is_outside_effect(self, stmt) -> bool:
         """`LOG.append(v)` on a list from outside f: done once, never undone."""

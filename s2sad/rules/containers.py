@@ -153,7 +153,6 @@ def unsorted_items_tangent(z, g, iterable, key, reverse):
     d[z] = unsorted_items(expand(d[g], g), iterable, key, reverse)
 
 
-
 # walked(xs) is xs itself, or a dict's keys, which carry no derivative; its
 # adjoint and tangent helpers are linear in their first argument and are their
 # own transposes (the second derivatives of a loop over a sequence)
