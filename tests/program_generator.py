@@ -368,6 +368,8 @@ class Writer:
                         "ping_pong", "out_buffers"]
         if self.in_main:
             options.append("draw")
+            if scope.has_arrays():
+                options.append("shuffle")
         if self.callable_helpers(scope, "pair"):
             options.append("unpack_call")
         if self.updatable(scope):
@@ -591,15 +593,7 @@ class Writer:
         target = self.fresh()
         value = self.squashed(scope, None, kind)
         how = self.pick(["inline", "unused first", "function", "method", "parameters",
-                         "seeded global", "module generator", "module object",
-                         "shuffled index"])
-        if how == "shuffled index" and kind == A:
-            # rng.shuffle changes, in place, the index array earlier gathers read
-            self.shuffles = True
-            index = self.pick(["order", "order[::1]"])
-            return Stmt(["rng.shuffle(order)",
-                         f"{target} = 0.5 * {value} + 0.5 * {value}[{index}]"],
-                        defines={target: kind})
+                         "seeded global", "module generator", "module object"])
         if how == "module object":
             self.draw_helpers.add("method")
             self.global_draws.add("object")
@@ -628,6 +622,16 @@ class Writer:
             [f"np.random.seed({self.pick([0, 7])})"] if how == "seeded global" else []
         return Stmt(lines + [f"{target} = {value} * (0.75 + 0.5 * {noise})"],
                     defines={target: kind})
+
+    def stmt_shuffle(self, scope):
+        """`rng.shuffle(order)` changes, in place, the index array that earlier
+        gathers (`v[order]`, also through a view of it) read."""
+        self.draws = self.shuffles = True
+        target = self.fresh()
+        value = self.squashed(scope, None, A)
+        index = self.pick(["order", "order[::1]"])
+        return Stmt(["rng.shuffle(order)", f"{target} = 0.5 * {value} + 0.5 * {value}[{index}]"],
+                    defines={target: A})
 
     def stmt_reassign(self, scope):
         var = self.pick(self.updatable(scope))

@@ -66,6 +66,10 @@ class ANF:
         stores = [n.id for n in syntax.walk(parsed.node)
                   if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))]
         self.rebound = {n for n, count in Counter(stores).items() if count > 1}
+        # bound once, to a list or tuple display: a loop over one walks its items
+        self.displays = {s.targets[0].id for s in syntax.walk(parsed.node.body)
+                         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                         and s.targets[0].id not in self.rebound and _surely_sequence(s.value)}
 
     # ------------------------------------------------------------ statements
 
@@ -344,7 +348,9 @@ class ANF:
         (`for x in x`) rebinds its name: Python keeps iterating over the original
         object. One that may be a dict is `walked(xs)`: its keys if it is one."""
         sequence = self.atom(iterable, out)
-        if not (_surely_sequence(iterable) or syntax.anno(loop, "walks_a_list")):
+        surely = _surely_sequence(iterable) or \
+            isinstance(iterable, gast.Name) and iterable.id in self.displays
+        if not (surely or syntax.anno(loop, "walks_a_list")):
             # a dict walks its keys, not d[0], d[1], ...: which one it is shows
             # when the loop runs
             walk = syntax.call(self.helper(runtime.walked), sequence)
