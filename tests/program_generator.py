@@ -627,9 +627,14 @@ class Writer:
         """`rng.shuffle(order)` changes, in place, the index array that earlier
         gathers (`v[order]`, also through a view of it) read."""
         self.draws = self.shuffles = True
+        index = self.pick(["order", "order[::1]"])
+        carried = [v for v in self.updatable(scope) if scope.variables[v] == A]
+        if carried:  # the permuted value flows on, as a minibatch's does
+            var = self.pick(carried)
+            return Stmt(["rng.shuffle(order)", f"{var} = 0.5 * {var}[{index}] + 0.5 * "
+                         f"{self.squashed(scope, var, A)}"])
         target = self.fresh()
         value = self.squashed(scope, None, A)
-        index = self.pick(["order", "order[::1]"])
         return Stmt(["rng.shuffle(order)", f"{target} = 0.5 * {value} + 0.5 * {value}[{index}]"],
                     defines={target: A})
 
