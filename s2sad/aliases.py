@@ -48,7 +48,8 @@ _NEW_FROM_RUNTIME = frozenset({"zeros_like", "copy_of", "copy_argument", "zero_i
 # itself, that was a write into the derivative's argument when the derivative is
 # differentiated again (hvp).
 _OWN_LIST_FROM_S2SAD = frozenset({"spread", "in_dtype_of", "leading_items",
-                                  "trailing_items", "repeats_added", "items_adjoint"})
+                                  "trailing_items", "repeats_added", "items_adjoint",
+                                  "unstack", "unconcatenate", "select_adjoints"})
 # NumPy functions and methods whose result may be (a view of) an argument.
 _VIEW_FUNCTIONS = frozenset({
     "reshape", "ravel", "transpose", "squeeze", "expand_dims", "asarray", "asanyarray",

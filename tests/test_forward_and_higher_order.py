@@ -169,3 +169,28 @@ def test_second_derivatives_through_linspace_and_of_an_unused_parameter():
     assert s2sad.hvp(grid_between)(0.3, 1.2, 1.0) == pytest.approx(expected, rel=1e-6)
     np.testing.assert_array_equal(
         s2sad.hvp(ignores_its_second, wrt=1)(np.ones(2), np.ones(2), np.ones(2)), 0.0)
+
+
+# A helper's VJP pops from the list adjoint of np.stack, np.concatenate or np.select
+# of a list: forward mode over it (hvp) took the pops for writes into its seed.
+def stacked_multiples(x):
+    return np.stack([x * k for k in range(1, 3)])
+
+
+def joined_multiples(x):
+    return np.concatenate([x * k for k in range(1, 3)])
+
+
+def selected(x):
+    return np.select([x > 0.0, x <= 0.0], [x * x, np.sin(x)])
+
+
+@pytest.mark.parametrize("helper", [stacked_multiples, joined_multiples, selected])
+def test_hvp_through_a_helper_popping_its_list_adjoint(helper):
+    def f(x):
+        return np.sum(helper(x) ** 3)
+    x, v = np.array([0.3, -1.1]), np.array([0.7, -0.2])
+    gradient = s2sad.grad(f)
+    step = 1e-5
+    expected = (gradient(x + step * v) - gradient(x - step * v)) / (2 * step)
+    np.testing.assert_allclose(s2sad.hvp(f)(x, v), expected, rtol=1e-6, atol=1e-8)

@@ -544,9 +544,11 @@ class ANF:
         if isinstance(base, gast.Subscript):
             raise self.unsupported(node, "assignment into an item of an item "
                                    "(`a[i][j] = v`)",
-                                   "for a NumPy array write a[i, j] = v; for a list of "
-                                   "lists, change a copy of the row and put it back: "
-                                   "row = list(a[i]); row[j] = v; a[i] = row.")
+                                   "for a NumPy array write a[i, j] = v; for a list or "
+                                   "dict of arrays or lists, fill the item before storing "
+                                   "it (row = np.zeros(n); row[j] = v; a[i] = row), or "
+                                   "change a copy and put it back: row = list(a[i]); "
+                                   "row[j] = v; a[i] = row.")
         if not isinstance(base, gast.Name):
             raise self.unsupported(node, "assignment through a view made in the "
                                    "assignment (`x.flat[i] = v`, `x.reshape(...)[i] = v`)",
