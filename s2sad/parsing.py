@@ -6,6 +6,7 @@ import builtins
 import inspect
 import linecache
 import re
+import sys
 import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -112,8 +113,9 @@ def parse_function(func: Callable) -> ParsedFunction:
                 closure[var] = cell.cell_contents
             except ValueError:  # a cell not filled yet (e.g. recursion)
                 pass
-    parsed = ParsedFunction(func, node, func.__code__.co_filename,
-                            Namespace(func.__globals__, closure, _receivers(func)))
+    namespace = Namespace(func.__globals__, closure, _receivers(func))
+    namespace.receivers.update(_constructed(node, namespace))
+    parsed = ParsedFunction(func, node, func.__code__.co_filename, namespace)
     decorators.with_parameters_of_wrapped(parsed)
     return parsed
 
@@ -140,6 +142,33 @@ def _receivers(func: Callable) -> dict:
             isinstance(inspect.getattr_static(cls, func.__name__, None), staticmethod):
         return {}
     return {params[0]: cls}
+
+
+def _constructed(node: gast.FunctionDef, namespace: Namespace) -> dict:
+    """{name: class} for each name the function binds once, to an instance of a
+    class of the user's (`opt = SGD(0.1)`): `opt.update(w, g)` is SGD's method,
+    not a dict's."""
+    stores = [n.id for n in gast.walk(node) if isinstance(n, gast.Name) and
+              isinstance(n.ctx, (gast.Store, gast.Param))]
+    found = {}
+    for stmt in gast.walk(node):
+        if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and
+                isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Call)):
+            continue
+        cls = namespace.resolve(stmt.value.func)
+        if isinstance(cls, type) and stores.count(stmt.targets[0].id) == 1 and \
+                _users_class(cls):
+            found[stmt.targets[0].id] = cls
+    return found
+
+
+def _users_class(cls: type) -> bool:
+    """A class defined in the user's code, not in Python or an installed library."""
+    from .libraries import is_installed  # here: libraries imports this module
+    module = sys.modules.get(cls.__module__)
+    methods = [v for v in vars(cls).values() if inspect.isfunction(v)]
+    return module is not None and cls.__module__ != "builtins" and bool(methods) and \
+        not is_installed(methods[0])
 
 
 def parsed_or_none(func: Callable) -> ParsedFunction | None:

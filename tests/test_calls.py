@@ -882,10 +882,15 @@ def sums_through_an_object(x):
     return ops.sum(x)
 
 
+def sums_through_an_object_given(x, ops):
+    return ops.sum(x)
+
+
 def test_a_method_named_like_an_array_method_is_not_taken_for_numpys():
     """`self.mean(x)` was differentiated with ndarray.mean's rule (x as its axis):
-    a silent 0. A method of the function's own class is now its method; other
-    objects (a module in a variable, a user object) are refused when they run."""
+    a silent 0. A method of the function's own class, or of an object f makes of a
+    class of the user's, is now its method; other objects (a module in a variable,
+    an object passed in) are refused when they run."""
     gp = Surrogate(np.array([0.0, 0.5, 1.0]), np.array([1.0, -1.0, 2.0]))
     eps = 1e-6
     expected = (gp.acquisition(0.3 + eps) - gp.acquisition(0.3 - eps)) / (2 * eps)
@@ -893,13 +898,45 @@ def test_a_method_named_like_an_array_method_is_not_taken_for_numpys():
     assert s2sad.autodiff(gp.acquisition, mode="forward")(0.3, 1.0) == \
         pytest.approx(expected, rel=1e-7)
     x = np.array([0.1, 0.2, 0.3])
-    for f, line, what in ((sums_through_a_module_variable, 1, "the module numpy"),
-                          (sums_through_an_object, 2, "a Ops object")):
-        for call in (lambda: s2sad.grad(f)(x),
-                     lambda: s2sad.autodiff(f, mode="forward")(x, dx=np.ones(3))):
+    np.testing.assert_allclose(s2sad.grad(sums_through_an_object)(x), 2 * x, rtol=1e-12)
+    np.testing.assert_allclose(s2sad.autodiff(sums_through_an_object, mode="forward")(
+        x, dx=np.ones(3)), 2 * np.sum(x), rtol=1e-12)
+    for f, more, what in ((sums_through_a_module_variable, (), "the module numpy"),
+                          (sums_through_an_object_given, (Ops(),), "a Ops object")):
+        for call in (lambda: s2sad.grad(f)(x, *more),
+                     lambda: s2sad.autodiff(f, mode="forward")(x, *more, dx=np.ones(3))):
             with pytest.raises(s2sad.NonDifferentiableError, match=what) as info:
                 call()
-            assert info.value.location.lineno == f.__code__.co_firstlineno + line
+            assert info.value.location.lineno == f.__code__.co_firstlineno + 1
+
+
+class SGD:
+    """An optimizer as numpy-ml and CS231n write one: its step is named update."""
+
+    def __init__(self, lr):
+        self.lr = lr
+
+    def update(self, p, g):
+        return p - self.lr * g
+
+    def extend(self, p):
+        return p * 2.0
+
+
+def trains_two_steps(w):
+    opt = SGD(0.1)
+    for _ in range(2):
+        w = opt.update(w, w * w)
+    return np.sum(opt.extend(w) ** 2)
+
+
+def test_a_method_of_an_object_f_makes_is_its_own_whatever_its_name():
+    """`opt.update(w, g)` was refused as dict.update, `opt.extend(w)` as list.extend."""
+    w = np.array([0.5, -1.2])
+    assert_gradients(trains_two_steps, s2sad.grad(trains_two_steps), (w,), (0,))
+    _, tangent = s2sad.jvp(trains_two_steps, (w,), (np.ones(2),))
+    assert float(tangent) == pytest.approx(finite_difference(trains_two_steps, (w,), 0).sum(),
+                                           rel=1e-6)
 
 
 SCALE = 2.0

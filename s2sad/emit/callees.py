@@ -109,10 +109,19 @@ class CalleeCalls:
             return True   # an object of a class of the user's, called
         if isinstance(key, tuple) and len(key) == 2 and key[0] == "method" and \
                 key[1] in aliases.MUTATING_METHODS and \
-                any(hasattr(kind, key[1]) for kind in _BUILTIN_CONTAINERS):
+                any(hasattr(kind, key[1]) for kind in _BUILTIN_CONTAINERS) and \
+                not self.users_method(primitive):
             return False  # lst.extend(v), d.update(e): refused where they are written
         return isinstance(key, tuple) and len(key) == 2 and key[0] in ("method", "call") \
             and not primitive.nondifferentiable
+
+    def users_method(self, primitive: Primitive) -> bool:
+        """`opt.update(w, g)` where opt is an object of the user's class (made in f,
+        or f's `self`) that defines update: not a dict's."""
+        receiver = primitive.args[0] if primitive.args else None
+        owner = self.namespace.receivers.get(getattr(receiver, "id", None))
+        return owner is not None and any(primitive.key[1] in vars(base)
+                                         for base in owner.__mro__ if base is not object)
 
     def dispatched_call(self, primitive: Primitive, stmt) -> tuple:
         """(the function value, its operands, {keyword: operand}, active positions or
