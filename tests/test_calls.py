@@ -939,6 +939,25 @@ def test_a_method_of_an_object_f_makes_is_its_own_whatever_its_name():
                                            rel=1e-6)
 
 
+class Stack:
+    def __init__(self, k):
+        self.k = k
+
+    def pop(self, x):
+        return self.k * x
+
+
+def pops_through_the_class(x):
+    s = Stack(3.0)
+    return np.sum(Stack.pop(s, x) ** 2)
+
+
+def test_a_method_called_through_its_class_is_no_container_write():
+    """`Stack.pop(s, x)` was refused as a pop from a global container named Stack."""
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(s2sad.grad(pops_through_the_class)(x), 18.0 * x, rtol=1e-12)
+
+
 SCALE = 2.0
 
 

@@ -83,7 +83,10 @@ class Emitter(EffectChecks, CalleeCalls):
         # containers of the caller's module changed by f (also through `M = G`): a
         # side effect, done once
         held = outside.aliases_of(self.body, syntax.names_loaded(self.body) - self.local_names)
-        self.outside = {name for name in changed if name not in self.local_names or name in held}
+        # `Stack.pop(s, x)` calls a class's function: it changes no container Stack
+        self.outside = {name for name in changed if (name not in self.local_names or
+                                                     name in held) and
+                        not isinstance(self.namespace.lookup(name, None), type)}
         self.check_outside_writes()
         self.draws = RandomDraws(self.namespace, self.local_names, self.is_dispatched_call)
         self.check_calls_for_effects()
