@@ -1166,6 +1166,25 @@ def test_sorted_with_a_key_orders_the_items_which_carry_the_derivative():
                                / 2e-5, rtol=1e-5, atol=1e-8)
 
 
+def largest_of_several_by_size(x, y):
+    return max(x * y, y, -x, key=abs) * 2.0 + min(x, y, key=lambda v: (v - 0.2) ** 2)
+
+
+def largest_or_a_default(x, y):
+    nothing = []
+    return max([x, y * y], default=0.0) * 3.0 + min(nothing, default=x * y) + \
+        max([x, -y], key=abs, default=y)
+
+
+def test_max_min_of_several_values_with_a_key_or_a_default():
+    """`max(a, b, key=f)` and `max(xs, default=d)` were refused (the rule of max
+    takes two values and nothing else)."""
+    for args in [(1.5, -2.0), (-0.5, 0.25), (0.7, 0.9)]:
+        for f in (largest_of_several_by_size, largest_or_a_default):
+            for wrt in (0, 1):
+                check_both_modes(f, args, wrt)
+
+
 def folded(x, w1, w2):
     discounted = functools.reduce(lambda acc, v: acc * 0.5 + v ** 2, x, 1.0)
     return discounted * np.sum(functools.reduce(np.dot, [w1, w2, w1.T]))

@@ -1,6 +1,7 @@
 """Builtins that take a function, spelled as loops that call it.
 
-`max(xs, key=f)` and `min(xs, key=f)` pick an item by comparing `f` of each;
+`max(xs, key=f)` and `min(xs, key=f)` pick an item by comparing `f` of each
+(`max(a, b, key=f)` picks from `(a, b)`; `default=d` is the value of no items);
 `functools.reduce(f, xs, start)` folds `f` over the items. s2sad inlines a lambda
 or nested function only where it is called, and a library's loop over one cannot
 be followed, so these calls are written out as the loops they run, calling `f`
@@ -98,9 +99,13 @@ def _spelled(call: gast.Call, namespace: Namespace, names: Names):
                                           keywords, namespace, names)
     picks = any(function is pick for pick in _PICKS)  # (an array's == is no answer)
     target = names.fresh("picked" if picks else "folded")
-    if picks and len(call.args) == 1 and set(keywords) == {"key"}:
-        new = _pick(syntax.name(target, "store"), call.args[0], keywords["key"],
-                    _PICKS[function](), namespace, names)
+    several = len(call.args) > 1 and "default" not in keywords  # max(a, b, key=f)
+    if picks and call.args and keywords and set(keywords) <= {"key", "default"} and \
+            (len(call.args) == 1 or several):
+        sequence = gast.Tuple(elts=list(call.args), ctx=gast.Load()) if several \
+            else call.args[0]
+        new = _pick(syntax.name(target, "store"), sequence, keywords.get("key"),
+                    _PICKS[function](), namespace, names, keywords.get("default"))
     elif function is functools.reduce and 2 <= len(call.args) <= 3 and not keywords:
         new = _fold(syntax.name(target, "store"), *call.args, namespace=namespace, names=names)
     else:
@@ -108,19 +113,31 @@ def _spelled(call: gast.Call, namespace: Namespace, names: Names):
     return syntax.name(target), new
 
 
-def _pick(target, sequence: gast.expr, key: gast.expr, comparison: gast.cmpop,
-          namespace: Namespace, names: Names) -> list:
+def _pick(target, sequence: gast.expr, key: gast.expr | None, comparison: gast.cmpop,
+          namespace: Namespace, names: Names, default: gast.expr | None = None) -> list:
+    """The loop of `max(xs, key=f)`; without a key it compares the items, with a
+    `default` it is the value for no items."""
     items, best, i, key_name = (names.fresh(stem) for stem in ("items", "best", "i", "key"))
+    keyed = key is not None and not _is_none(key)
+
     def key_of(index):
         item = gast.Subscript(value=syntax.name(items), slice=syntax.name(index),
                               ctx=gast.Load())
-        return syntax.call(syntax.name(key_name), item)
+        return syntax.call(syntax.name(key_name), item) if keyed else item
     better = gast.Compare(left=key_of(i), ops=[comparison], comparators=[key_of(best)])
     loop = syntax.for_(i, _later_positions(items, namespace, names),
                        [syntax.if_(better, [syntax.assign(best, syntax.name(i))])])
-    picked = gast.Subscript(value=syntax.name(items), slice=syntax.name(best), ctx=gast.Load())
-    return [syntax.assign(key_name, key), _listed(items, sequence, namespace, names),
-            syntax.assign(best, syntax.constant(0)), loop, syntax.assign(target, picked)]
+    picked = syntax.assign(target, gast.Subscript(value=syntax.name(items),
+                                                  slice=syntax.name(best), ctx=gast.Load()))
+    if default is not None:  # max([], default=d) is d
+        empty = gast.Compare(left=syntax.call(_builtin(namespace, names, len),
+                                              syntax.name(items)),
+                             ops=[gast.Eq()], comparators=[syntax.constant(0)])
+        picked = syntax.if_(empty, [syntax.assign(syntax.name(target.id, "store"), default)],
+                            [picked])
+    return [syntax.assign(key_name, key)] * keyed + [
+        _listed(items, sequence, namespace, names), syntax.assign(best, syntax.constant(0)),
+        loop, picked]
 
 
 def _sort(target, sequence: gast.expr, keywords: dict, namespace: Namespace,
