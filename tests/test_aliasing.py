@@ -1708,3 +1708,38 @@ def test_a_view_the_adjoint_reads_for_its_shape_only_stays_a_view():
     text = s2sad.source(s2sad.grad(row_view_then_loop, wrt=1))
     assert text.count("copy_of(a[0])") == 3  # two saves for the writes, one view
     assert "copy_of(a[t - 1])" not in text
+
+
+def fill_buffer(b):
+    b[:] = np.array([1.0, 2.0, 3.0])
+    return b
+
+
+def scaled_and_told(m, c):
+    m *= c
+    return 0
+
+
+def buffer_filled_by_a_call_whose_result_is_unused(w):
+    buf = np.zeros(3)
+    unused = fill_buffer(buf)
+    return np.sum(w * w * buf)
+
+
+def mask_scaled_by_a_call_whose_result_is_unused(w):
+    mask = np.array([1.0, 2.0, 3.0])
+    y = np.sum(w * w * mask)
+    unused = scaled_and_told(mask, 3.0)
+    return y + np.sum(w * mask)
+
+
+def test_a_call_changing_its_argument_stays_when_its_result_is_unused():
+    """The optimizer dropped `unused = fill_buffer(buf)`: a gradient of 0, and in
+    forward mode a wrong value."""
+    w = WEIGHTS.copy()
+    f = buffer_filled_by_a_call_whose_result_is_unused
+    assert_gradients(f, s2sad.grad(f), (w,), (0,))
+    for f in (f, mask_scaled_by_a_call_whose_result_is_unused):
+        value, tangent = s2sad.jvp(f, (w,), (np.ones(3),))
+        assert float(value) == pytest.approx(f(w.copy()), rel=1e-12)
+        assert float(tangent) == pytest.approx(finite_difference(f, (w,), 0).sum(), rel=1e-6)

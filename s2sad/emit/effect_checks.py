@@ -384,14 +384,20 @@ class EffectChecks:
 
     def calls_changing_outside(self) -> dict:
         """{id(stmt): (called name, what it changes)} for `y = helper(x)` where the
-        helper changes state outside itself; each such call is marked EFFECT."""
+        helper changes state outside itself; each such call is marked EFFECT, and so
+        is one of a helper that changes an argument (`z = fill(buf)`, z unused: the
+        call stays)."""
         found = {}
         for stmt in syntax.statements(self.body):
             if not (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Call)):
                 continue
             primitive = self.classify(stmt.value)
-            change = outside.outside_change(primitive.key) if primitive is not None else None
+            key = primitive.key if primitive is not None else None
+            change = outside.outside_change(key) if primitive is not None else None
             if change is not None:
-                syntax.set_anno(stmt.value, outside.EFFECT, True)
                 found[id(stmt)] = (primitive.description, change)
+            function = getattr(key, "__func__", key)
+            if change is not None or outside.argument_changes(function) or \
+                    outside.augmented_parameters(function):
+                syntax.set_anno(stmt.value, outside.EFFECT, True)
         return found
