@@ -1743,3 +1743,42 @@ def test_a_call_changing_its_argument_stays_when_its_result_is_unused():
         value, tangent = s2sad.jvp(f, (w,), (np.ones(3),))
         assert float(value) == pytest.approx(f(w.copy()), rel=1e-12)
         assert float(tangent) == pytest.approx(finite_difference(f, (w,), 0).sum(), rel=1e-6)
+
+
+def rows_swapped(A):
+    A = A.copy()
+    A[0], A[2] = A[2].copy(), A[0].copy()
+    return np.sum(A[2] ** 2) + np.sum(A[0] * A[1])
+
+
+def solved_with_partial_pivoting(A, b):
+    A, b = A.copy(), b.copy()
+    n = len(b)
+    for k in range(n - 1):
+        p = k + int(np.argmax(np.abs(A[k:, k])))
+        A[k], A[p] = A[p].copy(), A[k].copy()
+        b[k], b[p] = b[p], b[k]
+        for i in range(k + 1, n):
+            m = A[i, k] / A[k, k]
+            A[i, k:] = A[i, k:] - m * A[k, k:]
+            b[i] = b[i] - m * b[k]
+    x = np.zeros(n)
+    for i in range(n - 1, -1, -1):
+        x[i] = (b[i] - np.dot(A[i, i + 1:], x[i + 1:])) / A[i, i]
+    return np.sum(x ** 2)
+
+
+@pytest.mark.parametrize("f, args", [
+    (rows_swapped, (np.arange(9.0).reshape(3, 3),)),
+    (solved_with_partial_pivoting, (np.array([[1.0, 2.0, 0.5], [4.0, 1.0, 2.0],
+                                              [2.0, 5.0, 3.0]]), np.array([1.0, -2.0, 0.5])))])
+def test_forward_mode_copies_a_row_before_another_row_is_written(f, args):
+    """`A[0], A[2] = A[2].copy(), A[0].copy()`: the optimizer moved `A[0].copy()` past
+    the write into A[0] (jvp gave 149 for 5, and NaN in the elimination)."""
+    tangents = tuple(np.ones_like(a) for a in args)
+    value, tangent = s2sad.jvp(f, args, tangents)
+    assert float(value) == pytest.approx(f(*args), rel=1e-12)
+    expected = sum(np.sum(finite_difference(f, args, i) * t) for i, t in enumerate(tangents))
+    assert float(tangent) == pytest.approx(expected, rel=1e-6)
+    assert_gradients(f, s2sad.grad(f, wrt=tuple(range(len(args)))), args,
+                     tuple(range(len(args))))

@@ -6,8 +6,9 @@ from __future__ import annotations
 import gast
 
 from .. import syntax
+from ..aliases import mutated_receiver
 from .blocks import Block, NameTable, blocks, fits_one_line
-from .effects import is_pure
+from .effects import is_pure, shares_a_written_array
 
 
 def inline_temporaries(node: gast.FunctionDef, protected: set,
@@ -17,18 +18,20 @@ def inline_temporaries(node: gast.FunctionDef, protected: set,
     loads, stores = table.counts(node)
     candidates = {name for name, count in loads.items()
                   if count == 1 and stores[name] == 1 and name not in protected}
-    pass_ = _Inliner(candidates, set(stores), table, block_local(node, table) - protected)
+    pass_ = _Inliner(candidates, set(stores), table, block_local(node, table) - protected,
+                     shares_a_written_array(node))
     pass_.block(node.body)
     return pass_.changed
 
 
 class _Inliner:
     def __init__(self, candidates: set, local_names: set, table: NameTable,
-                 block_local: set):
+                 block_local: set, shared: set):
         self.candidates = candidates
         self.block_local = block_local
         self.table = table
         self.locals = local_names
+        self.shared = shared  # names that may see an in-place write through another
         self.changed = False
 
     def block(self, stmts: list) -> None:
@@ -67,6 +70,10 @@ class _Inliner:
             change = table.next_change(operand, i)
             if change is not None and change < use:
                 return False
+        # `t = v.copy()` of a view v of A moved past `A[0] = ...` would copy the new row
+        if set(table.loads[i]) & self.shared and \
+                any(_writes_in_place(s) for s in table.stmts[i + 1:use]):
+            return False
         parts = _header(target) if hasattr(target, "body") else [target]
         if not fits_one_line(*parts, value):
             return False
@@ -106,6 +113,13 @@ def block_local(node: gast.FunctionDef, table: NameTable) -> set:
             for name in bound:
                 plain[name] = simple
     return seen - crossing
+
+
+def _writes_in_place(stmt) -> bool:
+    """`a[i] = v`, `a += v` or `a.append(v)` (nested statements too)."""
+    return any(isinstance(s, gast.AugAssign) or mutated_receiver(getattr(s, "value", None))
+               is not None or isinstance(s, gast.Assign) and
+               isinstance(s.targets[0], gast.Subscript) for s in syntax.statements([stmt]))
 
 
 def _header(stmt) -> list:
