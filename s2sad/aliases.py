@@ -93,6 +93,49 @@ class AliasFacts:
     viewed_writes: dict = field(default_factory=dict)
 
 
+def share_groups(stmts: list) -> Callable[[str], str]:
+    """A representative per name, the same for names that may share memory: bound
+    as copies, views, items or containers of each other (`m2 = m`, `v = m[1:]`,
+    `lst = [m]`), or from a call that may return an argument (a coarse answer,
+    whatever the objects: no flow, no types)."""
+    parent = {}
+
+    def root(name: str) -> str:
+        while parent.get(name, name) != name:
+            name = parent[name]
+        return name
+    for stmt in syntax.statements(stmts):
+        if isinstance(stmt, gast.Assign):
+            for target in syntax.names_stored(stmt.targets):
+                for source in _shared_sources(stmt.value):
+                    if root(source) != root(target):
+                        parent[root(target)] = root(source)
+    return root
+
+
+def _shared_sources(value: gast.expr) -> list:
+    """The names whose memory `value` may share."""
+    if isinstance(value, (gast.Subscript, gast.Attribute, gast.Starred)):
+        return _shared_sources(value.value)
+    if isinstance(value, gast.Name):
+        return [value.id]
+    if isinstance(value, gast.Call):
+        dotted = (syntax.dotted_name(value.func) or "").split(".")
+        if dotted[0] in ("np", "numpy", "math") and dotted[-1] not in _VIEW_FUNCTIONS:
+            return []  # np.array(t), np.sum(x): new objects
+        receiver = [value.func.value] if isinstance(value.func, gast.Attribute) else []
+        parts = receiver + value.args + [k.value for k in value.keywords]
+    elif isinstance(value, (gast.List, gast.Tuple, gast.Set)):
+        parts = value.elts
+    elif isinstance(value, gast.Dict):
+        parts = value.values
+    elif isinstance(value, gast.IfExp):
+        parts = [value.body, value.orelse]
+    else:
+        return []
+    return [name for part in parts for name in _shared_sources(part)]
+
+
 def analyze(stmts: list, params: Iterable[str], result: str, classify: Callable,
             scalars: set) -> AliasFacts:
     """Alias facts of a normalized body (without its final return)."""

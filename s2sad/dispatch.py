@@ -42,7 +42,8 @@ def assert_keeps_arguments(function, where: str, arguments: dict | None = None) 
     """Refuse a call of `function` (a method known only now) that changes an object
     it is given, such as its own object (`self.history.append(x)`): the caller
     reads that change afterwards, and its derivative would not see it. With
-    `arguments` ({position: value}), only changes of those arguments count."""
+    `arguments` ({position, keyword or None for the object: value}), only changes
+    of those count."""
     if arguments is not None:
         return _assert_keeps_these(function, where, arguments)
     func = getattr(function, "__func__", function)
@@ -61,11 +62,13 @@ def assert_keeps_arguments(function, where: str, arguments: dict | None = None) 
 def _assert_keeps_these(function, where: str, arguments: dict) -> None:
     """assert_keeps_arguments for the arguments at some positions of the call."""
     func = getattr(function, "__func__", function)
-    try:
-        params = list(inspect.signature(function).parameters)
-    except (TypeError, ValueError):  # a builtin's method: no source to read either
+    if not inspect.isfunction(func):  # a builtin's method, a partial: not read here
         return
-    watched = {params[i]: value for i, value in arguments.items() if i < len(params)}
+    params = list(inspect.signature(function).parameters)
+    first = func.__code__.co_varnames[0] if func.__code__.co_argcount else None
+    watched = {first if at is None else at if isinstance(at, str) else params[at]: value
+               for at, value in arguments.items()  # the object, a keyword, a position
+               if at is None or isinstance(at, str) or at < len(params)}
     for param, write in outside.argument_changes(func).items():
         if param in watched:
             caller = Location.parse(where)

@@ -12,6 +12,7 @@ EFFECT mark).
 from __future__ import annotations
 
 import inspect
+import re
 import types
 import weakref
 from typing import Callable
@@ -42,6 +43,13 @@ def outside_change(func: Callable, seen: frozenset = frozenset()) -> str | None:
             return None
         _cache[func] = _first_change(parsed, seen | {func})
     return _cache[func]
+
+
+def changed_global(func: Callable) -> str | None:
+    """The name of the module-level object a user function changes (outside_change
+    names it last: "calls 'h', which writes into 'G'"), or None."""
+    change = outside_change(func)
+    return re.findall(r"'([^']+)'", change)[-1] if change else None
 
 
 def _first_change(parsed, seen: frozenset) -> str | None:

@@ -1782,3 +1782,68 @@ def test_forward_mode_copies_a_row_before_another_row_is_written(f, args):
     assert float(tangent) == pytest.approx(expected, rel=1e-6)
     assert_gradients(f, s2sad.grad(f, wrt=tuple(range(len(args)))), args,
                      tuple(range(len(args))))
+
+
+G_TABLE = np.array([1.0, 2.0, 3.0])
+
+
+def bump_the_table():
+    G_TABLE[0] += 1.0
+
+
+class Buffered:
+    def __init__(self):
+        self.buf = np.array([1.0, 2.0, 3.0])
+
+    def scale(self, a):
+        a *= 3.0
+
+    def double_own(self):
+        self.buf *= 2.0
+
+
+def mask_scaled_through_an_alias(w):
+    mask = np.array([1.0, 2.0, 3.0])
+    y = np.sum(w * w * mask)
+    alias = mask
+    scale_in_place(alias, 3.0)
+    return y + np.sum(w * mask)
+
+
+def mask_scaled_through_a_view(w):
+    mask = np.array([1.0, 2.0, 3.0])
+    y = np.sum(w * w * mask)
+    scale_in_place(mask[1:], 3.0)
+    return y + np.sum(w * mask)
+
+
+def mask_scaled_by_keyword(w, obj):
+    mask = np.array([1.0, 2.0, 3.0])
+    y = np.sum(w * w * mask)
+    obj.scale(a=mask)
+    return y + np.sum(w * mask)
+
+
+def own_buffer_doubled_after_use(w, obj):
+    y = np.sum(w * w * obj.buf)
+    obj.double_own()
+    return y + np.sum(w * obj.buf)
+
+
+def global_bumped_after_use(w):
+    y = np.sum(w * w * G_TABLE)
+    bump_the_table()
+    return y + np.sum(w * G_TABLE)
+
+
+@pytest.mark.parametrize("f, more, what", [
+    (mask_scaled_through_an_alias, (), "argument 'm' of function 'scale_in_place'"),
+    (mask_scaled_through_a_view, (), "argument 'm' of function 'scale_in_place'"),
+    (mask_scaled_by_keyword, (Buffered(),), "argument 'a' of function 'scale'"),
+    (own_buffer_doubled_after_use, (Buffered(),), "argument 'self' of function 'double_own'"),
+    (global_bumped_after_use, (), "'bump_the_table', which changes 'G_TABLE'")])
+def test_a_change_reaching_an_array_read_before_is_refused(f, more, what):
+    """Through an alias, a view, a keyword, the object's own attribute or a
+    module-level array: each gave a wrong gradient."""
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match=what):
+        s2sad.grad(f)(WEIGHTS.copy(), *more)

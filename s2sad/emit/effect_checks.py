@@ -207,6 +207,7 @@ class EffectChecks:
             if isinstance(call.func, gast.Attribute) and isinstance(call.func.value, gast.Name) \
                     and call.func.value.id in self.local_names:
                 operands.append(call.func.value)
+            self.check_global_kept(stmt)
             if not syntax.names_loaded(operands) & self.varied:
                 self.check_constants_kept(stmt)
                 continue
@@ -256,30 +257,67 @@ class EffectChecks:
         changes in place a variable of f read before it (or in its loop): the
         adjoints of those reads would see the new values. Refused; for a method of
         an object, and a `p += g` on an array, when the call runs."""
-        if self.prefix != "b":  # a tangent is computed where its operands are read
+        if self.prefix != "b" or id(stmt) in self.in_hooks():  # a tangent is computed
+            return  # where its operands are read; a hook runs in the adjoint sweep
+        groups = aliases.share_groups(self.body)  # `m2 = mask; helper(m2)`: mask's
+        read = {groups(name) for name in self.read_before(stmt)}
+
+        def was_read(argument) -> bool:
+            return isinstance(argument, gast.Name) and groups(argument.id) in read
+        call = stmt.value
+        if not any(was_read(a) for a in syntax.walk(call) if isinstance(a, gast.Name)
+                   and a.id in self.local_names):
             return
-        read = self.read_before(stmt)
-        arguments = {a.id for a in syntax.walk(stmt.value) if isinstance(a, gast.Name)}
-        if not read & arguments & self.local_names:
-            return
-        primitive = self.classify(stmt.value)
+        primitive = self.classify(call)
         key = primitive.key if primitive is not None else None
         if isinstance(key, tuple) and key[0] == "method" and key[1] not in _CONTAINER_METHODS \
-                and stmt.value.func.value.id not in self.array_names:
-            self.argument_checks.add(id(stmt))
-            self.kept_arguments[id(stmt)] = {
-                i: a.id for i, a in enumerate(stmt.value.args)
-                if isinstance(a, gast.Name) and a.id in read}
+                and call.func.value.id not in self.array_names:
+            passed = list(enumerate(call.args)) + [(k.arg, k.value) for k in call.keywords]
+            if call.func.value.id in self.attributes_read():  # `o.buf`, then `self.buf *= 2`
+                passed.append((None, call.func.value))
+            kept = {at: a.id for at, a in passed if was_read(a)}
+            if kept:
+                self.argument_checks.add(id(stmt))
+                self.kept_arguments[id(stmt)] = kept
             return
         function = getattr(key, "__func__", key)  # a global object's method
-        for param, argument in self.bound_arguments(key, stmt.value).items():
+        for param, argument in self.bound_arguments(key, call).items():
             change = outside.argument_changes(function).get(param)
-            if change is not None and isinstance(argument, gast.Name) and argument.id in read:
+            if change is not None and was_read(argument):
                 raise outside.argument_write_error(function.__name__, param, change,
                                                    caller=self.fn.parsed.described)
-        augmented = [a for a in self.augmented_arguments(key, stmt) if a[0] in read]
+        augmented = [a for a in self.augmented_arguments(key, stmt)
+                     if groups(a[0]) in read]
         if augmented:
             self.augment_checks[id(stmt)] = augmented
+
+    def in_hooks(self) -> set:
+        """Ids of the statements of gradient hooks (`with s2sad.insert_grad_of(h)`)."""
+        return {id(inner) for stmt in syntax.statements(self.body)
+                if isinstance(stmt, gast.With) for inner in syntax.statements(stmt.body)}
+
+    def attributes_read(self) -> set:
+        """Names whose attributes f reads as values (`o.buf`, not `o.step(x)`)."""
+        called = {id(n.func) for n in syntax.walk(self.body) if isinstance(n, gast.Call)}
+        return {n.value.id for n in syntax.walk(self.body)
+                if isinstance(n, gast.Attribute) and isinstance(n.ctx, gast.Load) and
+                isinstance(n.value, gast.Name) and id(n) not in called}
+
+    def check_global_kept(self, stmt) -> None:
+        """`record(x)` writing into a module-level array G that f read before: the
+        adjoints of those reads would see the new values. Refused."""
+        primitive = self.classify(stmt.value)
+        key = primitive.key if primitive is not None else None
+        changed = outside.changed_global(getattr(key, "__func__", key))
+        if self.prefix == "b" and changed is not None and changed in self.read_before(stmt):
+            raise UnsupportedSyntaxError(
+                f"s2sad cannot differentiate the call to "
+                f"'{getattr(key, '__name__', primitive.description)}', which "
+                f"changes '{changed}', a module-level object that "
+                f"{self.fn.parsed.described} read before (the derivative would read it "
+                "changed)", self.fn.parsed.location(stmt),
+                hint=f"read '{changed}' after the call, or have the helper return the new "
+                     "values instead of storing them.")
 
     def read_before(self, stmt) -> set:
         """Names f reads before `stmt` runs: in the statements before it, in the
@@ -357,8 +395,9 @@ class EffectChecks:
         if id(stmt) not in self.argument_checks:
             return guards
         kept = self.kept_arguments.get(id(stmt))
-        watched = [] if kept is None else [gast.Dict(
-            keys=[syntax.constant(i) for i in kept], values=[syntax.name(n) for n in kept.values()])]
+        watched = [] if kept is None else [gast.Dict(keys=[syntax.constant(at) for at in kept],
+                                                     values=[syntax.name(n)
+                                                             for n in kept.values()])]
         return guards + [syntax.expr_stmt(syntax.call(
             self.bind_dispatch("assert_keeps_arguments"), syntax.clone(stmt.value.func),
             self.place_of(stmt), *watched))]
