@@ -116,3 +116,19 @@ def _name_in_public_module(value: Any, module_name: str) -> str | None:
             if item is value and not attr.startswith("_"):
                 return f"{module.__name__}.{attr}"
     return None
+
+
+def positional_out(function) -> int | None:
+    """Where a NumPy function takes `out` among its positional arguments: after a
+    ufunc's inputs, at `out`'s place in another's signature; None otherwise."""
+    if isinstance(function, np.ufunc):
+        return function.nin
+    if not (callable(function) and (getattr(function, "__module__", "") or "")
+            .startswith("numpy")):
+        return None
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    names = [p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD]
+    return names.index("out") if "out" in names else None

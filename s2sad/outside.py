@@ -23,7 +23,7 @@ import numpy as np
 from . import syntax
 from .aliases import MUTATING_METHODS
 from .errors import UnsupportedSyntaxError
-from .libraries import is_installed
+from .libraries import is_installed, positional_out
 from .parsing import parsed_or_none
 
 EFFECT = "effect"  # annotation on a call of a function that changes outside state
@@ -149,6 +149,12 @@ def _changed_by_call(node: gast.AST, namespace) -> gast.expr | None:
     if not isinstance(node, gast.Call):
         return None
     out = next((k.value for k in node.keywords if k.arg == "out"), None)
+    function = namespace.resolve(node.func)
+    if out is None and node.args and isinstance(getattr(function, "__self__", None), np.ufunc):
+        return node.args[0]  # np.add.at(m, i, v), np.maximum.at(...)
+    at = positional_out(function)
+    if out is None and at is not None and len(node.args) > at:
+        return node.args[at]  # np.negative(m, m), np.clip(a, lo, hi, a)
     func = node.func
     if out is not None or not isinstance(func, gast.Attribute):
         return out

@@ -1847,3 +1847,46 @@ def test_a_change_reaching_an_array_read_before_is_refused(f, more, what):
     module-level array: each gave a wrong gradient."""
     with pytest.raises(s2sad.UnsupportedSyntaxError, match=what):
         s2sad.grad(f)(WEIGHTS.copy(), *more)
+
+
+def adds_at_first(m):
+    np.add.at(m, [0], 2.0)
+    return 0
+
+
+def negates_in_place(m):
+    np.negative(m, m)
+    return 0
+
+
+def mask_changed_by_np_add_at_in_a_helper(w):
+    mask = np.array([3.0, 2.0, 1.0])
+    y = np.sum(w * w * mask)
+    adds_at_first(mask)
+    return y + np.sum(w * mask)
+
+
+def mask_negated_in_a_helper(w):
+    mask = np.array([3.0, 2.0, 1.0])
+    y = np.sum(w * w * mask)
+    negates_in_place(mask)
+    return y + np.sum(w * mask)
+
+
+def mask_clipped_into_itself(w):
+    mask = np.array([3.0, 2.0, 1.0])
+    y = np.sum(w * w * mask)
+    np.clip(mask, 0.0, 2.0, mask)
+    return y + np.sum(w * mask)
+
+
+@pytest.mark.parametrize("f", [mask_changed_by_np_add_at_in_a_helper, mask_negated_in_a_helper])
+def test_numpy_writes_by_position_in_a_helper_are_seen(f):
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="write into the argument 'm'"):
+        s2sad.grad(f)(WEIGHTS.copy())
+
+
+def test_a_positional_out_of_a_numpy_function_is_followed():
+    """np.clip(mask, lo, hi, mask): its fourth argument is `out` (was a wrong gradient)."""
+    f = mask_clipped_into_itself
+    assert_gradients(f, s2sad.grad(f), (WEIGHTS.copy(),), (0,))

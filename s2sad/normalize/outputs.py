@@ -25,7 +25,7 @@ import gast
 import numpy as np
 
 from .. import syntax
-from ..libraries import is_numpy_function
+from ..libraries import is_numpy_function, positional_out
 from ..names import Names
 from ..parsing import Namespace, ParsedFunction
 from ..rules.indexing import (added_at, diagonal_entries, masked_entries, place_sources,
@@ -327,13 +327,14 @@ def _as_index_write(call: gast.Call, namespace: Namespace, names: Names, dropped
                             array, indices, values)
         return syntax.clone(array), whole, added
     out = [k.value for k in call.keywords if k.arg == "out"]
-    if isinstance(function, np.ufunc) and len(call.args) == function.nin + 1:
-        out = [call.args[-1]]  # np.maximum(h, 0, h): a ufunc's outputs follow its inputs
+    at = positional_out(function)
+    if at is not None and len(call.args) == at + 1:
+        out = [call.args[-1]]  # np.maximum(h, 0, h), np.clip(a, lo, hi, a): out by position
     if out and is_numpy_function(function):
         array = _single_array(out[0])
         if array is not None:
             call.keywords = [k for k in call.keywords if k.arg != "out"]
-            call.args = call.args[:function.nin] if isinstance(function, np.ufunc) \
+            call.args = call.args[:at] if at is not None and len(call.args) > at \
                 else call.args
             return array, whole, call
     if dropped and plain and function is np.copyto and len(call.args) == 2:
