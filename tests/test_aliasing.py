@@ -1890,3 +1890,33 @@ def test_a_positional_out_of_a_numpy_function_is_followed():
     """np.clip(mask, lo, hi, mask): its fourth argument is `out` (was a wrong gradient)."""
     f = mask_clipped_into_itself
     assert_gradients(f, s2sad.grad(f), (WEIGHTS.copy(),), (0,))
+
+
+def mask_partitioned_after_use(w):
+    mask = np.array([3.0, 1.0, 2.0])
+    y = np.sum(w * w * mask)
+    mask.partition(1)
+    return y + np.sum(w * mask)
+
+
+def mask_sorted_into_a_name_after_use(w):
+    mask = np.array([3.0, 1.0, 2.0])
+    y = np.sum(w * w * mask)
+    nothing = mask.sort()
+    return y + np.sum(w * mask)
+
+
+def mask_shuffled_into_a_name_after_use(w):
+    mask = np.array([3.0, 1.0, 2.0])
+    y = np.sum(w * w * mask)
+    nothing = np.random.default_rng(0).shuffle(mask)
+    return y + np.sum(w * mask)
+
+
+@pytest.mark.parametrize("f, method", [(mask_partitioned_after_use, "partition"),
+                                       (mask_sorted_into_a_name_after_use, "sort"),
+                                       (mask_shuffled_into_a_name_after_use, "shuffle")])
+def test_an_array_method_changing_an_array_read_before_is_refused(f, method):
+    with pytest.raises(s2sad.NonDifferentiableError,
+                       match=rf"\.{method}\(\.\.\.\), which changes 'mask' in place"):
+        s2sad.grad(f)(WEIGHTS.copy())

@@ -27,6 +27,23 @@ def _folds_to_an_operand(value: gast.expr) -> bool:
     return bool(numbers & {0, 1}) or isinstance(value.op, gast.Pow)
 
 
+# ndarray methods that change their array (those s2sad follows are rewritten as
+# index writes where they stand alone: a.sort(), a.fill(v))
+_ARRAY_WRITES = frozenset({"partition", "put", "itemset", "resize", "sort", "fill",
+                           "setfield", "byteswap"})
+
+
+def _changed_array(call: gast.Call) -> gast.Name | None:
+    """The variable a call changes in place: `a` of `a.partition(k)`, `z = a.sort()`,
+    `z = rng.shuffle(a)`; None for other calls."""
+    func = call.func
+    if not isinstance(func, gast.Attribute):
+        return None
+    changed = call.args[0] if func.attr == "shuffle" and call.args else \
+        func.value if func.attr in _ARRAY_WRITES else None
+    return changed if isinstance(changed, gast.Name) else None
+
+
 class EffectChecks:
     """Mixin of Emitter: reads `self.aliases`, `self.body`, `self.outside`."""
 
@@ -268,6 +285,15 @@ class EffectChecks:
         if not any(was_read(a) for a in syntax.walk(call) if isinstance(a, gast.Name)
                    and a.id in self.local_names):
             return
+        changed = _changed_array(call)
+        if changed is not None and was_read(changed):
+            raise NonDifferentiableError(
+                f"s2sad cannot follow .{call.func.attr}(...), which changes '{changed.id}' in "
+                f"place after {self.fn.parsed.described} read it (the derivative would "
+                "read it changed)", self.fn.parsed.location(stmt),
+                hint=f"work on a copy ({changed.id} = {changed.id}.copy() first), or "
+                     "write the statement on its own line (`a.sort()`, `rng.shuffle(a)`), "
+                     "which s2sad follows.")
         primitive = self.classify(call)
         key = primitive.key if primitive is not None else None
         if isinstance(key, tuple) and key[0] == "method" and key[1] not in _CONTAINER_METHODS \
