@@ -61,6 +61,13 @@ def assert_keeps_arguments(function, where: str, arguments: dict | None = None) 
 
 def _assert_keeps_these(function, where: str, arguments: dict) -> None:
     """assert_keeps_arguments for the arguments at some positions of the call."""
+    while isinstance(function, functools.partial):  # its own arguments come first
+        arguments = {at + len(function.args) if isinstance(at, int) else at: value
+                     for at, value in arguments.items() if at is not None}
+        function = function.func
+    if not (inspect.isfunction(function) or inspect.ismethod(function)) and \
+            callable(function) and not isinstance(function, type):
+        function = function.__call__  # an object called: its class's __call__
     func = getattr(function, "__func__", function)
     if not inspect.isfunction(func):  # a builtin's method, a partial: not read here
         return

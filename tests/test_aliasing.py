@@ -1920,3 +1920,53 @@ def test_an_array_method_changing_an_array_read_before_is_refused(f, method):
     with pytest.raises(s2sad.NonDifferentiableError,
                        match=rf"\.{method}\(\.\.\.\), which changes 'mask' in place"):
         s2sad.grad(f)(WEIGHTS.copy())
+
+
+SCALERS = {"scale": scale_in_place}
+SCALE_BY_THREE = functools.partial(scale_in_place, c=3.0)
+
+
+class CalledScaler:
+    def __call__(self, m, c):
+        m *= c
+        return 0
+
+
+CALLED_SCALER = CalledScaler()
+
+
+def mask_scaled_through_a_dict(w):
+    mask = np.array([1.0, 2.0, 3.0])
+    y = np.sum(w * w * mask)
+    SCALERS["scale"](mask, 3.0)
+    return y + np.sum(w * mask)
+
+
+def mask_scaled_through_a_partial(w):
+    mask = np.array([1.0, 2.0, 3.0])
+    y = np.sum(w * w * mask)
+    SCALE_BY_THREE(mask)
+    return y + np.sum(w * mask)
+
+
+def mask_scaled_through_a_parameter(w, scale):
+    mask = np.array([1.0, 2.0, 3.0])
+    y = np.sum(w * w * mask)
+    scale(mask, 3.0)
+    return y + np.sum(w * mask)
+
+
+def mask_scaled_by_a_called_object(w):
+    mask = np.array([1.0, 2.0, 3.0])
+    y = np.sum(w * w * mask)
+    CALLED_SCALER(mask, 3.0)
+    return y + np.sum(w * mask)
+
+
+@pytest.mark.parametrize("f, more", [(mask_scaled_through_a_dict, ()),
+                                     (mask_scaled_through_a_partial, ()),
+                                     (mask_scaled_through_a_parameter, (scale_in_place,)),
+                                     (mask_scaled_by_a_called_object, ())])
+def test_a_function_value_changing_an_array_read_before_is_refused_when_it_runs(f, more):
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="write into the argument 'm'"):
+        s2sad.grad(f)(WEIGHTS.copy(), *more)

@@ -4,6 +4,7 @@ calls of helpers that change state outside themselves."""
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 
 import gast
@@ -11,6 +12,7 @@ import gast
 from .. import aliases, outside, primitives, syntax
 from ..draws import DRAWS
 from ..errors import NonDifferentiableError, UnsupportedSyntaxError
+from ..libraries import is_installed
 
 
 # methods of lists and dicts (d.keys(), xs.index(v)): a user's object may have one
@@ -42,6 +44,17 @@ def _changed_array(call: gast.Call) -> gast.Name | None:
     changed = call.args[0] if func.attr == "shuffle" and call.args else \
         func.value if func.attr in _ARRAY_WRITES else None
     return changed if isinstance(changed, gast.Name) else None
+
+
+def _known_when_run(key) -> bool:
+    """A call of a function value (`fn(m)`, `OPS["s"](m)`), a partial, or an object of
+    a class of the user's: which function runs is known when the call runs."""
+    if isinstance(key, tuple):
+        return key[0] == "call"
+    if isinstance(key, functools.partial):
+        return True
+    call = getattr(type(key), "__call__", None)
+    return not isinstance(key, type) and inspect.isfunction(call) and not is_installed(call)
 
 
 class EffectChecks:
@@ -296,11 +309,12 @@ class EffectChecks:
                      "which s2sad follows.")
         primitive = self.classify(call)
         key = primitive.key if primitive is not None else None
-        if isinstance(key, tuple) and key[0] == "method" and key[1] not in _CONTAINER_METHODS \
-                and call.func.value.id not in self.array_names:
+        method = isinstance(key, tuple) and key[0] == "method" and \
+            key[1] not in _CONTAINER_METHODS and call.func.value.id not in self.array_names
+        if method or _known_when_run(key):  # obj.scale(m), OPS["s"](m), a partial
             passed = list(enumerate(call.args)) + [(k.arg, k.value) for k in call.keywords]
-            if call.func.value.id in self.attributes_read():  # `o.buf`, then `self.buf *= 2`
-                passed.append((None, call.func.value))
+            if method and call.func.value.id in self.attributes_read():  # `o.buf`, then
+                passed.append((None, call.func.value))  # `self.buf *= 2`
             kept = {at: a.id for at, a in passed if was_read(a)}
             if kept:
                 self.argument_checks.add(id(stmt))
