@@ -98,11 +98,13 @@ def argument_changes(func: Callable, seen: frozenset = frozenset()) -> dict:
     if not inspect.isfunction(func) or is_installed(func) or func in seen or \
             (func.__module__ or "").split(".")[0] == "s2sad":
         return {}
-    if func not in _argument_cache:
-        parsed = parsed_or_none(func)
-        _argument_cache[func] = {} if parsed is None else \
-            _argument_changes(parsed, seen | {func})
-    return _argument_cache[func]
+    if func in _argument_cache:
+        return _argument_cache[func]
+    parsed = parsed_or_none(func)
+    changes = {} if parsed is None else _argument_changes(parsed, seen | {func})
+    if not seen:  # inside a cycle of calls the answer may lack the cycle's changes
+        _argument_cache[func] = changes
+    return changes
 
 
 def _argument_changes(parsed, seen: frozenset) -> dict:

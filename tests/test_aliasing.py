@@ -1970,3 +1970,31 @@ def mask_scaled_by_a_called_object(w):
 def test_a_function_value_changing_an_array_read_before_is_refused_when_it_runs(f, more):
     with pytest.raises(s2sad.UnsupportedSyntaxError, match="write into the argument 'm'"):
         s2sad.grad(f)(WEIGHTS.copy(), *more)
+
+
+def writes_at_the_bottom(m, n):
+    if n > 0:
+        writes_through_the_other(m, n - 1)
+    else:
+        m[0] = 5.0
+    return 0
+
+
+def writes_through_the_other(m, n):
+    return writes_at_the_bottom(m, n)
+
+
+def mask_written_by_mutual_recursion(w):
+    mask = np.array([1.0, 2.0, 3.0])
+    y = np.sum(w * w * mask)
+    writes_through_the_other(mask, 1)
+    return y + np.sum(w * mask)
+
+
+def test_a_change_found_through_mutual_recursion_is_not_forgotten():
+    """Analysed first from the other end of the cycle, the second helper was cached
+    as changing nothing (a wrong gradient afterwards)."""
+    from s2sad import outside
+    assert outside.argument_changes(writes_at_the_bottom)  # the other end first
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="write into the argument 'm'"):
+        s2sad.grad(mask_written_by_mutual_recursion)(WEIGHTS.copy())
