@@ -1998,3 +1998,44 @@ def test_a_change_found_through_mutual_recursion_is_not_forgotten():
     assert outside.argument_changes(writes_at_the_bottom)  # the other end first
     with pytest.raises(s2sad.UnsupportedSyntaxError, match="write into the argument 'm'"):
         s2sad.grad(mask_written_by_mutual_recursion)(WEIGHTS.copy())
+
+
+def columns_shuffled(w):
+    rng = np.random.default_rng(2)
+    A = np.arange(6.0).reshape(2, 3)
+    total = 0.0
+    for step in range(2):
+        total = total + np.sum(np.sin(A @ w))
+        rng.shuffle(A, axis=1)
+    return total
+
+
+def permuted_into_itself(w):
+    rng = np.random.default_rng(2)
+    A = np.arange(6.0).reshape(2, 3)
+    y = np.sum(np.sin(A @ w))
+    rng.permuted(A, axis=1, out=A)
+    return y + np.sum(A @ w)
+
+
+def item_of_a_list_shuffled(w):
+    rng = np.random.default_rng(2)
+    idx = np.arange(3)
+    held = [idx]
+    total = 0.0
+    for step in range(2):
+        total = total + np.sum(np.sin(w[idx]) * np.arange(3.0))
+        rng.shuffle(held[0])
+    return total
+
+
+def test_a_shuffle_along_an_axis_is_followed():
+    assert_gradients(columns_shuffled, s2sad.grad(columns_shuffled), (WEIGHTS.copy(),), (0,))
+
+
+@pytest.mark.parametrize("f, spelled", [(permuted_into_itself, r"rng.permuted\(...\), which "
+                                                               r"changes 'A'"),
+                                        (item_of_a_list_shuffled, r"changes 'held\[0\]'")])
+def test_a_generator_writing_into_an_array_read_before_is_refused(f, spelled):
+    with pytest.raises(s2sad.NonDifferentiableError, match=spelled):
+        s2sad.grad(f)(WEIGHTS.copy())

@@ -37,12 +37,16 @@ _ARRAY_WRITES = frozenset({"partition", "put", "itemset", "resize", "sort", "fil
 
 def _changed_array(call: gast.Call) -> gast.Name | None:
     """The variable a call changes in place: `a` of `a.partition(k)`, `z = a.sort()`,
-    `z = rng.shuffle(a)`; None for other calls."""
+    `z = rng.shuffle(a)`, `rng.shuffle(L[0])` (L), `rng.permuted(a, out=a)`; None
+    for other calls."""
     func = call.func
-    if not isinstance(func, gast.Attribute):
-        return None
-    changed = call.args[0] if func.attr == "shuffle" and call.args else \
-        func.value if func.attr in _ARRAY_WRITES else None
+    out = [k.value for k in call.keywords if k.arg == "out"]
+    changed = out[0] if out else None
+    if isinstance(func, gast.Attribute) and changed is None:
+        changed = call.args[0] if func.attr == "shuffle" and call.args else \
+            func.value if func.attr in _ARRAY_WRITES else None
+    while isinstance(changed, (gast.Subscript, gast.Attribute)):
+        changed = changed.value
     return changed if isinstance(changed, gast.Name) else None
 
 
@@ -301,10 +305,11 @@ class EffectChecks:
         changed = _changed_array(call)
         if changed is not None and was_read(changed):
             raise NonDifferentiableError(
-                f"s2sad cannot follow .{call.func.attr}(...), which changes '{changed.id}' in "
+                f"s2sad cannot follow {syntax.dotted_name(call.func) or 'the call'}(...), "
+                f"which changes '{self.spelled(changed.id)}' in "
                 f"place after {self.fn.parsed.described} read it (the derivative would "
                 "read it changed)", self.fn.parsed.location(stmt),
-                hint=f"work on a copy ({changed.id} = {changed.id}.copy() first), or "
+                hint="work on a copy (`a = a.copy()` first), or "
                      "write the statement on its own line (`a.sort()`, `rng.shuffle(a)`), "
                      "which s2sad follows.")
         primitive = self.classify(call)

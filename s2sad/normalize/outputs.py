@@ -189,13 +189,15 @@ def _array_sort(stmt: gast.Expr, parsed: ParsedFunction, names: Names,
 
 
 def _shuffle(stmt: gast.stmt, parsed: ParsedFunction, names: Names) -> list | None:
-    """`rng.shuffle(a)` (or `np.random.shuffle(a)`) as `a[...] = rng.permutation(a)`,
-    after a check that rng is NumPy's generator and a an array when it runs; None
-    for other statements."""
+    """`rng.shuffle(a)` (or `np.random.shuffle(a)`, `rng.shuffle(a, axis=1)`) as
+    `a[...] = rng.permutation(a)` (with the axis), after a check that rng is NumPy's
+    generator and a an array when it runs; None for other statements."""
     call = stmt.value
     func = call.func
     if not (isinstance(stmt, gast.Expr) and isinstance(func, gast.Attribute) and
-            func.attr == "shuffle" and len(call.args) == 1 and not call.keywords):
+            func.attr == "shuffle" and 1 <= len(call.args) <= 2 and
+            {k.arg for k in call.keywords} <= {"axis"} and
+            isinstance(call.args[0], gast.Name)):  # a Name: L[0][...] = ... rebinds L[0]
         return None
     prelude = []
     generator, array = func.value, call.args[0]
@@ -207,8 +209,10 @@ def _shuffle(stmt: gast.stmt, parsed: ParsedFunction, names: Names) -> list | No
                                assert_shuffles_array),
                         syntax.clone(generator), syntax.clone(array),
                         syntax.constant(f"{where.filename}:{where.lineno}"))
-    permuted = syntax.call(gast.Attribute(value=syntax.clone(generator), attr="permutation",
-                                          ctx=gast.Load()), syntax.clone(array))
+    permuted = gast.Call(func=gast.Attribute(value=syntax.clone(generator), attr="permutation",
+                                             ctx=gast.Load()),
+                         args=[syntax.clone(a) for a in call.args],  # and its axis
+                         keywords=[syntax.clone(k) for k in call.keywords])
     return prelude + [syntax.expr_stmt(check),
                       _index_write(array, syntax.constant(Ellipsis), permuted)]
 
