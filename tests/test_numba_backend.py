@@ -446,3 +446,18 @@ def test_the_source_of_a_compiled_derivative_is_the_general_one_before_any_call(
     assert s2sad.source(df) == s2sad.source(s2sad.grad(fresh_copy(newton)))
     assert "import numba" in s2sad.source(df, floats=True)
 
+
+
+def returns_early(x):
+    if x > 10.0:
+        return x
+    return x * x
+
+
+def test_compiled_code_meeting_a_value_it_typed_otherwise_runs_python():
+    """The float version of returns_early's hvp pops None from its tape where numba
+    typed a float: a TypeError from the compiled code, now a fallback."""
+    hvp = s2sad.hvp(fresh_copy(returns_early), backend="numba")
+    with pytest.warns(s2sad.BackendFallbackWarning, match="got None"):
+        assert hvp(1.5, 1.0) == pytest.approx(2.0, rel=1e-12)
+    assert hvp(12.0, 1.0) == pytest.approx(0.0, abs=1e-12)

@@ -147,8 +147,11 @@ class _CompiledFloats:
         self.warned_floats = False
 
     def errors(self) -> tuple:
+        """What sends a call to the Python version: numba could not compile, or its
+        code met a value it had typed otherwise (TypeError: `None` where it typed a
+        float, in a derivative's tape)."""
         from numba.core.errors import NumbaError
-        return (NotCompiled, NumbaError)
+        return (NotCompiled, NumbaError, TypeError)
 
     def make(self) -> Callable:
         """The numba-compiled float version, or the Python one after a failure."""

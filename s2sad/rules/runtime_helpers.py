@@ -11,7 +11,7 @@ from .indexing import scatter
 from .shapes import cast_adjoint, cast_tangent, in_dtype_of
 from ..runtime import (AdjointDict, AdjointList, as_array, assert_array_method, assert_method_of,
                        assert_scalar, assert_scalar_seed, assert_seed, assert_separate_arguments,
-                       assert_unshared, broadcast_like,
+                       assert_shuffles_array, assert_unshared, broadcast_like,
                        copy_argument, copy_of, entry_adjoint, expand, gradient_dtype,
                        index_of_max, index_of_min, is_foreign, item_of,
                        list_adjoint, numpy_only, random_state, real_where_real, restore_item,
@@ -22,7 +22,7 @@ nondifferentiable(zeros_like, assert_scalar, assert_scalar_seed, assert_seed, st
                   saved_item, restore_item, shape_of, index_of_max, index_of_min, gradient_dtype,
                   assert_unshared, random_state, restore_random_state, is_foreign, numpy_only,
                   assert_array_method, assert_method_of, assert_separate_arguments, Schedule,
-                  zero_gradient)  # zeros, whatever its argument
+                  zero_gradient, assert_shuffles_array)  # zeros, whatever its argument
 
 
 @adjoint(as_array)
