@@ -815,7 +815,10 @@ def popped_tangent(t, *index):
 
 
 def spread(g, items):
-    """The adjoint of a sum of `items` (a list) whose result has adjoint `g`."""
+    """The adjoint of a sum of `items` (a list, or an array's rows) whose result has
+    adjoint `g`."""
+    if isinstance(items, np.ndarray):  # builtin sum(x) of an array: each row gets g
+        return zeros_like(items) + g
     return AdjointList(unbroadcast(g, item) for item in items)
 
 

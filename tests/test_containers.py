@@ -910,3 +910,31 @@ def test_dicts_bound_by_unpacking_save_a_new_key_as_missing():
     h0 = RNG.normal(size=2)
     assert_gradients(unpacks_dicts_from_a_tuple, s2sad.grad(unpacks_dicts_from_a_tuple),
                      (h0,), (0,))
+
+
+def clipped_then_summed(x):
+    r = x.copy()
+    r[np.abs(r) > 1.0] = 1.0
+    return sum(r)
+
+
+def rows_summed(X):
+    return np.sum(sum(X) ** 2) + sum(X[0]) * 3.0
+
+
+@pytest.mark.parametrize("f, x", [(clipped_then_summed, np.array([0.5, 2.0, -0.3, 1.5, 0.2])),
+                                  (rows_summed, np.arange(6.0).reshape(3, 2) / 7.0)])
+def test_builtin_sum_of_an_array_has_an_array_gradient(f, x):
+    """sum(x) of an array gave a list as its adjoint: a list gradient, or a TypeError
+    where an index write scattered into it."""
+    gradient = s2sad.grad(f)(x)
+    assert isinstance(gradient, np.ndarray) and gradient.shape == x.shape
+    np.testing.assert_allclose(gradient, finite_difference(f, (x,), 0), rtol=1e-6, atol=1e-8)
+    tangent = np.linspace(0.1, 1.0, x.size).reshape(x.shape)
+    _, forward = s2sad.jvp(f, (x,), (tangent,))
+    assert float(forward) == pytest.approx(np.sum(gradient * tangent), rel=1e-9)
+    v = tangent[::-1].copy()
+    hvp = s2sad.hvp(f)(x, v)
+    grad = s2sad.grad(f)
+    np.testing.assert_allclose(hvp, (grad(x + 1e-5 * v) - grad(x - 1e-5 * v)) / 2e-5,
+                               rtol=1e-5, atol=1e-7)

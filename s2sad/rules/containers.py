@@ -44,6 +44,8 @@ def spread_tangent(y, g, items):
 def spread_back(adjoints, g):
     """The adjoint of g in spread(g, items): the items' adjoints broadcast to g's
     shape and added (none: 0)."""
+    if isinstance(adjoints, np.ndarray) and np.ndim(adjoints) > np.ndim(g):
+        return np.reshape(np.sum(adjoints, axis=0), np.shape(g))  # an array's rows
     if not isinstance(adjoints, list):
         return 0.0 * g
     return sum(np.broadcast_to(a, np.shape(g)) for a in adjoints)
