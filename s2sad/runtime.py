@@ -1,6 +1,7 @@
 """Everything generated code calls at run time."""
 from __future__ import annotations
 
+import collections
 import contextlib
 import copy
 import math
@@ -731,8 +732,10 @@ def structured(g, x):
     zeros where nothing flowed."""
     if isinstance(x, dict):
         g = g if isinstance(g, dict) else {}
-        return type(x)((k, structured(g[k], v) if k in g else zeros_like(v))
-                       for k, v in x.items())
+        pairs = [(k, structured(g[k], v) if k in g else zeros_like(v)) for k, v in x.items()]
+        if isinstance(x, collections.defaultdict):  # its factory comes first
+            return type(x)(x.default_factory, pairs)
+        return type(x)(pairs)
     if isinstance(x, (list, tuple)):
         if isinstance(g, dict) and hasattr(x, "_fields"):  # a named tuple read by field
             g = [g.get(field, 0.0) for field in x._fields]

@@ -938,3 +938,17 @@ def test_builtin_sum_of_an_array_has_an_array_gradient(f, x):
     grad = s2sad.grad(f)
     np.testing.assert_allclose(hvp, (grad(x + 1e-5 * v) - grad(x - 1e-5 * v)) / 2e-5,
                                rtol=1e-5, atol=1e-7)
+
+
+def squares_a_defaultdicts_item(d):
+    return np.sum(d["a"] ** 2) + d["b"]
+
+
+def test_a_defaultdict_parameter_gets_a_defaultdict_gradient():
+    """The gradient was rebuilt as type(d)(pairs): a TypeError for a defaultdict."""
+    import collections
+    d = collections.defaultdict(float, {"a": np.array([1.0, 2.0]), "b": 0.5})
+    gradient = s2sad.grad(squares_a_defaultdicts_item)(d)
+    assert type(gradient) is collections.defaultdict and gradient.default_factory is float
+    np.testing.assert_allclose(gradient["a"], 2.0 * d["a"])
+    assert gradient["b"] == 1.0
