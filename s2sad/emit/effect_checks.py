@@ -291,9 +291,9 @@ class EffectChecks:
         changes in place a variable of f read before it (or in its loop): the
         adjoints of those reads would see the new values. Refused; for a method of
         an object, and a `p += g` on an array, when the call runs."""
-        if self.prefix != "b" or id(stmt) in self.in_hooks():  # a tangent is computed
+        if self.prefix != "b" or id(stmt) in self.in_hooks:  # a tangent is computed
             return  # where its operands are read; a hook runs in the adjoint sweep
-        groups = aliases.share_groups(self.body)  # `m2 = mask; helper(m2)`: mask's
+        groups = self.share_groups  # `m2 = mask; helper(m2)`: mask's
         read = {groups(name) for name in self.read_before(stmt)}
 
         def was_read(argument) -> bool:
@@ -318,7 +318,7 @@ class EffectChecks:
             key[1] not in _CONTAINER_METHODS and call.func.value.id not in self.array_names
         if method or _known_when_run(key):  # obj.scale(m), OPS["s"](m), a partial
             passed = list(enumerate(call.args)) + [(k.arg, k.value) for k in call.keywords]
-            if method and call.func.value.id in self.attributes_read():  # `o.buf`, then
+            if method and call.func.value.id in self.attributes_read:  # `o.buf`, then
                 passed.append((None, call.func.value))  # `self.buf *= 2`
             kept = {at: a.id for at, a in passed if was_read(a)}
             if kept:
@@ -336,11 +336,18 @@ class EffectChecks:
         if augmented:
             self.augment_checks[id(stmt)] = augmented
 
+    @functools.cached_property
+    def share_groups(self):
+        """aliases.share_groups of the body (asked once per call checked)."""
+        return aliases.share_groups(self.body)
+
+    @functools.cached_property
     def in_hooks(self) -> set:
         """Ids of the statements of gradient hooks (`with s2sad.insert_grad_of(h)`)."""
         return {id(inner) for stmt in syntax.statements(self.body)
                 if isinstance(stmt, gast.With) for inner in syntax.statements(stmt.body)}
 
+    @functools.cached_property
     def attributes_read(self) -> set:
         """Names whose attributes f reads as values (`o.buf`, not `o.step(x)`)."""
         called = {id(n.func) for n in syntax.walk(self.body) if isinstance(n, gast.Call)}
