@@ -952,3 +952,31 @@ def test_a_defaultdict_parameter_gets_a_defaultdict_gradient():
     assert type(gradient) is collections.defaultdict and gradient.default_factory is float
     np.testing.assert_allclose(gradient["a"], 2.0 * d["a"])
     assert gradient["b"] == 1.0
+
+
+class GatedCell:
+    def step(self, p, x, h):
+        z = 1.0 / (1.0 + np.exp(-(p["Wz"] @ x + p["Uz"] @ h)))
+        return (1.0 - z) * h + z * np.tanh(p["Wh"] @ x)
+
+    def loss(self, p, xs):
+        h = np.zeros(3)
+        for x in xs:
+            h = self.step(p, x, h)
+        return np.sum(h)
+
+
+def test_a_dict_passed_to_a_method_gets_its_gradient_in_its_own_key_order():
+    """The gradient of a dict reaching only a method call came back in the reverse
+    sweep's order (Wh, Uz, Wz): zipping p.values() with its values mismatched them."""
+    rng = np.random.default_rng(0)
+    p = {k: rng.normal(size=(3, 2 if k[0] == "W" else 3)) for k in ["Wz", "Uz", "Wh"]}
+    xs = rng.normal(size=(4, 2))
+    cell = GatedCell()
+    gradient = s2sad.grad(cell.loss)(p, xs)
+    assert list(gradient) == list(p)
+    for key in p:
+        def along(v, key=key):
+            return cell.loss({**p, key: v}, xs)
+        np.testing.assert_allclose(gradient[key], finite_difference(along, (p[key],), 0),
+                                   rtol=1e-6, atol=1e-8)

@@ -48,6 +48,9 @@ class CallAdjoints(Recorder):
         """`bh2, bw2 = call_vjp(layer.forward_pass, (0, 1), by, h, w)`: the function
         is looked up when the derivative runs (dispatch.py)."""
         function, wrt, args, active = self.dispatched_call(primitive, stmt)
+        # known when it runs: any gradient may be a dict or list, whose order and
+        # form structured() gives back as the argument's
+        self.from_containers |= {atom.id for _, atom in active if isinstance(atom, gast.Name)}
         seed = syntax.name(self.derivative_name(stmt.targets[0].id))
         call = syntax.call(self.bind_dispatch("call_vjp"), function, wrt, seed, *args,
                            **primitive.keywords)
