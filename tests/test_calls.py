@@ -5,6 +5,7 @@ mode against reverse mode."""
 import collections
 import dataclasses
 import functools
+import math
 import sys
 
 import numpy as np
@@ -647,13 +648,20 @@ def test_zip_of_a_starred_list_of_sequences():
 
 
 def test_a_starred_argument_to_a_differentiated_primitive_is_refused_at_its_line():
+    def f(x, pair):
+        return np.sum(np.multiply(*pair) * x)
+
+    with pytest.raises(s2sad.NonDifferentiableError) as caught:
+        s2sad.grad(f, wrt=(0, 1))
+    assert "np.multiply(*pair)" in caught.value.location.excerpt()
+
+
+def test_a_tuple_display_unpacked_into_a_primitive_is_its_items():
     def f(x):
         pair = (x, x)
         return np.sum(np.multiply(*pair))
-
-    with pytest.raises(s2sad.NonDifferentiableError) as caught:
-        s2sad.grad(f)
-    assert "np.multiply(*pair)" in caught.value.location.excerpt()
+    x = np.array([0.5, -1.5])
+    np.testing.assert_allclose(s2sad.grad(f)(x), 2.0 * x, rtol=1e-12)
 
 
 def test_a_generator_differentiated_itself_is_refused_at_its_yield():
@@ -956,6 +964,34 @@ def test_a_method_called_through_its_class_is_no_container_write():
     """`Stack.pop(s, x)` was refused as a pop from a global container named Stack."""
     x = np.array([1.0, 2.0])
     np.testing.assert_allclose(s2sad.grad(pops_through_the_class)(x), 18.0 * x, rtol=1e-12)
+
+
+def kepler_residual(E, M, e):
+    return E - e * math.sin(E) - M
+
+
+def solved_scipy_style(f, x, args=(), iterations=30):
+    """scipy.optimize's convention: extra arguments as a tuple, `f(x, *args)`."""
+    for _ in range(iterations):
+        fx = f(x, *args)
+        x = x - fx / (1.0 - args[1] * math.cos(x))
+    return x
+
+
+def eccentric_anomaly(M, e):
+    return solved_scipy_style(kepler_residual, M, args=(M, e))
+
+
+def unpacks_its_own_tuple(M, e):
+    extra = (M, e)
+    return kepler_residual(0.5, *extra) * 2.0
+
+
+@pytest.mark.parametrize("f", [eccentric_anomaly, unpacks_its_own_tuple])
+def test_a_tuple_unpacked_into_a_call_of_a_users_function(f):
+    """`f(x, *args)` with args a tuple display was refused as a starred argument."""
+    for wrt in (0, 1):
+        check_both_modes(f, (0.7, 0.3), wrt)
 
 
 SCALE = 2.0

@@ -66,6 +66,7 @@ class ANF:
         stores = [n.id for n in syntax.walk(parsed.node)
                   if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))]
         self.rebound = {n for n, count in Counter(stores).items() if count > 1}
+        self.tuples = {}  # {name bound once to a tuple display: its length}
         # bound once, to a list or tuple display: a loop over one walks its items
         self.displays = {s.targets[0].id for s in syntax.walk(parsed.node.body)
                          if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
@@ -464,6 +465,8 @@ class ANF:
         rhs = self.operation(value, out)
         if isinstance(rhs, gast.Name) and rhs.id == target:
             return  # `x = x` does nothing
+        if target not in self.rebound:
+            self.note_tuple(target, rhs)
         if self.bind_function(target, rhs, value):
             return
         if target in syntax.names_loaded(rhs) and not isinstance(rhs, gast.Name):
@@ -564,7 +567,27 @@ class ANF:
     def temp(self, value: gast.expr, out: list, stem: str = "t") -> gast.Name:
         identifier = self.names.fresh(stem)
         out.append(gast.copy_location(syntax.assign(identifier, value), value))
+        self.note_tuple(identifier, value)
         return syntax.name(identifier)
+
+    def note_tuple(self, name: str, value: gast.expr) -> None:
+        """Remember a name bound once to a tuple display (a temporary, an inlined
+        helper's `args=(M, e)`): a call may unpack it, `f(x, *args)`."""
+        if isinstance(value, gast.Tuple) and \
+                not any(isinstance(e, gast.Starred) for e in value.elts):
+            self.tuples[name] = len(value.elts)
+        elif isinstance(value, gast.Name) and value.id in self.tuples:
+            self.tuples[name] = self.tuples[value.id]
+
+    def tuple_items(self, arg: gast.expr, out: list) -> list:
+        """`*args` of such a tuple as its items, `args[0], args[1]` (scipy's
+        `f(x, *args)` convention); any other argument as it is."""
+        if not (isinstance(arg, gast.Starred) and isinstance(arg.value, gast.Name) and
+                arg.value.id in self.tuples):
+            return [arg]
+        return [self.temp(gast.Subscript(value=syntax.name(arg.value.id),
+                                         slice=syntax.constant(i), ctx=gast.Load()), out)
+                for i in range(self.tuples[arg.value.id])]
 
     def atom(self, node: gast.expr, out: list) -> gast.expr:
         """A name or literal holding the value of `node`."""
@@ -737,6 +760,7 @@ class ANF:
 
     def call(self, func: gast.expr, args: list, keywords: dict, node, out: list):
         """A call with atoms as operands; inlined where calls.py says so."""
+        args = [item for arg in args for item in self.tuple_items(arg, out)]
         callee = self.inliner.callee(func)
         if any(isinstance(a, gast.Starred) for a in args) and \
                 (callee is not None or self.calls_user_function(func)):

@@ -309,6 +309,7 @@ class Inliner:
             else:
                 out.append(gast.copy_location(
                     syntax.assign(renamed[param], syntax.clone(operand)), call))
+                anf.note_tuple(renamed[param], operand)
         self.active.append(key)
         saved = anf.filename, anf.result_stem
         anf.filename = function.filename
