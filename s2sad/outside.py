@@ -307,6 +307,9 @@ def argument_write_error(function: str, param: str, where, caller: str) -> Unsup
         f"s2sad cannot differentiate a write into the argument '{param}' of function "
         f"'{function}', which is called from {caller}: the write would change the "
         "caller's array or object, which its derivative would not see", where,
-        hint=f"write into a copy: {param} = {param}.copy() (or list({param})) first, or "
-             "return the new values instead of storing them in an argument; for "
-             "`v -= g` on a part of it (v = self.w), write `v = v - g`.")
+        hint=("keep the state in variables of the function you differentiate, or have the "
+              "method return the new values (`v = opt.step(v, g)`) instead of storing "
+              "them on the object" if param == "self" else
+              f"write into a copy: {param} = {param}.copy() (or list({param})) first, or "
+              "return the new values instead of storing them in an argument") +
+             "; for `v -= g` on a part of it (v = self.w), write `v = v - g`.")

@@ -2039,3 +2039,10 @@ def test_a_shuffle_along_an_axis_is_followed():
 def test_a_generator_writing_into_an_array_read_before_is_refused(f, spelled):
     with pytest.raises(s2sad.NonDifferentiableError, match=spelled):
         s2sad.grad(f)(WEIGHTS.copy())
+
+
+def test_a_method_changing_its_object_is_told_to_return_the_state():
+    with pytest.raises(s2sad.UnsupportedSyntaxError) as caught:
+        s2sad.grad(own_buffer_doubled_after_use)(WEIGHTS.copy(), Buffered())
+    assert "have the method return the new values" in caught.value.hint
+    assert "self = self.copy()" not in caught.value.hint
