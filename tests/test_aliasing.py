@@ -2046,3 +2046,25 @@ def test_a_method_changing_its_object_is_told_to_return_the_state():
         s2sad.grad(own_buffer_doubled_after_use)(WEIGHTS.copy(), Buffered())
     assert "have the method return the new values" in caught.value.hint
     assert "self = self.copy()" not in caught.value.hint
+
+
+def same_product_after_a_write_through_a_view(p):
+    c = p * 1.0
+    w = c.reshape(-1)
+    w[0] = w[0] * 0.5
+    z = p * 1.0
+    z[-1] = np.tanh(z[0])
+    return np.sum(z * z) + np.sum(w * p)
+
+
+def test_a_value_changed_through_a_view_is_not_reused():
+    """The optimizer read c for the second `p * 1.0` though a write through its view
+    w had changed c (found by the random programs: a wrong value in both modes)."""
+    f = same_product_after_a_write_through_a_view
+    p = np.array([1.0, 0.3])
+    value, gradient = s2sad.value_and_grad(f)(p)
+    assert float(value) == pytest.approx(f(p.copy()), rel=1e-12)
+    np.testing.assert_allclose(gradient, finite_difference(f, (p,), 0), rtol=1e-6, atol=1e-8)
+    forward_value, tangent = s2sad.jvp(f, (p,), (np.ones(2),))
+    assert float(forward_value) == pytest.approx(f(p.copy()), rel=1e-12)
+    assert float(tangent) == pytest.approx(float(np.sum(gradient)), rel=1e-9)

@@ -8,12 +8,14 @@ import gast
 
 from .. import syntax
 from .blocks import NameTable, blocks
+from .effects import shares_a_written_array
 
 
 def reuse_values(node: gast.FunctionDef, table: NameTable) -> bool:
     """Replace repeated `a op b` (names and numbers) by the name holding it; True
     if anything changed."""
     changed = False
+    shared = shares_a_written_array(node)  # `c8 = p * 1.0; w = c8.reshape(-1); w[0] = v`
     for stmts in blocks(node.body):
         held = {}     # key of `a op b` -> the name bound to it
         readers = {}  # name -> the keys in `held` that go stale when it changes
@@ -30,7 +32,8 @@ def reuse_values(node: gast.FunctionDef, table: NameTable) -> bool:
                 for key in readers.pop(name, ()):
                     held.pop(key, None)
             key = _holds(stmt)
-            if key is not None and key not in held:
+            if key is not None and key not in held and \
+                    syntax.assigned_name(stmt) not in shared:  # changed through a view
                 held[key] = syntax.assigned_name(stmt)
                 for name in _operand_names(key) | {held[key]}:
                     readers.setdefault(name, []).append(key)
