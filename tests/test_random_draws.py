@@ -419,3 +419,22 @@ def test_shuffling_a_list_is_refused_at_its_line():
     with pytest.raises(s2sad.NonDifferentiableError, match=r"shuffle\(a\) of NumPy's random "
                        r"generators on an array.*a list(.|\n)*test_random_draws.py"):
         s2sad.grad(picks)(np.array([0.1, 0.2, 0.3]))
+
+
+def shuffles_a_differentiable_array(w):
+    rng = np.random.default_rng(0)
+    c = w * 2.0
+    rng.shuffle(c)
+    return np.sum(c * np.arange(3.0))
+
+
+def permutes_a_differentiable_array(w):
+    rng = np.random.default_rng(0)
+    return np.sum(rng.permutation(w * 2.0) * np.arange(3.0))
+
+
+@pytest.mark.parametrize("f", [shuffles_a_differentiable_array, permutes_a_differentiable_array])
+def test_permuting_an_array_with_derivatives_says_to_permute_positions(f):
+    with pytest.raises(s2sad.NonDifferentiableError) as caught:
+        s2sad.grad(f)(np.array([0.1, 0.2, 0.3]))
+    assert "w = w[order]" in caught.value.hint

@@ -13,7 +13,7 @@ integer draws are piecewise constant in their parameters (nondifferentiable.py).
 """
 import numpy as np
 
-from ..registry import adjoint, d, tangent
+from ..registry import adjoint, advise, d, tangent
 from ..runtime import expand, unbroadcast
 
 _GENERATORS = (np.random.RandomState, np.random.Generator)
@@ -72,3 +72,10 @@ def lognormal(y, mean=0.0, sigma=1.0, size=None):
 @tangent(*methods("lognormal"))
 def lognormal_tangent(y, mean=0.0, sigma=1.0, size=None):
     d[y] = expand(y * (d[mean] + d[sigma] * standardized(np.log(y), mean, sigma)), y)
+
+
+# a permutation of an array that carries derivatives (rng.permutation(w), or
+# rng.shuffle(w), which s2sad spells with it) has no rule: say what does
+advise("permute positions instead, which indexing differentiates: "
+       "`order = rng.permutation(len(w)); w = w[order]`.",
+       ("method", "permutation"), *methods("permutation"))
