@@ -1065,7 +1065,8 @@ CONSTRUCTS = {
     "class definition": (["class Local:", "    k = 2.0", "$t = $p * Local.k"], 0),
     "lambda passed to a library function": (
         ["$t = $p * np.sum(np.vectorize(lambda u: u * 2.0)(np.ones(2)))"], 0),
-    "starred call": (["$t = np.multiply(*($p, 2.0))"], 0),
+    # a tuple display bound once is unpacked into its items; a list is not
+    "starred call": (["$t = np.multiply(*[$p, 2.0])"], 0),
     "double-starred call": (["$t = np.multiply($p, **{'out': None})"], 0),
     "set comprehension": (["$t = $p * len({j * 2 for j in range(3)})"], 0),
     "walrus": (["$t = (w_alrus := $p * 2.0) + w_alrus"], 0),
