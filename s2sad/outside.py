@@ -12,7 +12,6 @@ EFFECT mark).
 from __future__ import annotations
 
 import inspect
-import re
 import types
 import weakref
 from typing import Callable
@@ -31,9 +30,22 @@ EFFECT = "effect"  # annotation on a call of a function that changes outside sta
 _cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def outside_change(func: Callable, seen: frozenset = frozenset()) -> str | None:
+def outside_change(func: Callable) -> str | None:
     """What a user function (or one it calls) changes outside itself, as words
     ("appends to LOG"), or None."""
+    change = _outside_change(func)
+    return change[1] if change else None
+
+
+def changed_global(func: Callable) -> str | None:
+    """The name of the module-level object a user function (or one it calls)
+    changes, or None."""
+    change = _outside_change(func)
+    return change[0] if change else None
+
+
+def _outside_change(func: Callable, seen: frozenset = frozenset()) -> tuple | None:
+    """(the name of the object changed, the change in words), or None."""
     if func in seen or not inspect.isfunction(func) or is_installed(func) or \
             (func.__module__ or "").split(".")[0] == "s2sad":  # a library's, s2sad's own
         return None
@@ -45,14 +57,7 @@ def outside_change(func: Callable, seen: frozenset = frozenset()) -> str | None:
     return _cache[func]
 
 
-def changed_global(func: Callable) -> str | None:
-    """The name of the module-level object a user function changes (outside_change
-    names it last: "calls 'h', which writes into 'G'"), or None."""
-    change = outside_change(func)
-    return re.findall(r"'([^']+)'", change)[-1] if change else None
-
-
-def _first_change(parsed, seen: frozenset) -> str | None:
+def _first_change(parsed, seen: frozenset) -> tuple | None:
     body = parsed.node.body
     local = syntax.names_stored(parsed.node) | {a.id for a in gast.walk(parsed.node.args)
                                                 if isinstance(a, gast.Name)}
@@ -65,19 +70,21 @@ def _first_change(parsed, seen: frozenset) -> str | None:
     for node in syntax.walk(body):
         changed = outside(_root(_changed_by_call(node, parsed.namespace)))
         if changed is not None:
-            return f"changes '{changed}' ({_called_name(node)})"
+            return changed, f"changes '{changed}' ({_called_name(node)})"
         if isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) and \
                 outside(_root(node.value)) is not None:
-            return f"writes into '{outside(_root(node.value))}'"
+            changed = outside(_root(node.value))
+            return changed, f"writes into '{changed}'"
         if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name) and \
                 isinstance(parsed.namespace.lookup(held.get(node.target.id, ""), None),
                            (np.ndarray, list)):
-            return f"changes '{held[node.target.id]}' (+=, in place)"
+            changed = held[node.target.id]
+            return changed, f"changes '{changed}' (+=, in place)"
         if isinstance(node, gast.Call):
             callee = parsed.namespace.resolve(node.func)
-            inner = outside_change(callee, seen) if inspect.isfunction(callee) else None
+            inner = _outside_change(callee, seen) if inspect.isfunction(callee) else None
             if inner is not None:
-                return f"calls '{callee.__name__}', which {inner}"
+                return inner[0], f"calls '{callee.__name__}', which {inner[1]}"
     return None
 
 
