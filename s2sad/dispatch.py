@@ -49,14 +49,10 @@ def assert_keeps_arguments(function, where: str, arguments: dict | None = None) 
     func = getattr(function, "__func__", function)
     change = outside.argument_change(func)
     if change is not None:
-        caller = Location.parse(where)
-        raise outside.argument_write_error(func.__name__, *change,
-                                           caller=f"line {caller.lineno} of {caller.filename}")
+        raise outside.argument_write_error(func.__name__, *change, caller=_caller(where))
     owner = getattr(function, "__self__", None)
-    for param, path, write in outside.augmented_parameters(func) if owner is not None else ():
-        if param == func.__code__.co_varnames[0]:  # `w = self.w; w -= g`: known now
-            assert_kept_in_place(owner, func.__name__, param,
-                                 f"{write.filename}:{write.lineno}", where, path)
+    if owner is not None:  # `w = self.w; w -= g`: in place on an array, known now
+        _assert_keeps_these(function, where, {None: owner})
 
 
 def _assert_keeps_these(function, where: str, arguments: dict) -> None:
@@ -78,9 +74,8 @@ def _assert_keeps_these(function, where: str, arguments: dict) -> None:
                if at is None or isinstance(at, str) or at < len(params)}
     for param, write in outside.argument_changes(func).items():
         if param in watched:
-            caller = Location.parse(where)
-            raise outside.argument_write_error(
-                func.__name__, param, write, caller=f"line {caller.lineno} of {caller.filename}")
+            raise outside.argument_write_error(func.__name__, param, write,
+                                               caller=_caller(where))
     for param, path, write in outside.augmented_parameters(func):
         if param in watched:
             assert_kept_in_place(watched[param], func.__name__, param,
@@ -106,9 +101,14 @@ def assert_kept_in_place(value, function: str, param: str, write: str, where: st
         except (AttributeError, LookupError, TypeError):
             return  # the function fails there itself
     if not isinstance(value, _REBOUND_BY_AUGMENTING):
-        caller = Location.parse(where)
         raise outside.argument_write_error(function, param, Location.parse(write),
-                                           caller=f"line {caller.lineno} of {caller.filename}")
+                                           caller=_caller(where))
+
+
+def _caller(where: str) -> str:
+    """'line 12 of f.py' for the 'f.py:12' of a call."""
+    caller = Location.parse(where)
+    return f"line {caller.lineno} of {caller.filename}"
 
 
 registry.nondifferentiable(assert_kept_in_place)
