@@ -275,23 +275,20 @@ def _list_names(body: list, namespace: Namespace) -> set:
     """Names the function binds to a list somewhere (a display, a comprehension,
     list(...) or sorted(...)), also by unpacking a display (`xs, hs = [], []`):
     `lst.sort()` on one is list.sort."""
-    made = set()
-    for stmt in syntax.statements(body):
-        if isinstance(stmt, gast.Assign):
-            for target in stmt.targets:
-                made |= _bound_to_lists(target, stmt.value, namespace)
-    return made
+    return _names_bound(body, namespace, _makes_list)
 
 
 def _dict_names(body: list, namespace: Namespace) -> set:
     """Names the function binds to a dict somewhere (a display, a comprehension,
     dict(...)), also by unpacking a display."""
-    made = set()
-    for stmt in syntax.statements(body):
-        if isinstance(stmt, gast.Assign):
-            for target in stmt.targets:
-                made |= _bound_to_lists(target, stmt.value, namespace, _makes_dict)
-    return made
+    return _names_bound(body, namespace, _makes_dict)
+
+
+def _names_bound(body: list, namespace: Namespace, makes) -> set:
+    """Names some assignment of `body` binds to a value `makes` accepts."""
+    return {name for stmt in syntax.statements(body) if isinstance(stmt, gast.Assign)
+            for target in stmt.targets
+            for name in _bound_to(target, stmt.value, namespace, makes)}
 
 
 def _makes_list(value: gast.expr, namespace: Namespace) -> bool:
@@ -304,16 +301,15 @@ def _makes_dict(value: gast.expr, namespace: Namespace) -> bool:
         isinstance(value, gast.Call) and namespace.resolve(value.func) is dict
 
 
-def _bound_to_lists(target: gast.expr, value: gast.expr, namespace: Namespace,
-                    makes=_makes_list) -> set:
-    """The names of `target = value` that get a list (what `makes` accepts)."""
+def _bound_to(target: gast.expr, value: gast.expr, namespace: Namespace, makes) -> set:
+    """The names of `target = value` that get a value `makes` accepts."""
     if makes(value, namespace):
         return syntax.names_stored(target) if isinstance(target, gast.Name) else set()
     if isinstance(target, (gast.Tuple, gast.List)) and \
             isinstance(value, (gast.Tuple, gast.List)) and len(target.elts) == len(value.elts) \
             and not any(isinstance(e, gast.Starred) for e in target.elts + value.elts):
         return {name for t, v in zip(target.elts, value.elts)
-                for name in _bound_to_lists(t, v, namespace, makes)}
+                for name in _bound_to(t, v, namespace, makes)}
     return set()
 
 
