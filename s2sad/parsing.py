@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import collections
 import inspect
 import linecache
 import re
@@ -148,15 +149,15 @@ def _constructed(node: gast.FunctionDef, namespace: Namespace) -> dict:
     """{name: class} for each name the function binds once, to an instance of a
     class of the user's (`opt = SGD(0.1)`): `opt.update(w, g)` is SGD's method,
     not a dict's."""
-    stores = [n.id for n in gast.walk(node) if isinstance(n, gast.Name) and
-              isinstance(n.ctx, (gast.Store, gast.Param))]
+    stores = collections.Counter(n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+                                 and isinstance(n.ctx, (gast.Store, gast.Param)))
     found = {}
     for stmt in gast.walk(node):
         if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and
                 isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Call)):
             continue
         cls = namespace.resolve(stmt.value.func)
-        if isinstance(cls, type) and stores.count(stmt.targets[0].id) == 1 and \
+        if isinstance(cls, type) and stores[stmt.targets[0].id] == 1 and \
                 _users_class(cls):
             found[stmt.targets[0].id] = cls
     return found
