@@ -128,10 +128,12 @@ class ConstantChanges:
     def check_global_kept(self, stmt) -> None:
         """`record(x)` writing into a module-level array G that f read before: the
         adjoints of those reads would see the new values. Refused."""
+        if self.prefix != "b":
+            return
         primitive = self.classify(stmt.value)
         key = primitive.key if primitive is not None else None
         changed = outside.changed_global(getattr(key, "__func__", key))
-        if self.prefix == "b" and changed is not None and changed in self.read_before(stmt):
+        if changed is not None and changed in self.read_before(stmt):
             raise UnsupportedSyntaxError(
                 f"s2sad cannot differentiate the call to "
                 f"'{getattr(key, '__name__', primitive.description)}', which "
